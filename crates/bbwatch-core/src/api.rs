@@ -1,0 +1,546 @@
+//! bitbank's wire format: the `{"success":…,"data":…}` envelope and the three answers a
+//! monitor reads. Parsing is pure: it takes the HTTP status, the headers that matter and the
+//! body, whatever the content type, and never fails on an unknown field or value.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::code::ErrorCode;
+use crate::level::{CircuitMode, PairStatus, Restriction};
+
+/// Which bitbank host an answer came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Host {
+    /// `api.bitbank.cc` (spot/status, spot/pairs).
+    Api,
+    /// `public.bitbank.cc` (market data, circuit_break_info).
+    Public,
+}
+
+impl Host {
+    /// A short English name for reasons and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Host::Api => "api host",
+            Host::Public => "public host",
+        }
+    }
+}
+
+/// Why a request did not give usable data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// A well-formed error envelope.
+    Api {
+        /// `data.code`
+        code: ErrorCode,
+        /// The HTTP status it came with (not documented consistently).
+        http_status: u16,
+    },
+    /// HTTP 429 or code 10009.
+    RateLimited {
+        /// From the `Retry-After` header, when given in seconds.
+        retry_after: Option<Duration>,
+    },
+    /// A body that is not the envelope, with a non-success status: a CDN or proxy error page.
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// Whether the body looked like HTML.
+        html: bool,
+    },
+    /// A body that is not the envelope (or not the expected shape), e.g. truncated JSON.
+    Malformed {
+        /// The HTTP status.
+        status: u16,
+        /// What was wrong, for logs.
+        detail: String,
+    },
+    /// No answer within the timeout.
+    Timeout,
+    /// The connection failed or broke: refused, reset, closed early, DNS.
+    Network {
+        /// What the transport said, for logs.
+        detail: String,
+    },
+}
+
+impl Failure {
+    /// Whether this failure is rate limiting (which changes no level).
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(self, Failure::RateLimited { .. })
+    }
+
+    /// Whether this is the explicit maintenance code.
+    pub fn is_maintenance(&self) -> bool {
+        matches!(self, Failure::Api { code, .. } if *code == ErrorCode::SYSTEM_MAINTENANCE)
+    }
+
+    /// Whether this is the explicit "server busy" code.
+    pub fn is_server_busy(&self) -> bool {
+        matches!(self, Failure::Api { code, .. } if *code == ErrorCode::SERVER_BUSY)
+    }
+
+    /// Whether the host answered with bitbank's own envelope (it is up, even if it refused).
+    pub fn host_answered(&self) -> bool {
+        matches!(self, Failure::Api { .. } | Failure::RateLimited { .. })
+    }
+}
+
+/// The result of one request.
+pub type Fetch<T> = Result<T, Failure>;
+
+/// One entry of `GET /spot/status`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PairStatusEntry {
+    /// Pair name, e.g. `btc_jpy`.
+    pub pair: String,
+    /// The status.
+    pub status: PairStatus,
+    /// The current minimum order amount (rises when busy), verbatim.
+    pub min_amount: Option<String>,
+}
+
+/// One entry of `GET /spot/pairs`, reduced to what a monitor needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PairInfo {
+    /// Pair name, e.g. `btc_jpy`.
+    pub name: String,
+    /// Operations the flags switch off; empty when the pair trades freely.
+    pub restrictions: Vec<Restriction>,
+}
+
+impl PairInfo {
+    /// Whether the pair trades freely.
+    pub fn is_tradable(&self) -> bool {
+        self.restrictions.is_empty()
+    }
+}
+
+/// `GET /{pair}/circuit_break_info`, reduced to what a monitor needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CircuitBreakInfo {
+    /// The mode.
+    pub mode: CircuitMode,
+    /// When trading reopens, if decided.
+    pub reopen_at: Option<DateTime<Utc>>,
+}
+
+/// Read an envelope whatever the HTTP status and content type.
+///
+/// `retry_after` is the raw `Retry-After` header, if any.
+pub fn parse_envelope(status: u16, retry_after: Option<&str>, body: &[u8]) -> Fetch<Value> {
+    let rate_limited = || Failure::RateLimited {
+        retry_after: retry_after.and_then(parse_retry_after),
+    };
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            if status == 429 {
+                return Err(rate_limited());
+            }
+            let html = looks_like_html(body);
+            return Err(if (200..300).contains(&status) && !html {
+                Failure::Malformed {
+                    status,
+                    detail: format!("not JSON: {e}"),
+                }
+            } else {
+                Failure::Http { status, html }
+            });
+        }
+    };
+    let success = match value.get("success") {
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        Some(Value::Bool(b)) => *b,
+        _ => {
+            if status == 429 {
+                return Err(rate_limited());
+            }
+            return Err(Failure::Malformed {
+                status,
+                detail: "JSON without a `success` field".into(),
+            });
+        }
+    };
+    let data = value.get("data").cloned().unwrap_or(Value::Null);
+    if success {
+        return Ok(data);
+    }
+    let code = data
+        .get("code")
+        .and_then(Value::as_u64)
+        .and_then(|c| u32::try_from(c).ok());
+    match code {
+        Some(c) if ErrorCode(c) == ErrorCode::TOO_MANY_REQUESTS => Err(rate_limited()),
+        _ if status == 429 => Err(rate_limited()),
+        Some(c) => Err(Failure::Api {
+            code: ErrorCode(c),
+            http_status: status,
+        }),
+        None => Err(Failure::Malformed {
+            status,
+            detail: "error envelope without a numeric code".into(),
+        }),
+    }
+}
+
+fn looks_like_html(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
+    let head = head.trim_start();
+    head.starts_with('<') || head.contains("<html") || head.contains("<!doctype")
+}
+
+/// `Retry-After` in seconds; an HTTP-date is left to exponential backoff.
+pub fn parse_retry_after(raw: &str) -> Option<Duration> {
+    raw.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+fn data_as<T: DeserializeOwned>(status: u16, data: Value) -> Fetch<T> {
+    serde_json::from_value(data).map_err(|e| Failure::Malformed {
+        status,
+        detail: format!("unexpected shape: {e}"),
+    })
+}
+
+/// Entries that fail to parse are skipped (and counted in logs) rather than failing the answer.
+fn lenient_list<T: DeserializeOwned>(items: Vec<Value>, what: &str) -> Vec<T> {
+    let total = items.len();
+    let parsed: Vec<T> = items
+        .into_iter()
+        .filter_map(|v| serde_json::from_value(v).ok())
+        .collect();
+    if parsed.len() < total {
+        tracing::warn!("skipped {} malformed {what} entries", total - parsed.len());
+    }
+    parsed
+}
+
+/// Parse `GET /spot/status`.
+pub fn parse_spot_status(
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+) -> Fetch<Vec<PairStatusEntry>> {
+    #[derive(Deserialize)]
+    struct Data {
+        statuses: Vec<Value>,
+    }
+    #[derive(Deserialize)]
+    struct Raw {
+        pair: String,
+        status: String,
+        #[serde(default)]
+        min_amount: Option<Value>,
+    }
+    let data: Data = data_as(status, parse_envelope(status, retry_after, body)?)?;
+    Ok(lenient_list::<Raw>(data.statuses, "spot/status")
+        .into_iter()
+        .map(|r| PairStatusEntry {
+            status: PairStatus::from(r.status.as_str()),
+            min_amount: r.min_amount.map(|v| match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            }),
+            pair: r.pair,
+        })
+        .collect())
+}
+
+/// Parse `GET /spot/pairs`.
+pub fn parse_spot_pairs(
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+) -> Fetch<Vec<PairInfo>> {
+    #[derive(Deserialize)]
+    struct Data {
+        pairs: Vec<Value>,
+    }
+    #[derive(Deserialize)]
+    struct Raw {
+        name: String,
+        #[serde(default = "enabled")]
+        is_enabled: bool,
+        #[serde(default)]
+        stop_order: bool,
+        #[serde(default)]
+        stop_order_and_cancel: bool,
+        #[serde(default)]
+        stop_market_order: bool,
+        #[serde(default)]
+        stop_stop_order: bool,
+        #[serde(default)]
+        stop_stop_limit_order: bool,
+        #[serde(default)]
+        stop_margin_long_order: bool,
+        #[serde(default)]
+        stop_margin_short_order: bool,
+        #[serde(default)]
+        stop_buy_order: bool,
+        #[serde(default)]
+        stop_sell_order: bool,
+    }
+    fn enabled() -> bool {
+        true
+    }
+    let data: Data = data_as(status, parse_envelope(status, retry_after, body)?)?;
+    Ok(lenient_list::<Raw>(data.pairs, "spot/pairs")
+        .into_iter()
+        .map(|r| {
+            let flags = [
+                (!r.is_enabled, Restriction::Disabled),
+                (r.stop_order, Restriction::Order),
+                (r.stop_order_and_cancel, Restriction::OrderAndCancel),
+                (r.stop_market_order, Restriction::MarketOrder),
+                (r.stop_stop_order, Restriction::StopOrder),
+                (r.stop_stop_limit_order, Restriction::StopLimitOrder),
+                (r.stop_margin_long_order, Restriction::MarginLongOrder),
+                (r.stop_margin_short_order, Restriction::MarginShortOrder),
+                (r.stop_buy_order, Restriction::BuyOrder),
+                (r.stop_sell_order, Restriction::SellOrder),
+            ];
+            PairInfo {
+                name: r.name,
+                restrictions: flags
+                    .iter()
+                    .filter(|(on, _)| *on)
+                    .map(|(_, r)| *r)
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
+/// Parse `GET /{pair}/circuit_break_info`.
+pub fn parse_circuit_break_info(
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+) -> Fetch<CircuitBreakInfo> {
+    #[derive(Deserialize)]
+    struct Raw {
+        mode: String,
+        #[serde(default)]
+        reopen_timestamp: Option<Value>,
+    }
+    let raw: Raw = data_as(status, parse_envelope(status, retry_after, body)?)?;
+    let reopen_at = raw
+        .reopen_timestamp
+        .and_then(|v| v.as_i64())
+        .filter(|ms| *ms > 0)
+        .and_then(|ms| Utc.timestamp_millis_opt(ms).single());
+    Ok(CircuitBreakInfo {
+        mode: CircuitMode::from(raw.mode.as_str()),
+        reopen_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/tests/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn maintenance_is_read_whatever_the_http_status() {
+        for status in [200, 503] {
+            let err = parse_spot_status(status, None, &fixture("error_10007.json")).unwrap_err();
+            assert!(err.is_maintenance(), "{err:?}");
+            assert_eq!(
+                err,
+                Failure::Api {
+                    code: ErrorCode::SYSTEM_MAINTENANCE,
+                    http_status: status
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn every_constructed_error_sample_is_read_by_code() {
+        for code in [
+            10008, 70004, 70009, 70010, 70011, 70013, 70017, 70018, 70020,
+        ] {
+            let err =
+                parse_spot_status(200, None, &fixture(&format!("error_{code}.json"))).unwrap_err();
+            assert_eq!(
+                err,
+                Failure::Api {
+                    code: ErrorCode(code),
+                    http_status: 200
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn rate_limiting_is_its_own_case() {
+        let err = parse_spot_status(200, None, &fixture("error_10009.json")).unwrap_err();
+        assert_eq!(err, Failure::RateLimited { retry_after: None });
+        let err = parse_spot_status(429, Some("7"), b"Too Many Requests").unwrap_err();
+        assert_eq!(
+            err,
+            Failure::RateLimited {
+                retry_after: Some(Duration::from_secs(7))
+            }
+        );
+        let err = parse_spot_status(429, Some("Wed, 21 Oct 2015 07:28:00 GMT"), b"{}").unwrap_err();
+        assert_eq!(err, Failure::RateLimited { retry_after: None });
+    }
+
+    #[test]
+    fn a_cdn_html_page_is_not_an_envelope() {
+        let html = b"<!DOCTYPE HTML PUBLIC><HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD></HTML>";
+        for status in [502, 503, 504] {
+            assert_eq!(
+                parse_spot_pairs(status, None, html).unwrap_err(),
+                Failure::Http { status, html: true }
+            );
+        }
+    }
+
+    #[test]
+    fn the_observed_404_is_an_api_error_even_as_text_plain() {
+        let err = parse_spot_status(
+            404,
+            None,
+            &fixture("public_404_url_not_found.observed.json"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            Failure::Api {
+                code: ErrorCode::URL_NOT_FOUND,
+                http_status: 404
+            }
+        );
+    }
+
+    #[test]
+    fn truncated_json_is_malformed() {
+        let body = br#"{"success":1,"data":{"statuses":[{"pair":"btc_jpy","sta"#;
+        assert!(matches!(
+            parse_spot_status(200, None, body),
+            Err(Failure::Malformed { status: 200, .. })
+        ));
+    }
+
+    #[test]
+    fn statuses_keep_unknown_values_and_skip_broken_entries() {
+        let body = br#"{"success":1,"data":{"statuses":[
+            {"pair":"btc_jpy","status":"NORMAL","min_amount":"0.0001","new_field":1},
+            {"pair":"xrp_jpy","status":"SUPER_BUSY","min_amount":"1"},
+            {"status":"HALT"},
+            {"pair":"eth_jpy","status":"HALT","min_amount":0.1}
+        ]}}"#;
+        let statuses = parse_spot_status(200, None, body).unwrap();
+        assert_eq!(statuses.len(), 3);
+        assert_eq!(statuses[1].status, PairStatus::Other("SUPER_BUSY".into()));
+        assert_eq!(statuses[2].status, PairStatus::Halt);
+        assert_eq!(statuses[2].min_amount.as_deref(), Some("0.1"));
+    }
+
+    #[test]
+    fn the_mixed_status_sample_has_every_documented_value() {
+        let statuses = parse_spot_status(200, None, &fixture("v1_spot_status_mixed.json")).unwrap();
+        let got: Vec<_> = statuses.iter().map(|s| s.status.clone()).collect();
+        assert_eq!(
+            got,
+            vec![
+                PairStatus::Normal,
+                PairStatus::Busy,
+                PairStatus::VeryBusy,
+                PairStatus::Halt
+            ]
+        );
+    }
+
+    #[test]
+    fn the_docs_pairs_sample_is_a_tradable_pair() {
+        let pairs = parse_spot_pairs(200, None, &fixture("v1_spot_pairs.json")).unwrap();
+        assert_eq!(pairs.len(), 1);
+        assert!(pairs[0].is_tradable());
+    }
+
+    #[test]
+    fn a_suspended_pair_lists_its_stopped_operations() {
+        let pairs =
+            parse_spot_pairs(200, None, &fixture("v1_spot_pairs_suspended_pair.json")).unwrap();
+        assert_eq!(pairs[0].name, "mkr_jpy");
+        assert_eq!(
+            pairs[0].restrictions,
+            vec![
+                Restriction::Order,
+                Restriction::MarketOrder,
+                Restriction::StopOrder,
+                Restriction::StopLimitOrder,
+                Restriction::BuyOrder,
+                Restriction::SellOrder
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_optional_flags_are_tolerated() {
+        let body = br#"{"success":1,"data":{"pairs":[{"name":"btc_jpy"},{"name":"x","is_enabled":false}]}}"#;
+        let pairs = parse_spot_pairs(200, None, body).unwrap();
+        assert!(pairs[0].is_tradable());
+        assert_eq!(pairs[1].restrictions, vec![Restriction::Disabled]);
+    }
+
+    #[test]
+    fn circuit_break_samples() {
+        let info = parse_circuit_break_info(
+            200,
+            None,
+            &fixture("mock-bitbankcc_public_circuit_break_info.json"),
+        )
+        .unwrap();
+        assert_eq!(info.mode, CircuitMode::None);
+        assert_eq!(info.reopen_at, None);
+        // The docs sample has placeholder strings: an unknown mode, kept.
+        let info =
+            parse_circuit_break_info(200, None, &fixture("public_pair_circuit_break_info.json"))
+                .unwrap();
+        assert_eq!(info.mode, CircuitMode::Other("string".into()));
+        let body = br#"{"success":1,"data":{"mode":"CIRCUIT_BREAK","reopen_timestamp":1764220000000,"timestamp":1}}"#;
+        let info = parse_circuit_break_info(200, None, body).unwrap();
+        assert_eq!(info.mode, CircuitMode::CircuitBreak);
+        assert_eq!(
+            info.reopen_at.unwrap().timestamp_millis(),
+            1_764_220_000_000
+        );
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let inputs: [&[u8]; 8] = [
+            b"",
+            b"null",
+            b"[]",
+            b"{\"success\":1}",
+            b"{\"success\":0,\"data\":{\"code\":-5}}",
+            b"{\"success\":0,\"data\":{\"code\":99999999999}}",
+            b"{\"success\":\"yes\",\"data\":1}",
+            &[0xff, 0xfe, 0x00],
+        ];
+        for body in inputs {
+            for status in [200, 404, 500, 503] {
+                let _ = parse_spot_status(status, None, body);
+                let _ = parse_spot_pairs(status, None, body);
+                let _ = parse_circuit_break_info(status, None, body);
+            }
+        }
+    }
+}

@@ -1,0 +1,590 @@
+//! The configuration file shared by the CLI and the desktop app, with its validation.
+//!
+//! A missing key takes its default; an unknown key is returned as a warning; a bad value is an
+//! error that names the key (and, for TOML syntax, the line).
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::client::{Endpoints, DEFAULT_API_URL, DEFAULT_PUBLIC_URL};
+use crate::detect::Thresholds;
+use crate::event::EventKind;
+use crate::i18n::Lang;
+
+/// The shortest allowed poll interval.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A configuration problem, naming the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// TOML syntax or a value of the wrong type.
+    #[error("line {line}{key}: {message}", key = key.as_deref().map(|k| format!(", key `{k}`")).unwrap_or_default())]
+    Parse {
+        /// 1-based line.
+        line: usize,
+        /// The key on that line, when there is one.
+        key: Option<String>,
+        /// What TOML said.
+        message: String,
+    },
+    /// A value of the right type but not allowed.
+    #[error("key `{key}`: {message}")]
+    Value {
+        /// Dotted key, e.g. `notifications.quiet_hours`.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A duration written as `"30s"`, `"2m"`, `"1h 30m"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HumanDuration(pub Duration);
+
+impl Serialize for HumanDuration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&humantime::format_duration(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_duration(&s)
+            .map(HumanDuration)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Parse `"30s"`, `"500ms"`, `"2m"`; the message says what is expected.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim()).map_err(|e| {
+        format!("invalid duration {s:?} ({e}); write it like \"30s\", \"2m\" or \"1h\"")
+    })
+}
+
+/// `auto`, `ja` or `en`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LanguageSetting {
+    /// From the locale.
+    #[default]
+    Auto,
+    /// 日本語
+    Ja,
+    /// English
+    En,
+}
+
+impl LanguageSetting {
+    /// The language to use.
+    pub fn resolve(self) -> Lang {
+        match self {
+            LanguageSetting::Auto => Lang::from_env(),
+            LanguageSetting::Ja => Lang::Ja,
+            LanguageSetting::En => Lang::En,
+        }
+    }
+}
+
+/// Which transitions raise a desktop notification.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Notifications {
+    /// Maintenance started / ended.
+    pub maintenance: bool,
+    /// Down / back.
+    pub down: bool,
+    /// Unreachable / back.
+    pub unreachable: bool,
+    /// Degraded / restrictions lifted.
+    pub degraded: bool,
+    /// A watched pair halted, suspended, in circuit break, resumed.
+    pub pairs: bool,
+    /// A watched pair busy / very busy.
+    pub busy: bool,
+    /// Play the notification sound.
+    pub sound: bool,
+    /// Local times between which notifications are silent, e.g. `"23:00-07:00"`.
+    pub quiet_hours: Option<String>,
+}
+
+impl Default for Notifications {
+    fn default() -> Self {
+        Notifications {
+            maintenance: true,
+            down: true,
+            unreachable: true,
+            degraded: true,
+            pairs: true,
+            busy: false,
+            sound: true,
+            quiet_hours: None,
+        }
+    }
+}
+
+/// A program to run on events (argv, never a shell).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Hook {
+    /// Event kinds that trigger it; empty for every event.
+    pub on: Vec<EventKind>,
+    /// The program and its arguments.
+    pub command: Vec<String>,
+    /// How long it may run.
+    pub timeout: HumanDuration,
+}
+
+impl Default for Hook {
+    fn default() -> Self {
+        Hook {
+            on: Vec::new(),
+            command: Vec::new(),
+            timeout: HumanDuration(Duration::from_secs(30)),
+        }
+    }
+}
+
+/// A webhook's payload format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    /// The event JSON as is.
+    #[default]
+    Json,
+    /// A Discord message.
+    Discord,
+    /// A Slack message.
+    Slack,
+}
+
+/// An HTTP endpoint to POST events to.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Webhook {
+    /// Where to POST.
+    pub url: String,
+    /// The payload format.
+    pub format: WebhookFormat,
+    /// Event kinds that trigger it; empty for every event.
+    pub on: Vec<EventKind>,
+}
+
+/// The local HTTP API.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LocalApi {
+    /// Whether the desktop app serves it too.
+    pub enabled: bool,
+    /// Address to listen on.
+    pub listen: String,
+    /// Bearer token; required when `listen` is not a loopback address.
+    pub token: String,
+}
+
+impl Default for LocalApi {
+    fn default() -> Self {
+        LocalApi {
+            enabled: false,
+            listen: "127.0.0.1:8765".into(),
+            token: String::new(),
+        }
+    }
+}
+
+/// The whole configuration file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Time between polls (at least 1 s).
+    pub interval: HumanDuration,
+    /// Timeout of each request.
+    pub timeout: HumanDuration,
+    /// Ambiguous failures in a row before `down`/`unreachable`.
+    pub failure_threshold: u32,
+    /// Good polls in a row before a recovery is believed.
+    pub success_threshold: u32,
+    /// Watched pairs; absent for every pair tradable at the first answer.
+    pub pairs: Option<Vec<String>>,
+    /// Language of human output.
+    pub language: LanguageSetting,
+    /// The api host.
+    pub api_url: String,
+    /// The public host.
+    pub public_url: String,
+    /// Desktop notifications.
+    pub notifications: Notifications,
+    /// Programs to run on events.
+    pub hooks: Vec<Hook>,
+    /// HTTP endpoints to POST events to.
+    pub webhooks: Vec<Webhook>,
+    /// The local HTTP API.
+    pub api: LocalApi,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            interval: HumanDuration(Duration::from_secs(30)),
+            timeout: HumanDuration(Duration::from_secs(10)),
+            failure_threshold: 3,
+            success_threshold: 1,
+            pairs: None,
+            language: LanguageSetting::Auto,
+            api_url: DEFAULT_API_URL.into(),
+            public_url: DEFAULT_PUBLIC_URL.into(),
+            notifications: Notifications::default(),
+            hooks: Vec::new(),
+            webhooks: Vec::new(),
+            api: LocalApi::default(),
+        }
+    }
+}
+
+/// A parsed configuration and the unknown keys it contained (warnings, not errors).
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The configuration.
+    pub config: Config,
+    /// Dotted paths of keys bbwatch does not know.
+    pub unknown_keys: Vec<String>,
+}
+
+impl Config {
+    /// `$XDG_CONFIG_HOME/bbwatch/config.toml` (else `~/.config/bbwatch/config.toml`).
+    pub fn default_path() -> Option<PathBuf> {
+        let base = std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+        Some(base.join("bbwatch").join("config.toml"))
+    }
+
+    /// Parse and validate TOML text.
+    pub fn from_toml(text: &str) -> Result<Loaded, ConfigError> {
+        let mut unknown_keys = Vec::new();
+        let de = toml::Deserializer::new(text);
+        let config: Config =
+            serde_ignored::deserialize(de, |path| unknown_keys.push(path.to_string()))
+                .map_err(|e: toml::de::Error| parse_error(text, &e))?;
+        config.validate()?;
+        Ok(Loaded {
+            config,
+            unknown_keys,
+        })
+    }
+
+    /// Read `path`; a missing file is the default configuration.
+    pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::from_toml(&text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Loaded {
+                config: Config::default(),
+                unknown_keys: Vec::new(),
+            }),
+            Err(source) => Err(ConfigError::Io {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    /// Check every value; the first bad one is reported by its key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, message: String| {
+            Err(ConfigError::Value {
+                key: key.into(),
+                message,
+            })
+        };
+        if self.interval.0 < MIN_INTERVAL {
+            return bad(
+                "interval",
+                format!(
+                    "{} is below the minimum of 1s",
+                    humantime::format_duration(self.interval.0)
+                ),
+            );
+        }
+        if self.timeout.0.is_zero() {
+            return bad("timeout", "must be more than 0s".into());
+        }
+        if self.failure_threshold == 0 {
+            return bad("failure_threshold", "must be at least 1".into());
+        }
+        if self.success_threshold == 0 {
+            return bad("success_threshold", "must be at least 1".into());
+        }
+        if let Some(pairs) = &self.pairs {
+            for p in pairs {
+                check_pair_name(p).or_else(|m| bad("pairs", m))?;
+            }
+        }
+        check_url(&self.api_url).or_else(|m| bad("api_url", m))?;
+        check_url(&self.public_url).or_else(|m| bad("public_url", m))?;
+        if let Some(q) = &self.notifications.quiet_hours {
+            parse_quiet_hours(q)
+                .map(|_| ())
+                .or_else(|m| bad("notifications.quiet_hours", m))?;
+        }
+        for (i, hook) in self.hooks.iter().enumerate() {
+            if hook.command.first().is_none_or(|c| c.trim().is_empty()) {
+                return bad(
+                    &format!("hooks[{i}].command"),
+                    "must name a program, e.g. [\"/usr/local/bin/pause-bot\"]".into(),
+                );
+            }
+            if hook.timeout.0.is_zero() {
+                return bad(
+                    &format!("hooks[{i}].timeout"),
+                    "must be more than 0s".into(),
+                );
+            }
+        }
+        for (i, hook) in self.webhooks.iter().enumerate() {
+            check_url(&hook.url).or_else(|m| bad(&format!("webhooks[{i}].url"), m))?;
+        }
+        let listen: SocketAddr = match self.api.listen.parse() {
+            Ok(a) => a,
+            Err(_) => {
+                return bad(
+                    "api.listen",
+                    format!(
+                        "{:?} is not an address like 127.0.0.1:8765",
+                        self.api.listen
+                    ),
+                )
+            }
+        };
+        if !listen.ip().is_loopback() && self.api.token.trim().is_empty() {
+            return bad(
+                "api.token",
+                format!("required when api.listen ({listen}) is not a loopback address"),
+            );
+        }
+        Ok(())
+    }
+
+    /// Watched pairs as a set, or `None` for the default.
+    pub fn pair_set(&self) -> Option<BTreeSet<String>> {
+        self.pairs.as_ref().map(|p| p.iter().cloned().collect())
+    }
+
+    /// The thresholds.
+    pub fn thresholds(&self) -> Thresholds {
+        Thresholds {
+            failure: self.failure_threshold,
+            success: self.success_threshold,
+        }
+    }
+
+    /// The hosts.
+    pub fn endpoints(&self) -> Endpoints {
+        Endpoints {
+            api_url: self.api_url.clone(),
+            public_url: self.public_url.clone(),
+        }
+    }
+}
+
+/// A pair name like `btc_jpy`: lowercase letters and digits either side of one underscore.
+pub fn check_pair_name(p: &str) -> Result<(), String> {
+    let ok = p.split_once('_').is_some_and(|(a, b)| {
+        let part = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        };
+        part(a) && part(b)
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{p:?} is not a pair name like \"btc_jpy\""))
+    }
+}
+
+/// An `http://` or `https://` URL with a host.
+pub fn check_url(url: &str) -> Result<(), String> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        Ok(_) => Err(format!("{url:?} is not an http(s) URL")),
+        Err(e) => Err(format!("{url:?} is not a URL ({e})")),
+    }
+}
+
+/// `"HH:MM-HH:MM"` → minutes after midnight of start and end.
+pub fn parse_quiet_hours(s: &str) -> Result<(u16, u16), String> {
+    let err = || format!("{s:?} is not a range like \"23:00-07:00\"");
+    let (a, b) = s.split_once('-').ok_or_else(err)?;
+    let minutes = |t: &str| -> Option<u16> {
+        let (h, m) = t.trim().split_once(':')?;
+        let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some(h * 60 + m)
+    };
+    Ok((minutes(a).ok_or_else(err)?, minutes(b).ok_or_else(err)?))
+}
+
+fn parse_error(text: &str, e: &toml::de::Error) -> ConfigError {
+    let (line, key) = match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            let key = text
+                .lines()
+                .nth(line - 1)
+                .and_then(|l| l.split_once('='))
+                .map(|(k, _)| k.trim().to_owned())
+                .filter(|k| !k.is_empty());
+            (line, key)
+        }
+        None => (1, None),
+    };
+    ConfigError::Parse {
+        line,
+        key,
+        message: e.message().trim().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_is_the_defaults() {
+        let loaded = Config::from_toml("").unwrap();
+        assert_eq!(loaded.config, Config::default());
+        assert!(loaded.unknown_keys.is_empty());
+        assert_eq!(loaded.config.interval.0, Duration::from_secs(30));
+        assert_eq!(loaded.config.endpoints(), Endpoints::default());
+    }
+
+    #[test]
+    fn the_design_example_parses() {
+        let text = r#"
+interval = "30s"
+timeout = "10s"
+failure_threshold = 3
+success_threshold = 1
+pairs = ["btc_jpy", "eth_jpy"]
+language = "auto"
+api_url = "https://api.bitbank.cc/v1"
+public_url = "https://public.bitbank.cc"
+
+[notifications]
+maintenance = true
+down = true
+unreachable = true
+degraded = true
+pairs = true
+busy = false
+sound = true
+quiet_hours = "23:00-07:00"
+
+[[hooks]]
+on = ["maintenance_started", "maintenance_ended"]
+command = ["/home/me/bin/pause-bot", "--from-bbwatch"]
+timeout = "30s"
+
+[[webhooks]]
+url = "https://example.invalid/hook"
+format = "json"
+on = ["maintenance_started", "maintenance_ended"]
+
+[api]
+enabled = false
+listen = "127.0.0.1:8765"
+token = ""
+"#;
+        let loaded = Config::from_toml(text).unwrap();
+        assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+        let c = loaded.config;
+        assert_eq!(c.pair_set().unwrap().len(), 2);
+        assert_eq!(
+            c.hooks[0].on,
+            vec![EventKind::MaintenanceStarted, EventKind::MaintenanceEnded]
+        );
+        assert_eq!(c.notifications.quiet_hours.as_deref(), Some("23:00-07:00"));
+    }
+
+    #[test]
+    fn unknown_keys_are_warnings() {
+        let loaded =
+            Config::from_toml("intervall = \"5s\"\n[notifications]\nloud = true\n").unwrap();
+        assert_eq!(loaded.unknown_keys, vec!["intervall", "notifications.loud"]);
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let cases = [
+            ("interval = \"500ms\"", "interval"),
+            ("interval = \"soon\"", "interval"),
+            ("interval = 30", "interval"),
+            ("timeout = \"0s\"", "timeout"),
+            ("failure_threshold = 0", "failure_threshold"),
+            ("failure_threshold = -1", "failure_threshold"),
+            ("pairs = [\"BTC/JPY\"]", "pairs"),
+            ("language = \"fr\"", "language"),
+            ("api_url = \"ftp://x\"", "api_url"),
+            ("public_url = \"not a url\"", "public_url"),
+            (
+                "[notifications]\nquiet_hours = \"late\"",
+                "notifications.quiet_hours",
+            ),
+            ("[[hooks]]\ncommand = []", "hooks[0].command"),
+            ("[[webhooks]]\nurl = \"x\"", "webhooks[0].url"),
+            (
+                "[[webhooks]]\nurl = \"https://a.invalid\"\nformat = \"teams\"",
+                "format",
+            ),
+            ("[api]\nlisten = \"0.0.0.0:8765\"", "api.token"),
+            ("[api]\nlisten = \"here\"", "api.listen"),
+        ];
+        for (text, key) in cases {
+            let err = Config::from_toml(text).unwrap_err().to_string();
+            assert!(
+                err.contains(key),
+                "{text:?} gave {err:?}, which does not name {key}"
+            );
+        }
+    }
+
+    #[test]
+    fn syntax_errors_give_the_line() {
+        let err = Config::from_toml("interval = \"30s\"\ntimeout = \n").unwrap_err();
+        assert!(matches!(err, ConfigError::Parse { line: 2, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_missing_file_is_the_defaults_and_an_unreadable_one_is_an_error() {
+        let loaded = Config::load(Path::new("/nonexistent/bbwatch/config.toml")).unwrap();
+        assert_eq!(loaded.config, Config::default());
+        assert!(matches!(
+            Config::load(Path::new("/")),
+            Err(ConfigError::Io { .. })
+        ));
+    }
+
+    #[test]
+    fn quiet_hours_and_pair_names() {
+        assert_eq!(parse_quiet_hours("23:00-07:30"), Ok((1380, 450)));
+        assert!(parse_quiet_hours("25:00-07:00").is_err());
+        assert!(check_pair_name("btc_jpy").is_ok());
+        assert!(check_pair_name("btc").is_err());
+        assert!(check_pair_name("_jpy").is_err());
+        assert!(check_pair_name("btc_jpy/../x").is_err());
+    }
+}

@@ -1,0 +1,596 @@
+//! Successive [`Reading`]s → the confirmed [`Snapshot`] and the [`Event`]s between them.
+//! A pure state machine: time comes from each reading, nothing here sleeps or does I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::classify::{Certainty, Context, Reading};
+use crate::event::{Event, EventKind};
+use crate::level::{Level, PairState};
+use crate::reason::Reason;
+
+/// How many polls in a row confirm an ambiguous failure, or a recovery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// Ambiguous failures in a row before `down`/`unreachable` (default 3).
+    pub failure: u32,
+    /// Good polls in a row before a less severe level is believed (default 1).
+    pub success: u32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            failure: 3,
+            success: 1,
+        }
+    }
+}
+
+/// The confirmed state: what the tray, the window and `GET /v1/status` show.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct Snapshot {
+    /// The overall level.
+    pub level: Level,
+    /// Since when this level holds.
+    #[serde(with = "crate::event::rfc3339_opt")]
+    pub since: Option<DateTime<Utc>>,
+    /// Why.
+    pub reason: Option<Reason>,
+    /// Every watched pair's state.
+    pub pairs: BTreeMap<String, PairState>,
+    /// When bitbank was last polled.
+    #[serde(with = "crate::event::rfc3339_opt")]
+    pub checked_at: Option<DateTime<Utc>>,
+    /// Whether the last poll was rate limited (polling is slowed; the level is kept).
+    pub rate_limited: bool,
+}
+
+impl Snapshot {
+    /// What one reading alone says, for one-shot checks where thresholds do not apply.
+    pub fn from_reading(reading: Reading) -> Snapshot {
+        Snapshot {
+            level: reading.level,
+            since: None,
+            reason: reading.reason,
+            pairs: reading.pairs,
+            checked_at: Some(reading.at),
+            rate_limited: reading.certainty == Certainty::RateLimited,
+        }
+    }
+}
+
+/// The detector. Feed it every reading with [`Detector::step`].
+#[derive(Clone, Debug)]
+pub struct Detector {
+    thresholds: Thresholds,
+    snapshot: Snapshot,
+    watched: Option<BTreeSet<String>>,
+    excused: BTreeSet<String>,
+    failures_in_a_row: u32,
+    successes_in_a_row: u32,
+}
+
+impl Detector {
+    /// A detector with a configured watch list, or `None` to watch the pairs tradable at the
+    /// first answer.
+    pub fn new(thresholds: Thresholds, watched: Option<BTreeSet<String>>) -> Detector {
+        Detector {
+            thresholds: Thresholds {
+                failure: thresholds.failure.max(1),
+                success: thresholds.success.max(1),
+            },
+            snapshot: Snapshot::default(),
+            watched,
+            excused: BTreeSet::new(),
+            failures_in_a_row: 0,
+            successes_in_a_row: 0,
+        }
+    }
+
+    /// What `classify` needs from before the next poll.
+    pub fn context(&self) -> Context<'_> {
+        Context {
+            watched: self.watched.as_ref(),
+            excused: &self.excused,
+            previous: &self.snapshot.pairs,
+        }
+    }
+
+    /// The watch list, once known.
+    pub fn watched(&self) -> Option<&BTreeSet<String>> {
+        self.watched.as_ref()
+    }
+
+    /// The confirmed state.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// Take one reading; return what happened, in order.
+    pub fn step(&mut self, reading: Reading) -> Vec<Event> {
+        self.snapshot.checked_at = Some(reading.at);
+        self.snapshot.rate_limited = reading.certainty == Certainty::RateLimited;
+        if self.watched.is_none() {
+            self.watched = reading.watched.clone();
+        }
+        let current = self.snapshot.level;
+        let at = reading.at;
+        match reading.certainty {
+            Certainty::RateLimited => Vec::new(),
+            Certainty::Ambiguous => {
+                self.successes_in_a_row = 0;
+                self.failures_in_a_row = self.failures_in_a_row.saturating_add(1);
+                let confirmed = self.failures_in_a_row >= self.thresholds.failure;
+                // An explicit maintenance stays until bitbank answers again: a CDN error page
+                // in the middle of it is more likely the maintenance than a new outage.
+                if current == reading.level {
+                    self.snapshot.reason = reading.reason;
+                    Vec::new()
+                } else if confirmed && current != Level::Maintenance {
+                    self.transition(reading.level, reading.reason, at)
+                } else {
+                    Vec::new()
+                }
+            }
+            Certainty::Definite => {
+                self.failures_in_a_row = 0;
+                let move_now =
+                    if current == Level::Unknown || reading.level.severity() > current.severity() {
+                        true
+                    } else if reading.level == current {
+                        self.successes_in_a_row = 0;
+                        false
+                    } else {
+                        self.successes_in_a_row = self.successes_in_a_row.saturating_add(1);
+                        self.successes_in_a_row >= self.thresholds.success
+                    };
+                let previous_pairs = std::mem::replace(&mut self.snapshot.pairs, reading.pairs);
+                self.excused = reading.excused;
+                let mut events = Vec::new();
+                if move_now {
+                    self.successes_in_a_row = 0;
+                    events = self.transition(reading.level, reading.reason, at);
+                } else if reading.level == current {
+                    self.snapshot.reason = reading.reason;
+                }
+                let quiet = current == Level::Unknown
+                    || current == Level::Maintenance
+                    || self.snapshot.level == Level::Maintenance;
+                if !quiet {
+                    events.extend(self.pair_changes(&previous_pairs, at));
+                }
+                events
+            }
+        }
+    }
+
+    /// Pair events, except around maintenance, where every pair halting is one story, told once.
+    fn pair_changes(
+        &self,
+        previous: &BTreeMap<String, PairState>,
+        at: DateTime<Utc>,
+    ) -> Vec<Event> {
+        self.snapshot
+            .pairs
+            .iter()
+            .filter_map(|(pair, state)| {
+                let before = previous.get(pair)?;
+                if *before == PairState::Unknown
+                    || *state == PairState::Unknown
+                    || before.same_as(state)
+                {
+                    return None;
+                }
+                let mut e =
+                    Event::level_change(EventKind::PairChanged, at, self.snapshot.level, None);
+                e.pair = Some(pair.clone());
+                e.reopen_at = state.reopen_at();
+                e.reason = Some(Reason::Pairs(vec![(pair.clone(), state.clone())]));
+                e.pair_state = Some(state.clone());
+                e.previous_pair_state = Some(before.clone());
+                Some(e)
+            })
+            .collect()
+    }
+
+    fn transition(&mut self, to: Level, reason: Option<Reason>, at: DateTime<Utc>) -> Vec<Event> {
+        let from = self.snapshot.level;
+        let mut events = Vec::new();
+        if from == Level::Unknown {
+            let mut started = Event::level_change(EventKind::MonitorStarted, at, to, None);
+            started.reason = reason.clone();
+            events.push(started);
+        } else if let Some(kind) = EventKind::ended(from) {
+            let mut ended = Event::level_change(kind, at, to, Some(from));
+            ended.reason = self.snapshot.reason.clone();
+            ended.duration_secs = self
+                .snapshot
+                .since
+                .map(|since| u64::try_from((at - since).num_seconds()).unwrap_or(0));
+            events.push(ended);
+        }
+        if let Some(kind) = EventKind::started(to) {
+            let previous = (from != Level::Unknown).then_some(from);
+            let mut started = Event::level_change(kind, at, to, previous);
+            started.reason = reason.clone();
+            started.reopen_at = self
+                .snapshot
+                .pairs
+                .values()
+                .filter_map(PairState::reopen_at)
+                .min();
+            events.push(started);
+        }
+        self.snapshot.level = to;
+        self.snapshot.since = Some(at);
+        self.snapshot.reason = reason;
+        events
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{Failure, Host};
+    use crate::code::ErrorCode;
+    use chrono::TimeZone;
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 27, 5, 0, 0)
+            .single()
+            .unwrap()
+            + chrono::Duration::seconds(secs)
+    }
+
+    fn pairs(states: &[(&str, PairState)]) -> BTreeMap<String, PairState> {
+        states
+            .iter()
+            .map(|(p, s)| (p.to_string(), s.clone()))
+            .collect()
+    }
+
+    fn reading(
+        secs: i64,
+        level: Level,
+        certainty: Certainty,
+        pair_states: &[(&str, PairState)],
+    ) -> Reading {
+        let reason = match level {
+            Level::Maintenance => Some(Reason::ApiError {
+                code: ErrorCode::SYSTEM_MAINTENANCE,
+            }),
+            Level::Down => Some(Reason::HostFailed {
+                failures: vec![(Host::Api, Failure::Timeout)],
+            }),
+            _ => None,
+        };
+        Reading {
+            at: at(secs),
+            level,
+            certainty,
+            reason,
+            pairs: pairs(pair_states),
+            watched: Some(pair_states.iter().map(|(p, _)| p.to_string()).collect()),
+            excused: BTreeSet::new(),
+            retry_after: None,
+        }
+    }
+
+    fn ok(secs: i64) -> Reading {
+        reading(
+            secs,
+            Level::Normal,
+            Certainty::Definite,
+            &[("btc_jpy", PairState::Normal)],
+        )
+    }
+
+    fn kinds(events: &[Event]) -> Vec<&'static str> {
+        events.iter().map(|e| e.kind.as_str()).collect()
+    }
+
+    fn detector() -> Detector {
+        Detector::new(Thresholds::default(), None)
+    }
+
+    #[test]
+    fn the_first_answer_starts_the_monitor() {
+        let mut d = detector();
+        let events = d.step(ok(0));
+        assert_eq!(kinds(&events), vec!["monitor_started"]);
+        assert_eq!(events[0].level, Level::Normal);
+        assert_eq!(events[0].previous_level, None);
+        assert_eq!(d.snapshot().since, Some(at(0)));
+    }
+
+    #[test]
+    fn starting_in_maintenance_also_says_maintenance_started() {
+        let mut d = detector();
+        let events = d.step(reading(0, Level::Maintenance, Certainty::Definite, &[]));
+        assert_eq!(
+            kinds(&events),
+            vec!["monitor_started", "maintenance_started"]
+        );
+        assert!(events.iter().all(|e| e.level == Level::Maintenance));
+    }
+
+    #[test]
+    fn explicit_maintenance_acts_on_the_first_poll_and_ends_with_its_duration() {
+        let mut d = detector();
+        d.step(ok(0));
+        let events = d.step(reading(
+            30,
+            Level::Maintenance,
+            Certainty::Definite,
+            &[("btc_jpy", PairState::Normal)],
+        ));
+        assert_eq!(kinds(&events), vec!["maintenance_started"]);
+        assert_eq!(events[0].previous_level, Some(Level::Normal));
+        assert_eq!(
+            events[0].reason.as_ref().unwrap().to_string(),
+            "api error 10007: System maintenance"
+        );
+        let events = d.step(ok(330));
+        assert_eq!(kinds(&events), vec!["maintenance_ended"]);
+        assert_eq!(events[0].duration_secs, Some(300));
+        assert_eq!(events[0].level, Level::Normal);
+        assert_eq!(events[0].previous_level, Some(Level::Maintenance));
+    }
+
+    #[test]
+    fn a_change_a_to_b_ends_a_then_starts_b() {
+        let mut d = detector();
+        d.step(ok(0));
+        d.step(reading(
+            10,
+            Level::Degraded,
+            Certainty::Definite,
+            &[("btc_jpy", PairState::Busy)],
+        ));
+        let events = d.step(reading(
+            70,
+            Level::Maintenance,
+            Certainty::Definite,
+            &[("btc_jpy", PairState::Halted)],
+        ));
+        assert_eq!(
+            kinds(&events),
+            vec!["degraded_ended", "maintenance_started"]
+        );
+        assert_eq!(events[0].duration_secs, Some(60));
+        assert_eq!(events[0].level, Level::Maintenance);
+        assert_eq!(events[1].previous_level, Some(Level::Degraded));
+    }
+
+    #[test]
+    fn ambiguous_failures_need_the_threshold() {
+        let mut d = detector();
+        d.step(ok(0));
+        assert!(d
+            .step(reading(1, Level::Down, Certainty::Ambiguous, &[]))
+            .is_empty());
+        assert!(d
+            .step(reading(2, Level::Down, Certainty::Ambiguous, &[]))
+            .is_empty());
+        assert_eq!(d.snapshot().level, Level::Normal);
+        let events = d.step(reading(3, Level::Down, Certainty::Ambiguous, &[]));
+        assert_eq!(kinds(&events), vec!["down_started"]);
+        assert_eq!(d.snapshot().since, Some(at(3)));
+        let events = d.step(ok(63));
+        assert_eq!(kinds(&events), vec!["down_ended"]);
+        assert_eq!(events[0].duration_secs, Some(60));
+    }
+
+    #[test]
+    fn a_good_poll_resets_the_failure_count() {
+        let mut d = detector();
+        d.step(ok(0));
+        d.step(reading(1, Level::Down, Certainty::Ambiguous, &[]));
+        d.step(reading(2, Level::Down, Certainty::Ambiguous, &[]));
+        d.step(ok(3));
+        d.step(reading(4, Level::Down, Certainty::Ambiguous, &[]));
+        assert!(d
+            .step(reading(5, Level::Down, Certainty::Ambiguous, &[]))
+            .is_empty());
+        assert_eq!(d.snapshot().level, Level::Normal);
+    }
+
+    #[test]
+    fn down_and_unreachable_count_together_and_the_latest_wins() {
+        let mut d = detector();
+        d.step(ok(0));
+        d.step(reading(1, Level::Down, Certainty::Ambiguous, &[]));
+        d.step(reading(2, Level::Unreachable, Certainty::Ambiguous, &[]));
+        let events = d.step(reading(3, Level::Unreachable, Certainty::Ambiguous, &[]));
+        assert_eq!(kinds(&events), vec!["unreachable_started"]);
+    }
+
+    #[test]
+    fn the_first_confirmation_may_be_a_failure() {
+        let mut d = detector();
+        assert!(d
+            .step(reading(0, Level::Unreachable, Certainty::Ambiguous, &[]))
+            .is_empty());
+        assert!(d
+            .step(reading(1, Level::Unreachable, Certainty::Ambiguous, &[]))
+            .is_empty());
+        let events = d.step(reading(2, Level::Unreachable, Certainty::Ambiguous, &[]));
+        assert_eq!(
+            kinds(&events),
+            vec!["monitor_started", "unreachable_started"]
+        );
+    }
+
+    #[test]
+    fn recovery_needs_the_success_threshold() {
+        let mut d = Detector::new(
+            Thresholds {
+                failure: 3,
+                success: 2,
+            },
+            None,
+        );
+        d.step(ok(0));
+        d.step(reading(1, Level::Maintenance, Certainty::Definite, &[]));
+        assert!(d.step(ok(2)).is_empty());
+        d.step(reading(3, Level::Maintenance, Certainty::Definite, &[]));
+        assert!(d.step(ok(4)).is_empty());
+        let events = d.step(ok(5));
+        assert_eq!(kinds(&events), vec!["maintenance_ended"]);
+        assert_eq!(events[0].duration_secs, Some(4));
+    }
+
+    #[test]
+    fn rate_limiting_changes_no_level_and_no_counter() {
+        let mut d = detector();
+        d.step(ok(0));
+        d.step(reading(1, Level::Down, Certainty::Ambiguous, &[]));
+        d.step(reading(2, Level::Down, Certainty::Ambiguous, &[]));
+        for s in 3..10 {
+            assert!(d
+                .step(reading(s, Level::Unknown, Certainty::RateLimited, &[]))
+                .is_empty());
+            assert_eq!(d.snapshot().level, Level::Normal);
+            assert!(d.snapshot().rate_limited);
+        }
+        assert_eq!(
+            kinds(&d.step(reading(10, Level::Down, Certainty::Ambiguous, &[]))),
+            vec!["down_started"]
+        );
+    }
+
+    #[test]
+    fn an_ambiguous_failure_does_not_replace_explicit_maintenance() {
+        let mut d = detector();
+        d.step(ok(0));
+        d.step(reading(1, Level::Maintenance, Certainty::Definite, &[]));
+        for s in 2..8 {
+            assert!(d
+                .step(reading(s, Level::Down, Certainty::Ambiguous, &[]))
+                .is_empty());
+        }
+        assert_eq!(d.snapshot().level, Level::Maintenance);
+        assert_eq!(kinds(&d.step(ok(8))), vec!["maintenance_ended"]);
+    }
+
+    #[test]
+    fn pair_changes_are_events_with_the_new_and_old_state() {
+        let mut d = detector();
+        d.step(reading(
+            0,
+            Level::Normal,
+            Certainty::Definite,
+            &[
+                ("btc_jpy", PairState::Normal),
+                ("eth_jpy", PairState::Normal),
+            ],
+        ));
+        let events = d.step(reading(
+            1,
+            Level::Degraded,
+            Certainty::Definite,
+            &[
+                ("btc_jpy", PairState::Halted),
+                ("eth_jpy", PairState::Normal),
+            ],
+        ));
+        assert_eq!(kinds(&events), vec!["degraded_started", "pair_changed"]);
+        assert_eq!(events[1].pair.as_deref(), Some("btc_jpy"));
+        assert_eq!(events[1].pair_state, Some(PairState::Halted));
+        assert_eq!(events[1].previous_pair_state, Some(PairState::Normal));
+        assert_eq!(events[1].level, Level::Degraded);
+        let events = d.step(reading(
+            2,
+            Level::Degraded,
+            Certainty::Definite,
+            &[("btc_jpy", PairState::Halted), ("eth_jpy", PairState::Busy)],
+        ));
+        assert_eq!(kinds(&events), vec!["pair_changed"]);
+        let events = d.step(reading(
+            3,
+            Level::Normal,
+            Certainty::Definite,
+            &[
+                ("btc_jpy", PairState::Normal),
+                ("eth_jpy", PairState::Normal),
+            ],
+        ));
+        assert_eq!(
+            kinds(&events),
+            vec!["degraded_ended", "pair_changed", "pair_changed"]
+        );
+        assert_eq!(events[0].duration_secs, Some(2));
+    }
+
+    #[test]
+    fn all_pairs_halting_for_maintenance_is_one_event_not_one_per_pair() {
+        let mut d = detector();
+        let both = |s: PairState| [("btc_jpy", s.clone()), ("eth_jpy", s)];
+        d.step(reading(
+            0,
+            Level::Normal,
+            Certainty::Definite,
+            &both(PairState::Normal),
+        ));
+        let events = d.step(reading(
+            1,
+            Level::Maintenance,
+            Certainty::Definite,
+            &both(PairState::Halted),
+        ));
+        assert_eq!(kinds(&events), vec!["maintenance_started"]);
+        let events = d.step(reading(
+            2,
+            Level::Normal,
+            Certainty::Definite,
+            &both(PairState::Normal),
+        ));
+        assert_eq!(kinds(&events), vec!["maintenance_ended"]);
+    }
+
+    #[test]
+    fn a_circuit_break_event_carries_the_reopen_time() {
+        let mut d = detector();
+        d.step(ok(0));
+        let cb = PairState::CircuitBreak {
+            mode: crate::level::CircuitMode::CircuitBreak,
+            reopen_at: Some(at(1800)),
+        };
+        let events = d.step(reading(
+            1,
+            Level::Degraded,
+            Certainty::Definite,
+            &[("btc_jpy", cb.clone())],
+        ));
+        assert_eq!(kinds(&events), vec!["degraded_started", "pair_changed"]);
+        assert_eq!(events[0].reopen_at, Some(at(1800)));
+        assert_eq!(events[1].reopen_at, Some(at(1800)));
+        // The reopen time moving is not a new event.
+        let later = PairState::CircuitBreak {
+            mode: crate::level::CircuitMode::CircuitBreak,
+            reopen_at: Some(at(2400)),
+        };
+        assert!(d
+            .step(reading(
+                2,
+                Level::Degraded,
+                Certainty::Definite,
+                &[("btc_jpy", later)]
+            ))
+            .is_empty());
+    }
+
+    #[test]
+    fn the_watch_list_is_resolved_once() {
+        let mut d = detector();
+        d.step(ok(0));
+        assert_eq!(d.watched().unwrap().len(), 1);
+        let mut r = ok(1);
+        r.watched = Some(["a".to_string(), "b".to_string()].into());
+        d.step(r);
+        assert_eq!(d.watched().unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,318 @@
+//! The one ja/en message catalogue every front end (CLI, tray, notifications, windows) uses.
+//!
+//! Each message is declared once with both texts side by side, so a message cannot exist in
+//! one language only. Placeholders are `{name}` and must match between the two texts (tested).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A user-facing language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// 日本語
+    Ja,
+    /// English
+    En,
+}
+
+impl Lang {
+    /// The language of the user's locale (`LC_ALL`, `LC_MESSAGES`, `LANG`): Japanese for
+    /// `ja*`, English otherwise.
+    pub fn from_env() -> Lang {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let locale = var("LC_ALL")
+            .or_else(|| var("LC_MESSAGES"))
+            .or_else(|| var("LANG"))
+            .unwrap_or_default();
+        Lang::from_locale(&locale)
+    }
+
+    /// Japanese for a `ja`/`ja_JP.UTF-8` locale string, English otherwise.
+    pub fn from_locale(locale: &str) -> Lang {
+        if locale.to_ascii_lowercase().starts_with("ja") {
+            Lang::Ja
+        } else {
+            Lang::En
+        }
+    }
+
+    /// `"ja"` or `"en"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Error for a language that is neither `ja` nor `en`.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown language {0:?}: expected ja or en")]
+pub struct UnknownLang(pub String);
+
+impl FromStr for Lang {
+    type Err = UnknownLang;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "ja" => Ok(Lang::Ja),
+            "en" => Ok(Lang::En),
+            _ => Err(UnknownLang(s.to_owned())),
+        }
+    }
+}
+
+macro_rules! catalogue {
+    ($( $(#[$doc:meta])* $name:ident => ($ja:expr, $en:expr), )*) => {
+        /// A user-facing message. Get its text with [`Msg::text`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Msg { $( $(#[$doc])* $name, )* }
+
+        impl Msg {
+            /// Every message, for tests and tooling.
+            pub const ALL: &'static [Msg] = &[ $( Msg::$name, )* ];
+
+            /// The message in `lang`, placeholders unfilled.
+            pub fn text(self, lang: Lang) -> &'static str {
+                let (ja, en) = match self { $( Msg::$name => ($ja, $en), )* };
+                match lang { Lang::Ja => ja, Lang::En => en }
+            }
+        }
+    };
+}
+
+catalogue! {
+    /// Level name.
+    LevelUnknown => ("確認中", "Checking"),
+    /// Level name.
+    LevelNormal => ("正常", "Normal"),
+    /// Level name.
+    LevelDegraded => ("一部制限", "Degraded"),
+    /// Level name.
+    LevelUnreachable => ("接続不可", "Unreachable"),
+    /// Level name.
+    LevelDown => ("障害", "Down"),
+    /// Level name.
+    LevelMaintenance => ("メンテナンス中", "Maintenance"),
+
+    /// What the level means for the user.
+    MeaningUnknown => ("bitbank の状態を確認しています", "checking bitbank's status"),
+    /// What the level means for the user.
+    MeaningNormal => ("取引・API ともに通常どおりです", "trading and the API work normally"),
+    /// What the level means for the user.
+    MeaningDegraded => ("一部の銘柄や注文に制限があります", "some pairs or orders are restricted"),
+    /// What the level means for the user.
+    MeaningUnreachable => ("bitbank のどちらのサーバーにも届きません。お使いのネットワークを確認してください", "neither bitbank host answers: check your own network"),
+    /// What the level means for the user.
+    MeaningDown => ("bitbank の API が応答しません。注文が通らない可能性があります。ボットは停止してください", "bitbank's API is not answering: orders may fail, bots should pause"),
+    /// What the level means for the user.
+    MeaningMaintenance => ("取引・入出金・APIが停止しています。ボットは停止してください", "trading, deposits, withdrawals and the API are stopped: bots should pause"),
+
+    /// Event title.
+    MonitorStarted => ("監視開始 — 現在: {level}", "Monitoring started — now: {level}"),
+    /// Event title.
+    MaintenanceStarted => ("メンテナンス開始", "Maintenance started"),
+    /// Event title.
+    MaintenanceEnded => ("メンテナンス終了", "Maintenance ended"),
+    /// Event title.
+    DownStarted => ("bitbank 障害発生", "bitbank is down"),
+    /// Event title.
+    DownEnded => ("bitbank 復旧", "bitbank is back"),
+    /// Event title.
+    UnreachableStarted => ("bitbank に接続できません", "bitbank is unreachable"),
+    /// Event title.
+    UnreachableEnded => ("bitbank への接続が回復しました", "bitbank is reachable again"),
+    /// Event title.
+    DegradedStarted => ("一部の取引に制限", "Trading restricted"),
+    /// Event title.
+    DegradedEnded => ("制限解除", "Restrictions lifted"),
+    /// Event title.
+    PairChanged => ("{pair}: {state}", "{pair}: {state}"),
+
+    /// Body of an `_ended` event.
+    EndedBody => ("取引を再開できます（継続時間 {duration}）", "trading can resume (lasted {duration})"),
+    /// Body of a pair event.
+    PairBodyNormal => ("通常どおり取引できます", "trading normally again"),
+    /// Body of a pair event.
+    PairBodyBusy => ("混雑しています。最小注文数量が引き上げられている場合があります", "busy: the minimum order amount may be raised"),
+    /// Body of a pair event.
+    PairBodyHalted => ("注文・取消がすべて停止されています", "all orders and cancels are stopped"),
+    /// Body of a pair event.
+    PairBodySuspended => ("停止中の操作: {operations}", "stopped: {operations}"),
+    /// Body of a pair event.
+    PairBodyCircuitBreak => ("サーキットブレイク中（{mode}）", "in circuit break ({mode})"),
+    /// Body of a pair event.
+    PairBodyReopen => ("再開予定 {time}", "reopens {time}"),
+    /// Body of a pair event.
+    PairBodyOther => ("不明な状態: {status}", "unknown status: {status}"),
+
+    /// Pair state name.
+    PairUnknown => ("不明", "unknown"),
+    /// Pair state name.
+    PairNormal => ("通常", "normal"),
+    /// Pair state name.
+    PairBusy => ("混雑", "busy"),
+    /// Pair state name.
+    PairVeryBusy => ("非常に混雑", "very busy"),
+    /// Pair state name.
+    PairHalted => ("取引停止", "halted"),
+    /// Pair state name.
+    PairSuspended => ("一部停止", "suspended"),
+    /// Pair state name.
+    PairCircuitBreak => ("サーキットブレイク", "circuit break"),
+    /// Pair state name.
+    PairOther => ("不明な状態", "unknown status"),
+
+    /// Circuit-break mode name.
+    ModeNone => ("通常モード", "normal mode"),
+    /// Circuit-break mode name.
+    ModeCircuitBreak => ("サーキットブレークモード", "circuit break"),
+    /// Circuit-break mode name.
+    ModeFullRange => ("無期限サーキットブレークモード", "indefinite circuit break"),
+    /// Circuit-break mode name.
+    ModeResumption => ("再開準備モード", "preparing to resume"),
+    /// Circuit-break mode name.
+    ModeListing => ("新規上場モード", "new listing auction"),
+
+    /// Operation name (a stop flag).
+    OpDisabled => ("銘柄無効", "pair disabled"),
+    /// Operation name (a stop flag).
+    OpOrder => ("新規注文", "new orders"),
+    /// Operation name (a stop flag).
+    OpOrderAndCancel => ("注文・取消", "orders and cancels"),
+    /// Operation name (a stop flag).
+    OpMarketOrder => ("成行注文", "market orders"),
+    /// Operation name (a stop flag).
+    OpStopOrder => ("逆指値注文", "stop orders"),
+    /// Operation name (a stop flag).
+    OpStopLimitOrder => ("逆指値指値注文", "stop-limit orders"),
+    /// Operation name (a stop flag).
+    OpMarginLong => ("信用買い", "margin long"),
+    /// Operation name (a stop flag).
+    OpMarginShort => ("信用売り", "margin short"),
+    /// Operation name (a stop flag).
+    OpBuy => ("買い注文", "buy orders"),
+    /// Operation name (a stop flag).
+    OpSell => ("売り注文", "sell orders"),
+
+    /// Reason: an API error code.
+    ReasonApiError => ("API エラー {code}: {message}", "api error {code}: {message}"),
+    /// Reason: an undocumented API error code.
+    ReasonApiErrorUnknown => ("API エラー {code}", "api error {code}"),
+    /// Reason: every watched pair halted.
+    ReasonAllHalted => ("監視中の全銘柄が HALT", "every watched pair is HALT"),
+    /// Reason: a host failure.
+    ReasonHost => ("{host}: {failure}", "{host}: {failure}"),
+    /// Host name.
+    HostApi => ("API サーバー", "api host"),
+    /// Host name.
+    HostPublic => ("公開データサーバー", "public host"),
+    /// Failure: HTML error page.
+    FailureHtml => ("HTTP {status}（エラーページ）", "HTTP {status} (error page)"),
+    /// Failure: HTTP status without the envelope.
+    FailureHttp => ("HTTP {status}", "HTTP {status}"),
+    /// Failure: unreadable answer.
+    FailureMalformed => ("不正な応答（HTTP {status}）", "malformed answer (HTTP {status})"),
+    /// Failure: timeout.
+    FailureTimeout => ("タイムアウト", "timeout"),
+    /// Failure: connection failed.
+    FailureNetwork => ("接続失敗", "connection failed"),
+    /// Failure: rate limited.
+    FailureRateLimited => ("アクセス制限中", "rate limited"),
+    /// "and N more" after a list.
+    AndMore => ("ほか {count} 件", "and {count} more"),
+
+    /// `status` output: when the check was made.
+    StatusChecked => ("確認時刻", "checked"),
+    /// `status` output: no watched pair is restricted.
+    StatusAllPairsNormal => ("監視中の {count} 銘柄はすべて通常", "all {count} watched pairs normal"),
+    /// `status` output: since when.
+    Since => ("{time} から", "since {time}"),
+
+    /// Duration units.
+    DurationHours => ("{h}時間{m}分", "{h}h {m}m"),
+    /// Duration units.
+    DurationMinutes => ("{m}分{s}秒", "{m}m {s}s"),
+    /// Duration units.
+    DurationSeconds => ("{s}秒", "{s}s"),
+}
+
+impl Msg {
+    /// The message in `lang` with each `{key}` replaced by its value.
+    pub fn fill(self, lang: Lang, args: &[(&str, &str)]) -> String {
+        let mut out = self.text(lang).to_owned();
+        for (key, value) in args {
+            out = out.replace(&format!("{{{key}}}"), value);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placeholders(s: &str) -> Vec<String> {
+        let mut out: Vec<String> = s
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(k, _)| k.to_owned()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn every_message_exists_in_both_languages_with_the_same_placeholders() {
+        for &m in Msg::ALL {
+            let (ja, en) = (m.text(Lang::Ja), m.text(Lang::En));
+            assert!(!ja.trim().is_empty(), "{m:?} has no Japanese text");
+            assert!(!en.trim().is_empty(), "{m:?} has no English text");
+            assert_eq!(
+                placeholders(ja),
+                placeholders(en),
+                "{m:?} placeholders differ"
+            );
+        }
+    }
+
+    #[test]
+    fn japanese_texts_are_japanese() {
+        let untranslated: Vec<_> = Msg::ALL
+            .iter()
+            .filter(|m| m.text(Lang::Ja) == m.text(Lang::En))
+            .filter(|m| m.text(Lang::En).chars().any(|c| c.is_ascii_alphabetic()))
+            .collect();
+        // Only messages made entirely of placeholders and codes may read the same.
+        assert_eq!(
+            untranslated,
+            vec![&Msg::PairChanged, &Msg::ReasonHost, &Msg::FailureHttp]
+        );
+    }
+
+    #[test]
+    fn locale_detection() {
+        assert_eq!(Lang::from_locale("ja_JP.UTF-8"), Lang::Ja);
+        assert_eq!(Lang::from_locale("en_US.UTF-8"), Lang::En);
+        assert_eq!(Lang::from_locale("C"), Lang::En);
+        assert_eq!(Lang::from_locale(""), Lang::En);
+        assert_eq!("JA".parse::<Lang>().unwrap(), Lang::Ja);
+        assert!("fr".parse::<Lang>().is_err());
+    }
+
+    #[test]
+    fn fill_replaces_placeholders() {
+        assert_eq!(
+            Msg::EndedBody.fill(Lang::En, &[("duration", "5m 2s")]),
+            "trading can resume (lasted 5m 2s)"
+        );
+    }
+}

@@ -1,0 +1,381 @@
+//! Words for people: levels, pair states, reasons, durations and whole event lines, in
+//! Japanese or English, from the [`crate::i18n`] catalogue. Shared by the CLI, notifications
+//! and the tray.
+
+use chrono::{DateTime, Local, Utc};
+
+use crate::api::{Failure, Host};
+use crate::event::{Event, EventKind};
+use crate::i18n::{Lang, Msg};
+use crate::level::{CircuitMode, Level, PairState, Restriction};
+use crate::reason::Reason;
+
+/// How many pairs a localized reason names before "and N more".
+const MAX_LISTED_PAIRS: usize = 5;
+
+/// The level's name, e.g. `メンテナンス中`.
+pub fn level_name(level: Level, lang: Lang) -> &'static str {
+    match level {
+        Level::Unknown => Msg::LevelUnknown,
+        Level::Normal => Msg::LevelNormal,
+        Level::Degraded => Msg::LevelDegraded,
+        Level::Unreachable => Msg::LevelUnreachable,
+        Level::Down => Msg::LevelDown,
+        Level::Maintenance => Msg::LevelMaintenance,
+    }
+    .text(lang)
+}
+
+/// What the level means for the user (orders, the API, bots).
+pub fn level_meaning(level: Level, lang: Lang) -> &'static str {
+    match level {
+        Level::Unknown => Msg::MeaningUnknown,
+        Level::Normal => Msg::MeaningNormal,
+        Level::Degraded => Msg::MeaningDegraded,
+        Level::Unreachable => Msg::MeaningUnreachable,
+        Level::Down => Msg::MeaningDown,
+        Level::Maintenance => Msg::MeaningMaintenance,
+    }
+    .text(lang)
+}
+
+/// A pair state's name, e.g. `取引停止`.
+pub fn pair_state_name(state: &PairState, lang: Lang) -> &'static str {
+    match state {
+        PairState::Unknown => Msg::PairUnknown,
+        PairState::Normal => Msg::PairNormal,
+        PairState::Busy => Msg::PairBusy,
+        PairState::VeryBusy => Msg::PairVeryBusy,
+        PairState::Halted => Msg::PairHalted,
+        PairState::Suspended { .. } => Msg::PairSuspended,
+        PairState::CircuitBreak { .. } => Msg::PairCircuitBreak,
+        PairState::Other { .. } => Msg::PairOther,
+    }
+    .text(lang)
+}
+
+/// A circuit-break mode's name (the official Japanese names).
+pub fn mode_name(mode: &CircuitMode, lang: Lang) -> String {
+    let msg = match mode {
+        CircuitMode::None => Msg::ModeNone,
+        CircuitMode::CircuitBreak => Msg::ModeCircuitBreak,
+        CircuitMode::FullRangeCircuitBreak => Msg::ModeFullRange,
+        CircuitMode::Resumption => Msg::ModeResumption,
+        CircuitMode::Listing => Msg::ModeListing,
+        CircuitMode::Other(s) => return s.clone(),
+    };
+    msg.text(lang).to_owned()
+}
+
+/// An operation's name, e.g. `成行注文`.
+pub fn restriction_name(r: Restriction, lang: Lang) -> &'static str {
+    match r {
+        Restriction::Disabled => Msg::OpDisabled,
+        Restriction::Order => Msg::OpOrder,
+        Restriction::OrderAndCancel => Msg::OpOrderAndCancel,
+        Restriction::MarketOrder => Msg::OpMarketOrder,
+        Restriction::StopOrder => Msg::OpStopOrder,
+        Restriction::StopLimitOrder => Msg::OpStopLimitOrder,
+        Restriction::MarginLongOrder => Msg::OpMarginLong,
+        Restriction::MarginShortOrder => Msg::OpMarginShort,
+        Restriction::BuyOrder => Msg::OpBuy,
+        Restriction::SellOrder => Msg::OpSell,
+    }
+    .text(lang)
+}
+
+/// What a pair state means, e.g. `注文・取消がすべて停止されています`.
+pub fn pair_state_detail(state: &PairState, lang: Lang) -> String {
+    let list_sep = if lang == Lang::Ja { "、" } else { ", " };
+    match state {
+        PairState::Normal | PairState::Unknown => Msg::PairBodyNormal.text(lang).to_owned(),
+        PairState::Busy | PairState::VeryBusy => Msg::PairBodyBusy.text(lang).to_owned(),
+        PairState::Halted => Msg::PairBodyHalted.text(lang).to_owned(),
+        PairState::Suspended { stopped } => {
+            let ops: Vec<&str> = stopped.iter().map(|r| restriction_name(*r, lang)).collect();
+            Msg::PairBodySuspended.fill(lang, &[("operations", &ops.join(list_sep))])
+        }
+        PairState::CircuitBreak { mode, reopen_at } => {
+            let mut s = Msg::PairBodyCircuitBreak.fill(lang, &[("mode", &mode_name(mode, lang))]);
+            if let Some(t) = reopen_at {
+                s.push_str(if lang == Lang::Ja { "、" } else { ", " });
+                s.push_str(&Msg::PairBodyReopen.fill(lang, &[("time", &local_time(t))]));
+            }
+            s
+        }
+        PairState::Other { status } => Msg::PairBodyOther.fill(lang, &[("status", status)]),
+    }
+}
+
+/// `1時間5分` / `5分12秒` / `42秒` (`1h 5m` / `5m 12s` / `42s`).
+pub fn format_duration(secs: u64, lang: Lang) -> String {
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let (h, m, s) = (h.to_string(), m.to_string(), s.to_string());
+    if secs >= 3600 {
+        Msg::DurationHours.fill(lang, &[("h", &h), ("m", &m)])
+    } else if secs >= 60 {
+        Msg::DurationMinutes.fill(lang, &[("m", &m), ("s", &s)])
+    } else {
+        Msg::DurationSeconds.fill(lang, &[("s", &s)])
+    }
+}
+
+/// A UTC time in the user's local time zone, `2026-11-27 14:31:04`.
+pub fn local_time(t: &DateTime<Utc>) -> String {
+    t.with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+fn failure_text(f: &Failure, lang: Lang) -> String {
+    match f {
+        Failure::Api { code, .. } => api_error_text(*code, lang),
+        Failure::RateLimited { .. } => Msg::FailureRateLimited.text(lang).to_owned(),
+        Failure::Http { status, html: true } => {
+            Msg::FailureHtml.fill(lang, &[("status", &status.to_string())])
+        }
+        Failure::Http {
+            status,
+            html: false,
+        } => Msg::FailureHttp.fill(lang, &[("status", &status.to_string())]),
+        Failure::Malformed { status, .. } => {
+            Msg::FailureMalformed.fill(lang, &[("status", &status.to_string())])
+        }
+        Failure::Timeout => Msg::FailureTimeout.text(lang).to_owned(),
+        Failure::Network { .. } => Msg::FailureNetwork.text(lang).to_owned(),
+    }
+}
+
+fn api_error_text(code: crate::code::ErrorCode, lang: Lang) -> String {
+    let code_s = code.to_string();
+    match code.message(lang) {
+        Some(m) => Msg::ReasonApiError.fill(
+            lang,
+            &[
+                ("code", &code_s),
+                ("message", m.trim_end_matches(['.', '。'])),
+            ],
+        ),
+        None => Msg::ReasonApiErrorUnknown.fill(lang, &[("code", &code_s)]),
+    }
+}
+
+/// The reason in the user's language. `short` gives just `api error 10007` for codes, as
+/// event lines do.
+pub fn describe_reason(reason: &Reason, lang: Lang, short: bool) -> String {
+    match reason {
+        Reason::ApiError { code } if short => format!("api error {code}"),
+        Reason::ApiError { code } => api_error_text(*code, lang),
+        Reason::HostFailed { failures } => {
+            let parts: Vec<String> = failures
+                .iter()
+                .map(|(host, f)| {
+                    let host = match host {
+                        Host::Api => Msg::HostApi,
+                        Host::Public => Msg::HostPublic,
+                    };
+                    Msg::ReasonHost.fill(
+                        lang,
+                        &[
+                            ("host", host.text(lang)),
+                            ("failure", &failure_text(f, lang)),
+                        ],
+                    )
+                })
+                .collect();
+            parts.join("; ")
+        }
+        Reason::AllPairsHalted => Msg::ReasonAllHalted.text(lang).to_owned(),
+        Reason::Pairs(pairs) => {
+            let sep = if lang == Lang::Ja { "、" } else { ", " };
+            let mut parts: Vec<String> = pairs
+                .iter()
+                .take(MAX_LISTED_PAIRS)
+                .map(|(p, s)| format!("{p} {}", pair_state_name(s, lang)))
+                .collect();
+            if pairs.len() > MAX_LISTED_PAIRS {
+                let more = (pairs.len() - MAX_LISTED_PAIRS).to_string();
+                parts.push(Msg::AndMore.fill(lang, &[("count", &more)]));
+            }
+            parts.join(sep)
+        }
+        Reason::Text(t) => t.clone(),
+    }
+}
+
+/// A notification-style title, e.g. `メンテナンス開始`.
+pub fn event_title(event: &Event, lang: Lang) -> String {
+    let msg = match event.kind {
+        EventKind::MonitorStarted => {
+            return Msg::MonitorStarted.fill(lang, &[("level", level_name(event.level, lang))]);
+        }
+        EventKind::PairChanged => {
+            let state = event.pair_state.clone().unwrap_or_default();
+            return Msg::PairChanged.fill(
+                lang,
+                &[
+                    ("pair", event.pair.as_deref().unwrap_or("?")),
+                    ("state", pair_state_name(&state, lang)),
+                ],
+            );
+        }
+        EventKind::MaintenanceStarted => Msg::MaintenanceStarted,
+        EventKind::MaintenanceEnded => Msg::MaintenanceEnded,
+        EventKind::DownStarted => Msg::DownStarted,
+        EventKind::DownEnded => Msg::DownEnded,
+        EventKind::UnreachableStarted => Msg::UnreachableStarted,
+        EventKind::UnreachableEnded => Msg::UnreachableEnded,
+        EventKind::DegradedStarted => Msg::DegradedStarted,
+        EventKind::DegradedEnded => Msg::DegradedEnded,
+    };
+    msg.text(lang).to_owned()
+}
+
+/// What the event means for the user, e.g. `取引・入出金・APIが停止しています`.
+pub fn event_body(event: &Event, lang: Lang) -> String {
+    match event.kind {
+        EventKind::MaintenanceEnded
+        | EventKind::DownEnded
+        | EventKind::UnreachableEnded
+        | EventKind::DegradedEnded => {
+            let lasted = format_duration(event.duration_secs.unwrap_or(0), lang);
+            Msg::EndedBody.fill(lang, &[("duration", &lasted)])
+        }
+        EventKind::PairChanged => {
+            pair_state_detail(&event.pair_state.clone().unwrap_or_default(), lang)
+        }
+        _ => level_meaning(event.level, lang).to_owned(),
+    }
+}
+
+/// One readable line per event, in local time:
+/// `2026-11-27 14:31:04 メンテナンス開始 — 取引・入出金・APIが停止しています。ボットは停止してください (api error 10007)`.
+pub fn event_line(event: &Event, lang: Lang) -> String {
+    let mut line = format!(
+        "{} {} — {}",
+        local_time(&event.at),
+        event_title(event, lang),
+        event_body(event, lang)
+    );
+    let reason = match event.kind {
+        // The title and body already say it all.
+        EventKind::PairChanged => None,
+        _ => event.reason.as_ref(),
+    };
+    if let Some(r) = reason {
+        line.push_str(&format!(" ({})", describe_reason(r, lang, true)));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::ErrorCode;
+    use chrono::TimeZone;
+
+    fn at() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 27, 5, 31, 4)
+            .single()
+            .unwrap()
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(format_duration(42, Lang::En), "42s");
+        assert_eq!(format_duration(312, Lang::Ja), "5分12秒");
+        assert_eq!(format_duration(312, Lang::En), "5m 12s");
+        assert_eq!(format_duration(3900, Lang::Ja), "1時間5分");
+    }
+
+    #[test]
+    fn the_maintenance_line_reads_like_the_issue_example() {
+        let mut e = Event::level_change(
+            EventKind::MaintenanceStarted,
+            at(),
+            Level::Maintenance,
+            Some(Level::Normal),
+        );
+        e.reason = Some(Reason::ApiError {
+            code: ErrorCode::SYSTEM_MAINTENANCE,
+        });
+        let line = event_line(&e, Lang::Ja);
+        assert!(line.ends_with("メンテナンス開始 — 取引・入出金・APIが停止しています。ボットは停止してください (api error 10007)"), "{line}");
+        assert_eq!(&line[..4], "2026");
+        let line = event_line(&e, Lang::En);
+        assert!(
+            line.contains(
+                "Maintenance started — trading, deposits, withdrawals and the API are stopped"
+            ),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn ended_lines_say_how_long() {
+        let mut e = Event::level_change(
+            EventKind::MaintenanceEnded,
+            at(),
+            Level::Normal,
+            Some(Level::Maintenance),
+        );
+        e.duration_secs = Some(312);
+        assert!(event_line(&e, Lang::Ja)
+            .contains("メンテナンス終了 — 取引を再開できます（継続時間 5分12秒）"));
+    }
+
+    #[test]
+    fn pair_lines_name_the_pair_and_what_is_stopped() {
+        let mut e = Event::level_change(EventKind::PairChanged, at(), Level::Degraded, None);
+        e.pair = Some("xrp_jpy".into());
+        e.pair_state = Some(PairState::Suspended {
+            stopped: vec![Restriction::Order, Restriction::MarketOrder],
+        });
+        let line = event_line(&e, Lang::En);
+        assert!(
+            line.ends_with("xrp_jpy: suspended — stopped: new orders, market orders"),
+            "{line}"
+        );
+        let line = event_line(&e, Lang::Ja);
+        assert!(
+            line.ends_with("xrp_jpy: 一部停止 — 停止中の操作: 新規注文、成行注文"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn reasons_in_japanese() {
+        let r = Reason::HostFailed {
+            failures: vec![(
+                Host::Api,
+                Failure::Http {
+                    status: 503,
+                    html: true,
+                },
+            )],
+        };
+        assert_eq!(
+            describe_reason(&r, Lang::Ja, false),
+            "API サーバー: HTTP 503（エラーページ）"
+        );
+        let r = Reason::ApiError {
+            code: ErrorCode::SERVER_BUSY,
+        };
+        assert!(describe_reason(&r, Lang::Ja, false)
+            .starts_with("API エラー 10008: ただいまサーバが大変混み合っています"));
+        assert_eq!(
+            describe_reason(&Reason::ApiError { code: ErrorCode(1) }, Lang::En, false),
+            "api error 1"
+        );
+    }
+
+    #[test]
+    fn every_level_and_state_has_words_in_both_languages() {
+        for lang in [Lang::Ja, Lang::En] {
+            for level in Level::ALL {
+                assert!(!level_name(level, lang).is_empty());
+                assert!(!level_meaning(level, lang).is_empty());
+            }
+        }
+    }
+}
