@@ -1,0 +1,153 @@
+//! `bbwatch`: watch bitbank for maintenance, halts and outages from the command line.
+
+mod args;
+mod notify;
+mod output;
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use bbwatch_core::client::Client;
+use bbwatch_core::monitor::{check_once, Monitor, MonitorConfig};
+use bbwatch_core::render::event_line;
+use bbwatch_core::Snapshot;
+use clap::Parser;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::args::{Cli, Command, Settings};
+
+/// Exit code for a runtime error (DESIGN.md); usage errors exit 2.
+const EXIT_RUNTIME: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.common.verbose);
+    let settings = match cli.common.settings() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("bbwatch: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("bbwatch: cannot start: {e}");
+            return ExitCode::from(EXIT_RUNTIME);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Status { json } => status(&settings, json).await,
+            Command::Watch { json, notify } => watch(&settings, json, notify).await.map(|()| 0),
+        }
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("bbwatch: {e:#}");
+            ExitCode::from(EXIT_RUNTIME)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BBWATCH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+/// One observation, reported as seen (no thresholds). Returns the level's exit code.
+async fn status(settings: &Settings, json: bool) -> anyhow::Result<u8> {
+    let config = &settings.config;
+    let client = Client::new(config.endpoints(), config.timeout.0)?;
+    let reading = check_once(&client, config.pair_set().as_ref()).await;
+    let snapshot = Snapshot::from_reading(reading);
+    if snapshot.rate_limited {
+        anyhow::bail!("bitbank rate-limited this check; try again in a minute");
+    }
+    let text = if json {
+        serde_json::to_string(&snapshot)?
+    } else {
+        output::status_text(&snapshot, settings.lang)
+    };
+    output::line(&text).context("cannot write to stdout")?;
+    u8::try_from(snapshot.level.exit_code()).context("exit code out of range")
+}
+
+/// Run the monitor until Ctrl-C or SIGTERM, printing each event.
+async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<()> {
+    let config = &settings.config;
+    let (monitor, handle) = Monitor::new(MonitorConfig {
+        interval: config.interval.0,
+        timeout: config.timeout.0,
+        thresholds: config.thresholds(),
+        pairs: config.pair_set(),
+        endpoints: config.endpoints(),
+    })?;
+    let mut events = handle.subscribe();
+    let mut run = tokio::spawn(monitor.run(shutdown_signal()));
+    loop {
+        tokio::select! {
+            // Events first, so none still queued is lost when the monitor stops.
+            biased;
+            received = events.recv() => match received {
+                Ok(event) => {
+                    let text = if json { event.to_json_line() } else { event_line(&event, settings.lang) };
+                    if output::line(&text).is_err() {
+                        // Nobody reads our output any more: stop quietly.
+                        run.abort();
+                        return Ok(());
+                    }
+                    if notify {
+                        notify::show(&event, settings.lang).await;
+                    }
+                }
+                Err(RecvError::Lagged(n)) => tracing::warn!("{n} events were dropped"),
+                Err(RecvError::Closed) => return Ok(()),
+            },
+            joined = &mut run => {
+                joined.context("the monitor task failed")?;
+                return Ok(());
+            }
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down");
+}

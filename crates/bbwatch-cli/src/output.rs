@@ -1,0 +1,45 @@
+//! What `status` and `watch` print on stdout.
+
+use std::io::Write;
+
+use bbwatch_core::i18n::Msg;
+use bbwatch_core::render::{
+    describe_reason, level_meaning, level_name, local_time, pair_state_detail, pair_state_name,
+};
+use bbwatch_core::{Lang, Snapshot};
+
+/// Write one line; a closed stdout (e.g. `| head -1`) is reported to the caller, not a panic.
+pub fn line(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    out.flush()
+}
+
+/// `status`'s human output: the level line, then each watched pair that is not normal.
+pub fn status_text(s: &Snapshot, lang: Lang) -> String {
+    let checked = s.checked_at.as_ref().map(local_time).unwrap_or_default();
+    let mut text = format!(
+        "{checked} {} — {}",
+        level_name(s.level, lang),
+        level_meaning(s.level, lang)
+    );
+    if let Some(r) = &s.reason {
+        text.push_str(&format!(" ({})", describe_reason(r, lang, false)));
+    }
+    let affected: Vec<_> = s.pairs.iter().filter(|(_, st)| !st.is_normal()).collect();
+    if affected.is_empty() && !s.pairs.is_empty() {
+        let count = s.pairs.len().to_string();
+        text.push_str(&format!(
+            "\n  {}",
+            Msg::StatusAllPairsNormal.fill(lang, &[("count", &count)])
+        ));
+    }
+    for (pair, state) in affected {
+        text.push_str(&format!(
+            "\n  {pair}: {} — {}",
+            pair_state_name(state, lang),
+            pair_state_detail(state, lang)
+        ));
+    }
+    text
+}
