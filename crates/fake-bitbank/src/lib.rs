@@ -1,0 +1,59 @@
+//! A scriptable simulator of bitbank's HTTP API, for bbwatch's tests and demos.
+//!
+//! Two hosts, each its own listener on 127.0.0.1 (never any other address):
+//!
+//! * the **api host** (`http://127.0.0.1:PORT/v1`): `GET /v1/spot/status`, `GET /v1/spot/pairs`,
+//!   plus the control endpoints `GET /_fake/stats` and `POST /_fake/next` (outside `/v1`, never
+//!   counted, never affected by the phase's behaviour; unreachable while the api host refuses);
+//! * the **public host** (`http://127.0.0.1:PORT2`): `GET /{pair}/ticker`, `GET /tickers`,
+//!   `GET /tickers_jpy`, `GET /{pair}/circuit_break_info`.
+//!
+//! Unknown paths and pairs answer 404, `text/plain`, `{"success":0,"data":{"code":10000}}` as
+//! the real hosts do. Pairs marked delisted in the embedded pair list are always served with the
+//! suspended flags.
+//!
+//! A [`Scenario`] is a TOML timeline of phases, each saying what differs from normal:
+//!
+//! ```toml
+//! description = "Emergency maintenance answered as JSON 10007 with HTTP 503"
+//! repeat = false                      # true: loop after the last phase
+//! [[phases]]
+//! name = "normal"
+//! duration = "3s"                     # humantime; optional on the last phase
+//! [[phases]]
+//! name = "maintenance"
+//! duration = "6s"
+//! api = { error = 10007, http_status = 503 }
+//! # public = "ok" | "truncated" | "drop" | "refuse" | { error = N, http_status = S }
+//! #        | { html = S } | { rate_limit = SECS } | { slow = "15s" }
+//! status = { "*" = "HALT", btc_jpy = "BUSY" }   # explicit pairs win over "*"
+//! suspended = ["xrp_jpy"]
+//! stopped = { eth_jpy = ["stop_market_order"] }
+//! circuit_break = { xrp_jpy = { mode = "CIRCUIT_BREAK", reopen_in = "10m" } }
+//! [[phases]]
+//! name = "recovered"
+//! ```
+//!
+//! Scenario time is divided by [`Options::speed`]: phase durations and `reopen_in`. The `slow`
+//! delay and `Retry-After` are not scaled: they are measured against the client's real timers.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use fake_bitbank::{FakeBitbank, Options, Scenario};
+//! let scenario = Scenario::load("maintenance-503")?;
+//! let fake = FakeBitbank::start(scenario, Options::default()).await?;
+//! println!("{} {}", fake.api_url(), fake.public_url());
+//! fake.next_phase(); // straight to the maintenance
+//! fake.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod clock;
+mod http;
+pub mod market;
+pub mod scenario;
+mod server;
+
+pub use scenario::{Behavior, CircuitBreak, Phase, Scenario, ScenarioError, StopFlag};
+pub use server::{FakeBitbank, Options, RequestCounts, Stats};

@@ -1,0 +1,128 @@
+//! `fake-bitbank`: run the simulator from the command line.
+//!
+//! Prints `api_url=…` and `public_url=…` on stdout, then logs each phase change on stderr as
+//! `<RFC3339 UTC time> phase <index> <name>` until Ctrl-C or SIGTERM.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use fake_bitbank::{FakeBitbank, Options, Scenario};
+
+/// A scriptable bitbank simulator on 127.0.0.1 (for bbwatch's tests and demos).
+#[derive(Parser, Debug)]
+#[command(name = "fake-bitbank", version)]
+struct Cli {
+    /// Builtin scenario name (see --list) or path to a scenario TOML file.
+    #[arg(long, value_name = "NAME|PATH", default_value = "normal")]
+    scenario: String,
+    /// Time scale: 1 = real time, 60 = one scenario minute per second.
+    #[arg(long, value_name = "F", default_value_t = 1.0, value_parser = parse_speed, allow_negative_numbers = true)]
+    speed: f64,
+    /// Port of the api host on 127.0.0.1 (0 = any free port).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    api_port: u16,
+    /// Port of the public host on 127.0.0.1 (0 = any free port).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    public_port: u16,
+    /// List the builtin scenarios and exit.
+    #[arg(long)]
+    list: bool,
+}
+
+fn parse_speed(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("`{raw}` is not a positive number")),
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+async fn wait_for_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.context("cannot watch Ctrl-C")?,
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot watch Ctrl-C")?;
+    Ok(())
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if cli.list {
+        let mut out = std::io::stdout().lock();
+        for name in Scenario::builtin_names() {
+            let description = Scenario::builtin(name)
+                .and_then(|s| s.description().map(str::to_string))
+                .unwrap_or_default();
+            writeln!(out, "{name:<16} {description}")?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let scenario = match Scenario::load(&cli.scenario) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("fake-bitbank: bad scenario: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let options = Options {
+        speed: cli.speed,
+        api_port: cli.api_port,
+        public_port: cli.public_port,
+    };
+    let fake = FakeBitbank::start(scenario, options)
+        .await
+        .context("cannot start the fake exchange")?;
+    let mut phases = fake.subscribe_phases();
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "api_url={}", fake.api_url())?;
+        writeln!(out, "public_url={}", fake.public_url())?;
+        out.flush()?;
+    }
+    let logger = tokio::spawn(async move {
+        let (index, name) = phases.borrow_and_update().clone();
+        eprintln!("{} phase {index} {name}", now());
+        while phases.changed().await.is_ok() {
+            let (index, name) = phases.borrow_and_update().clone();
+            eprintln!("{} phase {index} {name}", now());
+        }
+    });
+    let waited = wait_for_signal().await;
+    logger.abort();
+    fake.shutdown().await;
+    waited?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    // clap exits with status 2 on bad flags, 0 on --help/--version.
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("fake-bitbank: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

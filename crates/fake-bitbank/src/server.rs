@@ -1,0 +1,678 @@
+//! The two listeners (api and public hosts), request routing, the per-phase failure modes and
+//! the `/_fake/` control endpoints.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::clock::{Clock, PhaseNow};
+use crate::http::{self, ReadError, Request, Response};
+use crate::market::{self, MarketView};
+use crate::scenario::{Behavior, Phase, Scenario};
+
+/// How long a client may take to send its request head.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Pause before retrying a failed bind or accept (a busy port, too many open files).
+const RETRY: Duration = Duration::from_millis(100);
+
+/// How to run the fake exchange.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    /// Scenario time scale: 1.0 = real time; 60.0 = one scenario minute per second.
+    pub speed: f64,
+    /// Port of the api host on 127.0.0.1 (0 = any free port).
+    pub api_port: u16,
+    /// Port of the public host on 127.0.0.1 (0 = any free port).
+    pub public_port: u16,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            speed: 1.0,
+            api_port: 0,
+            public_port: 0,
+        }
+    }
+}
+
+/// Request counters (the `/_fake/` endpoints are never counted).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestCounts {
+    /// Every request received by the api host.
+    pub api: u64,
+    /// Every request received by the public host.
+    pub public: u64,
+    /// `GET /v1/spot/status`
+    pub spot_status: u64,
+    /// `GET /v1/spot/pairs`
+    pub spot_pairs: u64,
+    /// `GET /{pair}/circuit_break_info`, any pair.
+    pub circuit_break_info: u64,
+}
+
+/// What `GET /_fake/stats` answers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Name of the phase in force.
+    pub phase: String,
+    /// Index of the phase in force (0-based).
+    pub phase_index: usize,
+    /// Requests received so far.
+    pub requests: RequestCounts,
+}
+
+#[derive(Default)]
+struct Counters {
+    api: AtomicU64,
+    public: AtomicU64,
+    spot_status: AtomicU64,
+    spot_pairs: AtomicU64,
+    circuit_break_info: AtomicU64,
+}
+
+impl Counters {
+    fn snapshot(&self) -> RequestCounts {
+        RequestCounts {
+            api: self.api.load(Ordering::Relaxed),
+            public: self.public.load(Ordering::Relaxed),
+            spot_status: self.spot_status.load(Ordering::Relaxed),
+            spot_pairs: self.spot_pairs.load(Ordering::Relaxed),
+            circuit_break_info: self.circuit_break_info.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Host {
+    Api,
+    Public,
+}
+
+impl Host {
+    fn behavior(self, phase: &Phase) -> &Behavior {
+        match self {
+            Host::Api => &phase.api,
+            Host::Public => &phase.public,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Host::Api => "api",
+            Host::Public => "public",
+        }
+    }
+}
+
+fn bind_std(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    // std sets SO_REUSEADDR on Unix, so re-binding after a `refuse` phase is not blocked by
+    // connections in TIME_WAIT.
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+#[derive(Default)]
+struct DoorState {
+    /// The accept task holds a listener.
+    listening: bool,
+    /// A listener bound at the instant a `refuse` phase ended, waiting for the accept task.
+    pending: Option<std::net::TcpListener>,
+}
+
+/// A host's port, which `refuse` phases close and re-open.
+struct Door {
+    host: Host,
+    addr: SocketAddr,
+    state: Mutex<DoorState>,
+}
+
+impl Door {
+    fn lock(&self) -> MutexGuard<'_, DoorState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs under the clock lock at each phase change. Binding here, synchronously, means a
+    /// connection made right after `next_phase()` is queued by the kernel instead of refused,
+    /// even before the accept task wakes up.
+    fn phase_changed(&self, open: bool) {
+        let mut st = self.lock();
+        if !open {
+            st.pending = None;
+        } else if !st.listening && st.pending.is_none() {
+            match bind_std(self.addr) {
+                Ok(l) => st.pending = Some(l),
+                Err(e) => tracing::warn!(
+                    "{} host: cannot re-bind {}: {e}",
+                    self.host.name(),
+                    self.addr
+                ),
+            }
+        }
+    }
+
+    /// The listener for the accept task: the pending one, or a fresh bind.
+    fn open(&self) -> Option<TcpListener> {
+        let mut st = self.lock();
+        let std_listener = match st.pending.take() {
+            Some(l) => l,
+            None => match bind_std(self.addr) {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(
+                        "{} host: cannot re-bind {}: {e}",
+                        self.host.name(),
+                        self.addr
+                    );
+                    return None;
+                }
+            },
+        };
+        match TcpListener::from_std(std_listener) {
+            Ok(l) => {
+                st.listening = true;
+                Some(l)
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "{} host: cannot listen on {}: {e}",
+                    self.host.name(),
+                    self.addr
+                );
+                None
+            }
+        }
+    }
+
+    fn closed(&self) {
+        self.lock().listening = false;
+    }
+}
+
+/// State shared by the listeners, the connection tasks and the handle.
+struct Shared {
+    scenario: Scenario,
+    speed: f64,
+    clock: Clock,
+    counters: Counters,
+    api: Door,
+    public: Door,
+}
+
+impl Shared {
+    fn door(&self, host: Host) -> &Door {
+        match host {
+            Host::Api => &self.api,
+            Host::Public => &self.public,
+        }
+    }
+
+    fn phase_at(&self, index: usize) -> &Phase {
+        // The clock only yields indices of this scenario's phases; the fallback is unreachable.
+        let phases = self.scenario.phases();
+        phases.get(index).or(phases.last()).unwrap_or(&EMPTY_PHASE)
+    }
+
+    fn refuses(&self, host: Host, index: usize) -> bool {
+        *host.behavior(self.phase_at(index)) == Behavior::Refuse
+    }
+
+    fn on_phase_change(&self, index: usize) {
+        for host in [Host::Api, Host::Public] {
+            self.door(host).phase_changed(!self.refuses(host, index));
+        }
+    }
+
+    /// The phase in force now (advancing the clock if a boundary has passed).
+    fn current(&self) -> PhaseNow {
+        self.clock.now(|i| self.on_phase_change(i))
+    }
+
+    fn next_phase(&self) -> PhaseNow {
+        self.clock.skip(|i| self.on_phase_change(i))
+    }
+
+    fn stats(&self) -> Stats {
+        let now = self.current();
+        Stats {
+            phase: self.clock.name(now.index),
+            phase_index: now.index,
+            requests: self.counters.snapshot(),
+        }
+    }
+
+    fn count(&self, host: Host, path: &str) {
+        let c = &self.counters;
+        match host {
+            Host::Api => {
+                c.api.fetch_add(1, Ordering::Relaxed);
+                match path {
+                    "/v1/spot/status" => c.spot_status.fetch_add(1, Ordering::Relaxed),
+                    "/v1/spot/pairs" => c.spot_pairs.fetch_add(1, Ordering::Relaxed),
+                    _ => 0,
+                };
+            }
+            Host::Public => {
+                c.public.fetch_add(1, Ordering::Relaxed);
+                if matches!(segments(path).as_slice(), [_, "circuit_break_info"]) {
+                    c.circuit_break_info.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// The normal answer to a request.
+    fn route(&self, host: Host, request: &Request, now: PhaseNow) -> Response {
+        if request.method != "GET" {
+            return not_found(host);
+        }
+        let view = MarketView {
+            phase: self.phase_at(now.index),
+            now_ms: chrono::Utc::now().timestamp_millis(),
+            phase_start_ms: self.clock.wall_ms(now.started),
+            speed: self.speed,
+        };
+        let body = match (host, segments(&request.path).as_slice()) {
+            (Host::Api, ["v1", "spot", "status"]) => view.spot_status(),
+            (Host::Api, ["v1", "spot", "pairs"]) => view.spot_pairs(),
+            (Host::Public, ["tickers"]) => view.tickers(false),
+            (Host::Public, ["tickers_jpy"]) => view.tickers(true),
+            (Host::Public, [pair, endpoint]) => match (market::find(pair), *endpoint) {
+                (Some(p), "ticker") => view.pair_ticker(p),
+                (Some(p), "circuit_break_info") => view.circuit_break_info(p),
+                _ => return not_found(host),
+            },
+            _ => return not_found(host),
+        };
+        match body {
+            Ok(body) => with_host_headers(host, Response::json(200, body)),
+            Err(e) => {
+                tracing::error!("cannot serialize a body: {e}");
+                with_host_headers(host, Response::json(500, market::error_body(10001)))
+            }
+        }
+    }
+
+    /// `/_fake/stats` and `/_fake/next` on the api host.
+    fn control(&self, request: &Request) -> Response {
+        let stats_body = |stats: Stats| match serde_json::to_string(&stats) {
+            Ok(body) => Response::json(200, body),
+            Err(e) => Response::new(500, "text/plain", e.to_string()),
+        };
+        match (request.method.as_str(), request.path.as_str()) {
+            ("GET", "/_fake/stats") => stats_body(self.stats()),
+            ("POST", "/_fake/next") => {
+                self.next_phase();
+                stats_body(self.stats())
+            }
+            (_, "/_fake/stats") => {
+                Response::new(405, "text/plain", "use GET\n").with_header("Allow", "GET")
+            }
+            (_, "/_fake/next") => {
+                Response::new(405, "text/plain", "use POST\n").with_header("Allow", "POST")
+            }
+            _ => Response::new(
+                404,
+                "text/plain",
+                "control endpoints: GET /_fake/stats, POST /_fake/next\n",
+            ),
+        }
+    }
+}
+
+static EMPTY_PHASE: Phase = Phase {
+    name: String::new(),
+    duration: None,
+    api: Behavior::Ok,
+    public: Behavior::Ok,
+    status: std::collections::BTreeMap::new(),
+    status_all: None,
+    suspended: std::collections::BTreeSet::new(),
+    stopped: std::collections::BTreeMap::new(),
+    circuit_break: std::collections::BTreeMap::new(),
+};
+
+fn segments(path: &str) -> Vec<&str> {
+    path.trim_start_matches('/').split('/').collect()
+}
+
+/// Headers the real hosts send (nginx behind CloudFront for api, S3 behind CloudFront for public).
+fn with_host_headers(host: Host, response: Response) -> Response {
+    match host {
+        Host::Api => response
+            .with_header("Server", "nginx")
+            .with_header("Cache-Control", "no-store"),
+        Host::Public => response
+            .with_header("Cache-Control", "max-age=1")
+            .with_header("X-Cache", "Miss from cloudfront"),
+    }
+}
+
+/// What both hosts answer to an unknown URL (observed: 404, text/plain, JSON body).
+fn not_found(host: Host) -> Response {
+    let r = Response::new(404, "text/plain", market::error_body(10000));
+    match host {
+        Host::Api => r.with_header("Server", "nginx"),
+        Host::Public => r.with_header("X-Cache", "Error from cloudfront"),
+    }
+}
+
+/// A CloudFront error page, as a CDN in front of a dead origin would send.
+fn html_page(status: u16) -> Response {
+    let why = match status {
+        502 => "CloudFront wasn't able to connect to the origin.",
+        503 => "The origin is temporarily unable to handle the request.",
+        504 => "CloudFront attempted to establish a connection with the origin, but the origin did not respond in time.",
+        _ => "The request could not be satisfied.",
+    };
+    let request_id = format!(
+        "{:x}fakeBB{:x}==",
+        chrono::Utc::now().timestamp_micros(),
+        status
+    );
+    let body = format!(
+        "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" \"http://www.w3.org/TR/html4/loose.dtd\">\n\
+<HTML><HEAD><META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html; charset=iso-8859-1\">\n\
+<TITLE>ERROR: The request could not be satisfied</TITLE>\n\
+</HEAD><BODY>\n\
+<H1>{status} ERROR</H1>\n\
+<H2>The request could not be satisfied.</H2>\n\
+<HR noshade size=\"1px\">\n\
+{why}\n\
+We can't connect to the server for this app or website at this time. There might be too much traffic or a configuration error. Try again later, or contact the app or website owner.\n\
+<BR clear=\"all\">\n\
+<HR noshade size=\"1px\">\n\
+<PRE>\n\
+Generated by cloudfront (CloudFront)\n\
+Request ID: {request_id}\n\
+</PRE>\n\
+<ADDRESS>\n\
+</ADDRESS>\n\
+</BODY></HTML>"
+    );
+    Response::new(status, "text/html", body)
+        .with_header("Server", "CloudFront")
+        .with_header("X-Cache", "Error from cloudfront")
+}
+
+/// Serves one connection: one request, one answer (or none), then close.
+async fn serve_connection(shared: Arc<Shared>, host: Host, mut stream: TcpStream) {
+    let request = match tokio::time::timeout(READ_TIMEOUT, http::read_request(&mut stream)).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(ReadError::Closed)) | Err(_) => return,
+        Ok(Err(e)) => {
+            let status = if matches!(e, ReadError::TooLarge) {
+                431
+            } else {
+                400
+            };
+            let response = Response::new(status, "text/plain", format!("{e}\n"));
+            let _ = http::write_response(&mut stream, &response).await;
+            return;
+        }
+    };
+    if host == Host::Api && request.path.starts_with("/_fake/") {
+        let _ = http::write_response(&mut stream, &shared.control(&request)).await;
+        return;
+    }
+    let now = shared.current();
+    shared.count(host, &request.path);
+    let response = match host.behavior(shared.phase_at(now.index)) {
+        Behavior::Ok => shared.route(host, &request, now),
+        Behavior::Error { code, http_status } => with_host_headers(
+            host,
+            Response::json(*http_status, market::error_body(*code)),
+        ),
+        Behavior::Html { http_status } => html_page(*http_status),
+        Behavior::RateLimit { retry_after_secs } => with_host_headers(
+            host,
+            Response::json(429, market::error_body(10009))
+                .with_header("Retry-After", retry_after_secs.to_string()),
+        ),
+        Behavior::Truncated => shared.route(host, &request, now).truncated(),
+        Behavior::Slow { delay } => {
+            tokio::time::sleep(*delay).await;
+            shared.route(host, &request, shared.current())
+        }
+        // Refuse: the listener should be closed; a connection that slipped in at the switch
+        // gets the closest thing, an immediate close.
+        Behavior::Drop | Behavior::Refuse => return,
+    };
+    // The client may have given up (slow answers): nothing to do about a failed write.
+    let _ = http::write_response(&mut stream, &response).await;
+}
+
+/// Resolves once the server is shutting down (or its handle is gone).
+async fn stopped(rx: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is not `Send`: drop it here, outside any select.
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+async fn accept(listener: &Option<TcpListener>) -> io::Result<(TcpStream, SocketAddr)> {
+    match listener {
+        Some(l) => l.accept().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Accepts connections on one host, closing and re-opening the port around `refuse` phases.
+async fn accept_loop(
+    shared: Arc<Shared>,
+    host: Host,
+    mut listener: Option<TcpListener>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut phases = shared.clock.subscribe();
+    // `shutdown` is borrowed by the select below; connections get their own receiver.
+    let for_connections = shutdown.clone();
+    loop {
+        let open = !shared.refuses(host, shared.current().index);
+        if open && listener.is_none() {
+            listener = shared.door(host).open();
+        } else if !open && listener.is_some() {
+            listener = None;
+            shared.door(host).closed();
+        }
+        let retry = open && listener.is_none();
+        tokio::select! {
+            _ = stopped(&mut shutdown) => break,
+            changed = phases.changed() => if changed.is_err() { break },
+            _ = tokio::time::sleep(RETRY), if retry => {}
+            accepted = accept(&listener), if listener.is_some() => match accepted {
+                Ok((stream, _)) => {
+                    if shared.refuses(host, shared.current().index) {
+                        // Refusing since a moment: the loop closes the listener next.
+                        drop(stream);
+                        continue;
+                    }
+                    let shared = Arc::clone(&shared);
+                    let mut stop = for_connections.clone();
+                    tokio::spawn(async move {
+                        tokio::select! {
+                            _ = serve_connection(shared, host, stream) => {}
+                            _ = stopped(&mut stop) => {}
+                        }
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!("{} host: accept failed: {e}", host.name());
+                    tokio::time::sleep(RETRY).await;
+                }
+            },
+        }
+    }
+    shared.door(host).closed();
+}
+
+/// Advances the clock at each phase boundary so that watchers hear about changes on time.
+async fn timer_loop(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let deadline = shared.clock.deadline();
+        tokio::select! {
+            _ = stopped(&mut shutdown) => break,
+            _ = shared.clock.wake.notified() => {}
+            _ = sleep_until(deadline) => {}
+        }
+        shared.current();
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A running fake exchange: two loopback listeners and a scenario clock.
+///
+/// Dropping it stops the server too; [`FakeBitbank::shutdown`] also waits for it.
+pub struct FakeBitbank {
+    shared: Arc<Shared>,
+    api_addr: SocketAddr,
+    public_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl FakeBitbank {
+    /// Binds both hosts on 127.0.0.1 and starts the scenario; its first phase starts when this
+    /// returns. Fails on a bad speed (not a positive number) or a port that cannot be bound.
+    pub async fn start(scenario: Scenario, options: Options) -> io::Result<FakeBitbank> {
+        if !(options.speed.is_finite() && options.speed > 0.0) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("speed must be a positive number, got {}", options.speed),
+            ));
+        }
+        let api_std = bind_std(SocketAddr::from((Ipv4Addr::LOCALHOST, options.api_port)))?;
+        let public_std = bind_std(SocketAddr::from((Ipv4Addr::LOCALHOST, options.public_port)))?;
+        let api_addr = api_std.local_addr()?;
+        let public_addr = public_std.local_addr()?;
+        let phases = scenario
+            .phases()
+            .iter()
+            .map(|p| (p.name.clone(), p.duration))
+            .collect();
+        let clock = Clock::new(phases, scenario.repeat(), options.speed);
+        let door = |host, addr| Door {
+            host,
+            addr,
+            state: Mutex::new(DoorState::default()),
+        };
+        let shared = Arc::new(Shared {
+            scenario,
+            speed: options.speed,
+            clock,
+            counters: Counters::default(),
+            api: door(Host::Api, api_addr),
+            public: door(Host::Public, public_addr),
+        });
+        let (stop, stop_rx) = watch::channel(false);
+        let mut tasks = Vec::with_capacity(3);
+        for (host, std_listener) in [(Host::Api, api_std), (Host::Public, public_std)] {
+            // A first phase that refuses: the port was bound only to learn its number.
+            let listener = if shared.refuses(host, 0) {
+                None
+            } else {
+                shared.door(host).lock().listening = true;
+                Some(TcpListener::from_std(std_listener)?)
+            };
+            tasks.push(tokio::spawn(accept_loop(
+                Arc::clone(&shared),
+                host,
+                listener,
+                stop_rx.clone(),
+            )));
+        }
+        tasks.push(tokio::spawn(timer_loop(Arc::clone(&shared), stop_rx)));
+        Ok(FakeBitbank {
+            shared,
+            api_addr,
+            public_addr,
+            stop,
+            tasks,
+        })
+    }
+
+    /// Base URL of the api host: `http://127.0.0.1:PORT/v1`.
+    pub fn api_url(&self) -> String {
+        format!("http://{}/v1", self.api_addr)
+    }
+
+    /// Base URL of the public host: `http://127.0.0.1:PORT`.
+    pub fn public_url(&self) -> String {
+        format!("http://{}", self.public_addr)
+    }
+
+    /// Address of the api host.
+    pub fn api_addr(&self) -> SocketAddr {
+        self.api_addr
+    }
+
+    /// Address of the public host.
+    pub fn public_addr(&self) -> SocketAddr {
+        self.public_addr
+    }
+
+    /// The scenario being played.
+    pub fn scenario(&self) -> &Scenario {
+        &self.shared.scenario
+    }
+
+    /// Phase in force and request counts.
+    pub fn stats(&self) -> Stats {
+        self.shared.stats()
+    }
+
+    /// Index and name of the phase in force.
+    pub fn phase(&self) -> (usize, String) {
+        let now = self.shared.current();
+        (now.index, self.shared.clock.name(now.index))
+    }
+
+    /// Switches to the next phase now (its timer starts now); visible to the very next request.
+    /// On the last phase of a non-repeating scenario, does nothing.
+    pub fn next_phase(&self) {
+        self.shared.next_phase();
+    }
+
+    /// Watches phase changes (index, name).
+    pub fn subscribe_phases(&self) -> watch::Receiver<(usize, String)> {
+        // Bring the clock up to date first, so the receiver starts from the phase in force.
+        self.shared.current();
+        self.shared.clock.subscribe()
+    }
+
+    /// Stops listening, drops open connections and waits for the background tasks.
+    pub async fn shutdown(mut self) {
+        self.stop.send_replace(true);
+        for task in std::mem::take(&mut self.tasks) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for FakeBitbank {
+    fn drop(&mut self) {
+        self.stop.send_replace(true);
+    }
+}
+
+impl std::fmt::Debug for FakeBitbank {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeBitbank")
+            .field("api_url", &self.api_url())
+            .field("public_url", &self.public_url())
+            .field("phase", &self.phase())
+            .finish()
+    }
+}
