@@ -117,7 +117,7 @@ catalogue! {
     MeaningMaintenance => ("取引・入出金・APIが停止しています。ボットは停止してください", "trading, deposits, withdrawals and the API are stopped: bots should pause"),
 
     /// Event title.
-    MonitorStarted => ("監視開始 — 現在: {level}", "Monitoring started — now: {level}"),
+    MonitorStarted => ("監視開始（現在: {level}）", "Monitoring started (now: {level})"),
     /// Event title.
     MaintenanceStarted => ("メンテナンス開始", "Maintenance started"),
     /// Event title.

@@ -1,0 +1,117 @@
+//! The command line's contract: usage errors, configuration errors, warnings, exit codes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::process::Command;
+
+use support::{empty_dir, Sim};
+
+fn bbwatch(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_bbwatch"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", empty_dir())
+        .env("BBWATCH_API_URL", "http://127.0.0.1:9/v1")
+        .env("BBWATCH_PUBLIC_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn bad_flags_exit_2_with_a_message() {
+    for (args, needle) in [
+        (vec!["watch", "--interval", "0.5s"], "--interval"),
+        (vec!["watch", "--interval", "soon"], "--interval"),
+        (vec!["status", "--pairs", "BTC/JPY"], "--pairs"),
+        (vec!["status", "--lang", "fr"], "--lang"),
+        (vec!["status", "--api-url", "ftp://x"], "--api-url"),
+        (vec!["frobnicate"], "frobnicate"),
+    ] {
+        let out = bbwatch(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_bad_config_file_exits_2_naming_the_key_and_line() {
+    let dir = empty_dir();
+    let path = dir.join("config.toml");
+    std::fs::write(&path, "pairs = [\"btc_jpy\"]\ninterval = \"often\"\n").unwrap();
+    let out = bbwatch(&["status", "--config", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("line 2") && err.contains("interval"), "{err}");
+
+    std::fs::write(&path, "[api]\nlisten = \"0.0.0.0:8765\"\n").unwrap();
+    let out = bbwatch(&["status", "--config", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("api.token"), "{}", stderr(&out));
+
+    let out = bbwatch(&[
+        "status",
+        "--config",
+        dir.join("missing.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("missing.toml"), "{}", stderr(&out));
+}
+
+#[test]
+fn unknown_config_keys_are_warnings_and_the_config_is_used() {
+    let sim = Sim::start("normal");
+    let dir = empty_dir();
+    std::fs::create_dir_all(dir.join("bbwatch")).unwrap();
+    std::fs::write(
+        dir.join("bbwatch/config.toml"),
+        "pairs = [\"btc_jpy\", \"eth_jpy\"]\nlanguage = \"ja\"\ncolour = \"blue\"\n",
+    )
+    .unwrap();
+    let out = sim
+        .bbwatch(&["status"])
+        .env("XDG_CONFIG_HOME", &dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("unknown key `colour`"),
+        "{}",
+        stderr(&out)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("監視中の 2 銘柄はすべて通常"), "{text}");
+}
+
+#[test]
+fn the_environment_chooses_the_hosts_and_flags_override_it() {
+    // Nothing listens on port 9: both hosts fail.
+    let out = bbwatch(&["status", "--json", "--timeout", "2s"]);
+    assert_eq!(out.status.code(), Some(13));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["level"], "unreachable");
+    let sim = Sim::start("normal");
+    let out = Command::new(env!("CARGO_BIN_EXE_bbwatch"))
+        .args(["status", "--api-url", &sim.server.api_url()])
+        .env("XDG_CONFIG_HOME", empty_dir())
+        .env("BBWATCH_API_URL", "http://127.0.0.1:9/v1")
+        .env("BBWATCH_PUBLIC_URL", sim.server.public_url())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn logs_go_to_stderr_and_stdout_has_only_events() {
+    let sim = Sim::start("normal");
+    let mut watch =
+        support::Watch::spawn(sim.bbwatch(&["watch", "--json", "--interval", "1s", "-vv"]));
+    let line = watch.next_line(std::time::Duration::from_secs(30)).unwrap();
+    let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(event["kind"], "monitor_started");
+    assert!(watch.terminate().success());
+}
