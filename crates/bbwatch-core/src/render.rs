@@ -258,8 +258,12 @@ pub fn event_line(event: &Event, lang: Lang) -> String {
         event_body(event, lang)
     );
     let reason = match event.kind {
-        // The title and body already say it all.
-        EventKind::PairChanged => None,
+        // The title and body already say it all; an end is about what comes next, not the cause.
+        EventKind::PairChanged
+        | EventKind::MaintenanceEnded
+        | EventKind::DownEnded
+        | EventKind::UnreachableEnded
+        | EventKind::DegradedEnded => None,
         _ => event.reason.as_ref(),
     };
     if let Some(r) = reason {
