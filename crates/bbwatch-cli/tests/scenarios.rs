@@ -179,7 +179,12 @@ fn circuit_break() {
     assert_eq!(events[1]["reopen_at"], events[2]["reopen_at"]);
     let (code, text) = status_in_phase("circuit-break", 1, &["--lang", "ja"]);
     assert_eq!(code, 10);
-    assert!(text.contains("xrp_jpy: サーキットブレイク — サーキットブレイク中（サーキットブレークモード）、再開予定"), "{text}");
+    assert!(
+        text.contains(
+            "xrp_jpy: サーキットブレイク — 取引一時停止: サーキットブレークモード、再開予定"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

@@ -80,6 +80,11 @@ macro_rules! catalogue {
             /// Every message, for tests and tooling.
             pub const ALL: &'static [Msg] = &[ $( Msg::$name, )* ];
 
+            /// The message's stable key, e.g. `"LevelNormal"` (the web UI looks texts up by it).
+            pub fn key(self) -> &'static str {
+                match self { $( Msg::$name => stringify!($name), )* }
+            }
+
             /// The message in `lang`, placeholders unfilled.
             pub fn text(self, lang: Lang) -> &'static str {
                 let (ja, en) = match self { $( Msg::$name => ($ja, $en), )* };
@@ -148,7 +153,7 @@ catalogue! {
     /// Body of a pair event.
     PairBodySuspended => ("停止中の操作: {operations}", "stopped: {operations}"),
     /// Body of a pair event.
-    PairBodyCircuitBreak => ("サーキットブレイク中（{mode}）", "in circuit break ({mode})"),
+    PairBodyCircuitBreak => ("取引一時停止: {mode}", "trading paused: {mode}"),
     /// Body of a pair event.
     PairBodyReopen => ("再開予定 {time}", "reopens {time}"),
     /// Body of a pair event.
@@ -174,13 +179,13 @@ catalogue! {
     /// Circuit-break mode name.
     ModeNone => ("通常モード", "normal mode"),
     /// Circuit-break mode name.
-    ModeCircuitBreak => ("サーキットブレークモード", "circuit break"),
+    ModeCircuitBreak => ("サーキットブレークモード", "circuit break mode"),
     /// Circuit-break mode name.
-    ModeFullRange => ("無期限サーキットブレークモード", "indefinite circuit break"),
+    ModeFullRange => ("無期限サーキットブレークモード", "indefinite circuit break mode"),
     /// Circuit-break mode name.
-    ModeResumption => ("再開準備モード", "preparing to resume"),
+    ModeResumption => ("再開準備モード", "resumption preparation mode"),
     /// Circuit-break mode name.
-    ModeListing => ("新規上場モード", "new listing auction"),
+    ModeListing => ("新規上場モード", "new listing mode"),
 
     /// Operation name (a stop flag).
     OpDisabled => ("銘柄無効", "pair disabled"),
@@ -237,12 +242,88 @@ catalogue! {
     /// `status` output: since when.
     Since => ("{time} から", "since {time}"),
 
+    /// Window title.
+    UiTitle => ("bbwatch — bitbank の状態", "bbwatch — bitbank status"),
+    /// Window: when bitbank was last checked.
+    UiChecked => ("最終確認 {time}", "checked {time}"),
+    /// Window: the pairs table heading.
+    UiPairs => ("監視中の銘柄", "Watched pairs"),
+    /// Window: pairs table column.
+    UiPair => ("銘柄", "Pair"),
+    /// Window: pairs table column.
+    UiState => ("状態", "State"),
+    /// Window: pairs table column.
+    UiDetail => ("詳細", "Details"),
+    /// Window: the events list heading.
+    UiEvents => ("最近の出来事", "Latest events"),
+    /// Window: no events yet.
+    UiNoEvents => ("まだ出来事はありません", "Nothing has happened yet"),
+    /// Window: no pairs known yet.
+    UiNoPairs => ("監視中の銘柄はまだありません", "No pairs watched yet"),
+    /// Window: all watched pairs normal (the table is folded).
+    UiPairsAllNormal => ("{count} 銘柄すべて通常", "all {count} pairs normal"),
+    /// Window: show every pair.
+    UiShowAllPairs => ("すべて表示", "Show all"),
+    /// Window and tray: check now.
+    CheckNow => ("今すぐ確認", "Check now"),
+    /// Window and tray: settings.
+    Settings => ("設定", "Settings"),
+    /// Window: link to bitbank's announcements.
+    UiAnnouncements => ("bitbank のお知らせ", "bitbank announcements"),
+    /// Settings: start at login.
+    UiAutostart => ("ログイン時に起動", "Start at login"),
+    /// Settings: the configuration file.
+    UiConfigFile => ("設定ファイル", "Configuration file"),
+    /// Settings: the poll interval.
+    UiInterval => ("確認間隔", "Check interval"),
+    /// Settings: language.
+    UiLanguage => ("言語", "Language"),
+    /// Settings: every tradable pair is watched.
+    UiAllTradablePairs => ("取引可能な全銘柄", "every tradable pair"),
+    /// Settings: how to change settings until the settings window exists.
+    UiSettingsHint => ("設定はファイルを編集して変更できます。変更は再起動後に反映されます。", "Edit the file to change settings; changes apply after a restart."),
+    /// Window: rate limited.
+    UiRateLimited => ("アクセス制限のため確認間隔を延ばしています", "rate limited: checking less often"),
+    /// Window and tray: notifications are paused.
+    NotificationsPaused => ("通知を一時停止中", "Notifications paused"),
+    /// Window: back to the status view.
+    UiBack => ("戻る", "Back"),
+    /// Tray: open the status window.
+    MenuOpen => ("状態ウィンドウを開く", "Open status window"),
+    /// Tray: pause notifications submenu.
+    MenuPause => ("通知を一時停止", "Pause notifications"),
+    /// Tray: pause for an hour.
+    MenuPauseHour => ("1時間", "For 1 hour"),
+    /// Tray: pause until resumed.
+    MenuPauseForever => ("再開するまで", "Until resumed"),
+    /// Tray: resume notifications.
+    MenuResume => ("通知を再開", "Resume notifications"),
+    /// Tray: settings.
+    MenuSettings => ("設定…", "Settings…"),
+    /// Tray: open the announcements page.
+    MenuAnnouncements => ("bitbank のお知らせを開く", "Open bitbank announcements"),
+    /// Tray: quit.
+    MenuQuit => ("終了", "Quit"),
+    /// Window: fold the normal pairs again.
+    UiHideNormalPairs => ("通常の銘柄をたたむ", "Hide normal pairs"),
+    /// Settings: language from the locale.
+    UiLanguageAuto => ("自動", "Automatic"),
+    /// Settings: Japanese.
+    UiLanguageJa => ("日本語", "日本語"),
+    /// Settings: English.
+    UiLanguageEn => ("English", "English"),
+
     /// Duration units.
     DurationHours => ("{h}時間{m}分", "{h}h {m}m"),
     /// Duration units.
     DurationMinutes => ("{m}分{s}秒", "{m}m {s}s"),
     /// Duration units.
     DurationSeconds => ("{s}秒", "{s}s"),
+}
+
+/// Every message in `lang`, by key: what the web UI loads once.
+pub fn catalogue(lang: Lang) -> std::collections::BTreeMap<&'static str, &'static str> {
+    Msg::ALL.iter().map(|m| (m.key(), m.text(lang))).collect()
 }
 
 impl Msg {
@@ -291,10 +372,46 @@ mod tests {
             .filter(|m| m.text(Lang::Ja) == m.text(Lang::En))
             .filter(|m| m.text(Lang::En).chars().any(|c| c.is_ascii_alphabetic()))
             .collect();
-        // Only messages made entirely of placeholders and codes may read the same.
+        // Only messages made of placeholders and codes, and a language's own name, may read the same.
         assert_eq!(
             untranslated,
-            vec![&Msg::PairChanged, &Msg::ReasonHost, &Msg::FailureHttp]
+            vec![
+                &Msg::PairChanged,
+                &Msg::ReasonHost,
+                &Msg::FailureHttp,
+                &Msg::UiLanguageEn
+            ]
+        );
+    }
+
+    #[test]
+    fn keys_are_unique_and_the_catalogue_is_complete() {
+        let ja = catalogue(Lang::Ja);
+        assert_eq!(ja.len(), Msg::ALL.len());
+        assert_eq!(ja["LevelMaintenance"], "メンテナンス中");
+        assert_eq!(catalogue(Lang::En)["CheckNow"], "Check now");
+    }
+
+    /// The web UI's browser harness and its markup test use a copy of the catalogue; this keeps
+    /// it current (`BBWATCH_BLESS=1 cargo test -p bbwatch-core` rewrites it).
+    #[test]
+    fn the_ui_copy_of_the_catalogue_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/dev/messages.js");
+        let both = serde_json::json!({ "ja": catalogue(Lang::Ja), "en": catalogue(Lang::En) });
+        let expected = format!(
+            "// The app's ja/en message catalogue as `get_status` returns it, for the dev harness and\n\
+             // the UI's tests. Generated from crates/bbwatch-core/src/i18n.rs: do not edit; run\n\
+             // `BBWATCH_BLESS=1 cargo test -p bbwatch-core` after changing the catalogue.\n\
+             export const MESSAGES = {};\n",
+            serde_json::to_string_pretty(&both).unwrap()
+        );
+        if std::env::var_os("BBWATCH_BLESS").is_some() {
+            std::fs::write(path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "ui/dev/messages.js is out of date: run BBWATCH_BLESS=1 cargo test -p bbwatch-core"
         );
     }
 

@@ -5,6 +5,7 @@
 //! Data flows one way: [`client`] (I/O) → [`observation::Observation`] → [`classify`] (pure) →
 //! [`classify::Reading`] → [`detect`] (pure, time passed in) → [`Snapshot`] + [`Event`]s.
 
+pub mod alert;
 pub mod api;
 pub mod classify;
 pub mod client;

@@ -120,6 +120,29 @@ pub fn format_duration(secs: u64, lang: Lang) -> String {
     }
 }
 
+/// A short local time: `14:31` today, `11-26 14:31` on another day.
+pub fn short_local_time(t: &DateTime<Utc>, now: &DateTime<Utc>) -> String {
+    let (t, now) = (t.with_timezone(&Local), now.with_timezone(&Local));
+    if t.date_naive() == now.date_naive() {
+        t.format("%H:%M").to_string()
+    } else {
+        t.format("%m-%d %H:%M").to_string()
+    }
+}
+
+/// The level, since when and why, in one short line for the tray:
+/// `Maintenance · since 14:31 · api error 10007`.
+pub fn summary_line(snapshot: &crate::Snapshot, lang: Lang, now: &DateTime<Utc>) -> String {
+    let mut parts = vec![level_name(snapshot.level, lang).to_owned()];
+    if let Some(since) = &snapshot.since {
+        parts.push(Msg::Since.fill(lang, &[("time", &short_local_time(since, now))]));
+    }
+    if let Some(reason) = &snapshot.reason {
+        parts.push(describe_reason(reason, lang, true));
+    }
+    parts.join(" · ")
+}
+
 /// A UTC time in the user's local time zone, `2026-11-27 14:31:04`.
 pub fn local_time(t: &DateTime<Utc>) -> String {
     t.with_timezone(&Local)
@@ -282,6 +305,25 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 27, 5, 31, 4)
             .single()
             .unwrap()
+    }
+
+    #[test]
+    fn the_summary_line_is_short() {
+        let mut s = crate::Snapshot::default();
+        assert_eq!(summary_line(&s, Lang::En, &at()), "Checking");
+        s.level = Level::Maintenance;
+        s.since = Some(at());
+        s.reason = Some(Reason::ApiError {
+            code: ErrorCode::SYSTEM_MAINTENANCE,
+        });
+        let line = summary_line(&s, Lang::En, &at());
+        assert!(
+            line.starts_with("Maintenance · since ") && line.ends_with(" · api error 10007"),
+            "{line}"
+        );
+        assert!(!line.contains('-'), "today's time has no date: {line}");
+        let line = summary_line(&s, Lang::Ja, &(at() + chrono::Duration::days(2)));
+        assert!(line.starts_with("メンテナンス中 · 11-27 "), "{line}");
     }
 
     #[test]

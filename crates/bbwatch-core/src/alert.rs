@@ -1,0 +1,166 @@
+//! Which events become desktop notifications, and how a flapping source is collapsed.
+//! Pure: the time and the pause state are passed in.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::{parse_quiet_hours, Notifications};
+use crate::event::{Event, EventKind};
+use crate::level::{Level, PairState};
+
+/// Notifications about the same source within this many seconds replace each other.
+pub const COLLAPSE_SECS: i64 = 120;
+
+/// Whether the user's settings want a notification for `event` (before pause and quiet hours).
+pub fn wanted(event: &Event, settings: &Notifications) -> bool {
+    match event.kind {
+        EventKind::MonitorStarted => false,
+        EventKind::MaintenanceStarted | EventKind::MaintenanceEnded => settings.maintenance,
+        EventKind::DownStarted | EventKind::DownEnded => settings.down,
+        EventKind::UnreachableStarted | EventKind::UnreachableEnded => settings.unreachable,
+        EventKind::DegradedStarted | EventKind::DegradedEnded => settings.degraded,
+        EventKind::PairChanged => {
+            let busy =
+                |s: &Option<PairState>| matches!(s, Some(PairState::Busy | PairState::VeryBusy));
+            let quiet = |s: &Option<PairState>| {
+                matches!(s, None | Some(PairState::Normal | PairState::Unknown))
+            };
+            // A pair's move between normal and busy is "busy"; anything involving a halt,
+            // suspension or circuit break is "pairs".
+            if (busy(&event.pair_state) || quiet(&event.pair_state))
+                && (busy(&event.previous_pair_state) || quiet(&event.previous_pair_state))
+            {
+                settings.busy
+            } else {
+                settings.pairs
+            }
+        }
+    }
+}
+
+/// Whether `minute` (minutes after local midnight) falls in `quiet_hours` (`"23:00-07:00"`).
+pub fn in_quiet_hours(quiet_hours: Option<&str>, minute: u16) -> bool {
+    let Some(Ok((start, end))) = quiet_hours.map(parse_quiet_hours) else {
+        return false;
+    };
+    if start <= end {
+        (start..end).contains(&minute)
+    } else {
+        minute >= start || minute < end
+    }
+}
+
+/// Whether the notification is urgent (it should stay until seen).
+pub fn urgent(event: &Event) -> bool {
+    matches!(
+        event.kind,
+        EventKind::MaintenanceStarted | EventKind::DownStarted
+    ) || (event.kind == EventKind::MonitorStarted && event.level == Level::Maintenance)
+}
+
+/// What a notification is about: the overall level, or one pair.
+fn source(event: &Event) -> String {
+    match &event.pair {
+        Some(p) => format!("pair:{p}"),
+        None => "level".to_owned(),
+    }
+}
+
+/// Remembers the last notification per source, so a source that flaps within
+/// [`COLLAPSE_SECS`] replaces its previous notification instead of adding another.
+#[derive(Debug, Default)]
+pub struct Collapser {
+    last: HashMap<String, (u32, DateTime<Utc>)>,
+}
+
+impl Collapser {
+    /// The notification id to replace for `event` at `now`, if any.
+    pub fn replaces(&self, event: &Event, now: DateTime<Utc>) -> Option<u32> {
+        self.last
+            .get(&source(event))
+            .filter(|(_, at)| (now - *at).num_seconds() < COLLAPSE_SECS)
+            .map(|(id, _)| *id)
+    }
+
+    /// Record that `event`'s notification got `id` at `now`.
+    pub fn shown(&mut self, event: &Event, id: u32, now: DateTime<Utc>) {
+        self.last.insert(source(event), (id, now));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 27, 5, 0, 0)
+            .single()
+            .unwrap()
+            + chrono::Duration::seconds(secs)
+    }
+
+    fn event(kind: EventKind) -> Event {
+        Event::level_change(kind, at(0), Level::Maintenance, None)
+    }
+
+    fn pair(from: PairState, to: PairState) -> Event {
+        let mut e = event(EventKind::PairChanged);
+        e.pair = Some("btc_jpy".into());
+        e.previous_pair_state = Some(from);
+        e.pair_state = Some(to);
+        e
+    }
+
+    #[test]
+    fn defaults_notify_levels_and_pair_halts_but_not_busy() {
+        let s = Notifications::default();
+        assert!(wanted(&event(EventKind::MaintenanceStarted), &s));
+        assert!(wanted(&event(EventKind::DownEnded), &s));
+        assert!(!wanted(&event(EventKind::MonitorStarted), &s));
+        assert!(wanted(&pair(PairState::Normal, PairState::Halted), &s));
+        assert!(wanted(&pair(PairState::Halted, PairState::Normal), &s));
+        assert!(!wanted(&pair(PairState::Normal, PairState::Busy), &s));
+        assert!(!wanted(&pair(PairState::VeryBusy, PairState::Normal), &s));
+        let s = Notifications {
+            busy: true,
+            maintenance: false,
+            ..Notifications::default()
+        };
+        assert!(wanted(&pair(PairState::Normal, PairState::Busy), &s));
+        assert!(!wanted(&event(EventKind::MaintenanceEnded), &s));
+    }
+
+    #[test]
+    fn quiet_hours_wrap_midnight() {
+        let q = Some("23:00-07:00");
+        assert!(in_quiet_hours(q, 23 * 60));
+        assert!(in_quiet_hours(q, 3 * 60));
+        assert!(!in_quiet_hours(q, 7 * 60));
+        assert!(!in_quiet_hours(q, 12 * 60));
+        assert!(in_quiet_hours(Some("12:00-13:00"), 12 * 60 + 30));
+        assert!(!in_quiet_hours(None, 0));
+        assert!(!in_quiet_hours(Some("garbage"), 0));
+    }
+
+    #[test]
+    fn a_flapping_source_replaces_its_notification() {
+        let mut c = Collapser::default();
+        let e = event(EventKind::DownStarted);
+        assert_eq!(c.replaces(&e, at(0)), None);
+        c.shown(&e, 7, at(0));
+        assert_eq!(c.replaces(&event(EventKind::DownEnded), at(30)), Some(7));
+        assert_eq!(
+            c.replaces(&pair(PairState::Normal, PairState::Halted), at(30)),
+            None
+        );
+        assert_eq!(c.replaces(&e, at(COLLAPSE_SECS + 1)), None);
+    }
+
+    #[test]
+    fn maintenance_start_is_urgent() {
+        assert!(urgent(&event(EventKind::MaintenanceStarted)));
+        assert!(!urgent(&event(EventKind::MaintenanceEnded)));
+    }
+}
