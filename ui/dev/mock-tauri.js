@@ -1,0 +1,310 @@
+// A fake `window.__TAURI__` (core.invoke, event.listen) with sample data, so the window can be
+// looked at in a plain browser: ui/dev/index.html?lang=ja|en&scenario=…
+//
+//   scenario = maintenance (default) | degraded | normal | down | unreachable | empty | many
+//   rate=1      rate limited notice          paused=1   notifications paused notice
+//   fail=1      every action rejects with {kind, message} (to see the error line)
+//   live=1      a new event (and status) every 4 s
+//   settings=1  open the settings section once loaded (like index.html#settings)
+//   section=settings|status  the backend's bbwatch://section event, 300 ms after load
+//
+// window.__bbwatchMock.emit(name, payload) sends any event by hand from the console.
+// Dev only: the shipped ui/index.html never loads this file.
+
+import { fill, formatFullLocalTime } from "../js/format.js";
+import { MESSAGES } from "./messages.js";
+
+const q = new URLSearchParams(location.search);
+const lang = q.get("lang") === "en" ? "en" : "ja";
+const scenario = q.get("scenario") ?? "maintenance";
+const M = MESSAGES[lang];
+const now = Date.now();
+const iso = (ms) => new Date(ms).toISOString();
+const ago = (secs) => iso(now - secs * 1000);
+const SEP = lang === "ja" ? "、" : ", ";
+
+const ALL_PAIRS = `btc_jpy xrp_jpy ltc_jpy eth_jpy mona_jpy bcc_jpy xlm_jpy qtum_jpy bat_jpy omg_jpy
+  xym_jpy link_jpy mkr_jpy boba_jpy enj_jpy matic_jpy dot_jpy doge_jpy astr_jpy ada_jpy avax_jpy
+  axs_jpy flr_jpy sand_jpy gala_jpy ape_jpy chz_jpy oas_jpy mana_jpy grt_jpy rndr_jpy bnb_jpy dai_jpy
+  op_jpy arb_jpy klay_jpy imx_jpy mask_jpy pol_jpy sol_jpy cyber_jpy render_jpy trx_jpy lpt_jpy
+  atom_jpy sui_jpy sky_jpy eth_btc ltc_btc`.split(/\s+/);
+
+const LEVEL_KEY = {
+  unknown: "Unknown",
+  normal: "Normal",
+  degraded: "Degraded",
+  unreachable: "Unreachable",
+  down: "Down",
+  maintenance: "Maintenance",
+};
+
+function pair(name, state, extra = {}) {
+  const names = {
+    normal: M.PairNormal,
+    busy: M.PairBusy,
+    very_busy: M.PairVeryBusy,
+    halted: M.PairHalted,
+    suspended: M.PairSuspended,
+    circuit_break: M.PairCircuitBreak,
+    other: M.PairOther,
+    unknown: M.PairUnknown,
+  };
+  const details = {
+    normal: M.PairBodyNormal,
+    unknown: M.PairBodyNormal,
+    busy: M.PairBodyBusy,
+    very_busy: M.PairBodyBusy,
+    halted: M.PairBodyHalted,
+  };
+  return {
+    pair: name,
+    state,
+    state_name: names[state] ?? state,
+    detail: extra.detail ?? details[state] ?? "",
+    reopen_at: extra.reopen_at ?? null,
+  };
+}
+
+const reopenAt = iso(now + 12 * 60 * 1000 + 30 * 1000);
+// Like the backend's pair_state_detail: the reopen time appended to the circuit-break detail.
+const circuitDetail =
+  fill(M.PairBodyCircuitBreak, { mode: M.ModeCircuitBreak }) +
+  SEP +
+  fill(M.PairBodyReopen, { time: formatFullLocalTime(reopenAt) });
+const suspendedDetail = fill(M.PairBodySuspended, { operations: [M.OpOrder, M.OpMarketOrder].join(SEP) });
+
+function troubledPairs() {
+  const special = {
+    xym_jpy: pair("xym_jpy", "halted"),
+    ape_jpy: pair("ape_jpy", "circuit_break", { detail: circuitDetail, reopen_at: reopenAt }),
+    mona_jpy: pair("mona_jpy", "suspended", { detail: suspendedDetail }),
+    sol_jpy: pair("sol_jpy", "busy"),
+  };
+  return ALL_PAIRS.map((p) => special[p] ?? pair(p, "normal"));
+}
+
+const reasonMaintenance = fill(M.ReasonApiError, {
+  code: 10007,
+  message:
+    lang === "ja"
+      ? "メンテナンスのため一時サービスを停止しております。 今しばらくお待ちください。"
+      : "System maintenance.",
+});
+const reasonDown = fill(M.ReasonHost, { host: M.HostApi, failure: fill(M.FailureHtml, { status: 503 }) });
+const reasonUnreachable = [
+  fill(M.ReasonHost, { host: M.HostApi, failure: M.FailureTimeout }),
+  fill(M.ReasonHost, { host: M.HostPublic, failure: M.FailureNetwork }),
+].join(SEP);
+const reasonDegraded = ["xym_jpy", "ape_jpy", "mona_jpy"].join(SEP);
+
+function view(level, sinceSecs, reason, pairs) {
+  return {
+    lang,
+    level,
+    level_name: M[`Level${LEVEL_KEY[level]}`],
+    meaning: M[`Meaning${LEVEL_KEY[level]}`],
+    since: sinceSecs == null ? null : ago(sinceSecs),
+    checked_at: level === "unknown" ? null : ago(7),
+    reason_text: reason,
+    rate_limited: q.get("rate") === "1",
+    notifications_paused: q.get("paused") === "1",
+    pairs,
+  };
+}
+
+function ev(kind, secsAgo, level, title, body, extra = {}) {
+  return { kind, at: ago(secsAgo), level, pair: null, title, body, reason_text: null, ...extra };
+}
+
+const dur = (secs) => {
+  const h = Math.floor(secs / 3600);
+  const m = Math.floor((secs % 3600) / 60);
+  const s = secs % 60;
+  if (secs >= 3600) return fill(M.DurationHours, { h, m });
+  if (secs >= 60) return fill(M.DurationMinutes, { m, s });
+  return fill(M.DurationSeconds, { s });
+};
+
+function yesterdayMaintenance() {
+  const y = 26 * 3600;
+  return [
+    ev("monitor_started", y + 3000, "normal", fill(M.MonitorStarted, { level: M.LevelNormal }), M.MeaningNormal),
+    ev("maintenance_started", y, "maintenance", M.MaintenanceStarted, M.MeaningMaintenance, {
+      reason_text: reasonMaintenance,
+    }),
+    ev("maintenance_ended", y - 2712, "normal", M.MaintenanceEnded, fill(M.EndedBody, { duration: dur(2712) })),
+  ];
+}
+
+function troubledEvents() {
+  return [
+    ...yesterdayMaintenance(),
+    ev("pair_changed", 7300, "normal", fill(M.PairChanged, { pair: "mona_jpy", state: M.PairSuspended }), suspendedDetail, {
+      pair: "mona_jpy",
+    }),
+    ev("pair_changed", 1300, "degraded", fill(M.PairChanged, { pair: "ape_jpy", state: M.PairCircuitBreak }), circuitDetail, {
+      pair: "ape_jpy",
+    }),
+    ev("degraded_started", 1300, "degraded", M.DegradedStarted, M.MeaningDegraded, { reason_text: "ape_jpy" }),
+    ev("pair_changed", 610, "degraded", fill(M.PairChanged, { pair: "xym_jpy", state: M.PairHalted }), M.PairBodyHalted, {
+      pair: "xym_jpy",
+    }),
+  ];
+}
+
+function scenarioData() {
+  switch (scenario) {
+    case "normal":
+      return {
+        view: view("normal", 26 * 3600 - 2712, null, ALL_PAIRS.map((p) => pair(p, "normal"))),
+        events: [
+          ...yesterdayMaintenance(),
+          ev("pair_changed", 5400, "normal", fill(M.PairChanged, { pair: "btc_jpy", state: M.PairBusy }), M.PairBodyBusy, { pair: "btc_jpy" }),
+          ev("pair_changed", 5100, "normal", fill(M.PairChanged, { pair: "btc_jpy", state: M.PairNormal }), M.PairBodyNormal, { pair: "btc_jpy" }),
+        ],
+      };
+    case "degraded":
+      return { view: view("degraded", 1300, reasonDegraded, troubledPairs()), events: troubledEvents() };
+    case "down":
+      return {
+        view: view("down", 95, reasonDown, troubledPairs()),
+        events: [
+          ...troubledEvents(),
+          ev("down_started", 95, "down", M.DownStarted, M.MeaningDown, { reason_text: reasonDown }),
+        ],
+      };
+    case "unreachable":
+      return {
+        view: view("unreachable", 40, reasonUnreachable, troubledPairs()),
+        events: [
+          ...troubledEvents(),
+          ev("unreachable_started", 40, "unreachable", M.UnreachableStarted, M.MeaningUnreachable, {
+            reason_text: reasonUnreachable,
+          }),
+        ],
+      };
+    case "empty":
+      return { view: view("unknown", null, null, []), events: [] };
+    case "many": {
+      // 150 events: the window must keep (and the backend sends) only the newest 100.
+      const events = [];
+      for (let i = 150; i >= 1; i -= 1) {
+        const p = ALL_PAIRS[i % ALL_PAIRS.length];
+        const busy = i % 2 === 0;
+        events.push(
+          ev("pair_changed", i * 300, busy ? "degraded" : "normal", fill(M.PairChanged, { pair: p, state: busy ? M.PairBusy : M.PairNormal }),
+            busy ? M.PairBodyBusy : M.PairBodyNormal, { pair: p }),
+        );
+      }
+      return { view: view("normal", 300, null, ALL_PAIRS.map((p) => pair(p, "normal"))), events: events.slice(-100) };
+    }
+    case "maintenance":
+    default:
+      return {
+        view: view("maintenance", 296, reasonMaintenance, troubledPairs()),
+        events: [
+          ...troubledEvents(),
+          ev("maintenance_started", 296, "maintenance", M.MaintenanceStarted, M.MeaningMaintenance, {
+            reason_text: reasonMaintenance,
+          }),
+        ],
+      };
+  }
+}
+
+const data = scenarioData();
+const settings = {
+  config_path: "/home/u/.config/bbwatch/config.toml",
+  interval_secs: 30,
+  pairs: scenario === "normal" ? null : ["btc_jpy", "eth_jpy", "xrp_jpy", "xym_jpy", "ape_jpy", "mona_jpy", "sol_jpy"],
+  language: "auto",
+  autostart: false,
+};
+
+const listeners = new Map();
+const fail = q.get("fail") === "1";
+const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function emit(name, payload) {
+  for (const h of listeners.get(name) ?? []) h({ event: name, id: 0, payload });
+}
+
+function rejectWith(kind, message) {
+  return Promise.reject({ kind, message });
+}
+
+const commands = {
+  async get_status() {
+    await wait(80);
+    return { messages: M, view: structuredClone(data.view), events: structuredClone(data.events) };
+  },
+  async check_now() {
+    await wait(500);
+    if (fail) return rejectWith("busy", lang === "ja" ? "確認中です" : "a check is already running");
+    data.view.checked_at = iso(Date.now());
+    emit("bbwatch://status", structuredClone(data.view));
+    return null;
+  },
+  async open_announcements() {
+    if (fail) return rejectWith("open", "xdg-open: no method available for opening 'https://…'");
+    console.info("mock: open_announcements");
+    return null;
+  },
+  async get_settings() {
+    await wait(60);
+    return structuredClone(settings);
+  },
+  async set_autostart(args) {
+    await wait(150);
+    if (fail || typeof args?.enabled !== "boolean") {
+      return rejectWith("autostart", "could not write ~/.config/autostart/bbwatch.desktop: permission denied");
+    }
+    settings.autostart = args.enabled;
+    return null;
+  },
+};
+
+window.__TAURI__ = {
+  core: {
+    invoke(name, args) {
+      const cmd = commands[name];
+      if (!cmd) return rejectWith("unknown_command", `unknown command ${name}`);
+      return cmd(args);
+    },
+  },
+  event: {
+    async listen(name, handler) {
+      if (!listeners.has(name)) listeners.set(name, new Set());
+      listeners.get(name).add(handler);
+      return () => listeners.get(name)?.delete(handler);
+    },
+  },
+};
+
+if (q.get("live") === "1") {
+  let n = 0;
+  setInterval(() => {
+    n += 1;
+    const p = ALL_PAIRS[n % ALL_PAIRS.length];
+    const busy = n % 2 === 1;
+    const e = {
+      kind: "pair_changed",
+      at: iso(Date.now()),
+      level: data.view.level,
+      pair: p,
+      title: fill(M.PairChanged, { pair: p, state: busy ? M.PairBusy : M.PairNormal }),
+      body: busy ? M.PairBodyBusy : M.PairBodyNormal,
+      reason_text: null,
+    };
+    data.view.checked_at = e.at;
+    data.view.pairs = data.view.pairs.map((x) => (x.pair === p ? pair(p, busy ? "busy" : "normal") : x));
+    emit("bbwatch://status", structuredClone(data.view));
+    emit("bbwatch://event", e);
+  }, 4000);
+}
+
+if (q.get("section")) {
+  setTimeout(() => emit("bbwatch://section", q.get("section")), 300);
+}
+
+window.__bbwatchMock = { emit, data, settings };

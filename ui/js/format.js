@@ -1,0 +1,212 @@
+// Pure helpers of the status window: no DOM, no Tauri, no clock (`now` is a parameter).
+// Tested by ui/tests/format.test.js (`node --test ui/tests/`).
+
+/** How many events the window keeps (the backend sends at most this many too). */
+export const EVENT_CAP = 100;
+
+/** The levels the window knows, from least to most severe (CSS classes `level-<name>`). */
+export const LEVELS = ["unknown", "normal", "degraded", "unreachable", "down", "maintenance"];
+
+/** The pair states the window knows (CSS classes `state-<name>`, `_` → `-`). */
+export const STATES = [
+  "normal",
+  "busy",
+  "very_busy",
+  "halted",
+  "suspended",
+  "circuit_break",
+  "other",
+  "unknown",
+];
+
+/**
+ * A catalogue template with each `{name}` replaced by `vars[name]`. Placeholders without a value
+ * stay as they are (so a missing value is visible, not silently empty).
+ * fill("最終確認 {time}", {time: "14:31:04"}) → "最終確認 14:31:04"
+ */
+export function fill(template, vars = {}) {
+  if (template == null) return "";
+  return String(template).replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name) =>
+    Object.prototype.hasOwnProperty.call(vars ?? {}, name) && vars[name] != null
+      ? String(vars[name])
+      : whole,
+  );
+}
+
+/** A Date from an RFC 3339 string, a Date or a number of milliseconds; null when invalid. */
+export function toDate(value) {
+  if (value == null || value === "") return null;
+  const d = value instanceof Date ? new Date(value.getTime()) : new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+const pad = (n) => String(n).padStart(2, "0");
+
+/** Whether two dates fall on the same day in the local time zone. */
+export function sameLocalDay(a, b) {
+  return (
+    a.getFullYear() === b.getFullYear() &&
+    a.getMonth() === b.getMonth() &&
+    a.getDate() === b.getDate()
+  );
+}
+
+/**
+ * A UTC time in the local time zone: `HH:MM:SS` when it is on the same local day as `now`,
+ * `YYYY-MM-DD HH:MM` otherwise; "" for a null or unreadable time. The numeric form reads the
+ * same in Japanese and English; `lang` is accepted so callers need not care.
+ */
+export function formatLocalTime(iso, lang, now) {
+  const t = toDate(iso);
+  if (!t) return "";
+  const n = toDate(now) ?? t;
+  const hm = `${pad(t.getHours())}:${pad(t.getMinutes())}`;
+  if (sameLocalDay(t, n)) return `${hm}:${pad(t.getSeconds())}`;
+  return `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())} ${hm}`;
+}
+
+/** The full local date and time, `YYYY-MM-DD HH:MM:SS` (tooltips); "" for a null time. */
+export function formatFullLocalTime(iso) {
+  const t = toDate(iso);
+  if (!t) return "";
+  const date = `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}`;
+  return `${date} ${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}`;
+}
+
+/**
+ * `1時間5分` / `5分12秒` / `42秒` (`1h 5m` / `5m 12s` / `42s`) from the catalogue's
+ * DurationHours / DurationMinutes / DurationSeconds, like the backend's `format_duration`.
+ * Fractions are dropped, negative values count as 0; "" for a non-number.
+ */
+export function formatDuration(secs, messages) {
+  if (secs == null || typeof secs === "boolean") return "";
+  const n = Number(secs);
+  if (!Number.isFinite(n)) return "";
+  const total = Math.max(0, Math.floor(n));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const msgs = messages ?? {};
+  if (total >= 3600) return fill(msgs.DurationHours ?? "{h}h {m}m", { h, m });
+  if (total >= 60) return fill(msgs.DurationMinutes ?? "{m}m {s}s", { m, s });
+  return fill(msgs.DurationSeconds ?? "{s}s", { s });
+}
+
+/** Whole seconds from `iso` to `now` (0 if `iso` is in the future); null for a null time. */
+export function elapsedSecs(iso, now) {
+  const t = toDate(iso);
+  const n = toDate(now);
+  if (!t || !n) return null;
+  return Math.max(0, Math.floor((n.getTime() - t.getTime()) / 1000));
+}
+
+/** `level-maintenance` etc.; an unknown or missing level is `level-unknown`. */
+export function levelClass(level) {
+  return `level-${LEVELS.includes(level) ? level : "unknown"}`;
+}
+
+/** `state-very-busy` etc.; a state string the window does not know is `state-other`. */
+export function stateClass(state) {
+  const s = STATES.includes(state) ? state : "other";
+  return `state-${s.replace(/_/g, "-")}`;
+}
+
+/** Whether a pair trades normally (anything else, even an unknown state, is worth showing). */
+export function isNormalPair(p) {
+  return p?.state === "normal";
+}
+
+function byName(a, b) {
+  const x = String(a?.pair ?? "");
+  const y = String(b?.pair ?? "");
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** A sorted copy: pairs that are not normal first, then by name. */
+export function sortPairs(pairs) {
+  return [...(pairs ?? [])].sort(
+    (a, b) => Number(isNormalPair(a)) - Number(isNormalPair(b)) || byName(a, b),
+  );
+}
+
+/** `{notable, normal}`: the pairs that are not normal and the normal ones, each by name. */
+export function splitPairs(pairs) {
+  const sorted = sortPairs(pairs);
+  return {
+    notable: sorted.filter((p) => !isNormalPair(p)),
+    normal: sorted.filter(isNormalPair),
+  };
+}
+
+function sameEvent(a, b) {
+  return (
+    a.kind === b.kind &&
+    a.at === b.at &&
+    (a.pair ?? null) === (b.pair ?? null) &&
+    a.title === b.title
+  );
+}
+
+/**
+ * A new list (oldest first, like `get_status` sends it) with `ev` added at its place in time,
+ * unless the very same event is already there; only the newest `cap` events are kept.
+ */
+export function mergeEvent(events, ev, cap = EVENT_CAP) {
+  const list = [...(events ?? [])];
+  if (ev && !list.some((e) => sameEvent(e, ev))) {
+    const t = toDate(ev.at)?.getTime() ?? Infinity;
+    let i = list.length;
+    while (i > 0 && (toDate(list[i - 1].at)?.getTime() ?? -Infinity) > t) i -= 1;
+    list.splice(i, 0, ev);
+  }
+  const keep = Math.max(0, Math.floor(cap));
+  return list.length > keep ? list.slice(list.length - keep) : list;
+}
+
+/** A newest-first copy of an oldest-first list (what the window shows). */
+export function newestFirst(events) {
+  return [...(events ?? [])].reverse();
+}
+
+/**
+ * A pair's detail without the trailing reopen time the backend may append
+ * (`…、再開予定 2026-11-27 14:45:00` / `…, reopens …`): the window shows `reopen_at` on its own
+ * line, in its own time format. `reopenTemplate` is the catalogue's PairBodyReopen.
+ */
+export function stripReopen(detail, reopenTemplate) {
+  const text = detail == null ? "" : String(detail);
+  const prefix = fill(reopenTemplate ?? "", { time: "" }).trim();
+  if (!prefix) return text;
+  const i = text.lastIndexOf(prefix);
+  if (i <= 0) return i === 0 ? "" : text;
+  return text.slice(0, i).replace(/[\s、,，]+$/u, "");
+}
+
+/** The text of an invoke rejection (`{kind, message}`, a string, or anything else). */
+export function errorMessage(err) {
+  if (err == null) return "";
+  if (typeof err === "string") return err;
+  if (typeof err.message === "string" && err.message) return err.message;
+  if (typeof err.kind === "string" && err.kind) return err.kind;
+  try {
+    return JSON.stringify(err);
+  } catch {
+    return String(err);
+  }
+}
+
+/** The newer of two views by `checked_at` (`a` when they tie or neither has one). */
+export function newerView(a, b) {
+  if (!a) return b ?? null;
+  if (!b) return a;
+  const ta = toDate(a.checked_at)?.getTime() ?? -Infinity;
+  const tb = toDate(b.checked_at)?.getTime() ?? -Infinity;
+  return tb > ta ? b : a;
+}
+
+/** Since-line parts: `{time, duration}` for a view's `since`, or null when there is none. */
+export function sinceParts(since, lang, now, messages) {
+  const time = formatLocalTime(since, lang, now);
+  if (!time) return null;
+  return { time, duration: formatDuration(elapsedSecs(since, now), messages) };
+}
