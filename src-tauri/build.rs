@@ -1,0 +1,14 @@
+fn main() {
+    // Each command is declared so that a capability can allow exactly the ones a window uses.
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
+            "get_status",
+            "check_now",
+            "open_announcements",
+            "get_settings",
+            "set_autostart",
+            "close_window",
+        ]),
+    ))
+    .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));
+}

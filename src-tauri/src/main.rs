@@ -1,0 +1,191 @@
+//! bbwatch-desktop: the tray app. A thin shell over bbwatch-core: it subscribes to the
+//! monitor's snapshot and events and re-emits them to the tray, notifications and the window.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod notifier;
+mod state;
+mod tray;
+mod view;
+mod window;
+
+use std::sync::Arc;
+
+use bbwatch_core::config::{check_url, Config};
+use bbwatch_core::{Monitor, MonitorConfig};
+use tauri::{AppHandle, Emitter, Manager, RunEvent};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::notifier::Notifier;
+use crate::state::Shared;
+use crate::tray::Tray;
+use crate::view::{event_view, status_view};
+use crate::window::Section;
+
+/// The settings in force: the file (a bad one is reported and the defaults used, so the app
+/// still starts and says so), then `BBWATCH_API_URL` / `BBWATCH_PUBLIC_URL`.
+fn load_config() -> (Config, Option<std::path::PathBuf>, Option<String>) {
+    let path = Config::default_path();
+    let mut problem = None;
+    let mut config = match path.as_deref().map(Config::load) {
+        Some(Ok(loaded)) => {
+            for key in loaded.unknown_keys {
+                tracing::warn!("unknown key `{key}` in the configuration file, ignored");
+            }
+            loaded.config
+        }
+        Some(Err(e)) => {
+            let shown = path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            tracing::error!("{shown}: {e}; using the defaults");
+            problem = Some(format!("{shown}: {e}"));
+            Config::default()
+        }
+        None => Config::default(),
+    };
+    for (var, field) in [
+        ("BBWATCH_API_URL", &mut config.api_url),
+        ("BBWATCH_PUBLIC_URL", &mut config.public_url),
+    ] {
+        if let Ok(url) = std::env::var(var) {
+            match check_url(&url) {
+                Ok(()) => *field = url,
+                Err(e) => tracing::error!("{var}: {e}; ignored"),
+            }
+        }
+    }
+    (config, path, problem)
+}
+
+/// Send the current status to the window, if one is open.
+pub fn publish_status(app: &AppHandle) {
+    let shared = app.state::<Arc<Shared>>();
+    let snapshot = shared.monitor.snapshot().borrow().clone();
+    let _ = app.emit(
+        "bbwatch://status",
+        status_view(&snapshot, shared.lang, shared.paused_now()),
+    );
+}
+
+/// Follow the monitor: the snapshot drives the tray and the window; events drive
+/// notifications and the window's list.
+fn subscribe(app: &AppHandle, shared: &Arc<Shared>) {
+    let mut snapshots = shared.monitor.snapshot();
+    let handle = app.clone();
+    let lang = shared.lang;
+    tauri::async_runtime::spawn(async move {
+        while snapshots.changed().await.is_ok() {
+            let snapshot = snapshots.borrow_and_update().clone();
+            if let Some(tray) = handle.try_state::<Tray>() {
+                tray.show(&snapshot, lang);
+            }
+            publish_status(&handle);
+        }
+    });
+    let mut events = shared.monitor.subscribe();
+    let handle = app.clone();
+    let shared = shared.clone();
+    let notifier = Arc::new(Notifier::new(
+        app.clone(),
+        shared.config.notifications.clone(),
+        shared.lang,
+    ));
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    let view = event_view(&event, shared.lang);
+                    shared.push_event(view.clone());
+                    let _ = handle.emit("bbwatch://event", view);
+                    let notifier = notifier.clone();
+                    let paused = shared.paused_now();
+                    // notify-rust blocks on D-Bus: keep it off the async workers.
+                    let _ = tauri::async_runtime::spawn_blocking(move || {
+                        notifier.event(&event, paused)
+                    })
+                    .await;
+                }
+                Err(RecvError::Lagged(n)) => tracing::warn!("{n} events dropped"),
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BBWATCH_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("warn,bbwatch_desktop=info")
+            }),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    // WebDriver and desktop launchers may add arguments of their own: only `--show` is ours.
+    let show_at_start = std::env::args().any(|a| a == "--show");
+    let (config, config_path, problem) = load_config();
+    let lang = config.language.resolve();
+
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            window::open(app, Section::Status);
+        }))
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
+        .plugin(tauri_plugin_opener::init())
+        .invoke_handler(tauri::generate_handler![
+            commands::get_status,
+            commands::check_now,
+            commands::open_announcements,
+            commands::get_settings,
+            commands::set_autostart,
+            commands::close_window,
+        ])
+        .setup(move |app| {
+            let (monitor, handle) = Monitor::new(MonitorConfig {
+                interval: config.interval.0,
+                timeout: config.timeout.0,
+                thresholds: config.thresholds(),
+                pairs: config.pair_set(),
+                endpoints: config.endpoints(),
+            })?;
+            let shared = Arc::new(Shared::new(handle, lang, config, config_path));
+            app.manage(shared.clone());
+            match tray::build(app.handle(), lang) {
+                Ok(tray) => {
+                    app.manage(tray);
+                }
+                Err(e) => tracing::warn!("no tray icon: {e}"),
+            }
+            subscribe(app.handle(), &shared);
+            let stop = shared.shutdown.clone();
+            tauri::async_runtime::spawn(monitor.run(async move { stop.notified().await }));
+            if let Some(problem) = problem {
+                let _ = notify_rust::Notification::new()
+                    .appname("bbwatch")
+                    .summary("bbwatch")
+                    .body(&problem)
+                    .show();
+            }
+            if show_at_start {
+                window::open(app.handle(), Section::Status);
+            }
+            Ok(())
+        })
+        .build(tauri::generate_context!())?;
+
+    app.run(|_app, event| {
+        // The app lives in the tray: closing the last window must not quit it.
+        if let RunEvent::ExitRequested {
+            code: None, api, ..
+        } = event
+        {
+            api.prevent_exit();
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! What the shell keeps between events: the monitor's handle, the language, the settings, the
+//! latest events for a window that opens later, and whether notifications are paused.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bbwatch_core::config::Config;
+use bbwatch_core::{Lang, MonitorHandle};
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+
+use crate::view::EventView;
+
+/// How many events a newly opened window is given.
+pub const RECENT_EVENTS: usize = 100;
+
+/// Whether notifications are paused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pause {
+    /// Notifications are shown.
+    Off,
+    /// Paused until this time.
+    Until(DateTime<Utc>),
+    /// Paused until the user resumes.
+    Forever,
+}
+
+impl Pause {
+    /// Whether notifications are held back at `now`.
+    pub fn active(self, now: DateTime<Utc>) -> bool {
+        match self {
+            Pause::Off => false,
+            Pause::Until(t) => now < t,
+            Pause::Forever => true,
+        }
+    }
+}
+
+/// Shared by the tray, the commands and the subscriber tasks.
+pub struct Shared {
+    pub monitor: MonitorHandle,
+    pub lang: Lang,
+    pub config: Config,
+    pub config_path: Option<PathBuf>,
+    pub shutdown: Arc<Notify>,
+    recent: Mutex<VecDeque<EventView>>,
+    pause: Mutex<Pause>,
+}
+
+/// A poisoned lock only means another thread panicked mid-update of plain data: keep going.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Shared {
+    pub fn new(
+        monitor: MonitorHandle,
+        lang: Lang,
+        config: Config,
+        config_path: Option<PathBuf>,
+    ) -> Shared {
+        Shared {
+            monitor,
+            lang,
+            config,
+            config_path,
+            shutdown: Arc::new(Notify::new()),
+            recent: Mutex::new(VecDeque::with_capacity(RECENT_EVENTS)),
+            pause: Mutex::new(Pause::Off),
+        }
+    }
+
+    pub fn push_event(&self, view: EventView) {
+        let mut recent = lock(&self.recent);
+        if recent.len() == RECENT_EVENTS {
+            recent.pop_front();
+        }
+        recent.push_back(view);
+    }
+
+    pub fn recent_events(&self) -> Vec<EventView> {
+        lock(&self.recent).iter().cloned().collect()
+    }
+
+    pub fn pause(&self) -> Pause {
+        *lock(&self.pause)
+    }
+
+    pub fn set_pause(&self, pause: Pause) {
+        *lock(&self.pause) = pause;
+    }
+
+    pub fn paused_now(&self) -> bool {
+        self.pause().active(Utc::now())
+    }
+}
