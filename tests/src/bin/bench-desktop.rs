@@ -1,0 +1,268 @@
+//! `make bench`, desktop part: the tray app's memory (whole process tree) with the window open
+//! and after it is closed, and the time from launch to the first level in the tray. Runs the
+//! release `bbwatch-desktop` under Xvfb with a private D-Bus session, against fake-bitbank on
+//! 127.0.0.1. Prints a Markdown table for docs/benchmarks.md.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use bbwatch_e2e::desktop::display::Desktop;
+use bbwatch_e2e::desktop::notifications::NotificationServer;
+use bbwatch_e2e::desktop::sni::{Item, Watcher};
+use bbwatch_e2e::desktop::webdriver::Driver;
+use bbwatch_e2e::desktop::{eventually, scratch_dir};
+use fake_bitbank::{FakeBitbank, Options, Scenario};
+
+const SETTLE: Duration = Duration::from_secs(15);
+const LAUNCHES: usize = 5;
+
+/// (pid, command) of `pid` and all its descendants.
+fn tree(pid: u32) -> Vec<(u32, String)> {
+    let mut parent_of = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let ppid: u32 = rest
+            .split_whitespace()
+            .nth(1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let comm = head
+            .split_once('(')
+            .map(|(_, c)| c.to_owned())
+            .unwrap_or_default();
+        parent_of.push((p, ppid, comm));
+    }
+    let mut out = vec![];
+    let mut frontier = vec![pid];
+    while let Some(p) = frontier.pop() {
+        for (child, ppid, comm) in &parent_of {
+            if *ppid == p {
+                frontier.push(*child);
+                out.push((*child, comm.clone()));
+            }
+        }
+        if p == pid {
+            let comm = parent_of
+                .iter()
+                .find(|(c, _, _)| *c == pid)
+                .map(|(_, _, c)| c.clone())
+                .unwrap_or_default();
+            out.push((pid, comm));
+        }
+    }
+    out
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn tree_rss(pid: u32) -> (f64, Vec<String>) {
+    let procs = tree(pid);
+    let total: u64 = procs.iter().map(|(p, _)| rss_kib(*p)).sum();
+    (
+        total as f64 / 1024.0,
+        procs.into_iter().map(|(_, c)| c).collect(),
+    )
+}
+
+fn app_pid(bin: &Path, dir: &Path) -> Option<u32> {
+    let needle = dir.display().to_string();
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let exe = std::fs::read_link(e.path().join("exe")).ok()?;
+        let environ = std::fs::read(e.path().join("environ")).ok()?;
+        (exe == bin && String::from_utf8_lossy(&environ).contains(&needle)).then_some(pid)
+    })
+}
+
+struct Rig {
+    dir: std::path::PathBuf,
+    desktop: Desktop,
+    sim: FakeBitbank,
+    watcher: Watcher,
+    conn: zbus::Connection,
+    _notify: zbus::Connection,
+}
+
+impl Rig {
+    async fn start(name: &str) -> Result<Rig> {
+        let dir = scratch_dir(name);
+        let desktop = Desktop::start(&dir)?;
+        let sim = FakeBitbank::start(Scenario::load("normal")?, Options::default()).await?;
+        let watcher = Watcher::default();
+        let conn = zbus::connection::Builder::address(desktop.bus_address.as_str())?
+            .name("org.kde.StatusNotifierWatcher")?
+            .serve_at("/StatusNotifierWatcher", watcher.clone())?
+            .build()
+            .await?;
+        let notify = zbus::connection::Builder::address(desktop.bus_address.as_str())?
+            .name("org.freedesktop.Notifications")?
+            .serve_at(
+                "/org/freedesktop/Notifications",
+                NotificationServer::default(),
+            )?
+            .build()
+            .await?;
+        let config = dir.join("config/bbwatch");
+        std::fs::create_dir_all(&config)?;
+        std::fs::write(
+            config.join("config.toml"),
+            "interval = \"30s\"\nlanguage = \"en\"\n",
+        )?;
+        Ok(Rig {
+            dir,
+            desktop,
+            sim,
+            watcher,
+            conn,
+            _notify: notify,
+        })
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        let mut env = self.desktop.env();
+        env.extend([
+            (
+                "XDG_CONFIG_HOME".into(),
+                self.dir.join("config").display().to_string(),
+            ),
+            (
+                "XDG_DATA_HOME".into(),
+                self.dir.join("data").display().to_string(),
+            ),
+            ("HOME".into(), self.dir.display().to_string()),
+            ("BBWATCH_API_URL".into(), self.sim.api_url()),
+            ("BBWATCH_PUBLIC_URL".into(), self.sim.public_url()),
+            ("TAURI_WEBVIEW_AUTOMATION".into(), "true".into()),
+        ]);
+        env
+    }
+
+    async fn item(&self) -> Result<Item> {
+        let (bus, path) = eventually(Duration::from_secs(30), "the tray item", || async {
+            self.watcher.items.lock().unwrap().last().cloned()
+        })
+        .await?;
+        Ok(Item::new(self.conn.clone(), bus, path))
+    }
+}
+
+/// Launch → the tray's label shows the first level.
+async fn launch_to_first_level(bin: &Path) -> Result<Vec<f64>> {
+    let mut times = Vec::new();
+    for i in 0..LAUNCHES {
+        let rig = Rig::start(&format!("launch{i}")).await?;
+        let started = Instant::now();
+        let mut app = Command::new(bin)
+            .envs(rig.env())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let item = rig.item().await?;
+        eventually(Duration::from_secs(30), "the first level", || async {
+            let label: String = item.property("XAyatanaLabel").await.ok()?;
+            label.contains("Normal").then_some(())
+        })
+        .await?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        let _ = app.kill();
+        let _ = app.wait();
+    }
+    Ok(times)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let bin = std::fs::canonicalize(
+        std::env::var_os("BBWATCH_DESKTOP_BIN")
+            .unwrap_or_else(|| "target/release/bbwatch-desktop".into()),
+    )
+    .context("build the release bbwatch-desktop first")?;
+    eprintln!(
+        "bench-desktop: {} ({LAUNCHES} launches, then window open/closed)",
+        bin.display()
+    );
+
+    let mut launches = launch_to_first_level(&bin).await?;
+    launches.sort_by(f64::total_cmp);
+
+    // Idle with no window ever opened.
+    let rig = Rig::start("idle").await?;
+    let mut app = Command::new(&bin)
+        .envs(rig.env())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    rig.item().await?;
+    tokio::time::sleep(SETTLE).await;
+    let (never_opened, _) = tree_rss(app.id());
+    let _ = app.kill();
+    let _ = app.wait();
+    drop(rig);
+
+    // The window open (launched through WebDriver, which the window needs), then closed.
+    let rig = Rig::start("window").await?;
+    let driver = Driver::start(&rig.env()).await?;
+    let session = driver
+        .session(&bin.display().to_string(), &["--show"])
+        .await?;
+    rig.item().await?;
+    let pid = eventually(Duration::from_secs(30), "the app's pid", || async {
+        app_pid(&bin, &rig.dir)
+    })
+    .await?;
+    tokio::time::sleep(SETTLE).await;
+    let (open, open_procs) = tree_rss(pid);
+    session
+        .run(&driver, "setTimeout(() => document.dispatchEvent(new KeyboardEvent('keydown', {key: 'w', ctrlKey: true})), 1000); return null;")
+        .await?;
+    drop(driver);
+    tokio::time::sleep(SETTLE).await;
+    let (closed, closed_procs) = tree_rss(pid);
+    let webkit_left = closed_procs
+        .iter()
+        .filter(|c| c.starts_with("WebKit"))
+        .count();
+    let _ = Command::new("kill").arg(pid.to_string()).status();
+
+    println!("| measure | value | target |");
+    println!("|---|---|---|");
+    println!(
+        "| launch → first level in the tray ({} launches) | median {:.0} ms · min {:.0} ms · max {:.0} ms | — |",
+        launches.len(),
+        launches[launches.len() / 2],
+        launches[0],
+        launches[launches.len() - 1]
+    );
+    println!(
+        "| RSS, whole process tree, idle, window never opened | {never_opened:.1} MiB | ≤ 80 MiB |"
+    );
+    println!(
+        "| RSS, whole process tree, status window open ({}) | {open:.1} MiB | — |",
+        open_procs.join(", ")
+    );
+    println!(
+        "| RSS, whole process tree, idle after the window was opened and closed ({}) | {closed:.1} MiB, {webkit_left} WebKit processes left | ≤ 80 MiB, none left |",
+        closed_procs.join(", ")
+    );
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! The desktop as a person meets it, read by a test: the tray over D-Bus, notifications
+//! recorded by our own server, the window through WebDriver.
+
+pub mod display;
+pub mod notifications;
+pub mod sni;
+pub mod webdriver;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Poll `f` every 100 ms until it returns `Some`, or fail after `timeout` with `what`.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut f: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return Ok(v);
+        }
+        if tokio::time::Instant::now() > deadline {
+            anyhow::bail!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The workspace's target directory (the test binary lives in `target/<profile>/deps`).
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .map(PathBuf::from)
+        .expect("target/<profile>")
+}
+
+/// A fresh directory for one test's config, data and runtime files.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("bbwatch-desktop-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}

@@ -1,0 +1,95 @@
+//! An `org.freedesktop.Notifications` server that records what the app shows.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use zbus::object_server::SignalEmitter;
+use zbus::zvariant::OwnedValue;
+
+/// One `Notify` call.
+#[derive(Clone, Debug)]
+pub struct Shown {
+    pub id: u32,
+    pub replaces_id: u32,
+    pub app_name: String,
+    pub summary: String,
+    pub body: String,
+    pub actions: Vec<String>,
+    pub urgency: Option<u8>,
+}
+
+/// The server object; clone the `log` to read it.
+#[derive(Clone, Default)]
+pub struct NotificationServer {
+    pub log: Arc<Mutex<Vec<Shown>>>,
+}
+
+impl NotificationServer {
+    pub fn shown(&self) -> Vec<Shown> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl NotificationServer {
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into(), "actions".into(), "sound".into()]
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        app_name: String,
+        replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        hints: HashMap<String, OwnedValue>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let mut log = self.log.lock().unwrap();
+        let id = if replaces_id != 0 {
+            replaces_id
+        } else {
+            log.len() as u32 + 1
+        };
+        let urgency = hints.get("urgency").and_then(|v| u8::try_from(v).ok());
+        log.push(Shown {
+            id,
+            replaces_id,
+            app_name,
+            summary,
+            body,
+            actions,
+            urgency,
+        });
+        id
+    }
+
+    fn close_notification(&self, _id: u32) {}
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        (
+            "bbwatch-test".into(),
+            "bbwatch".into(),
+            "1".into(),
+            "1.2".into(),
+        )
+    }
+
+    /// The user clicked an action (the test "clicks" by emitting this).
+    #[zbus(signal)]
+    pub async fn action_invoked(
+        emitter: &SignalEmitter<'_>,
+        id: u32,
+        action_key: &str,
+    ) -> zbus::Result<()>;
+
+    #[zbus(signal)]
+    pub async fn notification_closed(
+        emitter: &SignalEmitter<'_>,
+        id: u32,
+        reason: u32,
+    ) -> zbus::Result<()>;
+}
