@@ -3,32 +3,58 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 
-.PHONY: run test demo bench deps build lint fmt clean
+.PHONY: run run-cli test demo demo-cli bench icons screenshots lint fmt clean
 
-deps:
-	@scripts/install-deps.sh
+## The tray app, watching the real bitbank.
+run:
+	@scripts/install-deps.sh build
+	$(CARGO) build --release -p bbwatch-desktop
+	./target/release/bbwatch-desktop
 
-build: deps
-	$(CARGO) build --workspace
-
-## Watch the real bitbank (Ctrl-C to stop).
-run: build
+## The command line, watching the real bitbank (Ctrl-C to stop).
+run-cli:
+	@scripts/install-deps.sh build
+	$(CARGO) build -p bbwatch-cli
 	./target/debug/bbwatch watch
 
-## Every test: formatting, clippy (warnings are errors), unit and end-to-end tests.
-test: deps
+## Every test: formatting, clippy (warnings are errors), the UI's unit tests, unit and
+## end-to-end tests (CLI against the simulator; the tray app under Xvfb).
+test:
+	@scripts/install-deps.sh test
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	node --test ui/tests/
+	$(CARGO) build --workspace
 	$(CARGO) test --workspace
 
-## Watch the simulator play normal → maintenance → normal (loops; Ctrl-C to stop).
-demo: build
-	@scripts/demo.sh
+## The tray app against the simulator: normal 20 s → maintenance 25 s → normal, looping.
+demo:
+	@scripts/install-deps.sh build
+	$(CARGO) build --release -p bbwatch-desktop -p fake-bitbank
+	@scripts/demo.sh desktop
 
-## Detection latency, memory and CPU of `bbwatch watch` (release build), into stdout.
-bench: deps
-	$(CARGO) build --release -p bbwatch-cli -p bbwatch-e2e
+## The same, with the command line.
+demo-cli:
+	@scripts/install-deps.sh build
+	$(CARGO) build --release -p bbwatch-cli -p fake-bitbank
+	@scripts/demo.sh cli
+
+## Detection latency, memory and CPU (release builds); figures go in docs/benchmarks.md.
+bench:
+	@scripts/install-deps.sh bench
+	$(CARGO) build --release -p bbwatch-cli -p bbwatch-desktop -p bbwatch-e2e
 	./target/release/bench
+	./target/release/bench-desktop
+
+## Regenerate the icon PNGs from icons/src/*.svg.
+icons:
+	scripts/make-icons.sh
+
+## Regenerate the window screenshots in docs/.
+screenshots:
+	@scripts/install-deps.sh test
+	$(CARGO) build --release -p bbwatch-desktop -p fake-bitbank
+	scripts/screenshots.sh
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
