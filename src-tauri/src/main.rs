@@ -114,7 +114,23 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>) {
     });
 }
 
+/// A tray app spends its life with no window: keep OpenGL (and the software renderer a driver
+/// may pull in, tens of MiB) out of the process. The status window is a simple page that
+/// WebKit draws as fast without compositing. A user's own setting wins.
+fn prefer_lean_rendering() {
+    for (var, value) in [
+        ("GDK_GL", "disable"),
+        ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+    ] {
+        if std::env::var_os(var).is_none() {
+            // Before any other thread exists: nothing else reads the environment yet.
+            std::env::set_var(var, value);
+        }
+    }
+}
+
 fn main() -> anyhow::Result<()> {
+    prefer_lean_rendering();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BBWATCH_LOG").unwrap_or_else(|_| {
