@@ -1,21 +1,24 @@
 //! bbwatch-desktop: the tray app. A thin shell over bbwatch-core: it subscribes to the
 //! monitor's snapshot and events and re-emits them to the tray, notifications and the window.
+//! The window runs in a process of its own (`--window`, see `window_app`), started on demand.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-mod commands;
+mod ipc;
 mod notifier;
 mod state;
 mod tray;
 mod view;
 mod window;
+mod window_app;
 
 use std::sync::Arc;
 
 use bbwatch_core::config::{check_url, Config};
 use bbwatch_core::{Monitor, MonitorConfig};
-use tauri::{AppHandle, Emitter, Manager, RunEvent};
+use tauri::{AppHandle, Manager, RunEvent};
 use tokio::sync::broadcast::error::RecvError;
 
+use crate::ipc::ToWindow;
 use crate::notifier::Notifier;
 use crate::state::Shared;
 use crate::tray::Tray;
@@ -63,10 +66,9 @@ fn load_config() -> (Config, Option<std::path::PathBuf>, Option<String>) {
 pub fn publish_status(app: &AppHandle) {
     let shared = app.state::<Arc<Shared>>();
     let snapshot = shared.monitor.snapshot().borrow().clone();
-    let _ = app.emit(
-        "bbwatch://status",
-        status_view(&snapshot, shared.lang, shared.paused_now()),
-    );
+    let view = status_view(&snapshot, shared.lang, shared.paused_now());
+    // No window, no receiver: nothing to do.
+    let _ = shared.ui.send(ToWindow::Status { view });
 }
 
 /// Follow the monitor: the snapshot drives the tray and the window; events drive
@@ -85,7 +87,6 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>) {
         }
     });
     let mut events = shared.monitor.subscribe();
-    let handle = app.clone();
     let shared = shared.clone();
     let notifier = Arc::new(Notifier::new(
         app.clone(),
@@ -98,7 +99,7 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>) {
                 Ok(event) => {
                     let view = event_view(&event, shared.lang);
                     shared.push_event(view.clone());
-                    let _ = handle.emit("bbwatch://event", view);
+                    let _ = shared.ui.send(ToWindow::Event { view });
                     let notifier = notifier.clone();
                     let paused = shared.paused_now();
                     // notify-rust blocks on D-Bus: keep it off the async workers.
@@ -129,6 +130,11 @@ fn prefer_lean_rendering() {
     }
 }
 
+/// The app's configuration and embedded UI, for either process.
+fn context() -> tauri::Context {
+    tauri::generate_context!()
+}
+
 fn main() -> anyhow::Result<()> {
     prefer_lean_rendering();
     tracing_subscriber::fmt()
@@ -139,8 +145,12 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    // WebDriver and desktop launchers may add arguments of their own: only `--show` is ours.
-    let show_at_start = std::env::args().any(|a| a == "--show");
+    // WebDriver and desktop launchers may add arguments of their own: only ours are looked at.
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--window") {
+        return window_app::run(Section::from_args(&args), context());
+    }
+    let show_at_start = args.iter().any(|a| a == "--show");
     let (config, config_path, problem) = load_config();
     let lang = config.language.resolve();
 
@@ -148,19 +158,7 @@ fn main() -> anyhow::Result<()> {
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             window::open(app, Section::Status);
         }))
-        .plugin(tauri_plugin_autostart::init(
-            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
-            None,
-        ))
         .plugin(tauri_plugin_opener::init())
-        .invoke_handler(tauri::generate_handler![
-            commands::get_status,
-            commands::check_now,
-            commands::open_announcements,
-            commands::get_settings,
-            commands::set_autostart,
-            commands::close_window,
-        ])
         .setup(move |app| {
             let (monitor, handle) = Monitor::new(MonitorConfig {
                 interval: config.interval.0,
@@ -178,6 +176,7 @@ fn main() -> anyhow::Result<()> {
                 Err(e) => tracing::warn!("no tray icon: {e}"),
             }
             subscribe(app.handle(), &shared);
+            tauri::async_runtime::spawn(ipc::serve(shared.clone()));
             let stop = shared.shutdown.clone();
             tauri::async_runtime::spawn(monitor.run(async move { stop.notified().await }));
             if let Some(problem) = problem {
@@ -192,7 +191,7 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         })
-        .build(tauri::generate_context!())?;
+        .build(context())?;
 
     app.run(|_app, event| {
         // The app lives in the tray: closing the last window must not quit it.

@@ -1,15 +1,17 @@
-//! What the shell keeps between events: the monitor's handle, the language, the settings, the
-//! latest events for a window that opens later, and whether notifications are paused.
+//! What the tray process keeps between events: the monitor's handle, the language, the settings,
+//! the latest events for a window that opens later, and whether notifications are paused.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bbwatch_core::config::Config;
 use bbwatch_core::{Lang, MonitorHandle};
 use chrono::{DateTime, Utc};
-use tokio::sync::Notify;
+use tokio::sync::{broadcast, Notify};
 
+use crate::ipc::ToWindow;
 use crate::view::EventView;
 
 /// How many events a newly opened window is given.
@@ -44,6 +46,10 @@ pub struct Shared {
     pub config: Config,
     pub config_path: Option<PathBuf>,
     pub shutdown: Arc<Notify>,
+    /// What the window process is sent.
+    pub ui: broadcast::Sender<ToWindow>,
+    /// Whether a window process is running (or starting).
+    pub window_alive: AtomicBool,
     recent: Mutex<VecDeque<EventView>>,
     pause: Mutex<Pause>,
 }
@@ -66,6 +72,8 @@ impl Shared {
             config,
             config_path,
             shutdown: Arc::new(Notify::new()),
+            ui: broadcast::channel(64).0,
+            window_alive: AtomicBool::new(false),
             recent: Mutex::new(VecDeque::with_capacity(RECENT_EVENTS)),
             pause: Mutex::new(Pause::Off),
         }

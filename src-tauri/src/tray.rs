@@ -10,6 +10,7 @@ use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Wry};
+use tauri_plugin_opener::OpenerExt as _;
 
 use crate::state::{Pause, Shared};
 use crate::window::{self, Section};
@@ -192,7 +193,11 @@ fn on_menu_event(app: &AppHandle, event: MenuEvent) {
         PAUSE_FOREVER => set_pause(app, Pause::Forever),
         RESUME => set_pause(app, Pause::Off),
         SETTINGS => window::open(app, Section::Settings),
-        ANNOUNCEMENTS => crate::commands::open_url(app, ANNOUNCEMENTS_URL),
+        ANNOUNCEMENTS => {
+            if let Err(e) = app.opener().open_url(ANNOUNCEMENTS_URL, None::<&str>) {
+                tracing::warn!("cannot open {ANNOUNCEMENTS_URL}: {e}");
+            }
+        }
         QUIT => {
             shared.shutdown.notify_waiters();
             app.exit(0);

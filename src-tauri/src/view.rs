@@ -1,4 +1,4 @@
-//! What the web UI is sent: the snapshot and events with their words already in the user's
+//! What the web UI is sent (through the window process): the snapshot and events with their words already in the user's
 //! language (from the core's catalogue), so the UI decides nothing about meaning.
 
 use bbwatch_core::event::format_time;
@@ -7,23 +7,23 @@ use bbwatch_core::render::{
     pair_state_name,
 };
 use bbwatch_core::{Event, Lang, Snapshot};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PairView {
     pub pair: String,
-    pub state: &'static str,
-    pub state_name: &'static str,
+    pub state: String,
+    pub state_name: String,
     pub detail: String,
     pub reopen_at: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StatusView {
     pub lang: Lang,
     pub level: bbwatch_core::Level,
-    pub level_name: &'static str,
-    pub meaning: &'static str,
+    pub level_name: String,
+    pub meaning: String,
     pub since: Option<String>,
     pub checked_at: Option<String>,
     pub reason_text: Option<String>,
@@ -32,7 +32,7 @@ pub struct StatusView {
     pub pairs: Vec<PairView>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EventView {
     pub kind: bbwatch_core::EventKind,
     pub at: String,
@@ -47,8 +47,8 @@ pub fn status_view(s: &Snapshot, lang: Lang, paused: bool) -> StatusView {
     StatusView {
         lang,
         level: s.level,
-        level_name: level_name(s.level, lang),
-        meaning: level_meaning(s.level, lang),
+        level_name: level_name(s.level, lang).to_owned(),
+        meaning: level_meaning(s.level, lang).to_owned(),
         since: s.since.as_ref().map(format_time),
         checked_at: s.checked_at.as_ref().map(format_time),
         reason_text: s.reason.as_ref().map(|r| describe_reason(r, lang, false)),
@@ -59,8 +59,8 @@ pub fn status_view(s: &Snapshot, lang: Lang, paused: bool) -> StatusView {
             .iter()
             .map(|(pair, state)| PairView {
                 pair: pair.clone(),
-                state: state.kind(),
-                state_name: pair_state_name(state, lang),
+                state: state.kind().to_owned(),
+                state_name: pair_state_name(state, lang).to_owned(),
                 detail: pair_state_detail(state, lang),
                 reopen_at: state.reopen_at().as_ref().map(format_time),
             })

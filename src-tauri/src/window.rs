@@ -1,45 +1,67 @@
-//! The status window: made on demand, destroyed on close, so no web view runs while it is shut.
+//! The status window lives in a process of its own (`bbwatch-desktop --window`), started on
+//! demand and gone when the window closes: WebKit's processes and memory go with it, and the
+//! tray process never loads a web view.
 
-use bbwatch_core::i18n::Msg;
-use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
+use std::process::Command;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Manager};
+
+use crate::ipc::ToWindow;
 use crate::state::Shared;
 
-pub const STATUS: &str = "status";
-
 /// Which part of the window to show.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Section {
     Status,
     Settings,
 }
 
 impl Section {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Section::Status => "status",
             Section::Settings => "settings",
         }
     }
+
+    /// From `--section=settings`; anything else is the status view.
+    pub fn from_args(args: &[String]) -> Section {
+        if args.iter().any(|a| a == "--section=settings") {
+            Section::Settings
+        } else {
+            Section::Status
+        }
+    }
 }
 
-/// Show the status window (making it if needed), at `section`.
+/// Show the status window at `section`: bring the running one forward, or start one.
 pub fn open(app: &AppHandle, section: Section) {
-    if let Some(window) = app.get_webview_window(STATUS) {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
-        let _ = window.emit("bbwatch://section", section.as_str());
+    let shared = app.state::<Arc<Shared>>().inner().clone();
+    if shared.window_alive.swap(true, Ordering::SeqCst) {
+        let _ = shared.ui.send(ToWindow::Show { section });
         return;
     }
-    let lang = app.state::<std::sync::Arc<Shared>>().lang;
-    let url = format!("index.html#{}", section.as_str());
-    let built = WebviewWindowBuilder::new(app, STATUS, WebviewUrl::App(url.into()))
-        .title(Msg::UiTitle.text(lang))
-        .inner_size(560.0, 640.0)
-        .min_inner_size(420.0, 420.0)
-        .build();
-    if let Err(e) = built {
-        tracing::error!("cannot open the status window: {e}");
+    let spawned = std::env::current_exe().and_then(|exe| {
+        Command::new(exe)
+            .arg("--window")
+            .arg(format!("--section={}", section.as_str()))
+            .spawn()
+    });
+    match spawned {
+        Ok(mut child) => {
+            // Reap it, and know when it is gone.
+            std::thread::spawn(move || {
+                let _ = child.wait();
+                shared.window_alive.store(false, Ordering::SeqCst);
+            });
+        }
+        Err(e) => {
+            shared.window_alive.store(false, Ordering::SeqCst);
+            tracing::error!("cannot start the status window: {e}");
+        }
     }
 }

@@ -126,15 +126,33 @@ fn children(pid: u32) -> Vec<String> {
     out
 }
 
-/// The pid of the app started by WebKitWebDriver (the one whose environment names `dir`).
-fn app_pid(bin: &Path, dir: &Path) -> Option<u32> {
+/// Window processes (`bbwatch-desktop --window`) of this test (their environment names `dir`).
+fn window_pids(bin: &Path, dir: &Path) -> Vec<u32> {
     let needle = dir.display().to_string();
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
-        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
-        let exe = std::fs::read_link(e.path().join("exe")).ok()?;
-        let environ = std::fs::read(e.path().join("environ")).ok()?;
-        (exe == bin && String::from_utf8_lossy(&environ).contains(&needle)).then_some(pid)
-    })
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let exe = std::fs::read_link(e.path().join("exe")).ok()?;
+            let environ = std::fs::read(e.path().join("environ")).ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            let window = String::from_utf8_lossy(&cmdline).contains("--window");
+            (exe == bin && window && String::from_utf8_lossy(&environ).contains(&needle))
+                .then_some(pid)
+        })
+        .collect()
+}
+
+/// Start the tray process; its log goes to `dir/app.log`.
+fn start_tray(bin: &Path, env: &[(String, String)], dir: &Path) -> Result<std::process::Child> {
+    Ok(Command::new(bin)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("app.log"))?)
+        .spawn()?)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -161,9 +179,11 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
     .await?;
     // A long interval: only "Check now" makes the next poll come quickly.
     let env = app_env(&desktop, &dir, &sim, "60s");
+    let mut tray = start_tray(&bin, &env, &dir)?;
+    // The window is a process of its own; WebDriver starts it, as the tray menu would.
     let driver = Driver::start(&env).await?;
     let session = driver
-        .session(&bin.display().to_string(), &["--show"])
+        .session(&bin.display().to_string(), &["--window"])
         .await?;
 
     // The tray item registers and shows normal: green, titled "Normal".
@@ -297,21 +317,27 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
     })
     .await?;
 
-    // Closing the window leaves the app running in the tray with no web view.
-    let pid = app_pid(&bin, &dir).context("the app's process")?;
-    // WebDriver would end the app with its session when its last window closes, so the
+    // Closing the window ends its process; the tray goes on, and never ran a web view itself.
+    assert_eq!(window_pids(&bin, &dir).len(), 1);
+    // WebDriver would end the window with its session when its last window closes, so the
     // window is closed the way a person does (Ctrl+W), and the driver is let go first.
     session
         .run(&driver, "setTimeout(() => document.dispatchEvent(new KeyboardEvent('keydown', {key: 'w', ctrlKey: true})), 1500); return null;")
         .await?;
     drop(driver);
-    eventually(WAIT, "the web view to go away", || async {
-        (!children(pid)
-            .iter()
-            .any(|c| c.starts_with("WebKitWebProces")))
-        .then_some(())
+    eventually(WAIT, "the window process to exit", || async {
+        window_pids(&bin, &dir).is_empty().then_some(())
     })
     .await?;
+    assert!(
+        tray.try_wait()?.is_none(),
+        "the tray app exited with its window"
+    );
+    assert!(
+        !children(tray.id()).iter().any(|c| c.starts_with("WebKit")),
+        "the tray process runs WebKit: {:?}",
+        children(tray.id())
+    );
     let polls = sim.stats().requests.spot_status;
     item.click("Check now").await.context("click Check now")?;
     eventually(WAIT, "a poll after Check now with no window", || async {
@@ -324,19 +350,45 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
     let emitter =
         zbus::object_server::SignalEmitter::new(&notify_conn, "/org/freedesktop/Notifications")?;
     NotificationServer::action_invoked(&emitter, id, "default").await?;
-    eventually(WAIT, "a web view for the reopened window", || async {
-        children(pid)
+    let window = eventually(WAIT, "a window process started by the tray", || async {
+        window_pids(&bin, &dir).first().copied()
+    })
+    .await?;
+    eventually(WAIT, "the window's web view", || async {
+        children(window)
             .iter()
             .any(|c| c.starts_with("WebKitWebProces"))
             .then_some(())
     })
     .await?;
+    // "Open status window" while it is open starts no second one.
+    item.click("Open status window")
+        .await
+        .context("click Open status window")?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(window_pids(&bin, &dir), vec![window]);
 
-    // Quit from the menu ends the app.
+    // Quit from the menu ends the app, and its window with it.
     // The app may exit before it answers the click.
     let _ = item.click("Quit").await;
-    eventually(WAIT, "the app to exit", || async {
-        app_pid(&bin, &dir).is_none().then_some(())
+    let deadline = std::time::Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = tray.try_wait()? {
+            break status;
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "the app did not exit on Quit"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        status.success(),
+        "{status:?}: {}",
+        std::fs::read_to_string(dir.join("app.log"))?
+    );
+    eventually(WAIT, "the window to close with the app", || async {
+        window_pids(&bin, &dir).is_empty().then_some(())
     })
     .await?;
     Ok(())
@@ -350,11 +402,7 @@ async fn runs_without_a_tray_host_or_a_notification_server() -> Result<()> {
     let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
     let env = app_env(&desktop, &dir, &sim, "1s");
     let log = dir.join("app.log");
-    let mut app = Command::new(&bin)
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log)?)
-        .spawn()?;
+    let mut app = start_tray(&bin, &env, &dir)?;
     eventually(WAIT, "the app to poll", || async {
         (sim.stats().requests.spot_status >= 2).then_some(())
     })

@@ -1,0 +1,227 @@
+//! `bbwatch-desktop --window`: the status window's own process. It connects to the tray
+//! process, shows what it is sent, and exits when the window closes (or the tray quits).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bbwatch_core::i18n::{catalogue, Msg};
+use bbwatch_core::Lang;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
+use tauri_plugin_autostart::ManagerExt as _;
+use tauri_plugin_opener::OpenerExt as _;
+
+use crate::ipc::{self, SettingsInfo, ToTray, ToWindow};
+use crate::state::RECENT_EVENTS;
+use crate::tray::ANNOUNCEMENTS_URL;
+use crate::view::{EventView, StatusView};
+use crate::window::Section;
+
+const LABEL: &str = "status";
+
+/// What the window knows, kept current from the tray's messages.
+struct Window {
+    lang: Lang,
+    view: Mutex<StatusView>,
+    events: Mutex<VecDeque<EventView>>,
+    settings: SettingsInfo,
+    to_tray: Mutex<UnixStream>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// An error the UI can show: `{ "kind": "autostart", "message": "…" }`.
+#[derive(Debug, Serialize, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct CommandError {
+    kind: &'static str,
+    message: String,
+}
+
+impl CommandError {
+    fn new(kind: &'static str, e: impl std::fmt::Display) -> CommandError {
+        CommandError {
+            kind,
+            message: e.to_string(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct StatusPayload {
+    messages: BTreeMap<&'static str, &'static str>,
+    view: StatusView,
+    events: Vec<EventView>,
+}
+
+#[tauri::command]
+fn get_status(w: State<'_, Arc<Window>>) -> StatusPayload {
+    StatusPayload {
+        messages: catalogue(w.lang),
+        view: lock(&w.view).clone(),
+        events: lock(&w.events).iter().cloned().collect(),
+    }
+}
+
+#[tauri::command]
+fn check_now(w: State<'_, Arc<Window>>) -> Result<(), CommandError> {
+    lock(&w.to_tray)
+        .write_all(ipc::line(&ToTray::CheckNow).as_bytes())
+        .map_err(|e| CommandError::new("tray", e))
+}
+
+#[tauri::command]
+fn open_announcements(app: AppHandle) -> Result<(), CommandError> {
+    app.opener()
+        .open_url(ANNOUNCEMENTS_URL, None::<&str>)
+        .map_err(|e| CommandError::new("open", e))
+}
+
+#[derive(Serialize)]
+struct SettingsView {
+    #[serde(flatten)]
+    info: SettingsInfo,
+    autostart: bool,
+}
+
+#[tauri::command]
+fn get_settings(app: AppHandle, w: State<'_, Arc<Window>>) -> Result<SettingsView, CommandError> {
+    let autostart = app
+        .autolaunch()
+        .is_enabled()
+        .map_err(|e| CommandError::new("autostart", e))?;
+    Ok(SettingsView {
+        info: w.settings.clone(),
+        autostart,
+    })
+}
+
+#[tauri::command]
+fn set_autostart(app: AppHandle, enabled: bool) -> Result<(), CommandError> {
+    let launcher = app.autolaunch();
+    let result = if enabled {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    };
+    result.map_err(|e| CommandError::new("autostart", e))
+}
+
+/// Ctrl+W: close the window (and so this process; the tray keeps running).
+#[tauri::command]
+fn close_window(window: tauri::WebviewWindow) -> Result<(), CommandError> {
+    window.destroy().map_err(|e| CommandError::new("window", e))
+}
+
+/// The tray's socket, waited for briefly (the tray may be starting).
+fn connect() -> anyhow::Result<UnixStream> {
+    let path = ipc::socket_path();
+    for _ in 0..50 {
+        if let Ok(s) = UnixStream::connect(&path) {
+            return Ok(s);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    anyhow::bail!(
+        "the bbwatch tray app is not running (no {}): start bbwatch-desktop",
+        path.display()
+    )
+}
+
+/// Follow the tray until it goes away, then close.
+fn follow(app: AppHandle, reader: BufReader<UnixStream>) {
+    for text in reader.lines().map_while(Result::ok) {
+        let Ok(msg) = serde_json::from_str::<ToWindow>(&text) else {
+            tracing::warn!("bad message from the tray");
+            continue;
+        };
+        let w = app.state::<Arc<Window>>();
+        match msg {
+            ToWindow::Status { view } => {
+                *lock(&w.view) = view.clone();
+                let _ = app.emit("bbwatch://status", view);
+            }
+            ToWindow::Event { view } => {
+                let mut events = lock(&w.events);
+                if events.len() == RECENT_EVENTS {
+                    events.pop_front();
+                }
+                events.push_back(view.clone());
+                let _ = app.emit("bbwatch://event", view);
+            }
+            ToWindow::Hello { view, events, .. } => {
+                *lock(&w.view) = view.clone();
+                *lock(&w.events) = events.into();
+                let _ = app.emit("bbwatch://status", view);
+            }
+            ToWindow::Show { section } => {
+                if let Some(win) = app.get_webview_window(LABEL) {
+                    let _ = win.unminimize();
+                    let _ = win.show();
+                    let _ = win.set_focus();
+                }
+                let _ = app.emit("bbwatch://section", section.as_str());
+            }
+        }
+    }
+    app.exit(0);
+}
+
+pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
+    let stream = connect()?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut first = String::new();
+    reader
+        .read_line(&mut first)
+        .context("the tray app did not answer")?;
+    let Ok(ToWindow::Hello {
+        lang,
+        view,
+        events,
+        settings,
+    }) = serde_json::from_str(&first)
+    else {
+        anyhow::bail!("the tray app answered in an unknown way: {first:?}");
+    };
+    let window = Arc::new(Window {
+        lang,
+        view: Mutex::new(view),
+        events: Mutex::new(events.into()),
+        settings,
+        to_tray: Mutex::new(stream),
+    });
+    tauri::Builder::default()
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
+        .plugin(tauri_plugin_opener::init())
+        .manage(window)
+        .invoke_handler(tauri::generate_handler![
+            get_status,
+            check_now,
+            open_announcements,
+            get_settings,
+            set_autostart,
+            close_window,
+        ])
+        .setup(move |app| {
+            let url = format!("index.html#{}", section.as_str());
+            WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App(url.into()))
+                .title(Msg::UiTitle.text(lang))
+                .inner_size(560.0, 640.0)
+                .min_inner_size(420.0, 420.0)
+                .build()?;
+            let handle = app.handle().clone();
+            std::thread::spawn(move || follow(handle, reader));
+            Ok(())
+        })
+        .run(context)?;
+    Ok(())
+}
