@@ -10,24 +10,11 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use bbwatch_e2e::desktop::display::Desktop;
 use bbwatch_e2e::desktop::notifications::NotificationServer;
+use bbwatch_e2e::desktop::procs::{children, window_processes};
 use bbwatch_e2e::desktop::sni::{colour_name, mean_colour, Item, Watcher};
 use bbwatch_e2e::desktop::webdriver::Driver;
-use bbwatch_e2e::desktop::{eventually, scratch_dir, target_dir};
+use bbwatch_e2e::desktop::{eventually, scratch_dir, target_dir, HAND_DRIVEN};
 use fake_bitbank::{FakeBitbank, Options, Scenario};
-
-/// Phases that change only when the test says so.
-const HAND_DRIVEN: &str = r#"
-description = "desktop test: normal, maintenance, normal; switched by the test"
-[[phases]]
-name = "normal"
-duration = "24h"
-[[phases]]
-name = "maintenance"
-duration = "24h"
-api = { error = 10007, http_status = 503 }
-[[phases]]
-name = "recovered"
-"#;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -99,51 +86,6 @@ async fn title(item: &Item) -> String {
     item.property::<String>("XAyatanaLabel")
         .await
         .unwrap_or_default()
-}
-
-/// Processes whose parent is `pid`, by command name.
-fn children(pid: u32) -> Vec<String> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let Some((head, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        let ppid = rest
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.parse::<u32>().ok());
-        if ppid == Some(pid) {
-            out.push(
-                head.split_once('(')
-                    .map(|(_, c)| c.to_owned())
-                    .unwrap_or_default(),
-            );
-        }
-    }
-    out
-}
-
-/// Window processes (`bbwatch-desktop --window`) of this test (their environment names `dir`).
-fn window_pids(bin: &Path, dir: &Path) -> Vec<u32> {
-    let needle = dir.display().to_string();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return vec![];
-    };
-    entries
-        .flatten()
-        .filter_map(|e| {
-            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
-            let exe = std::fs::read_link(e.path().join("exe")).ok()?;
-            let environ = std::fs::read(e.path().join("environ")).ok()?;
-            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
-            let window = String::from_utf8_lossy(&cmdline).contains("--window");
-            (exe == bin && window && String::from_utf8_lossy(&environ).contains(&needle))
-                .then_some(pid)
-        })
-        .collect()
 }
 
 /// Start the tray process; its log goes to `dir/app.log`.
@@ -318,7 +260,7 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
     .await?;
 
     // Closing the window ends its process; the tray goes on, and never ran a web view itself.
-    assert_eq!(window_pids(&bin, &dir).len(), 1);
+    assert_eq!(window_processes(&dir).len(), 1);
     // WebDriver would end the window with its session when its last window closes, so the
     // window is closed the way a person does (Ctrl+W), and the driver is let go first.
     session
@@ -326,7 +268,7 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
         .await?;
     drop(driver);
     eventually(WAIT, "the window process to exit", || async {
-        window_pids(&bin, &dir).is_empty().then_some(())
+        window_processes(&dir).is_empty().then_some(())
     })
     .await?;
     assert!(
@@ -351,7 +293,7 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
         zbus::object_server::SignalEmitter::new(&notify_conn, "/org/freedesktop/Notifications")?;
     NotificationServer::action_invoked(&emitter, id, "default").await?;
     let window = eventually(WAIT, "a window process started by the tray", || async {
-        window_pids(&bin, &dir).first().copied()
+        window_processes(&dir).first().copied()
     })
     .await?;
     eventually(WAIT, "the window's web view", || async {
@@ -366,7 +308,7 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
         .await
         .context("click Open status window")?;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(window_pids(&bin, &dir), vec![window]);
+    assert_eq!(window_processes(&dir), vec![window]);
 
     // Quit from the menu ends the app, and its window with it.
     // The app may exit before it answers the click.
@@ -388,7 +330,7 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
         std::fs::read_to_string(dir.join("app.log"))?
     );
     eventually(WAIT, "the window to close with the app", || async {
-        window_pids(&bin, &dir).is_empty().then_some(())
+        window_processes(&dir).is_empty().then_some(())
     })
     .await?;
     Ok(())

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use bbwatch_e2e::desktop::display::Desktop;
 use bbwatch_e2e::desktop::notifications::NotificationServer;
+use bbwatch_e2e::desktop::procs::{started_in, tree_rss, window_processes};
 use bbwatch_e2e::desktop::sni::{Item, Watcher};
 use bbwatch_e2e::desktop::webdriver::Driver;
 use bbwatch_e2e::desktop::{eventually, scratch_dir};
@@ -18,91 +19,6 @@ use fake_bitbank::{FakeBitbank, Options, Scenario};
 
 const SETTLE: Duration = Duration::from_secs(15);
 const LAUNCHES: usize = 5;
-
-/// (pid, command) of `pid` and all its descendants.
-fn tree(pid: u32) -> Vec<(u32, String)> {
-    let mut parent_of = Vec::new();
-    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
-            continue;
-        };
-        let Some((head, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        let ppid: u32 = rest
-            .split_whitespace()
-            .nth(1)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let comm = head
-            .split_once('(')
-            .map(|(_, c)| c.to_owned())
-            .unwrap_or_default();
-        parent_of.push((p, ppid, comm));
-    }
-    let mut out = vec![];
-    let mut frontier = vec![pid];
-    while let Some(p) = frontier.pop() {
-        for (child, ppid, comm) in &parent_of {
-            if *ppid == p {
-                frontier.push(*child);
-                out.push((*child, comm.clone()));
-            }
-        }
-        if p == pid {
-            let comm = parent_of
-                .iter()
-                .find(|(c, _, _)| *c == pid)
-                .map(|(_, _, c)| c.clone())
-                .unwrap_or_default();
-            out.push((pid, comm));
-        }
-    }
-    out
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn tree_rss(pid: u32) -> (f64, Vec<String>) {
-    let procs = tree(pid);
-    let total: u64 = procs.iter().map(|(p, _)| rss_kib(*p)).sum();
-    (
-        total as f64 / 1024.0,
-        procs.into_iter().map(|(_, c)| c).collect(),
-    )
-}
-
-/// Processes started with `dir` in their environment whose name starts with `prefix`.
-fn pids_with(dir: &Path, pred: impl Fn(&str, &str) -> bool) -> Vec<u32> {
-    let needle = dir.display().to_string();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return vec![];
-    };
-    entries
-        .flatten()
-        .filter_map(|e| {
-            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
-            let environ = std::fs::read(e.path().join("environ")).ok()?;
-            let comm = std::fs::read_to_string(e.path().join("comm")).ok()?;
-            let cmdline = String::from_utf8_lossy(&std::fs::read(e.path().join("cmdline")).ok()?)
-                .into_owned();
-            (String::from_utf8_lossy(&environ).contains(&needle) && pred(comm.trim(), &cmdline))
-                .then_some(pid)
-        })
-        .collect()
-}
 
 struct Rig {
     dir: std::path::PathBuf,
@@ -243,11 +159,7 @@ async fn main() -> Result<()> {
         .session(&bin.display().to_string(), &["--window"])
         .await?;
     let window = eventually(Duration::from_secs(30), "the window process", || async {
-        pids_with(&rig.dir, |comm, cmd| {
-            comm.starts_with("bbwatch-desktop") && cmd.contains("--window")
-        })
-        .first()
-        .copied()
+        window_processes(&rig.dir).first().copied()
     })
     .await?;
     tokio::time::sleep(SETTLE).await;
@@ -266,14 +178,12 @@ async fn main() -> Result<()> {
         .await?;
     drop(driver);
     eventually(Duration::from_secs(30), "the window to close", || async {
-        pids_with(&rig.dir, |_, cmd| cmd.contains("--window"))
-            .is_empty()
-            .then_some(())
+        window_processes(&rig.dir).is_empty().then_some(())
     })
     .await?;
     tokio::time::sleep(SETTLE).await;
     let (closed, closed_procs) = tree_rss(tray.id());
-    let webkit_left = pids_with(&rig.dir, |comm, _| comm.starts_with("WebKit")).len();
+    let webkit_left = started_in(&rig.dir, |comm, _| comm.starts_with("WebKit")).len();
     let _ = tray.kill();
     let _ = tray.wait();
 

@@ -3,6 +3,7 @@
 
 pub mod display;
 pub mod notifications;
+pub mod procs;
 pub mod sni;
 pub mod webdriver;
 
@@ -35,6 +36,21 @@ pub fn target_dir() -> PathBuf {
         .map(PathBuf::from)
         .expect("target/<profile>")
 }
+
+/// fake-bitbank phases that change only when the test or benchmark says so: normal, then
+/// maintenance (10007 with HTTP 503), then normal again.
+pub const HAND_DRIVEN: &str = r#"
+description = "normal, maintenance, normal; switched by hand"
+[[phases]]
+name = "normal"
+duration = "24h"
+[[phases]]
+name = "maintenance"
+duration = "24h"
+api = { error = 10007, http_status = 503 }
+[[phases]]
+name = "recovered"
+"#;
 
 /// A fresh directory for one test's config, data and runtime files.
 pub fn scratch_dir(name: &str) -> PathBuf {

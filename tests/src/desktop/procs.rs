@@ -1,0 +1,103 @@
+//! Processes, read from `/proc`: who is whose child, what they use.
+
+use std::path::Path;
+
+/// (pid, parent pid, command name) of every process.
+fn all() -> Vec<(u32, u32, String)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            let (head, rest) = stat.rsplit_once(')')?;
+            let ppid: u32 = rest.split_whitespace().nth(1)?.parse().ok()?;
+            let comm = head
+                .split_once('(')
+                .map(|(_, c)| c.to_owned())
+                .unwrap_or_default();
+            Some((pid, ppid, comm))
+        })
+        .collect()
+}
+
+/// Command names of the direct children of `pid`.
+pub fn children(pid: u32) -> Vec<String> {
+    all()
+        .into_iter()
+        .filter(|(_, ppid, _)| *ppid == pid)
+        .map(|(_, _, c)| c)
+        .collect()
+}
+
+/// (pid, command name) of `pid` and every process below it.
+pub fn tree(pid: u32) -> Vec<(u32, String)> {
+    let procs = all();
+    let mut out: Vec<(u32, String)> = procs
+        .iter()
+        .filter(|(p, _, _)| *p == pid)
+        .map(|(p, _, c)| (*p, c.clone()))
+        .collect();
+    let mut frontier = vec![pid];
+    while let Some(parent) = frontier.pop() {
+        for (child, ppid, comm) in &procs {
+            if *ppid == parent {
+                frontier.push(*child);
+                out.push((*child, comm.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Resident memory of `pid` in KiB.
+pub fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// RSS of `pid` and everything below it in MiB, with their command names.
+pub fn tree_rss(pid: u32) -> (f64, Vec<String>) {
+    let procs = tree(pid);
+    let total: u64 = procs.iter().map(|(p, _)| rss_kib(*p)).sum();
+    (
+        total as f64 / 1024.0,
+        procs.into_iter().map(|(_, c)| c).collect(),
+    )
+}
+
+/// Processes started with `dir` in their environment (one test's or benchmark's own) for
+/// which `pred(command name, command line)` holds.
+pub fn started_in(dir: &Path, pred: impl Fn(&str, &str) -> bool) -> Vec<u32> {
+    let needle = dir.display().to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let environ = std::fs::read(e.path().join("environ")).ok()?;
+            let comm = std::fs::read_to_string(e.path().join("comm")).ok()?;
+            let cmdline = String::from_utf8_lossy(&std::fs::read(e.path().join("cmdline")).ok()?)
+                .into_owned();
+            (String::from_utf8_lossy(&environ).contains(&needle) && pred(comm.trim(), &cmdline))
+                .then_some(pid)
+        })
+        .collect()
+}
+
+/// The window processes (`bbwatch-desktop --window`) started in `dir`.
+pub fn window_processes(dir: &Path) -> Vec<u32> {
+    started_in(dir, |comm, cmd| {
+        comm.starts_with("bbwatch-desktop") && cmd.contains("--window")
+    })
+}
