@@ -3,6 +3,7 @@
 //! connects, gets everything it needs in one `Hello`, then follows `Status` and `Event` lines.
 
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bbwatch_core::config::LanguageSetting;
@@ -111,10 +112,16 @@ pub async fn serve(shared: Arc<Shared>) {
 }
 
 async fn serve_window(stream: UnixStream, shared: Arc<Shared>) {
+    shared.windows_connected.fetch_add(1, Ordering::SeqCst);
+    follow_window(stream, &shared).await;
+    shared.windows_connected.fetch_sub(1, Ordering::SeqCst);
+}
+
+async fn follow_window(stream: UnixStream, shared: &Shared) {
     let mut updates = shared.ui.subscribe();
     let (read, mut write) = stream.into_split();
     if write
-        .write_all(line(&hello(&shared)).as_bytes())
+        .write_all(line(&hello(shared)).as_bytes())
         .await
         .is_err()
     {
@@ -131,7 +138,7 @@ async fn serve_window(stream: UnixStream, shared: Arc<Shared>) {
                 }
                 // A window that fell behind starts over from a fresh Hello.
                 Err(RecvError::Lagged(_)) => {
-                    if write.write_all(line(&hello(&shared)).as_bytes()).await.is_err() {
+                    if write.write_all(line(&hello(shared)).as_bytes()).await.is_err() {
                         return;
                     }
                 }

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bbwatch_core::config::Config;
@@ -48,8 +48,10 @@ pub struct Shared {
     pub shutdown: Arc<Notify>,
     /// What the window process is sent.
     pub ui: broadcast::Sender<ToWindow>,
-    /// Whether a window process is running (or starting).
+    /// Whether a window process this app started is running (or starting).
     pub window_alive: AtomicBool,
+    /// Window processes connected now (however they were started).
+    pub windows_connected: AtomicUsize,
     recent: Mutex<VecDeque<EventView>>,
     pause: Mutex<Pause>,
 }
@@ -74,6 +76,7 @@ impl Shared {
             shutdown: Arc::new(Notify::new()),
             ui: broadcast::channel(64).0,
             window_alive: AtomicBool::new(false),
+            windows_connected: AtomicUsize::new(0),
             recent: Mutex::new(VecDeque::with_capacity(RECENT_EVENTS)),
             pause: Mutex::new(Pause::Off),
         }

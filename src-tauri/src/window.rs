@@ -41,7 +41,9 @@ impl Section {
 /// Show the status window at `section`: bring the running one forward, or start one.
 pub fn open(app: &AppHandle, section: Section) {
     let shared = app.state::<Arc<Shared>>().inner().clone();
-    if shared.window_alive.swap(true, Ordering::SeqCst) {
+    if shared.windows_connected.load(Ordering::SeqCst) > 0
+        || shared.window_alive.swap(true, Ordering::SeqCst)
+    {
         let _ = shared.ui.send(ToWindow::Show { section });
         return;
     }

@@ -150,6 +150,12 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
         .await?
         .unwrap_or_default();
     assert!(pairs.contains("pairs normal"), "{pairs}");
+    // "Open status window" while a window is open brings it forward rather than adding one.
+    item.click("Open status window")
+        .await
+        .context("click Open status window")?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(window_processes(&dir).len(), 1);
 
     // Maintenance begins; "Check now" from the tray menu polls at once.
     let menu = item.menu().await.context("read the menu")?;
