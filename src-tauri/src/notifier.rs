@@ -11,6 +11,7 @@ use chrono::{Local, Timelike, Utc};
 use notify_rust::{Hint, Notification, Urgency};
 use tauri::AppHandle;
 
+use crate::state::lock;
 use crate::window::{self, Section};
 
 pub struct Notifier {
@@ -41,11 +42,7 @@ impl Notifier {
             return;
         }
         let now = Utc::now();
-        let replaces = self
-            .collapser
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .replaces(event, now);
+        let replaces = lock(&self.collapser).replaces(event, now);
         let mut n = Notification::new();
         n.appname("bbwatch")
             .summary(&event_title(event, self.lang))
@@ -73,10 +70,7 @@ impl Notifier {
         }
         match n.show() {
             Ok(handle) => {
-                self.collapser
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .shown(event, handle.id(), now);
+                lock(&self.collapser).shown(event, handle.id(), now);
                 let app = self.app.clone();
                 // Waiting for a click blocks until the notification closes: its own thread.
                 std::thread::spawn(move || {

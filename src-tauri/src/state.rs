@@ -17,6 +17,33 @@ use crate::view::EventView;
 /// How many events a newly opened window is given.
 pub const RECENT_EVENTS: usize = 100;
 
+/// The latest events, oldest first, at most [`RECENT_EVENTS`].
+#[derive(Debug, Default)]
+pub struct RecentEvents(VecDeque<EventView>);
+
+impl RecentEvents {
+    pub fn push(&mut self, view: EventView) {
+        if self.0.len() == RECENT_EVENTS {
+            self.0.pop_front();
+        }
+        self.0.push_back(view);
+    }
+
+    pub fn to_vec(&self) -> Vec<EventView> {
+        self.0.iter().cloned().collect()
+    }
+}
+
+impl From<Vec<EventView>> for RecentEvents {
+    fn from(events: Vec<EventView>) -> Self {
+        let mut recent = RecentEvents::default();
+        for e in events {
+            recent.push(e);
+        }
+        recent
+    }
+}
+
 /// Whether notifications are paused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pause {
@@ -52,12 +79,12 @@ pub struct Shared {
     pub window_alive: AtomicBool,
     /// Window processes connected now (however they were started).
     pub windows_connected: AtomicUsize,
-    recent: Mutex<VecDeque<EventView>>,
+    recent: Mutex<RecentEvents>,
     pause: Mutex<Pause>,
 }
 
 /// A poisoned lock only means another thread panicked mid-update of plain data: keep going.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
@@ -77,21 +104,17 @@ impl Shared {
             ui: broadcast::channel(64).0,
             window_alive: AtomicBool::new(false),
             windows_connected: AtomicUsize::new(0),
-            recent: Mutex::new(VecDeque::with_capacity(RECENT_EVENTS)),
+            recent: Mutex::new(RecentEvents::default()),
             pause: Mutex::new(Pause::Off),
         }
     }
 
     pub fn push_event(&self, view: EventView) {
-        let mut recent = lock(&self.recent);
-        if recent.len() == RECENT_EVENTS {
-            recent.pop_front();
-        }
-        recent.push_back(view);
+        lock(&self.recent).push(view);
     }
 
     pub fn recent_events(&self) -> Vec<EventView> {
-        lock(&self.recent).iter().cloned().collect()
+        lock(&self.recent).to_vec()
     }
 
     pub fn pause(&self) -> Pause {

@@ -1,10 +1,10 @@
 //! `bbwatch-desktop --window`: the status window's own process. It connects to the tray
 //! process, shows what it is sent, and exits when the window closes (or the tray quits).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -16,7 +16,7 @@ use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_opener::OpenerExt as _;
 
 use crate::ipc::{self, SettingsInfo, ToTray, ToWindow};
-use crate::state::RECENT_EVENTS;
+use crate::state::{lock, RecentEvents};
 use crate::tray::ANNOUNCEMENTS_URL;
 use crate::view::{EventView, StatusView};
 use crate::window::Section;
@@ -27,13 +27,9 @@ const LABEL: &str = "status";
 struct Window {
     lang: Lang,
     view: Mutex<StatusView>,
-    events: Mutex<VecDeque<EventView>>,
+    events: Mutex<RecentEvents>,
     settings: SettingsInfo,
     to_tray: Mutex<UnixStream>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// An error the UI can show: `{ "kind": "autostart", "message": "…" }`.
@@ -65,7 +61,7 @@ fn get_status(w: State<'_, Arc<Window>>) -> StatusPayload {
     StatusPayload {
         messages: catalogue(w.lang),
         view: lock(&w.view).clone(),
-        events: lock(&w.events).iter().cloned().collect(),
+        events: lock(&w.events).to_vec(),
     }
 }
 
@@ -148,11 +144,7 @@ fn follow(app: AppHandle, reader: BufReader<UnixStream>) {
                 let _ = app.emit("bbwatch://status", view);
             }
             ToWindow::Event { view } => {
-                let mut events = lock(&w.events);
-                if events.len() == RECENT_EVENTS {
-                    events.pop_front();
-                }
-                events.push_back(view.clone());
+                lock(&w.events).push(view.clone());
                 let _ = app.emit("bbwatch://event", view);
             }
             ToWindow::Hello { view, events, .. } => {

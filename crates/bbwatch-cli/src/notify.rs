@@ -1,5 +1,6 @@
 //! `watch --notify`: one desktop notification per event through notify-rust.
 
+use bbwatch_core::alert;
 use bbwatch_core::render::{event_body, event_title};
 use bbwatch_core::{Event, EventKind, Lang, Level};
 use notify_rust::{Notification, Urgency};
@@ -10,9 +11,10 @@ pub async fn show(event: &Event, lang: Lang) {
     if event.kind == EventKind::MonitorStarted && event.level == Level::Normal {
         return;
     }
-    let urgency = match event.kind {
-        EventKind::MaintenanceStarted | EventKind::DownStarted => Urgency::Critical,
-        _ => Urgency::Normal,
+    let urgency = if alert::urgent(event) {
+        Urgency::Critical
+    } else {
+        Urgency::Normal
     };
     let mut n = Notification::new();
     n.appname("bbwatch")
