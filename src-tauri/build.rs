@@ -7,6 +7,7 @@ fn main() {
             "open_announcements",
             "get_settings",
             "set_autostart",
+            "open_config_file",
             "close_window",
         ]),
     ))

@@ -24,6 +24,8 @@ pub struct SettingsInfo {
     pub interval_secs: u64,
     pub pairs: Option<Vec<String>>,
     pub language: LanguageSetting,
+    /// Why the file could not be used (the defaults are in force).
+    pub config_problem: Option<String>,
 }
 
 /// Tray → window.
@@ -64,6 +66,11 @@ pub fn socket_path() -> PathBuf {
     }
 }
 
+/// Take our socket away (on Quit): nothing of the app is left in the runtime directory.
+pub fn remove_socket() {
+    let _ = std::fs::remove_file(socket_path());
+}
+
 /// One line of JSON (serializing these plain types cannot fail).
 pub fn line<T: Serialize>(msg: &T) -> String {
     let mut s = serde_json::to_string(msg).unwrap_or_default();
@@ -75,13 +82,14 @@ fn hello(shared: &Shared) -> ToWindow {
     let snapshot = shared.monitor.snapshot().borrow().clone();
     ToWindow::Hello {
         lang: shared.lang,
-        view: status_view(&snapshot, shared.lang, shared.paused_now()),
+        view: status_view(&snapshot, shared.lang, shared.pause()),
         events: shared.recent_events(),
         settings: SettingsInfo {
             config_path: shared.config_path.as_ref().map(|p| p.display().to_string()),
             interval_secs: shared.config.interval.0.as_secs(),
             pairs: shared.config.pairs.clone(),
             language: shared.config.language,
+            config_problem: shared.config_problem.clone(),
         },
     }
 }

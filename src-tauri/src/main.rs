@@ -3,6 +3,8 @@
 //! The window runs in a process of its own (`--window`, see `window_app`), started on demand.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+#[cfg(target_os = "linux")]
+mod autostart;
 mod ipc;
 mod notifier;
 mod state;
@@ -14,14 +16,14 @@ mod window_app;
 use std::sync::Arc;
 
 use bbwatch_core::config::{check_url, Config};
-use bbwatch_core::{Monitor, MonitorConfig};
+use bbwatch_core::{Monitor, MonitorConfig, Snapshot};
 use tauri::{AppHandle, Manager, RunEvent};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::ipc::ToWindow;
 use crate::notifier::Notifier;
-use crate::state::Shared;
-use crate::tray::Tray;
+use crate::state::{Pause, Shared};
+use crate::tray::{Tray, TrayView};
 use crate::view::{event_view, status_view};
 use crate::window::Section;
 
@@ -66,33 +68,35 @@ fn load_config() -> (Config, Option<std::path::PathBuf>, Option<String>) {
 pub fn publish_status(app: &AppHandle) {
     let shared = app.state::<Arc<Shared>>();
     let snapshot = shared.monitor.snapshot().borrow().clone();
-    let view = status_view(&snapshot, shared.lang, shared.paused_now());
+    let view = status_view(&snapshot, shared.lang, shared.pause());
     // No window, no receiver: nothing to do.
     let _ = shared.ui.send(ToWindow::Status { view });
 }
 
 /// Follow the monitor: the snapshot drives the tray and the window; events drive
 /// notifications and the window's list.
-fn subscribe(app: &AppHandle, shared: &Arc<Shared>) {
+fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
     let mut snapshots = shared.monitor.snapshot();
     let handle = app.clone();
-    let lang = shared.lang;
+    let feedback = notifier.clone();
+    let watching = shared.clone();
     tauri::async_runtime::spawn(async move {
         while snapshots.changed().await.is_ok() {
             let snapshot = snapshots.borrow_and_update().clone();
-            if let Some(tray) = handle.try_state::<Tray>() {
-                tray.show(&snapshot, lang);
-            }
+            tray::refresh(&handle);
             publish_status(&handle);
+            if let Some(asked) = watching.take_check_feedback(snapshot.checked_at) {
+                let feedback = feedback.clone();
+                tauri::async_runtime::spawn(async move {
+                    // The poll's events come right after its snapshot: let them speak first.
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    feedback.checked(&snapshot, asked).await;
+                });
+            }
         }
     });
     let mut events = shared.monitor.subscribe();
     let shared = shared.clone();
-    let notifier = Arc::new(Notifier::new(
-        app.clone(),
-        shared.config.notifications.clone(),
-        shared.lang,
-    ));
     tauri::async_runtime::spawn(async move {
         loop {
             match events.recv().await {
@@ -100,19 +104,27 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>) {
                     let view = event_view(&event, shared.lang);
                     shared.push_event(view.clone());
                     let _ = shared.ui.send(ToWindow::Event { view });
-                    let notifier = notifier.clone();
-                    let paused = shared.paused_now();
-                    // notify-rust blocks on D-Bus: keep it off the async workers.
-                    let _ = tauri::async_runtime::spawn_blocking(move || {
-                        notifier.event(&event, paused)
-                    })
-                    .await;
+                    notifier.event(&event, shared.paused_now()).await;
                 }
                 Err(RecvError::Lagged(n)) => tracing::warn!("{n} events dropped"),
                 Err(RecvError::Closed) => break,
             }
         }
     });
+}
+
+/// Quit: stop the monitor, take our popups and the tray item away, leave no file behind.
+pub async fn quit(app: AppHandle) {
+    let shared = app.state::<Arc<Shared>>().inner().clone();
+    shared.shutdown.notify_waiters();
+    if let Some(notifier) = app.try_state::<Arc<Notifier>>() {
+        notifier.close_all().await;
+    }
+    if let Some(tray) = app.try_state::<Tray>() {
+        tray.shutdown().await;
+    }
+    ipc::remove_socket();
+    app.exit(0);
 }
 
 /// A tray app spends its life with no window: keep OpenGL (and the software renderer a driver
@@ -167,24 +179,35 @@ fn main() -> anyhow::Result<()> {
                 pairs: config.pair_set(),
                 endpoints: config.endpoints(),
             })?;
-            let shared = Arc::new(Shared::new(handle, lang, config, config_path));
+            let notifier = Arc::new(Notifier::new(
+                app.handle().clone(),
+                config.notifications.clone(),
+                lang,
+            ));
+            let shared = Arc::new(Shared::new(
+                handle,
+                lang,
+                config,
+                config_path,
+                problem.clone(),
+            ));
             app.manage(shared.clone());
-            match tray::build(app.handle(), lang) {
+            app.manage(notifier.clone());
+            let view = TrayView::new(&Snapshot::default(), lang, Pause::Off);
+            match tauri::async_runtime::block_on(Tray::build(app.handle(), view)) {
                 Ok(tray) => {
                     app.manage(tray);
                 }
                 Err(e) => tracing::warn!("no tray icon: {e}"),
             }
-            subscribe(app.handle(), &shared);
+            subscribe(app.handle(), &shared, notifier.clone());
             tauri::async_runtime::spawn(ipc::serve(shared.clone()));
             let stop = shared.shutdown.clone();
             tauri::async_runtime::spawn(monitor.run(async move { stop.notified().await }));
             if let Some(problem) = problem {
-                let _ = notify_rust::Notification::new()
-                    .appname("bbwatch")
-                    .summary("bbwatch")
-                    .body(&problem)
-                    .show();
+                tauri::async_runtime::spawn(async move {
+                    notifier.config_problem(&problem).await;
+                });
             }
             if show_at_start {
                 window::open(app.handle(), Section::Status);
@@ -193,14 +216,13 @@ fn main() -> anyhow::Result<()> {
         })
         .build(context())?;
 
-    app.run(|_app, event| {
+    app.run(|_app, event| match event {
         // The app lives in the tray: closing the last window must not quit it.
-        if let RunEvent::ExitRequested {
+        RunEvent::ExitRequested {
             code: None, api, ..
-        } = event
-        {
-            api.prevent_exit();
-        }
+        } => api.prevent_exit(),
+        RunEvent::Exit => ipc::remove_socket(),
+        _ => {}
     });
     Ok(())
 }

@@ -1,24 +1,52 @@
 //! Native notifications through notify-rust, on the transitions the user enabled; clicking one
-//! opens the status window.
+//! opens the status window. A popup lives as long as what it announced: when that ends (paused
+//! or not) it is closed, and every popup of ours is closed on Quit.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::Arc;
 
-use bbwatch_core::alert::{self, Collapser};
+use bbwatch_core::alert::{self, Collapser, Source};
 use bbwatch_core::config::Notifications;
-use bbwatch_core::render::{event_body, event_title};
-use bbwatch_core::{Event, Lang};
-use chrono::{Local, Timelike, Utc};
-use notify_rust::{Hint, Notification, Urgency};
+use bbwatch_core::i18n::Msg;
+use bbwatch_core::render::{event_body, level_meaning, level_name, notification_title, sentence};
+use bbwatch_core::{Event, Lang, Level, Snapshot};
+use chrono::{DateTime, Local, Timelike, Utc};
+use notify_rust::{Hint, Notification, NotificationHandle, Timeout, Urgency};
 use tauri::AppHandle;
+use tokio::sync::Mutex;
 
-use crate::state::lock;
+use crate::tray::icon_png;
 use crate::window::{self, Section};
+
+/// How long the "checked" answer to Check now stays.
+const CHECKED_SHOWN_MS: u32 = 4000;
+
+#[derive(Default)]
+struct Book {
+    collapser: Collapser,
+    /// Our popups still on screen, by what they are about.
+    open: HashMap<Source, Arc<NotificationHandle>>,
+    /// When we last showed an event's notification.
+    last_shown: Option<DateTime<Utc>>,
+}
 
 pub struct Notifier {
     app: AppHandle,
     settings: Notifications,
     lang: Lang,
-    collapser: Mutex<Collapser>,
+    book: Arc<Mutex<Book>>,
+}
+
+/// The level's icon as the notification's image (no file, no theme icon).
+fn level_image(level: Level) -> Option<Hint> {
+    let image = tauri::image::Image::from_bytes(icon_png(level, 64)).ok()?;
+    let (w, h) = (
+        i32::try_from(image.width()).ok()?,
+        i32::try_from(image.height()).ok()?,
+    );
+    notify_rust::Image::from_rgba(w, h, image.rgba().to_vec())
+        .ok()
+        .map(Hint::ImageData)
 }
 
 impl Notifier {
@@ -27,34 +55,45 @@ impl Notifier {
             app,
             settings,
             lang,
-            collapser: Mutex::new(Collapser::default()),
+            book: Arc::default(),
         }
     }
 
-    /// Notify about `event` unless the settings, a pause or quiet hours say not to.
-    pub fn event(&self, event: &Event, paused: bool) {
+    fn base(&self, level: Level) -> Notification {
+        let mut n = Notification::new();
+        n.appname("bbwatch").icon("");
+        if let Some(image) = level_image(level) {
+            n.hint(image);
+        }
+        n
+    }
+
+    /// Notify about `event` unless the settings, a pause or quiet hours say not to; close
+    /// the popup of what it ends either way.
+    pub async fn event(&self, event: &Event, paused: bool) {
+        let source = Source::of(event);
         let local = Local::now();
         let minute = u16::try_from(local.hour() * 60 + local.minute()).unwrap_or(0);
-        if !alert::wanted(event, &self.settings)
-            || paused
-            || alert::in_quiet_hours(self.settings.quiet_hours.as_deref(), minute)
-        {
+        let show = alert::wanted(event, &self.settings)
+            && !paused
+            && !alert::in_quiet_hours(self.settings.quiet_hours.as_deref(), minute);
+        let now = Utc::now();
+        let mut book = self.book.lock().await;
+        let replaces = if alert::ends_its_source(event) || !show {
+            if let Some(old) = book.open.remove(&source) {
+                old.close_async().await;
+            }
+            None
+        } else {
+            book.collapser.replaces(event, now)
+        };
+        if !show {
             return;
         }
-        let now = Utc::now();
-        let replaces = lock(&self.collapser).replaces(event, now);
-        let mut n = Notification::new();
-        n.appname("bbwatch")
-            .summary(&event_title(event, self.lang))
-            .body(&event_body(event, self.lang))
-            .icon(match event.level {
-                bbwatch_core::Level::Maintenance | bbwatch_core::Level::Down => "dialog-error",
-                bbwatch_core::Level::Degraded | bbwatch_core::Level::Unreachable => {
-                    "dialog-warning"
-                }
-                _ => "dialog-information",
-            })
-            .action("default", bbwatch_core::i18n::Msg::MenuOpen.text(self.lang))
+        let mut n = self.base(event.level);
+        n.summary(&notification_title(event, self.lang))
+            .body(&sentence(&event_body(event, self.lang)))
+            .action("default", Msg::MenuOpen.text(self.lang))
             .urgency(if alert::urgent(event) {
                 Urgency::Critical
             } else {
@@ -68,20 +107,114 @@ impl Notifier {
         if let Some(id) = replaces {
             n.id(id);
         }
-        match n.show() {
+        match n.show_async().await {
             Ok(handle) => {
-                lock(&self.collapser).shown(event, handle.id(), now);
+                book.collapser.shown(event, handle.id(), now);
+                book.last_shown = Some(now);
+                let handle = Arc::new(handle);
+                book.open.insert(source.clone(), handle.clone());
+                drop(book);
+                self.follow(source, handle);
+            }
+            Err(e) => tracing::warn!("no notification server? {e}"),
+        }
+    }
+
+    /// Open the window on a click; forget the popup once it is gone.
+    fn follow(&self, source: Source, handle: Arc<NotificationHandle>) {
+        let (app, book) = (self.app.clone(), self.book.clone());
+        tauri::async_runtime::spawn(async move {
+            handle
+                .wait_for_action_async(|response| {
+                    if matches!(response, notify_rust::NotificationResponse::Default) {
+                        window::open(&app, Section::Status);
+                    }
+                })
+                .await;
+            let mut book = book.lock().await;
+            if book.open.get(&source).map(|h| h.id()) == Some(handle.id()) {
+                book.open.remove(&source);
+            }
+        });
+    }
+
+    /// Answer "Check now" from the tray menu, whose menu is gone by then: what bitbank is,
+    /// unless a notification about the change said it since `asked`.
+    pub async fn checked(&self, snapshot: &Snapshot, asked: DateTime<Utc>) {
+        let mut book = self.book.lock().await;
+        if book.last_shown.is_some_and(|t| t >= asked) {
+            return;
+        }
+        let time = snapshot
+            .checked_at
+            .unwrap_or_else(Utc::now)
+            .with_timezone(&Local)
+            .format("%H:%M:%S")
+            .to_string();
+        let meaning = sentence(level_meaning(snapshot.level, self.lang));
+        let mut n = self.base(snapshot.level);
+        n.summary(&format!(
+            "bitbank: {}",
+            level_name(snapshot.level, self.lang)
+        ))
+        .body(&Msg::CheckedBody.fill(self.lang, &[("time", &time), ("meaning", &meaning)]))
+        .action("default", Msg::MenuOpen.text(self.lang))
+        .urgency(Urgency::Low)
+        .hint(Hint::Transient(true))
+        .hint(Hint::SuppressSound(true))
+        .timeout(Timeout::Milliseconds(CHECKED_SHOWN_MS));
+        if let Some(old) = book.open.get(&Source::Check) {
+            n.id(old.id());
+        }
+        match n.show_async().await {
+            Ok(handle) => {
+                let handle = Arc::new(handle);
+                book.open.insert(Source::Check, handle.clone());
+                drop(book);
+                self.follow(Source::Check, handle);
+            }
+            Err(e) => tracing::warn!("no notification server? {e}"),
+        }
+    }
+
+    /// The configuration file could not be used: say so in the user's language, with the
+    /// file's own words (key and line), and that the defaults are in force.
+    pub async fn config_problem(&self, problem: &str) {
+        let body = format!("{}\n{problem}", Msg::ConfigProblemBody.text(self.lang));
+        let mut n = Notification::new();
+        n.appname("bbwatch")
+            .icon("dialog-warning")
+            .summary(Msg::ConfigProblemTitle.text(self.lang))
+            .body(&body)
+            .action("default", Msg::MenuSettings.text(self.lang));
+        match n.show_async().await {
+            Ok(handle) => {
+                let handle = Arc::new(handle);
+                self.book
+                    .lock()
+                    .await
+                    .open
+                    .insert(Source::Config, handle.clone());
                 let app = self.app.clone();
-                // Waiting for a click blocks until the notification closes: its own thread.
-                std::thread::spawn(move || {
-                    handle.wait_for_action(|action| {
-                        if action == "default" {
-                            window::open(&app, Section::Status);
-                        }
-                    });
+                tauri::async_runtime::spawn(async move {
+                    handle
+                        .wait_for_action_async(|response| {
+                            if matches!(response, notify_rust::NotificationResponse::Default) {
+                                window::open(&app, Section::Settings);
+                            }
+                        })
+                        .await;
                 });
             }
             Err(e) => tracing::warn!("no notification server? {e}"),
+        }
+    }
+
+    /// Close every popup of ours that is still on screen (on Quit).
+    pub async fn close_all(&self) {
+        let mut book = self.book.lock().await;
+        for (_, handle) in book.open.drain() {
+            handle.close_async().await;
         }
     }
 }

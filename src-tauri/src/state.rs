@@ -72,6 +72,8 @@ pub struct Shared {
     pub lang: Lang,
     pub config: Config,
     pub config_path: Option<PathBuf>,
+    /// Why the configuration file could not be used (the defaults are in force), if it could not.
+    pub config_problem: Option<String>,
     pub shutdown: Arc<Notify>,
     /// What the window process is sent.
     pub ui: broadcast::Sender<ToWindow>,
@@ -81,6 +83,8 @@ pub struct Shared {
     pub windows_connected: AtomicUsize,
     recent: Mutex<RecentEvents>,
     pause: Mutex<Pause>,
+    /// When "Check now" was chosen in the tray menu, until its answer is shown.
+    check_asked: Mutex<Option<DateTime<Utc>>>,
 }
 
 /// A poisoned lock only means another thread panicked mid-update of plain data: keep going.
@@ -94,18 +98,37 @@ impl Shared {
         lang: Lang,
         config: Config,
         config_path: Option<PathBuf>,
+        config_problem: Option<String>,
     ) -> Shared {
         Shared {
             monitor,
             lang,
             config,
             config_path,
+            config_problem,
             shutdown: Arc::new(Notify::new()),
             ui: broadcast::channel(64).0,
             window_alive: AtomicBool::new(false),
             windows_connected: AtomicUsize::new(0),
             recent: Mutex::new(RecentEvents::default()),
             pause: Mutex::new(Pause::Off),
+            check_asked: Mutex::new(None),
+        }
+    }
+
+    /// Remember that the tray menu asked for a check at `at`, to answer it when it is done.
+    pub fn request_check_feedback(&self, at: DateTime<Utc>) {
+        *lock(&self.check_asked) = Some(at);
+    }
+
+    /// When the check was asked for, if a poll at `checked_at` answers it.
+    pub fn take_check_feedback(&self, checked_at: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        let mut asked = lock(&self.check_asked);
+        let answered = matches!((*asked, checked_at), (Some(a), Some(c)) if c >= a);
+        if answered {
+            asked.take()
+        } else {
+            None
         }
     }
 

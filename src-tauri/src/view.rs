@@ -2,12 +2,16 @@
 //! language (from the core's catalogue), so the UI decides nothing about meaning.
 
 use bbwatch_core::event::format_time;
+use bbwatch_core::i18n::Msg;
 use bbwatch_core::render::{
     describe_reason, event_body, event_title, level_meaning, level_name, pair_state_detail,
-    pair_state_name,
+    pair_state_name, sentence,
 };
-use bbwatch_core::{Event, Lang, Snapshot};
+use bbwatch_core::{Event, Lang, Level, PairState, Snapshot};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
+
+use crate::state::Pause;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PairView {
@@ -25,11 +29,18 @@ pub struct StatusView {
     pub level_name: String,
     pub meaning: String,
     pub since: Option<String>,
+    /// False when the level held already at the first answer: `since` is a lower bound.
+    pub start_observed: bool,
     pub checked_at: Option<String>,
     pub reason_text: Option<String>,
     pub rate_limited: bool,
     pub notifications_paused: bool,
+    /// Until when notifications are paused (none: until resumed, or not paused).
+    pub paused_until: Option<String>,
     pub pairs: Vec<PairView>,
+    /// When bitbank gives no pair data (a maintenance, no answer), what the pairs' line says
+    /// instead of "all normal"; the pairs are then shown as not known.
+    pub pairs_unknown: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -43,28 +54,54 @@ pub struct EventView {
     pub reason_text: Option<String>,
 }
 
-pub fn status_view(s: &Snapshot, lang: Lang, paused: bool) -> StatusView {
+/// The words for pairs whose state bitbank does not tell at this level, if it does not.
+fn pairs_unknown(level: Level, count: usize, lang: Lang) -> Option<String> {
+    let msg = match level {
+        Level::Maintenance => Msg::UiPairsUnknownMaintenance,
+        Level::Down | Level::Unreachable => Msg::UiPairsUnknownNoAnswer,
+        _ => return None,
+    };
+    Some(msg.fill(lang, &[("count", &count.to_string())]))
+}
+
+pub fn status_view(s: &Snapshot, lang: Lang, pause: Pause) -> StatusView {
+    let now = Utc::now();
+    let pairs_unknown = pairs_unknown(s.level, s.pairs.len(), lang);
     StatusView {
         lang,
         level: s.level,
         level_name: level_name(s.level, lang).to_owned(),
-        meaning: level_meaning(s.level, lang).to_owned(),
+        meaning: sentence(level_meaning(s.level, lang)),
         since: s.since.as_ref().map(format_time),
+        start_observed: s.start_observed,
         checked_at: s.checked_at.as_ref().map(format_time),
         reason_text: s.reason.as_ref().map(|r| describe_reason(r, lang, false)),
         rate_limited: s.rate_limited,
-        notifications_paused: paused,
+        notifications_paused: pause.active(now),
+        paused_until: match pause {
+            Pause::Until(t) if t > now => Some(format_time(&t)),
+            _ => None,
+        },
         pairs: s
             .pairs
             .iter()
-            .map(|(pair, state)| PairView {
-                pair: pair.clone(),
-                state: state.kind().to_owned(),
-                state_name: pair_state_name(state, lang).to_owned(),
-                detail: pair_state_detail(state, lang),
-                reopen_at: state.reopen_at().as_ref().map(format_time),
+            .map(|(pair, state)| {
+                // What we last heard is not what holds now: say we do not know.
+                let state = if pairs_unknown.is_some() {
+                    &PairState::Unknown
+                } else {
+                    state
+                };
+                PairView {
+                    pair: pair.clone(),
+                    state: state.kind().to_owned(),
+                    state_name: pair_state_name(state, lang).to_owned(),
+                    detail: sentence(&pair_state_detail(state, lang)),
+                    reopen_at: state.reopen_at().as_ref().map(format_time),
+                }
             })
             .collect(),
+        pairs_unknown,
     }
 }
 
@@ -75,7 +112,44 @@ pub fn event_view(e: &Event, lang: Lang) -> EventView {
         level: e.level,
         pair: e.pair.clone(),
         title: event_title(e, lang),
-        body: event_body(e, lang),
+        body: sentence(&event_body(e, lang)),
         reason_text: e.reason.as_ref().map(|r| describe_reason(r, lang, false)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(level: Level) -> Snapshot {
+        Snapshot {
+            level,
+            pairs: [("btc_jpy".to_owned(), PairState::Normal)].into(),
+            ..Snapshot::default()
+        }
+    }
+
+    #[test]
+    fn pairs_are_not_normal_while_bitbank_says_nothing_of_them() {
+        let v = status_view(&snapshot(Level::Maintenance), Lang::En, Pause::Off);
+        assert_eq!(v.pairs[0].state, "unknown");
+        assert_eq!(
+            v.pairs_unknown.as_deref(),
+            Some("1 pairs: state not known during the maintenance")
+        );
+        let v = status_view(&snapshot(Level::Normal), Lang::En, Pause::Off);
+        assert_eq!(v.pairs[0].state, "normal");
+        assert_eq!(v.pairs[0].detail, "Trading normally");
+        assert_eq!(v.pairs_unknown, None);
+    }
+
+    #[test]
+    fn a_pause_says_until_when() {
+        let until = Utc::now() + chrono::Duration::hours(1);
+        let v = status_view(&snapshot(Level::Normal), Lang::En, Pause::Until(until));
+        assert!(v.notifications_paused);
+        assert_eq!(v.paused_until, Some(format_time(&until)));
+        let v = status_view(&snapshot(Level::Normal), Lang::En, Pause::Forever);
+        assert!(v.notifications_paused && v.paused_until.is_none());
     }
 }

@@ -12,6 +12,7 @@ use bbwatch_core::i18n::{catalogue, Msg};
 use bbwatch_core::Lang;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
+#[cfg(not(target_os = "linux"))]
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_opener::OpenerExt as _;
 
@@ -54,6 +55,8 @@ pub struct StatusPayload {
     messages: BTreeMap<&'static str, &'static str>,
     view: StatusView,
     events: Vec<EventView>,
+    /// Why the configuration file is not in force, if it is not.
+    config_problem: Option<String>,
 }
 
 #[tauri::command]
@@ -62,6 +65,7 @@ fn get_status(w: State<'_, Arc<Window>>) -> StatusPayload {
         messages: catalogue(w.lang),
         view: lock(&w.view).clone(),
         events: lock(&w.events).to_vec(),
+        config_problem: w.settings.config_problem.clone(),
     }
 }
 
@@ -86,18 +90,38 @@ struct SettingsView {
     autostart: bool,
 }
 
+#[cfg(target_os = "linux")]
+fn autostart_enabled(_app: &AppHandle) -> Result<bool, CommandError> {
+    crate::autostart::is_enabled().map_err(|e| CommandError::new("autostart", e))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn autostart_enabled(app: &AppHandle) -> Result<bool, CommandError> {
+    app.autolaunch()
+        .is_enabled()
+        .map_err(|e| CommandError::new("autostart", e))
+}
+
 #[tauri::command]
 fn get_settings(app: AppHandle, w: State<'_, Arc<Window>>) -> Result<SettingsView, CommandError> {
-    let autostart = app
-        .autolaunch()
-        .is_enabled()
-        .map_err(|e| CommandError::new("autostart", e))?;
     Ok(SettingsView {
         info: w.settings.clone(),
-        autostart,
+        autostart: autostart_enabled(&app)?,
     })
 }
 
+#[cfg(target_os = "linux")]
+#[tauri::command]
+fn set_autostart(enabled: bool) -> Result<(), CommandError> {
+    let result = if enabled {
+        crate::autostart::enable()
+    } else {
+        crate::autostart::disable()
+    };
+    result.map_err(|e| CommandError::new("autostart", e))
+}
+
+#[cfg(not(target_os = "linux"))]
 #[tauri::command]
 fn set_autostart(app: AppHandle, enabled: bool) -> Result<(), CommandError> {
     let launcher = app.autolaunch();
@@ -107,6 +131,37 @@ fn set_autostart(app: AppHandle, enabled: bool) -> Result<(), CommandError> {
         launcher.disable()
     };
     result.map_err(|e| CommandError::new("autostart", e))
+}
+
+/// Open the configuration file in the user's editor; a file not written yet is made first
+/// (a comment only, mode 0600), so there is something to open.
+#[tauri::command]
+fn open_config_file(app: AppHandle, w: State<'_, Arc<Window>>) -> Result<(), CommandError> {
+    let Some(path) = w
+        .settings
+        .config_path
+        .as_deref()
+        .map(std::path::PathBuf::from)
+    else {
+        return Err(CommandError::new("config", "no configuration directory"));
+    };
+    if !path.exists() {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| CommandError::new("config", e))?;
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
+            .open(&path)
+            .map_err(|e| CommandError::new("config", e))?;
+        file.write_all(b"# bbwatch settings: see the README for every key.\n")
+            .map_err(|e| CommandError::new("config", e))?;
+    }
+    app.opener()
+        .open_path(path.display().to_string(), None::<&str>)
+        .map_err(|e| CommandError::new("open", e))
 }
 
 /// Ctrl+W: close the window (and so this process; the tray keeps running).
@@ -188,11 +243,13 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
         settings,
         to_tray: Mutex::new(stream),
     });
-    tauri::Builder::default()
-        .plugin(tauri_plugin_autostart::init(
-            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
-            None,
-        ))
+    let builder = tauri::Builder::default();
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder.plugin(tauri_plugin_autostart::init(
+        tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+        None,
+    ));
+    builder
         .plugin(tauri_plugin_opener::init())
         .manage(window)
         .invoke_handler(tauri::generate_handler![
@@ -201,6 +258,7 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
             open_announcements,
             get_settings,
             set_autostart,
+            open_config_file,
             close_window,
         ])
         .setup(move |app| {

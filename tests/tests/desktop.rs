@@ -15,6 +15,7 @@ use bbwatch_e2e::desktop::sni::{colour_name, mean_colour, Item, Watcher};
 use bbwatch_e2e::desktop::webdriver::Driver;
 use bbwatch_e2e::desktop::{eventually, scratch_dir, target_dir, HAND_DRIVEN};
 use fake_bitbank::{FakeBitbank, Options, Scenario};
+use std::sync::atomic::Ordering;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -77,15 +78,85 @@ async fn serve(
 }
 
 async fn icon_colour(item: &Item) -> Option<&'static str> {
-    let file = item.icon_file().await.ok()?;
-    mean_colour(&file).ok().map(colour_name)
+    let (_, _, argb) = item.icon_pixmap().await.ok()?;
+    mean_colour(&argb).ok().map(colour_name)
 }
 
-/// The label libayatana-appindicator shows beside the icon (Tauri's tray title).
-async fn title(item: &Item) -> String {
-    item.property::<String>("XAyatanaLabel")
-        .await
+/// The tooltip a panel shows on hover (its title line).
+async fn tooltip(item: &Item) -> String {
+    item.tooltip().await.map(|(t, _)| t).unwrap_or_default()
+}
+
+/// The files the app has in the runtime directory (the bus socket and the like are not its).
+fn runtime_files(desktop: &Desktop) -> Vec<String> {
+    std::fs::read_dir(&desktop.runtime_dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.contains("bbwatch") || n.ends_with(".png"))
+                .collect()
+        })
         .unwrap_or_default()
+}
+
+/// Start a watcher and a notification server on the desktop's bus, as a panel would.
+async fn panel(
+    desktop: &Desktop,
+) -> Result<(
+    Watcher,
+    zbus::Connection,
+    NotificationServer,
+    zbus::Connection,
+)> {
+    let watcher = Watcher::default();
+    let watcher_conn = serve(
+        &desktop.bus_address,
+        "org.kde.StatusNotifierWatcher",
+        "/StatusNotifierWatcher",
+        watcher.clone(),
+    )
+    .await?;
+    let notifications = NotificationServer::default();
+    let notify_conn = serve(
+        &desktop.bus_address,
+        "org.freedesktop.Notifications",
+        "/org/freedesktop/Notifications",
+        notifications.clone(),
+    )
+    .await?;
+    Ok((watcher, watcher_conn, notifications, notify_conn))
+}
+
+/// The tray item, once it has registered.
+async fn tray_item(watcher: &Watcher, conn: &zbus::Connection) -> Result<Item> {
+    let (bus, path) = eventually(WAIT, "the tray item to register", || async {
+        watcher.items.lock().unwrap().first().cloned()
+    })
+    .await?;
+    Ok(Item::new(conn.clone(), bus, path))
+}
+
+/// Quit from the menu and wait for the app to exit successfully.
+async fn quit(item: &Item, app: &mut std::process::Child, dir: &Path) -> Result<()> {
+    // The app may exit before it answers the click.
+    let _ = item.click("Quit").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = app.try_wait()? {
+            break status;
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "the app did not exit on Quit"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        status.success(),
+        "{status:?}: {}",
+        std::fs::read_to_string(dir.join("app.log"))?
+    );
+    Ok(())
 }
 
 /// Start the tray process; its log goes to `dir/app.log`.
@@ -103,22 +174,7 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
     let dir = scratch_dir("e2e");
     let desktop = Desktop::start(&dir)?;
     let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
-    let watcher = Watcher::default();
-    let watcher_conn = serve(
-        &desktop.bus_address,
-        "org.kde.StatusNotifierWatcher",
-        "/StatusNotifierWatcher",
-        watcher.clone(),
-    )
-    .await?;
-    let notifications = NotificationServer::default();
-    let notify_conn = serve(
-        &desktop.bus_address,
-        "org.freedesktop.Notifications",
-        "/org/freedesktop/Notifications",
-        notifications.clone(),
-    )
-    .await?;
+    let (watcher, watcher_conn, notifications, notify_conn) = panel(&desktop).await?;
     // A long interval: only "Check now" makes the next poll come quickly.
     let env = app_env(&desktop, &dir, &sim, "60s");
     let mut tray = start_tray(&bin, &env, &dir)?;
@@ -128,17 +184,47 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
         .session(&bin.display().to_string(), &["--window"])
         .await?;
 
-    // The tray item registers and shows normal: green, titled "Normal".
-    let (bus, path) = eventually(WAIT, "the tray item to register", || async {
-        watcher.items.lock().unwrap().first().cloned()
+    // The tray item registers and shows normal: green, with a tooltip and title that say so.
+    let item = tray_item(&watcher, &watcher_conn).await?;
+    eventually(WAIT, "the tooltip to say Normal", || async {
+        tooltip(&item).await.contains("Normal").then_some(())
     })
     .await?;
-    let item = Item::new(watcher_conn.clone(), bus, path);
-    eventually(WAIT, "the title to say Normal", || async {
-        title(&item).await.contains("Normal").then_some(())
-    })
-    .await?;
+    let tip = tooltip(&item).await;
+    assert!(tip.starts_with("bitbank: Normal since "), "{tip}");
+    assert_eq!(item.property::<String>("Title").await?, "bitbank: Normal");
     assert_eq!(icon_colour(&item).await, Some("green"));
+
+    // While the level holds, polls change nothing on the panel: no NewIcon, no file.
+    let new_icons = item.count_signals("NewIcon").await?;
+    let files_before = runtime_files(&desktop);
+    for _ in 0..3 {
+        let polls = sim.stats().requests.spot_status;
+        item.click("Check now").await.context("click Check now")?;
+        eventually(WAIT, "a poll after Check now", || async {
+            (sim.stats().requests.spot_status > polls).then_some(())
+        })
+        .await?;
+    }
+    // "Check now" from the menu is answered: the menu is gone by then, so a short
+    // notification says what bitbank is.
+    let answer = eventually(WAIT, "the answer to Check now", || async {
+        notifications.shown_with("bitbank: Normal").first().cloned()
+    })
+    .await?;
+    assert!(answer.body.starts_with("Checked at "), "{answer:?}");
+    assert_eq!(answer.urgency, Some(0), "the answer is low urgency");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        new_icons.load(Ordering::SeqCst),
+        0,
+        "NewIcon while normal held"
+    );
+    assert_eq!(runtime_files(&desktop), files_before);
+    assert!(
+        files_before.iter().all(|f| !f.ends_with(".png")),
+        "{files_before:?}"
+    );
 
     // The window shows the level and the pairs.
     eventually(WAIT, "the window to say Normal", || async {
@@ -184,26 +270,35 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
     item.click("Check now").await.context("click Check now")?;
     eventually(
         Duration::from_secs(15),
-        "the title to say Maintenance",
-        || async { title(&item).await.contains("Maintenance").then_some(()) },
+        "the tooltip to say Maintenance",
+        || async { tooltip(&item).await.contains("Maintenance").then_some(()) },
     )
     .await?;
+    let tip = tooltip(&item).await;
     assert!(
-        title(&item).await.contains("api error 10007"),
-        "{}",
-        title(&item).await
+        tip.starts_with("bitbank: Maintenance since ") && tip.ends_with(" — api error 10007"),
+        "{tip}"
+    );
+    assert!(!tip.contains("before"), "the start was seen: {tip}");
+    assert_eq!(
+        item.property::<String>("Title").await?,
+        "bitbank: Maintenance"
     );
     assert_eq!(icon_colour(&item).await, Some("red"));
+    eventually(WAIT, "one NewIcon for the new level", || async {
+        (new_icons.load(Ordering::SeqCst) == 1).then_some(())
+    })
+    .await?;
     let shown = eventually(WAIT, "the maintenance notification", || async {
-        let s = notifications.shown();
+        let s = notifications.shown_with("maintenance");
         (!s.is_empty()).then_some(s)
     })
     .await?;
     assert_eq!(shown.len(), 1, "{shown:#?}");
-    assert_eq!(shown[0].summary, "Maintenance started");
+    assert_eq!(shown[0].summary, "bitbank: maintenance started");
     assert_eq!(
         shown[0].body,
-        "trading, deposits, withdrawals and the API are stopped: bots should pause"
+        "Trading, deposits, withdrawals and the API are stopped: bots should pause"
     );
     assert_eq!(shown[0].app_name, "bbwatch");
     assert_eq!(shown[0].urgency, Some(2), "maintenance start is critical");
@@ -218,6 +313,15 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
         .await?
         .unwrap_or_default();
     assert!(first_event.contains("Maintenance started"), "{first_event}");
+    // bitbank says nothing of the pairs during a maintenance: none is shown as normal.
+    let pairs = session
+        .text(&driver, "#normal-summary")
+        .await?
+        .unwrap_or_default();
+    assert!(
+        pairs.contains("state not known during the maintenance") && !pairs.contains("normal"),
+        "{pairs}"
+    );
     let _ = std::fs::create_dir_all(target_dir().join("desktop-e2e"));
     let _ = desktop.screenshot(&target_dir().join("desktop-e2e/maintenance.png"));
 
@@ -231,22 +335,35 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
             .filter(|s| *s == 1)
     })
     .await?;
+    let paused = session
+        .text(&driver, "#notice-paused")
+        .await?
+        .unwrap_or_default();
+    assert!(
+        paused.trim().starts_with("Notifications paused until "),
+        "{paused}"
+    );
     sim.next_phase();
     item.click("Check now").await.context("click Check now")?;
     eventually(
         Duration::from_secs(15),
-        "the title to say Normal again",
-        || async { title(&item).await.contains("Normal").then_some(()) },
+        "the tooltip to say Normal again",
+        || async { tooltip(&item).await.contains("Normal").then_some(()) },
     )
     .await?;
     assert_eq!(icon_colour(&item).await, Some("green"));
+    // The red popup does not outlive the maintenance, paused or not.
+    eventually(WAIT, "the start popup to be closed", || async {
+        notifications.closed().contains(&shown[0].id).then_some(())
+    })
+    .await?;
     eventually(WAIT, "the window to say Normal again", || async {
         (session.text(&driver, "#level-name").await.ok()?? == "Normal").then_some(())
     })
     .await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(
-        notifications.shown().len(),
+        notifications.shown_with("maintenance").len(),
         1,
         "paused, yet: {:#?}",
         notifications.shown()
@@ -287,14 +404,20 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
         children(tray.id())
     );
     let polls = sim.stats().requests.spot_status;
+    let answers = notifications.shown_with("bitbank: Normal").len();
     item.click("Check now").await.context("click Check now")?;
     eventually(WAIT, "a poll after Check now with no window", || async {
         (sim.stats().requests.spot_status > polls).then_some(())
     })
     .await?;
+    let answer = eventually(WAIT, "the answer to this Check now", || async {
+        let all = notifications.shown_with("bitbank: Normal");
+        (all.len() > answers).then(|| all.last().cloned()).flatten()
+    })
+    .await?;
 
     // Clicking a notification opens the status window again.
-    let id = shown[0].id;
+    let id = answer.id;
     let emitter =
         zbus::object_server::SignalEmitter::new(&notify_conn, "/org/freedesktop/Notifications")?;
     NotificationServer::action_invoked(&emitter, id, "default").await?;
@@ -316,24 +439,23 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(window_processes(&dir), vec![window]);
 
-    // Quit from the menu ends the app, and its window with it.
-    // The app may exit before it answers the click.
-    let _ = item.click("Quit").await;
-    let deadline = std::time::Instant::now() + WAIT;
-    let status = loop {
-        if let Some(status) = tray.try_wait()? {
-            break status;
-        }
-        anyhow::ensure!(
-            std::time::Instant::now() < deadline,
-            "the app did not exit on Quit"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    // Quit from the menu ends the app, and its window with it, takes its popups away and
+    // leaves nothing behind. (The clicked popup is gone already: a server closes it.)
+    let shown_before = notifications.shown().len();
+    item.click("Check now").await.context("click Check now")?;
+    let open = eventually(WAIT, "one more answer to Check now", || async {
+        let all = notifications.shown();
+        (all.len() > shown_before)
+            .then(|| all.last().cloned())
+            .flatten()
+    })
+    .await?;
+    quit(&item, &mut tray, &dir).await?;
+    assert_eq!(runtime_files(&desktop), Vec::<String>::new());
     assert!(
-        status.success(),
-        "{status:?}: {}",
-        std::fs::read_to_string(dir.join("app.log"))?
+        notifications.closed().contains(&open.id),
+        "our popup outlived the app: closed {:?}",
+        notifications.closed()
     );
     eventually(WAIT, "the window to close with the app", || async {
         window_processes(&dir).is_empty().then_some(())
@@ -382,6 +504,116 @@ async fn runs_without_a_tray_host_or_a_notification_server() -> Result<()> {
         "the app died: {}",
         std::fs::read_to_string(&log)?
     );
+    let _ = app.kill();
+    let _ = app.wait();
+    Ok(())
+}
+
+/// Started while bitbank is already in maintenance: the start was not seen, so the tray says
+/// "since before", the end says "at least"; and Quit closes the popups still on screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_maintenance_seen_from_its_middle_lasted_at_least() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("midway");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    sim.next_phase();
+    let (watcher, watcher_conn, notifications, _notify_conn) = panel(&desktop).await?;
+    let env = app_env(&desktop, &dir, &sim, "60s");
+    let mut app = start_tray(&bin, &env, &dir)?;
+    let item = tray_item(&watcher, &watcher_conn).await?;
+    eventually(WAIT, "the tooltip to say Maintenance", || async {
+        tooltip(&item).await.contains("Maintenance").then_some(())
+    })
+    .await?;
+    let tip = tooltip(&item).await;
+    assert!(
+        tip.starts_with("bitbank: Maintenance since before "),
+        "{tip}"
+    );
+    let start = eventually(WAIT, "the maintenance notification", || async {
+        notifications
+            .shown_with("maintenance started")
+            .first()
+            .cloned()
+    })
+    .await?;
+    // Long enough that a wrong "lasted 0s" could not pass for a lower bound of it.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    sim.next_phase();
+    item.click("Check now").await.context("click Check now")?;
+    let end = eventually(WAIT, "the end notification", || async {
+        notifications
+            .shown_with("maintenance ended")
+            .first()
+            .cloned()
+    })
+    .await?;
+    assert!(
+        end.body.starts_with("Trading can resume (lasted at least "),
+        "{end:?}"
+    );
+    assert!(notifications.closed().contains(&start.id));
+    quit(&item, &mut app, &dir).await?;
+    assert!(
+        notifications.closed().contains(&end.id),
+        "the end popup outlived the app: {:?}",
+        notifications.closed()
+    );
+    Ok(())
+}
+
+/// A configuration file that cannot be used is told in the user's language, says the
+/// defaults are in force, and stays visible in the window after the popup is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_config_is_told_in_japanese_and_kept_in_the_window() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("badconfig");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let (_watcher, _watcher_conn, notifications, _notify_conn) = panel(&desktop).await?;
+    let mut env = app_env(&desktop, &dir, &sim, "60s");
+    let config = dir.join("config/bbwatch/config.toml");
+    std::fs::write(&config, "interval = \"often\"\n").unwrap();
+    for (k, v) in env.iter_mut() {
+        if k == "LANG" {
+            *v = "ja_JP.UTF-8".into();
+        }
+    }
+    let mut app = start_tray(&bin, &env, &dir)?;
+    let shown = eventually(WAIT, "the configuration notification", || async {
+        notifications.shown_with("設定ファイル").first().cloned()
+    })
+    .await?;
+    assert_eq!(shown.summary, "bbwatch: 設定ファイルに誤りがあります");
+    assert!(
+        shown.body.starts_with("直すまで既定の設定で動作します。")
+            && shown.body.contains("interval"),
+        "{shown:?}"
+    );
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(&bin.display().to_string(), &["--window"])
+        .await?;
+    let banner = eventually(WAIT, "the window to show the problem", || async {
+        let shown: serde_json::Value = session
+            .run(
+                &driver,
+                "const b = document.getElementById('config-problem'); return b.hidden ? null : b.textContent;",
+            )
+            .await
+            .ok()?;
+        shown.as_str().map(str::to_owned)
+    })
+    .await?;
+    assert!(
+        banner.contains("設定ファイルに誤りがあります") && banner.contains("interval"),
+        "{banner}"
+    );
+    let title: serde_json::Value = session.run(&driver, "return document.title;").await?;
+    assert_eq!(title, "bbwatch — bitbankの状態");
+    drop(session);
+    drop(driver);
     let _ = app.kill();
     let _ = app.wait();
     Ok(())

@@ -39,6 +39,7 @@ const state = {
   showNormal: false,
   settings: null,
   settingsOpen: false,
+  configProblem: null, // why the configuration file is not in force, if it is not
   lastMinute: null,
 };
 
@@ -77,21 +78,31 @@ function swapClass(el, prefix, cls) {
 
 function applyMessages() {
   for (const el of document.querySelectorAll("[data-msg]")) setText(el, t(el.dataset.msg));
-  const title = t("UiTitle");
-  if (title) document.title = title;
+  applyTitle();
   $("open-settings").title = t("Settings"); // the label is hidden when the window is narrow
+}
+
+/** The window's title says which view it shows. */
+function applyTitle() {
+  const title = t(state.settingsOpen ? "UiSettingsTitle" : "UiTitle");
+  if (!title || document.title === title) return;
+  document.title = title;
+  tauri()?.window?.getCurrentWindow?.().setTitle(title).catch(showError);
 }
 
 function lang() {
   return state.view?.lang === "en" ? "en" : state.view?.lang === "ja" ? "ja" : state.messagesLang ?? "ja";
 }
 
-/** `… から（4分56秒）` / `since … (4m 56s)`. */
-function sinceText(since, now) {
-  const parts = sinceParts(since, lang(), now, state.messages);
+/** `… から（4分56秒）` / `since … (4m 56s)`; `since before … (at least 4m 56s)` when the
+ *  level held already at the first answer. */
+function sinceText(view, now) {
+  const parts = sinceParts(view?.since, lang(), now, state.messages);
   if (!parts) return "";
-  const head = fill(t("Since"), { time: parts.time });
-  return lang() === "ja" ? `${head}（${parts.duration}）` : `${head} (${parts.duration})`;
+  const seen = view?.start_observed !== false;
+  const head = fill(t(seen ? "Since" : "SinceBefore"), { time: parts.time });
+  const duration = seen ? parts.duration : fill(t("AtLeast"), { duration: parts.duration });
+  return lang() === "ja" ? `${head}（${duration}）` : `${head} (${duration})`;
 }
 
 function renderHeader(now) {
@@ -105,7 +116,7 @@ function renderHeader(now) {
 
 function renderSince(now) {
   const el = $("since");
-  setText(el, sinceText(state.view?.since, now));
+  setText(el, sinceText(state.view, now));
   const full = formatFullLocalTime(state.view?.since);
   if (full) el.title = full;
   else el.removeAttribute("title");
@@ -120,7 +131,22 @@ function renderFooter(now) {
   rate.hidden = !v?.rate_limited;
   paused.hidden = !v?.notifications_paused;
   rate.title = t("UiRateLimited");
-  paused.title = t("NotificationsPaused");
+  const until = formatLocalTime(v?.paused_until, lang(), now);
+  const pausedText = until
+    ? fill(t("NotificationsPausedUntil"), { time: until })
+    : t("NotificationsPausedForever");
+  setText($("notice-paused-text"), pausedText);
+  paused.title = pausedText;
+}
+
+/** The configuration file's problem, on both views, while the defaults are in force. */
+function renderConfigProblem() {
+  const problem = state.configProblem;
+  for (const id of ["config-problem", "settings-config-problem"]) {
+    const box = $(id);
+    box.hidden = !problem;
+    setText(box.querySelector(".problem-text"), problem ?? "");
+  }
 }
 
 function pairRow(p, now) {
@@ -142,7 +168,11 @@ function pairRow(p, now) {
 
 function renderPairs(now) {
   const pairs = state.view?.pairs ?? [];
-  const { notable, normal } = splitPairs(pairs);
+  // While bitbank says nothing of the pairs, none is notable and none is normal: all fold
+  // under one line that says their state is not known.
+  const unknown = state.view?.pairs_unknown ?? null;
+  const { notable, normal } = unknown ? { notable: [], normal: pairs } : splitPairs(pairs);
+  swapClass($("fold-body"), "level-", unknown ? "level-unknown" : "level-normal");
   const expanded = state.showNormal && normal.length > 0;
 
   $("notable-body").replaceChildren(...notable.map((p) => pairRow(p, now)));
@@ -153,7 +183,7 @@ function renderPairs(now) {
   // Column headings only above rows; the fold line alone needs none.
   $("pairs-head").hidden = notable.length === 0 && !expanded;
   $("fold-body").hidden = normal.length === 0;
-  setText($("normal-summary"), fill(t("UiPairsAllNormal"), { count: normal.length }));
+  setText($("normal-summary"), unknown ?? fill(t("UiPairsAllNormal"), { count: normal.length }));
   $("toggle-normal").setAttribute("aria-expanded", String(expanded));
   // UiHideNormalPairs is optional: without it the label stays and the chevron turns.
   const hide = t("UiHideNormalPairs");
@@ -258,6 +288,8 @@ function onEvent(ev) {
 
 function takeStatus(status) {
   state.messages = status?.messages ?? {};
+  state.configProblem = status?.config_problem ?? null;
+  renderConfigProblem();
   state.messagesLang = status?.view?.lang ?? null;
   state.view = newerView(status?.view ?? null, state.view);
   for (const ev of status?.events ?? []) state.events = mergeEvent(state.events, ev, EVENT_CAP);
@@ -333,8 +365,8 @@ function languageText(value) {
 function renderSettings() {
   const s = state.settings;
   if (!s) return;
-  setText($("set-config-path"), s.config_path ?? "—");
-  $("set-config-path").classList.toggle("none", !s.config_path);
+  renderPath($("set-config-path"), s.config_path);
+  $("open-config").hidden = !s.config_path;
   setText($("set-interval"), formatDuration(s.interval_secs, state.messages));
 
   const pairs = $("set-pairs");
@@ -369,6 +401,25 @@ function renderSettings() {
   box.disabled = false;
 }
 
+/** A path that wraps only after a slash, never inside a name. */
+function renderPath(el, path) {
+  el.classList.toggle("none", !path);
+  if (!path) {
+    setText(el, "—");
+    return;
+  }
+  const parts = path.split(/(?<=\/)/);
+  el.replaceChildren(
+    ...parts.flatMap((part, i) => {
+      const span = document.createElement("span");
+      span.className = "path-part";
+      span.textContent = part;
+      return i < parts.length - 1 ? [span, document.createElement("wbr")] : [span];
+    }),
+  );
+  el.title = path;
+}
+
 function setHash(section) {
   try {
     history.replaceState(null, "", `#${section}`);
@@ -384,6 +435,7 @@ async function openSettings() {
   $("settings-view").hidden = false;
   $("app").classList.add("in-settings");
   setHash("settings");
+  applyTitle();
   $("back").focus();
   try {
     state.settings = await invoke("get_settings");
@@ -400,6 +452,7 @@ function closeSettings() {
   $("status-view").hidden = false;
   $("app").classList.remove("in-settings");
   setHash("status");
+  applyTitle();
   $("open-settings").focus();
 }
 
@@ -442,6 +495,9 @@ function wireControls() {
   $("open-settings").addEventListener("click", openSettings);
   $("back").addEventListener("click", closeSettings);
   $("set-autostart").addEventListener("change", onAutostartChange);
+  $("open-config").addEventListener("click", (e) =>
+    withBusy(e.currentTarget, () => invoke("open_config_file")),
+  );
   $("toggle-normal").addEventListener("click", () => {
     state.showNormal = !state.showNormal;
     renderPairs(new Date());

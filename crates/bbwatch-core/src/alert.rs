@@ -59,11 +59,45 @@ pub fn urgent(event: &Event) -> bool {
     ) || (event.kind == EventKind::MonitorStarted && event.level == Level::Maintenance)
 }
 
-/// What a notification is about: the overall level, or one pair.
-fn source(event: &Event) -> String {
-    match &event.pair {
-        Some(p) => format!("pair:{p}"),
-        None => "level".to_owned(),
+/// What a notification is about: a later notification about the same thing replaces or
+/// closes the earlier one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// The overall level.
+    Level,
+    /// One pair.
+    Pair(String),
+    /// The answer to a "check now" asked for by hand.
+    Check,
+    /// A problem with the configuration file.
+    Config,
+}
+
+impl Source {
+    /// What `event` is about.
+    pub fn of(event: &Event) -> Source {
+        match &event.pair {
+            Some(p) => Source::Pair(p.clone()),
+            None => Source::Level,
+        }
+    }
+}
+
+/// Whether `event` ends what its source's last notification announced (a level's end, a pair
+/// trading normally again): that popup is stale from now on, whether or not this one is shown.
+pub fn ends_its_source(event: &Event) -> bool {
+    match event.kind {
+        EventKind::MaintenanceEnded
+        | EventKind::DownEnded
+        | EventKind::UnreachableEnded
+        | EventKind::DegradedEnded => true,
+        EventKind::PairChanged => {
+            matches!(
+                event.pair_state,
+                None | Some(PairState::Normal | PairState::Unknown)
+            )
+        }
+        _ => false,
     }
 }
 
@@ -71,21 +105,21 @@ fn source(event: &Event) -> String {
 /// [`COLLAPSE_SECS`] replaces its previous notification instead of adding another.
 #[derive(Debug, Default)]
 pub struct Collapser {
-    last: HashMap<String, (u32, DateTime<Utc>)>,
+    last: HashMap<Source, (u32, DateTime<Utc>)>,
 }
 
 impl Collapser {
     /// The notification id to replace for `event` at `now`, if any.
     pub fn replaces(&self, event: &Event, now: DateTime<Utc>) -> Option<u32> {
         self.last
-            .get(&source(event))
+            .get(&Source::of(event))
             .filter(|(_, at)| (now - *at).num_seconds() < COLLAPSE_SECS)
             .map(|(id, _)| *id)
     }
 
     /// Record that `event`'s notification got `id` at `now`.
     pub fn shown(&mut self, event: &Event, id: u32, now: DateTime<Utc>) {
-        self.last.insert(source(event), (id, now));
+        self.last.insert(Source::of(event), (id, now));
     }
 }
 
@@ -156,6 +190,21 @@ mod tests {
             None
         );
         assert_eq!(c.replaces(&e, at(COLLAPSE_SECS + 1)), None);
+    }
+
+    #[test]
+    fn an_end_makes_the_start_popup_stale() {
+        assert!(ends_its_source(&event(EventKind::MaintenanceEnded)));
+        assert!(!ends_its_source(&event(EventKind::MaintenanceStarted)));
+        assert!(ends_its_source(&pair(PairState::Halted, PairState::Normal)));
+        assert!(!ends_its_source(&pair(
+            PairState::Normal,
+            PairState::Halted
+        )));
+        assert_eq!(
+            Source::of(&pair(PairState::Normal, PairState::Halted)),
+            Source::Pair("btc_jpy".into())
+        );
     }
 
     #[test]

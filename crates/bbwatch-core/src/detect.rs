@@ -37,6 +37,10 @@ pub struct Snapshot {
     /// Since when this level holds.
     #[serde(with = "crate::event::rfc3339_opt")]
     pub since: Option<DateTime<Utc>>,
+    /// Whether the start of this level was seen. False when it was already under way at the
+    /// first answer: `since` is then only when we first saw it, and the level began earlier.
+    #[serde(default)]
+    pub start_observed: bool,
     /// Why.
     pub reason: Option<Reason>,
     /// Every watched pair's state.
@@ -54,6 +58,7 @@ impl Snapshot {
         Snapshot {
             level: reading.level,
             since: None,
+            start_observed: false,
             reason: reading.reason,
             pairs: reading.pairs,
             checked_at: Some(reading.at),
@@ -210,12 +215,14 @@ impl Detector {
                 .snapshot
                 .since
                 .map(|since| u64::try_from((at - since).num_seconds()).unwrap_or(0));
+            ended.start_observed = Some(self.snapshot.start_observed);
             events.push(ended);
         }
         if let Some(kind) = EventKind::started(to) {
             let previous = (from != Level::Unknown).then_some(from);
             let mut started = Event::level_change(kind, at, to, previous);
             started.reason = reason.clone();
+            started.start_observed = Some(from != Level::Unknown);
             started.reopen_at = self
                 .snapshot
                 .pairs
@@ -226,6 +233,7 @@ impl Detector {
         }
         self.snapshot.level = to;
         self.snapshot.since = Some(at);
+        self.snapshot.start_observed = from != Level::Unknown;
         self.snapshot.reason = reason;
         events
     }
@@ -315,6 +323,25 @@ mod tests {
             vec!["monitor_started", "maintenance_started"]
         );
         assert!(events.iter().all(|e| e.level == Level::Maintenance));
+        assert_eq!(events[1].start_observed, Some(false));
+        assert!(!d.snapshot().start_observed);
+    }
+
+    #[test]
+    fn a_maintenance_seen_from_its_middle_ends_as_a_lower_bound() {
+        let mut d = detector();
+        d.step(reading(0, Level::Maintenance, Certainty::Definite, &[]));
+        let events = d.step(ok(25));
+        assert_eq!(kinds(&events), vec!["maintenance_ended"]);
+        assert_eq!(events[0].duration_secs, Some(25));
+        assert_eq!(events[0].start_observed, Some(false));
+        // The next one is seen whole.
+        let events = d.step(reading(40, Level::Maintenance, Certainty::Definite, &[]));
+        assert_eq!(events[0].start_observed, Some(true));
+        assert!(d.snapshot().start_observed);
+        let events = d.step(ok(70));
+        assert_eq!(events[0].start_observed, Some(true));
+        assert_eq!(events[0].duration_secs, Some(30));
     }
 
     #[test]

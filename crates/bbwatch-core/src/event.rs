@@ -118,6 +118,10 @@ pub struct Event {
     pub reason: Option<Reason>,
     /// How long the ended state lasted, for `_ended` events.
     pub duration_secs: Option<u64>,
+    /// For `_started` and `_ended` events: whether the start was seen. False when the state
+    /// was already under way when monitoring began, so `duration_secs` is a lower bound.
+    #[serde(default)]
+    pub start_observed: Option<bool>,
     /// When a circuit break is to end, if known.
     #[serde(with = "rfc3339_opt")]
     pub reopen_at: Option<DateTime<Utc>>,
@@ -141,6 +145,7 @@ impl Event {
             previous_pair_state: None,
             reason: None,
             duration_secs: None,
+            start_observed: None,
             reopen_at: None,
         }
     }
@@ -223,7 +228,7 @@ mod tests {
         });
         assert_eq!(
             e.to_json_line(),
-            r#"{"kind":"maintenance_started","at":"2026-11-27T05:31:04.120Z","level":"maintenance","previous_level":"normal","pair":null,"pair_state":null,"previous_pair_state":null,"reason":"api error 10007: System maintenance","duration_secs":null,"reopen_at":null}"#
+            r#"{"kind":"maintenance_started","at":"2026-11-27T05:31:04.120Z","level":"maintenance","previous_level":"normal","pair":null,"pair_state":null,"previous_pair_state":null,"reason":"api error 10007: System maintenance","duration_secs":null,"start_observed":null,"reopen_at":null}"#
         );
         let back: Event = serde_json::from_str(&e.to_json_line()).unwrap();
         assert_eq!(back.kind, e.kind);

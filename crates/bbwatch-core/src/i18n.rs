@@ -109,15 +109,15 @@ catalogue! {
     LevelMaintenance => ("メンテナンス中", "Maintenance"),
 
     /// What the level means for the user.
-    MeaningUnknown => ("bitbank の状態を確認しています", "checking bitbank's status"),
+    MeaningUnknown => ("bitbankの状態を確認しています", "checking bitbank's status"),
     /// What the level means for the user.
-    MeaningNormal => ("取引・API ともに通常どおりです", "trading and the API work normally"),
+    MeaningNormal => ("取引・APIともに通常どおりです", "trading and the API work normally"),
     /// What the level means for the user.
     MeaningDegraded => ("一部の銘柄や注文に制限があります", "some pairs or orders are restricted"),
     /// What the level means for the user.
-    MeaningUnreachable => ("bitbank のどちらのサーバーにも届きません。お使いのネットワークを確認してください", "neither bitbank host answers: check your own network"),
+    MeaningUnreachable => ("bitbankのどちらのサーバーにも届きません。お使いのネットワークを確認してください", "neither bitbank host answers: check your own network"),
     /// What the level means for the user.
-    MeaningDown => ("bitbank の API が応答しません。注文が通らない可能性があります。ボットは停止してください", "bitbank's API is not answering: orders may fail, bots should pause"),
+    MeaningDown => ("bitbankのAPIが応答しません。注文が通らない可能性があります。ボットは停止してください", "bitbank's API is not answering: orders may fail, bots should pause"),
     /// What the level means for the user.
     MeaningMaintenance => ("取引・入出金・APIが停止しています。ボットは停止してください", "trading, deposits, withdrawals and the API are stopped: bots should pause"),
 
@@ -128,13 +128,13 @@ catalogue! {
     /// Event title.
     MaintenanceEnded => ("メンテナンス終了", "Maintenance ended"),
     /// Event title.
-    DownStarted => ("bitbank 障害発生", "bitbank is down"),
+    DownStarted => ("API障害発生", "API down"),
     /// Event title.
-    DownEnded => ("bitbank 復旧", "bitbank is back"),
+    DownEnded => ("API障害から復旧", "API back up"),
     /// Event title.
-    UnreachableStarted => ("bitbank に接続できません", "bitbank is unreachable"),
+    UnreachableStarted => ("接続できません", "Unreachable"),
     /// Event title.
-    UnreachableEnded => ("bitbank への接続が回復しました", "bitbank is reachable again"),
+    UnreachableEnded => ("接続が回復しました", "Reachable again"),
     /// Event title.
     DegradedStarted => ("一部の取引に制限", "Trading restricted"),
     /// Event title.
@@ -144,8 +144,14 @@ catalogue! {
 
     /// Body of an `_ended` event.
     EndedBody => ("取引を再開できます（継続時間 {duration}）", "trading can resume (lasted {duration})"),
+    /// Body of an `_ended` event whose start was not seen.
+    EndedBodyAtLeast => ("取引を再開できます（継続時間 {duration}以上）", "trading can resume (lasted at least {duration})"),
     /// Body of a pair event.
-    PairBodyNormal => ("通常どおり取引できます", "trading normally again"),
+    PairBodyNormal => ("通常どおり取引できます", "trading normally"),
+    /// Body of a pair event: back to normal after a restriction.
+    PairBodyBackToNormal => ("通常どおりの取引に戻りました", "trading normally again"),
+    /// A pair whose state is not known (no answer, or a maintenance).
+    PairBodyUnknown => ("状態はわかりません", "state not known"),
     /// Body of a pair event.
     PairBodyBusy => ("混雑しています。最小注文数量が引き上げられている場合があります", "busy: the minimum order amount may be raised"),
     /// Body of a pair event.
@@ -209,15 +215,15 @@ catalogue! {
     OpSell => ("売り注文", "sell orders"),
 
     /// Reason: an API error code.
-    ReasonApiError => ("API エラー {code}: {message}", "api error {code}: {message}"),
+    ReasonApiError => ("APIエラー {code}: {message}", "api error {code}: {message}"),
     /// Reason: an undocumented API error code.
-    ReasonApiErrorUnknown => ("API エラー {code}", "api error {code}"),
+    ReasonApiErrorUnknown => ("APIエラー {code}", "api error {code}"),
     /// Reason: every watched pair halted.
-    ReasonAllHalted => ("監視中の全銘柄が HALT", "every watched pair is HALT"),
+    ReasonAllHalted => ("監視中の全銘柄がHALT", "every watched pair is HALT"),
     /// Reason: a host failure.
     ReasonHost => ("{host}: {failure}", "{host}: {failure}"),
     /// Host name.
-    HostApi => ("API サーバー", "api host"),
+    HostApi => ("APIサーバー", "api host"),
     /// Host name.
     HostPublic => ("公開データサーバー", "public host"),
     /// Failure: HTML error page.
@@ -233,17 +239,19 @@ catalogue! {
     /// Failure: rate limited.
     FailureRateLimited => ("アクセス制限中", "rate limited"),
     /// "and N more" after a list.
-    AndMore => ("ほか {count} 件", "and {count} more"),
+    AndMore => ("ほか{count}件", "and {count} more"),
 
     /// `status` output: when the check was made.
     StatusChecked => ("確認時刻", "checked"),
     /// `status` output: no watched pair is restricted.
-    StatusAllPairsNormal => ("監視中の {count} 銘柄はすべて通常", "all {count} watched pairs normal"),
+    StatusAllPairsNormal => ("監視中の{count}銘柄はすべて通常", "all {count} watched pairs normal"),
     /// `status` output: since when.
-    Since => ("{time} から", "since {time}"),
+    Since => ("{time}から", "since {time}"),
+    /// The start was not seen: the level held already when monitoring began.
+    SinceBefore => ("{time}より前から", "since before {time}"),
 
     /// Window title.
-    UiTitle => ("bbwatch — bitbank の状態", "bbwatch — bitbank status"),
+    UiTitle => ("bbwatch — bitbankの状態", "bbwatch — bitbank status"),
     /// Window: when bitbank was last checked.
     UiChecked => ("最終確認 {time}", "checked {time}"),
     /// Window: the pairs table heading.
@@ -261,7 +269,7 @@ catalogue! {
     /// Window: no pairs known yet.
     UiNoPairs => ("監視中の銘柄はまだありません", "No pairs watched yet"),
     /// Window: all watched pairs normal (the table is folded).
-    UiPairsAllNormal => ("{count} 銘柄すべて通常", "all {count} pairs normal"),
+    UiPairsAllNormal => ("{count}銘柄すべて通常", "all {count} pairs normal"),
     /// Window: show every pair.
     UiShowAllPairs => ("すべて表示", "Show all"),
     /// Window and tray: check now.
@@ -269,7 +277,7 @@ catalogue! {
     /// Window and tray: settings.
     Settings => ("設定", "Settings"),
     /// Window: link to bitbank's announcements.
-    UiAnnouncements => ("bitbank のお知らせ", "bitbank announcements"),
+    UiAnnouncements => ("bitbankのお知らせ", "bitbank announcements"),
     /// Settings: start at login.
     UiAutostart => ("ログイン時に起動", "Start at login"),
     /// Settings: the configuration file.
@@ -301,7 +309,7 @@ catalogue! {
     /// Tray: settings.
     MenuSettings => ("設定…", "Settings…"),
     /// Tray: open the announcements page.
-    MenuAnnouncements => ("bitbank のお知らせを開く", "Open bitbank announcements"),
+    MenuAnnouncements => ("bitbankのお知らせを開く", "Open bitbank announcements"),
     /// Tray: quit.
     MenuQuit => ("終了", "Quit"),
     /// Window: fold the normal pairs again.
@@ -312,6 +320,39 @@ catalogue! {
     UiLanguageJa => ("日本語", "日本語"),
     /// Settings: English.
     UiLanguageEn => ("English", "English"),
+
+    /// Notification title: what happened, said to be about bitbank.
+    NotifyTitle => ("bitbank: {title}", "bitbank: {title}"),
+    /// Notification title for a pair.
+    NotifyPairTitle => ("bitbank: {pair} {state}", "bitbank: {pair} {state}"),
+    /// Notification after "Check now": when bitbank was checked.
+    CheckedBody => ("{time}に確認しました。{meaning}", "Checked at {time}. {meaning}"),
+    /// Tray tooltip: `bitbank: Maintenance since 14:31`.
+    TrayTooltip => ("bitbank: {level}（{since}）", "bitbank: {level} {since}"),
+    /// Notification title: the configuration file could not be used.
+    ConfigProblemTitle => ("bbwatch: 設定ファイルに誤りがあります", "bbwatch: the configuration file has an error"),
+    /// Notification body and window banner: the defaults are in use.
+    ConfigProblemBody => ("直すまで既定の設定で動作します。", "bbwatch uses the default settings until it is fixed."),
+    /// Window: notifications paused until a time.
+    NotificationsPausedUntil => ("{time}まで通知を一時停止中", "Notifications paused until {time}"),
+    /// Window: notifications paused until the user resumes them.
+    NotificationsPausedForever => ("通知を一時停止中（再開するまで）", "Notifications paused until you resume them"),
+    /// Tray: pause for an hour, while active.
+    MenuPausedUntil => ("1時間（{time}まで）", "For 1 hour (until {time})"),
+    /// Window: pairs whose state is not known during a maintenance.
+    UiPairsUnknownMaintenance => ("メンテナンス中は{count}銘柄の状態がわかりません", "{count} pairs: state not known during the maintenance"),
+    /// Window: pairs whose state is not known while bitbank does not answer.
+    UiPairsUnknownNoAnswer => ("bitbankが応答しないため{count}銘柄の状態がわかりません", "{count} pairs: state not known while bitbank does not answer"),
+    /// A duration that is a lower bound (the start was not seen).
+    AtLeast => ("{duration}以上", "at least {duration}"),
+    /// Window title of the settings view.
+    UiSettingsTitle => ("bbwatch — 設定", "bbwatch — Settings"),
+    /// Settings: open the configuration file in the user's editor.
+    UiOpenConfig => ("ファイルを開く", "Open file"),
+    /// Window: the configuration file has an error (the details follow).
+    UiConfigProblem => ("設定ファイルに誤りがあります", "The configuration file has an error"),
+    /// Autostart entry comment.
+    AutostartComment => ("bitbankのメンテナンスや障害をトレイでお知らせします", "Shows bitbank maintenance and outages in the tray"),
 
     /// Duration units.
     DurationHours => ("{h}時間{m}分", "{h}h {m}m"),
@@ -379,9 +420,34 @@ mod tests {
                 &Msg::PairChanged,
                 &Msg::ReasonHost,
                 &Msg::FailureHttp,
-                &Msg::UiLanguageEn
+                &Msg::UiLanguageEn,
+                &Msg::NotifyTitle,
+                &Msg::NotifyPairTitle,
             ]
         );
+    }
+
+    /// Japanese sets Latin words and numbers into the sentence without spaces: a space may
+    /// only part a label from its value (`最終確認 {time}`) or follow Latin punctuation.
+    #[test]
+    fn japanese_texts_have_no_stray_spaces() {
+        let cjk = |c: char| {
+            ('\u{3000}'..='\u{9fff}').contains(&c) || ('\u{ff00}'..='\u{ffef}').contains(&c)
+        };
+        for &m in Msg::ALL {
+            let chars: Vec<char> = m.text(Lang::Ja).chars().collect();
+            for (i, w) in chars.windows(3).enumerate() {
+                let (a, b) = (w[0], w[2]);
+                let stray = w[1] == ' '
+                    && ((cjk(a) && (cjk(b) || b.is_ascii_alphanumeric()))
+                        || (a.is_ascii_alphanumeric() && cjk(b)));
+                assert!(
+                    !stray,
+                    "{m:?}: stray space at {i} in {:?}",
+                    m.text(Lang::Ja)
+                );
+            }
+        }
     }
 
     #[test]

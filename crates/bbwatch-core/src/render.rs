@@ -88,7 +88,8 @@ pub fn restriction_name(r: Restriction, lang: Lang) -> &'static str {
 pub fn pair_state_detail(state: &PairState, lang: Lang) -> String {
     let list_sep = if lang == Lang::Ja { "、" } else { ", " };
     match state {
-        PairState::Normal | PairState::Unknown => Msg::PairBodyNormal.text(lang).to_owned(),
+        PairState::Normal => Msg::PairBodyNormal.text(lang).to_owned(),
+        PairState::Unknown => Msg::PairBodyUnknown.text(lang).to_owned(),
         PairState::Busy | PairState::VeryBusy => Msg::PairBodyBusy.text(lang).to_owned(),
         PairState::Halted => Msg::PairBodyHalted.text(lang).to_owned(),
         PairState::Suspended { stopped } => {
@@ -134,13 +135,70 @@ pub fn short_local_time(t: &DateTime<Utc>, now: &DateTime<Utc>) -> String {
 /// `Maintenance · since 14:31 · api error 10007`.
 pub fn summary_line(snapshot: &crate::Snapshot, lang: Lang, now: &DateTime<Utc>) -> String {
     let mut parts = vec![level_name(snapshot.level, lang).to_owned()];
-    if let Some(since) = &snapshot.since {
-        parts.push(Msg::Since.fill(lang, &[("time", &short_local_time(since, now))]));
-    }
+    parts.extend(since_text(snapshot, lang, now));
     if let Some(reason) = &snapshot.reason {
         parts.push(describe_reason(reason, lang, true));
     }
     parts.join(" · ")
+}
+
+/// `since 14:31`, or `since before 14:31` when the level held already at the first answer.
+pub fn since_text(snapshot: &crate::Snapshot, lang: Lang, now: &DateTime<Utc>) -> Option<String> {
+    let since = snapshot.since.as_ref()?;
+    let msg = if snapshot.start_observed {
+        Msg::Since
+    } else {
+        Msg::SinceBefore
+    };
+    Some(msg.fill(lang, &[("time", &short_local_time(since, now))]))
+}
+
+/// The tray's tooltip: `bitbank: Maintenance since 14:31 — api error 10007`.
+pub fn tray_tooltip(snapshot: &crate::Snapshot, lang: Lang, now: &DateTime<Utc>) -> String {
+    let level = level_name(snapshot.level, lang);
+    let mut line = match since_text(snapshot, lang, now) {
+        Some(since) => Msg::TrayTooltip.fill(lang, &[("level", level), ("since", &since)]),
+        None => format!("bitbank: {level}"),
+    };
+    if let Some(reason) = &snapshot.reason {
+        line.push_str(" — ");
+        line.push_str(&describe_reason(reason, lang, true));
+    }
+    line
+}
+
+/// The text with its first letter in upper case, for texts that stand alone as a sentence
+/// (catalogue texts are lower case to follow a dash in event lines).
+pub fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A notification's title, which says it is about bitbank: `bitbank: maintenance started`.
+pub fn notification_title(event: &Event, lang: Lang) -> String {
+    if event.kind == EventKind::PairChanged {
+        let state = event.pair_state.clone().unwrap_or_default();
+        return Msg::NotifyPairTitle.fill(
+            lang,
+            &[
+                ("pair", event.pair.as_deref().unwrap_or("?")),
+                ("state", pair_state_name(&state, lang)),
+            ],
+        );
+    }
+    let title = event_title(event, lang);
+    // After "bitbank: ", a title reads on in lower case, but an acronym (API) stays as it is.
+    let mut chars = title.chars();
+    let title = match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if second.is_lowercase() => {
+            first.to_lowercase().chain(title.chars().skip(1)).collect()
+        }
+        _ => title,
+    };
+    Msg::NotifyTitle.fill(lang, &[("title", &title)])
 }
 
 /// A UTC time in the user's local time zone, `2026-11-27 14:31:04`.
@@ -262,11 +320,17 @@ pub fn event_body(event: &Event, lang: Lang) -> String {
         | EventKind::UnreachableEnded
         | EventKind::DegradedEnded => {
             let lasted = format_duration(event.duration_secs.unwrap_or(0), lang);
-            Msg::EndedBody.fill(lang, &[("duration", &lasted)])
+            let msg = if event.start_observed == Some(false) {
+                Msg::EndedBodyAtLeast
+            } else {
+                Msg::EndedBody
+            };
+            msg.fill(lang, &[("duration", &lasted)])
         }
-        EventKind::PairChanged => {
-            pair_state_detail(&event.pair_state.clone().unwrap_or_default(), lang)
-        }
+        EventKind::PairChanged => match &event.pair_state {
+            Some(PairState::Normal) => Msg::PairBodyBackToNormal.text(lang).to_owned(),
+            state => pair_state_detail(&state.clone().unwrap_or_default(), lang),
+        },
         _ => level_meaning(event.level, lang).to_owned(),
     }
 }
@@ -371,6 +435,71 @@ mod tests {
     }
 
     #[test]
+    fn an_end_whose_start_was_not_seen_says_at_least() {
+        let mut e = Event::level_change(
+            EventKind::MaintenanceEnded,
+            at(),
+            Level::Normal,
+            Some(Level::Maintenance),
+        );
+        e.duration_secs = Some(8);
+        e.start_observed = Some(false);
+        assert!(event_body(&e, Lang::En).ends_with("(lasted at least 8s)"));
+        assert!(event_body(&e, Lang::Ja).ends_with("（継続時間 8秒以上）"));
+        let mut s = crate::Snapshot {
+            level: Level::Maintenance,
+            since: Some(at()),
+            ..Default::default()
+        };
+        assert!(summary_line(&s, Lang::En, &at()).contains("since before "));
+        s.start_observed = true;
+        assert!(!summary_line(&s, Lang::En, &at()).contains("before"));
+    }
+
+    #[test]
+    fn notification_titles_say_bitbank() {
+        let e = Event::level_change(
+            EventKind::MaintenanceStarted,
+            at(),
+            Level::Maintenance,
+            Some(Level::Normal),
+        );
+        assert_eq!(
+            notification_title(&e, Lang::En),
+            "bitbank: maintenance started"
+        );
+        assert_eq!(
+            notification_title(&e, Lang::Ja),
+            "bitbank: メンテナンス開始"
+        );
+        let e = Event::level_change(EventKind::DownStarted, at(), Level::Down, None);
+        assert_eq!(notification_title(&e, Lang::En), "bitbank: API down");
+        let mut e = Event::level_change(EventKind::PairChanged, at(), Level::Degraded, None);
+        e.pair = Some("xrp_jpy".into());
+        e.pair_state = Some(PairState::Halted);
+        assert_eq!(notification_title(&e, Lang::En), "bitbank: xrp_jpy halted");
+        assert_eq!(sentence("trading can resume"), "Trading can resume");
+        assert_eq!(sentence("取引"), "取引");
+    }
+
+    #[test]
+    fn a_pair_that_was_always_normal_is_not_normal_again() {
+        assert_eq!(
+            pair_state_detail(&PairState::Normal, Lang::En),
+            "trading normally"
+        );
+        assert_eq!(
+            pair_state_detail(&PairState::Unknown, Lang::En),
+            "state not known"
+        );
+        let mut e = Event::level_change(EventKind::PairChanged, at(), Level::Normal, None);
+        e.pair = Some("xrp_jpy".into());
+        e.previous_pair_state = Some(PairState::Halted);
+        e.pair_state = Some(PairState::Normal);
+        assert_eq!(event_body(&e, Lang::En), "trading normally again");
+    }
+
+    #[test]
     fn pair_lines_name_the_pair_and_what_is_stopped() {
         let mut e = Event::level_change(EventKind::PairChanged, at(), Level::Degraded, None);
         e.pair = Some("xrp_jpy".into());
@@ -402,13 +531,13 @@ mod tests {
         };
         assert_eq!(
             describe_reason(&r, Lang::Ja, false),
-            "API サーバー: HTTP 503（エラーページ）"
+            "APIサーバー: HTTP 503（エラーページ）"
         );
         let r = Reason::ApiError {
             code: ErrorCode::SERVER_BUSY,
         };
         assert!(describe_reason(&r, Lang::Ja, false)
-            .starts_with("API エラー 10008: ただいまサーバが大変混み合っています"));
+            .starts_with("APIエラー 10008: ただいまサーバが大変混み合っています"));
         assert_eq!(
             describe_reason(&Reason::ApiError { code: ErrorCode(1) }, Lang::En, false),
             "api error 1"

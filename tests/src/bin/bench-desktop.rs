@@ -92,7 +92,7 @@ impl Rig {
     }
 }
 
-/// Launch → the tray's label shows the first level.
+/// Launch → the tray's tooltip shows the first level.
 async fn launch_to_first_level(bin: &Path) -> Result<Vec<f64>> {
     let mut times = Vec::new();
     for i in 0..LAUNCHES {
@@ -105,8 +105,8 @@ async fn launch_to_first_level(bin: &Path) -> Result<Vec<f64>> {
             .spawn()?;
         let item = rig.item().await?;
         eventually(Duration::from_secs(30), "the first level", || async {
-            let label: String = item.property("XAyatanaLabel").await.ok()?;
-            label.contains("Normal").then_some(())
+            let (tooltip, _) = item.tooltip().await.ok()?;
+            tooltip.contains("Normal").then_some(())
         })
         .await?;
         times.push(started.elapsed().as_secs_f64() * 1000.0);

@@ -22,11 +22,26 @@ pub struct Shown {
 #[derive(Clone, Default)]
 pub struct NotificationServer {
     pub log: Arc<Mutex<Vec<Shown>>>,
+    /// The ids the app asked to close (`CloseNotification`), in order.
+    pub closed: Arc<Mutex<Vec<u32>>>,
+    next_id: Arc<Mutex<u32>>,
 }
 
 impl NotificationServer {
     pub fn shown(&self) -> Vec<Shown> {
         self.log.lock().unwrap().clone()
+    }
+
+    pub fn closed(&self) -> Vec<u32> {
+        self.closed.lock().unwrap().clone()
+    }
+
+    /// The notifications shown whose summary contains `text`.
+    pub fn shown_with(&self, text: &str) -> Vec<Shown> {
+        self.shown()
+            .into_iter()
+            .filter(|s| s.summary.contains(text))
+            .collect()
     }
 }
 
@@ -52,7 +67,9 @@ impl NotificationServer {
         let id = if replaces_id != 0 {
             replaces_id
         } else {
-            log.len() as u32 + 1
+            let mut next = self.next_id.lock().unwrap();
+            *next += 1;
+            *next
         };
         let urgency = hints.get("urgency").and_then(|v| u8::try_from(v).ok());
         log.push(Shown {
@@ -67,7 +84,15 @@ impl NotificationServer {
         id
     }
 
-    fn close_notification(&self, _id: u32) {}
+    /// As a real server does: forget it and say it was closed (reason 3: by a call).
+    async fn close_notification(
+        &self,
+        id: u32,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+    ) {
+        self.closed.lock().unwrap().push(id);
+        let _ = Self::notification_closed(&emitter, id, 3).await;
+    }
 
     fn get_server_information(&self) -> (String, String, String, String) {
         (

@@ -2,6 +2,7 @@
 //! dbusmenu.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
@@ -56,6 +57,9 @@ impl Watcher {
     }
 }
 
+/// An SNI pixmap: width, height, ARGB32 bytes.
+pub type Pixmap = (i32, i32, Vec<u8>);
+
 /// A registered tray item, read over D-Bus.
 pub struct Item {
     conn: Connection,
@@ -103,19 +107,38 @@ impl Item {
         T::try_from(value).map_err(|e| anyhow::anyhow!("property {name}: {}", e.into()))
     }
 
-    /// The PNG the icon shows: `IconThemePath`/`IconName`(`.png`), or `IconName` as a path.
-    pub async fn icon_file(&self) -> Result<std::path::PathBuf> {
-        let name: String = self.property("IconName").await?;
-        let theme: String = self.property("IconThemePath").await.unwrap_or_default();
-        let candidates = [
-            std::path::PathBuf::from(&name),
-            std::path::Path::new(&theme).join(&name),
-            std::path::Path::new(&theme).join(format!("{name}.png")),
-        ];
-        candidates
+    /// The largest of the item's `IconPixmap`s: (width, height, ARGB32 bytes).
+    pub async fn icon_pixmap(&self) -> Result<Pixmap> {
+        let icons: Vec<Pixmap> = self.property("IconPixmap").await?;
+        icons
             .into_iter()
-            .find(|p| p.is_file())
-            .with_context(|| format!("no icon file for IconName={name:?} IconThemePath={theme:?}"))
+            .max_by_key(|(w, h, _)| w * h)
+            .context("IconPixmap is empty")
+    }
+
+    /// The tooltip's title and description.
+    pub async fn tooltip(&self) -> Result<(String, String)> {
+        let (_icon, _pixmaps, title, description): (String, Vec<Pixmap>, String, String) =
+            self.property("ToolTip").await?;
+        Ok((title, description))
+    }
+
+    /// Count the item's signals named `member` (`NewIcon`, `NewToolTip`, …) from now on.
+    pub async fn count_signals(&self, member: &'static str) -> Result<Arc<AtomicUsize>> {
+        let rule = zbus::MatchRule::builder()
+            .msg_type(zbus::message::Type::Signal)
+            .interface("org.kde.StatusNotifierItem")?
+            .member(member)?
+            .build();
+        let mut stream = zbus::MessageStream::for_match_rule(rule, &self.conn, None).await?;
+        let count = Arc::new(AtomicUsize::new(0));
+        let counted = count.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(_)) = futures::StreamExt::next(&mut stream).await {
+                counted.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        Ok(count)
     }
 
     /// Every entry of the menu, depth first.
@@ -208,24 +231,18 @@ fn walk(node: &Value<'_>, out: &mut Vec<MenuEntry>) -> Result<()> {
     Ok(())
 }
 
-/// The mean colour of the icon's opaque pixels, as (r, g, b).
-pub fn mean_colour(png_path: &std::path::Path) -> Result<(u8, u8, u8)> {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png_path)?));
-    let mut reader = decoder.read_info()?;
-    let mut buf = vec![0; reader.output_buffer_size().context("png size")?];
-    let info = reader.next_frame(&mut buf)?;
-    let channels = info.color_type.samples();
+/// The mean colour of an ARGB32 pixmap's opaque pixels, as (r, g, b).
+pub fn mean_colour(argb: &[u8]) -> Result<(u8, u8, u8)> {
     let (mut r, mut g, mut b, mut n) = (0u64, 0u64, 0u64, 0u64);
-    for px in buf[..info.buffer_size()].chunks(channels) {
-        let alpha = if channels == 4 { px[3] } else { 255 };
-        if alpha > 200 && channels >= 3 {
-            r += u64::from(px[0]);
-            g += u64::from(px[1]);
-            b += u64::from(px[2]);
+    for px in argb.chunks_exact(4) {
+        if px[0] > 200 {
+            r += u64::from(px[1]);
+            g += u64::from(px[2]);
+            b += u64::from(px[3]);
             n += 1;
         }
     }
-    anyhow::ensure!(n > 0, "no opaque pixels in {}", png_path.display());
+    anyhow::ensure!(n > 0, "no opaque pixels in the icon");
     Ok(((r / n) as u8, (g / n) as u8, (b / n) as u8))
 }
 

@@ -1,0 +1,193 @@
+//! The tray icon: the level's colour and glyph, a tooltip and title saying since when and why,
+//! and the menu. On Linux it is a StatusNotifierItem of our own (`sni`, through ksni): Tauri's
+//! tray there is libappindicator, which has no tooltip, writes a PNG file per icon change and
+//! shows a label that most panels do not draw. Elsewhere it is Tauri's tray (`tauri_tray`).
+
+#[cfg(target_os = "linux")]
+mod sni;
+#[cfg(not(target_os = "linux"))]
+mod tauri_tray;
+
+use std::sync::Arc;
+
+use bbwatch_core::i18n::Msg;
+use bbwatch_core::render::{summary_line, tray_tooltip};
+use bbwatch_core::{Lang, Level, Snapshot};
+use chrono::{DateTime, Local, Utc};
+use tauri::{AppHandle, Manager};
+use tauri_plugin_opener::OpenerExt as _;
+
+use crate::state::{Pause, Shared};
+use crate::window::{self, Section};
+
+#[cfg(target_os = "linux")]
+pub use sni::Tray;
+#[cfg(not(target_os = "linux"))]
+pub use tauri_tray::Tray;
+
+/// bitbank's announcements (maintenance notices are posted there).
+pub const ANNOUNCEMENTS_URL: &str = "https://blog.bitbank.cc/tag/service";
+
+/// What a menu entry does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Open,
+    CheckNow,
+    PauseHour,
+    PauseForever,
+    Resume,
+    Settings,
+    Announcements,
+    Quit,
+}
+
+/// Everything the tray shows, in words: built once per change, compared to skip no-op updates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrayView {
+    pub level: Level,
+    /// The item's title: `bitbank: Maintenance`.
+    pub title: String,
+    /// The tooltip: `bitbank: Maintenance since 14:31 — api error 10007`.
+    pub tooltip: String,
+    /// The menu's first, disabled line.
+    pub status_line: String,
+    pub pause: PauseView,
+    pub lang: Lang,
+}
+
+/// The pause entries' check marks and the hour entry's "until" time.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct PauseView {
+    pub hour: bool,
+    pub forever: bool,
+    /// `15:30` while paused for an hour.
+    pub until: Option<String>,
+}
+
+impl PauseView {
+    pub fn new(pause: Pause, now: DateTime<Utc>) -> PauseView {
+        match pause {
+            Pause::Until(t) if t > now => PauseView {
+                hour: true,
+                forever: false,
+                until: Some(t.with_timezone(&Local).format("%H:%M").to_string()),
+            },
+            Pause::Forever => PauseView {
+                hour: false,
+                forever: true,
+                until: None,
+            },
+            _ => PauseView::default(),
+        }
+    }
+
+    pub fn active(&self) -> bool {
+        self.hour || self.forever
+    }
+
+    /// The hour entry's label: `For 1 hour (until 15:30)` while it is on.
+    pub fn hour_label(&self, lang: Lang) -> String {
+        match &self.until {
+            Some(time) => Msg::MenuPausedUntil.fill(lang, &[("time", time)]),
+            None => Msg::MenuPauseHour.text(lang).to_owned(),
+        }
+    }
+}
+
+impl TrayView {
+    pub fn new(snapshot: &Snapshot, lang: Lang, pause: Pause) -> TrayView {
+        let now = Utc::now();
+        TrayView {
+            level: snapshot.level,
+            title: format!(
+                "bitbank: {}",
+                bbwatch_core::render::level_name(snapshot.level, lang)
+            ),
+            tooltip: tray_tooltip(snapshot, lang, &now),
+            status_line: format!("bitbank: {}", summary_line(snapshot, lang, &now)),
+            pause: PauseView::new(pause, now),
+            lang,
+        }
+    }
+}
+
+/// The level's icon at `size` px (16, 22, 24, 32 or 64).
+pub fn icon_png(level: Level, size: u32) -> &'static [u8] {
+    macro_rules! sizes {
+        ($name:literal) => {
+            match size {
+                0..=16 => &include_bytes!(concat!("../../../icons/tray/", $name, "-16.png"))[..],
+                17..=22 => &include_bytes!(concat!("../../../icons/tray/", $name, "-22.png"))[..],
+                23..=24 => &include_bytes!(concat!("../../../icons/tray/", $name, "-24.png"))[..],
+                25..=32 => &include_bytes!(concat!("../../../icons/tray/", $name, "-32.png"))[..],
+                _ => &include_bytes!(concat!("../../../icons/tray/", $name, "-64.png"))[..],
+            }
+        };
+    }
+    match level {
+        Level::Normal => sizes!("normal"),
+        Level::Degraded => sizes!("degraded"),
+        Level::Maintenance => sizes!("maintenance"),
+        Level::Down => sizes!("down"),
+        Level::Unreachable => sizes!("unreachable"),
+        Level::Unknown => sizes!("unknown"),
+    }
+}
+
+/// Show the current snapshot and pause state in the tray, if there is one.
+pub fn refresh(app: &AppHandle) {
+    let shared = app.state::<Arc<Shared>>();
+    let snapshot = shared.monitor.snapshot().borrow().clone();
+    let view = TrayView::new(&snapshot, shared.lang, shared.pause());
+    if let Some(tray) = app.try_state::<Tray>() {
+        tray.show(view);
+    }
+}
+
+fn set_pause(app: &AppHandle, pause: Pause) {
+    let shared = app.state::<Arc<Shared>>();
+    shared.set_pause(pause);
+    refresh(app);
+    crate::publish_status(app);
+    if let Pause::Until(until) = pause {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let wait = (until - Utc::now()).to_std().unwrap_or_default();
+            tokio::time::sleep(wait).await;
+            let shared = app.state::<Arc<Shared>>();
+            if shared.pause() == pause {
+                set_pause(&app, Pause::Off);
+            }
+        });
+    }
+}
+
+/// Do what a menu entry says. Called from the tray's own thread or task: nothing here waits
+/// for the tray.
+pub fn act(app: &AppHandle, action: Action) {
+    let shared = app.state::<Arc<Shared>>().inner().clone();
+    let now = Utc::now();
+    match action {
+        Action::Open => window::open(app, Section::Status),
+        Action::CheckNow => {
+            shared.request_check_feedback(now);
+            shared.monitor.check_now();
+        }
+        Action::PauseHour if matches!(shared.pause(), Pause::Until(t) if t > now) => {
+            set_pause(app, Pause::Off)
+        }
+        Action::PauseHour => set_pause(app, Pause::Until(now + chrono::Duration::hours(1))),
+        Action::PauseForever if shared.pause() == Pause::Forever => set_pause(app, Pause::Off),
+        Action::PauseForever => set_pause(app, Pause::Forever),
+        Action::Resume => set_pause(app, Pause::Off),
+        Action::Settings => window::open(app, Section::Settings),
+        Action::Announcements => {
+            if let Err(e) = app.opener().open_url(ANNOUNCEMENTS_URL, None::<&str>) {
+                tracing::warn!("cannot open {ANNOUNCEMENTS_URL}: {e}");
+            }
+        }
+        Action::Quit => {
+            tauri::async_runtime::spawn(crate::quit(app.clone()));
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! The tray on Linux: a StatusNotifierItem of our own through ksni. The icon goes over D-Bus
+//! as pixmaps at every size we draw (the panel picks), so no file is written; ksni compares
+//! each property with what it last sent, so an unchanged icon sends no `NewIcon`.
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use bbwatch_core::i18n::Msg;
+use bbwatch_core::Level;
+use ksni::menu::{CheckmarkItem, StandardItem, SubMenu};
+use ksni::{MenuItem, TrayMethods as _};
+use tauri::AppHandle;
+
+use super::{act, icon_png, Action, TrayView};
+use crate::state::lock;
+
+const SIZES: [u32; 5] = [16, 22, 24, 32, 64];
+
+/// The level's icon at every size, as ARGB32 pixmaps (decoded once).
+fn pixmaps(level: Level) -> Vec<ksni::Icon> {
+    static CACHE: OnceLock<Vec<(Level, Vec<ksni::Icon>)>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| {
+        Level::ALL
+            .iter()
+            .map(|&level| {
+                let icons = SIZES
+                    .iter()
+                    .filter_map(|&size| {
+                        let image = tauri::image::Image::from_bytes(icon_png(level, size)).ok()?;
+                        let mut data = image.rgba().to_vec();
+                        for px in data.chunks_exact_mut(4) {
+                            px.rotate_right(1); // RGBA → ARGB
+                        }
+                        Some(ksni::Icon {
+                            width: i32::try_from(image.width()).ok()?,
+                            height: i32::try_from(image.height()).ok()?,
+                            data,
+                        })
+                    })
+                    .collect();
+                (level, icons)
+            })
+            .collect()
+    });
+    cache
+        .iter()
+        .find(|(l, _)| *l == level)
+        .map(|(_, icons)| icons.clone())
+        .unwrap_or_default()
+}
+
+/// What ksni asks for its properties and menu.
+struct Item {
+    app: AppHandle,
+    view: TrayView,
+}
+
+fn entry(label: String, action: Action) -> MenuItem<Item> {
+    StandardItem {
+        label,
+        activate: Box::new(move |item: &mut Item| act(&item.app, action)),
+        ..Default::default()
+    }
+    .into()
+}
+
+fn check(label: String, checked: bool, action: Action) -> MenuItem<Item> {
+    CheckmarkItem {
+        label,
+        checked,
+        activate: Box::new(move |item: &mut Item| act(&item.app, action)),
+        ..Default::default()
+    }
+    .into()
+}
+
+impl ksni::Tray for Item {
+    fn id(&self) -> String {
+        "bbwatch".into()
+    }
+
+    fn title(&self) -> String {
+        self.view.title.clone()
+    }
+
+    fn category(&self) -> ksni::Category {
+        ksni::Category::ApplicationStatus
+    }
+
+    fn icon_pixmap(&self) -> Vec<ksni::Icon> {
+        pixmaps(self.view.level)
+    }
+
+    fn tool_tip(&self) -> ksni::ToolTip {
+        ksni::ToolTip {
+            title: self.view.tooltip.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// A left click opens the status window (the menu is on the right button).
+    fn activate(&mut self, _x: i32, _y: i32) {
+        act(&self.app, Action::Open);
+    }
+
+    fn menu(&self) -> Vec<MenuItem<Self>> {
+        let lang = self.view.lang;
+        let t = |m: Msg| m.text(lang).to_owned();
+        let pause = &self.view.pause;
+        vec![
+            StandardItem {
+                label: self.view.status_line.clone(),
+                enabled: false,
+                ..Default::default()
+            }
+            .into(),
+            MenuItem::Separator,
+            entry(t(Msg::MenuOpen), Action::Open),
+            entry(t(Msg::CheckNow), Action::CheckNow),
+            SubMenu {
+                label: t(Msg::MenuPause),
+                submenu: vec![
+                    check(pause.hour_label(lang), pause.hour, Action::PauseHour),
+                    check(
+                        t(Msg::MenuPauseForever),
+                        pause.forever,
+                        Action::PauseForever,
+                    ),
+                    StandardItem {
+                        label: t(Msg::MenuResume),
+                        enabled: pause.active(),
+                        activate: Box::new(|item: &mut Item| act(&item.app, Action::Resume)),
+                        ..Default::default()
+                    }
+                    .into(),
+                ],
+                ..Default::default()
+            }
+            .into(),
+            entry(t(Msg::MenuSettings), Action::Settings),
+            entry(t(Msg::MenuAnnouncements), Action::Announcements),
+            MenuItem::Separator,
+            entry(t(Msg::MenuQuit), Action::Quit),
+        ]
+    }
+
+    fn watcher_offline(&self, reason: ksni::OfflineReason) -> bool {
+        tracing::warn!("no tray host yet ({reason:?}): the icon appears when a panel starts");
+        true
+    }
+}
+
+/// The running tray item.
+pub struct Tray {
+    handle: ksni::Handle<Item>,
+    /// The latest view; updates read it, so they cannot apply out of order.
+    latest: Arc<Mutex<TrayView>>,
+}
+
+impl Tray {
+    /// Register the item with the session's StatusNotifierWatcher (now, or when one appears).
+    pub async fn build(app: &AppHandle, view: TrayView) -> Result<Tray, ksni::Error> {
+        let latest = Arc::new(Mutex::new(view.clone()));
+        let handle = Item {
+            app: app.clone(),
+            view,
+        }
+        .assume_sni_available(true)
+        .spawn()
+        .await?;
+        Ok(Tray { handle, latest })
+    }
+
+    /// Show `view`; nothing is sent when it is what the tray shows already.
+    pub fn show(&self, view: TrayView) {
+        {
+            let mut latest = lock(&self.latest);
+            if *latest == view {
+                return;
+            }
+            *latest = view;
+        }
+        let (handle, latest) = (self.handle.clone(), self.latest.clone());
+        tauri::async_runtime::spawn(async move {
+            let view = lock(&latest).clone();
+            handle.update(move |item| item.view = view).await;
+        });
+    }
+
+    /// Take the item off the panel.
+    pub async fn shutdown(&self) {
+        self.handle.shutdown().await;
+    }
+}
