@@ -50,11 +50,13 @@ bench:
 icons:
 	scripts/make-icons.sh
 
-## Regenerate the window screenshots in docs/.
+## Regenerate the screenshots in docs/: the window, and the app on a real XFCE panel.
 screenshots:
-	@scripts/install-deps.sh test
+	@scripts/install-deps.sh desktop
 	$(CARGO) build --release -p bbwatch-desktop -p fake-bitbank
 	scripts/screenshots.sh
+	scripts/real-desktop.sh en
+	scripts/real-desktop.sh ja
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

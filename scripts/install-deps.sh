@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Installs what bbwatch needs and is missing, on Debian/Ubuntu.
-# Usage: scripts/install-deps.sh [build|test|bench]
-#   build: compilers and the libraries the tray app links (WebKitGTK, appindicator, …)
-#   test:  build + a private X server and D-Bus, WebKitWebDriver, ImageMagick, Node.js
+# Usage: scripts/install-deps.sh [build|test|bench|desktop]
+#   build:   compilers and the libraries the tray app links (WebKitGTK, …)
+#   test:    build + a private X server and D-Bus, WebKitWebDriver, ImageMagick, Node.js
+#   desktop: test + a real XFCE panel and notification daemon, CJK fonts and the ja/en locales
+#            (for scripts/real-desktop.sh)
 set -euo pipefail
 
 what=${1:-build}
-packages=(build-essential pkg-config curl libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
-  librsvg2-dev libxdo-dev libssl-dev)
-if [ "$what" = test ] || [ "$what" = bench ]; then
+packages=(build-essential pkg-config curl libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev)
+if [ "$what" = test ] || [ "$what" = bench ] || [ "$what" = desktop ]; then
   packages+=(xvfb dbus dbus-x11 x11-utils imagemagick webkit2gtk-driver nodejs)
+fi
+if [ "$what" = desktop ]; then
+  packages+=(xfce4-panel xfconf xfwm4 xfce4-notifyd xdotool fonts-noto-cjk adwaita-icon-theme
+    hicolor-icon-theme librsvg2-common locales)
 fi
 
 missing=()
@@ -35,6 +40,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "Please install: ${missing[*]}" >&2
     exit 1
   fi
+fi
+
+if [ "$what" = desktop ] && ! locale -a 2>/dev/null | grep -qi '^ja_JP.utf8$'; then
+  as_root sed -i 's/^# *\(ja_JP.UTF-8\)/\1/; s/^# *\(en_US.UTF-8\)/\1/' /etc/locale.gen
+  as_root locale-gen >/dev/null
 fi
 
 if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then

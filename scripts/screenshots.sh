@@ -10,11 +10,11 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 
 shoot() {
-  local lang=$1 theme=$2 n=$3
+  local lang=$1 theme=$2 n=$3 scenario=${4:-scripts/screenshot-scenario.toml} wait=${5:-14} name=${6:-status-$1-$2}
   local display=:$((140 + n))
   Xvfb "$display" -screen 0 560x640x24 -nolisten tcp >/dev/null 2>&1 &
   local xvfb=$!
-  "$bin/fake-bitbank" --scenario scripts/screenshot-scenario.toml >"$work/urls" 2>/dev/null &
+  "$bin/fake-bitbank" --scenario "$scenario" >"$work/urls" 2>/dev/null &
   local sim=$!
   sleep 1
   mkdir -p "$work/$n/bbwatch"
@@ -27,8 +27,8 @@ shoot() {
     BBWATCH_PUBLIC_URL=$(sed -n 's/^public_url=//p' "$work/urls") \
     "$bin/bbwatch-desktop" --show >/dev/null 2>&1 &
   local app=$!
-  sleep 14
-  import -display "$display" -window root -define png:exclude-chunks=date,time "$out/status-$lang-$theme.png"
+  sleep "$wait"
+  import -display "$display" -window root -define png:exclude-chunks=date,time "$out/$name.png"
   kill $app $sim $xvfb 2>/dev/null || true
   wait $app $sim $xvfb 2>/dev/null || true
 }
@@ -39,5 +39,10 @@ for lang in en ja; do
     shoot "$lang" "$theme" $n
     n=$((n + 1))
   done
+done
+# During a maintenance (the demo scenario's starts at 20 s): pairs are not known.
+for lang in en ja; do
+  shoot "$lang" light $n demo 24 "maintenance-$lang"
+  n=$((n + 1))
 done
 ls -l "$out"

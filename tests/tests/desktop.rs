@@ -612,6 +612,29 @@ async fn a_bad_config_is_told_in_japanese_and_kept_in_the_window() -> Result<()>
     );
     let title: serde_json::Value = session.run(&driver, "return document.title;").await?;
     assert_eq!(title, "bbwatch — bitbankの状態");
+    // The settings view says so in the title, and keeps the problem in view.
+    session
+        .run(
+            &driver,
+            "document.getElementById('open-settings').click(); return null;",
+        )
+        .await?;
+    eventually(WAIT, "the settings title", || async {
+        let title: serde_json::Value = session.run(&driver, "return document.title;").await.ok()?;
+        (title == "bbwatch — 設定").then_some(())
+    })
+    .await?;
+    let state: serde_json::Value = session
+        .run(
+            &driver,
+            "return [document.getElementById('settings-config-problem').hidden, document.getElementById('error-line').hidden];",
+        )
+        .await?;
+    assert_eq!(
+        state,
+        serde_json::json!([false, true]),
+        "problem shown, no error"
+    );
     drop(session);
     drop(driver);
     let _ = app.kill();

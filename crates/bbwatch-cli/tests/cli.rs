@@ -84,7 +84,7 @@ fn unknown_config_keys_are_warnings_and_the_config_is_used() {
         stderr(&out)
     );
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("監視中の 2 銘柄はすべて通常"), "{text}");
+    assert!(text.contains("監視中の2銘柄はすべて通常"), "{text}");
 }
 
 #[test]

@@ -329,6 +329,8 @@ catalogue! {
     CheckedBody => ("{time}に確認しました。{meaning}", "Checked at {time}. {meaning}"),
     /// Tray tooltip: `bitbank: Maintenance since 14:31`.
     TrayTooltip => ("bitbank: {level}（{since}）", "bitbank: {level} {since}"),
+    /// Tray tooltip with the reason after it.
+    TrayTooltipReason => ("{head}、{reason}", "{head} — {reason}"),
     /// Notification title: the configuration file could not be used.
     ConfigProblemTitle => ("bbwatch: 設定ファイルに誤りがあります", "bbwatch: the configuration file has an error"),
     /// Notification body and window banner: the defaults are in use.

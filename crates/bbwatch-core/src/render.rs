@@ -137,9 +137,20 @@ pub fn summary_line(snapshot: &crate::Snapshot, lang: Lang, now: &DateTime<Utc>)
     let mut parts = vec![level_name(snapshot.level, lang).to_owned()];
     parts.extend(since_text(snapshot, lang, now));
     if let Some(reason) = &snapshot.reason {
-        parts.push(describe_reason(reason, lang, true));
+        parts.push(short_reason(reason, lang));
     }
     parts.join(" · ")
+}
+
+/// The reason in a few words for the tray: a code alone (`APIエラー 10007` / `api error
+/// 10007`), else the reason in full.
+pub fn short_reason(reason: &Reason, lang: Lang) -> String {
+    match reason {
+        Reason::ApiError { code } => {
+            Msg::ReasonApiErrorUnknown.fill(lang, &[("code", &code.to_string())])
+        }
+        other => describe_reason(other, lang, false),
+    }
 }
 
 /// `since 14:31`, or `since before 14:31` when the level held already at the first answer.
@@ -156,15 +167,17 @@ pub fn since_text(snapshot: &crate::Snapshot, lang: Lang, now: &DateTime<Utc>) -
 /// The tray's tooltip: `bitbank: Maintenance since 14:31 — api error 10007`.
 pub fn tray_tooltip(snapshot: &crate::Snapshot, lang: Lang, now: &DateTime<Utc>) -> String {
     let level = level_name(snapshot.level, lang);
-    let mut line = match since_text(snapshot, lang, now) {
+    let head = match since_text(snapshot, lang, now) {
         Some(since) => Msg::TrayTooltip.fill(lang, &[("level", level), ("since", &since)]),
         None => format!("bitbank: {level}"),
     };
-    if let Some(reason) = &snapshot.reason {
-        line.push_str(" — ");
-        line.push_str(&describe_reason(reason, lang, true));
+    match &snapshot.reason {
+        Some(reason) => Msg::TrayTooltipReason.fill(
+            lang,
+            &[("head", &head), ("reason", &short_reason(reason, lang))],
+        ),
+        None => head,
     }
-    line
 }
 
 /// The text with its first letter in upper case, for texts that stand alone as a sentence
@@ -454,6 +467,25 @@ mod tests {
         assert!(summary_line(&s, Lang::En, &at()).contains("since before "));
         s.start_observed = true;
         assert!(!summary_line(&s, Lang::En, &at()).contains("before"));
+    }
+
+    #[test]
+    fn the_tooltip_says_bitbank_level_since_and_why() {
+        let s = crate::Snapshot {
+            level: Level::Maintenance,
+            since: Some(at()),
+            start_observed: true,
+            reason: Some(Reason::ApiError {
+                code: ErrorCode::SYSTEM_MAINTENANCE,
+            }),
+            ..Default::default()
+        };
+        let en = tray_tooltip(&s, Lang::En, &at());
+        assert!(en.starts_with("bitbank: Maintenance since "), "{en}");
+        assert!(en.ends_with(" — api error 10007"), "{en}");
+        let ja = tray_tooltip(&s, Lang::Ja, &at());
+        assert!(ja.starts_with("bitbank: メンテナンス中（"), "{ja}");
+        assert!(ja.ends_with("から）、APIエラー 10007"), "{ja}");
     }
 
     #[test]
