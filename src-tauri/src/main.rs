@@ -142,6 +142,22 @@ fn prefer_lean_rendering() {
     }
 }
 
+/// `NO_AT_BRIDGE=1` says "no accessibility bus": GTK honours it, but WebKit's UI process asks
+/// the session bus for the bus's address anyway, which starts at-spi-bus-launcher and its
+/// registry. An address of our own that nothing listens on keeps it from asking; the web
+/// process then only logs that it cannot connect.
+fn respect_no_at_bridge() {
+    if std::env::var_os("NO_AT_BRIDGE").is_some_and(|v| v == "1")
+        && std::env::var_os("AT_SPI_BUS_ADDRESS").is_none()
+    {
+        // Before any other thread exists: nothing else reads the environment yet.
+        std::env::set_var(
+            "AT_SPI_BUS_ADDRESS",
+            "unix:path=/nonexistent/bbwatch-no-a11y",
+        );
+    }
+}
+
 /// The app's configuration and embedded UI, for either process.
 fn context() -> tauri::Context {
     tauri::generate_context!()
@@ -160,6 +176,7 @@ fn main() -> anyhow::Result<()> {
     // WebDriver and desktop launchers may add arguments of their own: only ours are looked at.
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--window") {
+        respect_no_at_bridge();
         return window_app::run(Section::from_args(&args), context());
     }
     let show_at_start = args.iter().any(|a| a == "--show");

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use bbwatch_e2e::desktop::display::Desktop;
 use bbwatch_e2e::desktop::notifications::NotificationServer;
-use bbwatch_e2e::desktop::procs::{children, window_processes};
+use bbwatch_e2e::desktop::procs::{children, started_in, window_processes};
 use bbwatch_e2e::desktop::sni::{colour_name, mean_colour, Item, Watcher};
 use bbwatch_e2e::desktop::webdriver::Driver;
 use bbwatch_e2e::desktop::{eventually, scratch_dir, target_dir, HAND_DRIVEN};
@@ -236,6 +236,12 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
         .await?
         .unwrap_or_default();
     assert!(pairs.contains("pairs normal"), "{pairs}");
+    // NO_AT_BRIDGE=1 (set for the app) means no accessibility bus: opening the window starts none.
+    assert_eq!(
+        started_in(&dir, |comm, _| comm.starts_with("at-spi")),
+        Vec::<u32>::new(),
+        "the window started at-spi"
+    );
     // "Open status window" while a window is open brings it forward rather than adding one.
     item.click("Open status window")
         .await

@@ -34,7 +34,7 @@ import {
 const JA = {
   Since: "{time} から",
   UiChecked: "最終確認 {time}",
-  UiPairsAllNormal: "{count} 銘柄すべて通常",
+  UiPairsAllNormal: "{count}銘柄すべて通常",
   PairBodyReopen: "再開予定 {time}",
   DurationHours: "{h}時間{m}分",
   DurationMinutes: "{m}分{s}秒",

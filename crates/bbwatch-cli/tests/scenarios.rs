@@ -217,7 +217,7 @@ fn maintenance_with_http_503_in_japanese() {
         lines.push(watch.next_line(WAIT).expect("a line per event"));
     }
     assert!(
-        lines[0].contains("監視開始（現在: 正常） — 取引・API ともに通常どおりです"),
+        lines[0].contains("監視開始（現在: 正常） — 取引・APIともに通常どおりです"),
         "{lines:?}"
     );
     assert!(
