@@ -78,7 +78,12 @@ async fn status(settings: &Settings, json: bool) -> anyhow::Result<u8> {
     let reading = check_once(&client, config.pair_set().as_ref()).await;
     let snapshot = Snapshot::from_reading(reading);
     if snapshot.rate_limited {
-        anyhow::bail!("bitbank rate-limited this check; try again in a minute");
+        match snapshot.retry_after_secs {
+            Some(secs) => anyhow::bail!(
+                "bitbank rate-limited this check and asked us to wait {secs}s (Retry-After)"
+            ),
+            None => anyhow::bail!("bitbank rate-limited this check; try again in a minute"),
+        }
     }
     let text = if json {
         serde_json::to_string(&snapshot)?

@@ -46,11 +46,23 @@ pub struct Snapshot {
     pub checked_at: Option<DateTime<Utc>>,
     /// Whether the last poll was rate limited (polling is slowed; the level is kept).
     pub rate_limited: bool,
+    /// When rate limited: how long bitbank asked us to wait (`Retry-After`, in seconds, capped
+    /// at [`crate::pace::MAX_RETRY_AFTER`]); `None` when it did not say.
+    #[serde(default)]
+    pub retry_after_secs: Option<u64>,
+}
+
+fn capped_retry_after(reading: &Reading) -> Option<u64> {
+    (reading.certainty == Certainty::RateLimited)
+        .then_some(reading.retry_after)
+        .flatten()
+        .map(|d| d.min(crate::pace::MAX_RETRY_AFTER).as_secs())
 }
 
 impl Snapshot {
     /// What one reading alone says, for one-shot checks where thresholds do not apply.
     pub fn from_reading(reading: Reading) -> Snapshot {
+        let retry_after_secs = capped_retry_after(&reading);
         Snapshot {
             level: reading.level,
             since: None,
@@ -58,6 +70,7 @@ impl Snapshot {
             pairs: reading.pairs,
             checked_at: Some(reading.at),
             rate_limited: reading.certainty == Certainty::RateLimited,
+            retry_after_secs,
         }
     }
 }
@@ -113,6 +126,7 @@ impl Detector {
     pub fn step(&mut self, reading: Reading) -> Vec<Event> {
         self.snapshot.checked_at = Some(reading.at);
         self.snapshot.rate_limited = reading.certainty == Certainty::RateLimited;
+        self.snapshot.retry_after_secs = capped_retry_after(&reading);
         if self.watched.is_none() {
             self.watched = reading.watched.clone();
         }
