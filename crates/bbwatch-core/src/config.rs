@@ -337,6 +337,16 @@ impl Config {
             return bad("success_threshold", "must be at least 1".into());
         }
         if let Some(pairs) = &self.pairs {
+            if pairs.len() > crate::classify::MAX_WATCHED_PAIRS {
+                return bad(
+                    "pairs",
+                    format!(
+                        "{} pairs listed; at most {} can be watched",
+                        pairs.len(),
+                        crate::classify::MAX_WATCHED_PAIRS
+                    ),
+                );
+            }
             for p in pairs {
                 check_pair_name(p).or_else(|m| bad("pairs", m))?;
             }

@@ -20,6 +20,7 @@ pub mod observation;
 pub mod pace;
 pub mod reason;
 pub mod render;
+pub mod sanitize;
 
 pub use detect::{Detector, Snapshot, Thresholds};
 pub use event::{Event, EventKind};
