@@ -11,6 +11,7 @@ pub mod classify;
 pub mod client;
 pub mod code;
 pub mod config;
+pub mod delivery;
 pub mod detect;
 pub mod event;
 pub mod i18n;
