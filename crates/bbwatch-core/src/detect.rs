@@ -355,6 +355,26 @@ mod tests {
     }
 
     #[test]
+    fn a_wall_clock_that_jumps_back_or_forward_never_panics_or_gives_a_negative_duration() {
+        let mut d = detector();
+        d.step(ok(1_000));
+        let events = d.step(reading(
+            2_000,
+            Level::Maintenance,
+            Certainty::Definite,
+            &[("btc_jpy", PairState::Normal)],
+        ));
+        assert_eq!(kinds(&events), vec!["maintenance_started"]);
+        // The clock was set back by an hour during the maintenance.
+        let events = d.step(ok(-1_600));
+        assert_eq!(kinds(&events), vec!["maintenance_ended"]);
+        assert_eq!(events[0].duration_secs, Some(0));
+        // And forward by a year.
+        let events = d.step(ok(31_536_000));
+        assert!(events.is_empty());
+    }
+
+    #[test]
     fn a_change_a_to_b_ends_a_then_starts_b() {
         let mut d = detector();
         d.step(ok(0));
