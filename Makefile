@@ -44,6 +44,7 @@ bench:
 	@scripts/install-deps.sh bench
 	$(CARGO) build --release -p bbwatch-cli -p bbwatch-desktop -p bbwatch-e2e
 	./target/release/bench
+	./target/release/bench-polls
 	./target/release/bench-desktop
 
 ## Fuzz each parser for FUZZ_SECONDS (nightly toolchain; cargo-fuzz is installed if missing).
