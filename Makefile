@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 
-.PHONY: run run-cli test demo demo-cli bench icons screenshots lint fmt clean
+.PHONY: run run-cli test demo demo-cli bench fuzz icons screenshots lint fmt clean
 
 ## The tray app, watching the real bitbank.
 run:
@@ -44,7 +44,20 @@ bench:
 	@scripts/install-deps.sh bench
 	$(CARGO) build --release -p bbwatch-cli -p bbwatch-desktop -p bbwatch-e2e
 	./target/release/bench
+	./target/release/bench-polls
 	./target/release/bench-desktop
+
+## Fuzz each parser for FUZZ_SECONDS (nightly toolchain; cargo-fuzz is installed if missing).
+## Crashes land in fuzz/artifacts/<target>/; copy each into
+## crates/bbwatch-core/tests/fuzz-regressions/<target>/ so `make test` replays it.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := response config sanitize
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	@scripts/fuzz-seeds.sh
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+		$(CARGO) +nightly fuzz run $$t corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 || exit 1; \
+	done
 
 ## Regenerate the icon PNGs from icons/src/*.svg.
 icons:

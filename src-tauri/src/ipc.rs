@@ -2,14 +2,15 @@
 //! the user's runtime directory. The tray process owns the monitor and serves; a window process
 //! connects, gets everything it needs in one `Hello`, then follows `Status` and `Event` lines.
 
-use std::path::PathBuf;
+use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bbwatch_core::config::LanguageSetting;
 use bbwatch_core::Lang;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt as _, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -55,20 +56,86 @@ pub enum ToTray {
     CheckNow,
 }
 
-/// `$XDG_RUNTIME_DIR/bbwatch-desktop.sock` (else in the temp directory, per user).
-pub fn socket_path() -> PathBuf {
-    match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => PathBuf::from(dir).join("bbwatch-desktop.sock"),
-        None => std::env::temp_dir().join(format!(
-            "bbwatch-desktop-{}.sock",
-            std::env::var("USER").unwrap_or_default()
-        )),
+/// The longest line a window may send (its messages are a few bytes).
+const MAX_REQUEST: usize = 4096;
+
+/// The uid this process runs as (the owner of `/proc/self`).
+pub fn own_uid() -> std::io::Result<u32> {
+    std::fs::metadata("/proc/self").map(|m| m.uid())
+}
+
+/// A directory only we can use: ours, not a link, nobody else may enter.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let meta = std::fs::symlink_metadata(dir)?;
+    if !meta.is_dir() || meta.uid() != own_uid()? || meta.mode() & 0o077 != 0 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!("{} is not a private directory of this user", dir.display()),
+        ));
     }
+    Ok(())
+}
+
+/// `$XDG_RUNTIME_DIR/bbwatch-desktop.sock`; without a runtime directory, the same name in a
+/// `0700` directory of our own in the temp directory (never a name anyone could take first).
+pub fn socket_path() -> std::io::Result<PathBuf> {
+    let dir = match std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|d| d.is_absolute())
+    {
+        Some(dir) => dir,
+        None => {
+            let dir = std::env::temp_dir().join(format!("bbwatch-{}", own_uid()?));
+            match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+                _ => {}
+            }
+            private_dir(&dir)?;
+            dir
+        }
+    };
+    Ok(dir.join("bbwatch-desktop.sock"))
 }
 
 /// Take our socket away (on Quit): nothing of the app is left in the runtime directory.
 pub fn remove_socket() {
-    let _ = std::fs::remove_file(socket_path());
+    if let Ok(path) = socket_path() {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Whether the socket at `path` is our own user's (checked before a window trusts it).
+pub fn ours(path: &Path) -> bool {
+    match (std::fs::symlink_metadata(path), own_uid()) {
+        (Ok(meta), Ok(uid)) => meta.uid() == uid,
+        _ => false,
+    }
+}
+
+/// The next line a window sent, at most [`MAX_REQUEST`] bytes; `None` at the end. Lines are
+/// gathered in `buf` across calls, so a read interrupted by `select!` loses nothing.
+async fn next_request<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Option<String>> {
+    loop {
+        let room = (MAX_REQUEST + 1).saturating_sub(buf.len()) as u64;
+        let n = (&mut *reader).take(room).read_until(b'\n', buf).await?;
+        if buf.last() == Some(&b'\n') {
+            let line = String::from_utf8_lossy(buf).trim_end().to_owned();
+            buf.clear();
+            return Ok(Some(line));
+        }
+        if buf.len() > MAX_REQUEST {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "a line longer than any message",
+            ));
+        }
+        if n == 0 {
+            return Ok(None);
+        }
+    }
 }
 
 /// One line of JSON (serializing these plain types cannot fail).
@@ -97,23 +164,29 @@ fn hello(shared: &Shared) -> ToWindow {
 /// Serve window processes until the app exits. The single-instance guard makes this process
 /// the only tray of the session, so a socket left by a crashed one is stale and replaced.
 pub async fn serve(shared: Arc<Shared>) {
-    let path = socket_path();
-    let _ = std::fs::remove_file(&path);
-    let listener = match UnixListener::bind(&path) {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::error!(
-                "cannot listen on {}: the status window will not open: {e}",
-                path.display()
-            );
+    let bound = socket_path().and_then(|path| {
+        let _ = std::fs::remove_file(&path);
+        let listener = UnixListener::bind(&path)?;
+        // Only this user may connect, whatever the directory allows.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        Ok(listener)
+    });
+    let (listener, uid) = match (bound, own_uid()) {
+        (Ok(l), Ok(uid)) => (l, uid),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!("cannot listen for the status window: it will not open: {e}");
             return;
         }
     };
     loop {
         match listener.accept().await {
-            Ok((stream, _)) => {
-                tokio::spawn(serve_window(stream, shared.clone()));
-            }
+            Ok((stream, _)) => match stream.peer_cred() {
+                Ok(peer) if peer.uid() == uid => {
+                    tokio::spawn(serve_window(stream, shared.clone()));
+                }
+                Ok(peer) => tracing::warn!("refused a window of another user (uid {})", peer.uid()),
+                Err(e) => tracing::warn!("refused a window whose user is unknown: {e}"),
+            },
             Err(e) => tracing::warn!("window connection failed: {e}"),
         }
     }
@@ -135,7 +208,8 @@ async fn follow_window(stream: UnixStream, shared: &Shared) {
     {
         return;
     }
-    let mut lines = BufReader::new(read).lines();
+    let mut reader = BufReader::new(read);
+    let mut pending = Vec::new();
     loop {
         tokio::select! {
             update = updates.recv() => match update {
@@ -152,12 +226,16 @@ async fn follow_window(stream: UnixStream, shared: &Shared) {
                 }
                 Err(RecvError::Closed) => return,
             },
-            request = lines.next_line() => match request {
+            request = next_request(&mut reader, &mut pending) => match request {
                 Ok(Some(text)) => match serde_json::from_str::<ToTray>(&text) {
                     Ok(ToTray::CheckNow) => shared.monitor.check_now(),
                     Err(e) => tracing::warn!("bad message from the window: {e}"),
                 },
-                _ => return,
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::warn!("dropped a window connection: {e}");
+                    return;
+                }
             },
         }
     }
@@ -166,6 +244,32 @@ async fn follow_window(stream: UnixStream, shared: &Shared) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_window_line_is_bounded_and_survives_interruption() {
+        let mut buf = Vec::new();
+        let mut input: &[u8] = b"{\"type\":\"check_now\"}\nrest";
+        let first = next_request(&mut input, &mut buf).await.unwrap();
+        assert_eq!(first.as_deref(), Some("{\"type\":\"check_now\"}"));
+        // An unfinished line at the end is no message.
+        assert_eq!(next_request(&mut input, &mut buf).await.unwrap(), None);
+        let long = vec![b'x'; MAX_REQUEST * 4];
+        let mut input: &[u8] = &long;
+        let mut buf = Vec::new();
+        assert!(next_request(&mut input, &mut buf).await.is_err());
+        assert!(buf.len() <= MAX_REQUEST + 1, "read {} bytes", buf.len());
+    }
+
+    #[test]
+    fn the_fallback_directory_is_private() {
+        let dir = std::env::temp_dir().join(format!("bbwatch-ipc-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::DirBuilder::new().mode(0o755).create(&dir).unwrap();
+        assert!(private_dir(&dir).is_err(), "0755 is not private");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert!(private_dir(&dir).is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn messages_are_tagged_json_lines() {

@@ -18,7 +18,6 @@ use std::sync::Arc;
 use bbwatch_core::config::{check_url, Config};
 use bbwatch_core::{Monitor, MonitorConfig, Snapshot};
 use tauri::{AppHandle, Manager, RunEvent};
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::ipc::ToWindow;
 use crate::notifier::Notifier;
@@ -95,20 +94,15 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
             }
         }
     });
-    let mut events = shared.monitor.subscribe();
+    // A stream that never loses a level change, however long a notification takes.
+    let mut events = shared.monitor.events();
     let shared = shared.clone();
     tauri::async_runtime::spawn(async move {
-        loop {
-            match events.recv().await {
-                Ok(event) => {
-                    let view = event_view(&event, shared.lang);
-                    shared.push_event(view.clone());
-                    let _ = shared.ui.send(ToWindow::Event { view });
-                    notifier.event(&event, shared.paused_now()).await;
-                }
-                Err(RecvError::Lagged(n)) => tracing::warn!("{n} events dropped"),
-                Err(RecvError::Closed) => break,
-            }
+        while let Some(event) = events.recv().await {
+            let view = event_view(&event, shared.lang);
+            shared.push_event(view.clone());
+            let _ = shared.ui.send(ToWindow::Event { view });
+            notifier.event(&event, shared.paused_now()).await;
         }
     });
 }

@@ -170,17 +170,19 @@ fn close_window(window: tauri::WebviewWindow) -> Result<(), CommandError> {
     window.destroy().map_err(|e| CommandError::new("window", e))
 }
 
-/// The tray's socket, waited for briefly (the tray may be starting).
+/// The tray's socket, waited for briefly (the tray may be starting); only our own user's.
 fn connect() -> anyhow::Result<UnixStream> {
-    let path = ipc::socket_path();
+    let path = ipc::socket_path()?;
     for _ in 0..50 {
-        if let Ok(s) = UnixStream::connect(&path) {
-            return Ok(s);
+        if ipc::ours(&path) {
+            if let Ok(s) = UnixStream::connect(&path) {
+                return Ok(s);
+            }
         }
         std::thread::sleep(Duration::from_millis(100));
     }
     anyhow::bail!(
-        "the bbwatch tray app is not running (no {}): start bbwatch-desktop",
+        "the bbwatch tray app is not running (no {} of this user): start bbwatch-desktop",
         path.display()
     )
 }

@@ -195,6 +195,13 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
     assert_eq!(item.property::<String>("Title").await?, "bitbank: Normal");
     assert_eq!(icon_colour(&item).await, Some("green"));
 
+    // Only this user may talk to the tray: the window socket is 0600.
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let socket = desktop.runtime_dir.join("bbwatch-desktop.sock");
+        let mode = std::fs::metadata(&socket)?.permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", socket.display());
+    }
     // While the level holds, polls change nothing on the panel: no NewIcon, no file.
     let new_icons = item.count_signals("NewIcon").await?;
     let files_before = runtime_files(&desktop);

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use bbwatch_core::config::{self, Config, ConfigError, MIN_INTERVAL};
+use bbwatch_core::config::{self, Config, ConfigError};
 use bbwatch_core::Lang;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -44,10 +44,10 @@ pub enum LangArg {
 
 #[derive(Debug, Args)]
 pub struct Common {
-    /// Time between polls, e.g. 30s (minimum 1s).
+    /// Time between polls, e.g. 30s (1s to 1h).
     #[arg(long, global = true, value_parser = parse_interval, value_name = "DURATION")]
     pub interval: Option<Duration>,
-    /// Timeout of each request, e.g. 10s.
+    /// Timeout of each request, e.g. 10s (1s to 2m).
     #[arg(long, global = true, value_parser = parse_timeout, value_name = "DURATION")]
     pub timeout: Option<Duration>,
     /// Pairs to watch, comma-separated (default: every pair tradable at start).
@@ -72,17 +72,13 @@ pub struct Common {
 
 fn parse_interval(s: &str) -> Result<Duration, String> {
     let d = config::parse_duration(s)?;
-    if d < MIN_INTERVAL {
-        return Err(format!("{s:?} is below the minimum of 1s"));
-    }
+    config::check_interval(d)?;
     Ok(d)
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, String> {
     let d = config::parse_duration(s)?;
-    if d.is_zero() {
-        return Err("must be more than 0s".into());
-    }
+    config::check_timeout(d)?;
     Ok(d)
 }
 
@@ -118,12 +114,7 @@ impl Common {
         let path = self.config.clone().or_else(Config::default_path);
         let loaded = match (&path, &self.config) {
             // A file named on the command line must exist.
-            (Some(p), Some(_)) => std::fs::read_to_string(p)
-                .map_err(|source| ConfigError::Io {
-                    path: p.clone(),
-                    source,
-                })
-                .and_then(|text| Config::from_toml(&text)),
+            (Some(p), Some(_)) => Config::load_existing(p),
             (Some(p), None) => Config::load(p),
             (None, _) => Config::from_toml(""),
         };
@@ -191,6 +182,9 @@ mod tests {
             vec!["bbwatch", "status", "--lang", "fr"],
             vec!["bbwatch", "status", "--api-url", "nope"],
             vec!["bbwatch", "status", "--timeout", "0s"],
+            vec!["bbwatch", "status", "--timeout", "1ms"],
+            vec!["bbwatch", "watch", "--interval", "18446744073709551615s"],
+            vec!["bbwatch", "watch", "--interval", "1000000h"],
             vec!["bbwatch", "frobnicate"],
         ] {
             let err = Cli::try_parse_from(&args).unwrap_err();

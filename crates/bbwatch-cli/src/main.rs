@@ -3,6 +3,7 @@
 mod args;
 mod notify;
 mod output;
+mod writer;
 
 use std::process::ExitCode;
 
@@ -12,7 +13,6 @@ use bbwatch_core::monitor::{check_once, Monitor, MonitorConfig};
 use bbwatch_core::render::event_line;
 use bbwatch_core::Snapshot;
 use clap::Parser;
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::args::{Cli, Command, Settings};
 
@@ -64,9 +64,12 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("BBWATCH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    use std::io::IsTerminal as _;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, never into a pipe or a log file.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
 }
@@ -78,7 +81,12 @@ async fn status(settings: &Settings, json: bool) -> anyhow::Result<u8> {
     let reading = check_once(&client, config.pair_set().as_ref()).await;
     let snapshot = Snapshot::from_reading(reading);
     if snapshot.rate_limited {
-        anyhow::bail!("bitbank rate-limited this check; try again in a minute");
+        match snapshot.retry_after_secs {
+            Some(secs) => anyhow::bail!(
+                "bitbank rate-limited this check and asked us to wait {secs}s (Retry-After)"
+            ),
+            None => anyhow::bail!("bitbank rate-limited this check; try again in a minute"),
+        }
     }
     let text = if json {
         serde_json::to_string(&snapshot)?
@@ -89,7 +97,10 @@ async fn status(settings: &Settings, json: bool) -> anyhow::Result<u8> {
     u8::try_from(snapshot.level.exit_code()).context("exit code out of range")
 }
 
-/// Run the monitor until Ctrl-C or SIGTERM, printing each event.
+/// Run the monitor until Ctrl-C or SIGTERM, printing each event. Stdout is written by a
+/// thread of its own ([`writer`]): a reader that stops reading never blocks the monitor or
+/// the signal; a reader that goes away ends the watch (exit 0); any other write error is a
+/// runtime error (exit 1).
 async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<()> {
     let config = &settings.config;
     let (monitor, handle) = Monitor::new(MonitorConfig {
@@ -99,27 +110,32 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
         pairs: config.pair_set(),
         endpoints: config.endpoints(),
     })?;
-    let mut events = handle.subscribe();
+    let mut out = writer::Writer::spawn().context("cannot start the output thread")?;
+    let mut events = handle.events();
+    let notifications = notify::Notifier::new(settings.lang);
     let mut run = tokio::spawn(monitor.run(shutdown_signal()));
     loop {
         tokio::select! {
             // Events first, so none still queued is lost when the monitor stops.
             biased;
             received = events.recv() => match received {
-                Ok(event) => {
+                Some(event) => {
                     let text = if json { event.to_json_line() } else { event_line(&event, settings.lang) };
-                    if output::line(&text).is_err() {
-                        // Nobody reads our output any more: stop quietly.
-                        run.abort();
-                        return Ok(());
-                    }
+                    out.line(text, bbwatch_core::delivery::is_level_change(&event));
                     if notify {
-                        notify::show(&event, settings.lang).await;
+                        notifications.show(event);
                     }
                 }
-                Err(RecvError::Lagged(n)) => tracing::warn!("{n} events were dropped"),
-                Err(RecvError::Closed) => return Ok(()),
+                None => return Ok(()),
             },
+            gone = out.gone.recv() => {
+                run.abort();
+                return match gone {
+                    // Nobody reads our output any more: stop quietly.
+                    Some(writer::Gone::Closed) | None => Ok(()),
+                    Some(writer::Gone::Failed(e)) => Err(e).context("cannot write to stdout"),
+                };
+            }
             joined = &mut run => {
                 joined.context("the monitor task failed")?;
                 return Ok(());

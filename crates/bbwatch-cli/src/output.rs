@@ -6,12 +6,14 @@ use bbwatch_core::i18n::Msg;
 use bbwatch_core::render::{
     describe_reason, level_meaning, level_name, local_time, pair_state_detail, pair_state_name,
 };
-use bbwatch_core::{Lang, Snapshot};
+use bbwatch_core::{sanitize, Lang, Snapshot};
 
 /// Write one line; a closed stdout (e.g. `| head -1`) is reported to the caller, not a panic.
+/// The line is made terminal-safe first: what came from the network is already sanitized
+/// where it entered the model, this is the last lock before the terminal.
 pub fn line(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}")?;
+    writeln!(out, "{}", sanitize::line(text))?;
     out.flush()
 }
 

@@ -10,7 +10,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::code::ErrorCode;
+use crate::config::check_pair_name;
 use crate::level::{CircuitMode, PairStatus, Restriction};
+use crate::sanitize;
 
 /// Which bitbank host an answer came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -89,6 +91,20 @@ impl Failure {
     pub fn host_answered(&self) -> bool {
         matches!(self, Failure::Api { .. } | Failure::RateLimited { .. })
     }
+
+    /// Whether the answer shows our network reaches the host: its envelope, or a successful
+    /// HTTP answer that is not the expected JSON (bitbank's bug, not our network's). An error
+    /// page, a timeout or a broken connection says nothing about whose fault it is.
+    pub fn host_reached(&self) -> bool {
+        self.host_answered()
+            || matches!(
+                self,
+                Failure::Malformed {
+                    status: 200..=299,
+                    ..
+                }
+            )
+    }
 }
 
 /// The result of one request.
@@ -147,7 +163,7 @@ pub fn parse_envelope(status: u16, retry_after: Option<&str>, body: &[u8]) -> Fe
             return Err(if (200..300).contains(&status) && !html {
                 Failure::Malformed {
                     status,
-                    detail: format!("not JSON: {e}"),
+                    detail: format!("not JSON: {}", sanitize::text(&e.to_string())),
                 }
             } else {
                 Failure::Http { status, html }
@@ -196,28 +212,49 @@ fn looks_like_html(body: &[u8]) -> bool {
 }
 
 /// `Retry-After` in seconds; an HTTP-date is left to exponential backoff.
+/// More digits than a `u64` holds is read as "very long" (the pacer caps it), not as absent.
 pub fn parse_retry_after(raw: &str) -> Option<Duration> {
-    raw.trim().parse::<u64>().ok().map(Duration::from_secs)
+    let raw = raw.trim();
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(Duration::from_secs(raw.parse::<u64>().unwrap_or(u64::MAX)))
 }
 
 fn data_as<T: DeserializeOwned>(status: u16, data: Value) -> Fetch<T> {
     serde_json::from_value(data).map_err(|e| Failure::Malformed {
         status,
-        detail: format!("unexpected shape: {e}"),
+        // serde quotes the offending value, which the server chose.
+        detail: format!("unexpected shape: {}", sanitize::text(&e.to_string())),
     })
 }
 
-/// Entries that fail to parse are skipped (and counted in logs) rather than failing the answer.
-fn lenient_list<T: DeserializeOwned>(items: Vec<Value>, what: &str) -> Vec<T> {
+/// Entries that fail to parse, or whose pair name (`name_of`) is not a valid pair name, are
+/// skipped (and counted in logs) rather than failing the answer. But a list in which no entry
+/// parses is an answer of the wrong shape (bitbank changed its schema): a failure, not
+/// "normal with 0 pairs". So is an empty list: bitbank always lists its pairs.
+fn lenient_list<T: DeserializeOwned>(
+    status: u16,
+    items: Vec<Value>,
+    what: &str,
+    name_of: fn(&T) -> &str,
+) -> Fetch<Vec<T>> {
     let total = items.len();
     let parsed: Vec<T> = items
         .into_iter()
         .filter_map(|v| serde_json::from_value(v).ok())
+        .filter(|t: &T| check_pair_name(name_of(t)).is_ok())
         .collect();
+    if parsed.is_empty() {
+        return Err(Failure::Malformed {
+            status,
+            detail: format!("{what}: none of {total} entries has the expected shape"),
+        });
+    }
     if parsed.len() < total {
         tracing::warn!("skipped {} malformed {what} entries", total - parsed.len());
     }
-    parsed
+    Ok(parsed)
 }
 
 /// Parse `GET /spot/status`.
@@ -238,17 +275,19 @@ pub fn parse_spot_status(
         min_amount: Option<Value>,
     }
     let data: Data = data_as(status, parse_envelope(status, retry_after, body)?)?;
-    Ok(lenient_list::<Raw>(data.statuses, "spot/status")
-        .into_iter()
-        .map(|r| PairStatusEntry {
-            status: PairStatus::from(r.status.as_str()),
-            min_amount: r.min_amount.map(|v| match v {
-                Value::String(s) => s,
-                other => other.to_string(),
-            }),
-            pair: r.pair,
-        })
-        .collect())
+    Ok(
+        lenient_list::<Raw>(status, data.statuses, "spot/status", |r| &r.pair)?
+            .into_iter()
+            .map(|r| PairStatusEntry {
+                status: PairStatus::from(r.status.as_str()),
+                min_amount: r.min_amount.map(|v| match v {
+                    Value::String(s) => sanitize::token(&s),
+                    other => sanitize::token(&other.to_string()),
+                }),
+                pair: r.pair,
+            })
+            .collect(),
+    )
 }
 
 /// Parse `GET /spot/pairs`.
@@ -289,31 +328,33 @@ pub fn parse_spot_pairs(
         true
     }
     let data: Data = data_as(status, parse_envelope(status, retry_after, body)?)?;
-    Ok(lenient_list::<Raw>(data.pairs, "spot/pairs")
-        .into_iter()
-        .map(|r| {
-            let flags = [
-                (!r.is_enabled, Restriction::Disabled),
-                (r.stop_order, Restriction::Order),
-                (r.stop_order_and_cancel, Restriction::OrderAndCancel),
-                (r.stop_market_order, Restriction::MarketOrder),
-                (r.stop_stop_order, Restriction::StopOrder),
-                (r.stop_stop_limit_order, Restriction::StopLimitOrder),
-                (r.stop_margin_long_order, Restriction::MarginLongOrder),
-                (r.stop_margin_short_order, Restriction::MarginShortOrder),
-                (r.stop_buy_order, Restriction::BuyOrder),
-                (r.stop_sell_order, Restriction::SellOrder),
-            ];
-            PairInfo {
-                name: r.name,
-                restrictions: flags
-                    .iter()
-                    .filter(|(on, _)| *on)
-                    .map(|(_, r)| *r)
-                    .collect(),
-            }
-        })
-        .collect())
+    Ok(
+        lenient_list::<Raw>(status, data.pairs, "spot/pairs", |r| &r.name)?
+            .into_iter()
+            .map(|r| {
+                let flags = [
+                    (!r.is_enabled, Restriction::Disabled),
+                    (r.stop_order, Restriction::Order),
+                    (r.stop_order_and_cancel, Restriction::OrderAndCancel),
+                    (r.stop_market_order, Restriction::MarketOrder),
+                    (r.stop_stop_order, Restriction::StopOrder),
+                    (r.stop_stop_limit_order, Restriction::StopLimitOrder),
+                    (r.stop_margin_long_order, Restriction::MarginLongOrder),
+                    (r.stop_margin_short_order, Restriction::MarginShortOrder),
+                    (r.stop_buy_order, Restriction::BuyOrder),
+                    (r.stop_sell_order, Restriction::SellOrder),
+                ];
+                PairInfo {
+                    name: r.name,
+                    restrictions: flags
+                        .iter()
+                        .filter(|(on, _)| *on)
+                        .map(|(_, r)| *r)
+                        .collect(),
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Parse `GET /{pair}/circuit_break_info`.
@@ -395,6 +436,13 @@ mod tests {
                 retry_after: Some(Duration::from_secs(7))
             }
         );
+        let err = parse_spot_status(429, Some("99999999999999999999999999"), b"").unwrap_err();
+        assert_eq!(
+            err,
+            Failure::RateLimited {
+                retry_after: Some(Duration::from_secs(u64::MAX))
+            }
+        );
         let err = parse_spot_status(429, Some("Wed, 21 Oct 2015 07:28:00 GMT"), b"{}").unwrap_err();
         assert_eq!(err, Failure::RateLimited { retry_after: None });
     }
@@ -468,7 +516,13 @@ mod tests {
 
     #[test]
     fn the_docs_pairs_sample_is_a_tradable_pair() {
-        let pairs = parse_spot_pairs(200, None, &fixture("v1_spot_pairs.json")).unwrap();
+        // Its name is a placeholder ("string"), which is not a pair name: the sample as is
+        // has no usable entry; with a real name, every documented field parses.
+        assert!(parse_spot_pairs(200, None, &fixture("v1_spot_pairs.json")).is_err());
+        let sample = String::from_utf8(fixture("v1_spot_pairs.json"))
+            .unwrap()
+            .replacen("\"string\"", "\"btc_jpy\"", 1);
+        let pairs = parse_spot_pairs(200, None, sample.as_bytes()).unwrap();
         assert_eq!(pairs.len(), 1);
         assert!(pairs[0].is_tradable());
     }
@@ -493,7 +547,7 @@ mod tests {
 
     #[test]
     fn missing_optional_flags_are_tolerated() {
-        let body = br#"{"success":1,"data":{"pairs":[{"name":"btc_jpy"},{"name":"x","is_enabled":false}]}}"#;
+        let body = br#"{"success":1,"data":{"pairs":[{"name":"btc_jpy"},{"name":"x_jpy","is_enabled":false}]}}"#;
         let pairs = parse_spot_pairs(200, None, body).unwrap();
         assert!(pairs[0].is_tradable());
         assert_eq!(pairs[1].restrictions, vec![Restriction::Disabled]);
@@ -521,6 +575,53 @@ mod tests {
             info.reopen_at.unwrap().timestamp_millis(),
             1_764_220_000_000
         );
+    }
+
+    #[test]
+    fn a_list_where_no_entry_parses_is_a_failure_not_zero_pairs() {
+        let renamed =
+            br#"{"success":1,"data":{"statuses":[{"symbol":"btc_jpy","state":"NORMAL"}]}}"#;
+        assert!(matches!(
+            parse_spot_status(200, None, renamed),
+            Err(Failure::Malformed { status: 200, .. })
+        ));
+        let renamed = br#"{"success":1,"data":{"pairs":[{"pair_name":"btc_jpy"},{"id":2}]}}"#;
+        assert!(matches!(
+            parse_spot_pairs(200, None, renamed),
+            Err(Failure::Malformed { .. })
+        ));
+        let empty = br#"{"success":1,"data":{"pairs":[]}}"#;
+        assert!(matches!(
+            parse_spot_pairs(200, None, empty),
+            Err(Failure::Malformed { .. })
+        ));
+        let wrong_type = br#"{"success":1,"data":{"statuses":{"btc_jpy":"NORMAL"}}}"#;
+        assert!(matches!(
+            parse_spot_status(200, None, wrong_type),
+            Err(Failure::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn pair_names_from_the_server_follow_the_users_rule() {
+        let body = br#"{"success":1,"data":{"pairs":[{"name":"btc_jpy"},{"name":"../../_fake/next?x=1"},
+            {"name":"x_jpy/circuit_break_info#"},{"name":"\u001b]0;pwned\u0007_jpy"},{"name":"BTC_JPY"}]}}"#;
+        let pairs = parse_spot_pairs(200, None, body).unwrap();
+        let names: Vec<_> = pairs.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, vec!["btc_jpy"]);
+        let body = br#"{"success":1,"data":{"statuses":[{"pair":"btc_jpy","status":"NORMAL"},{"pair":"a/b_c","status":"HALT"}]}}"#;
+        assert_eq!(parse_spot_status(200, None, body).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn status_strings_from_the_server_are_sanitized() {
+        let body = br#"{"success":1,"data":{"statuses":[{"pair":"btc_jpy","status":"\u001b]0;pwned\u0007\u001b[2J","min_amount":"\u001b[31m1"}]}}"#;
+        let s = &parse_spot_status(200, None, body).unwrap()[0];
+        assert_eq!(s.status, PairStatus::Other("??0?pwned???2J".into()));
+        assert_eq!(s.min_amount.as_deref(), Some("??31m1"));
+        let body = br#"{"success":1,"data":{"mode":"\u001b[2J\nFORGED","reopen_timestamp":null}}"#;
+        let info = parse_circuit_break_info(200, None, body).unwrap();
+        assert_eq!(info.mode, CircuitMode::Other("??2J?FORGED".into()));
     }
 
     #[test]

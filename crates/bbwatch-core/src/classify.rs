@@ -58,12 +58,24 @@ pub struct Context<'a> {
 
 /// The default watch list: every pair that trades freely now.
 pub fn tradable_pairs(pairs: &[PairInfo]) -> BTreeSet<String> {
-    pairs
+    let all: BTreeSet<String> = pairs
         .iter()
         .filter(|p| p.is_tradable())
         .map(|p| p.name.clone())
-        .collect()
+        .collect();
+    if all.len() > MAX_WATCHED_PAIRS {
+        tracing::warn!(
+            "bitbank lists {} tradable pairs; watching the first {MAX_WATCHED_PAIRS} by name",
+            all.len()
+        );
+    }
+    all.into_iter().take(MAX_WATCHED_PAIRS).collect()
 }
+
+/// The most pairs watched (and probed, one request each, per poll): bitbank lists about 60,
+/// so a list of thousands is an error of the server's, which must not make us send thousands
+/// of requests a poll, nor emit more events in one poll than a subscriber can buffer.
+pub const MAX_WATCHED_PAIRS: usize = 200;
 
 /// One pair's state from its three sources, most restrictive first. `circuit` is `None` when
 /// this poll has no circuit-break answer for it; a circuit break seen before is then kept.
@@ -176,7 +188,7 @@ pub fn classify(obs: &Observation, ctx: &Context<'_>) -> Reading {
             || obs
                 .circuit
                 .values()
-                .any(|r| r.as_ref().map_or_else(Failure::host_answered, |_| true));
+                .any(|r| r.as_ref().map_or_else(Failure::host_reached, |_| true));
         let mut failures = vec![(Host::Api, (*api_failure).clone())];
         let level = if public_answers {
             Level::Down
@@ -576,6 +588,22 @@ mod tests {
             r.reason.unwrap().to_string(),
             "api host: timeout; public host: connection failed"
         );
+    }
+
+    #[test]
+    fn both_hosts_answering_malformed_json_is_down_not_our_network() {
+        let mut obs = healthy();
+        let malformed = || Failure::Malformed {
+            status: 200,
+            detail: "not JSON".into(),
+        };
+        obs.status = Err(malformed());
+        obs.pairs = Err(malformed());
+        for v in obs.circuit.values_mut() {
+            *v = Err(malformed());
+        }
+        let r = run(&obs, None, &BTreeMap::new());
+        assert_eq!((r.level, r.certainty), (Level::Down, Certainty::Ambiguous));
     }
 
     #[test]

@@ -17,6 +17,12 @@ use crate::i18n::Lang;
 
 /// The shortest allowed poll interval.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+/// The longest allowed poll interval.
+pub use crate::pace::MAX_INTERVAL;
+/// The shortest allowed request timeout: below it, every answer from Japan would time out.
+pub const MIN_TIMEOUT: Duration = Duration::from_secs(1);
+/// The longest allowed request timeout.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A configuration problem, naming the key.
 #[derive(Debug, thiserror::Error)]
@@ -265,9 +271,11 @@ pub struct Loaded {
 
 impl Config {
     /// `$XDG_CONFIG_HOME/bbwatch/config.toml` (else `~/.config/bbwatch/config.toml`).
+    /// A relative `XDG_CONFIG_HOME` is ignored, as the XDG spec says: it would load a
+    /// configuration from whatever the working directory is.
     pub fn default_path() -> Option<PathBuf> {
         let base = std::env::var_os("XDG_CONFIG_HOME")
-            .filter(|v| !v.is_empty())
+            .filter(|v| Path::new(v).is_absolute())
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
         Some(base.join("bbwatch").join("config.toml"))
@@ -289,17 +297,23 @@ impl Config {
 
     /// Read `path`; a missing file is the default configuration.
     pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
-        match std::fs::read_to_string(path) {
+        match read_config_file(path) {
             Ok(text) => Config::from_toml(&text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Loaded {
-                config: Config::default(),
-                unknown_keys: Vec::new(),
-            }),
-            Err(source) => Err(ConfigError::Io {
-                path: path.to_owned(),
-                source,
-            }),
+            Err(ConfigError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                Ok(Loaded {
+                    config: Config::default(),
+                    unknown_keys: Vec::new(),
+                })
+            }
+            Err(e) => Err(e),
         }
+    }
+
+    /// Read `path`, which must exist (a file named on the command line).
+    pub fn load_existing(path: &Path) -> Result<Loaded, ConfigError> {
+        Config::from_toml(&read_config_file(path)?)
     }
 
     /// Check every value; the first bad one is reported by its key.
@@ -310,17 +324,11 @@ impl Config {
                 message,
             })
         };
-        if self.interval.0 < MIN_INTERVAL {
-            return bad(
-                "interval",
-                format!(
-                    "{} is below the minimum of 1s",
-                    humantime::format_duration(self.interval.0)
-                ),
-            );
+        if let Err(m) = check_interval(self.interval.0) {
+            return bad("interval", m);
         }
-        if self.timeout.0.is_zero() {
-            return bad("timeout", "must be more than 0s".into());
+        if let Err(m) = check_timeout(self.timeout.0) {
+            return bad("timeout", m);
         }
         if self.failure_threshold == 0 {
             return bad("failure_threshold", "must be at least 1".into());
@@ -329,6 +337,16 @@ impl Config {
             return bad("success_threshold", "must be at least 1".into());
         }
         if let Some(pairs) = &self.pairs {
+            if pairs.len() > crate::classify::MAX_WATCHED_PAIRS {
+                return bad(
+                    "pairs",
+                    format!(
+                        "{} pairs listed; at most {} can be watched",
+                        pairs.len(),
+                        crate::classify::MAX_WATCHED_PAIRS
+                    ),
+                );
+            }
             for p in pairs {
                 check_pair_name(p).or_else(|m| bad("pairs", m))?;
             }
@@ -398,6 +416,81 @@ impl Config {
             public_url: self.public_url.clone(),
         }
     }
+}
+
+/// The largest configuration file read: a real one is a few hundred bytes.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Read a configuration file: a regular file (never a FIFO or a device, which would block
+/// or never end) of at most [`MAX_CONFIG_BYTES`].
+pub fn read_config_file(path: &Path) -> Result<String, ConfigError> {
+    let io = |source: std::io::Error| ConfigError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    // `metadata` follows symlinks and does not open the file, so a FIFO cannot block it.
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        )));
+    }
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {MAX_CONFIG_BYTES} bytes"),
+        )));
+    }
+    use std::io::Read as _;
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(io)?
+        // The file may grow between the check and the read.
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(io)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {MAX_CONFIG_BYTES} bytes"),
+        )));
+    }
+    Ok(text)
+}
+
+/// An interval between [`MIN_INTERVAL`] and [`MAX_INTERVAL`].
+pub fn check_interval(d: Duration) -> Result<(), String> {
+    if d < MIN_INTERVAL {
+        return Err(format!(
+            "{} is below the minimum of 1s",
+            humantime::format_duration(d)
+        ));
+    }
+    if d > MAX_INTERVAL {
+        return Err(format!(
+            "{} is above the maximum of 1h",
+            humantime::format_duration(d)
+        ));
+    }
+    Ok(())
+}
+
+/// A request timeout between [`MIN_TIMEOUT`] and [`MAX_TIMEOUT`].
+pub fn check_timeout(d: Duration) -> Result<(), String> {
+    if d < MIN_TIMEOUT {
+        return Err(format!(
+            "{} is below the minimum of 1s",
+            humantime::format_duration(d)
+        ));
+    }
+    if d > MAX_TIMEOUT {
+        return Err(format!(
+            "{} is above the maximum of 2m",
+            humantime::format_duration(d)
+        ));
+    }
+    Ok(())
 }
 
 /// A pair name like `btc_jpy`: lowercase letters and digits either side of one underscore.
@@ -534,6 +627,10 @@ token = ""
             ("interval = \"soon\"", "interval"),
             ("interval = 30", "interval"),
             ("timeout = \"0s\"", "timeout"),
+            ("timeout = \"10ms\"", "timeout"),
+            ("timeout = \"1h\"", "timeout"),
+            ("interval = \"100000000000000000s\"", "interval"),
+            ("interval = \"2h\"", "interval"),
             ("failure_threshold = 0", "failure_threshold"),
             ("failure_threshold = -1", "failure_threshold"),
             ("pairs = [\"BTC/JPY\"]", "pairs"),
@@ -576,6 +673,40 @@ token = ""
             Config::load(Path::new("/")),
             Err(ConfigError::Io { .. })
         ));
+    }
+
+    #[test]
+    fn a_fifo_as_config_file_is_an_error_not_a_hang() {
+        let dir = std::env::temp_dir().join(format!("bbwatch-fifo-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let fifo = dir.join("config.toml");
+        let _ = std::fs::remove_file(&fifo);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let err = Config::load(&fifo).unwrap_err().to_string();
+        assert!(err.contains("not a regular file"), "{err}");
+        let err = Config::load_existing(&fifo).unwrap_err().to_string();
+        assert!(err.contains("not a regular file"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_relative_xdg_config_home_is_ignored() {
+        // Only this test sets the variable in this process's test binary.
+        std::env::set_var("HOME", "/home/someone");
+        std::env::set_var("XDG_CONFIG_HOME", "relative/dir");
+        assert_eq!(
+            Config::default_path(),
+            Some(PathBuf::from("/home/someone/.config/bbwatch/config.toml"))
+        );
+        std::env::set_var("XDG_CONFIG_HOME", "/etc/xdg-test");
+        assert_eq!(
+            Config::default_path(),
+            Some(PathBuf::from("/etc/xdg-test/bbwatch/config.toml"))
+        );
     }
 
     #[test]

@@ -50,11 +50,23 @@ pub struct Snapshot {
     pub checked_at: Option<DateTime<Utc>>,
     /// Whether the last poll was rate limited (polling is slowed; the level is kept).
     pub rate_limited: bool,
+    /// When rate limited: how long bitbank asked us to wait (`Retry-After`, in seconds, capped
+    /// at [`crate::pace::MAX_RETRY_AFTER`]); `None` when it did not say.
+    #[serde(default)]
+    pub retry_after_secs: Option<u64>,
+}
+
+fn capped_retry_after(reading: &Reading) -> Option<u64> {
+    (reading.certainty == Certainty::RateLimited)
+        .then_some(reading.retry_after)
+        .flatten()
+        .map(|d| d.min(crate::pace::MAX_RETRY_AFTER).as_secs())
 }
 
 impl Snapshot {
     /// What one reading alone says, for one-shot checks where thresholds do not apply.
     pub fn from_reading(reading: Reading) -> Snapshot {
+        let retry_after_secs = capped_retry_after(&reading);
         Snapshot {
             level: reading.level,
             since: None,
@@ -63,6 +75,7 @@ impl Snapshot {
             pairs: reading.pairs,
             checked_at: Some(reading.at),
             rate_limited: reading.certainty == Certainty::RateLimited,
+            retry_after_secs,
         }
     }
 }
@@ -118,6 +131,7 @@ impl Detector {
     pub fn step(&mut self, reading: Reading) -> Vec<Event> {
         self.snapshot.checked_at = Some(reading.at);
         self.snapshot.rate_limited = reading.certainty == Certainty::RateLimited;
+        self.snapshot.retry_after_secs = capped_retry_after(&reading);
         if self.watched.is_none() {
             self.watched = reading.watched.clone();
         }
@@ -365,6 +379,26 @@ mod tests {
         assert_eq!(events[0].duration_secs, Some(300));
         assert_eq!(events[0].level, Level::Normal);
         assert_eq!(events[0].previous_level, Some(Level::Maintenance));
+    }
+
+    #[test]
+    fn a_wall_clock_that_jumps_back_or_forward_never_panics_or_gives_a_negative_duration() {
+        let mut d = detector();
+        d.step(ok(1_000));
+        let events = d.step(reading(
+            2_000,
+            Level::Maintenance,
+            Certainty::Definite,
+            &[("btc_jpy", PairState::Normal)],
+        ));
+        assert_eq!(kinds(&events), vec!["maintenance_started"]);
+        // The clock was set back by an hour during the maintenance.
+        let events = d.step(ok(-1_600));
+        assert_eq!(kinds(&events), vec!["maintenance_ended"]);
+        assert_eq!(events[0].duration_secs, Some(0));
+        // And forward by a year.
+        let events = d.step(ok(31_536_000));
+        assert!(events.is_empty());
     }
 
     #[test]

@@ -103,7 +103,8 @@ impl From<&str> for PairStatus {
             "BUSY" => PairStatus::Busy,
             "VERY_BUSY" => PairStatus::VeryBusy,
             "HALT" => PairStatus::Halt,
-            other => PairStatus::Other(other.to_owned()),
+            // A value from the network: kept recognisable, never raw (it reaches terminals).
+            other => PairStatus::Other(crate::sanitize::token(other)),
         }
     }
 }
@@ -147,7 +148,7 @@ impl From<&str> for CircuitMode {
             "FULL_RANGE_CIRCUIT_BREAK" => CircuitMode::FullRangeCircuitBreak,
             "RESUMPTION" => CircuitMode::Resumption,
             "LISTING" => CircuitMode::Listing,
-            other => CircuitMode::Other(other.to_owned()),
+            other => CircuitMode::Other(crate::sanitize::token(other)),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod client;
 pub mod code;
 pub mod config;
 pub mod config_file;
+pub mod delivery;
 pub mod detect;
 pub mod event;
 pub mod i18n;
@@ -21,6 +22,7 @@ pub mod observation;
 pub mod pace;
 pub mod reason;
 pub mod render;
+pub mod sanitize;
 
 pub use detect::{Detector, Snapshot, Thresholds};
 pub use event::{Event, EventKind};

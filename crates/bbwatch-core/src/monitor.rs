@@ -8,14 +8,19 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{broadcast, watch, Notify};
 
+use crate::classify::MAX_WATCHED_PAIRS;
 use crate::classify::{classify, Certainty, Context, Reading};
 use crate::client::{Client, ClientError, Endpoints};
+use crate::delivery::{EventStream, Publisher, Subscriptions};
 use crate::detect::{Detector, Snapshot, Thresholds};
 use crate::event::Event;
 use crate::pace::{clock_jumped, Pacer};
 
 /// How many events a slow subscriber may lag behind before it misses some.
 const EVENT_BUFFER: usize = 256;
+// One poll's events (one per watched pair, and at most three level events) fit in the buffer,
+// so even a plain subscriber that keeps up between polls loses nothing.
+const _: () = assert!(MAX_WATCHED_PAIRS + 3 < EVENT_BUFFER);
 /// The longest single sleep, so a suspend/resume is noticed soon after waking.
 const WAKE_CHECK: Duration = Duration::from_secs(5);
 
@@ -40,7 +45,7 @@ pub struct Monitor {
     detector: Detector,
     pacer: Pacer,
     snapshot_tx: watch::Sender<Snapshot>,
-    events_tx: broadcast::Sender<Event>,
+    publisher: Publisher,
     check_now: Arc<Notify>,
 }
 
@@ -49,13 +54,21 @@ pub struct Monitor {
 pub struct MonitorHandle {
     snapshot: watch::Receiver<Snapshot>,
     events: broadcast::Sender<Event>,
+    streams: Arc<Subscriptions>,
     check_now: Arc<Notify>,
 }
 
 impl MonitorHandle {
-    /// Events from now on.
+    /// Events from now on. A receiver that lags more than the buffer loses the oldest
+    /// events, level changes included; prefer [`MonitorHandle::events`].
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()
+    }
+
+    /// Events from now on, never losing a level change however far the reader lags
+    /// (see [`crate::delivery`]). Ends when the monitor stops.
+    pub fn events(&self) -> EventStream {
+        self.streams.stream()
     }
 
     /// The current snapshot, and changes to it.
@@ -75,10 +88,12 @@ impl Monitor {
         let client = Client::new(config.endpoints, config.timeout)?;
         let (snapshot_tx, snapshot_rx) = watch::channel(Snapshot::default());
         let (events_tx, _) = broadcast::channel(EVENT_BUFFER);
+        let (publisher, streams) = Publisher::new(EVENT_BUFFER, events_tx.clone());
         let check_now = Arc::new(Notify::new());
         let handle = MonitorHandle {
             snapshot: snapshot_rx,
-            events: events_tx.clone(),
+            events: events_tx,
+            streams,
             check_now: check_now.clone(),
         };
         let monitor = Monitor {
@@ -86,7 +101,7 @@ impl Monitor {
             detector: Detector::new(config.thresholds, config.pairs),
             pacer: Pacer::new(config.interval),
             snapshot_tx,
-            events_tx,
+            publisher,
             check_now,
         };
         Ok((monitor, handle))
@@ -113,8 +128,7 @@ impl Monitor {
                 .send_replace(self.detector.snapshot().clone());
             for event in events {
                 tracing::info!(kind = %event.kind, level = %event.level, "event");
-                // No subscriber is fine: the CLI may have none yet.
-                let _ = self.events_tx.send(event);
+                self.publisher.publish(event);
             }
             let delay = self.pacer.next_delay(rate_limited, fastrand::f64());
             if !self.wait(delay, &mut shutdown).await {

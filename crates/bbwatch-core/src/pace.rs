@@ -6,6 +6,12 @@ use std::time::Duration;
 const JITTER_FRACTION: f64 = 0.02;
 /// Exponential backoff never waits longer than this.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(600);
+/// The longest poll interval accepted (config, flag or caller): a monitor that polls less
+/// often than this is not watching.
+pub const MAX_INTERVAL: Duration = Duration::from_secs(3600);
+/// A server's `Retry-After` is honoured up to this; more is a server's bug or a hostile
+/// answer, and would stop polling for as long as it likes.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
 /// A wall clock that moved this much further than the monotonic clock means the machine slept.
 const CLOCK_JUMP: Duration = Duration::from_secs(3);
 
@@ -17,16 +23,17 @@ pub struct Pacer {
 }
 
 impl Pacer {
-    /// A pacer for `interval`.
+    /// A pacer for `interval`, clamped to [`MAX_INTERVAL`].
     pub fn new(interval: Duration) -> Pacer {
         Pacer {
-            interval,
+            interval: interval.min(MAX_INTERVAL),
             backoff_steps: 0,
         }
     }
 
     /// The wait before the next poll. `rate_limited` is `Some(retry_after)` when the poll was
-    /// rate limited; `jitter` is a random number in `[0, 1)`.
+    /// rate limited; `jitter` is a random number in `[0, 1)`. Never more than
+    /// `max(interval, MAX_RETRY_AFTER, MAX_BACKOFF)` plus jitter, whatever the server said.
     pub fn next_delay(&mut self, rate_limited: Option<Option<Duration>>, jitter: f64) -> Duration {
         let base = match rate_limited {
             None => {
@@ -36,7 +43,7 @@ impl Pacer {
             Some(retry_after) => {
                 self.backoff_steps = self.backoff_steps.saturating_add(1);
                 match retry_after {
-                    Some(r) => r.max(self.interval),
+                    Some(r) => r.min(MAX_RETRY_AFTER).max(self.interval),
                     None => {
                         let factor = 2u32.saturating_pow(self.backoff_steps.min(16));
                         self.interval
@@ -47,9 +54,13 @@ impl Pacer {
                 }
             }
         };
-        base + self
-            .interval
-            .mul_f64(JITTER_FRACTION * jitter.clamp(0.0, 1.0))
+        // NaN jitter would make `mul_f64` panic; `clamp` keeps NaN, so test it first.
+        let jitter = if jitter.is_finite() {
+            jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        base.saturating_add(self.interval.mul_f64(JITTER_FRACTION * jitter))
     }
 }
 
@@ -96,6 +107,25 @@ mod tests {
         }
         assert_eq!(p.next_delay(None, 0.0), 10 * S);
         assert_eq!(p.next_delay(Some(None), 0.0), 20 * S);
+    }
+
+    #[test]
+    fn an_overflowing_retry_after_is_capped_and_never_panics() {
+        let mut p = Pacer::new(30 * S);
+        let d = p.next_delay(Some(Some(Duration::MAX)), 0.999);
+        assert!(d <= MAX_RETRY_AFTER + S, "{d:?}");
+        let d = p.next_delay(Some(Some(Duration::from_secs(u64::MAX))), f64::NAN);
+        assert_eq!(d, MAX_RETRY_AFTER);
+    }
+
+    #[test]
+    fn an_enormous_interval_is_capped_and_never_panics() {
+        let mut p = Pacer::new(Duration::MAX);
+        assert!(p.next_delay(None, 0.999) <= MAX_INTERVAL + MAX_INTERVAL / 50);
+        for _ in 0..40 {
+            assert!(p.next_delay(Some(None), 0.999) <= MAX_INTERVAL * 2);
+            assert!(p.next_delay(Some(Some(Duration::MAX)), 0.999) <= MAX_INTERVAL * 2);
+        }
     }
 
     #[test]

@@ -26,10 +26,16 @@
 //! api = { error = 10007, http_status = 503 }
 //! # public = "ok" | "truncated" | "drop" | "refuse" | { error = N, http_status = S }
 //! #        | { html = S } | { rate_limit = SECS } | { slow = "15s" }
+//! # hostile answers (api or public):
+//! #        | "endless" | "gzip_bomb" | "continue_flood" | "stall" | "wrong_shape"
+//! #        | { huge = BYTES } | { redirect = "URL" } | { rate_limit = "RAW Retry-After" }
 //! status = { "*" = "HALT", btc_jpy = "BUSY" }   # explicit pairs win over "*"
 //! suspended = ["xrp_jpy"]
 //! stopped = { eth_jpy = ["stop_market_order"] }
 //! circuit_break = { xrp_jpy = { mode = "CIRCUIT_BREAK", reopen_in = "10m" } }
+//! hidden = ["xrp_jpy"]                # left out of both lists for the phase
+//! extra_pairs = ["../x", "a_jpy?b"]   # names added to both lists verbatim (hostile server)
+//! generated_pairs = 10000             # gen0_jpy … gen9999_jpy, tradable, circuit NONE
 //! [[phases]]
 //! name = "recovered"
 //! ```
@@ -50,6 +56,7 @@
 //! ```
 
 mod clock;
+mod hostile;
 mod http;
 pub mod market;
 pub mod scenario;

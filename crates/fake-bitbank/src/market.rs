@@ -161,6 +161,16 @@ fn envelope<T: Serialize>(data: T) -> Result<String, serde_json::Error> {
     serde_json::to_string(&Envelope { success: 1, data })
 }
 
+/// The name of generated pair `i`.
+fn generated_name(i: usize) -> String {
+    format!("gen{i}_jpy")
+}
+
+/// Valid JSON of the wrong shape: bitbank's envelope, but every field renamed.
+pub(crate) fn wrong_shape_body() -> String {
+    r#"{"success":1,"data":{"statuses":[{"symbol":"btc_jpy","state":"NORMAL"}],"pairs":[{"pair_name":"btc_jpy"}],"state":"NONE"}}"#.to_string()
+}
+
 /// The error envelope `{"success":0,"data":{"code":N}}`.
 pub(crate) fn error_body(code: i64) -> String {
     format!(r#"{{"success":0,"data":{{"code":{code}}}}}"#)
@@ -289,6 +299,7 @@ impl MarketView<'_> {
     pub fn spot_status(&self) -> Result<String, serde_json::Error> {
         let statuses = pairs()
             .iter()
+            .filter(|p| !self.phase.hidden.contains(&p.symbol))
             .map(|p| {
                 let status = self.phase.status_of(&p.symbol);
                 StatusEntry {
@@ -298,13 +309,63 @@ impl MarketView<'_> {
                 }
             })
             .collect();
-        envelope(Statuses { statuses })
+        let body = envelope(Statuses { statuses })?;
+        self.with_extras(
+            body,
+            "statuses",
+            |name| serde_json::json!({"pair": name, "status": "NORMAL", "min_amount": "0.0001"}),
+        )
+    }
+
+    /// The phase's extra and generated pairs, appended to the list `key` of `body`.
+    fn with_extras(
+        &self,
+        body: String,
+        key: &str,
+        entry: impl Fn(&str) -> serde_json::Value,
+    ) -> Result<String, serde_json::Error> {
+        if self.phase.extra_pairs.is_empty() && self.phase.generated_pairs == 0 {
+            return Ok(body);
+        }
+        let mut value: serde_json::Value = serde_json::from_str(&body)?;
+        if let Some(list) = value["data"][key].as_array_mut() {
+            list.extend(self.phase.extra_pairs.iter().map(|n| entry(n)));
+            list.extend((0..self.phase.generated_pairs).map(|i| entry(&generated_name(i))));
+        }
+        serde_json::to_string(&value)
+    }
+
+    /// Whether `name` is one of the phase's generated or extra pairs.
+    pub fn is_extra(&self, name: &str) -> bool {
+        self.phase.extra_pairs.iter().any(|p| p == name)
+            || name
+                .strip_prefix("gen")
+                .and_then(|r| r.strip_suffix("_jpy"))
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|i| i < self.phase.generated_pairs && generated_name(i) == name)
+    }
+
+    /// `circuit_break_info` of an extra pair: `NONE`.
+    pub fn extra_circuit_break_info(&self) -> String {
+        format!(
+            r#"{{"success":1,"data":{{"mode":"NONE","reopen_timestamp":null,"timestamp":{}}}}}"#,
+            self.now_ms
+        )
     }
 
     /// Body of `GET /v1/spot/pairs`.
     pub fn spot_pairs(&self) -> Result<String, serde_json::Error> {
-        let pairs = pairs().iter().map(|p| self.pair_info(p)).collect();
-        envelope(Pairs { pairs })
+        let pairs = pairs()
+            .iter()
+            .filter(|p| !self.phase.hidden.contains(&p.symbol))
+            .map(|p| self.pair_info(p))
+            .collect();
+        let body = envelope(Pairs { pairs })?;
+        self.with_extras(
+            body,
+            "pairs",
+            |name| serde_json::json!({"name": name, "is_enabled": true}),
+        )
     }
 
     fn pair_info<'p>(&self, p: &'p Pair) -> PairInfo<'p> {

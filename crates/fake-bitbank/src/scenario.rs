@@ -85,8 +85,19 @@ const PHASE_KEYS: &[&str] = &[
     "suspended",
     "stopped",
     "circuit_break",
+    "hidden",
+    "extra_pairs",
+    "generated_pairs",
 ];
-const BEHAVIOR_KEYS: &[&str] = &["error", "http_status", "html", "rate_limit", "slow"];
+const BEHAVIOR_KEYS: &[&str] = &[
+    "error",
+    "http_status",
+    "html",
+    "rate_limit",
+    "slow",
+    "huge",
+    "redirect",
+];
 const CIRCUIT_BREAK_KEYS: &[&str] = &["mode", "reopen_in"];
 
 /// Why a scenario could not be loaded. Messages name the phase and key at fault.
@@ -176,6 +187,35 @@ pub enum Behavior {
     Drop,
     /// Close the listener for the whole phase, so connections are refused.
     Refuse,
+    /// HTTP 429, code 10009, with this `Retry-After` header verbatim (e.g. more digits than
+    /// any integer type holds).
+    RateLimitHeader {
+        /// The header value.
+        retry_after: String,
+    },
+    /// A 200 whose body never ends (no `Content-Length`, bytes forever).
+    Endless,
+    /// A normal answer padded with whitespace to this many bytes, without `Content-Length`
+    /// (so only a client that counts while reading notices); still valid JSON.
+    Huge {
+        /// Body size in bytes.
+        bytes: u64,
+    },
+    /// A normal answer, gzip-compressed, followed by 64 MiB of compressed whitespace: a few
+    /// hundred KiB on the wire, valid JSON once fully inflated.
+    GzipBomb,
+    /// `302 Found` to this URL.
+    Redirect {
+        /// The `Location` header.
+        location: String,
+    },
+    /// `100 Continue` answers, one every 10 ms, forever.
+    ContinueFlood,
+    /// Headers and the first half of a normal body, then silence (the connection stays open).
+    Stall,
+    /// Valid JSON of the wrong shape: the envelope with `success: 1`, every list entry and
+    /// every field renamed.
+    WrongShape,
 }
 
 /// A flag of `GET /v1/spot/pairs` that a scenario can set on a pair.
@@ -284,6 +324,14 @@ pub struct Phase {
     pub stopped: BTreeMap<String, BTreeSet<StopFlag>>,
     /// Circuit-break modes by pair (others are `NONE`).
     pub circuit_break: BTreeMap<String, CircuitBreak>,
+    /// Pairs left out of `spot/status` and `spot/pairs` (delisted for the phase).
+    pub hidden: BTreeSet<String>,
+    /// Names added to both lists verbatim, as tradable pairs with status `NORMAL`: any
+    /// string, to play a hostile server (`../x`, escape sequences).
+    pub extra_pairs: Vec<String>,
+    /// This many valid, tradable pairs `gen0_jpy`, `gen1_jpy`, … added to both lists, each
+    /// answering `circuit_break_info` with `NONE`.
+    pub generated_pairs: usize,
 }
 
 impl Phase {
@@ -515,6 +563,27 @@ fn parse_phase(index: usize, t: &Table) -> Result<Phase, ScenarioError> {
             phase.stopped.insert(pair.clone(), set);
         }
     }
+    if let Some(v) = t.get("hidden") {
+        for pair in string_list(&name, "hidden", v)? {
+            check_pair(&name, "hidden", &pair)?;
+            phase.hidden.insert(pair);
+        }
+    }
+    if let Some(v) = t.get("extra_pairs") {
+        phase.extra_pairs = string_list(&name, "extra_pairs", v)?;
+    }
+    if let Some(v) = t.get("generated_pairs") {
+        phase.generated_pairs = match v.as_integer().map(usize::try_from) {
+            Some(Ok(n)) if n <= 100_000 => n,
+            _ => {
+                return Err(invalid(
+                    &name,
+                    "generated_pairs",
+                    "expected a whole number up to 100000".into(),
+                ))
+            }
+        };
+    }
     if let Some(v) = t.get("circuit_break") {
         for (pair, value) in as_table(&name, "circuit_break", v)? {
             let key = format!("circuit_break.{pair}");
@@ -617,8 +686,9 @@ fn parse_http_status(phase: &str, key: &str, v: &Value) -> Result<u16, ScenarioE
 }
 
 fn parse_behavior(phase: &str, key: &str, v: &Value) -> Result<Behavior, ScenarioError> {
-    const HELP: &str = "expected \"ok\", \"truncated\", \"drop\", \"refuse\", or a table with \
-                        error (and http_status), html, rate_limit or slow";
+    const HELP: &str = "expected \"ok\", \"truncated\", \"drop\", \"refuse\", \"endless\", \
+                        \"gzip_bomb\", \"continue_flood\", \"stall\", \"wrong_shape\", or a table \
+                        with error (and http_status), html, rate_limit, slow, huge or redirect";
     let t = match v {
         Value::String(s) => {
             return match s.as_str() {
@@ -626,6 +696,11 @@ fn parse_behavior(phase: &str, key: &str, v: &Value) -> Result<Behavior, Scenari
                 "truncated" => Ok(Behavior::Truncated),
                 "drop" => Ok(Behavior::Drop),
                 "refuse" => Ok(Behavior::Refuse),
+                "endless" => Ok(Behavior::Endless),
+                "gzip_bomb" => Ok(Behavior::GzipBomb),
+                "continue_flood" => Ok(Behavior::ContinueFlood),
+                "stall" => Ok(Behavior::Stall),
+                "wrong_shape" => Ok(Behavior::WrongShape),
                 other => Err(invalid(
                     phase,
                     key,
@@ -645,7 +720,7 @@ fn parse_behavior(phase: &str, key: &str, v: &Value) -> Result<Behavior, Scenari
     if let Some(k) = t.keys().find(|k| !BEHAVIOR_KEYS.contains(&k.as_str())) {
         return Err(unknown_key(phase, format!("{key}.{k}")));
     }
-    let kinds: Vec<&str> = ["error", "html", "rate_limit", "slow"]
+    let kinds: Vec<&str> = ["error", "html", "rate_limit", "slow", "huge", "redirect"]
         .into_iter()
         .filter(|k| t.contains_key(*k))
         .collect();
@@ -686,6 +761,32 @@ fn parse_behavior(phase: &str, key: &str, v: &Value) -> Result<Behavior, Scenari
             };
             Ok(Behavior::Html { http_status })
         }
+        Some("huge") => match t.get("huge").and_then(Value::as_integer).map(u64::try_from) {
+            Some(Ok(bytes)) => Ok(Behavior::Huge { bytes }),
+            _ => Err(invalid(
+                phase,
+                &sub("huge"),
+                "expected a size in bytes".into(),
+            )),
+        },
+        Some("redirect") => match t.get("redirect") {
+            Some(Value::String(location)) => Ok(Behavior::Redirect {
+                location: location.clone(),
+            }),
+            _ => Err(invalid(
+                phase,
+                &sub("redirect"),
+                "expected a URL string".into(),
+            )),
+        },
+        Some("rate_limit") if matches!(t.get("rate_limit"), Some(Value::String(_))) => {
+            let retry_after = t
+                .get("rate_limit")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            Ok(Behavior::RateLimitHeader { retry_after })
+        }
         Some("rate_limit") => {
             let secs = t.get("rate_limit").and_then(Value::as_integer);
             match secs.map(u64::try_from) {
@@ -716,6 +817,52 @@ mod tests {
         match Scenario::from_toml(text) {
             Ok(s) => panic!("expected an error, got {s:?}"),
             Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn hostile_behaviours_and_list_changes_parse() {
+        let s = Scenario::from_toml(
+            r#"
+[[phases]]
+name = "a"
+duration = "1s"
+api = "endless"
+public = { huge = 200000000 }
+hidden = ["btc_jpy"]
+extra_pairs = ["../x"]
+generated_pairs = 10000
+[[phases]]
+name = "b"
+duration = "1s"
+api = { redirect = "http://127.0.0.1:1/x" }
+public = { rate_limit = "99999999999999999999" }
+[[phases]]
+name = "c"
+api = "gzip_bomb"
+public = "continue_flood"
+"#,
+        )
+        .unwrap();
+        let p = s.phases();
+        assert_eq!(p[0].api, Behavior::Endless);
+        assert_eq!(p[0].public, Behavior::Huge { bytes: 200_000_000 });
+        assert!(p[0].hidden.contains("btc_jpy"));
+        assert_eq!(p[0].generated_pairs, 10_000);
+        assert_eq!(
+            p[1].public,
+            Behavior::RateLimitHeader {
+                retry_after: "99999999999999999999".into()
+            }
+        );
+        assert_eq!(p[2].public, Behavior::ContinueFlood);
+        for bad in [
+            "[[phases]]\nname = \"a\"\nhidden = [\"nope_jpy\"]",
+            "[[phases]]\nname = \"a\"\ngenerated_pairs = -1",
+            "[[phases]]\nname = \"a\"\napi = { huge = \"big\" }",
+            "[[phases]]\nname = \"a\"\napi = { redirect = 1 }",
+        ] {
+            assert!(Scenario::from_toml(bad).is_err(), "{bad}");
         }
     }
 

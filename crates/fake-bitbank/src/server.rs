@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::clock::{Clock, PhaseNow};
+use crate::hostile;
 use crate::http::{self, ReadError, Request, Response};
 use crate::market::{self, MarketView};
 use crate::scenario::{Behavior, Phase, Scenario};
@@ -288,6 +289,9 @@ impl Shared {
             (Host::Public, [pair, endpoint]) => match (market::find(pair), *endpoint) {
                 (Some(p), "ticker") => view.pair_ticker(p),
                 (Some(p), "circuit_break_info") => view.circuit_break_info(p),
+                (None, "circuit_break_info") if view.is_extra(pair) => {
+                    Ok(view.extra_circuit_break_info())
+                }
                 _ => return not_found(host),
             },
             _ => return not_found(host),
@@ -338,6 +342,9 @@ static EMPTY_PHASE: Phase = Phase {
     suspended: std::collections::BTreeSet::new(),
     stopped: std::collections::BTreeMap::new(),
     circuit_break: std::collections::BTreeMap::new(),
+    hidden: std::collections::BTreeSet::new(),
+    extra_pairs: Vec::new(),
+    generated_pairs: 0,
 };
 
 fn segments(path: &str) -> Vec<&str> {
@@ -437,6 +444,36 @@ async fn serve_connection(shared: Arc<Shared>, host: Host, mut stream: TcpStream
             Response::json(429, market::error_body(10009))
                 .with_header("Retry-After", retry_after_secs.to_string()),
         ),
+        Behavior::RateLimitHeader { retry_after } => with_host_headers(
+            host,
+            Response::json(429, market::error_body(10009))
+                .with_header("Retry-After", retry_after.clone()),
+        ),
+        Behavior::Redirect { location } => {
+            Response::new(302, "text/plain", "Found\n").with_header("Location", location.clone())
+        }
+        Behavior::WrongShape => {
+            with_host_headers(host, Response::json(200, market::wrong_shape_body()))
+        }
+        Behavior::Endless | Behavior::ContinueFlood => {
+            let _ = hostile::forever(&mut stream, host.behavior(shared.phase_at(now.index))).await;
+            return;
+        }
+        Behavior::Huge { bytes } => {
+            let normal = shared.route(host, &request, now);
+            let _ = hostile::huge(&mut stream, &normal.body, *bytes).await;
+            return;
+        }
+        Behavior::GzipBomb => {
+            let normal = shared.route(host, &request, now);
+            let _ = http::write_response(&mut stream, &hostile::gzip_bomb(&normal)).await;
+            return;
+        }
+        Behavior::Stall => {
+            let normal = shared.route(host, &request, now);
+            let _ = hostile::stall(&mut stream, &normal).await;
+            return;
+        }
         Behavior::Truncated => shared.route(host, &request, now).truncated(),
         Behavior::Slow { delay } => {
             tokio::time::sleep(*delay).await;

@@ -31,20 +31,36 @@ impl Sim {
         Sim { rt, server }
     }
 
+    /// A simulator playing the scenario `text` (TOML).
+    pub fn from_toml(text: &str) -> Sim {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let scenario = Scenario::from_toml(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        let server = rt
+            .block_on(FakeBitbank::start(scenario, Options::default()))
+            .unwrap();
+        Sim { rt, server }
+    }
+
     pub fn phase(&self) -> String {
         self.server.phase().1
     }
 
     /// A `bbwatch` command aimed at this simulator, with an empty config directory.
     pub fn bbwatch(&self, args: &[&str]) -> Command {
+        bbwatch_at(&self.server.api_url(), &self.server.public_url(), args)
+    }
+}
+
+/// A `bbwatch` command aimed at these hosts, with an empty config directory.
+pub fn bbwatch_at(api_url: &str, public_url: &str, args: &[&str]) -> Command {
+    {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_bbwatch"));
         cmd.args(args)
-            .args([
-                "--api-url",
-                &self.server.api_url(),
-                "--public-url",
-                &self.server.public_url(),
-            ])
+            .args(["--api-url", api_url, "--public-url", public_url])
             .env("XDG_CONFIG_HOME", empty_dir())
             .env("LANG", "C.UTF-8")
             .env("TZ", "UTC")
@@ -54,7 +70,9 @@ impl Sim {
             .env_remove("BBWATCH_LOG");
         cmd
     }
+}
 
+impl Sim {
     /// `bbwatch watch --json` at a 1 s interval.
     pub fn watch(&self, extra: &[&str]) -> Watch {
         let mut args = vec!["watch", "--json", "--interval", "1s", "--timeout", "2s"];
@@ -108,6 +126,16 @@ impl Watch {
             lines,
             seen: Vec::new(),
         }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether it has exited (without waiting).
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().unwrap()
     }
 
     /// The next stdout line within `timeout`.
