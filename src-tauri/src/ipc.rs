@@ -46,6 +46,8 @@ pub enum ToWindow {
     Event { view: EventView },
     /// Come to the front, at this section.
     Show { section: Section },
+    /// The settings in force changed (the file was edited, or became invalid).
+    Settings { settings: SettingsInfo },
 }
 
 /// Window → tray.
@@ -145,19 +147,26 @@ pub fn line<T: Serialize>(msg: &T) -> String {
     s
 }
 
+/// What the settings section shows, from the settings in force.
+pub fn settings_info(shared: &Shared) -> SettingsInfo {
+    let config = shared.config();
+    SettingsInfo {
+        config_path: shared.config_path().map(|p| p.display().to_string()),
+        interval_secs: config.interval.0.as_secs(),
+        pairs: config.pairs.clone(),
+        language: config.language,
+        config_problem: shared.config_problem(),
+    }
+}
+
 fn hello(shared: &Shared) -> ToWindow {
     let snapshot = shared.monitor.snapshot().borrow().clone();
+    let lang = shared.lang();
     ToWindow::Hello {
-        lang: shared.lang,
-        view: status_view(&snapshot, shared.lang, shared.pause()),
+        lang,
+        view: status_view(&snapshot, lang, shared.pause()),
         events: shared.recent_events(),
-        settings: SettingsInfo {
-            config_path: shared.config_path.as_ref().map(|p| p.display().to_string()),
-            interval_secs: shared.config.interval.0.as_secs(),
-            pairs: shared.config.pairs.clone(),
-            language: shared.config.language,
-            config_problem: shared.config_problem.clone(),
-        },
+        settings: settings_info(shared),
     }
 }
 

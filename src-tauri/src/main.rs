@@ -16,7 +16,8 @@ mod window_app;
 use std::sync::Arc;
 
 use bbwatch_core::config::{check_url, Config};
-use bbwatch_core::{Monitor, MonitorConfig, Snapshot};
+use bbwatch_core::settings::{Overrides, Settings};
+use bbwatch_core::{Monitor, Snapshot};
 use tauri::{AppHandle, Manager, RunEvent};
 
 use crate::ipc::ToWindow;
@@ -27,47 +28,34 @@ use crate::view::{event_view, status_view};
 use crate::window::Section;
 
 /// The settings in force: the file (a bad one is reported and the defaults used, so the app
-/// still starts and says so), then `BBWATCH_API_URL` / `BBWATCH_PUBLIC_URL`.
-fn load_config() -> (Config, Option<std::path::PathBuf>, Option<String>) {
+/// still starts and says so), then `BBWATCH_API_URL` / `BBWATCH_PUBLIC_URL`; followed while
+/// the app runs.
+fn load_settings() -> Settings {
     let path = Config::default_path();
-    let mut problem = None;
-    let mut config = match path.as_deref().map(Config::load) {
-        Some(Ok(loaded)) => {
-            for key in loaded.unknown_keys {
-                tracing::warn!("unknown key `{key}` in the configuration file, ignored");
-            }
-            loaded.config
-        }
-        Some(Err(e)) => {
-            let shown = path
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            tracing::error!("{shown}: {e}; using the defaults");
-            problem = Some(format!("{shown}: {e}"));
-            Config::default()
-        }
-        None => Config::default(),
-    };
+    let mut overrides = Overrides::default();
     for (var, field) in [
-        ("BBWATCH_API_URL", &mut config.api_url),
-        ("BBWATCH_PUBLIC_URL", &mut config.public_url),
+        ("BBWATCH_API_URL", &mut overrides.api_url),
+        ("BBWATCH_PUBLIC_URL", &mut overrides.public_url),
     ] {
         if let Ok(url) = std::env::var(var) {
             match check_url(&url) {
-                Ok(()) => *field = url,
+                Ok(()) => *field = Some(url),
                 Err(e) => tracing::error!("{var}: {e}; ignored"),
             }
         }
     }
-    (config, path, problem)
+    let settings = Settings::new(path, overrides, Config::default(), None);
+    if let Err(e) = settings.reload() {
+        tracing::error!("{e}; using the defaults");
+    }
+    settings
 }
 
 /// Send the current status to the window, if one is open.
 pub fn publish_status(app: &AppHandle) {
     let shared = app.state::<Arc<Shared>>();
     let snapshot = shared.monitor.snapshot().borrow().clone();
-    let view = status_view(&snapshot, shared.lang, shared.pause());
+    let view = status_view(&snapshot, shared.lang(), shared.pause());
     // No window, no receiver: nothing to do.
     let _ = shared.ui.send(ToWindow::Status { view });
 }
@@ -94,12 +82,46 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
             }
         }
     });
+    // New settings (the file edited, or turned invalid): the tray, the window and the
+    // notifications follow at once, in the language now in force.
+    let mut config = shared.settings.subscribe();
+    let mut problems = shared.settings.problems();
+    let (handle, watching, notifying) = (app.clone(), shared.clone(), notifier.clone());
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let problem_changed = tokio::select! {
+                changed = config.changed() => match changed {
+                    Ok(()) => false,
+                    Err(_) => break,
+                },
+                changed = problems.changed() => match changed {
+                    Ok(()) => true,
+                    Err(_) => break,
+                },
+            };
+            tray::refresh(&handle);
+            publish_status(&handle);
+            let _ = watching.ui.send(ToWindow::Settings {
+                settings: ipc::settings_info(&watching),
+            });
+            if problem_changed {
+                let problem = problems
+                    .borrow_and_update()
+                    .as_ref()
+                    .map(ToString::to_string);
+                match problem {
+                    Some(problem) => notifying.config_problem(&problem).await,
+                    None => notifying.config_fixed().await,
+                }
+            }
+        }
+    });
     // A stream that never loses a level change, however long a notification takes.
     let mut events = shared.monitor.events();
     let shared = shared.clone();
     tauri::async_runtime::spawn(async move {
         while let Some(event) = events.recv().await {
-            let view = event_view(&event, shared.lang);
+            let view = event_view(&event, shared.lang());
             shared.push_event(view.clone());
             let _ = shared.ui.send(ToWindow::Event { view });
             notifier.event(&event, shared.paused_now()).await;
@@ -174,8 +196,12 @@ fn main() -> anyhow::Result<()> {
         return window_app::run(Section::from_args(&args), context());
     }
     let show_at_start = args.iter().any(|a| a == "--show");
-    let (config, config_path, problem) = load_config();
-    let lang = config.language.resolve();
+    let settings = Arc::new(load_settings());
+    let problem = settings
+        .problems()
+        .borrow()
+        .as_ref()
+        .map(ToString::to_string);
 
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -183,25 +209,16 @@ fn main() -> anyhow::Result<()> {
         }))
         .plugin(tauri_plugin_opener::init())
         .setup(move |app| {
-            let (monitor, handle) = Monitor::new(MonitorConfig {
-                interval: config.interval.0,
-                timeout: config.timeout.0,
-                thresholds: config.thresholds(),
-                pairs: config.pair_set(),
-                endpoints: config.endpoints(),
-            })?;
-            let notifier = Arc::new(Notifier::new(
-                app.handle().clone(),
-                config.notifications.clone(),
-                lang,
-            ));
-            let shared = Arc::new(Shared::new(
-                handle,
-                lang,
-                config,
-                config_path,
-                problem.clone(),
-            ));
+            let (monitor, handle) = Monitor::following(settings.subscribe())?;
+            let notifier = Arc::new(Notifier::new(app.handle().clone(), settings.subscribe()));
+            let shared = Arc::new(Shared::new(handle, settings.clone()));
+            // Within the runtime: the watcher's task is spawned there.
+            let watched = settings.clone();
+            match tauri::async_runtime::block_on(async move { watched.watch_file() }) {
+                Ok(following) => *state::lock(&shared.following) = Some(following),
+                Err(e) => tracing::warn!("{e}: edits to the file apply after a restart"),
+            }
+            let lang = shared.lang();
             app.manage(shared.clone());
             app.manage(notifier.clone());
             let view = TrayView::new(&Snapshot::default(), lang, Pause::Off);

@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use bbwatch_core::alert::{self, Collapser, Source};
-use bbwatch_core::config::Notifications;
+use bbwatch_core::config::{Config, Notifications};
 use bbwatch_core::i18n::Msg;
 use bbwatch_core::render::{event_body, level_meaning, level_name, notification_title, sentence};
 use bbwatch_core::{Event, Lang, Level, Snapshot};
 use chrono::{DateTime, Local, Timelike, Utc};
 use notify_rust::{Hint, Notification, NotificationHandle, Timeout, Urgency};
 use tauri::AppHandle;
-use tokio::sync::Mutex;
+use tokio::sync::{watch, Mutex};
 
 use crate::tray::icon_png;
 use crate::window::{self, Section};
@@ -32,8 +32,8 @@ struct Book {
 
 pub struct Notifier {
     app: AppHandle,
-    settings: Notifications,
-    lang: Lang,
+    /// The settings in force: which kinds, quiet hours, sound, language.
+    settings: watch::Receiver<Config>,
     book: Arc<Mutex<Book>>,
 }
 
@@ -50,13 +50,18 @@ fn level_image(level: Level) -> Option<Hint> {
 }
 
 impl Notifier {
-    pub fn new(app: AppHandle, settings: Notifications, lang: Lang) -> Notifier {
+    pub fn new(app: AppHandle, settings: watch::Receiver<Config>) -> Notifier {
         Notifier {
             app,
             settings,
-            lang,
             book: Arc::default(),
         }
+    }
+
+    /// The notification settings and the language in force now.
+    fn now(&self) -> (Notifications, Lang) {
+        let config = self.settings.borrow();
+        (config.notifications.clone(), config.language.resolve())
     }
 
     fn base(&self, level: Level) -> Notification {
@@ -72,11 +77,12 @@ impl Notifier {
     /// the popup of what it ends either way.
     pub async fn event(&self, event: &Event, paused: bool) {
         let source = Source::of(event);
+        let (settings, lang) = self.now();
         let local = Local::now();
         let minute = u16::try_from(local.hour() * 60 + local.minute()).unwrap_or(0);
-        let show = alert::wanted(event, &self.settings)
+        let show = alert::wanted(event, &settings)
             && !paused
-            && !alert::in_quiet_hours(self.settings.quiet_hours.as_deref(), minute);
+            && !alert::in_quiet_hours(settings.quiet_hours.as_deref(), minute);
         let now = Utc::now();
         let mut book = self.book.lock().await;
         let replaces = if alert::ends_its_source(event) || !show {
@@ -91,15 +97,15 @@ impl Notifier {
             return;
         }
         let mut n = self.base(event.level);
-        n.summary(&notification_title(event, self.lang))
-            .body(&sentence(&event_body(event, self.lang)))
-            .action("default", Msg::MenuOpen.text(self.lang))
+        n.summary(&notification_title(event, lang))
+            .body(&sentence(&event_body(event, lang)))
+            .action("default", Msg::MenuOpen.text(lang))
             .urgency(if alert::urgent(event) {
                 Urgency::Critical
             } else {
                 Urgency::Normal
             });
-        if self.settings.sound {
+        if settings.sound {
             n.hint(Hint::SoundName("message-new-instant".into()));
         } else {
             n.hint(Hint::SuppressSound(true));
@@ -145,24 +151,22 @@ impl Notifier {
         if book.last_shown.is_some_and(|t| t >= asked) {
             return;
         }
+        let (_, lang) = self.now();
         let time = snapshot
             .checked_at
             .unwrap_or_else(Utc::now)
             .with_timezone(&Local)
             .format("%H:%M:%S")
             .to_string();
-        let meaning = sentence(level_meaning(snapshot.level, self.lang));
+        let meaning = sentence(level_meaning(snapshot.level, lang));
         let mut n = self.base(snapshot.level);
-        n.summary(&format!(
-            "bitbank: {}",
-            level_name(snapshot.level, self.lang)
-        ))
-        .body(&Msg::CheckedBody.fill(self.lang, &[("time", &time), ("meaning", &meaning)]))
-        .action("default", Msg::MenuOpen.text(self.lang))
-        .urgency(Urgency::Low)
-        .hint(Hint::Transient(true))
-        .hint(Hint::SuppressSound(true))
-        .timeout(Timeout::Milliseconds(CHECKED_SHOWN_MS));
+        n.summary(&format!("bitbank: {}", level_name(snapshot.level, lang)))
+            .body(&Msg::CheckedBody.fill(lang, &[("time", &time), ("meaning", &meaning)]))
+            .action("default", Msg::MenuOpen.text(lang))
+            .urgency(Urgency::Low)
+            .hint(Hint::Transient(true))
+            .hint(Hint::SuppressSound(true))
+            .timeout(Timeout::Milliseconds(CHECKED_SHOWN_MS));
         if let Some(old) = book.open.get(&Source::Check) {
             n.id(old.id());
         }
@@ -180,21 +184,23 @@ impl Notifier {
     /// The configuration file could not be used: say so in the user's language, with the
     /// file's own words (key and line), and that the defaults are in force.
     pub async fn config_problem(&self, problem: &str) {
-        let body = format!("{}\n{problem}", Msg::ConfigProblemBody.text(self.lang));
+        let (_, lang) = self.now();
+        let body = format!("{}\n{problem}", Msg::ConfigProblemBody.text(lang));
         let mut n = Notification::new();
         n.appname("bbwatch")
             .icon("dialog-warning")
-            .summary(Msg::ConfigProblemTitle.text(self.lang))
+            .summary(Msg::ConfigProblemTitle.text(lang))
             .body(&body)
-            .action("default", Msg::MenuSettings.text(self.lang));
+            .action("default", Msg::MenuSettings.text(lang));
+        let mut book = self.book.lock().await;
+        if let Some(old) = book.open.get(&Source::Config) {
+            n.id(old.id());
+        }
         match n.show_async().await {
             Ok(handle) => {
                 let handle = Arc::new(handle);
-                self.book
-                    .lock()
-                    .await
-                    .open
-                    .insert(Source::Config, handle.clone());
+                book.open.insert(Source::Config, handle.clone());
+                drop(book);
                 let app = self.app.clone();
                 tauri::async_runtime::spawn(async move {
                     handle
@@ -207,6 +213,13 @@ impl Notifier {
                 });
             }
             Err(e) => tracing::warn!("no notification server? {e}"),
+        }
+    }
+
+    /// The file is fine again: its problem's popup goes.
+    pub async fn config_fixed(&self) {
+        if let Some(old) = self.book.lock().await.open.remove(&Source::Config) {
+            old.close_async().await;
         }
     }
 

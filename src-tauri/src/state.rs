@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bbwatch_core::config::Config;
+use bbwatch_core::settings::{FileWatch, Settings};
 use bbwatch_core::{Lang, MonitorHandle};
 use chrono::{DateTime, Utc};
 use tokio::sync::{broadcast, Notify};
@@ -69,11 +70,10 @@ impl Pause {
 /// Shared by the tray, the commands and the subscriber tasks.
 pub struct Shared {
     pub monitor: MonitorHandle,
-    pub lang: Lang,
-    pub config: Config,
-    pub config_path: Option<PathBuf>,
-    /// Why the configuration file could not be used (the defaults are in force), if it could not.
-    pub config_problem: Option<String>,
+    /// The settings in force (the file, followed while the app runs, and the environment).
+    pub settings: Arc<Settings>,
+    /// Following the file; stops with the app.
+    pub following: Mutex<Option<FileWatch>>,
     pub shutdown: Arc<Notify>,
     /// What the window process is sent.
     pub ui: broadcast::Sender<ToWindow>,
@@ -93,19 +93,11 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub fn new(
-        monitor: MonitorHandle,
-        lang: Lang,
-        config: Config,
-        config_path: Option<PathBuf>,
-        config_problem: Option<String>,
-    ) -> Shared {
+    pub fn new(monitor: MonitorHandle, settings: Arc<Settings>) -> Shared {
         Shared {
             monitor,
-            lang,
-            config,
-            config_path,
-            config_problem,
+            settings,
+            following: Mutex::new(None),
             shutdown: Arc::new(Notify::new()),
             ui: broadcast::channel(64).0,
             window_alive: AtomicBool::new(false),
@@ -114,6 +106,30 @@ impl Shared {
             pause: Mutex::new(Pause::Off),
             check_asked: Mutex::new(None),
         }
+    }
+
+    /// The settings in force now.
+    pub fn config(&self) -> Config {
+        self.settings.current()
+    }
+
+    /// The language of everything the app says, from the settings in force.
+    pub fn lang(&self) -> Lang {
+        self.settings.subscribe().borrow().language.resolve()
+    }
+
+    /// The configuration file.
+    pub fn config_path(&self) -> Option<PathBuf> {
+        self.settings.path().map(ToOwned::to_owned)
+    }
+
+    /// Why the configuration file is not in force (key and line), while it is not.
+    pub fn config_problem(&self) -> Option<String> {
+        self.settings
+            .problems()
+            .borrow()
+            .as_ref()
+            .map(ToString::to_string)
     }
 
     /// Remember that the tray menu asked for a check at `at`, to answer it when it is done.

@@ -26,10 +26,11 @@ const LABEL: &str = "status";
 
 /// What the window knows, kept current from the tray's messages.
 struct Window {
-    lang: Lang,
+    /// Follows the settings in force (a Status in another language changes it).
+    lang: Mutex<Lang>,
     view: Mutex<StatusView>,
     events: Mutex<RecentEvents>,
-    settings: SettingsInfo,
+    settings: Mutex<SettingsInfo>,
     to_tray: Mutex<UnixStream>,
 }
 
@@ -62,10 +63,10 @@ pub struct StatusPayload {
 #[tauri::command]
 fn get_status(w: State<'_, Arc<Window>>) -> StatusPayload {
     StatusPayload {
-        messages: catalogue(w.lang),
+        messages: catalogue(*lock(&w.lang)),
         view: lock(&w.view).clone(),
         events: lock(&w.events).to_vec(),
-        config_problem: w.settings.config_problem.clone(),
+        config_problem: lock(&w.settings).config_problem.clone(),
     }
 }
 
@@ -105,7 +106,7 @@ fn autostart_enabled(app: &AppHandle) -> Result<bool, CommandError> {
 #[tauri::command]
 fn get_settings(app: AppHandle, w: State<'_, Arc<Window>>) -> Result<SettingsView, CommandError> {
     Ok(SettingsView {
-        info: w.settings.clone(),
+        info: lock(&w.settings).clone(),
         autostart: autostart_enabled(&app)?,
     })
 }
@@ -137,8 +138,7 @@ fn set_autostart(app: AppHandle, enabled: bool) -> Result<(), CommandError> {
 /// (a comment only, mode 0600), so there is something to open.
 #[tauri::command]
 fn open_config_file(app: AppHandle, w: State<'_, Arc<Window>>) -> Result<(), CommandError> {
-    let Some(path) = w
-        .settings
+    let Some(path) = lock(&w.settings)
         .config_path
         .as_deref()
         .map(std::path::PathBuf::from)
@@ -197,6 +197,7 @@ fn follow(app: AppHandle, reader: BufReader<UnixStream>) {
         let w = app.state::<Arc<Window>>();
         match msg {
             ToWindow::Status { view } => {
+                *lock(&w.lang) = view.lang;
                 *lock(&w.view) = view.clone();
                 let _ = app.emit("bbwatch://status", view);
             }
@@ -216,6 +217,10 @@ fn follow(app: AppHandle, reader: BufReader<UnixStream>) {
                     let _ = win.set_focus();
                 }
                 let _ = app.emit("bbwatch://section", section.as_str());
+            }
+            ToWindow::Settings { settings } => {
+                *lock(&w.settings) = settings.clone();
+                let _ = app.emit("bbwatch://settings", settings);
             }
         }
     }
@@ -239,10 +244,10 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
         anyhow::bail!("the tray app answered in an unknown way: {first:?}");
     };
     let window = Arc::new(Window {
-        lang,
+        lang: Mutex::new(lang),
         view: Mutex::new(view),
         events: Mutex::new(events.into()),
-        settings,
+        settings: Mutex::new(settings),
         to_tray: Mutex::new(stream),
     });
     let builder = tauri::Builder::default();

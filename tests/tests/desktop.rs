@@ -654,3 +654,70 @@ async fn a_bad_config_is_told_in_japanese_and_kept_in_the_window() -> Result<()>
     let _ = app.wait();
     Ok(())
 }
+
+/// The file stays the one source of truth: edited by hand while the app runs, it is in force
+/// within seconds (here: the language, in the tray at once); turned invalid, the last good
+/// settings stay and the problem is told once; fixed, the problem's popup goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_follows_its_file_edited_by_hand() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("byhand");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let (watcher, watcher_conn, notifications, _notify_conn) = panel(&desktop).await?;
+    let env = app_env(&desktop, &dir, &sim, "60s");
+    let mut app = start_tray(&bin, &env, &dir)?;
+    let item = tray_item(&watcher, &watcher_conn).await?;
+    eventually(WAIT, "the tooltip to say Normal", || async {
+        tooltip(&item).await.contains("Normal").then_some(())
+    })
+    .await?;
+    let config = dir.join("config/bbwatch/config.toml");
+    let save = |text: &str| {
+        // As editors save: a new file renamed over the old one.
+        let tmp = config.with_extension("toml.tmp");
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, &config).unwrap();
+    };
+
+    save("# by hand\ninterval = \"60s\"\nlanguage = \"ja\"\n");
+    eventually(WAIT, "the tooltip in Japanese", || async {
+        tooltip(&item).await.contains("正常").then_some(())
+    })
+    .await?;
+    let menu = item.menu().await?;
+    assert!(
+        menu.iter().any(|e| e.label.contains("今すぐ確認")),
+        "{menu:?}"
+    );
+
+    save("interval = \"often\"\nlanguage = \"en\"\n");
+    let problem = eventually(WAIT, "the problem told", || async {
+        notifications.shown_with("設定ファイル").first().cloned()
+    })
+    .await?;
+    assert!(problem.body.contains("interval"), "{problem:?}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        tooltip(&item).await.contains("正常"),
+        "the bad file's language was used: {}",
+        tooltip(&item).await
+    );
+    assert_eq!(
+        notifications.shown_with("設定ファイル").len(),
+        1,
+        "told once"
+    );
+
+    save("interval = \"60s\"\nlanguage = \"en\"\n");
+    eventually(WAIT, "the tooltip in English again", || async {
+        tooltip(&item).await.contains("Normal").then_some(())
+    })
+    .await?;
+    eventually(WAIT, "the problem's popup to go", || async {
+        notifications.closed().contains(&problem.id).then_some(())
+    })
+    .await?;
+    quit(&item, &mut app, &dir).await?;
+    Ok(())
+}

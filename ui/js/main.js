@@ -25,6 +25,7 @@ import {
 const EV_STATUS = "bbwatch://status";
 const EV_EVENT = "bbwatch://event";
 const EV_SECTION = "bbwatch://section";
+const EV_SETTINGS = "bbwatch://settings";
 const ERROR_SHOWN_MS = 10000;
 const MIN_BUSY_MS = 600;
 
@@ -280,6 +281,17 @@ function onStatus(view) {
   render();
 }
 
+/** The settings in force changed (the file was edited, or turned invalid). */
+function onSettings(info) {
+  if (!info) return;
+  state.configProblem = info.config_problem ?? null;
+  renderConfigProblem();
+  if (state.settings) {
+    state.settings = { ...state.settings, ...info };
+    renderSettings();
+  }
+}
+
 function onEvent(ev) {
   if (!ev) return;
   state.events = mergeEvent(state.events, ev, EVENT_CAP);
@@ -324,6 +336,7 @@ async function start() {
       api.event.listen(EV_STATUS, (e) => onStatus(e?.payload)),
       api.event.listen(EV_EVENT, (e) => onEvent(e?.payload)),
       api.event.listen(EV_SECTION, (e) => showSection(e?.payload)),
+      api.event.listen(EV_SETTINGS, (e) => onSettings(e?.payload)),
     ]);
     takeStatus(await invoke("get_status"));
     if (location.hash === "#settings") openSettings();

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use bbwatch_core::config::{self, Config, ConfigError};
+use bbwatch_core::config::{self, Config, ConfigError, LanguageSetting};
+use bbwatch_core::settings::Overrides;
 use bbwatch_core::Lang;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -97,6 +98,10 @@ fn parse_url(s: &str) -> Result<String, String> {
 pub struct Settings {
     pub config: Config,
     pub lang: Lang,
+    /// The file the configuration came from (followed by `watch`).
+    pub path: Option<PathBuf>,
+    /// The flags, laid over the file again on every reload.
+    pub overrides: Overrides,
 }
 
 /// A configuration problem, with the file it came from.
@@ -128,28 +133,25 @@ impl Common {
         for key in &loaded.unknown_keys {
             eprintln!("bbwatch: warning: {shown}: unknown key `{key}` ignored");
         }
-        let mut config = loaded.config;
-        if let Some(i) = self.interval {
-            config.interval.0 = i;
-        }
-        if let Some(t) = self.timeout {
-            config.timeout.0 = t;
-        }
-        if let Some(p) = &self.pairs {
-            config.pairs = Some(p.clone());
-        }
-        if let Some(u) = &self.api_url {
-            config.api_url = u.clone();
-        }
-        if let Some(u) = &self.public_url {
-            config.public_url = u.clone();
-        }
-        let lang = match self.lang {
-            Some(LangArg::Ja) => Lang::Ja,
-            Some(LangArg::En) => Lang::En,
-            None => config.language.resolve(),
+        let overrides = Overrides {
+            interval: self.interval,
+            timeout: self.timeout,
+            pairs: self.pairs.clone(),
+            api_url: self.api_url.clone(),
+            public_url: self.public_url.clone(),
+            language: self.lang.map(|l| match l {
+                LangArg::Ja => LanguageSetting::Ja,
+                LangArg::En => LanguageSetting::En,
+            }),
         };
-        Ok(Settings { config, lang })
+        let config = overrides.apply(loaded.config);
+        let lang = config.language.resolve();
+        Ok(Settings {
+            config,
+            lang,
+            path,
+            overrides,
+        })
     }
 }
 

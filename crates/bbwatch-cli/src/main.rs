@@ -6,11 +6,13 @@ mod output;
 mod writer;
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use bbwatch_core::client::Client;
-use bbwatch_core::monitor::{check_once, Monitor, MonitorConfig};
+use bbwatch_core::monitor::{check_once, Monitor};
 use bbwatch_core::render::event_line;
+use bbwatch_core::settings::Settings as LiveSettings;
 use bbwatch_core::Snapshot;
 use clap::Parser;
 
@@ -102,17 +104,26 @@ async fn status(settings: &Settings, json: bool) -> anyhow::Result<u8> {
 /// the signal; a reader that goes away ends the watch (exit 0); any other write error is a
 /// runtime error (exit 1).
 async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<()> {
-    let config = &settings.config;
-    let (monitor, handle) = Monitor::new(MonitorConfig {
-        interval: config.interval.0,
-        timeout: config.timeout.0,
-        thresholds: config.thresholds(),
-        pairs: config.pair_set(),
-        endpoints: config.endpoints(),
-    })?;
+    // The settings in force follow the file (edited by hand, or SIGHUP), flags laid over it.
+    let live = Arc::new(LiveSettings::new(
+        settings.path.clone(),
+        settings.overrides.clone(),
+        settings.config.clone(),
+        None,
+    ));
+    let config = live.subscribe();
+    let _following = match live.watch_file() {
+        Ok(w) => Some(w),
+        Err(e) => {
+            tracing::warn!("{e}: changes to the file apply on SIGHUP only");
+            None
+        }
+    };
+    tokio::spawn(reload_on_hangup(live.clone()));
+    let (monitor, handle) = Monitor::following(config.clone())?;
     let mut out = writer::Writer::spawn().context("cannot start the output thread")?;
     let mut events = handle.events();
-    let notifications = notify::Notifier::new(settings.lang);
+    let notifications = notify::Notifier::new(config.clone());
     let mut run = tokio::spawn(monitor.run(shutdown_signal()));
     loop {
         tokio::select! {
@@ -120,7 +131,8 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
             biased;
             received = events.recv() => match received {
                 Some(event) => {
-                    let text = if json { event.to_json_line() } else { event_line(&event, settings.lang) };
+                    let lang = config.borrow().language.resolve();
+                    let text = if json { event.to_json_line() } else { event_line(&event, lang) };
                     out.line(text, bbwatch_core::delivery::is_level_change(&event));
                     if notify {
                         notifications.show(event);
@@ -142,6 +154,32 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
             }
         }
     }
+}
+
+/// SIGHUP, as daemons do: read the configuration file again. A bad file leaves the last good
+/// settings in force and says why.
+async fn reload_on_hangup(live: Arc<LiveSettings>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match live.reload() {
+                Ok(true) => tracing::info!("SIGHUP: new settings in force"),
+                Ok(false) => tracing::info!("SIGHUP: the settings are unchanged"),
+                Err(e) => {
+                    let shown = live
+                        .path()
+                        .map_or_else(|| "config".to_owned(), |p| p.display().to_string());
+                    eprintln!("bbwatch: {shown}: {e}; the last good settings stay in force");
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    drop(live);
 }
 
 async fn shutdown_signal() {

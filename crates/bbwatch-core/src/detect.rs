@@ -108,6 +108,25 @@ impl Detector {
         }
     }
 
+    /// New thresholds, from the next reading on.
+    pub fn set_thresholds(&mut self, thresholds: Thresholds) {
+        self.thresholds = Thresholds {
+            failure: thresholds.failure.max(1),
+            success: thresholds.success.max(1),
+        };
+    }
+
+    /// A new watch list (`None`: the pairs tradable at the next answer), from the next reading
+    /// on. Pairs that join raise no event (there is no "before" to compare with); pairs that
+    /// leave take their restrictions with them, so the level may change, and that is said.
+    pub fn set_watched(&mut self, watched: Option<BTreeSet<String>>) {
+        if let Some(set) = &watched {
+            self.snapshot.pairs.retain(|pair, _| set.contains(pair));
+            self.excused.retain(|pair| set.contains(pair));
+        }
+        self.watched = watched;
+    }
+
     /// What `classify` needs from before the next poll.
     pub fn context(&self) -> Context<'_> {
         Context {

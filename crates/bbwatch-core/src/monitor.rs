@@ -11,6 +11,7 @@ use tokio::sync::{broadcast, watch, Notify};
 use crate::classify::MAX_WATCHED_PAIRS;
 use crate::classify::{classify, Certainty, Context, Reading};
 use crate::client::{Client, ClientError, Endpoints};
+use crate::config::Config;
 use crate::delivery::{EventStream, Publisher, Subscriptions};
 use crate::detect::{Detector, Snapshot, Thresholds};
 use crate::event::Event;
@@ -25,7 +26,7 @@ const _: () = assert!(MAX_WATCHED_PAIRS + 3 < EVENT_BUFFER);
 const WAKE_CHECK: Duration = Duration::from_secs(5);
 
 /// What the monitor needs.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MonitorConfig {
     /// Time between polls.
     pub interval: Duration,
@@ -39,9 +40,37 @@ pub struct MonitorConfig {
     pub endpoints: Endpoints,
 }
 
+impl MonitorConfig {
+    /// What the monitor takes from the configuration in force.
+    pub fn from_config(config: &Config) -> MonitorConfig {
+        MonitorConfig {
+            interval: config.interval.0,
+            timeout: config.timeout.0,
+            thresholds: config.thresholds(),
+            pairs: config.pair_set(),
+            endpoints: config.endpoints(),
+        }
+    }
+}
+
+/// What a change of settings asks of the wait in progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Applied {
+    /// Nothing the monitor uses changed.
+    Nothing,
+    /// Wait the new interval, from now.
+    NewInterval,
+    /// New pairs or hosts: poll them now.
+    PollNow,
+}
+
 /// The running side: owned by the task that calls [`Monitor::run`].
 pub struct Monitor {
     client: Client,
+    /// What the monitor runs with now.
+    current: MonitorConfig,
+    /// The settings in force, when they can change while it runs.
+    settings: Option<watch::Receiver<Config>>,
     detector: Detector,
     pacer: Pacer,
     snapshot_tx: watch::Sender<Snapshot>,
@@ -83,9 +112,28 @@ impl MonitorHandle {
 }
 
 impl Monitor {
-    /// A monitor and its handle. Subscribe before [`Monitor::run`] so no event is missed.
+    /// A monitor with fixed settings, and its handle. Subscribe before [`Monitor::run`] so no
+    /// event is missed.
     pub fn new(config: MonitorConfig) -> Result<(Monitor, MonitorHandle), ClientError> {
-        let client = Client::new(config.endpoints, config.timeout)?;
+        Monitor::build(config, None)
+    }
+
+    /// A monitor that follows the settings in force, without a restart: a new interval at the
+    /// next wait, new pairs or hosts at a poll made at once, new thresholds at the next
+    /// reading. Settings that change nothing the monitor uses (notifications, language) wake
+    /// nothing.
+    pub fn following(
+        settings: watch::Receiver<Config>,
+    ) -> Result<(Monitor, MonitorHandle), ClientError> {
+        let config = MonitorConfig::from_config(&settings.borrow());
+        Monitor::build(config, Some(settings))
+    }
+
+    fn build(
+        config: MonitorConfig,
+        settings: Option<watch::Receiver<Config>>,
+    ) -> Result<(Monitor, MonitorHandle), ClientError> {
+        let client = Client::new(config.endpoints.clone(), config.timeout)?;
         let (snapshot_tx, snapshot_rx) = watch::channel(Snapshot::default());
         let (events_tx, _) = broadcast::channel(EVENT_BUFFER);
         let (publisher, streams) = Publisher::new(EVENT_BUFFER, events_tx.clone());
@@ -98,8 +146,10 @@ impl Monitor {
         };
         let monitor = Monitor {
             client,
-            detector: Detector::new(config.thresholds, config.pairs),
+            detector: Detector::new(config.thresholds, config.pairs.clone()),
             pacer: Pacer::new(config.interval),
+            current: config,
+            settings,
             snapshot_tx,
             publisher,
             check_now,
@@ -137,24 +187,75 @@ impl Monitor {
         }
     }
 
-    /// Sleep `delay`, ending early for "Check now" or a wall-clock jump (the machine woke from
-    /// sleep). Returns false on shutdown.
+    /// Take the settings in force: what changed, and what that asks of the wait.
+    fn apply_settings(&mut self) -> Applied {
+        let Some(settings) = self.settings.as_mut() else {
+            return Applied::Nothing;
+        };
+        let new = MonitorConfig::from_config(&settings.borrow_and_update());
+        if new == self.current {
+            return Applied::Nothing;
+        }
+        let old = std::mem::replace(&mut self.current, new.clone());
+        let mut applied = Applied::Nothing;
+        if new.endpoints != old.endpoints || new.timeout != old.timeout {
+            match Client::new(new.endpoints.clone(), new.timeout) {
+                Ok(client) => {
+                    self.client = client;
+                    applied = Applied::PollNow;
+                }
+                Err(e) => tracing::error!("new hosts not usable, keeping the old ones: {e}"),
+            }
+        }
+        if new.thresholds != old.thresholds {
+            self.detector.set_thresholds(new.thresholds);
+        }
+        if new.pairs != old.pairs {
+            self.detector.set_watched(new.pairs.clone());
+            applied = Applied::PollNow;
+        }
+        if new.interval != old.interval {
+            self.pacer.set_interval(new.interval);
+            if applied == Applied::Nothing {
+                applied = Applied::NewInterval;
+            }
+        }
+        tracing::info!(?applied, "new settings");
+        applied
+    }
+
+    /// Sleep `delay`, ending early for "Check now", new pairs or hosts, or a wall-clock jump
+    /// (the machine woke from sleep); a new interval starts the wait again. Returns false on
+    /// shutdown.
     async fn wait(
-        &self,
-        delay: Duration,
+        &mut self,
+        mut delay: Duration,
         shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
     ) -> bool {
-        let start = Instant::now();
-        let wall_start = SystemTime::now();
+        let mut start = Instant::now();
+        let mut wall_start = SystemTime::now();
         loop {
             let remaining = delay.saturating_sub(start.elapsed());
             if remaining.is_zero() {
                 return true;
             }
-            tokio::select! {
-                () = tokio::time::sleep(remaining.min(WAKE_CHECK)) => {}
+            let settings_changed = tokio::select! {
+                () = tokio::time::sleep(remaining.min(WAKE_CHECK)) => false,
                 () = self.check_now.notified() => return true,
                 () = shutdown.as_mut() => return false,
+                () = settings_changed(&mut self.settings) => true,
+            };
+            if settings_changed {
+                match self.apply_settings() {
+                    Applied::PollNow => return true,
+                    Applied::NewInterval => {
+                        delay = self.pacer.next_delay(None, fastrand::f64());
+                        start = Instant::now();
+                        wall_start = SystemTime::now();
+                        continue;
+                    }
+                    Applied::Nothing => {}
+                }
             }
             if clock_jumped(
                 start.elapsed(),
@@ -164,6 +265,20 @@ impl Monitor {
                 return true;
             }
         }
+    }
+}
+
+/// Completes when the settings change; never, when there are none to follow (or they can no
+/// longer change).
+async fn settings_changed(settings: &mut Option<watch::Receiver<Config>>) {
+    match settings {
+        Some(rx) => {
+            if rx.changed().await.is_err() {
+                *settings = None;
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending::<()>().await,
     }
 }
 

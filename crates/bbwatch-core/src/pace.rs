@@ -31,6 +31,11 @@ impl Pacer {
         }
     }
 
+    /// Poll every `interval` from the next wait on (clamped to [`MAX_INTERVAL`]).
+    pub fn set_interval(&mut self, interval: Duration) {
+        self.interval = interval.min(MAX_INTERVAL);
+    }
+
     /// The wait before the next poll. `rate_limited` is `Some(retry_after)` when the poll was
     /// rate limited; `jitter` is a random number in `[0, 1)`. Never more than
     /// `max(interval, MAX_RETRY_AFTER, MAX_BACKOFF)` plus jitter, whatever the server said.

@@ -1,6 +1,7 @@
 //! The two listeners (api and public hosts), request routing, the per-phase failure modes and
 //! the `/_fake/` control endpoints.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,6 +69,9 @@ pub struct Stats {
     pub phase_index: usize,
     /// Requests received so far.
     pub requests: RequestCounts,
+    /// `GET /{pair}/circuit_break_info` by pair: which pairs a client watches.
+    #[serde(default)]
+    pub circuit_break_by_pair: BTreeMap<String, u64>,
 }
 
 #[derive(Default)]
@@ -77,9 +81,19 @@ struct Counters {
     spot_status: AtomicU64,
     spot_pairs: AtomicU64,
     circuit_break_info: AtomicU64,
+    by_pair: Mutex<BTreeMap<String, u64>>,
 }
 
+/// Pairs counted one by one; requests for more names than this are only counted in total.
+const MAX_COUNTED_PAIRS: usize = 10_000;
+
 impl Counters {
+    fn by_pair(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, u64>> {
+        self.by_pair
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn snapshot(&self) -> RequestCounts {
         RequestCounts {
             api: self.api.load(Ordering::Relaxed),
@@ -247,6 +261,7 @@ impl Shared {
             phase: self.clock.name(now.index),
             phase_index: now.index,
             requests: self.counters.snapshot(),
+            circuit_break_by_pair: self.counters.by_pair().clone(),
         }
     }
 
@@ -263,8 +278,12 @@ impl Shared {
             }
             Host::Public => {
                 c.public.fetch_add(1, Ordering::Relaxed);
-                if matches!(segments(path).as_slice(), [_, "circuit_break_info"]) {
+                if let [pair, "circuit_break_info"] = segments(path).as_slice() {
                     c.circuit_break_info.fetch_add(1, Ordering::Relaxed);
+                    let mut by_pair = c.by_pair();
+                    if by_pair.len() < MAX_COUNTED_PAIRS || by_pair.contains_key(*pair) {
+                        *by_pair.entry((*pair).to_owned()).or_default() += 1;
+                    }
                 }
             }
         }

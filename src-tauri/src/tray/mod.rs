@@ -138,7 +138,7 @@ pub fn icon_png(level: Level, size: u32) -> &'static [u8] {
 pub fn refresh(app: &AppHandle) {
     let shared = app.state::<Arc<Shared>>();
     let snapshot = shared.monitor.snapshot().borrow().clone();
-    let view = TrayView::new(&snapshot, shared.lang, shared.pause());
+    let view = TrayView::new(&snapshot, shared.lang(), shared.pause());
     if let Some(tray) = app.try_state::<Tray>() {
         tray.show(view);
     }

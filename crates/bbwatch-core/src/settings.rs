@@ -1,0 +1,321 @@
+//! The settings in force: the configuration file with the binary's overrides (flags,
+//! environment variables) laid over it, published on a `watch` channel that the monitor and
+//! every sink read. The file is the one source of truth: it is read again when it changes
+//! ([`Settings::watch_file`]) or when asked ([`Settings::reload`], e.g. on SIGHUP). A file that
+//! becomes invalid leaves the last good settings in force, and the problem is published
+//! (key and line) until the file is fixed.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+
+use crate::config::{Config, ConfigError, LanguageSetting};
+
+/// Editors write a file in bursts (truncate, write, rename): wait this long for the last one.
+const SETTLE: Duration = Duration::from_millis(300);
+
+/// What a binary lays over the file, on every reload: its flags and environment variables.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `--interval`.
+    pub interval: Option<Duration>,
+    /// `--timeout`.
+    pub timeout: Option<Duration>,
+    /// `--pairs`.
+    pub pairs: Option<Vec<String>>,
+    /// `--api-url` / `BBWATCH_API_URL`.
+    pub api_url: Option<String>,
+    /// `--public-url` / `BBWATCH_PUBLIC_URL`.
+    pub public_url: Option<String>,
+    /// `--lang`.
+    pub language: Option<LanguageSetting>,
+}
+
+impl Overrides {
+    /// `config` with the overrides laid over it.
+    pub fn apply(&self, mut config: Config) -> Config {
+        if let Some(i) = self.interval {
+            config.interval.0 = i;
+        }
+        if let Some(t) = self.timeout {
+            config.timeout.0 = t;
+        }
+        if let Some(p) = &self.pairs {
+            config.pairs = Some(p.clone());
+        }
+        if let Some(u) = &self.api_url {
+            config.api_url = u.clone();
+        }
+        if let Some(u) = &self.public_url {
+            config.public_url = u.clone();
+        }
+        if let Some(l) = self.language {
+            config.language = l;
+        }
+        config
+    }
+}
+
+/// The configuration file could not be used; the last good settings stay in force.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The file.
+    pub path: PathBuf,
+    /// What is wrong, naming the key (and the line).
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+/// Why the file cannot be followed.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    /// There is no configuration file to follow (no home directory).
+    #[error("no configuration file to follow")]
+    NoFile,
+    /// The file's directory could not be made or watched.
+    #[error("cannot follow {path}: {message}")]
+    Watch {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+}
+
+/// The settings in force and where they come from.
+#[derive(Debug)]
+pub struct Settings {
+    path: Option<PathBuf>,
+    overrides: Overrides,
+    config: watch::Sender<Config>,
+    problem: watch::Sender<Option<Problem>>,
+}
+
+impl Settings {
+    /// Settings read from `path` (none: the defaults) with `overrides` laid over them;
+    /// `initial` is what was read at start (or the defaults, with `problem` saying why).
+    pub fn new(
+        path: Option<PathBuf>,
+        overrides: Overrides,
+        initial: Config,
+        problem: Option<Problem>,
+    ) -> Settings {
+        Settings {
+            path,
+            overrides,
+            config: watch::channel(initial).0,
+            problem: watch::channel(problem).0,
+        }
+    }
+
+    /// The file the settings come from.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The settings in force, and every change to them.
+    pub fn subscribe(&self) -> watch::Receiver<Config> {
+        self.config.subscribe()
+    }
+
+    /// The settings in force now.
+    pub fn current(&self) -> Config {
+        self.config.borrow().clone()
+    }
+
+    /// Why the file is not in force, while it is not.
+    pub fn problems(&self) -> watch::Receiver<Option<Problem>> {
+        self.problem.subscribe()
+    }
+
+    /// Read the file again. `Ok(true)` when the settings changed, `Ok(false)` when they did
+    /// not; an error leaves the last good settings in force and is published as the problem.
+    pub fn reload(&self) -> Result<bool, ConfigError> {
+        let loaded = match &self.path {
+            Some(path) => Config::load(path),
+            None => Config::from_toml(""),
+        };
+        let checked = loaded.and_then(|loaded| {
+            let config = self.overrides.apply(loaded.config);
+            config.validate()?;
+            Ok((config, loaded.unknown_keys))
+        });
+        match checked {
+            Ok((config, unknown_keys)) => {
+                for key in unknown_keys {
+                    tracing::warn!("unknown key `{key}` in the configuration file, ignored");
+                }
+                self.problem.send_if_modified(|p| p.take().is_some());
+                Ok(self.config.send_if_modified(|current| {
+                    let changed = *current != config;
+                    *current = config;
+                    changed
+                }))
+            }
+            Err(e) => {
+                let problem = Problem {
+                    path: self.path.clone().unwrap_or_default(),
+                    message: e.to_string(),
+                };
+                self.problem.send_if_modified(|p| {
+                    let changed = p.as_ref() != Some(&problem);
+                    *p = Some(problem);
+                    changed
+                });
+                Err(e)
+            }
+        }
+    }
+
+    /// Read the file again whenever it changes (within a second or so of an editor's save),
+    /// until the returned [`FileWatch`] is dropped. Call from within a tokio runtime.
+    pub fn watch_file(self: &Arc<Self>) -> Result<FileWatch, WatchError> {
+        let path = self.path.clone().ok_or(WatchError::NoFile)?;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let failed = |message: String| WatchError::Watch {
+            path: dir.clone(),
+            message,
+        };
+        // The directory, not the file: editors replace the file by renaming another over it,
+        // and a file not written yet can still appear.
+        std::fs::create_dir_all(&dir).map_err(|e| failed(e.to_string()))?;
+        let name = path.file_name().map(ToOwned::to_owned);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                if let Ok(event) = event {
+                    // Not reads (ours would wake us again): writes, renames, creation, removal.
+                    let changed = !matches!(event.kind, notify::EventKind::Access(_));
+                    if changed && event.paths.iter().any(|p| p.file_name() == name.as_deref()) {
+                        let _ = tx.send(());
+                    }
+                }
+            })
+            .map_err(|e| failed(e.to_string()))?;
+        notify::Watcher::watch(&mut watcher, &dir, notify::RecursiveMode::NonRecursive)
+            .map_err(|e| failed(e.to_string()))?;
+        let settings = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            while rx.recv().await.is_some() {
+                tokio::time::sleep(SETTLE).await;
+                while rx.try_recv().is_ok() {}
+                match settings.reload() {
+                    Ok(true) => tracing::info!("configuration file changed: new settings in force"),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(
+                        "configuration file: {e}; the last good settings stay in force"
+                    ),
+                }
+            }
+        });
+        Ok(FileWatch {
+            _watcher: watcher,
+            task,
+        })
+    }
+}
+
+/// Following the configuration file; dropping it stops.
+pub struct FileWatch {
+    _watcher: notify::RecommendedWatcher,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FileWatch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl std::fmt::Debug for FileWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FileWatch")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("bbwatch-settings-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("config.toml")
+    }
+
+    #[test]
+    fn overrides_win_on_every_reload() {
+        let path = scratch("overrides");
+        std::fs::write(&path, "interval = \"30s\"\nlanguage = \"en\"\n").unwrap();
+        let overrides = Overrides {
+            interval: Some(Duration::from_secs(5)),
+            language: Some(LanguageSetting::Ja),
+            ..Overrides::default()
+        };
+        let s = Settings::new(Some(path.clone()), overrides, Config::default(), None);
+        assert!(s.reload().unwrap());
+        assert_eq!(s.current().interval.0, Duration::from_secs(5));
+        assert_eq!(s.current().language, LanguageSetting::Ja);
+        std::fs::write(&path, "interval = \"1m\"\npairs = [\"btc_jpy\"]\n").unwrap();
+        assert!(s.reload().unwrap());
+        assert_eq!(s.current().interval.0, Duration::from_secs(5));
+        assert_eq!(s.current().pairs, Some(vec!["btc_jpy".to_string()]));
+        assert!(!s.reload().unwrap(), "nothing changed");
+    }
+
+    #[test]
+    fn a_file_that_turns_bad_keeps_the_last_good_settings_and_says_why() {
+        let path = scratch("bad");
+        std::fs::write(&path, "interval = \"2m\"\n").unwrap();
+        let s = Settings::new(
+            Some(path.clone()),
+            Overrides::default(),
+            Config::default(),
+            None,
+        );
+        s.reload().unwrap();
+        let problems = s.problems();
+        std::fs::write(&path, "interval = \"sometimes\"\n").unwrap();
+        assert!(s.reload().is_err());
+        assert_eq!(s.current().interval.0, Duration::from_secs(120));
+        let problem = problems.borrow().clone().unwrap();
+        assert!(problem.message.contains("interval"), "{problem}");
+        std::fs::write(&path, "interval = \"3m\"\n").unwrap();
+        assert!(s.reload().unwrap());
+        assert_eq!(*problems.borrow(), None);
+    }
+
+    #[tokio::test]
+    async fn an_edit_by_hand_is_picked_up() {
+        let path = scratch("watch");
+        let s = Arc::new(Settings::new(
+            Some(path.clone()),
+            Overrides::default(),
+            Config::default(),
+            None,
+        ));
+        let mut rx = s.subscribe();
+        let _watch = s.watch_file().unwrap();
+        // Written the way editors do: a new file renamed over the old.
+        let tmp = path.with_extension("swp");
+        std::fs::write(&tmp, "interval = \"45s\"\n").unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+        tokio::time::timeout(Duration::from_secs(20), rx.changed())
+            .await
+            .expect("the change within 20 s")
+            .unwrap();
+        assert_eq!(rx.borrow().interval.0, Duration::from_secs(45));
+    }
+}
