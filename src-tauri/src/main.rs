@@ -101,6 +101,7 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
             };
             tray::refresh(&handle);
             publish_status(&handle);
+            notifying.quiet_hours_over().await;
             let _ = watching.ui.send(ToWindow::Settings {
                 settings: ipc::settings_info(&watching),
             });
@@ -116,6 +117,15 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
             }
         }
     });
+    // Quiet hours end by the clock, too.
+    let quiet = notifier.clone();
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval(QUIET_CHECK);
+        loop {
+            tick.tick().await;
+            quiet.quiet_hours_over().await;
+        }
+    });
     // A stream that never loses a level change, however long a notification takes.
     let mut events = shared.monitor.events();
     let shared = shared.clone();
@@ -128,6 +138,9 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
         }
     });
 }
+
+/// How often to look whether quiet hours have ended (they are set to the minute).
+const QUIET_CHECK: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Quit: stop the monitor, take our popups and the tray item away, leave no file behind.
 pub async fn quit(app: AppHandle) {

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use bbwatch_core::alert::{self, Collapser, Source};
 use bbwatch_core::config::{Config, Notifications};
 use bbwatch_core::i18n::Msg;
-use bbwatch_core::render::{event_body, level_meaning, level_name, notification_title, sentence};
+use bbwatch_core::render::{
+    event_body, level_meaning, level_name, notification_title, quiet_summary, sentence,
+};
 use bbwatch_core::{Event, Lang, Level, Snapshot};
 use chrono::{DateTime, Local, Timelike, Utc};
 use notify_rust::{Hint, Notification, NotificationHandle, Timeout, Urgency};
@@ -28,6 +30,17 @@ struct Book {
     open: HashMap<Source, Arc<NotificationHandle>>,
     /// When we last showed an event's notification.
     last_shown: Option<DateTime<Utc>>,
+    /// What quiet hours held back, told in one notification when they end.
+    held: Vec<Event>,
+}
+
+/// Events held back by quiet hours, at most (the summary names the last few anyway).
+const MAX_HELD: usize = 100;
+
+/// Minutes after local midnight, now.
+fn local_minute() -> u16 {
+    let local = Local::now();
+    u16::try_from(local.hour() * 60 + local.minute()).unwrap_or(0)
 }
 
 pub struct Notifier {
@@ -78,13 +91,15 @@ impl Notifier {
     pub async fn event(&self, event: &Event, paused: bool) {
         let source = Source::of(event);
         let (settings, lang) = self.now();
-        let local = Local::now();
-        let minute = u16::try_from(local.hour() * 60 + local.minute()).unwrap_or(0);
-        let show = alert::wanted(event, &settings)
-            && !paused
-            && !alert::in_quiet_hours(settings.quiet_hours.as_deref(), minute);
+        let wanted = alert::wanted(event, &settings) && !paused;
+        let quiet = alert::in_quiet_hours(settings.quiet_hours.as_deref(), local_minute());
+        let show = wanted && !quiet;
         let now = Utc::now();
         let mut book = self.book.lock().await;
+        if wanted && quiet && book.held.len() < MAX_HELD {
+            // The tray changes now; the popup and its sound wait for the end of quiet hours.
+            book.held.push(event.clone());
+        }
         let replaces = if alert::ends_its_source(event) || !show {
             if let Some(old) = book.open.remove(&source) {
                 old.close_async().await;
@@ -211,6 +226,40 @@ impl Notifier {
                         })
                         .await;
                 });
+            }
+            Err(e) => tracing::warn!("no notification server? {e}"),
+        }
+    }
+
+    /// Once quiet hours are over (or no longer set): one notification that says what they held
+    /// back. Called every little while, and when the settings change.
+    pub async fn quiet_hours_over(&self) {
+        let (settings, lang) = self.now();
+        if alert::in_quiet_hours(settings.quiet_hours.as_deref(), local_minute()) {
+            return;
+        }
+        let held = std::mem::take(&mut self.book.lock().await.held);
+        if held.is_empty() {
+            return;
+        }
+        let level = held.last().map_or(Level::Unknown, |e| e.level);
+        let (title, body) = quiet_summary(&held, lang, &Utc::now());
+        let mut n = self.base(level);
+        n.summary(&title)
+            .body(&body)
+            .action("default", Msg::MenuOpen.text(lang));
+        if !settings.sound {
+            n.hint(Hint::SuppressSound(true));
+        }
+        match n.show_async().await {
+            Ok(handle) => {
+                let handle = Arc::new(handle);
+                self.book
+                    .lock()
+                    .await
+                    .open
+                    .insert(Source::Quiet, handle.clone());
+                self.follow(Source::Quiet, handle);
             }
             Err(e) => tracing::warn!("no notification server? {e}"),
         }

@@ -721,3 +721,60 @@ async fn the_app_follows_its_file_edited_by_hand() -> Result<()> {
     quit(&item, &mut app, &dir).await?;
     Ok(())
 }
+
+/// Quiet hours: the tray changes at once, the popup waits, and one summary comes when they end
+/// (here: when the file says there are none any more).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quiet_hours_hold_back_popups_and_sum_them_up_after() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("quiet");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let (watcher, watcher_conn, notifications, _notify_conn) = panel(&desktop).await?;
+    let env = app_env(&desktop, &dir, &sim, "60s");
+    // Quiet from a minute ago to three minutes from now (the app runs in UTC).
+    let minute = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs()
+        / 60
+        % 1440;
+    let hhmm = |m: u64| format!("{:02}:{:02}", m / 60 % 24, m % 60);
+    let quiet = format!("{}-{}", hhmm(minute + 1439), hhmm(minute + 3));
+    let config = dir.join("config/bbwatch/config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "interval = \"60s\"\nlanguage = \"en\"\n\n[notifications]\nquiet_hours = \"{quiet}\"\n"
+        ),
+    )?;
+    let mut app = start_tray(&bin, &env, &dir)?;
+    let item = tray_item(&watcher, &watcher_conn).await?;
+    eventually(WAIT, "the tooltip to say Normal", || async {
+        tooltip(&item).await.contains("Normal").then_some(())
+    })
+    .await?;
+    sim.next_phase();
+    item.click("Check now").await?;
+    eventually(WAIT, "the tray to say Maintenance", || async {
+        tooltip(&item).await.contains("Maintenance").then_some(())
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        notifications.shown_with("maintenance").is_empty(),
+        "a popup in quiet hours: {:#?}",
+        notifications.shown()
+    );
+
+    std::fs::write(&config, "interval = \"60s\"\nlanguage = \"en\"\n")?;
+    let summary = eventually(WAIT, "the summary after quiet hours", || async {
+        notifications
+            .shown_with("while notifications were quiet")
+            .first()
+            .cloned()
+    })
+    .await?;
+    assert!(summary.body.contains("Maintenance started"), "{summary:?}");
+    quit(&item, &mut app, &dir).await?;
+    Ok(())
+}

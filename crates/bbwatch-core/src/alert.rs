@@ -71,6 +71,8 @@ pub enum Source {
     Check,
     /// A problem with the configuration file.
     Config,
+    /// What quiet hours held back, told when they end.
+    Quiet,
 }
 
 impl Source {

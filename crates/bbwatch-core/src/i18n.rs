@@ -345,6 +345,8 @@ catalogue! {
     UiPairsUnknownMaintenance => ("メンテナンス中は{count}銘柄の状態がわかりません", "{count} pairs: state not known during the maintenance"),
     /// Window: pairs whose state is not known while bitbank does not answer.
     UiPairsUnknownNoAnswer => ("bitbankが応答しないため{count}銘柄の状態がわかりません", "{count} pairs: state not known while bitbank does not answer"),
+    /// Title of the one notification that tells what quiet hours held back.
+    QuietSummaryTitle => ("bitbank: 通知を控えていた間の出来事", "bitbank: while notifications were quiet"),
     /// A duration that is a lower bound (the start was not seen).
     AtLeast => ("{duration}以上", "at least {duration}"),
     /// Window title of the settings view.

@@ -348,6 +348,27 @@ pub fn event_body(event: &Event, lang: Lang) -> String {
     }
 }
 
+/// The one notification that tells what quiet hours held back: a title, and a line per event
+/// (`02:01 メンテナンス開始`), the last [`MAX_LISTED_PAIRS`] at most, oldest first.
+pub fn quiet_summary(held: &[Event], lang: Lang, now: &DateTime<Utc>) -> (String, String) {
+    let skipped = held.len().saturating_sub(MAX_LISTED_PAIRS);
+    let mut lines: Vec<String> = held
+        .iter()
+        .skip(skipped)
+        .map(|e| format!("{} {}", short_local_time(&e.at, now), event_title(e, lang)))
+        .collect();
+    if skipped > 0 {
+        lines.insert(
+            0,
+            Msg::AndMore.fill(lang, &[("count", &skipped.to_string())]),
+        );
+    }
+    (
+        Msg::QuietSummaryTitle.text(lang).to_owned(),
+        lines.join("\n"),
+    )
+}
+
 /// One readable line per event, in local time:
 /// `2026-11-27 14:31:04 メンテナンス開始 — 取引・入出金・APIが停止しています。ボットは停止してください (api error 10007)`.
 pub fn event_line(event: &Event, lang: Lang) -> String {
@@ -486,6 +507,33 @@ mod tests {
         let ja = tray_tooltip(&s, Lang::Ja, &at());
         assert!(ja.starts_with("bitbank: メンテナンス中（"), "{ja}");
         assert!(ja.ends_with("から）、APIエラー 10007"), "{ja}");
+    }
+
+    #[test]
+    fn the_quiet_hours_summary_lists_what_was_held_back() {
+        let e = |kind, secs| {
+            Event::level_change(
+                kind,
+                at() + chrono::Duration::seconds(secs),
+                Level::Maintenance,
+                None,
+            )
+        };
+        let held = vec![
+            e(EventKind::MaintenanceStarted, 0),
+            e(EventKind::MaintenanceEnded, 600),
+        ];
+        let (title, body) = quiet_summary(&held, Lang::En, &at());
+        assert_eq!(title, "bitbank: while notifications were quiet");
+        let lines: Vec<&str> = body.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines[0].ends_with(" Maintenance started") && lines[1].ends_with(" Maintenance ended")
+        );
+        let many: Vec<Event> = (0..8).map(|i| e(EventKind::DownStarted, i)).collect();
+        let (_, body) = quiet_summary(&many, Lang::Ja, &at());
+        assert!(body.starts_with("ほか3件\n"), "{body}");
+        assert_eq!(body.lines().count(), 6);
     }
 
     #[test]
