@@ -141,14 +141,20 @@ impl Notifier {
         }
     }
 
-    /// Open the window on a click; forget the popup once it is gone.
+    /// Open the window on a click (at the settings for a configuration problem); forget the
+    /// popup once it is gone.
     fn follow(&self, source: Source, handle: Arc<NotificationHandle>) {
         let (app, book) = (self.app.clone(), self.book.clone());
+        let section = if source == Source::Config {
+            Section::Settings
+        } else {
+            Section::Status
+        };
         tauri::async_runtime::spawn(async move {
             handle
                 .wait_for_action_async(|response| {
                     if matches!(response, notify_rust::NotificationResponse::Default) {
-                        window::open(&app, Section::Status);
+                        window::open(&app, section);
                     }
                 })
                 .await;
@@ -216,16 +222,7 @@ impl Notifier {
                 let handle = Arc::new(handle);
                 book.open.insert(Source::Config, handle.clone());
                 drop(book);
-                let app = self.app.clone();
-                tauri::async_runtime::spawn(async move {
-                    handle
-                        .wait_for_action_async(|response| {
-                            if matches!(response, notify_rust::NotificationResponse::Default) {
-                                window::open(&app, Section::Settings);
-                            }
-                        })
-                        .await;
-                });
+                self.follow(Source::Config, handle);
             }
             Err(e) => tracing::warn!("no notification server? {e}"),
         }
