@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use bbwatch_core::config::{check_url, Config};
 use bbwatch_core::settings::{Overrides, Settings};
-use bbwatch_core::{Monitor, Snapshot};
+use bbwatch_core::Snapshot;
 use tauri::{AppHandle, Manager, RunEvent};
 
 use crate::ipc::ToWindow;
@@ -222,15 +222,13 @@ fn main() -> anyhow::Result<()> {
         }))
         .plugin(tauri_plugin_opener::init())
         .setup(move |app| {
-            let (monitor, handle) = Monitor::following(settings.subscribe())?;
+            // Within the runtime: the file watcher's task is spawned there.
+            let wired = settings.clone();
+            let (monitor, handle, following) =
+                tauri::async_runtime::block_on(async move { wired.start_monitor() })?;
             let notifier = Arc::new(Notifier::new(app.handle().clone(), settings.subscribe()));
             let shared = Arc::new(Shared::new(handle, settings.clone()));
-            // Within the runtime: the watcher's task is spawned there.
-            let watched = settings.clone();
-            match tauri::async_runtime::block_on(async move { watched.watch_file() }) {
-                Ok(following) => *state::lock(&shared.following) = Some(following),
-                Err(e) => tracing::warn!("{e}: edits to the file apply after a restart"),
-            }
+            *state::lock(&shared.following) = following;
             let lang = shared.lang();
             app.manage(shared.clone());
             app.manage(notifier.clone());

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use bbwatch_core::client::Client;
-use bbwatch_core::monitor::{check_once, Monitor};
+use bbwatch_core::monitor::check_once;
 use bbwatch_core::render::event_line;
 use bbwatch_core::settings::Settings as LiveSettings;
 use bbwatch_core::Snapshot;
@@ -112,15 +112,8 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
         None,
     ));
     let config = live.subscribe();
-    let _following = match live.watch_file() {
-        Ok(w) => Some(w),
-        Err(e) => {
-            tracing::warn!("{e}: changes to the file apply on SIGHUP only");
-            None
-        }
-    };
+    let (monitor, handle, _following) = live.start_monitor()?;
     tokio::spawn(reload_on_hangup(live.clone()));
-    let (monitor, handle) = Monitor::following(config.clone())?;
     let mut out = writer::Writer::spawn().context("cannot start the output thread")?;
     let mut events = handle.events();
     let notifications = notify::Notifier::new(config.clone());

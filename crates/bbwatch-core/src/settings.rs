@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
+use crate::client::ClientError;
 use crate::config::{Config, ConfigError, LanguageSetting};
+use crate::monitor::{Monitor, MonitorHandle};
 
 /// Editors write a file in bursts (truncate, write, rename): wait this long for the last one.
 const SETTLE: Duration = Duration::from_millis(300);
@@ -222,6 +224,26 @@ impl Settings {
             _watcher: watcher,
             task,
         })
+    }
+}
+
+impl Settings {
+    /// The one wiring every binary uses: a monitor that follows these settings, and the file
+    /// followed for them (`None`, with a warning, where it cannot be: changes then wait for a
+    /// reload by hand). Sinks subscribe to the handle's events and read [`Settings::subscribe`].
+    /// Call from within a tokio runtime.
+    pub fn start_monitor(
+        self: &Arc<Self>,
+    ) -> Result<(Monitor, MonitorHandle, Option<FileWatch>), ClientError> {
+        let (monitor, handle) = Monitor::following(self.subscribe())?;
+        let following = match self.watch_file() {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::warn!("{e}: changes to the file apply only when it is read again");
+                None
+            }
+        };
+        Ok((monitor, handle, following))
     }
 }
 
