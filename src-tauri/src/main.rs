@@ -243,12 +243,16 @@ fn main() -> anyhow::Result<()> {
             tauri::async_runtime::spawn(ipc::serve(shared.clone()));
             let stop = shared.shutdown.clone();
             tauri::async_runtime::spawn(monitor.run(async move { stop.notified().await }));
-            if let Some(problem) = problem {
+            if let Some(problem) = &problem {
+                let problem = problem.clone();
                 tauri::async_runtime::spawn(async move {
                     notifier.config_problem(&problem).await;
                 });
             }
-            if show_at_start {
+            if problem.is_some() {
+                // The defaults are in force until the file is fixed: show where to fix it.
+                window::open(app.handle(), Section::Settings);
+            } else if show_at_start {
                 window::open(app.handle(), Section::Status);
             }
             Ok(())

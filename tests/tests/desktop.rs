@@ -604,6 +604,20 @@ async fn a_bad_config_is_told_in_japanese_and_kept_in_the_window() -> Result<()>
             && shown.body.contains("interval"),
         "{shown:?}"
     );
+    // The app opens its window on the settings by itself, where the problem can be fixed.
+    let opened = eventually(WAIT, "the app to open its settings", || async {
+        started_in(&dir, |comm, cmd| {
+            comm.starts_with("bbwatch-desktop") && cmd.contains("--section=settings")
+        })
+        .first()
+        .copied()
+    })
+    .await?;
+    let _ = Command::new("kill").arg(opened.to_string()).status();
+    eventually(WAIT, "that window to close", || async {
+        window_processes(&dir).is_empty().then_some(())
+    })
+    .await?;
     let driver = Driver::start(&env).await?;
     let session = driver
         .session(&bin.display().to_string(), &["--window"])
