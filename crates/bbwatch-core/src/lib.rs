@@ -23,6 +23,7 @@ pub mod pace;
 pub mod reason;
 pub mod render;
 pub mod sanitize;
+pub mod settings_form;
 
 pub use detect::{Detector, Snapshot, Thresholds};
 pub use event::{Event, EventKind};
