@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::Result;
 use bbwatch_core::config::Config;
 use bbwatch_e2e::desktop::display::Desktop;
+use bbwatch_e2e::desktop::notifications::NotificationServer;
 use bbwatch_e2e::desktop::webdriver::{Driver, Session};
 use bbwatch_e2e::desktop::{eventually, scratch_dir, target_dir, HAND_DRIVEN};
 use fake_bitbank::{FakeBitbank, Options, Scenario};
@@ -68,6 +69,17 @@ fn start_tray(bin: &Path, env: &[(String, String)], dir: &Path) -> Result<Child>
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.join("app.log"))?)
         .spawn()?)
+}
+
+/// Our own notification server on the desktop's bus, as a desktop session has.
+async fn notification_server(desktop: &Desktop) -> Result<(NotificationServer, zbus::Connection)> {
+    let server = NotificationServer::default();
+    let conn = zbus::connection::Builder::address(desktop.bus_address.as_str())?
+        .name("org.freedesktop.Notifications")?
+        .serve_at("/org/freedesktop/Notifications", server.clone())?
+        .build()
+        .await?;
+    Ok((server, conn))
 }
 
 /// Run `script` in the window.
@@ -136,6 +148,7 @@ async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> 
                     language = \"en\"\n\
                     my_own_key = \"kept\"\n";
     let (env, file) = app_env(&desktop, &dir, &sim, "C.UTF-8", original);
+    let (notifications, _notify_conn) = notification_server(&desktop).await?;
     let mut tray = start_tray(&bin, &env, &dir)?;
     let driver = Driver::start(&env).await?;
     // As the tray's "Settings…" starts it: straight on the settings.
@@ -275,6 +288,17 @@ async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> 
     // After the save the window says what the file says.
     wait_value(&session, &driver, "f-interval", "2m").await?;
     assert!(save_disabled(&session, &driver).await?);
+
+    // "Send a test notification" is sent by the window itself.
+    click(&session, &driver, "#test-notification").await?;
+    let shown = eventually(WAIT, "the test notification", || async {
+        notifications
+            .shown_with("bitbank: test notification")
+            .first()
+            .cloned()
+    })
+    .await?;
+    assert_eq!(shown.body, "This is how bbwatch's notifications look.");
 
     drop(session);
     drop(driver);
