@@ -455,7 +455,9 @@ function pairChoice(p) {
   box.value = p.name;
   box.checked = state.chosen.has(p.name);
   setText(label.querySelector(".pair-choice-name"), p.name);
-  setText(label.querySelector(".pair-choice-why"), p.delisted ? t("SetPairDelisted") : p.why ?? "");
+  const why = p.delisted ? t("SetPairDelisted") : p.why ?? "";
+  setText(label.querySelector(".pair-choice-why"), why);
+  if (why) label.title = `${p.name} — ${why}`;
   return label;
 }
 
