@@ -218,8 +218,30 @@ async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> 
     assert_eq!(std::fs::read_to_string(&file)?, original, "Cancel wrote");
     click(&session, &driver, "#open-settings").await?;
     wait_value(&session, &driver, "f-interval", "1m").await?;
-    // Escape discards too.
+    // Closing the window (Ctrl+W) with a change not saved asks first; "Keep editing" keeps it.
     type_into(&session, &driver, "f-interval", "5m").await?;
+    js(
+        &session,
+        &driver,
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'w', ctrlKey: true, bubbles: true})); return null;",
+    )
+    .await?;
+    let asked = js(
+        &session,
+        &driver,
+        "return document.getElementById('unsaved').open;",
+    )
+    .await?;
+    assert_eq!(asked, json!(true), "closing with unsaved changes asks");
+    click(&session, &driver, "#unsaved-keep").await?;
+    let kept = js(
+        &session,
+        &driver,
+        "return [document.getElementById('unsaved').open, document.getElementById('f-interval').value];",
+    )
+    .await?;
+    assert_eq!(kept, json!([false, "5m"]));
+    // Escape discards.
     js(
         &session,
         &driver,
