@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Takes the status window's screenshots for docs/screenshots/: Japanese and English, light and
-# dark, the real app under Xvfb against fake-bitbank on 127.0.0.1.
+# Takes the status and settings windows' screenshots for docs/screenshots/: Japanese and
+# English, light and dark, the real app under Xvfb against fake-bitbank on 127.0.0.1.
+# SETTINGS_ONLY=1 takes only the settings window's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BIN_DIR:-target/release}
@@ -32,6 +33,70 @@ shoot() {
   kill $app $sim $xvfb 2>/dev/null || true
   wait $app $sim $xvfb 2>/dev/null || true
 }
+
+# The settings window as the tray's "Settings…" opens it (a window process on the settings),
+# once the scenario has halted btc_jpy (so the pair list shows a pair apart, with why).
+# `config` is the file's text (a bad one shows how the window opens on the problem); each
+# `name:wheel` after it is one shot, taken after scrolling down that many mouse-wheel steps.
+shoot_settings() {
+  local lang=$1 theme=$2 n=$3 config=$4
+  shift 4
+  local display=:$((140 + n))
+  Xvfb "$display" -screen 0 560x640x24 -nolisten tcp >/dev/null 2>&1 &
+  local xvfb=$!
+  "$bin/fake-bitbank" --scenario scripts/screenshot-scenario.toml >"$work/urls" 2>/dev/null &
+  local sim=$!
+  sleep 1
+  mkdir -p "$work/$n/bbwatch"
+  printf '%b' "$config" >"$work/$n/bbwatch/config.toml"
+  local gtk_theme=Adwaita
+  [ "$theme" = dark ] && gtk_theme=Adwaita:dark
+  # Without a session bus, the Japanese locale's input method would hang the window as soon
+  # as a text field has the focus (the bad file's shot focuses its field): GTK's own one is used.
+  local env=(DISPLAY=$display GTK_THEME=$gtk_theme GTK_IM_MODULE=gtk-im-context-simple XDG_CONFIG_HOME="$work/$n"
+    XDG_DATA_HOME="$work/$n/data" XDG_RUNTIME_DIR="$work/$n" DBUS_SESSION_BUS_ADDRESS=disabled:
+    NO_AT_BRIDGE=1 TZ=Asia/Tokyo LANG="$([ "$lang" = ja ] && echo ja_JP.UTF-8 || echo C.UTF-8)"
+    BBWATCH_API_URL="$(sed -n 's/^api_url=//p' "$work/urls")"
+    BBWATCH_PUBLIC_URL="$(sed -n 's/^public_url=//p' "$work/urls")")
+  env "${env[@]}" "$bin/bbwatch-desktop" >/dev/null 2>&1 &
+  local app=$!
+  sleep 9
+  env "${env[@]}" "$bin/bbwatch-desktop" --window --section=settings >/dev/null 2>&1 &
+  local win=$!
+  sleep 12
+  local shot scrolled=0
+  for shot in "$@"; do
+    local name=${shot%%:*} wheel=${shot##*:}
+    if [ "$wheel" -gt "$scrolled" ]; then
+      DISPLAY=$display xdotool mousemove 280 300 click --repeat $((wheel - scrolled)) --delay 50 5
+      scrolled=$wheel
+      sleep 1
+    fi
+    # The pointer is moved off the window so that no hover shows.
+    DISPLAY=$display xdotool mousemove 559 0
+    sleep 0.5
+    import -display "$display" -window root -define png:exclude-chunks=date,time "$out/$name.png"
+  done
+  kill $win $app $sim $xvfb 2>/dev/null || true
+  wait $win $app $sim $xvfb 2>/dev/null || true
+}
+
+n=20
+for lang in en ja; do
+  for theme in light dark; do
+    shoot_settings "$lang" "$theme" $n \
+      "# my settings\ninterval = \"30s\"\nlanguage = \"$lang\"\n[notifications]\nquiet_hours = \"23:00-07:00\"\n" \
+      "settings-$lang-$theme:0" "settings-$lang-$theme-pairs:5" "settings-$lang-$theme-unavailable:14" \
+      "settings-$lang-$theme-notifications:24" "settings-$lang-$theme-more:40"
+    n=$((n + 1))
+  done
+done
+# A file with an interval below the minimum: the window opens on it.
+for lang in en ja; do
+  shoot_settings "$lang" light $n "interval = \"500ms\"\nlanguage = \"$lang\"\n" "settings-$lang-invalid:0"
+  n=$((n + 1))
+done
+[ "${SETTINGS_ONLY:-}" = 1 ] && { ls -l "$out"; exit 0; }
 
 n=0
 for lang in en ja; do

@@ -9,6 +9,12 @@ fn main() {
             "set_autostart",
             "open_config_file",
             "close_window",
+            "load_settings",
+            "validate_settings",
+            "save_settings",
+            "set_dirty",
+            "get_pairs",
+            "send_test_notification",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

@@ -1,15 +1,20 @@
 //! `bbwatch-desktop --window`: the status window's own process. It connects to the tray
 //! process, shows what it is sent, and exits when the window closes (or the tray quits).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
+use bbwatch_core::client::{Client, DEFAULT_API_URL, DEFAULT_PUBLIC_URL};
+use bbwatch_core::config::{check_url, read_config_file, Config, ConfigError};
 use bbwatch_core::i18n::{catalogue, Msg};
-use bbwatch_core::Lang;
+use bbwatch_core::settings_form::{base_from_file_text, SettingsForm, ShownIssue};
+use bbwatch_core::{config_file, render, Lang, PairState};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
 #[cfg(not(target_os = "linux"))]
@@ -32,6 +37,15 @@ struct Window {
     events: Mutex<RecentEvents>,
     settings: Mutex<SettingsInfo>,
     to_tray: Mutex<UnixStream>,
+    /// The settings form has changes not saved: closing the window asks first.
+    dirty: AtomicBool,
+}
+
+impl Window {
+    /// The language now (the lock is let go at once, so two uses in one expression are fine).
+    fn lang(&self) -> Lang {
+        *lock(&self.lang)
+    }
 }
 
 /// An error the UI can show: `{ "kind": "autostart", "message": "…" }`.
@@ -63,7 +77,7 @@ pub struct StatusPayload {
 #[tauri::command]
 fn get_status(w: State<'_, Arc<Window>>) -> StatusPayload {
     StatusPayload {
-        messages: catalogue(*lock(&w.lang)),
+        messages: catalogue(w.lang()),
         view: lock(&w.view).clone(),
         events: lock(&w.events).to_vec(),
         config_problem: lock(&w.settings).config_problem.clone(),
@@ -164,6 +178,179 @@ fn open_config_file(app: AppHandle, w: State<'_, Arc<Window>>) -> Result<(), Com
         .map_err(|e| CommandError::new("open", e))
 }
 
+/// The settings form as the window opens it: what the file says now (read afresh: the file is
+/// the source of truth), each field's problem, and why the file is not in force, if it is not.
+#[derive(Serialize)]
+struct FormState {
+    form: SettingsForm,
+    issues: Vec<ShownIssue>,
+    config_path: Option<String>,
+    /// The file's own problem (with its key or line), when it cannot be used as it is.
+    problem: Option<String>,
+    autostart: bool,
+    default_api_url: &'static str,
+    default_public_url: &'static str,
+}
+
+fn config_path(w: &Window) -> Result<PathBuf, CommandError> {
+    lock(&w.settings)
+        .config_path
+        .as_deref()
+        .map(PathBuf::from)
+        .ok_or_else(|| CommandError::new("config", "no configuration directory"))
+}
+
+/// The file's text; a file not written yet is empty (the defaults).
+fn file_text(path: &Path) -> Result<String, ConfigError> {
+    match read_config_file(path) {
+        Err(ConfigError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Ok(String::new())
+        }
+        other => other,
+    }
+}
+
+fn form_state(app: &AppHandle, w: &Window) -> Result<FormState, CommandError> {
+    let path = lock(&w.settings).config_path.as_deref().map(PathBuf::from);
+    let (form, problem) = match path.as_deref().map(file_text) {
+        Some(Ok(text)) => {
+            let problem = Config::from_toml(&text).err().map(|e| match &path {
+                Some(p) => format!("{}: {e}", p.display()),
+                None => e.to_string(),
+            });
+            (SettingsForm::from_file_text(&text), problem)
+        }
+        Some(Err(e)) => (SettingsForm::default(), Some(e.to_string())),
+        None => (SettingsForm::default(), None),
+    };
+    Ok(FormState {
+        issues: form.issues().iter().map(|i| i.shown(w.lang())).collect(),
+        form,
+        config_path: lock(&w.settings).config_path.clone(),
+        problem,
+        autostart: autostart_enabled(app)?,
+        default_api_url: DEFAULT_API_URL,
+        default_public_url: DEFAULT_PUBLIC_URL,
+    })
+}
+
+/// The settings form, read from the file.
+#[tauri::command]
+fn load_settings(app: AppHandle, w: State<'_, Arc<Window>>) -> Result<FormState, CommandError> {
+    form_state(&app, &w)
+}
+
+/// The form's problems, field by field, in the window's language (asked as the user types).
+#[tauri::command]
+fn validate_settings(form: SettingsForm, w: State<'_, Arc<Window>>) -> Vec<ShownIssue> {
+    let base = config_path(&w)
+        .ok()
+        .and_then(|p| file_text(&p).ok())
+        .map(|t| base_from_file_text(&t))
+        .unwrap_or_default();
+    match form.apply(&base) {
+        Ok(_) => Vec::new(),
+        Err(issues) => issues.iter().map(|i| i.shown(w.lang())).collect(),
+    }
+}
+
+/// Write the form to the file (atomically, keeping what the user wrote there), then read the
+/// file again and answer what it now says. Nothing is written while a field is wrong.
+#[tauri::command]
+fn save_settings(
+    form: SettingsForm,
+    app: AppHandle,
+    w: State<'_, Arc<Window>>,
+) -> Result<FormState, CommandError> {
+    let path = config_path(&w)?;
+    let text = file_text(&path).map_err(|e| CommandError::new("config", e))?;
+    let config = form.apply(&base_from_file_text(&text)).map_err(|issues| {
+        let shown: Vec<String> = issues.iter().map(|i| i.error.message(w.lang())).collect();
+        CommandError::new("invalid", shown.join("; "))
+    })?;
+    config_file::save(&path, &config).map_err(|e| CommandError::new("save", e))?;
+    w.dirty.store(false, Ordering::SeqCst);
+    form_state(&app, &w)
+}
+
+/// The form has (or no longer has) changes that are not saved.
+#[tauri::command]
+fn set_dirty(dirty: bool, w: State<'_, Arc<Window>>) {
+    w.dirty.store(dirty, Ordering::SeqCst);
+}
+
+/// A pair as the settings list shows it.
+#[derive(Serialize)]
+struct PairChoice {
+    name: String,
+    /// Trades freely now (what the default watch list takes).
+    tradable: bool,
+    /// Why it does not, in the window's language.
+    why: Option<String>,
+}
+
+/// The hosts to ask: the file's (or bitbank's), overridden like the tray's by
+/// `BBWATCH_API_URL` / `BBWATCH_PUBLIC_URL`.
+fn endpoints(w: &Window) -> (bbwatch_core::client::Endpoints, Duration) {
+    let config = config_path(w)
+        .ok()
+        .and_then(|p| Config::load(&p).ok())
+        .map(|l| l.config)
+        .unwrap_or_default();
+    let mut endpoints = config.endpoints();
+    for (var, field) in [
+        ("BBWATCH_API_URL", &mut endpoints.api_url),
+        ("BBWATCH_PUBLIC_URL", &mut endpoints.public_url),
+    ] {
+        if let Ok(url) = std::env::var(var) {
+            if check_url(&url).is_ok() {
+                *field = url;
+            }
+        }
+    }
+    (endpoints, config.timeout.0)
+}
+
+/// bitbank's pairs (`spot/pairs` with `spot/status`), asked once when the pairs are shown.
+#[tauri::command]
+async fn get_pairs(w: State<'_, Arc<Window>>) -> Result<Vec<PairChoice>, CommandError> {
+    let (endpoints, timeout) = endpoints(&w);
+    let client = Client::new(endpoints, timeout).map_err(|e| CommandError::new("pairs", e))?;
+    let (pairs, status) = tokio::join!(client.spot_pairs(), client.spot_status());
+    let pairs = pairs.map_err(|e| CommandError::new("pairs", e))?;
+    let status: HashMap<String, _> = status
+        .map(|s| s.into_iter().map(|e| (e.pair.clone(), e.status)).collect())
+        .unwrap_or_default();
+    Ok(pairs
+        .iter()
+        .map(|info| {
+            let state =
+                bbwatch_core::classify::pair_state(status.get(&info.name), Some(info), None, None);
+            let stopped = matches!(state, PairState::Halted | PairState::Suspended { .. });
+            PairChoice {
+                name: info.name.clone(),
+                tradable: info.is_tradable() && !stopped,
+                why: stopped.then(|| render::pair_state_detail(&state, w.lang())),
+            }
+        })
+        .collect())
+}
+
+/// "Send a test notification": straight from this process, so it shows what the desktop
+/// does with bbwatch's notifications whatever the tray is doing.
+#[tauri::command]
+async fn send_test_notification(w: State<'_, Arc<Window>>) -> Result<(), CommandError> {
+    let mut n = notify_rust::Notification::new();
+    n.appname("bbwatch")
+        .icon("")
+        .summary(Msg::TestNotifyTitle.text(w.lang()))
+        .body(Msg::TestNotifyBody.text(w.lang()));
+    n.show_async()
+        .await
+        .map(|_| ())
+        .map_err(|e| CommandError::new("notify", e))
+}
+
 /// Ctrl+W: close the window (and so this process; the tray keeps running).
 #[tauri::command]
 fn close_window(window: tauri::WebviewWindow) -> Result<(), CommandError> {
@@ -249,6 +436,7 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
         events: Mutex::new(events.into()),
         settings: Mutex::new(settings),
         to_tray: Mutex::new(stream),
+        dirty: AtomicBool::new(false),
     });
     let builder = tauri::Builder::default();
     #[cfg(not(target_os = "linux"))]
@@ -267,7 +455,27 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
             set_autostart,
             open_config_file,
             close_window,
+            load_settings,
+            validate_settings,
+            save_settings,
+            set_dirty,
+            get_pairs,
+            send_test_notification,
         ])
+        .on_window_event(|win, event| {
+            // Unsaved settings are not lost silently: the window asks first (the page offers
+            // to save, discard or keep editing, and closes itself with `close_window`).
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let dirty = win
+                    .app_handle()
+                    .try_state::<Arc<Window>>()
+                    .is_some_and(|w| w.dirty.load(Ordering::SeqCst));
+                if dirty {
+                    api.prevent_close();
+                    let _ = win.emit("bbwatch://close-requested", ());
+                }
+            }
+        })
         .setup(move |app| {
             let url = format!("index.html#{}", section.as_str());
             WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App(url.into()))

@@ -221,6 +221,49 @@ const settings = {
   autostart: false,
 };
 
+const form = {
+  form: {
+    interval: q.get("interval") ?? "30s",
+    timeout: "10s",
+    failure_threshold: "3",
+    pairs: settings.pairs,
+    language: "auto",
+    notify_maintenance: true,
+    notify_down: true,
+    notify_unreachable: true,
+    notify_degraded: true,
+    notify_pairs: true,
+    notify_busy: false,
+    sound: true,
+    quiet_hours: false,
+    quiet_from: "23:00",
+    quiet_to: "07:00",
+    api_url: "https://api.bitbank.cc/v1",
+    public_url: "https://public.bitbank.cc",
+  },
+  issues: [],
+  config_path: settings.config_path,
+  problem: null,
+  autostart: false,
+  default_api_url: "https://api.bitbank.cc/v1",
+  default_public_url: "https://public.bitbank.cc",
+};
+
+function mockIssues(f) {
+  const out = [];
+  const m = /^\s*(\d+)\s*(ms|s|m|h)\s*$/.exec(f.interval ?? "");
+  const secs = m ? Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2]] : NaN;
+  if (!m) out.push({ field: "interval", message: fill(M.ErrDuration, { value: f.interval }) });
+  else if (secs < 1) out.push({ field: "interval", message: fill(M.ErrIntervalMin, { min: "1s" }) });
+  else if (secs > 3600) out.push({ field: "interval", message: fill(M.ErrTooLong, { max: "1h" }) });
+  if (!/^\s*[1-9]\d*\s*$/.test(f.failure_threshold ?? "")) {
+    out.push({ field: "failure_threshold", message: M.ErrWholeNumber });
+  }
+  if (Array.isArray(f.pairs) && f.pairs.length === 0) out.push({ field: "pairs", message: M.ErrNoPairs });
+  return out;
+}
+form.issues = mockIssues(form.form);
+
 const listeners = new Map();
 const fail = q.get("fail") === "1";
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -253,6 +296,42 @@ const commands = {
   async get_settings() {
     await wait(60);
     return structuredClone(settings);
+  },
+  // The settings form. The real rules are Rust's (settings_form.rs); this stand-in knows a
+  // few of them, enough to see an error in the harness.
+  async load_settings() {
+    await wait(60);
+    return structuredClone(form);
+  },
+  async validate_settings(args) {
+    await wait(30);
+    return mockIssues(args?.form ?? {});
+  },
+  async save_settings(args) {
+    await wait(150);
+    if (fail) return rejectWith("save", "could not write the configuration file: permission denied");
+    const issues = mockIssues(args?.form ?? {});
+    if (issues.length) return rejectWith("invalid", issues.map((i) => i.message).join("; "));
+    form.form = structuredClone(args.form);
+    form.problem = null;
+    form.issues = [];
+    return structuredClone(form);
+  },
+  async set_dirty() {
+    return null;
+  },
+  async get_pairs() {
+    await wait(200);
+    if (fail) return rejectWith("pairs", "timed out");
+    return ALL_PAIRS.map((name) =>
+      name === "mona_jpy"
+        ? { name, tradable: false, why: lang === "ja" ? "停止中の操作: 新規注文" : "stopped: new orders" }
+        : { name, tradable: true, why: null },
+    );
+  },
+  async send_test_notification() {
+    console.info("mock: send_test_notification");
+    return null;
   },
   async set_autostart(args) {
     await wait(150);

@@ -210,3 +210,84 @@ export function sinceParts(since, lang, now, messages) {
   if (!time) return null;
   return { time, duration: formatDuration(elapsedSecs(since, now), messages) };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Settings form (the rules of the fields are in Rust: crates/bbwatch-core/src/settings_form.rs;
+// these only arrange what the window shows).
+
+/** The quote asset of a pair name: `btc_jpy` → `jpy`. */
+export function quoteOf(name) {
+  const i = String(name).lastIndexOf("_");
+  return i < 0 ? "" : name.slice(i + 1);
+}
+
+const byPairName = (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** The pair picker's groups: the pairs that trade, by quote asset (JPY first, then by name),
+ *  and apart from them the ones that do not — suspended or halted (with bitbank's why) and
+ *  watched pairs bitbank no longer lists (delisted). `list` is `get_pairs`' answer. */
+export function groupPairs(list, watched) {
+  const known = new Set(list.map((p) => p.name));
+  const byQuote = new Map();
+  const unavailable = [];
+  for (const p of list) {
+    if (p.why) {
+      unavailable.push({ ...p, delisted: false });
+      continue;
+    }
+    const q = quoteOf(p.name);
+    if (!byQuote.has(q)) byQuote.set(q, []);
+    byQuote.get(q).push(p);
+  }
+  for (const name of watched ?? []) {
+    if (!known.has(name)) unavailable.push({ name, tradable: false, why: null, delisted: true });
+  }
+  const quotes = [...byQuote.keys()].sort((a, b) =>
+    a === "jpy" ? -1 : b === "jpy" ? 1 : a < b ? -1 : a > b ? 1 : 0,
+  );
+  return {
+    groups: quotes.map((quote) => ({ quote, pairs: byQuote.get(quote).sort(byPairName) })),
+    unavailable: unavailable.sort(byPairName),
+  };
+}
+
+/** The names of the pairs that trade freely now (what the default watches). */
+export function tradableNames(list) {
+  return list.filter((p) => p.tradable).map((p) => p.name);
+}
+
+/** Requests one check makes: spot/status and spot/pairs, then one per watched pair.
+ *  `pairs` null is the default (every tradable pair); null when that is not known yet. */
+export function requestCount(pairs, list) {
+  if (Array.isArray(pairs)) return 2 + pairs.length;
+  return Array.isArray(list) ? 2 + tradableNames(list).length : null;
+}
+
+/** Whether a pair name matches what is typed in the search box (`BTC/JPY`, `btc jpy`, `eth`). */
+export function matchesSearch(name, query) {
+  const q = String(query ?? "")
+    .trim()
+    .toLowerCase()
+    .replace(/[\s/-]+/g, "_");
+  return q === "" || String(name).includes(q);
+}
+
+/** Whether two forms say the same (pairs in any order). */
+export function sameForm(a, b) {
+  if (!a || !b) return a === b;
+  const norm = (f) => {
+    const out = {};
+    for (const k of Object.keys(f).sort()) {
+      out[k] = k === "pairs" && Array.isArray(f[k]) ? [...f[k]].sort() : f[k];
+    }
+    return JSON.stringify(out);
+  };
+  return norm(a) === norm(b);
+}
+
+/** Issues by field: `{ interval: "…", … }` (the first message of each field). */
+export function issuesByField(issues) {
+  const out = {};
+  for (const i of issues ?? []) if (i?.field && !(i.field in out)) out[i.field] = i.message ?? "";
+  return out;
+}

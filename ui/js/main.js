@@ -12,20 +12,27 @@ import {
   formatDuration,
   formatFullLocalTime,
   formatLocalTime,
+  groupPairs,
+  issuesByField,
   levelClass,
+  matchesSearch,
   mergeEvent,
   newestFirst,
   newerView,
+  requestCount,
+  sameForm,
   sinceParts,
   splitPairs,
   stateClass,
   stripReopen,
+  tradableNames,
 } from "./format.js";
 
 const EV_STATUS = "bbwatch://status";
 const EV_EVENT = "bbwatch://event";
 const EV_SECTION = "bbwatch://section";
 const EV_SETTINGS = "bbwatch://settings";
+const EV_CLOSE = "bbwatch://close-requested";
 const ERROR_SHOWN_MS = 10000;
 const MIN_BUSY_MS = 600;
 
@@ -38,8 +45,15 @@ const state = {
   view: null,
   events: [], // oldest first, at most EVENT_CAP
   showNormal: false,
-  settings: null,
+  settings: null, // load_settings' answer: { form, issues, config_path, problem, autostart, … }
   settingsOpen: false,
+  form: null, // the form as it is now
+  issues: [], // its problems, as Rust last said
+  chosen: new Set(), // the pairs ticked (what "only the pairs chosen" watches)
+  pairList: null, // get_pairs' answer, once fetched
+  pairsError: null,
+  validateSeq: 0,
+  saved: false,
   configProblem: null, // why the configuration file is not in force, if it is not
   lastMinute: null,
 };
@@ -81,6 +95,7 @@ function applyMessages() {
   for (const el of document.querySelectorAll("[data-msg]")) setText(el, t(el.dataset.msg));
   applyTitle();
   $("open-settings").title = t("Settings"); // the label is hidden when the window is narrow
+  $("pair-search").placeholder = t("SetPairsSearch");
 }
 
 /** The window's title says which view it shows. */
@@ -281,14 +296,17 @@ function onStatus(view) {
   render();
 }
 
-/** The settings in force changed (the file was edited, or turned invalid). */
-function onSettings(info) {
+/** The settings in force changed (the file was edited, or turned invalid): say so, and show
+ *  the file as it is now unless the user is editing the form (their changes come first). */
+async function onSettings(info) {
   if (!info) return;
   state.configProblem = info.config_problem ?? null;
   renderConfigProblem();
-  if (state.settings) {
-    state.settings = { ...state.settings, ...info };
-    renderSettings();
+  if (!state.settingsOpen || dirty()) return;
+  try {
+    takeSettings(await invoke("load_settings"));
+  } catch (err) {
+    showError(err);
   }
 }
 
@@ -300,7 +318,8 @@ function onEvent(ev) {
 
 function takeStatus(status) {
   state.messages = status?.messages ?? {};
-  state.configProblem = status?.config_problem ?? null;
+  // Once the settings have read the file, they know better than the tray's start did.
+  state.configProblem = state.settings ? state.settings.problem ?? null : status?.config_problem ?? null;
   renderConfigProblem();
   state.messagesLang = status?.view?.lang ?? null;
   state.view = newerView(status?.view ?? null, state.view);
@@ -337,6 +356,7 @@ async function start() {
       api.event.listen(EV_EVENT, (e) => onEvent(e?.payload)),
       api.event.listen(EV_SECTION, (e) => showSection(e?.payload)),
       api.event.listen(EV_SETTINGS, (e) => onSettings(e?.payload)),
+      api.event.listen(EV_CLOSE, () => requestClose()),
     ]);
     takeStatus(await invoke("get_status"));
     if (location.hash === "#settings") openSettings();
@@ -369,49 +389,254 @@ async function withBusy(button, work) {
   }
 }
 
-/** The language setting's name, if the catalogue has one (optional keys); else null. */
-function languageText(value) {
-  const key = { auto: "UiLanguageAuto", ja: "UiLanguageJa", en: "UiLanguageEn" }[value];
-  return (key && t(key)) || null;
+// ---------------------------------------------------------------------------------------------
+// Settings: the form. Rust checks it as the user types (validate_settings) and writes the file
+// (save_settings); here the values go in and out of the controls.
+
+const TEXT_FIELDS = ["interval", "timeout", "failure_threshold", "quiet_from", "quiet_to", "api_url", "public_url"];
+const FLAGS = [
+  "notify_maintenance",
+  "notify_down",
+  "notify_unreachable",
+  "notify_degraded",
+  "notify_pairs",
+  "notify_busy",
+  "sound",
+  "quiet_hours",
+];
+const ERROR_FIELDS = [...TEXT_FIELDS, "pairs", "other"];
+
+const dirty = () => Boolean(state.settings) && !sameForm(state.form, state.settings.form);
+
+/** The form as the controls say it. */
+function readForm() {
+  const form = {};
+  for (const f of TEXT_FIELDS) form[f] = $(`f-${f}`).value;
+  for (const f of FLAGS) form[f] = $(`f-${f}`).checked;
+  form.language = $("f-language").value;
+  form.pairs = $("f-pairs-chosen").checked ? [...state.chosen].sort() : null;
+  return form;
+}
+
+function writeForm(form) {
+  for (const f of TEXT_FIELDS) $(`f-${f}`).value = form[f] ?? "";
+  for (const f of FLAGS) $(`f-${f}`).checked = Boolean(form[f]);
+  $("f-language").value = form.language ?? "auto";
+  const chosen = Array.isArray(form.pairs);
+  $("f-pairs-chosen").checked = chosen;
+  $("f-pairs-default").checked = !chosen;
+  state.chosen = new Set(chosen ? form.pairs : tradableNames(state.pairList ?? []));
+  state.form = readForm();
+  renderPairChoices();
+  renderQuiet();
+}
+
+function renderQuiet() {
+  const on = $("f-quiet_hours").checked;
+  $("f-quiet_from").disabled = !on;
+  $("f-quiet_to").disabled = !on;
+}
+
+function renderIssues() {
+  const by = issuesByField(state.issues);
+  for (const f of ERROR_FIELDS) {
+    const err = $(`e-${f}`);
+    if (!err) continue;
+    setText(err, by[f] ?? "");
+    const input = $(`f-${f}`);
+    if (input) {
+      if (by[f]) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    }
+  }
+  renderSaveBar();
+}
+
+function renderSaveBar() {
+  const invalid = state.issues.length > 0;
+  $("settings-save").disabled = invalid || !dirty();
+  const status = $("save-status");
+  status.classList.toggle("invalid", invalid);
+  setText(status, invalid ? t("SetFixToSave") : state.saved && !dirty() ? t("SetSaved") : "");
+}
+
+function renderRequests() {
+  const n = requestCount(state.form?.pairs ?? null, state.pairList);
+  setText($("requests"), n === null ? "" : fill(t("SetRequests"), { count: n }));
+}
+
+function pairChoice(p) {
+  const label = $("tpl-pair-choice").content.firstElementChild.cloneNode(true);
+  const box = label.querySelector("input");
+  box.value = p.name;
+  box.checked = state.chosen.has(p.name);
+  setText(label.querySelector(".pair-choice-name"), p.name);
+  const why = p.delisted ? t("SetPairDelisted") : p.why ?? "";
+  setText(label.querySelector(".pair-choice-why"), why);
+  if (why) label.title = `${p.name} — ${why}`;
+  return label;
+}
+
+function pairGroup(title, pairs, extraClass) {
+  const set = document.createElement("fieldset");
+  set.className = `pair-group ${extraClass}`;
+  const legend = document.createElement("legend");
+  legend.textContent = title;
+  const list = document.createElement("div");
+  list.className = "pair-group-list";
+  list.append(...pairs.map(pairChoice));
+  set.append(legend, list);
+  return set;
+}
+
+/** The pair list: by quote asset, the ones that do not trade apart, filtered by the search. */
+function renderPairChoices() {
+  const box = $("pair-groups");
+  box.classList.toggle("off", !$("f-pairs-chosen").checked);
+  const status = $("pairs-status");
+  if (!state.pairList) {
+    setText(status, state.pairsError ? fill(t("SetPairsFailed"), { error: state.pairsError }) : t("SetPairsLoading"));
+    // Without bitbank's list, the pairs chosen can still be seen and unticked.
+    const watched = Array.isArray(state.form?.pairs) ? state.form.pairs : [];
+    box.replaceChildren(...(watched.length ? [pairGroup(t("UiPairs"), watched.map((name) => ({ name })), "")] : []));
+    renderRequests();
+    return;
+  }
+  setText(status, "");
+  const query = $("pair-search").value;
+  const watched = Array.isArray(state.form?.pairs) ? state.form.pairs : [];
+  const { groups, unavailable } = groupPairs(state.pairList, watched);
+  const shown = (pairs) => pairs.filter((p) => matchesSearch(p.name, query));
+  const sets = groups
+    .map((g) => [g, shown(g.pairs)])
+    .filter(([, pairs]) => pairs.length > 0)
+    .map(([g, pairs]) => pairGroup(fill(t("SetQuoteGroup"), { quote: g.quote.toUpperCase() }), pairs, ""));
+  const off = shown(unavailable);
+  if (off.length) sets.push(pairGroup(t("SetPairsUnavailable"), off, "unavailable"));
+  box.replaceChildren(...sets);
+  renderRequests();
+}
+
+/** Something changed in the form: ask Rust what is wrong with it now. */
+async function onFormInput() {
+  state.form = readForm();
+  state.saved = false;
+  renderRequests();
+  renderSaveBar();
+  invoke("set_dirty", { dirty: dirty() }).catch(() => {});
+  const seq = ++state.validateSeq;
+  try {
+    const issues = await invoke("validate_settings", { form: state.form });
+    if (seq !== state.validateSeq) return; // an older answer: a newer question is out
+    state.issues = issues ?? [];
+    renderIssues();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+/** Tick or untick pairs: choosing any pair means "only the pairs chosen". */
+function choosePairs(change) {
+  change(state.chosen);
+  $("f-pairs-chosen").checked = true;
+  $("f-pairs-default").checked = false;
+  for (const box of $("pair-groups").querySelectorAll("input[type=checkbox]")) {
+    box.checked = state.chosen.has(box.value);
+  }
+  $("pair-groups").classList.remove("off");
+  onFormInput();
+}
+
+/** The pairs in view (the search may hide some): what "select all" takes. */
+function visiblePairs() {
+  return [...$("pair-groups").querySelectorAll(".pair-group:not(.unavailable) input[type=checkbox]")].map((b) => b.value);
+}
+
+function takeSettings(answer) {
+  state.settings = answer;
+  state.issues = answer?.issues ?? [];
+  state.configProblem = answer?.problem ?? null;
+  renderConfigProblem();
+  renderPath($("set-config-path"), answer?.config_path);
+  $("open-config").hidden = !answer?.config_path;
+  const box = $("set-autostart");
+  box.checked = Boolean(answer?.autostart);
+  box.disabled = false;
+  writeForm(answer?.form ?? {});
+  renderIssues();
 }
 
 function renderSettings() {
-  const s = state.settings;
-  if (!s) return;
-  renderPath($("set-config-path"), s.config_path);
-  $("open-config").hidden = !s.config_path;
-  setText($("set-interval"), formatDuration(s.interval_secs, state.messages));
+  if (!state.settings) return;
+  renderPairChoices();
+  renderIssues();
+}
 
-  const pairs = $("set-pairs");
-  if (Array.isArray(s.pairs)) {
-    pairs.classList.add("pair-chips");
-    pairs.replaceChildren(
-      ...s.pairs.map((p) => {
-        const chip = document.createElement("span");
-        chip.className = "chip";
-        chip.textContent = p;
-        return chip;
-      }),
-    );
-  } else {
-    pairs.classList.remove("pair-chips");
-    setText(pairs, t("UiAllTradablePairs"));
+async function loadPairs() {
+  if (state.pairList) return;
+  state.pairsError = null;
+  renderPairChoices();
+  try {
+    state.pairList = await invoke("get_pairs");
+    // The default shows what it would watch: every pair tradable now.
+    if (!$("f-pairs-chosen").checked) state.chosen = new Set(tradableNames(state.pairList));
+  } catch (err) {
+    state.pairsError = errorMessage(err) || "?";
   }
+  renderPairChoices();
+}
 
-  // The configured value as written in the file, unless the catalogue has a name for it.
-  const langEl = $("set-language");
-  const name = languageText(s.language);
-  if (name) setText(langEl, name);
-  else {
-    const code = document.createElement("code");
-    code.className = "value-code";
-    code.textContent = s.language ?? "";
-    langEl.replaceChildren(code);
+async function saveSettings() {
+  state.form = readForm();
+  try {
+    takeSettings(await invoke("save_settings", { form: state.form }));
+    state.saved = true;
+    invoke("set_dirty", { dirty: false }).catch(() => {});
+    renderSaveBar();
+    return true;
+  } catch (err) {
+    showError(err);
+    return false;
   }
+}
 
-  const box = $("set-autostart");
-  box.checked = Boolean(s.autostart);
-  box.disabled = false;
+/** Throw the changes away: the form says what the file says again. */
+function discardChanges() {
+  if (!state.settings) return;
+  writeForm(state.settings.form);
+  state.issues = state.settings.issues ?? [];
+  state.saved = false;
+  renderIssues();
+  invoke("set_dirty", { dirty: false }).catch(() => {});
+}
+
+/** Unsaved changes: ask, then `then()` unless the user keeps editing. */
+function askUnsaved(then) {
+  const dialog = $("unsaved");
+  if (dialog.open) return;
+  $("unsaved-save").disabled = state.issues.length > 0;
+  dialog.onclose = null;
+  const answer = (choice) => async () => {
+    dialog.close();
+    if (choice === "save" && !(await saveSettings())) return;
+    if (choice === "discard") discardChanges();
+    if (choice !== "keep") then();
+  };
+  $("unsaved-keep").onclick = answer("keep");
+  $("unsaved-discard").onclick = answer("discard");
+  $("unsaved-save").onclick = answer("save");
+  dialog.showModal();
+  $("unsaved-keep").focus();
+}
+
+function closeWindow() {
+  invoke("close_window").catch(showError);
+}
+
+/** Ctrl+W or the window's close button. */
+function requestClose() {
+  if (state.settingsOpen && dirty()) askUnsaved(closeWindow);
+  else closeWindow();
 }
 
 /** A path that wraps only after a slash, never inside a name. */
@@ -451,11 +676,19 @@ async function openSettings() {
   applyTitle();
   $("back").focus();
   try {
-    state.settings = await invoke("get_settings");
-    renderSettings();
+    // Read afresh each time: the file is the source of truth (but changes not saved yet,
+    // from a visit before, are kept).
+    if (!dirty()) takeSettings(await invoke("load_settings"));
+    // A file that was bad opens on its bad field.
+    const first = state.issues.map((i) => $(`f-${i.field}`)).find(Boolean);
+    if (first) {
+      first.focus();
+      first.scrollIntoView({ block: "center" });
+    }
   } catch (err) {
     showError(err);
   }
+  loadPairs();
 }
 
 function closeSettings() {
@@ -467,6 +700,18 @@ function closeSettings() {
   setHash("status");
   applyTitle();
   $("open-settings").focus();
+}
+
+/** Back: unsaved changes are asked about, not lost. */
+function leaveSettings() {
+  if (dirty()) askUnsaved(closeSettings);
+  else closeSettings();
+}
+
+/** Cancel or Escape: discard the changes and go back. */
+function cancelSettings() {
+  discardChanges();
+  closeSettings();
 }
 
 /** Show a section by name ("settings"; anything else is the status view). */
@@ -491,6 +736,53 @@ async function onAutostartChange() {
   }
 }
 
+function wireSettings() {
+  const form = $("settings-form");
+  form.addEventListener("input", (e) => {
+    if (e.target.id === "pair-search") renderPairChoices();
+    else if (e.target.closest?.("#pair-groups") || e.target.type === "checkbox" || e.target.type === "radio") {
+      // handled on change
+    } else onFormInput();
+  });
+  form.addEventListener("change", (e) => {
+    const box = e.target;
+    if (box.closest?.("#pair-groups")) {
+      choosePairs((set) => (box.checked ? set.add(box.value) : set.delete(box.value)));
+      return;
+    }
+    if (box.name === "pairs-mode") {
+      if (box.value === "default") state.chosen = new Set(tradableNames(state.pairList ?? []));
+      renderPairChoices();
+    }
+    if (box.id === "f-quiet_hours") renderQuiet();
+    if (box.id !== "set-autostart" && box.id !== "pair-search") onFormInput();
+  });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (!$("settings-save").disabled) saveSettings();
+  });
+  $("select-all").addEventListener("click", () => choosePairs((set) => visiblePairs().forEach((p) => set.add(p))));
+  $("select-none").addEventListener("click", () => choosePairs((set) => set.clear()));
+  $("select-tradable").addEventListener("click", () =>
+    choosePairs((set) => {
+      set.clear();
+      tradableNames(state.pairList ?? []).forEach((p) => set.add(p));
+    }),
+  );
+  $("reset-urls").addEventListener("click", () => {
+    $("f-api_url").value = state.settings?.default_api_url ?? "";
+    $("f-public_url").value = state.settings?.default_public_url ?? "";
+    onFormInput();
+  });
+  $("test-notification").addEventListener("click", (e) =>
+    withBusy(e.currentTarget, () => invoke("send_test_notification")),
+  );
+  $("settings-cancel").addEventListener("click", cancelSettings);
+  $("fix-config").addEventListener("click", openSettings);
+  // Escape in the dialog is "keep editing".
+  $("unsaved").addEventListener("cancel", () => {});
+}
+
 function wireControls() {
   // The error line floats just above the status bar, whose height can grow (notices wrap).
   const bar = document.querySelector(".statusbar");
@@ -506,7 +798,8 @@ function wireControls() {
     invoke("open_announcements").catch(showError),
   );
   $("open-settings").addEventListener("click", openSettings);
-  $("back").addEventListener("click", closeSettings);
+  $("back").addEventListener("click", leaveSettings);
+  wireSettings();
   $("set-autostart").addEventListener("change", onAutostartChange);
   $("open-config").addEventListener("click", (e) =>
     withBusy(e.currentTarget, () => invoke("open_config_file")),
@@ -520,13 +813,13 @@ function wireControls() {
     // Ctrl+W closes the window, as in other desktop apps; the app stays in the tray.
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "w" && !e.defaultPrevented) {
       e.preventDefault();
-      invoke("close_window").catch(showError);
+      requestClose();
       return;
     }
-    if (e.key !== "Escape" || e.defaultPrevented) return;
+    if (e.key !== "Escape" || e.defaultPrevented || $("unsaved").open) return;
     if (state.settingsOpen) {
       e.preventDefault();
-      closeSettings();
+      cancelSettings();
     } else if (!$("error-line").hidden) {
       hideError();
     }

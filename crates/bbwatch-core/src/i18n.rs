@@ -358,6 +358,125 @@ catalogue! {
     /// Autostart entry comment.
     AutostartComment => ("bitbankのメンテナンスや障害をトレイでお知らせします", "Shows bitbank maintenance and outages in the tray"),
 
+    /// Settings form (the settings window; see settings_form.rs): section heading.
+    SetMonitoring => ("監視", "Monitoring"),
+    /// Settings form: how the interval is bounded, and why.
+    SetIntervalHint => ("1秒から1時間まで（30s、2m、1hのように）。bitbankのアクセス制限を守るため、1秒より短くはできません。", "From 1s to 1h (write 30s, 2m, 1h). It cannot be shorter than 1s, to stay within bitbank's rate limits."),
+    /// Settings form: request timeout.
+    SetTimeout => ("応答を待つ時間", "Request timeout"),
+    /// Settings form: timeout bounds.
+    SetTimeoutHint => ("1秒から2分まで。これを過ぎた応答は失敗とみなします。", "From 1s to 2m; an answer that takes longer counts as a failure."),
+    /// Settings form: failure threshold.
+    SetFailureThreshold => ("障害とみなす連続失敗回数", "Failures in a row before down"),
+    /// Settings form: failure threshold rule.
+    SetFailureHint => ("1以上の整数。一度の失敗で誤って知らせないための回数です。", "A whole number, at least 1, so that one failed check is not taken for an outage."),
+    /// Settings form: watch the default set of pairs.
+    SetPairsDefault => ("起動時に取引可能な全銘柄（既定）", "Every pair tradable when bbwatch starts (default)"),
+    /// Settings form: watch the pairs chosen.
+    SetPairsChosen => ("選んだ銘柄だけ", "Only the pairs chosen below"),
+    /// Settings form: search box.
+    SetPairsSearch => ("銘柄を検索", "Search pairs"),
+    /// Settings form: select every pair.
+    SetSelectAll => ("すべて選択", "Select all"),
+    /// Settings form: select no pair.
+    SetSelectNone => ("選択を解除", "Select none"),
+    /// Settings form: select the pairs tradable now.
+    SetSelectTradable => ("いま取引可能な銘柄", "Tradable now"),
+    /// Settings form: a group of pairs by quote asset.
+    SetQuoteGroup => ("{quote}建て", "Priced in {quote}"),
+    /// Settings form: the group of pairs that do not trade.
+    SetPairsUnavailable => ("停止中・上場廃止の銘柄", "Suspended and delisted pairs"),
+    /// Settings form: a watched pair bitbank no longer lists.
+    SetPairDelisted => ("bitbankの銘柄一覧にありません（上場廃止）", "not in bitbank's list of pairs (delisted)"),
+    /// Settings form: the pair list is being fetched.
+    SetPairsLoading => ("銘柄一覧を取得しています…", "Fetching the list of pairs…"),
+    /// Settings form: the pair list could not be fetched.
+    SetPairsFailed => ("銘柄一覧を取得できませんでした：{error}", "Could not fetch the list of pairs: {error}"),
+    /// Settings form: how many requests one check makes.
+    SetRequests => ("1回の確認で{count}件のリクエストを送ります（2件＋監視する銘柄ごとに1件）", "Each check makes {count} requests (2 + one per watched pair)"),
+    /// Settings form: section heading.
+    SetNotifications => ("通知", "Notifications"),
+    /// Settings form: notification kind.
+    SetNotifyMaintenance => ("メンテナンスの開始・終了", "Maintenance started or ended"),
+    /// Settings form: notification kind.
+    SetNotifyDown => ("APIの障害・復旧", "API down or back"),
+    /// Settings form: notification kind.
+    SetNotifyUnreachable => ("接続不可・復旧", "Unreachable or back"),
+    /// Settings form: notification kind.
+    SetNotifyDegraded => ("一部制限の開始・解除", "Restrictions started or lifted"),
+    /// Settings form: notification kind.
+    SetNotifyPairs => ("監視銘柄の停止・再開", "A watched pair halted or resumed"),
+    /// Settings form: notification kind.
+    SetNotifyBusy => ("監視銘柄の混雑（既定はオフ）", "A watched pair busy (off by default)"),
+    /// Settings form: notification sound.
+    SetSound => ("通知音を鳴らす", "Play a sound"),
+    /// Settings form: quiet hours switch.
+    SetQuietHours => ("通知しない時間帯", "Quiet hours"),
+    /// Settings form: quiet hours start.
+    SetQuietFrom => ("開始", "From"),
+    /// Settings form: quiet hours end.
+    SetQuietTo => ("終了", "To"),
+    /// Settings form: quiet hours rule.
+    SetQuietHint => ("この端末の時刻で、開始から終了まで通知を表示しません（日をまたいでもかまいません）。", "No notifications from the start to the end, in local time (it may span midnight)."),
+    /// Settings form: section heading.
+    SetGeneral => ("一般", "General"),
+    /// Settings form: section heading.
+    SetAdvanced => ("詳細", "Advanced"),
+    /// Settings form: the api host.
+    SetApiUrl => ("APIのURL", "API base URL"),
+    /// Settings form: the public host.
+    SetPublicUrl => ("公開APIのURL", "Public base URL"),
+    /// Settings form: restore bitbank's URLs.
+    SetResetUrls => ("bitbankの既定に戻す", "Reset to bitbank's"),
+    /// Settings form: send a test notification.
+    SetTestNotification => ("テスト通知を送る", "Send a test notification"),
+    /// Test notification: title.
+    TestNotifyTitle => ("bitbank: テスト通知", "bitbank: test notification"),
+    /// Test notification: body.
+    TestNotifyBody => ("bbwatchの通知はこのように表示されます。", "This is how bbwatch's notifications look."),
+    /// Settings form: save.
+    SetSave => ("保存", "Save"),
+    /// Settings form: discard the changes.
+    SetCancel => ("キャンセル", "Cancel"),
+    /// Settings form: saved.
+    SetSaved => ("保存しました", "Saved"),
+    /// Settings form: why Save is disabled.
+    SetFixToSave => ("誤りを直すと保存できます", "Fix the errors to save"),
+    /// Settings form: the bad file can be fixed here.
+    SetFixHint => ("印の付いた項目を直して保存すると、設定ファイルが修正されます。", "Correct the marked field and save to fix the file."),
+    /// Settings form: closing with unsaved changes.
+    SetUnsavedTitle => ("変更が保存されていません", "You have unsaved changes"),
+    /// Settings form: closing with unsaved changes.
+    SetUnsavedBody => ("閉じる前に保存しますか？", "Save them before closing?"),
+    /// Settings form: throw the changes away.
+    SetDiscard => ("保存しない", "Discard"),
+    /// Settings form: go back to the form.
+    SetKeepEditing => ("編集を続ける", "Keep editing"),
+    /// Field error: nothing typed.
+    ErrRequired => ("入力してください", "Required"),
+    /// Field error: not a duration.
+    ErrDuration => ("「{value}」は時間として読めません。30s、2m、1hのように書いてください", "\"{value}\" is not a duration: write it like 30s, 2m or 1h"),
+    /// Field error: interval below the minimum.
+    ErrIntervalMin => ("{min}より短くはできません（bitbankのアクセス制限を守るため）", "must be at least {min}, to stay within bitbank's rate limits"),
+    /// Field error: below a minimum.
+    ErrTooShort => ("{min}以上にしてください", "must be at least {min}"),
+    /// Field error: above a maximum.
+    ErrTooLong => ("{max}以下にしてください", "must be at most {max}"),
+    /// Field error: not a positive whole number.
+    ErrWholeNumber => ("1以上の整数を入力してください", "must be a whole number, at least 1"),
+    /// Field error: no pair chosen.
+    ErrNoPairs => ("少なくとも1銘柄を選んでください", "choose at least one pair"),
+    /// Field error: too many pairs.
+    ErrTooManyPairs => ("{count}銘柄が選ばれています。監視できるのは{max}銘柄までです", "{count} pairs chosen; at most {max} can be watched"),
+    /// Field error: not a pair name.
+    ErrPairName => ("「{value}」はbtc_jpyのような銘柄名ではありません", "\"{value}\" is not a pair name like btc_jpy"),
+    /// Field error: not a time of day.
+    ErrTime => ("「{value}」は23:00のような時刻ではありません", "\"{value}\" is not a time like 23:00"),
+    /// Field error: not an http(s) URL.
+    ErrUrl => ("「{value}」はhttpsまたはhttpのURLではありません", "\"{value}\" is not an http(s) URL"),
+    /// Field error: a value the window does not edit is wrong.
+    ErrOther => ("設定ファイルの他の値に誤りがあります：{message}", "another value in the file is wrong: {message}"),
+
     /// Duration units.
     DurationHours => ("{h}時間{m}分", "{h}h {m}m"),
     /// Duration units.

@@ -24,6 +24,7 @@ pub mod reason;
 pub mod render;
 pub mod sanitize;
 pub mod settings;
+pub mod settings_form;
 
 pub use detect::{Detector, Snapshot, Thresholds};
 pub use event::{Event, EventKind};

@@ -1,0 +1,805 @@
+//! The settings window's form: the values as the user typed them, checked field by field with
+//! messages in the user's language, and turned into a [`Config`] to save.
+//!
+//! The rules are config.rs's ([`parse_duration`], [`check_interval`], [`check_timeout`],
+//! [`check_pair_name`], [`check_url`], [`parse_quiet_hours`] and the limits beside them): this
+//! module only says which field broke which rule, in words a person can act on. The window asks
+//! it as the user types, so the rules live in Rust once.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::classify::MAX_WATCHED_PAIRS;
+use crate::config::{
+    check_interval, check_pair_name, check_timeout, check_url, parse_duration, parse_quiet_hours,
+    Config, LanguageSetting, MAX_INTERVAL, MAX_TIMEOUT, MIN_INTERVAL, MIN_TIMEOUT,
+};
+use crate::i18n::{Lang, Msg};
+
+/// The form's values, as typed (text fields are strings, so that a half-typed value can be
+/// shown its error instead of being lost).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SettingsForm {
+    /// Poll interval, e.g. `"30s"`.
+    pub interval: String,
+    /// Request timeout, e.g. `"10s"`.
+    pub timeout: String,
+    /// Failures in a row before down/unreachable, e.g. `"3"`.
+    pub failure_threshold: String,
+    /// The pairs chosen; `None` for every pair tradable at start (the default).
+    pub pairs: Option<Vec<String>>,
+    /// Language.
+    pub language: LanguageSetting,
+    /// Notify on maintenance.
+    pub notify_maintenance: bool,
+    /// Notify on down.
+    pub notify_down: bool,
+    /// Notify on unreachable.
+    pub notify_unreachable: bool,
+    /// Notify on degraded.
+    pub notify_degraded: bool,
+    /// Notify on pair changes.
+    pub notify_pairs: bool,
+    /// Notify on busy pairs.
+    pub notify_busy: bool,
+    /// Play the sound.
+    pub sound: bool,
+    /// Whether quiet hours apply.
+    pub quiet_hours: bool,
+    /// Quiet hours start, `"HH:MM"` local time.
+    pub quiet_from: String,
+    /// Quiet hours end, `"HH:MM"` local time.
+    pub quiet_to: String,
+    /// The api host.
+    pub api_url: String,
+    /// The public host.
+    pub public_url: String,
+}
+
+impl Default for SettingsForm {
+    fn default() -> Self {
+        SettingsForm::from_config(&Config::default())
+    }
+}
+
+/// A field of the form that can be wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// Poll interval.
+    Interval,
+    /// Request timeout.
+    Timeout,
+    /// Failure threshold.
+    FailureThreshold,
+    /// Watched pairs.
+    Pairs,
+    /// Quiet hours start.
+    QuietFrom,
+    /// Quiet hours end.
+    QuietTo,
+    /// The api host.
+    ApiUrl,
+    /// The public host.
+    PublicUrl,
+    /// A value of the file the form does not show.
+    Other,
+}
+
+/// What is wrong with a field.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FieldError {
+    /// Nothing typed.
+    #[error("required")]
+    Required,
+    /// Not a duration like `30s`.
+    #[error("{0:?} is not a duration")]
+    NotDuration(String),
+    /// An interval below [`MIN_INTERVAL`] (bitbank's rate limits).
+    #[error("below the minimum interval")]
+    IntervalTooShort,
+    /// Below a minimum.
+    #[error("below {0:?}")]
+    TooShort(Duration),
+    /// Above a maximum.
+    #[error("above {0:?}")]
+    TooLong(Duration),
+    /// Not a whole number of at least 1.
+    #[error("not a whole number of at least 1")]
+    NotWholeNumber,
+    /// An empty list of pairs.
+    #[error("no pair chosen")]
+    NoPairs,
+    /// More than [`MAX_WATCHED_PAIRS`] pairs.
+    #[error("{0} pairs chosen")]
+    TooManyPairs(usize),
+    /// Not a pair name.
+    #[error("{0:?} is not a pair name")]
+    NotPairName(String),
+    /// Not a time of day.
+    #[error("{0:?} is not a time")]
+    NotTime(String),
+    /// Not an http(s) URL.
+    #[error("{0:?} is not an http(s) URL")]
+    NotUrl(String),
+    /// Another value of the file is wrong (config.rs's own message).
+    #[error("{0}")]
+    Other(String),
+}
+
+/// `1s`, `2m`, `1h`: the way the fields are written.
+fn short(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
+impl FieldError {
+    /// The error in `lang`, saying the rule.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            FieldError::Required => Msg::ErrRequired.text(lang).to_owned(),
+            FieldError::NotDuration(v) => Msg::ErrDuration.fill(lang, &[("value", v)]),
+            FieldError::IntervalTooShort => {
+                Msg::ErrIntervalMin.fill(lang, &[("min", &short(MIN_INTERVAL))])
+            }
+            FieldError::TooShort(d) => Msg::ErrTooShort.fill(lang, &[("min", &short(*d))]),
+            FieldError::TooLong(d) => Msg::ErrTooLong.fill(lang, &[("max", &short(*d))]),
+            FieldError::NotWholeNumber => Msg::ErrWholeNumber.text(lang).to_owned(),
+            FieldError::NoPairs => Msg::ErrNoPairs.text(lang).to_owned(),
+            FieldError::TooManyPairs(n) => Msg::ErrTooManyPairs.fill(
+                lang,
+                &[
+                    ("count", &n.to_string()),
+                    ("max", &MAX_WATCHED_PAIRS.to_string()),
+                ],
+            ),
+            FieldError::NotPairName(v) => Msg::ErrPairName.fill(lang, &[("value", v)]),
+            FieldError::NotTime(v) => Msg::ErrTime.fill(lang, &[("value", v)]),
+            FieldError::NotUrl(v) => Msg::ErrUrl.fill(lang, &[("value", v)]),
+            FieldError::Other(m) => Msg::ErrOther.fill(lang, &[("message", m)]),
+        }
+    }
+}
+
+/// One problem: the field and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Issue {
+    /// The field.
+    pub field: Field,
+    /// What is wrong.
+    pub error: FieldError,
+}
+
+/// An [`Issue`] as the window shows it: `{ "field": "interval", "message": "…" }`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ShownIssue {
+    /// The field.
+    pub field: Field,
+    /// The message in the user's language.
+    pub message: String,
+}
+
+impl Issue {
+    /// The issue with its message in `lang`.
+    pub fn shown(&self, lang: Lang) -> ShownIssue {
+        ShownIssue {
+            field: self.field,
+            message: self.error.message(lang),
+        }
+    }
+}
+
+/// A duration field: parsed by config.rs, then bounded by `check` (whose limits say which
+/// error it is).
+fn duration_field(
+    text: &str,
+    check: fn(Duration) -> Result<(), String>,
+    min: Duration,
+    max: Duration,
+    too_short: FieldError,
+) -> Result<Duration, FieldError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(FieldError::Required);
+    }
+    let d = parse_duration(text).map_err(|_| FieldError::NotDuration(text.to_owned()))?;
+    match check(d) {
+        Ok(()) => Ok(d),
+        Err(_) if d < min => Err(too_short),
+        Err(_) => Err(FieldError::TooLong(max)),
+    }
+}
+
+fn time_field(text: &str) -> Result<String, FieldError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(FieldError::Required);
+    }
+    // config.rs parses ranges only: a range from the time to itself checks one time.
+    parse_quiet_hours(&format!("{text}-{text}"))
+        .map(|_| text.to_owned())
+        .map_err(|_| FieldError::NotTime(text.to_owned()))
+}
+
+fn url_field(text: &str) -> Result<String, FieldError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(FieldError::Required);
+    }
+    check_url(text)
+        .map(|()| text.to_owned())
+        .map_err(|_| FieldError::NotUrl(text.to_owned()))
+}
+
+impl SettingsForm {
+    /// The form showing `config`.
+    pub fn from_config(config: &Config) -> SettingsForm {
+        let n = &config.notifications;
+        let (quiet_from, quiet_to) = match n.quiet_hours.as_deref().and_then(|q| q.split_once('-'))
+        {
+            Some((a, b)) => (a.trim().to_owned(), b.trim().to_owned()),
+            None => ("23:00".to_owned(), "07:00".to_owned()),
+        };
+        SettingsForm {
+            interval: short(config.interval.0),
+            timeout: short(config.timeout.0),
+            failure_threshold: config.failure_threshold.to_string(),
+            pairs: config.pairs.clone(),
+            language: config.language,
+            notify_maintenance: n.maintenance,
+            notify_down: n.down,
+            notify_unreachable: n.unreachable,
+            notify_degraded: n.degraded,
+            notify_pairs: n.pairs,
+            notify_busy: n.busy,
+            sound: n.sound,
+            quiet_hours: n.quiet_hours.is_some(),
+            quiet_from,
+            quiet_to,
+            api_url: config.api_url.clone(),
+            public_url: config.public_url.clone(),
+        }
+    }
+
+    /// The form showing a file that may not be valid: each value the form has a field for is
+    /// taken as written (so a bad one appears in its field, with its error, to be corrected);
+    /// the defaults fill in the rest. Text that is not TOML at all gives the defaults; a valid
+    /// file is its configuration.
+    pub fn from_file_text(text: &str) -> SettingsForm {
+        if let Ok(loaded) = Config::from_toml(text) {
+            return SettingsForm::from_config(&loaded.config);
+        }
+        let mut form = SettingsForm::default();
+        let Ok(table) = text.parse::<toml::Table>() else {
+            return form;
+        };
+        let as_text = |v: &toml::Value| match v {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let text_of = |key: &str, slot: &mut String| {
+            if let Some(v) = table.get(key) {
+                *slot = as_text(v);
+            }
+        };
+        text_of("interval", &mut form.interval);
+        text_of("timeout", &mut form.timeout);
+        text_of("failure_threshold", &mut form.failure_threshold);
+        text_of("api_url", &mut form.api_url);
+        text_of("public_url", &mut form.public_url);
+        if let Some(toml::Value::Array(items)) = table.get("pairs") {
+            form.pairs = Some(items.iter().map(as_text).collect());
+        }
+        if let Some(lang) = table
+            .get("language")
+            .and_then(|v| v.clone().try_into::<LanguageSetting>().ok())
+        {
+            form.language = lang;
+        }
+        if let Some(n) = table.get("notifications").and_then(toml::Value::as_table) {
+            let flag = |key: &str, slot: &mut bool| {
+                if let Some(b) = n.get(key).and_then(toml::Value::as_bool) {
+                    *slot = b;
+                }
+            };
+            flag("maintenance", &mut form.notify_maintenance);
+            flag("down", &mut form.notify_down);
+            flag("unreachable", &mut form.notify_unreachable);
+            flag("degraded", &mut form.notify_degraded);
+            flag("pairs", &mut form.notify_pairs);
+            flag("busy", &mut form.notify_busy);
+            flag("sound", &mut form.sound);
+            if let Some(q) = n.get("quiet_hours") {
+                let q = as_text(q);
+                form.quiet_hours = true;
+                match q.split_once('-') {
+                    Some((a, b)) => {
+                        form.quiet_from = a.trim().to_owned();
+                        form.quiet_to = b.trim().to_owned();
+                    }
+                    None => {
+                        form.quiet_from = q;
+                        form.quiet_to = String::new();
+                    }
+                }
+            }
+        }
+        form
+    }
+
+    /// Every problem of the form, field by field, in the order the window shows the fields.
+    pub fn issues(&self) -> Vec<Issue> {
+        self.check().err().unwrap_or_default()
+    }
+
+    /// `base` (what the file says of the keys the form does not show: hooks, webhooks, the
+    /// local API, …) with the form's values, or every problem.
+    pub fn apply(&self, base: &Config) -> Result<Config, Vec<Issue>> {
+        let checked = self.check()?;
+        let mut config = base.clone();
+        config.interval.0 = checked.interval;
+        config.timeout.0 = checked.timeout;
+        config.failure_threshold = checked.failure_threshold;
+        config.pairs = checked.pairs;
+        config.language = self.language;
+        config.api_url = checked.api_url;
+        config.public_url = checked.public_url;
+        let n = &mut config.notifications;
+        n.maintenance = self.notify_maintenance;
+        n.down = self.notify_down;
+        n.unreachable = self.notify_unreachable;
+        n.degraded = self.notify_degraded;
+        n.pairs = self.notify_pairs;
+        n.busy = self.notify_busy;
+        n.sound = self.sound;
+        n.quiet_hours = checked.quiet_hours;
+        // The form's fields are right; anything config.rs still refuses is elsewhere in the file.
+        config.validate().map_err(|e| {
+            vec![Issue {
+                field: Field::Other,
+                error: FieldError::Other(e.to_string()),
+            }]
+        })?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<Checked, Vec<Issue>> {
+        let mut issues = Vec::new();
+        let mut take = |field: Field, r: Result<(), FieldError>| {
+            if let Err(error) = r {
+                issues.push(Issue { field, error });
+            }
+        };
+        let interval = duration_field(
+            &self.interval,
+            check_interval,
+            MIN_INTERVAL,
+            MAX_INTERVAL,
+            FieldError::IntervalTooShort,
+        );
+        take(
+            Field::Interval,
+            interval.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
+        let timeout = duration_field(
+            &self.timeout,
+            check_timeout,
+            MIN_TIMEOUT,
+            MAX_TIMEOUT,
+            FieldError::TooShort(MIN_TIMEOUT),
+        );
+        take(
+            Field::Timeout,
+            timeout.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
+        let threshold = match self.failure_threshold.trim() {
+            "" => Err(FieldError::Required),
+            t => t
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or(FieldError::NotWholeNumber),
+        };
+        take(
+            Field::FailureThreshold,
+            threshold.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
+        let pairs = match &self.pairs {
+            None => Ok(None),
+            Some(p) if p.is_empty() => Err(FieldError::NoPairs),
+            Some(p) if p.len() > MAX_WATCHED_PAIRS => Err(FieldError::TooManyPairs(p.len())),
+            Some(p) => p
+                .iter()
+                .find(|name| check_pair_name(name).is_err())
+                .map_or_else(
+                    || Ok(Some(p.clone())),
+                    |bad| Err(FieldError::NotPairName(bad.clone())),
+                ),
+        };
+        take(
+            Field::Pairs,
+            pairs.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
+        let quiet = if self.quiet_hours {
+            let from = time_field(&self.quiet_from);
+            let to = time_field(&self.quiet_to);
+            take(
+                Field::QuietFrom,
+                from.as_ref().map(|_| ()).map_err(Clone::clone),
+            );
+            take(
+                Field::QuietTo,
+                to.as_ref().map(|_| ()).map_err(Clone::clone),
+            );
+            match (from, to) {
+                (Ok(a), Ok(b)) => Ok(Some(format!("{a}-{b}"))),
+                _ => Err(()),
+            }
+        } else {
+            Ok(None)
+        };
+        let api_url = url_field(&self.api_url);
+        take(
+            Field::ApiUrl,
+            api_url.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
+        let public_url = url_field(&self.public_url);
+        take(
+            Field::PublicUrl,
+            public_url.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
+        match (
+            interval, timeout, threshold, pairs, quiet, api_url, public_url,
+        ) {
+            (
+                Ok(interval),
+                Ok(timeout),
+                Ok(failure_threshold),
+                Ok(pairs),
+                Ok(quiet_hours),
+                Ok(api_url),
+                Ok(public_url),
+            ) if issues.is_empty() => Ok(Checked {
+                interval,
+                timeout,
+                failure_threshold,
+                pairs,
+                quiet_hours,
+                api_url,
+                public_url,
+            }),
+            _ => Err(issues),
+        }
+    }
+}
+
+/// The form's values, each checked.
+struct Checked {
+    interval: Duration,
+    timeout: Duration,
+    failure_threshold: u32,
+    pairs: Option<Vec<String>>,
+    quiet_hours: Option<String>,
+    api_url: String,
+    public_url: String,
+}
+
+/// The keys the form has fields for: what is left of a bad file without them is its base.
+const FORM_KEYS: &[&str] = &[
+    "interval",
+    "timeout",
+    "failure_threshold",
+    "pairs",
+    "language",
+    "api_url",
+    "public_url",
+    "notifications",
+];
+
+/// What a file says of the keys the form does not show, for [`SettingsForm::apply`]: the file
+/// itself when it is valid; else the file without the form's keys (whose bad value the form
+/// is about to correct); the defaults when even that does not read.
+pub fn base_from_file_text(text: &str) -> Config {
+    if let Ok(loaded) = Config::from_toml(text) {
+        return loaded.config;
+    }
+    let Ok(mut table) = text.parse::<toml::Table>() else {
+        return Config::default();
+    };
+    for key in FORM_KEYS {
+        table.remove(*key);
+    }
+    toml::to_string(&table)
+        .ok()
+        .and_then(|rest| Config::from_toml(&rest).ok())
+        .map(|loaded| loaded.config)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> SettingsForm {
+        SettingsForm::default()
+    }
+
+    fn only(form: &SettingsForm) -> (Field, FieldError) {
+        let issues = form.issues();
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        (issues[0].field, issues[0].error.clone())
+    }
+
+    fn messages(form: &SettingsForm) -> (String, String) {
+        let issues = form.issues();
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        (
+            issues[0].error.message(Lang::Ja),
+            issues[0].error.message(Lang::En),
+        )
+    }
+
+    #[test]
+    fn the_defaults_are_valid_and_round_trip() {
+        assert!(form().issues().is_empty());
+        assert_eq!(form().apply(&Config::default()).unwrap(), Config::default());
+        assert_eq!(
+            form().pairs,
+            None,
+            "first run watches every pair tradable then"
+        );
+        assert!(!form().notify_busy, "busy is off by default");
+    }
+
+    #[test]
+    fn an_interval_below_the_minimum_is_explained_in_both_languages() {
+        let f = SettingsForm {
+            interval: "500ms".into(),
+            ..form()
+        };
+        assert_eq!(only(&f), (Field::Interval, FieldError::IntervalTooShort));
+        let (ja, en) = messages(&f);
+        assert_eq!(
+            ja,
+            "1sより短くはできません（bitbankのアクセス制限を守るため）"
+        );
+        assert_eq!(
+            en,
+            "must be at least 1s, to stay within bitbank's rate limits"
+        );
+        assert!(f.apply(&Config::default()).is_err());
+    }
+
+    #[test]
+    fn duration_fields_say_how_to_write_them_and_their_bounds() {
+        let f = SettingsForm {
+            interval: "often".into(),
+            ..form()
+        };
+        assert_eq!(
+            only(&f),
+            (Field::Interval, FieldError::NotDuration("often".into()))
+        );
+        let (ja, en) = messages(&f);
+        assert_eq!(
+            ja,
+            "「often」は時間として読めません。30s、2m、1hのように書いてください"
+        );
+        assert_eq!(
+            en,
+            "\"often\" is not a duration: write it like 30s, 2m or 1h"
+        );
+        let f = SettingsForm {
+            interval: "2h".into(),
+            ..form()
+        };
+        assert_eq!(
+            messages(&f),
+            ("1h以下にしてください".into(), "must be at most 1h".into())
+        );
+        let f = SettingsForm {
+            timeout: "3m".into(),
+            ..form()
+        };
+        assert_eq!(only(&f), (Field::Timeout, FieldError::TooLong(MAX_TIMEOUT)));
+        assert_eq!(messages(&f).1, "must be at most 2m");
+        let f = SettingsForm {
+            timeout: "100ms".into(),
+            ..form()
+        };
+        assert_eq!(
+            messages(&f),
+            ("1s以上にしてください".into(), "must be at least 1s".into())
+        );
+        let f = SettingsForm {
+            timeout: "  ".into(),
+            ..form()
+        };
+        assert_eq!(messages(&f), ("入力してください".into(), "Required".into()));
+    }
+
+    #[test]
+    fn the_failure_threshold_is_a_whole_number_of_at_least_one() {
+        for bad in ["0", "-1", "2.5", "three"] {
+            let f = SettingsForm {
+                failure_threshold: bad.into(),
+                ..form()
+            };
+            assert_eq!(
+                only(&f),
+                (Field::FailureThreshold, FieldError::NotWholeNumber)
+            );
+            assert_eq!(
+                messages(&f),
+                (
+                    "1以上の整数を入力してください".into(),
+                    "must be a whole number, at least 1".into()
+                )
+            );
+        }
+        let f = SettingsForm {
+            failure_threshold: " 5 ".into(),
+            ..form()
+        };
+        assert_eq!(f.apply(&Config::default()).unwrap().failure_threshold, 5);
+    }
+
+    #[test]
+    fn pairs_are_named_bounded_and_not_empty() {
+        let f = SettingsForm {
+            pairs: Some(vec![]),
+            ..form()
+        };
+        assert_eq!(
+            messages(&f),
+            (
+                "少なくとも1銘柄を選んでください".into(),
+                "choose at least one pair".into()
+            )
+        );
+        let f = SettingsForm {
+            pairs: Some(vec!["btc_jpy".into(), "BTC/JPY".into()]),
+            ..form()
+        };
+        assert_eq!(
+            messages(&f),
+            (
+                "「BTC/JPY」はbtc_jpyのような銘柄名ではありません".into(),
+                "\"BTC/JPY\" is not a pair name like btc_jpy".into()
+            )
+        );
+        let many: Vec<String> = (0..=MAX_WATCHED_PAIRS)
+            .map(|i| format!("c{i}_jpy"))
+            .collect();
+        let f = SettingsForm {
+            pairs: Some(many),
+            ..form()
+        };
+        assert_eq!(
+            messages(&f),
+            (
+                "201銘柄が選ばれています。監視できるのは200銘柄までです".into(),
+                "201 pairs chosen; at most 200 can be watched".into()
+            )
+        );
+        let f = SettingsForm {
+            pairs: Some(vec!["eth_jpy".into()]),
+            ..form()
+        };
+        assert_eq!(
+            f.apply(&Config::default()).unwrap().pairs,
+            Some(vec!["eth_jpy".to_owned()])
+        );
+    }
+
+    #[test]
+    fn quiet_hours_and_urls() {
+        let f = SettingsForm {
+            quiet_hours: true,
+            quiet_from: "25:00".into(),
+            quiet_to: "07:00".into(),
+            ..form()
+        };
+        assert_eq!(only(&f).0, Field::QuietFrom);
+        assert_eq!(
+            messages(&f),
+            (
+                "「25:00」は23:00のような時刻ではありません".into(),
+                "\"25:00\" is not a time like 23:00".into()
+            )
+        );
+        // Off, the times are not checked nor written.
+        let f = SettingsForm {
+            quiet_hours: false,
+            ..f
+        };
+        assert_eq!(
+            f.apply(&Config::default())
+                .unwrap()
+                .notifications
+                .quiet_hours,
+            None
+        );
+        let f = SettingsForm {
+            quiet_hours: true,
+            quiet_from: "23:00".into(),
+            quiet_to: "06:30".into(),
+            ..form()
+        };
+        assert_eq!(
+            f.apply(&Config::default())
+                .unwrap()
+                .notifications
+                .quiet_hours
+                .as_deref(),
+            Some("23:00-06:30")
+        );
+        let f = SettingsForm {
+            api_url: "ftp://x".into(),
+            ..form()
+        };
+        assert_eq!(only(&f).0, Field::ApiUrl);
+        assert_eq!(
+            messages(&f),
+            (
+                "「ftp://x」はhttpsまたはhttpのURLではありません".into(),
+                "\"ftp://x\" is not an http(s) URL".into()
+            )
+        );
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let f = SettingsForm {
+            interval: "0s".into(),
+            timeout: "x".into(),
+            public_url: "".into(),
+            ..form()
+        };
+        let fields: Vec<Field> = f.issues().iter().map(|i| i.field).collect();
+        assert_eq!(
+            fields,
+            vec![Field::Interval, Field::Timeout, Field::PublicUrl]
+        );
+        let shown = f.issues()[0].shown(Lang::En);
+        assert_eq!(
+            serde_json::to_value(&shown).unwrap(),
+            serde_json::json!({"field": "interval", "message": "must be at least 1s, to stay within bitbank's rate limits"})
+        );
+    }
+
+    #[test]
+    fn a_bad_file_opens_with_its_bad_value_in_its_field() {
+        let text = "# mine\ninterval = \"often\"\nfailure_threshold = 0\nmystery = 1\n\n[[hooks]]\ncommand = [\"/bin/true\"]\n";
+        let f = SettingsForm::from_file_text(text);
+        assert_eq!(f.interval, "often");
+        assert_eq!(f.failure_threshold, "0");
+        let fields: Vec<Field> = f.issues().iter().map(|i| i.field).collect();
+        assert_eq!(fields, vec![Field::Interval, Field::FailureThreshold]);
+        // The keys the form does not show are kept from the file.
+        let base = base_from_file_text(text);
+        assert_eq!(base.hooks.len(), 1);
+        let fixed = SettingsForm {
+            interval: "1m".into(),
+            failure_threshold: "3".into(),
+            ..f
+        };
+        let config = fixed.apply(&base).unwrap();
+        assert_eq!(config.interval.0, Duration::from_secs(60));
+        assert_eq!(config.hooks.len(), 1);
+    }
+
+    #[test]
+    fn a_valid_file_reads_the_same_as_its_config() {
+        let text = "interval = \"1m 30s\"\npairs = [\"btc_jpy\"]\n[notifications]\nbusy = true\nquiet_hours = \"22:00-06:00\"\n";
+        let config = Config::from_toml(text).unwrap().config;
+        let f = SettingsForm::from_file_text(text);
+        assert_eq!(f.apply(&base_from_file_text(text)).unwrap(), config);
+        assert_eq!(
+            SettingsForm::from_config(&config).apply(&config).unwrap(),
+            config
+        );
+        assert_eq!(f.interval, "1m 30s");
+    }
+}

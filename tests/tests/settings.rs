@@ -1,0 +1,406 @@
+//! The settings window as a person uses it: the real `bbwatch-desktop` (tray and window
+//! processes) under Xvfb with its own D-Bus session, against fake-bitbank, driven through
+//! WebDriver. What counts is the file on disk: the window's changes land there, keeping what
+//! the user wrote; a wrong value is shown, blocks Save and writes nothing; Cancel discards.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::Result;
+use bbwatch_core::config::Config;
+use bbwatch_e2e::desktop::display::Desktop;
+use bbwatch_e2e::desktop::notifications::NotificationServer;
+use bbwatch_e2e::desktop::webdriver::{Driver, Session};
+use bbwatch_e2e::desktop::{eventually, scratch_dir, target_dir, HAND_DRIVEN};
+use fake_bitbank::{FakeBitbank, Options, Scenario};
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn app_binary() -> PathBuf {
+    let bin = target_dir().join("bbwatch-desktop");
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it first (`cargo build --workspace`, as `make test` does)",
+        bin.display()
+    );
+    bin
+}
+
+/// The app's environment: the private display and bus, its own config and data dirs, the
+/// simulator's hosts. Returns it and the configuration file's path (written with `config`).
+fn app_env(
+    desktop: &Desktop,
+    dir: &Path,
+    sim: &FakeBitbank,
+    lang: &str,
+    config: &str,
+) -> (Vec<(String, String)>, PathBuf) {
+    let config_home = dir.join("config");
+    std::fs::create_dir_all(config_home.join("bbwatch")).unwrap();
+    let file = config_home.join("bbwatch/config.toml");
+    std::fs::write(&file, config).unwrap();
+    let mut env = desktop.env();
+    env.extend([
+        ("XDG_CONFIG_HOME".into(), config_home.display().to_string()),
+        (
+            "XDG_DATA_HOME".into(),
+            dir.join("data").display().to_string(),
+        ),
+        ("HOME".into(), dir.display().to_string()),
+        ("BBWATCH_API_URL".into(), sim.api_url()),
+        ("BBWATCH_PUBLIC_URL".into(), sim.public_url()),
+        ("TAURI_WEBVIEW_AUTOMATION".into(), "true".into()),
+        ("LANG".into(), lang.into()),
+        ("TZ".into(), "UTC".into()),
+        (
+            "BBWATCH_LOG".into(),
+            "warn,bbwatch_desktop=info,bbwatch_core=info".into(),
+        ),
+    ]);
+    (env, file)
+}
+
+fn start_tray(bin: &Path, env: &[(String, String)], dir: &Path) -> Result<Child> {
+    Ok(Command::new(bin)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("app.log"))?)
+        .spawn()?)
+}
+
+/// Our own notification server on the desktop's bus, as a desktop session has.
+async fn notification_server(desktop: &Desktop) -> Result<(NotificationServer, zbus::Connection)> {
+    let server = NotificationServer::default();
+    let conn = zbus::connection::Builder::address(desktop.bus_address.as_str())?
+        .name("org.freedesktop.Notifications")?
+        .serve_at("/org/freedesktop/Notifications", server.clone())?
+        .build()
+        .await?;
+    Ok((server, conn))
+}
+
+/// Run `script` in the window.
+async fn js(session: &Session, driver: &Driver, script: &str) -> Result<Value> {
+    session.run(driver, script).await
+}
+
+/// Type `value` into the field `id`, as a person does (an `input` event follows).
+async fn type_into(session: &Session, driver: &Driver, id: &str, value: &str) -> Result<()> {
+    let script = format!(
+        "const i = document.getElementById({id}); i.focus(); i.value = {value}; \
+         i.dispatchEvent(new Event('input', {{bubbles: true}})); return null;",
+        id = json!(id),
+        value = json!(value),
+    );
+    js(session, driver, &script).await?;
+    Ok(())
+}
+
+async fn click(session: &Session, driver: &Driver, css: &str) -> Result<()> {
+    let script = format!(
+        "document.querySelector({}).click(); return null;",
+        json!(css)
+    );
+    js(session, driver, &script).await?;
+    Ok(())
+}
+
+/// The error shown under the field `field` ("" when none).
+async fn field_error(session: &Session, driver: &Driver, field: &str) -> String {
+    session
+        .text(driver, &format!("#e-{field}"))
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+async fn save_disabled(session: &Session, driver: &Driver) -> Result<bool> {
+    let v = js(
+        session,
+        driver,
+        "return document.getElementById('settings-save').disabled;",
+    )
+    .await?;
+    Ok(v == json!(true))
+}
+
+/// Wait for the field `id` to hold `value` (the window has read the file).
+async fn wait_value(session: &Session, driver: &Driver, id: &str, value: &str) -> Result<()> {
+    let script = format!("return document.getElementById({}).value;", json!(id));
+    eventually(WAIT, &format!("#{id} to say {value:?}"), || async {
+        (js(session, driver, &script).await.ok()? == json!(value)).then_some(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("settings");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let original = "# my bbwatch settings: keep this comment\n\
+                    interval = \"60s\"\n\
+                    language = \"en\"\n\
+                    my_own_key = \"kept\"\n";
+    let (env, file) = app_env(&desktop, &dir, &sim, "C.UTF-8", original);
+    let (notifications, _notify_conn) = notification_server(&desktop).await?;
+    let mut tray = start_tray(&bin, &env, &dir)?;
+    let driver = Driver::start(&env).await?;
+    // As the tray's "Settings…" starts it: straight on the settings.
+    let session = driver
+        .session(
+            &bin.display().to_string(),
+            &["--window", "--section=settings"],
+        )
+        .await?;
+    wait_value(&session, &driver, "f-interval", "1m").await?;
+    let title = js(&session, &driver, "return document.title;").await?;
+    assert_eq!(title, "bbwatch — Settings");
+    assert!(
+        save_disabled(&session, &driver).await?,
+        "nothing to save yet"
+    );
+
+    // An interval below the minimum: its error beside it, with the rule; Save disabled; nothing
+    // written, whatever is clicked.
+    type_into(&session, &driver, "f-interval", "500ms").await?;
+    let error = eventually(WAIT, "the interval's error", || async {
+        Some(field_error(&session, &driver, "interval").await).filter(|e| !e.is_empty())
+    })
+    .await?;
+    assert_eq!(
+        error,
+        "must be at least 1s, to stay within bitbank's rate limits"
+    );
+    assert!(save_disabled(&session, &driver).await?);
+    let invalid = js(
+        &session,
+        &driver,
+        "return document.getElementById('f-interval').getAttribute('aria-invalid');",
+    )
+    .await?;
+    assert_eq!(invalid, json!("true"));
+    let status = session.text(&driver, "#save-status").await?;
+    assert_eq!(status.as_deref(), Some("Fix the errors to save"));
+    click(&session, &driver, "#settings-save").await?;
+    js(
+        &session,
+        &driver,
+        "document.getElementById('settings-form').requestSubmit(); return null;",
+    )
+    .await?;
+    assert_eq!(
+        std::fs::read_to_string(&file)?,
+        original,
+        "written while invalid"
+    );
+
+    // A valid value clears the error and enables Save; Cancel throws it away.
+    type_into(&session, &driver, "f-interval", "45s").await?;
+    eventually(WAIT, "the error to go and Save to be enabled", || async {
+        let clear = field_error(&session, &driver, "interval").await.is_empty();
+        (clear && !save_disabled(&session, &driver).await.ok()?).then_some(())
+    })
+    .await?;
+    click(&session, &driver, "#settings-cancel").await?;
+    let hidden = js(
+        &session,
+        &driver,
+        "return document.getElementById('settings-view').hidden;",
+    )
+    .await?;
+    assert_eq!(hidden, json!(true), "Cancel leaves the settings");
+    assert_eq!(std::fs::read_to_string(&file)?, original, "Cancel wrote");
+    click(&session, &driver, "#open-settings").await?;
+    wait_value(&session, &driver, "f-interval", "1m").await?;
+    // Closing the window (Ctrl+W) with a change not saved asks first; "Keep editing" keeps it.
+    type_into(&session, &driver, "f-interval", "5m").await?;
+    js(
+        &session,
+        &driver,
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'w', ctrlKey: true, bubbles: true})); return null;",
+    )
+    .await?;
+    let asked = js(
+        &session,
+        &driver,
+        "return document.getElementById('unsaved').open;",
+    )
+    .await?;
+    assert_eq!(asked, json!(true), "closing with unsaved changes asks");
+    click(&session, &driver, "#unsaved-keep").await?;
+    let kept = js(
+        &session,
+        &driver,
+        "return [document.getElementById('unsaved').open, document.getElementById('f-interval').value];",
+    )
+    .await?;
+    assert_eq!(kept, json!([false, "5m"]));
+    // Escape discards.
+    js(
+        &session,
+        &driver,
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true})); return null;",
+    )
+    .await?;
+    click(&session, &driver, "#open-settings").await?;
+    wait_value(&session, &driver, "f-interval", "1m").await?;
+    assert_eq!(std::fs::read_to_string(&file)?, original, "Escape wrote");
+
+    // Change the interval and the watched pairs, from bitbank's list, and save.
+    type_into(&session, &driver, "f-interval", "2m").await?;
+    eventually(WAIT, "the pair list from spot/pairs", || async {
+        let n = js(
+            &session,
+            &driver,
+            "return document.querySelectorAll('#pair-groups input[value=\"btc_jpy\"]').length;",
+        )
+        .await
+        .ok()?;
+        (n == json!(1)).then_some(())
+    })
+    .await?;
+    let groups = js(
+        &session,
+        &driver,
+        "return [...document.querySelectorAll('#pair-groups legend')].map(l => l.textContent);",
+    )
+    .await?;
+    assert_eq!(groups[0], "Priced in JPY", "{groups}");
+    click(&session, &driver, "#select-none").await?;
+    click(&session, &driver, "#pair-groups input[value=\"btc_jpy\"]").await?;
+    click(&session, &driver, "#pair-groups input[value=\"eth_jpy\"]").await?;
+    eventually(WAIT, "the request count for two pairs", || async {
+        let t = session.text(&driver, "#requests").await.ok()??;
+        (t == "Each check makes 4 requests (2 + one per watched pair)").then_some(())
+    })
+    .await?;
+    eventually(WAIT, "Save to be enabled", || async {
+        (!save_disabled(&session, &driver).await.ok()?).then_some(())
+    })
+    .await?;
+    click(&session, &driver, "#settings-save").await?;
+    let written = eventually(WAIT, "the file to be written", || async {
+        let text = std::fs::read_to_string(&file).ok()?;
+        (text != original).then_some(text)
+    })
+    .await?;
+    let loaded = Config::load(&file)?;
+    assert_eq!(loaded.config.interval.0, Duration::from_secs(120));
+    assert_eq!(
+        loaded.config.pairs,
+        Some(vec!["btc_jpy".to_owned(), "eth_jpy".to_owned()])
+    );
+    assert!(
+        written.starts_with("# my bbwatch settings: keep this comment\n"),
+        "{written}"
+    );
+    assert!(written.contains("my_own_key = \"kept\""), "{written}");
+    assert_eq!(loaded.unknown_keys, vec!["my_own_key"]);
+    eventually(WAIT, "the window to say Saved", || async {
+        let t = session.text(&driver, "#save-status").await.ok()??;
+        (t == "Saved").then_some(())
+    })
+    .await?;
+    // After the save the window says what the file says.
+    wait_value(&session, &driver, "f-interval", "2m").await?;
+    assert!(save_disabled(&session, &driver).await?);
+
+    // "Send a test notification" is sent by the window itself.
+    click(&session, &driver, "#test-notification").await?;
+    let shown = eventually(WAIT, "the test notification", || async {
+        notifications
+            .shown_with("bitbank: test notification")
+            .first()
+            .cloned()
+    })
+    .await?;
+    assert_eq!(shown.body, "This is how bbwatch's notifications look.");
+
+    drop(session);
+    drop(driver);
+    let _ = tray.kill();
+    let _ = tray.wait();
+    Ok(())
+}
+
+/// A file that was bad at start: the window opens on the bad field, in the user's language,
+/// and saving the corrected value fixes the file (keeping its comment and other keys).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_file_is_corrected_in_the_settings_window() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("settings-bad");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let original = "# 私の設定\ninterval = \"often\"\nmystery = 1\n";
+    let (env, file) = app_env(&desktop, &dir, &sim, "ja_JP.UTF-8", original);
+    let mut tray = start_tray(&bin, &env, &dir)?;
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(
+            &bin.display().to_string(),
+            &["--window", "--section=settings"],
+        )
+        .await?;
+    wait_value(&session, &driver, "f-interval", "often").await?;
+    let error = field_error(&session, &driver, "interval").await;
+    assert_eq!(
+        error,
+        "「often」は時間として読めません。30s、2m、1hのように書いてください"
+    );
+    let shown = js(
+        &session,
+        &driver,
+        "const b = document.getElementById('settings-config-problem'); \
+         return [b.hidden, b.textContent.includes('interval'), document.activeElement.id];",
+    )
+    .await?;
+    assert_eq!(
+        shown,
+        json!([false, true, "f-interval"]),
+        "the problem is shown and the bad field has the focus"
+    );
+    assert!(save_disabled(&session, &driver).await?);
+
+    type_into(&session, &driver, "f-interval", "1m").await?;
+    eventually(WAIT, "Save to be enabled", || async {
+        let clear = field_error(&session, &driver, "interval").await.is_empty();
+        (clear && !save_disabled(&session, &driver).await.ok()?).then_some(())
+    })
+    .await?;
+    click(&session, &driver, "#settings-save").await?;
+    let written = eventually(WAIT, "the file to be fixed", || async {
+        let text = std::fs::read_to_string(&file).ok()?;
+        (text != original).then_some(text)
+    })
+    .await?;
+    assert_eq!(written, "# 私の設定\ninterval = \"1m\"\nmystery = 1\n");
+    assert_eq!(
+        Config::load(&file)?.config.interval.0,
+        Duration::from_secs(60)
+    );
+    eventually(WAIT, "the problem to go", || async {
+        let hidden = js(
+            &session,
+            &driver,
+            "return document.getElementById('settings-config-problem').hidden;",
+        )
+        .await
+        .ok()?;
+        (hidden == json!(true)).then_some(())
+    })
+    .await?;
+    let status = session.text(&driver, "#save-status").await?;
+    assert_eq!(status.as_deref(), Some("保存しました"));
+
+    drop(session);
+    drop(driver);
+    let _ = tray.kill();
+    let _ = tray.wait();
+    Ok(())
+}
