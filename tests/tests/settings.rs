@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::Result;
-use bbwatch_core::config::Config;
+use bbwatch_core::config::{Config, LanguageSetting};
 use bbwatch_e2e::desktop::display::Desktop;
 use bbwatch_e2e::desktop::notifications::NotificationServer;
 use bbwatch_e2e::desktop::webdriver::{Driver, Session};
@@ -253,7 +253,7 @@ async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> 
     assert_eq!(std::fs::read_to_string(&file)?, original, "Escape wrote");
 
     // Change the interval and the watched pairs, from bitbank's list, and save.
-    type_into(&session, &driver, "f-interval", "2m").await?;
+    type_into(&session, &driver, "f-interval", "2s").await?;
     eventually(WAIT, "the pair list from spot/pairs", || async {
         let n = js(
             &session,
@@ -291,7 +291,7 @@ async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> 
     })
     .await?;
     let loaded = Config::load(&file)?;
-    assert_eq!(loaded.config.interval.0, Duration::from_secs(120));
+    assert_eq!(loaded.config.interval.0, Duration::from_secs(2));
     assert_eq!(
         loaded.config.pairs,
         Some(vec!["btc_jpy".to_owned(), "eth_jpy".to_owned()])
@@ -308,8 +308,34 @@ async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> 
     })
     .await?;
     // After the save the window says what the file says.
-    wait_value(&session, &driver, "f-interval", "2m").await?;
+    wait_value(&session, &driver, "f-interval", "2s").await?;
     assert!(save_disabled(&session, &driver).await?);
+
+    // The running monitor takes them with no restart: every 2 s (it was every minute), and
+    // exactly the two pairs chosen (it was every tradable pair).
+    let requests = |pair: &str| {
+        sim.stats()
+            .circuit_break_by_pair
+            .get(pair)
+            .copied()
+            .unwrap_or(0)
+    };
+    let (btc, eth) = (requests("btc_jpy"), requests("eth_jpy"));
+    eventually(WAIT, "a poll of the new pairs", || async {
+        (requests("btc_jpy") > btc && requests("eth_jpy") > eth).then_some(())
+    })
+    .await?;
+    let settled = sim.stats().circuit_break_by_pair;
+    eventually(WAIT, "two more polls at the new interval", || async {
+        (requests("btc_jpy") >= settled["btc_jpy"] + 2).then_some(())
+    })
+    .await?;
+    let now = sim.stats().circuit_break_by_pair;
+    for (pair, n) in &now {
+        if pair != "btc_jpy" && pair != "eth_jpy" {
+            assert_eq!(settled.get(pair), Some(n), "{pair} is still polled");
+        }
+    }
 
     // "Send a test notification" is sent by the window itself.
     click(&session, &driver, "#test-notification").await?;
@@ -321,6 +347,33 @@ async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> 
     })
     .await?;
     assert_eq!(shown.body, "This is how bbwatch's notifications look.");
+
+    // Japanese, saved from the window: the next notification is in it.
+    js(
+        &session,
+        &driver,
+        "const s = document.getElementById('f-language'); s.value = 'ja'; \
+         s.dispatchEvent(new Event('change', {bubbles: true})); \
+         s.dispatchEvent(new Event('input', {bubbles: true})); return null;",
+    )
+    .await?;
+    eventually(WAIT, "Save to be enabled for the language", || async {
+        (!save_disabled(&session, &driver).await.ok()?).then_some(())
+    })
+    .await?;
+    click(&session, &driver, "#settings-save").await?;
+    eventually(WAIT, "the language in the file", || async {
+        (Config::load(&file).ok()?.config.language == LanguageSetting::Ja).then_some(())
+    })
+    .await?;
+    // The tray follows the file within a second or so; then bitbank goes into maintenance.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    sim.next_phase();
+    let start = eventually(WAIT, "the maintenance notification", || async {
+        notifications.shown_with("メンテナンス").first().cloned()
+    })
+    .await?;
+    assert_eq!(start.summary, "bitbank: メンテナンス開始");
 
     drop(session);
     drop(driver);
