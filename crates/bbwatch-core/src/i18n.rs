@@ -288,8 +288,6 @@ catalogue! {
     UiLanguage => ("言語", "Language"),
     /// Settings: every tradable pair is watched.
     UiAllTradablePairs => ("取引可能な全銘柄", "every tradable pair"),
-    /// Settings: how to change settings until the settings window exists.
-    UiSettingsHint => ("設定はファイルを編集して変更できます。変更は再起動後に反映されます。", "Edit the file to change settings; changes apply after a restart."),
     /// Window: rate limited.
     UiRateLimited => ("アクセス制限のため確認間隔を延ばしています", "rate limited: checking less often"),
     /// Window and tray: notifications are paused.
