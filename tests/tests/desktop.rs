@@ -3,11 +3,12 @@
 //! WebDriver, the person looking at the window. fake-bitbank plays normal → maintenance → normal.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use bbwatch_e2e::desktop::app::{self as desktop_app, app_binary, start_tray};
 use bbwatch_e2e::desktop::display::Desktop;
 use bbwatch_e2e::desktop::notifications::NotificationServer;
 use bbwatch_e2e::desktop::procs::{children, started_in, window_processes};
@@ -19,49 +20,15 @@ use std::sync::atomic::Ordering;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn app_binary() -> PathBuf {
-    let bin = target_dir().join("bbwatch-desktop");
-    assert!(
-        bin.is_file(),
-        "{} is missing: build it first (`cargo build --workspace`, as `make test` does)",
-        bin.display()
-    );
-    bin
-}
-
-/// The environment of the app: the private display and bus, its own config and data dirs.
+/// The app's environment, in English at `interval`, with its own config file.
 fn app_env(
     desktop: &Desktop,
     dir: &Path,
     sim: &FakeBitbank,
     interval: &str,
 ) -> Vec<(String, String)> {
-    let config = dir.join("config");
-    std::fs::create_dir_all(config.join("bbwatch")).unwrap();
-    std::fs::write(
-        config.join("bbwatch/config.toml"),
-        format!("interval = \"{interval}\"\nlanguage = \"en\"\n"),
-    )
-    .unwrap();
-    let mut env = desktop.env();
-    env.extend([
-        ("XDG_CONFIG_HOME".into(), config.display().to_string()),
-        (
-            "XDG_DATA_HOME".into(),
-            dir.join("data").display().to_string(),
-        ),
-        ("HOME".into(), dir.display().to_string()),
-        ("BBWATCH_API_URL".into(), sim.api_url()),
-        ("BBWATCH_PUBLIC_URL".into(), sim.public_url()),
-        ("TAURI_WEBVIEW_AUTOMATION".into(), "true".into()),
-        ("LANG".into(), "C.UTF-8".into()),
-        ("TZ".into(), "UTC".into()),
-        (
-            "BBWATCH_LOG".into(),
-            "warn,bbwatch_desktop=info,bbwatch_core=info".into(),
-        ),
-    ]);
-    env
+    let config = format!("interval = \"{interval}\"\nlanguage = \"en\"\n");
+    desktop_app::app_env(desktop, dir, sim, "C.UTF-8", &config).0
 }
 
 async fn serve(
@@ -157,15 +124,6 @@ async fn quit(item: &Item, app: &mut std::process::Child, dir: &Path) -> Result<
         std::fs::read_to_string(dir.join("app.log"))?
     );
     Ok(())
-}
-
-/// Start the tray process; its log goes to `dir/app.log`.
-fn start_tray(bin: &Path, env: &[(String, String)], dir: &Path) -> Result<std::process::Child> {
-    Ok(Command::new(bin)
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join("app.log"))?)
-        .spawn()?)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

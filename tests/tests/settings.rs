@@ -4,72 +4,19 @@
 //! the user wrote; a wrong value is shown, blocks Save and writes nothing; Cancel discards.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::Result;
 use bbwatch_core::config::{Config, LanguageSetting};
+use bbwatch_e2e::desktop::app::{app_binary, app_env, start_tray};
 use bbwatch_e2e::desktop::display::Desktop;
 use bbwatch_e2e::desktop::notifications::NotificationServer;
 use bbwatch_e2e::desktop::webdriver::{Driver, Session};
-use bbwatch_e2e::desktop::{eventually, scratch_dir, target_dir, HAND_DRIVEN};
+use bbwatch_e2e::desktop::{eventually, scratch_dir, HAND_DRIVEN};
 use fake_bitbank::{FakeBitbank, Options, Scenario};
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-fn app_binary() -> PathBuf {
-    let bin = target_dir().join("bbwatch-desktop");
-    assert!(
-        bin.is_file(),
-        "{} is missing: build it first (`cargo build --workspace`, as `make test` does)",
-        bin.display()
-    );
-    bin
-}
-
-/// The app's environment: the private display and bus, its own config and data dirs, the
-/// simulator's hosts. Returns it and the configuration file's path (written with `config`).
-fn app_env(
-    desktop: &Desktop,
-    dir: &Path,
-    sim: &FakeBitbank,
-    lang: &str,
-    config: &str,
-) -> (Vec<(String, String)>, PathBuf) {
-    let config_home = dir.join("config");
-    std::fs::create_dir_all(config_home.join("bbwatch")).unwrap();
-    let file = config_home.join("bbwatch/config.toml");
-    std::fs::write(&file, config).unwrap();
-    let mut env = desktop.env();
-    env.extend([
-        ("XDG_CONFIG_HOME".into(), config_home.display().to_string()),
-        (
-            "XDG_DATA_HOME".into(),
-            dir.join("data").display().to_string(),
-        ),
-        ("HOME".into(), dir.display().to_string()),
-        ("BBWATCH_API_URL".into(), sim.api_url()),
-        ("BBWATCH_PUBLIC_URL".into(), sim.public_url()),
-        ("TAURI_WEBVIEW_AUTOMATION".into(), "true".into()),
-        ("LANG".into(), lang.into()),
-        ("TZ".into(), "UTC".into()),
-        (
-            "BBWATCH_LOG".into(),
-            "warn,bbwatch_desktop=info,bbwatch_core=info".into(),
-        ),
-    ]);
-    (env, file)
-}
-
-fn start_tray(bin: &Path, env: &[(String, String)], dir: &Path) -> Result<Child> {
-    Ok(Command::new(bin)
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join("app.log"))?)
-        .spawn()?)
-}
 
 /// Our own notification server on the desktop's bus, as a desktop session has.
 async fn notification_server(desktop: &Desktop) -> Result<(NotificationServer, zbus::Connection)> {

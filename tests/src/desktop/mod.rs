@@ -1,6 +1,7 @@
 //! The desktop as a person meets it, read by a test: the tray over D-Bus, notifications
 //! recorded by our own server, the window through WebDriver.
 
+pub mod app;
 pub mod display;
 pub mod notifications;
 pub mod procs;
