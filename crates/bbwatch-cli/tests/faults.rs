@@ -56,6 +56,22 @@ fn peak_rss_kib(pid: u32) -> u64 {
 const DOWN: [&str; 1] = ["down_started down"];
 const DOWN_ENDED: [&str; 1] = ["down_ended normal"];
 
+/// The child's exit status once it ends; killed, and the test failed with `why`, if it has not
+/// ended within 20 s.
+fn exit_within_20s(child: &mut std::process::Child, why: &str) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{why}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn html_5xx_on_the_api_host_is_down() {
     let sim = Sim::from_toml(&fault("{ html = 503 }", "\"ok\"", ""));
@@ -455,17 +471,7 @@ fn watch_notices_a_closed_pipe_while_the_state_is_stable() {
         .unwrap();
     assert!(first.contains("started"), "{first}");
     // The reader is gone (dropped above); nothing more will be written: the state is stable.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("bbwatch did not notice its reader went away");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = exit_within_20s(&mut child, "bbwatch did not notice its reader went away");
     assert!(status.success(), "a closed pipe is a normal end: {status}");
 }
 
@@ -492,17 +498,10 @@ fn a_reader_that_stops_reading_blocks_neither_the_monitor_nor_sigterm() {
     assert!(child.try_wait().unwrap().is_none());
     let pid = child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("SIGTERM was ineffective while stdout was blocked");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = exit_within_20s(
+        &mut child,
+        "SIGTERM was ineffective while stdout was blocked",
+    );
     assert!(status.success(), "{status}");
     drop((filler, theirs));
 }
