@@ -4,6 +4,7 @@ fn main() {
         tauri_build::AppManifest::new().commands(&[
             "get_status",
             "check_now",
+            "pause_notifications",
             "open_announcements",
             "get_settings",
             "set_autostart",

@@ -9,12 +9,14 @@ use std::sync::Arc;
 
 use bbwatch_core::config::LanguageSetting;
 use bbwatch_core::Lang;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Manager as _};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt as _, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::state::Shared;
+use crate::state::{Pause, Shared};
 use crate::view::{status_view, EventView, StatusView};
 use crate::window::Section;
 
@@ -56,6 +58,10 @@ pub enum ToWindow {
 pub enum ToTray {
     /// "Check now".
     CheckNow,
+    /// Pause notifications until this time (none: until resumed).
+    Pause { until: Option<DateTime<Utc>> },
+    /// Show notifications again.
+    Resume,
 }
 
 /// The longest line a window may send (its messages are a few bytes).
@@ -172,7 +178,7 @@ fn hello(shared: &Shared) -> ToWindow {
 
 /// Serve window processes until the app exits. The single-instance guard makes this process
 /// the only tray of the session, so a socket left by a crashed one is stale and replaced.
-pub async fn serve(shared: Arc<Shared>) {
+pub async fn serve(app: AppHandle) {
     let bound = socket_path().and_then(|path| {
         let _ = std::fs::remove_file(&path);
         let listener = UnixListener::bind(&path)?;
@@ -191,7 +197,7 @@ pub async fn serve(shared: Arc<Shared>) {
         match listener.accept().await {
             Ok((stream, _)) => match stream.peer_cred() {
                 Ok(peer) if peer.uid() == uid => {
-                    tokio::spawn(serve_window(stream, shared.clone()));
+                    tokio::spawn(serve_window(stream, app.clone()));
                 }
                 Ok(peer) => tracing::warn!("refused a window of another user (uid {})", peer.uid()),
                 Err(e) => tracing::warn!("refused a window whose user is unknown: {e}"),
@@ -201,13 +207,24 @@ pub async fn serve(shared: Arc<Shared>) {
     }
 }
 
-async fn serve_window(stream: UnixStream, shared: Arc<Shared>) {
+async fn serve_window(stream: UnixStream, app: AppHandle) {
+    let shared = app.state::<Arc<Shared>>().inner().clone();
     shared.windows_connected.fetch_add(1, Ordering::SeqCst);
-    follow_window(stream, &shared).await;
+    follow_window(stream, &app, &shared).await;
     shared.windows_connected.fetch_sub(1, Ordering::SeqCst);
 }
 
-async fn follow_window(stream: UnixStream, shared: &Shared) {
+/// Do what a window asked.
+fn take_request(app: &AppHandle, shared: &Shared, request: ToTray) {
+    match request {
+        ToTray::CheckNow => shared.monitor.check_now(),
+        ToTray::Pause { until: Some(t) } => crate::tray::set_pause(app, Pause::Until(t)),
+        ToTray::Pause { until: None } => crate::tray::set_pause(app, Pause::Forever),
+        ToTray::Resume => crate::tray::set_pause(app, Pause::Off),
+    }
+}
+
+async fn follow_window(stream: UnixStream, app: &AppHandle, shared: &Shared) {
     let mut updates = shared.ui.subscribe();
     let (read, mut write) = stream.into_split();
     if write
@@ -237,7 +254,7 @@ async fn follow_window(stream: UnixStream, shared: &Shared) {
             },
             request = next_request(&mut reader, &mut pending) => match request {
                 Ok(Some(text)) => match serde_json::from_str::<ToTray>(&text) {
-                    Ok(ToTray::CheckNow) => shared.monitor.check_now(),
+                    Ok(request) => take_request(app, shared, request),
                     Err(e) => tracing::warn!("bad message from the window: {e}"),
                 },
                 Ok(None) => return,
@@ -286,6 +303,16 @@ mod tests {
         assert_eq!(l, "{\"type\":\"check_now\"}\n");
         let back: ToTray = serde_json::from_str(l.trim()).unwrap();
         assert!(matches!(back, ToTray::CheckNow));
+        let until = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 1, 9, 30, 0).unwrap();
+        let pause = line(&ToTray::Pause { until: Some(until) });
+        assert_eq!(
+            pause,
+            "{\"type\":\"pause\",\"until\":\"2026-12-01T09:30:00Z\"}\n"
+        );
+        assert!(matches!(
+            serde_json::from_str(pause.trim()).unwrap(),
+            ToTray::Pause { until: Some(t) } if t == until
+        ));
         let show = line(&ToWindow::Show {
             section: Section::Settings,
         });

@@ -21,11 +21,11 @@ use bbwatch_core::Snapshot;
 use tauri::{AppHandle, Manager, RunEvent};
 
 use crate::ipc::ToWindow;
-use crate::notifier::Notifier;
 use crate::state::{Pause, Shared};
 use crate::tray::{Tray, TrayView};
 use crate::view::{event_view, status_view};
 use crate::window::Section;
+use bbwatch_sinks::Notifier;
 
 /// The settings in force: the file (a bad one is reported and the defaults used, so the app
 /// still starts and says so), then `BBWATCH_API_URL` / `BBWATCH_PUBLIC_URL`; followed while
@@ -101,7 +101,6 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
             };
             tray::refresh(&handle);
             publish_status(&handle);
-            notifying.quiet_hours_over().await;
             let _ = watching.ui.send(ToWindow::Settings {
                 settings: ipc::settings_info(&watching),
             });
@@ -117,30 +116,22 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
             }
         }
     });
-    // Quiet hours end by the clock, too.
-    let quiet = notifier.clone();
-    tauri::async_runtime::spawn(async move {
-        let mut tick = tokio::time::interval(QUIET_CHECK);
-        loop {
-            tick.tick().await;
-            quiet.quiet_hours_over().await;
-        }
-    });
-    // A stream that never loses a level change, however long a notification takes.
+    // Streams that never lose a level change: one for the window's list, one for the
+    // notifications (however long a notification server takes, the window is not held up).
     let mut events = shared.monitor.events();
-    let shared = shared.clone();
+    let listing = shared.clone();
     tauri::async_runtime::spawn(async move {
         while let Some(event) = events.recv().await {
-            let view = event_view(&event, shared.lang());
-            shared.push_event(view.clone());
-            let _ = shared.ui.send(ToWindow::Event { view });
-            notifier.event(&event, shared.paused_now()).await;
+            let view = event_view(&event, listing.lang());
+            listing.push_event(view.clone());
+            let _ = listing.ui.send(ToWindow::Event { view });
         }
     });
+    let pausing = shared.clone();
+    tauri::async_runtime::spawn(
+        notifier.run(shared.monitor.events(), move || pausing.paused_now()),
+    );
 }
-
-/// How often to look whether quiet hours have ended (they are set to the minute).
-const QUIET_CHECK: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Quit: stop the monitor, take our popups and the tray item away, leave no file behind.
 pub async fn quit(app: AppHandle) {
@@ -226,7 +217,7 @@ fn main() -> anyhow::Result<()> {
             let wired = settings.clone();
             let (monitor, handle, following) =
                 tauri::async_runtime::block_on(async move { wired.start_monitor() })?;
-            let notifier = Arc::new(Notifier::new(app.handle().clone(), settings.subscribe()));
+            let notifier = Arc::new(notifier::new(app.handle().clone(), settings.subscribe()));
             let shared = Arc::new(Shared::new(handle, settings.clone()));
             *state::lock(&shared.following) = following;
             let lang = shared.lang();
@@ -240,7 +231,7 @@ fn main() -> anyhow::Result<()> {
                 Err(e) => tracing::warn!("no tray icon: {e}"),
             }
             subscribe(app.handle(), &shared, notifier.clone());
-            tauri::async_runtime::spawn(ipc::serve(shared.clone()));
+            tauri::async_runtime::spawn(ipc::serve(app.handle().clone()));
             let stop = shared.shutdown.clone();
             tauri::async_runtime::spawn(monitor.run(async move { stop.notified().await }));
             if let Some(problem) = &problem {

@@ -10,10 +10,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
+use bbwatch_core::alert::next_time_of_day;
 use bbwatch_core::client::{Client, DEFAULT_API_URL, DEFAULT_PUBLIC_URL};
 use bbwatch_core::config::{check_url, read_config_file, Config, ConfigError};
 use bbwatch_core::i18n::{catalogue, Msg};
-use bbwatch_core::settings_form::{base_from_file_text, SettingsForm, ShownIssue};
+use bbwatch_core::settings_form::{
+    base_from_file_text, parse_time_of_day, SettingsForm, ShownIssue,
+};
 use bbwatch_core::{config_file, render, Lang, PairState};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
@@ -45,6 +48,12 @@ impl Window {
     /// The language now (the lock is let go at once, so two uses in one expression are fine).
     fn lang(&self) -> Lang {
         *lock(&self.lang)
+    }
+
+    fn tell_tray(&self, request: &ToTray) -> Result<(), CommandError> {
+        lock(&self.to_tray)
+            .write_all(ipc::line(request).as_bytes())
+            .map_err(|e| CommandError::new("tray", e))
     }
 }
 
@@ -86,9 +95,28 @@ fn get_status(w: State<'_, Arc<Window>>) -> StatusPayload {
 
 #[tauri::command]
 fn check_now(w: State<'_, Arc<Window>>) -> Result<(), CommandError> {
-    lock(&w.to_tray)
-        .write_all(ipc::line(&ToTray::CheckNow).as_bytes())
-        .map_err(|e| CommandError::new("tray", e))
+    w.tell_tray(&ToTray::CheckNow)
+}
+
+/// "Pause until": `until` is a local time of day (`"18:30"`, the next time the clock shows it);
+/// none resumes. A time that is not one comes back as the field's error, in the window's
+/// language.
+#[tauri::command]
+fn pause_notifications(
+    w: State<'_, Arc<Window>>,
+    until: Option<String>,
+) -> Result<(), CommandError> {
+    let request = match until {
+        Some(text) => {
+            let minute = parse_time_of_day(&text)
+                .map_err(|e| CommandError::new("pause_until", e.message(w.lang())))?;
+            ToTray::Pause {
+                until: Some(next_time_of_day(minute, &chrono::Local::now())),
+            }
+        }
+        None => ToTray::Resume,
+    };
+    w.tell_tray(&request)
 }
 
 #[tauri::command]
@@ -317,7 +345,8 @@ async fn get_pairs(w: State<'_, Arc<Window>>) -> Result<Vec<PairChoice>, Command
     let (endpoints, timeout) = endpoints(&w);
     let client = Client::new(endpoints, timeout).map_err(|e| CommandError::new("pairs", e))?;
     let (pairs, status) = tokio::join!(client.spot_pairs(), client.spot_status());
-    let pairs = pairs.map_err(|e| CommandError::new("pairs", e))?;
+    let pairs =
+        pairs.map_err(|e| CommandError::new("pairs", render::failure_text(&e, w.lang())))?;
     let status: HashMap<String, _> = status
         .map(|s| s.into_iter().map(|e| (e.pair.clone(), e.status)).collect())
         .unwrap_or_default();
@@ -450,6 +479,7 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
         .invoke_handler(tauri::generate_handler![
             get_status,
             check_now,
+            pause_notifications,
             open_announcements,
             get_settings,
             set_autostart,

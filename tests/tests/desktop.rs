@@ -301,7 +301,7 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
     eventually(WAIT, "the pause to show as checked", || async {
         let menu = item.menu().await.ok()?;
         menu.iter()
-            .find(|e| e.label.contains("For 1 hour"))?
+            .find(|e| e.label.starts_with("Until ") && e.label != "Until resumed")?
             .toggle_state
             .filter(|s| *s == 1)
     })
@@ -747,6 +747,142 @@ async fn quiet_hours_hold_back_popups_and_sum_them_up_after() -> Result<()> {
     })
     .await?;
     assert!(summary.body.contains("Maintenance started"), "{summary:?}");
+    quit(&item, &mut app, &dir).await?;
+    Ok(())
+}
+
+/// "Pause until" in the settings window: a wrong time is refused beside the field; a right one
+/// pauses at once (no Save), shows in the window and the tray menu, and holds back the popup of
+/// a maintenance; Resume lets the next one through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pausing_until_a_time_from_the_settings_window() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("pause-until");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let (watcher, watcher_conn, notifications, _notify_conn) = panel(&desktop).await?;
+    let env = app_env(&desktop, &dir, &sim, "60s");
+    let mut app = start_tray(&bin, &env, &dir)?;
+    let item = tray_item(&watcher, &watcher_conn).await?;
+    eventually(WAIT, "the tooltip to say Normal", || async {
+        tooltip(&item).await.contains("Normal").then_some(())
+    })
+    .await?;
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(
+            &bin.display().to_string(),
+            &["--window", "--section=settings"],
+        )
+        .await?;
+    let pause_state = || async {
+        session
+            .text(&driver, "#pause-state-text")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    };
+    eventually(
+        WAIT,
+        "the pause row to say notifications are on",
+        || async { (pause_state().await == "Notifications are on").then_some(()) },
+    )
+    .await?;
+    // Typed, then the button clicked once it is ready again (a busy button ignores clicks).
+    let enter = |value: &str| {
+        let script = format!(
+            "const i = document.getElementById('f-pause_until'); i.value = {}; \
+             const b = document.getElementById('pause-apply'); \
+             if (b.getAttribute('aria-busy') === 'true') return false; \
+             b.click(); return true;",
+            serde_json::json!(value)
+        );
+        let (session, driver) = (&session, &driver);
+        async move {
+            eventually(WAIT, "the Pause button to take a click", || async {
+                (session.run(driver, &script).await.ok()? == serde_json::json!(true)).then_some(())
+            })
+            .await
+        }
+    };
+
+    enter("25:00").await?;
+    let error = eventually(WAIT, "the time's error", || async {
+        session
+            .text(&driver, "#e-pause_until")
+            .await
+            .ok()
+            .flatten()
+            .filter(|e| !e.is_empty())
+    })
+    .await?;
+    assert_eq!(error, "\"25:00\" is not a time like 23:00");
+    assert_eq!(pause_state().await, "Notifications are on");
+
+    // Two hours from now on the app's clock (both run in UTC).
+    let until = (chrono::Utc::now() + chrono::Duration::hours(2))
+        .format("%H:%M")
+        .to_string();
+    enter(&until).await?;
+    // (With the day before the time when it is tomorrow.)
+    eventually(WAIT, "the window to say paused", || async {
+        let state = pause_state().await;
+        (state.starts_with("Notifications paused until ") && state.ends_with(&until)).then_some(())
+    })
+    .await?;
+    let field_error = session.text(&driver, "#e-pause_until").await?;
+    assert_eq!(field_error.as_deref(), Some(""), "the old error is gone");
+    let saved = session.text(&driver, "#save-status").await?;
+    assert_eq!(
+        saved.as_deref(),
+        Some(""),
+        "pausing is not a change to save"
+    );
+    eventually(WAIT, "the tray's pause entry to be checked", || async {
+        let menu = item.menu().await.ok()?;
+        menu.iter()
+            .find(|e| e.label == format!("Until {until}"))?
+            .toggle_state
+            .filter(|s| *s == 1)
+    })
+    .await?;
+
+    sim.next_phase();
+    item.click("Check now").await?;
+    eventually(WAIT, "the tray to say Maintenance", || async {
+        tooltip(&item).await.contains("Maintenance").then_some(())
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        notifications.shown_with("maintenance").is_empty(),
+        "a popup while paused: {:#?}",
+        notifications.shown()
+    );
+
+    session
+        .run(
+            &driver,
+            "document.getElementById('pause-resume').click(); return null;",
+        )
+        .await?;
+    eventually(WAIT, "the window to say notifications are on", || async {
+        (pause_state().await == "Notifications are on").then_some(())
+    })
+    .await?;
+    sim.next_phase();
+    item.click("Check now").await?;
+    let ended = eventually(WAIT, "the end of the maintenance announced", || async {
+        notifications
+            .shown_with("maintenance ended")
+            .first()
+            .cloned()
+    })
+    .await?;
+    assert_eq!(ended.summary, "bitbank: maintenance ended");
+    drop(session);
+    drop(driver);
     quit(&item, &mut app, &dir).await?;
     Ok(())
 }

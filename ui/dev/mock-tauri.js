@@ -288,6 +288,26 @@ const commands = {
     emit("bbwatch://status", structuredClone(data.view));
     return null;
   },
+  async pause_notifications(args) {
+    await wait(60);
+    const until = args?.until;
+    if (until == null) {
+      data.view.notifications_paused = false;
+      data.view.paused_until = null;
+    } else {
+      const m = /^(\d{1,2}):(\d{2})$/.exec(String(until).trim());
+      if (!m || +m[1] > 23 || +m[2] > 59) {
+        return rejectWith("pause_until", lang === "ja" ? `「${until}」は時刻ではありません（例: 23:00）` : `"${until}" is not a time like 23:00`);
+      }
+      const end = new Date();
+      end.setHours(+m[1], +m[2], 0, 0);
+      if (end <= new Date()) end.setDate(end.getDate() + 1);
+      data.view.notifications_paused = true;
+      data.view.paused_until = iso(end.getTime());
+    }
+    emit("bbwatch://status", structuredClone(data.view));
+    return null;
+  },
   async open_announcements() {
     if (fail) return rejectWith("open", "xdg-open: no method available for opening 'https://…'");
     console.info("mock: open_announcements");

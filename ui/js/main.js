@@ -153,6 +153,29 @@ function renderFooter(now) {
     : t("NotificationsPausedForever");
   setText($("notice-paused-text"), pausedText);
   paused.title = pausedText;
+  renderPause(pausedText);
+}
+
+/** The settings' pause row: what is in force now, and Resume while paused. */
+function renderPause(pausedText) {
+  const paused = Boolean(state.view?.notifications_paused);
+  $("pause-state").classList.toggle("off", !paused);
+  setText($("pause-state-text"), paused ? pausedText : t("SetNotPaused"));
+  $("pause-resume").hidden = !paused;
+}
+
+async function pauseUntil() {
+  const input = $("f-pause_until");
+  try {
+    await invoke("pause_notifications", { until: input.value });
+    setText($("e-pause_until"), "");
+    input.removeAttribute("aria-invalid");
+  } catch (err) {
+    if (err?.kind !== "pause_until") throw err;
+    setText($("e-pause_until"), err.message);
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+  }
 }
 
 /** The configuration file's problem, on both views, while the defaults are in force. */
@@ -739,6 +762,8 @@ async function onAutostartChange() {
 function wireSettings() {
   const form = $("settings-form");
   form.addEventListener("input", (e) => {
+    // Pausing is not a setting: it acts on its button, apart from Save.
+    if (e.target.id === "f-pause_until") return;
     if (e.target.id === "pair-search") renderPairChoices();
     else if (e.target.closest?.("#pair-groups") || e.target.type === "checkbox" || e.target.type === "radio") {
       // handled on change
@@ -774,6 +799,16 @@ function wireSettings() {
     $("f-public_url").value = state.settings?.default_public_url ?? "";
     onFormInput();
   });
+  $("pause-apply").addEventListener("click", (e) => withBusy(e.currentTarget, pauseUntil));
+  $("f-pause_until").addEventListener("keydown", (e) => {
+    // Enter pauses here; it must not submit the settings form.
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    withBusy($("pause-apply"), pauseUntil);
+  });
+  $("pause-resume").addEventListener("click", (e) =>
+    withBusy(e.currentTarget, () => invoke("pause_notifications", { until: null })),
+  );
   $("test-notification").addEventListener("click", (e) =>
     withBusy(e.currentTarget, () => invoke("send_test_notification")),
   );

@@ -1,7 +1,6 @@
 //! `bbwatch`: watch bitbank for maintenance, halts and outages from the command line.
 
 mod args;
-mod notify;
 mod output;
 mod writer;
 
@@ -14,6 +13,7 @@ use bbwatch_core::monitor::check_once;
 use bbwatch_core::render::event_line;
 use bbwatch_core::settings::Settings as LiveSettings;
 use bbwatch_core::Snapshot;
+use bbwatch_sinks::{Notifier, NotifierOptions};
 use clap::Parser;
 
 use crate::args::{Cli, Command, Settings};
@@ -116,7 +116,11 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
     tokio::spawn(reload_on_hangup(live.clone()));
     let mut out = writer::Writer::spawn().context("cannot start the output thread")?;
     let mut events = handle.events();
-    let notifications = notify::Notifier::new(config.clone());
+    if notify {
+        // A stream of its own: a slow notification server never holds up the output.
+        let notifier = Arc::new(Notifier::new(config.clone(), NotifierOptions::default()));
+        tokio::spawn(notifier.run(handle.events(), || false));
+    }
     let mut run = tokio::spawn(monitor.run(shutdown_signal()));
     loop {
         tokio::select! {
@@ -127,9 +131,6 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
                     let lang = config.borrow().language.resolve();
                     let text = if json { event.to_json_line() } else { event_line(&event, lang) };
                     out.line(text, bbwatch_core::delivery::is_level_change(&event));
-                    if notify {
-                        notifications.show(event);
-                    }
                 }
                 None => return Ok(()),
             },

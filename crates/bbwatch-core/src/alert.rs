@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::config::{parse_quiet_hours, Notifications};
 use crate::event::{Event, EventKind};
@@ -48,6 +48,33 @@ pub fn in_quiet_hours(quiet_hours: Option<&str>, minute: u16) -> bool {
         (start..end).contains(&minute)
     } else {
         minute >= start || minute < end
+    }
+}
+
+/// The first moment after `now` at which the local clock (`now`'s zone) reads `minute`
+/// (minutes after midnight): later today, else tomorrow. "Pause until 08:00" at 23:00 means the
+/// next morning. A time skipped by a clock change is taken an hour later.
+pub fn next_time_of_day<Tz: TimeZone>(minute: u16, now: &DateTime<Tz>) -> DateTime<Utc> {
+    let zone = now.timezone();
+    let at = |day: chrono::NaiveDate| {
+        let naive =
+            day.and_time(chrono::NaiveTime::MIN) + Duration::minutes(i64::from(minute % (24 * 60)));
+        zone.from_local_datetime(&naive)
+            .earliest()
+            .or_else(|| {
+                zone.from_local_datetime(&(naive + Duration::hours(1)))
+                    .earliest()
+            })
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let today = now.date_naive();
+    let now_utc = now.with_timezone(&Utc);
+    match at(today) {
+        Some(t) if t > now_utc => t,
+        _ => today
+            .succ_opt()
+            .and_then(at)
+            .unwrap_or(now_utc + Duration::days(1)),
     }
 }
 
@@ -128,7 +155,34 @@ impl Collapser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::FixedOffset;
+
+    #[test]
+    fn a_pause_ends_at_the_next_time_the_clock_shows() {
+        let tokyo = FixedOffset::east_opt(9 * 3600).unwrap();
+        let evening = tokyo.with_ymd_and_hms(2026, 12, 1, 17, 0, 0).unwrap();
+        // Later today.
+        assert_eq!(
+            next_time_of_day(18 * 60 + 30, &evening),
+            tokyo.with_ymd_and_hms(2026, 12, 1, 18, 30, 0).unwrap()
+        );
+        // Earlier than now: tomorrow morning.
+        assert_eq!(
+            next_time_of_day(8 * 60, &evening),
+            tokyo.with_ymd_and_hms(2026, 12, 2, 8, 0, 0).unwrap()
+        );
+        // Exactly now is a day away, never a pause that is over before it begins.
+        assert_eq!(
+            next_time_of_day(17 * 60, &evening),
+            tokyo.with_ymd_and_hms(2026, 12, 2, 17, 0, 0).unwrap()
+        );
+        // Across the month's end.
+        let late = tokyo.with_ymd_and_hms(2026, 12, 31, 23, 0, 0).unwrap();
+        assert_eq!(
+            next_time_of_day(60, &late),
+            tokyo.with_ymd_and_hms(2027, 1, 1, 1, 0, 0).unwrap()
+        );
+    }
 
     fn at(secs: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 27, 5, 0, 0)

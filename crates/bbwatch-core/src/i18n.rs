@@ -337,8 +337,8 @@ catalogue! {
     NotificationsPausedUntil => ("{time}まで通知を一時停止中", "Notifications paused until {time}"),
     /// Window: notifications paused until the user resumes them.
     NotificationsPausedForever => ("通知を一時停止中（再開するまで）", "Notifications paused until you resume them"),
-    /// Tray: pause for an hour, while active.
-    MenuPausedUntil => ("1時間（{time}まで）", "For 1 hour (until {time})"),
+    /// Tray: the timed pause entry while a pause until a time (an hour, or the window's) is on.
+    MenuPausedUntil => ("{time}まで", "Until {time}"),
     /// Window: pairs whose state is not known during a maintenance.
     UiPairsUnknownMaintenance => ("メンテナンス中は{count}銘柄の状態がわかりません", "{count} pairs: state not known during the maintenance"),
     /// Window: pairs whose state is not known while bitbank does not answer.
@@ -426,6 +426,14 @@ catalogue! {
     SetPublicUrl => ("公開APIのURL", "Public base URL"),
     /// Settings form: restore bitbank's URLs.
     SetResetUrls => ("bitbankの既定に戻す", "Reset to bitbank's"),
+    /// Settings: "pause until a time" field's label.
+    SetPauseUntil => ("この時刻まで通知を一時停止", "Pause notifications until"),
+    /// Settings: the pause button.
+    SetPauseApply => ("一時停止", "Pause"),
+    /// Settings: the pause row's hint.
+    SetPauseHint => ("すぐに有効になります（保存は不要）。過ぎた時刻なら翌日のその時刻までです。トレイのアイコンは変わり続けます。", "Takes effect at once (no need to save). A time already past today means tomorrow. The tray icon keeps changing."),
+    /// Settings: notifications are not paused.
+    SetNotPaused => ("通知は表示されます", "Notifications are on"),
     /// Settings form: send a test notification.
     SetTestNotification => ("テスト通知を送る", "Send a test notification"),
     /// Test notification: title.

@@ -221,7 +221,8 @@ pub fn local_time(t: &DateTime<Utc>) -> String {
         .to_string()
 }
 
-fn failure_text(f: &Failure, lang: Lang) -> String {
+/// A failed request in words: `timeout`, 「タイムアウト」, `api error 10007: …`.
+pub fn failure_text(f: &Failure, lang: Lang) -> String {
     match f {
         Failure::Api { code, .. } => api_error_text(*code, lang),
         Failure::RateLimited { .. } => Msg::FailureRateLimited.text(lang).to_owned(),

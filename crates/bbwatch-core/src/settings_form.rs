@@ -212,13 +212,18 @@ fn duration_field(
 }
 
 fn time_field(text: &str) -> Result<String, FieldError> {
+    parse_time_of_day(text).map(|_| text.trim().to_owned())
+}
+
+/// `"18:30"` → minutes after midnight, with the error the window shows beside the field.
+pub fn parse_time_of_day(text: &str) -> Result<u16, FieldError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(FieldError::Required);
     }
     // config.rs parses ranges only: a range from the time to itself checks one time.
     parse_quiet_hours(&format!("{text}-{text}"))
-        .map(|_| text.to_owned())
+        .map(|(start, _)| start)
         .map_err(|_| FieldError::NotTime(text.to_owned()))
 }
 

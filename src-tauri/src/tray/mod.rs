@@ -85,7 +85,8 @@ impl PauseView {
         self.hour || self.forever
     }
 
-    /// The hour entry's label: `For 1 hour (until 15:30)` while it is on.
+    /// The timed entry's label: `Until 15:30` while a pause until a time is on (from this
+    /// entry or the window's "Pause until"), else `For 1 hour`.
     pub fn hour_label(&self, lang: Lang) -> String {
         match &self.until {
             Some(time) => Msg::MenuPausedUntil.fill(lang, &[("time", time)]),
@@ -144,7 +145,9 @@ pub fn refresh(app: &AppHandle) {
     }
 }
 
-fn set_pause(app: &AppHandle, pause: Pause) {
+/// Pause notifications (or resume them) and show it in the tray and the window; a timed pause
+/// ends by itself.
+pub fn set_pause(app: &AppHandle, pause: Pause) {
     let shared = app.state::<Arc<Shared>>();
     shared.set_pause(pause);
     refresh(app);

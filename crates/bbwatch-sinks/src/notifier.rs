@@ -1,0 +1,307 @@
+//! Native notifications through notify-rust, on the transitions the user enabled, for the tray
+//! app and `bbwatch watch --notify` alike. A popup lives as long as what it announced: when
+//! that ends (paused or not) it is closed. Quiet hours hold popups back and one summary comes
+//! when they end. A notification server that hangs delays popups, never the caller.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bbwatch_core::alert::{self, Collapser, Source};
+use bbwatch_core::config::{Config, Notifications};
+use bbwatch_core::delivery::EventStream;
+use bbwatch_core::i18n::Msg;
+use bbwatch_core::render::{
+    event_body, level_meaning, level_name, notification_title, quiet_summary, sentence,
+};
+use bbwatch_core::{Event, Lang, Level, Snapshot};
+use chrono::{DateTime, Local, Timelike, Utc};
+use notify_rust::{Hint, Notification, NotificationHandle, Timeout, Urgency};
+use tokio::sync::{watch, Mutex};
+
+/// What to do when the user clicks a popup (the tray app opens its window there).
+pub type OnClick = Arc<dyn Fn(&Source) + Send + Sync>;
+
+/// The level's picture for a popup (the tray app's icon, as image data).
+pub type LevelImage = Arc<dyn Fn(Level) -> Option<Hint> + Send + Sync>;
+
+/// How a binary's notifications differ: what a click does, and the picture.
+#[derive(Clone, Default)]
+pub struct NotifierOptions {
+    /// Called with what a clicked popup was about; without it, popups offer no action.
+    pub on_click: Option<OnClick>,
+    /// The level's picture; without it, the server's default.
+    pub level_image: Option<LevelImage>,
+}
+
+/// How long the "checked" answer to Check now stays.
+const CHECKED_SHOWN_MS: u32 = 4000;
+
+/// A notification server that has not answered by then is not waited for.
+const SERVER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Events held back by quiet hours, at most (the summary names the last few anyway).
+const MAX_HELD: usize = 100;
+
+/// How often to look whether quiet hours have ended (they are set to the minute).
+pub const QUIET_CHECK: Duration = Duration::from_secs(20);
+
+#[derive(Default)]
+struct Book {
+    collapser: Collapser,
+    /// Our popups still on screen, by what they are about.
+    open: HashMap<Source, Arc<NotificationHandle>>,
+    /// When we last showed an event's notification.
+    last_shown: Option<DateTime<Utc>>,
+    /// What quiet hours held back, told in one notification when they end.
+    held: Vec<Event>,
+}
+
+/// Minutes after local midnight, now.
+fn local_minute() -> u16 {
+    let local = Local::now();
+    u16::try_from(local.hour() * 60 + local.minute()).unwrap_or(0)
+}
+
+/// Show `n`; a missing or hung notification server is a warning, never a failure.
+async fn show(n: &Notification) -> Option<NotificationHandle> {
+    match tokio::time::timeout(SERVER_TIMEOUT, n.show_async()).await {
+        Ok(Ok(handle)) => Some(handle),
+        Ok(Err(e)) => {
+            tracing::warn!("no notification server? {e}");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("the notification server did not answer; notification skipped");
+            None
+        }
+    }
+}
+
+async fn close(handle: &NotificationHandle) {
+    if tokio::time::timeout(SERVER_TIMEOUT, handle.close_async())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the notification server did not answer a close");
+    }
+}
+
+/// The desktop notifications of one binary, following the settings in force.
+pub struct Notifier {
+    /// Which kinds, quiet hours, sound, language.
+    settings: watch::Receiver<Config>,
+    options: NotifierOptions,
+    book: Arc<Mutex<Book>>,
+}
+
+impl Notifier {
+    /// Notifications that follow `settings` (a change applies to the next one).
+    pub fn new(settings: watch::Receiver<Config>, options: NotifierOptions) -> Notifier {
+        Notifier {
+            settings,
+            options,
+            book: Arc::default(),
+        }
+    }
+
+    /// Notify about every event of `events` until the monitor stops, and end quiet hours by
+    /// the clock and when the settings change. `paused` says whether the user paused them.
+    pub async fn run(self: Arc<Self>, mut events: EventStream, paused: impl Fn() -> bool) {
+        let mut settings = self.settings.clone();
+        let mut tick = tokio::time::interval(QUIET_CHECK);
+        loop {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Some(event) => self.event(&event, paused()).await,
+                    None => return,
+                },
+                changed = settings.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    self.quiet_hours_over().await;
+                }
+                _ = tick.tick() => self.quiet_hours_over().await,
+            }
+        }
+    }
+
+    /// The notification settings and the language in force now.
+    fn now(&self) -> (Notifications, Lang) {
+        let config = self.settings.borrow();
+        (config.notifications.clone(), config.language.resolve())
+    }
+
+    /// A notification of ours: the level's picture, and "Open" where a click does something.
+    fn base(&self, level: Option<Level>, lang: Lang, action: Msg) -> Notification {
+        let mut n = Notification::new();
+        n.appname("bbwatch").icon("");
+        if let Some(image) = level.and_then(|l| self.options.level_image.as_ref()?(l)) {
+            n.hint(image);
+        }
+        if self.options.on_click.is_some() {
+            n.action("default", action.text(lang));
+        }
+        n
+    }
+
+    /// Keep `handle` as the popup about `source` until it is closed, and act on its click.
+    fn keep(&self, book: &mut Book, source: Source, handle: NotificationHandle) {
+        let handle = Arc::new(handle);
+        book.open.insert(source.clone(), handle.clone());
+        let (on_click, book) = (self.options.on_click.clone(), self.book.clone());
+        tokio::spawn(async move {
+            let clicked = &source;
+            handle
+                .wait_for_action_async(|response| {
+                    if let (notify_rust::NotificationResponse::Default, Some(on_click)) =
+                        (response, &on_click)
+                    {
+                        on_click(clicked);
+                    }
+                })
+                .await;
+            let mut book = book.lock().await;
+            if book.open.get(&source).map(|h| h.id()) == Some(handle.id()) {
+                book.open.remove(&source);
+            }
+        });
+    }
+
+    /// Notify about `event` unless the settings, a pause or quiet hours say not to; close
+    /// the popup of what it ends either way.
+    pub async fn event(&self, event: &Event, paused: bool) {
+        let source = Source::of(event);
+        let (settings, lang) = self.now();
+        let wanted = alert::wanted(event, &settings) && !paused;
+        let quiet = alert::in_quiet_hours(settings.quiet_hours.as_deref(), local_minute());
+        let shown = wanted && !quiet;
+        let now = Utc::now();
+        let mut book = self.book.lock().await;
+        if wanted && quiet && book.held.len() < MAX_HELD {
+            // The tray changes now; the popup and its sound wait for the end of quiet hours.
+            book.held.push(event.clone());
+        }
+        let replaces = if alert::ends_its_source(event) || !shown {
+            if let Some(old) = book.open.remove(&source) {
+                close(&old).await;
+            }
+            None
+        } else {
+            book.collapser.replaces(event, now)
+        };
+        if !shown {
+            return;
+        }
+        let mut n = self.base(Some(event.level), lang, Msg::MenuOpen);
+        n.summary(&notification_title(event, lang))
+            .body(&sentence(&event_body(event, lang)))
+            .urgency(if alert::urgent(event) {
+                Urgency::Critical
+            } else {
+                Urgency::Normal
+            });
+        if settings.sound {
+            n.hint(Hint::SoundName("message-new-instant".into()));
+        } else {
+            n.hint(Hint::SuppressSound(true));
+        }
+        if let Some(id) = replaces {
+            n.id(id);
+        }
+        if let Some(handle) = show(&n).await {
+            book.collapser.shown(event, handle.id(), now);
+            book.last_shown = Some(now);
+            self.keep(&mut book, source, handle);
+        }
+    }
+
+    /// Answer "Check now" asked for at `asked` (the tray menu is gone by then): what bitbank
+    /// is, unless a notification about a change has said it since.
+    pub async fn checked(&self, snapshot: &Snapshot, asked: DateTime<Utc>) {
+        let mut book = self.book.lock().await;
+        if book.last_shown.is_some_and(|t| t >= asked) {
+            return;
+        }
+        let (_, lang) = self.now();
+        let time = snapshot
+            .checked_at
+            .unwrap_or_else(Utc::now)
+            .with_timezone(&Local)
+            .format("%H:%M:%S")
+            .to_string();
+        let meaning = sentence(level_meaning(snapshot.level, lang));
+        let mut n = self.base(Some(snapshot.level), lang, Msg::MenuOpen);
+        n.summary(&format!("bitbank: {}", level_name(snapshot.level, lang)))
+            .body(&Msg::CheckedBody.fill(lang, &[("time", &time), ("meaning", &meaning)]))
+            .urgency(Urgency::Low)
+            .hint(Hint::Transient(true))
+            .hint(Hint::SuppressSound(true))
+            .timeout(Timeout::Milliseconds(CHECKED_SHOWN_MS));
+        if let Some(old) = book.open.get(&Source::Check) {
+            n.id(old.id());
+        }
+        if let Some(handle) = show(&n).await {
+            self.keep(&mut book, Source::Check, handle);
+        }
+    }
+
+    /// The configuration file could not be used: say so in the user's language, with the
+    /// file's own words (key and line), and that the last good settings are in force.
+    pub async fn config_problem(&self, problem: &str) {
+        let (_, lang) = self.now();
+        let body = format!("{}\n{problem}", Msg::ConfigProblemBody.text(lang));
+        let mut n = self.base(None, lang, Msg::MenuSettings);
+        n.icon("dialog-warning")
+            .summary(Msg::ConfigProblemTitle.text(lang))
+            .body(&body);
+        let mut book = self.book.lock().await;
+        if let Some(old) = book.open.get(&Source::Config) {
+            n.id(old.id());
+        }
+        if let Some(handle) = show(&n).await {
+            self.keep(&mut book, Source::Config, handle);
+        }
+    }
+
+    /// The file is fine again: its problem's popup goes.
+    pub async fn config_fixed(&self) {
+        let old = self.book.lock().await.open.remove(&Source::Config);
+        if let Some(old) = old {
+            close(&old).await;
+        }
+    }
+
+    /// Once quiet hours are over (or no longer set): one notification that says what they held
+    /// back.
+    pub async fn quiet_hours_over(&self) {
+        let (settings, lang) = self.now();
+        if alert::in_quiet_hours(settings.quiet_hours.as_deref(), local_minute()) {
+            return;
+        }
+        let mut book = self.book.lock().await;
+        let held = std::mem::take(&mut book.held);
+        if held.is_empty() {
+            return;
+        }
+        let level = held.last().map_or(Level::Unknown, |e| e.level);
+        let (title, body) = quiet_summary(&held, lang, &Utc::now());
+        let mut n = self.base(Some(level), lang, Msg::MenuOpen);
+        n.summary(&title).body(&body);
+        if !settings.sound {
+            n.hint(Hint::SuppressSound(true));
+        }
+        if let Some(handle) = show(&n).await {
+            self.keep(&mut book, Source::Quiet, handle);
+        }
+    }
+
+    /// Close every popup of ours that is still on screen (on Quit).
+    pub async fn close_all(&self) {
+        let open: Vec<_> = self.book.lock().await.open.drain().collect();
+        for (_, handle) in open {
+            close(&handle).await;
+        }
+    }
+}
