@@ -116,21 +116,21 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
             }
         }
     });
-    // Streams that never lose a level change: one for the window's list, one for the
-    // notifications (however long a notification server takes, the window is not held up).
+    // A stream that never loses a level change: each event goes to the window's list, then to
+    // the notifications (however long a notification server takes, nothing here waits).
     let mut events = shared.monitor.events();
+    let (to_notifier, for_notifier) = tokio::sync::mpsc::unbounded_channel();
     let listing = shared.clone();
     tauri::async_runtime::spawn(async move {
         while let Some(event) = events.recv().await {
             let view = event_view(&event, listing.lang());
             listing.push_event(view.clone());
             let _ = listing.ui.send(ToWindow::Event { view });
+            let _ = to_notifier.send(event);
         }
     });
     let pausing = shared.clone();
-    tauri::async_runtime::spawn(
-        notifier.run(shared.monitor.events(), move || pausing.paused_now()),
-    );
+    tauri::async_runtime::spawn(notifier.run(for_notifier, move || pausing.paused_now()));
 }
 
 /// Quit: stop the monitor, take our popups and the tray item away, leave no file behind.

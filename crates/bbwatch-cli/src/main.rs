@@ -116,11 +116,14 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
     tokio::spawn(reload_on_hangup(live.clone()));
     let mut out = writer::Writer::spawn().context("cannot start the output thread")?;
     let mut events = handle.events();
-    if notify {
-        // A stream of its own: a slow notification server never holds up the output.
+    // Each event is passed on once printed: a slow notification server never holds up the
+    // output.
+    let to_notifier = notify.then(|| {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let notifier = Arc::new(Notifier::new(config.clone(), NotifierOptions::default()));
-        tokio::spawn(notifier.run(handle.events(), || false));
-    }
+        tokio::spawn(notifier.run(rx, || false));
+        tx
+    });
     let mut run = tokio::spawn(monitor.run(shutdown_signal()));
     loop {
         tokio::select! {
@@ -131,6 +134,9 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
                     let lang = config.borrow().language.resolve();
                     let text = if json { event.to_json_line() } else { event_line(&event, lang) };
                     out.line(text, bbwatch_core::delivery::is_level_change(&event));
+                    if let Some(notifier) = &to_notifier {
+                        let _ = notifier.send(event);
+                    }
                 }
                 None => return Ok(()),
             },

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use bbwatch_core::alert::{self, Collapser, Source};
 use bbwatch_core::config::{Config, Notifications};
-use bbwatch_core::delivery::EventStream;
 use bbwatch_core::i18n::Msg;
 use bbwatch_core::render::{
     event_body, level_meaning, level_name, notification_title, quiet_summary, sentence,
@@ -17,7 +16,7 @@ use bbwatch_core::render::{
 use bbwatch_core::{Event, Lang, Level, Snapshot};
 use chrono::{DateTime, Local, Timelike, Utc};
 use notify_rust::{Hint, Notification, NotificationHandle, Timeout, Urgency};
-use tokio::sync::{watch, Mutex};
+use tokio::sync::{mpsc, watch, Mutex};
 
 /// What to do when the user clicks a popup (the tray app opens its window there).
 pub type OnClick = Arc<dyn Fn(&Source) + Send + Sync>;
@@ -105,9 +104,15 @@ impl Notifier {
         }
     }
 
-    /// Notify about every event of `events` until the monitor stops, and end quiet hours by
-    /// the clock and when the settings change. `paused` says whether the user paused them.
-    pub async fn run(self: Arc<Self>, mut events: EventStream, paused: impl Fn() -> bool) {
+    /// Notify about every event of `events` until its sender goes, and end quiet hours by the
+    /// clock and when the settings change. `paused` says whether the user paused them. The
+    /// binaries send each event once it is recorded in the history, so a popup never tells of
+    /// an event a crash could lose; the channel never holds them up.
+    pub async fn run(
+        self: Arc<Self>,
+        mut events: mpsc::UnboundedReceiver<Event>,
+        paused: impl Fn() -> bool,
+    ) {
         let mut settings = self.settings.clone();
         let mut tick = tokio::time::interval(QUIET_CHECK);
         loop {
