@@ -112,7 +112,7 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
         None,
     ));
     let config = live.subscribe();
-    let (monitor, handle, _following) = live.start_monitor()?;
+    let (monitor, handle, _following) = live.start_monitor(None)?;
     tokio::spawn(reload_on_hangup(live.clone()));
     let mut out = writer::Writer::spawn().context("cannot start the output thread")?;
     let mut events = handle.events();
