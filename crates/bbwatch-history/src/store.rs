@@ -218,7 +218,7 @@ impl History {
             Ok(conn) => (conn, None),
             Err(HistoryError::Corrupt { message, .. }) => {
                 let to = move_aside(path)?;
-                tracing::warn!(
+                tracing::info!(
                     "{}: not a readable history ({message}); moved aside to {}",
                     path.display(),
                     to.display()
