@@ -216,7 +216,7 @@ fn main() -> anyhow::Result<()> {
             // Within the runtime: the file watcher's task is spawned there.
             let wired = settings.clone();
             let (monitor, handle, following) =
-                tauri::async_runtime::block_on(async move { wired.start_monitor() })?;
+                tauri::async_runtime::block_on(async move { wired.start_monitor(None) })?;
             let notifier = Arc::new(notifier::new(app.handle().clone(), settings.subscribe()));
             let shared = Arc::new(Shared::new(handle, settings.clone()));
             *state::lock(&shared.following) = following;

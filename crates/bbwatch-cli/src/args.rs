@@ -6,6 +6,8 @@ use std::time::Duration;
 use bbwatch_core::config::{self, Config, ConfigError, LanguageSetting};
 use bbwatch_core::settings::Overrides;
 use bbwatch_core::Lang;
+use bbwatch_history::PeriodKind;
+use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Watch bitbank for maintenance, halts and outages.
@@ -35,6 +37,35 @@ pub enum Command {
         #[arg(long)]
         notify: bool,
     },
+    /// What happened: maintenance, outages and pair halts, from the history file.
+    History(HistoryArgs),
+}
+
+/// `bbwatch history`'s flags.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// One JSON object per line.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Comma-separated values with a header line.
+    #[arg(long)]
+    pub csv: bool,
+    /// The events themselves instead of the periods they make.
+    #[arg(long)]
+    pub events: bool,
+    /// From: 2026-11-27, "2026-11-27 14:00" (local time), RFC 3339, or a time ago like 7d.
+    #[arg(long, value_name = "DATE", value_parser = parse_since)]
+    pub since: Option<DateTime<Utc>>,
+    /// Up to: as --since; a bare date means the end of that day.
+    #[arg(long, value_name = "DATE", value_parser = parse_until)]
+    pub until: Option<DateTime<Utc>>,
+    /// Only periods of this kind: maintenance, down, unreachable, degraded, halted,
+    /// suspended, circuit_break, busy, very_busy, other (comma-separated).
+    #[arg(long, value_name = "KIND", value_delimiter = ',')]
+    pub kind: Vec<PeriodKind>,
+    /// Only this pair's periods or events.
+    #[arg(long, value_name = "PAIR", value_parser = parse_pair)]
+    pub pair: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -66,6 +97,17 @@ pub struct Common {
     /// bitbank's public host.
     #[arg(long, global = true, env = "BBWATCH_PUBLIC_URL", value_parser = parse_url, value_name = "URL")]
     pub public_url: Option<String>,
+    /// History file (default: [history] path, else $XDG_DATA_HOME/bbwatch/history.sqlite3).
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        conflicts_with = "no_history"
+    )]
+    pub history: Option<PathBuf>,
+    /// Record no history (`watch`).
+    #[arg(long, global = true)]
+    pub no_history: bool,
     /// More logging on stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -89,6 +131,58 @@ fn parse_pair(s: &str) -> Result<String, String> {
     Ok(s)
 }
 
+fn parse_since(s: &str) -> Result<DateTime<Utc>, String> {
+    parse_date(s, Utc::now(), false)
+}
+
+fn parse_until(s: &str) -> Result<DateTime<Utc>, String> {
+    parse_date(s, Utc::now(), true)
+}
+
+/// A point in time as a person writes it: RFC 3339; `YYYY-MM-DD HH:MM[:SS]` or
+/// `YYYY-MM-DDTHH:MM[:SS]` in local time; `YYYY-MM-DD` (local midnight, or with `end_of_day`
+/// the next one); or a duration ago (`7d`, `36h`). `now` is passed in for tests.
+pub fn parse_date(s: &str, now: DateTime<Utc>, end_of_day: bool) -> Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let local = |naive: NaiveDateTime| {
+        Local
+            .from_local_datetime(&naive)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| format!("{s:?} does not exist in the local time zone"))
+    };
+    for format in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(s, format) {
+            return local(naive);
+        }
+    }
+    if let Ok(day) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        let day = if end_of_day {
+            day.succ_opt().unwrap_or(day)
+        } else {
+            day
+        };
+        return local(day.and_time(NaiveTime::MIN));
+    }
+    if let Ok(ago) = humantime::parse_duration(s) {
+        return chrono::TimeDelta::from_std(ago)
+            .ok()
+            .and_then(|ago| now.checked_sub_signed(ago))
+            .ok_or_else(|| format!("{s:?} is too long ago"));
+    }
+    Err(format!(
+        "{s:?} is not a date: write 2026-11-27, \"2026-11-27 14:00\", 2026-11-27T05:00:00Z or 7d"
+    ))
+}
+
 fn parse_url(s: &str) -> Result<String, String> {
     config::check_url(s)?;
     Ok(s.to_owned())
@@ -102,6 +196,8 @@ pub struct Settings {
     pub path: Option<PathBuf>,
     /// The flags, laid over the file again on every reload.
     pub overrides: Overrides,
+    /// The history file, unless history is off (`--no-history`, `[history] enabled = false`).
+    pub history: Option<PathBuf>,
 }
 
 /// A configuration problem, with the file it came from.
@@ -146,11 +242,20 @@ impl Common {
         };
         let config = overrides.apply(loaded.config);
         let lang = config.language.resolve();
+        let history = if self.no_history || !config.history.enabled {
+            None
+        } else {
+            self.history
+                .clone()
+                .or_else(|| config.history.path.clone())
+                .or_else(bbwatch_history::default_path)
+        };
         Ok(Settings {
             config,
             lang,
             path,
             overrides,
+            history,
         })
     }
 }
@@ -176,6 +281,48 @@ mod tests {
     }
 
     #[test]
+    fn dates_as_people_write_them() {
+        let now = DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let utc = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(
+            parse_date("2026-11-20T01:02:03Z", now, false).unwrap(),
+            utc("2026-11-20T01:02:03Z")
+        );
+        assert_eq!(
+            parse_date("7d", now, false).unwrap(),
+            utc("2026-11-20T12:00:00Z")
+        );
+        assert_eq!(
+            parse_date("90m", now, false).unwrap(),
+            utc("2026-11-27T10:30:00Z")
+        );
+        let local = |y, m, d, h, min| {
+            Local
+                .with_ymd_and_hms(y, m, d, h, min, 0)
+                .earliest()
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        assert_eq!(
+            parse_date("2026-11-27", now, false).unwrap(),
+            local(2026, 11, 27, 0, 0)
+        );
+        assert_eq!(
+            parse_date("2026-11-27", now, true).unwrap(),
+            local(2026, 11, 28, 0, 0)
+        );
+        assert_eq!(
+            parse_date("2026-11-27 14:05", now, false).unwrap(),
+            local(2026, 11, 27, 14, 5)
+        );
+        for bad in ["yesterday", "2026-13-01", "", "18446744073709551615d"] {
+            assert!(parse_date(bad, now, false).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn bad_flags_are_usage_errors() {
         for args in [
             vec!["bbwatch", "watch", "--interval", "500ms"],
@@ -188,6 +335,11 @@ mod tests {
             vec!["bbwatch", "watch", "--interval", "18446744073709551615s"],
             vec!["bbwatch", "watch", "--interval", "1000000h"],
             vec!["bbwatch", "frobnicate"],
+            vec!["bbwatch", "history", "--since", "soon"],
+            vec!["bbwatch", "history", "--kind", "sometimes"],
+            vec!["bbwatch", "history", "--json", "--csv"],
+            vec!["bbwatch", "history", "--pair", "btc/jpy"],
+            vec!["bbwatch", "watch", "--history", "/x", "--no-history"],
         ] {
             let err = Cli::try_parse_from(&args).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{args:?}");

@@ -1,6 +1,7 @@
 //! `bbwatch`: watch bitbank for maintenance, halts and outages from the command line.
 
 mod args;
+mod history;
 mod output;
 mod writer;
 
@@ -9,10 +10,12 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use bbwatch_core::client::Client;
+use bbwatch_core::i18n::HistoryMsg;
 use bbwatch_core::monitor::check_once;
 use bbwatch_core::render::event_line;
 use bbwatch_core::settings::Settings as LiveSettings;
 use bbwatch_core::Snapshot;
+use bbwatch_history::{History, Recorder};
 use bbwatch_sinks::{Notifier, NotifierOptions};
 use clap::Parser;
 
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Status { json } => status(&settings, json).await,
             Command::Watch { json, notify } => watch(&settings, json, notify).await.map(|()| 0),
+            Command::History(args) => show_history(&settings, &args),
         }
     });
     match result {
@@ -112,7 +116,26 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
         None,
     ));
     let config = live.subscribe();
-    let (monitor, handle, _following) = live.start_monitor()?;
+    let history = settings
+        .history
+        .as_deref()
+        .and_then(history::open_for_watch);
+    let resume = history.as_ref().and_then(|h| match h.resume_state() {
+        Ok(resume) => resume,
+        Err(e) => {
+            eprintln!("bbwatch: {e}; starting without the stored state");
+            None
+        }
+    });
+    let (monitor, handle, _following) = live.start_monitor(resume)?;
+    let mut recorder = history.map(|h| {
+        tokio::spawn(prune_daily(
+            h.clone(),
+            settings.config.history.retention_days,
+        ));
+        tokio::spawn(bbwatch_history::keep_snapshot(h.clone(), handle.snapshot()));
+        Recorder::new(h)
+    });
     tokio::spawn(reload_on_hangup(live.clone()));
     let mut out = writer::Writer::spawn().context("cannot start the output thread")?;
     let mut events = handle.events();
@@ -131,6 +154,11 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
             biased;
             received = events.recv() => match received {
                 Some(event) => {
+                    // Recorded (committed) before it is printed: a kill -9 after the line
+                    // was shown cannot lose it. A failure is said once; the line goes out.
+                    if let Some(recorder) = recorder.as_mut() {
+                        let _ = recorder.record(&event);
+                    }
                     let lang = config.borrow().language.resolve();
                     let text = if json { event.to_json_line() } else { event_line(&event, lang) };
                     out.line(text, bbwatch_core::delivery::is_level_change(&event));
@@ -154,6 +182,55 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
             }
         }
     }
+}
+
+/// Forget events older than `days` (0: keep everything): at start, then once a day.
+async fn prune_daily(history: Arc<History>, days: u32) {
+    if days == 0 {
+        return;
+    }
+    let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+    loop {
+        daily.tick().await;
+        let cutoff = chrono::Utc::now() - chrono::TimeDelta::days(i64::from(days));
+        let h = history.clone();
+        match tokio::task::spawn_blocking(move || h.prune(cutoff)).await {
+            Ok(Ok(0)) | Err(_) => {}
+            Ok(Ok(n)) => tracing::info!("history: {n} events older than {days} days forgotten"),
+            Ok(Err(e)) => tracing::warn!("{e}; old events were not pruned"),
+        }
+    }
+}
+
+/// `bbwatch history`: the periods (or events) recorded, in the user's language, JSON or CSV.
+fn show_history(settings: &Settings, args: &args::HistoryArgs) -> anyhow::Result<u8> {
+    let Some(path) = settings.history.as_deref() else {
+        anyhow::bail!("history is off (--no-history or [history] enabled = false)");
+    };
+    if !path.exists() {
+        eprintln!(
+            "{}",
+            HistoryMsg::NoHistory.fill(settings.lang, &[("path", &path.display().to_string())])
+        );
+        return Ok(0);
+    }
+    let history = History::open(path)?;
+    if let Some(aside) = history.moved_aside() {
+        eprintln!(
+            "bbwatch: {} was not a readable history; it was moved aside to {}",
+            path.display(),
+            aside.display()
+        );
+    }
+    for line in history::lines(&history, args, settings.lang)? {
+        match output::line(&line) {
+            Ok(()) => {}
+            // `| head`: the reader has what it wanted.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
+            Err(e) => return Err(e).context("cannot write to stdout"),
+        }
+    }
+    Ok(0)
 }
 
 /// SIGHUP, as daemons do: read the configuration file again. A bad file leaves the last good

@@ -211,6 +211,28 @@ impl Default for LocalApi {
     }
 }
 
+/// The history of events (`[history]`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HistorySettings {
+    /// Whether events are recorded.
+    pub enabled: bool,
+    /// The file; absent for `$XDG_DATA_HOME/bbwatch/history.sqlite3`.
+    pub path: Option<PathBuf>,
+    /// Forget events older than this many days; 0 keeps everything.
+    pub retention_days: u32,
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        HistorySettings {
+            enabled: true,
+            path: None,
+            retention_days: 0,
+        }
+    }
+}
+
 /// The whole configuration file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -239,6 +261,8 @@ pub struct Config {
     pub webhooks: Vec<Webhook>,
     /// The local HTTP API.
     pub api: LocalApi,
+    /// The history of events.
+    pub history: HistorySettings,
 }
 
 impl Default for Config {
@@ -256,6 +280,7 @@ impl Default for Config {
             hooks: Vec::new(),
             webhooks: Vec::new(),
             api: LocalApi::default(),
+            history: HistorySettings::default(),
         }
     }
 }
@@ -374,6 +399,17 @@ impl Config {
         }
         for (i, hook) in self.webhooks.iter().enumerate() {
             check_url(&hook.url).or_else(|m| bad(&format!("webhooks[{i}].url"), m))?;
+        }
+        if let Some(path) = &self.history.path {
+            if !path.is_absolute() {
+                return bad("history.path", format!("{path:?} must be an absolute path"));
+            }
+        }
+        if self.history.retention_days > 36_500 {
+            return bad(
+                "history.retention_days",
+                "must be at most 36500 (100 years); 0 keeps everything".into(),
+            );
         }
         let listen: SocketAddr = match self.api.listen.parse() {
             Ok(a) => a,
@@ -649,6 +685,13 @@ token = ""
             ),
             ("[api]\nlisten = \"0.0.0.0:8765\"", "api.token"),
             ("[api]\nlisten = \"here\"", "api.listen"),
+            ("[history]\nretention_days = -1", "retention_days"),
+            (
+                "[history]\nretention_days = 99999",
+                "history.retention_days",
+            ),
+            ("[history]\npath = \"rel/h.sqlite3\"", "history.path"),
+            ("[history]\nenabled = \"yes\"", "enabled"),
         ];
         for (text, key) in cases {
             let err = Config::from_toml(text).unwrap_err().to_string();

@@ -80,6 +80,51 @@ impl Snapshot {
     }
 }
 
+/// How long bbwatch may have been away (no snapshot recorded) for a stored state to be
+/// continued. Past it, what was under way is said to have ended at an unknown time: a
+/// maintenance seen at 02:00 and again at 09:00 may be two.
+pub const RESUME_MAX_GAP: chrono::TimeDelta = chrono::TimeDelta::hours(6);
+
+/// What an earlier run left: the state to continue (produced by the history store, which
+/// keeps the last confirmed snapshot; the core only defines it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resume {
+    /// The level in force at the last confirmed snapshot.
+    pub level: Level,
+    /// When that level's episode truly began (across earlier restarts too).
+    pub since: DateTime<Utc>,
+    /// Whether that start was seen.
+    pub start_observed: bool,
+    /// Why the level was what it was.
+    pub reason: Option<Reason>,
+    /// Each watched pair's state then; a pair's episode start lives in its `pair_changed`
+    /// event, the detector needs only the state to continue it without a second event.
+    pub pairs: BTreeMap<String, PairState>,
+    /// When bitbank was last polled: the start of the gap measured against [`RESUME_MAX_GAP`].
+    pub checked_at: DateTime<Utc>,
+}
+
+/// What [`Detector::resume`] made of the stored state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resumed {
+    /// The episode goes on: no second `_started`; its `_ended` counts from the true start.
+    Continued,
+    /// Too long ago (or in the future): at the first answer, what was under way ends with
+    /// no duration (the end is unknown) and the present state starts afresh.
+    TooOld,
+    /// Nothing to continue (nothing under way, or the detector had already started).
+    Nothing,
+}
+
+impl Resume {
+    /// Whether the gap from the last snapshot to `now` is short enough to continue.
+    pub fn continues_at(&self, now: DateTime<Utc>) -> bool {
+        let gap = now - self.checked_at;
+        // A little slack backwards: two processes' clocks, or a snapshot written just now.
+        gap <= RESUME_MAX_GAP && gap >= -chrono::TimeDelta::minutes(5)
+    }
+}
+
 /// The detector. Feed it every reading with [`Detector::step`].
 #[derive(Clone, Debug)]
 pub struct Detector {
@@ -89,6 +134,10 @@ pub struct Detector {
     excused: BTreeSet<String>,
     failures_in_a_row: u32,
     successes_in_a_row: u32,
+    /// A continued state not yet confirmed by an answer: `monitor_started` is still to come.
+    resumed: bool,
+    /// A state too old to continue: ended (end unknown) at the first answer.
+    stale: Option<Resume>,
 }
 
 impl Detector {
@@ -105,7 +154,45 @@ impl Detector {
             excused: BTreeSet::new(),
             failures_in_a_row: 0,
             successes_in_a_row: 0,
+            resumed: false,
+            stale: None,
         }
+    }
+
+    /// Continue what an earlier run left (call before the first [`Detector::step`]). `now` is
+    /// the time of the decision, passed in so the rule is tested without a clock.
+    pub fn resume(&mut self, prior: Resume, now: DateTime<Utc>) -> Resumed {
+        if self.snapshot.level != Level::Unknown || matches!(prior.level, Level::Unknown) {
+            return Resumed::Nothing;
+        }
+        if !prior.continues_at(now) {
+            let under_way = prior.level != Level::Normal
+                || prior
+                    .pairs
+                    .values()
+                    .any(|s| !s.is_normal() && *s != PairState::Unknown);
+            if !under_way {
+                return Resumed::Nothing;
+            }
+            self.stale = Some(prior);
+            return Resumed::TooOld;
+        }
+        if let Some(set) = &self.watched {
+            self.snapshot.pairs = prior
+                .pairs
+                .into_iter()
+                .filter(|(p, _)| set.contains(p))
+                .collect();
+        } else {
+            self.snapshot.pairs = prior.pairs;
+        }
+        self.snapshot.level = prior.level;
+        self.snapshot.since = Some(prior.since);
+        self.snapshot.start_observed = prior.start_observed;
+        self.snapshot.reason = prior.reason;
+        self.snapshot.checked_at = Some(prior.checked_at);
+        self.resumed = true;
+        Resumed::Continued
     }
 
     /// New thresholds, from the next reading on.
@@ -166,25 +253,31 @@ impl Detector {
                 // in the middle of it is more likely the maintenance than a new outage.
                 if current == reading.level {
                     self.snapshot.reason = reading.reason;
-                    Vec::new()
+                    self.announce(at)
                 } else if confirmed && current != Level::Maintenance {
                     self.transition(reading.level, reading.reason, at)
+                } else if confirmed {
+                    self.announce(at)
                 } else {
                     Vec::new()
                 }
             }
             Certainty::Definite => {
                 self.failures_in_a_row = 0;
-                let move_now =
-                    if current == Level::Unknown || reading.level.severity() > current.severity() {
-                        true
-                    } else if reading.level == current {
-                        self.successes_in_a_row = 0;
-                        false
-                    } else {
-                        self.successes_in_a_row = self.successes_in_a_row.saturating_add(1);
-                        self.successes_in_a_row >= self.thresholds.success
-                    };
+                // The first answer after a resume is believed at once, as a first answer is.
+                let first_after_resume = self.resumed && reading.level != current;
+                let move_now = if current == Level::Unknown
+                    || first_after_resume
+                    || reading.level.severity() > current.severity()
+                {
+                    true
+                } else if reading.level == current {
+                    self.successes_in_a_row = 0;
+                    false
+                } else {
+                    self.successes_in_a_row = self.successes_in_a_row.saturating_add(1);
+                    self.successes_in_a_row >= self.thresholds.success
+                };
                 let previous_pairs = std::mem::replace(&mut self.snapshot.pairs, reading.pairs);
                 self.excused = reading.excused;
                 let mut events = Vec::new();
@@ -193,6 +286,7 @@ impl Detector {
                     events = self.transition(reading.level, reading.reason, at);
                 } else if reading.level == current {
                     self.snapshot.reason = reading.reason;
+                    events = self.announce(at);
                 }
                 let quiet = current == Level::Unknown
                     || current == Level::Maintenance
@@ -234,13 +328,41 @@ impl Detector {
             .collect()
     }
 
+    /// `monitor_started` for a resumed state the first answer confirms (nothing otherwise).
+    /// Its `previous_level` is the level continued: the episode goes on, no `_started` follows.
+    fn announce(&mut self, at: DateTime<Utc>) -> Vec<Event> {
+        if !std::mem::take(&mut self.resumed) {
+            return Vec::new();
+        }
+        let level = self.snapshot.level;
+        let mut started = Event::level_change(EventKind::MonitorStarted, at, level, Some(level));
+        started.reason = self.snapshot.reason.clone();
+        vec![started]
+    }
+
     fn transition(&mut self, to: Level, reason: Option<Reason>, at: DateTime<Utc>) -> Vec<Event> {
         let from = self.snapshot.level;
         let mut events = Vec::new();
+        if std::mem::take(&mut self.resumed) {
+            // A resumed monitor says it started, and that it continues `from`.
+            let mut started = Event::level_change(EventKind::MonitorStarted, at, to, Some(from));
+            started.reason = reason.clone();
+            events.push(started);
+        }
         if from == Level::Unknown {
             let mut started = Event::level_change(EventKind::MonitorStarted, at, to, None);
             started.reason = reason.clone();
             events.push(started);
+            if let Some(stale) = self.stale.take() {
+                // Too long ago to continue: it ended while we were away, when is not known.
+                if let Some(kind) = EventKind::ended(stale.level) {
+                    let mut ended = Event::level_change(kind, at, to, Some(stale.level));
+                    ended.reason = stale.reason;
+                    ended.duration_secs = None;
+                    ended.start_observed = Some(stale.start_observed);
+                    events.push(ended);
+                }
+            }
         } else if let Some(kind) = EventKind::ended(from) {
             let mut ended = Event::level_change(kind, at, to, Some(from));
             ended.reason = self.snapshot.reason.clone();
@@ -661,6 +783,164 @@ mod tests {
                 &[("btc_jpy", later)]
             ))
             .is_empty());
+    }
+
+    fn maintenance_since(secs: i64, checked: i64) -> Resume {
+        Resume {
+            level: Level::Maintenance,
+            since: at(secs),
+            start_observed: true,
+            reason: Some(Reason::ApiError {
+                code: ErrorCode::SYSTEM_MAINTENANCE,
+            }),
+            pairs: BTreeMap::new(),
+            checked_at: at(checked),
+        }
+    }
+
+    #[test]
+    fn a_resumed_maintenance_goes_on_without_a_second_start_and_ends_with_its_full_duration() {
+        let mut d = detector();
+        assert_eq!(
+            d.resume(maintenance_since(0, 100), at(160)),
+            Resumed::Continued
+        );
+        let events = d.step(reading(160, Level::Maintenance, Certainty::Definite, &[]));
+        assert_eq!(kinds(&events), vec!["monitor_started"]);
+        assert_eq!(events[0].level, Level::Maintenance);
+        assert_eq!(events[0].previous_level, Some(Level::Maintenance));
+        assert_eq!(d.snapshot().since, Some(at(0)));
+        assert!(d
+            .step(reading(170, Level::Maintenance, Certainty::Definite, &[]))
+            .is_empty());
+        let events = d.step(ok(400));
+        assert_eq!(kinds(&events), vec!["maintenance_ended"]);
+        assert_eq!(events[0].duration_secs, Some(400));
+        assert_eq!(events[0].start_observed, Some(true));
+    }
+
+    #[test]
+    fn a_maintenance_that_ended_while_away_ends_at_the_first_answer() {
+        let mut d = detector();
+        d.resume(maintenance_since(0, 100), at(200));
+        let events = d.step(ok(200));
+        assert_eq!(kinds(&events), vec!["monitor_started", "maintenance_ended"]);
+        assert_eq!(events[0].level, Level::Normal);
+        assert_eq!(events[0].previous_level, Some(Level::Maintenance));
+        assert_eq!(events[1].duration_secs, Some(200));
+        let mut d = detector();
+        d.resume(maintenance_since(0, 100), at(200));
+        let events = d.step(reading(
+            200,
+            Level::Degraded,
+            Certainty::Definite,
+            &[("btc_jpy", PairState::Busy)],
+        ));
+        assert_eq!(
+            kinds(&events),
+            vec!["monitor_started", "maintenance_ended", "degraded_started"]
+        );
+    }
+
+    #[test]
+    fn a_state_older_than_the_bound_ends_with_no_duration_and_starts_afresh() {
+        let mut d = detector();
+        let gap = RESUME_MAX_GAP.num_seconds();
+        assert_eq!(
+            d.resume(maintenance_since(0, 100), at(100 + gap + 1)),
+            Resumed::TooOld
+        );
+        let events = d.step(reading(
+            100 + gap + 1,
+            Level::Maintenance,
+            Certainty::Definite,
+            &[],
+        ));
+        assert_eq!(
+            kinds(&events),
+            vec![
+                "monitor_started",
+                "maintenance_ended",
+                "maintenance_started"
+            ]
+        );
+        assert_eq!(events[0].previous_level, None);
+        assert_eq!(events[1].duration_secs, None, "the end is not known");
+        assert_eq!(events[2].start_observed, Some(false));
+        // Exactly at the bound it still continues; a snapshot from the future does not.
+        let mut d = detector();
+        assert_eq!(
+            d.resume(maintenance_since(0, 100), at(100 + gap)),
+            Resumed::Continued
+        );
+        let mut d = detector();
+        assert_eq!(
+            d.resume(maintenance_since(0, 100_000), at(100)),
+            Resumed::TooOld
+        );
+    }
+
+    #[test]
+    fn resumed_pairs_change_from_their_stored_state() {
+        let mut d = detector();
+        let prior = Resume {
+            level: Level::Degraded,
+            since: at(0),
+            start_observed: true,
+            reason: Some(Reason::Pairs(vec![("btc_jpy".into(), PairState::Halted)])),
+            pairs: pairs(&[("btc_jpy", PairState::Halted)]),
+            checked_at: at(10),
+        };
+        d.resume(prior.clone(), at(20));
+        let events = d.step(reading(
+            20,
+            Level::Degraded,
+            Certainty::Definite,
+            &[("btc_jpy", PairState::Halted)],
+        ));
+        assert_eq!(kinds(&events), vec!["monitor_started"]);
+        let mut d = detector();
+        d.resume(prior, at(20));
+        let events = d.step(ok(20));
+        assert_eq!(
+            kinds(&events),
+            vec!["monitor_started", "degraded_ended", "pair_changed"]
+        );
+        assert_eq!(events[1].duration_secs, Some(20));
+        assert_eq!(events[2].previous_pair_state, Some(PairState::Halted));
+    }
+
+    #[test]
+    fn a_resumed_outage_is_confirmed_by_a_failure_like_it() {
+        let mut d = detector();
+        let prior = Resume {
+            level: Level::Down,
+            since: at(0),
+            start_observed: true,
+            reason: None,
+            pairs: BTreeMap::new(),
+            checked_at: at(10),
+        };
+        d.resume(prior, at(20));
+        assert_eq!(d.snapshot().level, Level::Down);
+        let events = d.step(reading(20, Level::Down, Certainty::Ambiguous, &[]));
+        assert_eq!(kinds(&events), vec!["monitor_started"]);
+        assert!(d
+            .step(reading(21, Level::Down, Certainty::Ambiguous, &[]))
+            .is_empty());
+        assert_eq!(kinds(&d.step(ok(30))), vec!["down_ended"]);
+    }
+
+    #[test]
+    fn nothing_is_resumed_once_running_or_from_a_normal_past() {
+        let mut d = detector();
+        d.step(ok(0));
+        assert_eq!(d.resume(maintenance_since(0, 0), at(1)), Resumed::Nothing);
+        let mut d = detector();
+        let mut prior = maintenance_since(0, 0);
+        prior.level = Level::Normal;
+        assert_eq!(d.resume(prior, at(100_000)), Resumed::Nothing);
+        assert_eq!(kinds(&d.step(ok(100_000))), vec!["monitor_started"]);
     }
 
     #[test]

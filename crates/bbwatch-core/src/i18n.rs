@@ -71,30 +71,41 @@ impl FromStr for Lang {
 }
 
 macro_rules! catalogue {
-    ($( $(#[$doc:meta])* $name:ident => ($ja:expr, $en:expr), )*) => {
-        /// A user-facing message. Get its text with [`Msg::text`].
+    ($(#[$edoc:meta])* enum $enum:ident; $( $(#[$doc:meta])* $name:ident => ($ja:expr, $en:expr), )*) => {
+        $(#[$edoc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Msg { $( $(#[$doc])* $name, )* }
+        pub enum $enum { $( $(#[$doc])* $name, )* }
 
-        impl Msg {
+        impl $enum {
             /// Every message, for tests and tooling.
-            pub const ALL: &'static [Msg] = &[ $( Msg::$name, )* ];
+            pub const ALL: &'static [$enum] = &[ $( $enum::$name, )* ];
 
             /// The message's stable key, e.g. `"LevelNormal"` (the web UI looks texts up by it).
             pub fn key(self) -> &'static str {
-                match self { $( Msg::$name => stringify!($name), )* }
+                match self { $( $enum::$name => stringify!($name), )* }
             }
 
             /// The message in `lang`, placeholders unfilled.
             pub fn text(self, lang: Lang) -> &'static str {
-                let (ja, en) = match self { $( Msg::$name => ($ja, $en), )* };
+                let (ja, en) = match self { $( $enum::$name => ($ja, $en), )* };
                 match lang { Lang::Ja => ja, Lang::En => en }
+            }
+
+            /// The message in `lang` with each `{key}` replaced by its value.
+            pub fn fill(self, lang: Lang, args: &[(&str, &str)]) -> String {
+                let mut out = self.text(lang).to_owned();
+                for (key, value) in args {
+                    out = out.replace(&format!("{{{key}}}"), value);
+                }
+                out
             }
         }
     };
 }
 
 catalogue! {
+    /// A user-facing message. Get its text with [`Msg::text`].
+    enum Msg;
     /// Level name.
     LevelUnknown => ("確認中", "Checking"),
     /// Level name.
@@ -496,15 +507,32 @@ pub fn catalogue(lang: Lang) -> std::collections::BTreeMap<&'static str, &'stati
     Msg::ALL.iter().map(|m| (m.key(), m.text(lang))).collect()
 }
 
-impl Msg {
-    /// The message in `lang` with each `{key}` replaced by its value.
-    pub fn fill(self, lang: Lang, args: &[(&str, &str)]) -> String {
-        let mut out = self.text(lang).to_owned();
-        for (key, value) in args {
-            out = out.replace(&format!("{{{key}}}"), value);
-        }
-        out
-    }
+catalogue! {
+    /// The words of the history (`bbwatch history`; later the window's history view). Kept
+    /// apart from [`Msg`], whose every text the web UI loads, until the window shows history.
+    enum HistoryMsg;
+    /// A period still under way.
+    Ongoing => ("継続中", "ongoing"),
+    /// A period whose end is not known (bbwatch was not running).
+    EndUnknown => ("終了時刻不明（bbwatchが停止中に終了）", "end unknown (ended while bbwatch was not running)"),
+    /// A period whose start is not in the history.
+    StartUnknown => ("開始時刻不明", "start unknown"),
+    /// Nothing matched.
+    NoPeriods => ("該当する期間はありません", "no periods recorded"),
+    /// Nothing matched (events).
+    NoEvents => ("該当する出来事はありません", "no events recorded"),
+    /// No history file yet.
+    NoHistory => ("履歴はまだありません（{path}）", "no history yet ({path})"),
+    /// A period's duration while under way.
+    SoFar => ("{duration}経過", "{duration} so far"),
+    /// Period name.
+    PeriodMaintenance => ("メンテナンス", "Maintenance"),
+    /// Period name.
+    PeriodDown => ("API障害", "API down"),
+    /// Period name.
+    PeriodUnreachable => ("接続不可", "Unreachable"),
+    /// Period name.
+    PeriodDegraded => ("一部制限", "Degraded"),
 }
 
 #[cfg(test)]
@@ -532,6 +560,16 @@ mod tests {
                 placeholders(en),
                 "{m:?} placeholders differ"
             );
+        }
+    }
+
+    #[test]
+    fn every_history_message_exists_in_both_languages_with_the_same_placeholders() {
+        for &m in HistoryMsg::ALL {
+            let (ja, en) = (m.text(Lang::Ja), m.text(Lang::En));
+            assert!(!ja.trim().is_empty() && !en.trim().is_empty(), "{m:?}");
+            assert_ne!(ja, en, "{m:?} is not translated");
+            assert_eq!(placeholders(ja), placeholders(en), "{m:?}");
         }
     }
 

@@ -26,7 +26,7 @@ pub mod sanitize;
 pub mod settings;
 pub mod settings_form;
 
-pub use detect::{Detector, Snapshot, Thresholds};
+pub use detect::{Detector, Resume, Resumed, Snapshot, Thresholds};
 pub use event::{Event, EventKind};
 pub use i18n::Lang;
 pub use level::{Level, PairState};

@@ -13,7 +13,7 @@ use crate::classify::{classify, Certainty, Context, Reading};
 use crate::client::{Client, ClientError, Endpoints};
 use crate::config::Config;
 use crate::delivery::{EventStream, Publisher, Subscriptions};
-use crate::detect::{Detector, Snapshot, Thresholds};
+use crate::detect::{Detector, Resume, Resumed, Snapshot, Thresholds};
 use crate::event::Event;
 use crate::pace::{clock_jumped, Pacer};
 
@@ -155,6 +155,14 @@ impl Monitor {
             check_now,
         };
         Ok((monitor, handle))
+    }
+
+    /// Continue what an earlier run left (see [`Detector::resume`]); call before
+    /// [`Monitor::run`].
+    pub fn resume(&mut self, prior: Resume, now: chrono::DateTime<chrono::Utc>) -> Resumed {
+        let resumed = self.detector.resume(prior, now);
+        tracing::info!(?resumed, "stored state");
+        resumed
     }
 
     /// Poll until `shutdown` completes. One poll at a time; a poll in flight at shutdown is

@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::client::ClientError;
 use crate::config::{Config, ConfigError, LanguageSetting};
+use crate::detect::Resume;
 use crate::monitor::{Monitor, MonitorHandle};
 
 /// Editors write a file in bursts (truncate, write, rename): wait this long for the last one.
@@ -231,11 +232,16 @@ impl Settings {
     /// The one wiring every binary uses: a monitor that follows these settings, and the file
     /// followed for them (`None`, with a warning, where it cannot be: changes then wait for a
     /// reload by hand). Sinks subscribe to the handle's events and read [`Settings::subscribe`].
-    /// Call from within a tokio runtime.
+    /// `resume` is what an earlier run left (the history's `resume_state()`), continued when
+    /// recent enough ([`crate::detect::RESUME_MAX_GAP`]). Call from within a tokio runtime.
     pub fn start_monitor(
         self: &Arc<Self>,
+        resume: Option<Resume>,
     ) -> Result<(Monitor, MonitorHandle, Option<FileWatch>), ClientError> {
-        let (monitor, handle) = Monitor::following(self.subscribe())?;
+        let (mut monitor, handle) = Monitor::following(self.subscribe())?;
+        if let Some(prior) = resume {
+            monitor.resume(prior, chrono::Utc::now());
+        }
         let following = match self.watch_file() {
             Ok(w) => Some(w),
             Err(e) => {

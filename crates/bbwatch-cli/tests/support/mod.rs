@@ -55,13 +55,15 @@ impl Sim {
     }
 }
 
-/// A `bbwatch` command aimed at these hosts, with an empty config directory.
+/// A `bbwatch` command aimed at these hosts, with an empty config directory and an empty
+/// data directory (the history goes there, never into the real one).
 pub fn bbwatch_at(api_url: &str, public_url: &str, args: &[&str]) -> Command {
     {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_bbwatch"));
         cmd.args(args)
             .args(["--api-url", api_url, "--public-url", public_url])
             .env("XDG_CONFIG_HOME", empty_dir())
+            .env("XDG_DATA_HOME", empty_dir())
             .env("LANG", "C.UTF-8")
             .env("TZ", "UTC")
             .env_remove("LC_ALL")
@@ -78,6 +80,26 @@ impl Sim {
         let mut args = vec!["watch", "--json", "--interval", "1s", "--timeout", "2s"];
         args.extend_from_slice(extra);
         Watch::spawn(self.bbwatch(&args))
+    }
+
+    /// `bbwatch watch --json` at a 1 s interval, recording its history in `data_dir`
+    /// (`$XDG_DATA_HOME`); stderr is kept (see [`Watch::stderr`]).
+    pub fn watch_in(&self, data_dir: &std::path::Path, extra: &[&str]) -> Watch {
+        let mut args = vec!["watch", "--json", "--interval", "1s", "--timeout", "2s"];
+        args.extend_from_slice(extra);
+        let mut cmd = self.bbwatch(&args);
+        cmd.env("XDG_DATA_HOME", data_dir);
+        Watch::spawn_keeping_stderr(cmd)
+    }
+
+    /// `bbwatch history ARGS` on the history in `data_dir`.
+    pub fn history(&self, data_dir: &std::path::Path, args: &[&str]) -> Output {
+        let mut all = vec!["history"];
+        all.extend_from_slice(args);
+        self.bbwatch(&all)
+            .env("XDG_DATA_HOME", data_dir)
+            .output()
+            .unwrap()
     }
 
     /// `bbwatch status` with the given extra flags.
@@ -103,15 +125,44 @@ pub struct Watch {
     child: Child,
     lines: mpsc::Receiver<String>,
     pub seen: Vec<String>,
+    stderr: Option<std::sync::Arc<std::sync::Mutex<String>>>,
+    stderr_reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Watch {
-    pub fn spawn(mut cmd: Command) -> Watch {
+    pub fn spawn(cmd: Command) -> Watch {
+        Watch::start(cmd, false)
+    }
+
+    /// As [`Watch::spawn`], keeping what it writes on stderr (and passing it on).
+    pub fn spawn_keeping_stderr(cmd: Command) -> Watch {
+        Watch::start(cmd, true)
+    }
+
+    fn start(mut cmd: Command, keep_stderr: bool) -> Watch {
         let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if keep_stderr {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .unwrap();
+        let mut stderr_reader = None;
+        let stderr = child.stderr.take().map(|pipe| {
+            let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+            let kept = text.clone();
+            stderr_reader = Some(std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    eprintln!("{line}");
+                    let mut t = kept.lock().unwrap();
+                    t.push_str(&line);
+                    t.push('\n');
+                }
+            }));
+            text
+        });
         let stdout = child.stdout.take().unwrap();
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -125,7 +176,38 @@ impl Watch {
             child,
             lines,
             seen: Vec::new(),
+            stderr,
+            stderr_reader,
         }
+    }
+
+    /// What it wrote on stderr so far (with [`Watch::spawn_keeping_stderr`]).
+    pub fn stderr(&self) -> String {
+        self.stderr
+            .as_ref()
+            .map(|t| t.lock().unwrap().clone())
+            .unwrap_or_default()
+    }
+
+    /// Stop it with SIGTERM; its exit status and all it wrote on stderr.
+    pub fn terminate_keeping_stderr(mut self) -> (std::process::ExitStatus, String) {
+        let reader = self.stderr_reader.take();
+        let text = self.stderr.clone();
+        let status = self.terminate();
+        if let Some(r) = reader {
+            let _ = r.join();
+        }
+        let text = text.map(|t| t.lock().unwrap().clone()).unwrap_or_default();
+        (status, text)
+    }
+
+    /// SIGKILL it, then read every line it had written before it died.
+    pub fn kill_and_drain(&mut self) -> Vec<String> {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        // The pipe still holds what it wrote; the reader ends at its end.
+        while self.next_line(Duration::from_secs(10)).is_some() {}
+        self.seen.clone()
     }
 
     /// The process id.

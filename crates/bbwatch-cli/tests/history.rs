@@ -1,0 +1,269 @@
+//! The history end to end, with the real `bbwatch`: what was printed is recorded (even
+//! through SIGKILL), a maintenance across a restart is one period, two processes tell one
+//! story, and a corrupt, locked or unwritable history file never stops monitoring.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+use support::{empty_dir, Sim};
+
+const WAIT: Duration = Duration::from_secs(40);
+
+/// normal → maintenance → normal, each phase until the test moves on.
+const MAINTENANCE: &str = r#"
+[[phases]]
+name = "normal"
+duration = "1h"
+
+[[phases]]
+name = "maintenance"
+duration = "1h"
+api = { error = 10007, http_status = 200 }
+
+[[phases]]
+name = "recovered"
+"#;
+
+fn history_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("bbwatch").join("history.sqlite3")
+}
+
+fn json_lines(out: &std::process::Output) -> Vec<Value> {
+    assert!(
+        out.status.success(),
+        "bbwatch history failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn without_id(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("id");
+    }
+    v
+}
+
+#[test]
+fn every_event_printed_before_a_sigkill_is_in_the_history() {
+    // Bursts of ~50 pair events a poll: many lines in flight when the kill comes.
+    let mut scenario = String::new();
+    for i in 0..40 {
+        let status = if i % 2 == 0 { "NORMAL" } else { "BUSY" };
+        scenario.push_str(&format!(
+            "[[phases]]\nname = \"p{i}\"\nduration = \"2s\"\ngenerated_pairs = 50\nstatus = {{ \"*\" = \"{status}\" }}\n\n"
+        ));
+    }
+    let sim = Sim::from_toml(&scenario);
+    let data = empty_dir();
+    let mut watch = sim.watch_in(&data, &[]);
+    // Into the second burst, then kill -9 with lines still coming.
+    while watch.seen.len() < 80 {
+        watch
+            .next_line(WAIT)
+            .unwrap_or_else(|| panic!("only {} lines", watch.seen.len()));
+    }
+    let printed: Vec<Value> = watch
+        .kill_and_drain()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(printed.len() >= 80);
+
+    // Restarted, it goes on recording into the same file.
+    let mut again = sim.watch_in(&data, &[]);
+    let first = again.next_event(WAIT).expect("the restarted watch prints");
+    assert_eq!(first["kind"], "monitor_started");
+
+    let stored: Vec<Value> = json_lines(&sim.history(&data, &["--events", "--json"]))
+        .into_iter()
+        .map(without_id)
+        .collect();
+    for (i, event) in printed.iter().enumerate() {
+        assert!(
+            stored.contains(event),
+            "printed event {i} is not in the history: {event}"
+        );
+    }
+    // Ids only grow, in the order recorded.
+    let ids: Vec<i64> = json_lines(&sim.history(&data, &["--events", "--json"]))
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+}
+
+#[test]
+fn a_restart_in_the_middle_of_a_maintenance_gives_one_period_with_its_full_duration() {
+    let sim = Sim::from_toml(MAINTENANCE);
+    let data = empty_dir();
+    let mut first = sim.watch_in(&data, &["--pairs", "btc_jpy"]);
+    first.expect(&["monitor_started normal"], WAIT);
+    sim.server.next_phase();
+    let started = first.expect(&["maintenance_started maintenance"], WAIT)[0].clone();
+    assert!(first.terminate().success());
+
+    let mut second = sim.watch_in(&data, &["--pairs", "btc_jpy"]);
+    let resumed = second.expect(&["monitor_started maintenance"], WAIT)[0].clone();
+    assert_eq!(resumed["previous_level"], "maintenance", "it continues");
+    sim.server.next_phase();
+    // No second maintenance_started: the next line is the end.
+    let ended = second.expect(&["maintenance_ended normal"], WAIT)[0].clone();
+    let at = |e: &Value| chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap()).unwrap();
+    let full = (at(&ended) - at(&started)).num_seconds();
+    assert_eq!(ended["duration_secs"], full, "counted from the true start");
+    assert_eq!(ended["start_observed"], true);
+    assert!(second.terminate().success());
+
+    let periods = json_lines(&sim.history(&data, &["--json"]));
+    assert_eq!(periods.len(), 1, "{periods:#?}");
+    assert_eq!(periods[0]["kind"], "maintenance");
+    assert_eq!(periods[0]["start"], started["at"]);
+    assert_eq!(periods[0]["end"], ended["at"]);
+    assert_eq!(periods[0]["duration_secs"], full);
+    assert_eq!(periods[0]["reason"], "api error 10007: System maintenance");
+
+    let events = json_lines(&sim.history(&data, &["--events", "--json", "--kind", "maintenance"]));
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, vec!["maintenance_started", "maintenance_ended"]);
+
+    // In words, in the reader's language, with the reason typed until then.
+    let out = sim.history(&data, &["--lang", "ja"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(" メンテナンス "), "{text}");
+    assert!(text.contains("(APIエラー 10007: "), "{text}");
+    let out = sim.history(&data, &["--csv", "--kind", "maintenance"]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.starts_with("kind,pair,start,"), "{csv}");
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    let out = sim.history(&data, &["--json", "--kind", "halted"]);
+    assert!(json_lines(&out).is_empty());
+}
+
+#[test]
+fn two_watches_at_once_record_each_maintenance_once() {
+    let sim = Sim::from_toml(MAINTENANCE);
+    let data = empty_dir();
+    let mut a = sim.watch_in(&data, &["--pairs", "btc_jpy"]);
+    a.expect(&["monitor_started normal"], WAIT);
+    let mut b = sim.watch_in(&data, &["--pairs", "btc_jpy"]);
+    b.expect(&["monitor_started normal"], WAIT);
+    sim.server.next_phase();
+    a.expect(&["maintenance_started maintenance"], WAIT);
+    b.expect(&["maintenance_started maintenance"], WAIT);
+    sim.server.next_phase();
+    a.expect(&["maintenance_ended normal"], WAIT);
+    b.expect(&["maintenance_ended normal"], WAIT);
+    assert!(a.terminate().success());
+    assert!(b.terminate().success());
+    let events = json_lines(&sim.history(&data, &["--events", "--json", "--kind", "maintenance"]));
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, vec!["maintenance_started", "maintenance_ended"]);
+    assert_eq!(json_lines(&sim.history(&data, &["--json"])).len(), 1);
+}
+
+/// Monitoring goes on: the first event is printed all the same.
+fn watch_goes_on(sim: &Sim, data: &Path) -> String {
+    let mut w = sim.watch_in(data, &["--pairs", "btc_jpy"]);
+    w.expect(&["monitor_started normal"], WAIT);
+    let (status, stderr) = w.terminate_keeping_stderr();
+    assert!(status.success(), "{stderr}");
+    stderr
+}
+
+#[test]
+fn a_corrupt_history_is_moved_aside_never_deleted_and_monitoring_goes_on() {
+    let sim = Sim::start("normal");
+    let data = empty_dir();
+    let file = history_file(&data);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let garbage = b"SQLite format 3\0 but not really; ".repeat(200);
+    std::fs::write(&file, &garbage).unwrap();
+    let stderr = watch_goes_on(&sim, &data);
+    assert!(stderr.contains("was not a readable history"), "{stderr}");
+    assert!(stderr.contains("moved aside to"), "{stderr}");
+    let aside: Vec<PathBuf> = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().contains("history.sqlite3.corrupt-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(std::fs::read(&aside[0]).unwrap(), garbage, "kept as it was");
+    // A new history was started, and recorded.
+    let events = json_lines(&sim.history(&data, &["--events", "--json"]));
+    assert_eq!(events[0]["kind"], "monitor_started");
+}
+
+#[test]
+fn a_history_locked_by_another_process_is_said_and_monitoring_goes_on() {
+    let sim = Sim::start("normal");
+    let data = empty_dir();
+    let file = history_file(&data);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let holder = rusqlite::Connection::open(&file).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let stderr = watch_goes_on(&sim, &data);
+    assert!(stderr.contains("locked by another process"), "{stderr}");
+    assert!(stderr.contains("monitoring goes on"), "{stderr}");
+    drop(holder);
+}
+
+/// A directory no one may write in, root included (the tests may run as root, whom file
+/// modes do not stop): mode 0555 and, for root, the immutable attribute.
+struct ReadOnlyDir(PathBuf);
+
+impl ReadOnlyDir {
+    fn new() -> Option<ReadOnlyDir> {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = empty_dir().join("bbwatch");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let ro = ReadOnlyDir(dir);
+        if std::fs::write(ro.0.join("probe"), b"x").is_ok() {
+            let _ = std::fs::remove_file(ro.0.join("probe"));
+            let made = std::process::Command::new("chattr")
+                .arg("+i")
+                .arg(&ro.0)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !made || std::fs::write(ro.0.join("probe"), b"x").is_ok() {
+                return None;
+            }
+        }
+        Some(ro)
+    }
+}
+
+impl Drop for ReadOnlyDir {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_history_in_a_read_only_directory_is_said_and_monitoring_goes_on() {
+    let sim = Sim::start("normal");
+    let (data, _guard) = match ReadOnlyDir::new() {
+        Some(ro) => (ro.0.parent().unwrap().to_owned(), Some(ro)),
+        // No way to stop root here: sysfs refuses new directories to everyone.
+        None => (PathBuf::from("/sys/bbwatch-test-data"), None),
+    };
+    let stderr = watch_goes_on(&sim, &data);
+    assert!(
+        stderr.contains("cannot write the history there"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("monitoring goes on"), "{stderr}");
+}

@@ -1,0 +1,68 @@
+//! Recording from the monitor: each event before it is shown, and the snapshot as it changes.
+
+use std::collections::HashSet;
+use std::mem::discriminant;
+use std::sync::Arc;
+
+use bbwatch_core::{Event, Snapshot};
+use tokio::sync::watch;
+
+use crate::{History, HistoryError};
+
+/// Records events as they come, and says once (not on every event) when it cannot.
+#[derive(Debug)]
+pub struct Recorder {
+    history: Arc<History>,
+    told: HashSet<std::mem::Discriminant<HistoryError>>,
+}
+
+impl Recorder {
+    /// A recorder into `history`.
+    pub fn new(history: Arc<History>) -> Recorder {
+        Recorder {
+            history,
+            told: HashSet::new(),
+        }
+    }
+
+    /// The history recorded into.
+    pub fn history(&self) -> &Arc<History> {
+        &self.history
+    }
+
+    /// Record `event`; call it before the event is shown, so a process killed right after
+    /// showing it has it in the history. A failure is logged (once per kind of failure) and
+    /// returned; the caller shows the event all the same.
+    pub fn record(&mut self, event: &Event) -> Result<Option<i64>, HistoryError> {
+        let recorded = self.history.record(event);
+        match &recorded {
+            Ok(_) => {
+                self.told.clear();
+            }
+            Err(e) => {
+                if self.told.insert(discriminant(e)) {
+                    tracing::warn!("{e}; events are not being recorded");
+                }
+            }
+        }
+        recorded
+    }
+}
+
+/// Keep the history's snapshot current until the monitor stops (the channel closes). Runs
+/// the blocking writes off the async threads.
+pub async fn keep_snapshot(history: Arc<History>, mut snapshots: watch::Receiver<Snapshot>) {
+    let mut told = false;
+    while snapshots.changed().await.is_ok() {
+        let snapshot = snapshots.borrow_and_update().clone();
+        let h = Arc::clone(&history);
+        let saved = tokio::task::spawn_blocking(move || h.record_snapshot(&snapshot)).await;
+        match saved {
+            Ok(Ok(())) => told = false,
+            Ok(Err(e)) if !std::mem::replace(&mut told, true) => {
+                tracing::warn!("{e}; the state is not being kept for the next start");
+            }
+            _ => {}
+        }
+    }
+}
