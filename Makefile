@@ -8,6 +8,7 @@ CARGO ?= cargo
 ## The tray app, watching the real bitbank.
 run:
 	@scripts/install-deps.sh build
+	@scripts/ui-deps.sh
 	$(CARGO) build --release -p bbwatch-desktop
 	./target/release/bbwatch-desktop
 
@@ -21,6 +22,7 @@ run-cli:
 ## end-to-end tests (CLI against the simulator; the tray app under Xvfb).
 test:
 	@scripts/install-deps.sh test
+	@scripts/ui-deps.sh
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	node --test ui/tests/
@@ -30,6 +32,7 @@ test:
 ## The tray app against the simulator: normal 20 s → maintenance 25 s → normal, looping.
 demo:
 	@scripts/install-deps.sh build
+	@scripts/ui-deps.sh
 	$(CARGO) build --release -p bbwatch-desktop -p fake-bitbank
 	@scripts/demo.sh desktop
 
@@ -42,6 +45,7 @@ demo-cli:
 ## Detection latency, memory and CPU (release builds); figures go in docs/benchmarks.md.
 bench:
 	@scripts/install-deps.sh bench
+	@scripts/ui-deps.sh
 	$(CARGO) build --release -p bbwatch-cli -p bbwatch-desktop -p bbwatch-e2e
 	./target/release/bench
 	./target/release/bench-polls
@@ -66,7 +70,8 @@ icons:
 ## Regenerate the screenshots in docs/: the window, and the app on a real XFCE panel.
 screenshots:
 	@scripts/install-deps.sh desktop
-	$(CARGO) build --release -p bbwatch-desktop -p fake-bitbank
+	@scripts/ui-deps.sh
+	$(CARGO) build --release -p bbwatch-desktop -p fake-bitbank -p bbwatch-e2e
 	scripts/screenshots.sh
 	scripts/real-desktop.sh en
 	scripts/real-desktop.sh ja

@@ -8,9 +8,10 @@
 set -euo pipefail
 
 what=${1:-build}
-packages=(build-essential pkg-config curl libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev)
+# Node.js and npm: the window's chart library comes from npm (scripts/ui-deps.sh).
+packages=(build-essential pkg-config curl libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev nodejs npm)
 if [ "$what" = test ] || [ "$what" = bench ] || [ "$what" = desktop ]; then
-  packages+=(xvfb dbus dbus-x11 x11-utils imagemagick webkit2gtk-driver nodejs)
+  packages+=(xvfb dbus dbus-x11 x11-utils imagemagick webkit2gtk-driver)
 fi
 if [ "$what" = desktop ]; then
   packages+=(xfce4-panel xfconf xfwm4 xfce4-notifyd xdotool fonts-noto-cjk adwaita-icon-theme
@@ -21,9 +22,12 @@ missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
-# Node.js from elsewhere (nvm, a tarball) is as good as Debian's.
+# Node.js and npm from elsewhere (nvm, NodeSource, a tarball) are as good as Debian's.
 if command -v node >/dev/null; then
   missing=("${missing[@]/nodejs}")
+fi
+if command -v npm >/dev/null; then
+  missing=("${missing[@]/npm}")
 fi
 read -r -a missing <<<"${missing[*]}"
 

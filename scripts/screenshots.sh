@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Takes the status and settings windows' screenshots for docs/screenshots/: Japanese and
 # English, light and dark, the real app under Xvfb against fake-bitbank on 127.0.0.1.
-# SETTINGS_ONLY=1 takes only the settings window's.
+# SETTINGS_ONLY=1 takes only the settings window's, HISTORY_ONLY=1 only the History view's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BIN_DIR:-target/release}
@@ -80,6 +80,52 @@ shoot_settings() {
   kill $win $app $sim $xvfb 2>/dev/null || true
   wait $win $app $sim $xvfb 2>/dev/null || true
 }
+
+# The History view on a sample history (tests/src/history_sample.rs): the summary and chart,
+# then the list of periods.
+shoot_history() {
+  local lang=$1 theme=$2 n=$3
+  local display=:$((140 + n))
+  Xvfb "$display" -screen 0 560x640x24 -nolisten tcp >/dev/null 2>&1 &
+  local xvfb=$!
+  "$bin/fake-bitbank" --scenario scripts/screenshot-scenario.toml >"$work/urls" 2>/dev/null &
+  local sim=$!
+  sleep 1
+  mkdir -p "$work/$n/bbwatch" "$work/$n/data/bbwatch"
+  printf 'interval = "30s"\nlanguage = "%s"\n' "$lang" >"$work/$n/bbwatch/config.toml"
+  "$bin/sample-history" "$work/$n/data/bbwatch/history.sqlite3"
+  local gtk_theme=Adwaita
+  [ "$theme" = dark ] && gtk_theme=Adwaita:dark
+  local env=(DISPLAY=$display GTK_THEME=$gtk_theme GTK_IM_MODULE=gtk-im-context-simple XDG_CONFIG_HOME="$work/$n"
+    XDG_DATA_HOME="$work/$n/data" XDG_RUNTIME_DIR="$work/$n" DBUS_SESSION_BUS_ADDRESS=disabled:
+    NO_AT_BRIDGE=1 TZ=Asia/Tokyo LANG="$([ "$lang" = ja ] && echo ja_JP.UTF-8 || echo C.UTF-8)"
+    BBWATCH_API_URL="$(sed -n 's/^api_url=//p' "$work/urls")"
+    BBWATCH_PUBLIC_URL="$(sed -n 's/^public_url=//p' "$work/urls")")
+  env "${env[@]}" "$bin/bbwatch-desktop" >/dev/null 2>&1 &
+  local app=$!
+  sleep 6
+  env "${env[@]}" "$bin/bbwatch-desktop" --window --section=history >/dev/null 2>&1 &
+  local win=$!
+  sleep 8
+  DISPLAY=$display xdotool mousemove 559 0
+  sleep 0.5
+  import -display "$display" -window root -define png:exclude-chunks=date,time "$out/history-$lang-$theme.png"
+  DISPLAY=$display xdotool mousemove 280 300 click --repeat 8 --delay 50 5
+  DISPLAY=$display xdotool mousemove 559 0
+  sleep 1
+  import -display "$display" -window root -define png:exclude-chunks=date,time "$out/history-$lang-$theme-periods.png"
+  kill $win $app $sim $xvfb 2>/dev/null || true
+  wait $win $app $sim $xvfb 2>/dev/null || true
+}
+
+n=30
+for lang in en ja; do
+  for theme in light dark; do
+    shoot_history "$lang" "$theme" $n
+    n=$((n + 1))
+  done
+done
+[ "${HISTORY_ONLY:-}" = 1 ] && { ls -l "$out"; exit 0; }
 
 n=20
 for lang in en ja; do

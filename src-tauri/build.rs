@@ -15,6 +15,8 @@ fn main() {
             "save_settings",
             "set_dirty",
             "get_pairs",
+            "get_history",
+            "export_history_csv",
             "send_test_notification",
         ]),
     ))

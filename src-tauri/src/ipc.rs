@@ -16,6 +16,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt as _, AsyncWriteExt,
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::broadcast::error::RecvError;
 
+use crate::history::HistoryProblem;
 use crate::state::{Pause, Shared};
 use crate::view::{status_view, EventView, StatusView};
 use crate::window::Section;
@@ -29,6 +30,11 @@ pub struct SettingsInfo {
     pub language: LanguageSetting,
     /// Why the file could not be used (the defaults are in force).
     pub config_problem: Option<String>,
+    /// The history file the tray records to, and what is wrong with it.
+    #[serde(default)]
+    pub history_path: Option<String>,
+    #[serde(default)]
+    pub history_problem: Option<HistoryProblem>,
 }
 
 /// Tray → window.
@@ -162,6 +168,11 @@ pub fn settings_info(shared: &Shared) -> SettingsInfo {
         pairs: config.pairs.clone(),
         language: config.language,
         config_problem: shared.config_problem(),
+        history_path: shared
+            .history_path
+            .as_ref()
+            .map(|p| p.display().to_string()),
+        history_problem: shared.history_problem.clone(),
     }
 }
 

@@ -5,6 +5,7 @@
 
 #[cfg(target_os = "linux")]
 mod autostart;
+mod history;
 mod ipc;
 mod notifier;
 mod state;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 use bbwatch_core::config::{check_url, Config};
 use bbwatch_core::settings::{Overrides, Settings};
 use bbwatch_core::Snapshot;
+use bbwatch_history::Recorder;
 use tauri::{AppHandle, Manager, RunEvent};
 
 use crate::ipc::ToWindow;
@@ -116,13 +118,19 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
             }
         }
     });
-    // A stream that never loses a level change: each event goes to the window's list, then to
-    // the notifications (however long a notification server takes, nothing here waits).
+    // A stream that never loses a level change: each event is recorded (committed), then goes
+    // to the window's list and to the notifications, so a kill -9 never loses an event the user
+    // was shown; however long a notification server takes, nothing here waits.
     let mut events = shared.monitor.events();
     let (to_notifier, for_notifier) = tokio::sync::mpsc::unbounded_channel();
     let listing = shared.clone();
+    let mut recorder = shared.history.clone().map(Recorder::new);
     tauri::async_runtime::spawn(async move {
         while let Some(event) = events.recv().await {
+            if let Some(recorder) = recorder.as_mut() {
+                // A failure is said once by the recorder; the event is shown all the same.
+                let _ = recorder.record(&event);
+            }
             let view = event_view(&event, listing.lang());
             listing.push_event(view.clone());
             let _ = listing.ui.send(ToWindow::Event { view });
@@ -215,10 +223,25 @@ fn main() -> anyhow::Result<()> {
         .setup(move |app| {
             // Within the runtime: the file watcher's task is spawned there.
             let wired = settings.clone();
+            let store = history::open(&settings.current());
+            let resume = store.history.as_ref().and_then(|h| {
+                h.resume_state()
+                    .inspect_err(|e| tracing::warn!("{e}; starting without the stored state"))
+                    .ok()
+                    .flatten()
+            });
             let (monitor, handle, following) =
-                tauri::async_runtime::block_on(async move { wired.start_monitor(None) })?;
+                tauri::async_runtime::block_on(async move { wired.start_monitor(resume) })?;
             let notifier = Arc::new(notifier::new(app.handle().clone(), settings.subscribe()));
-            let shared = Arc::new(Shared::new(handle, settings.clone()));
+            if let Some(h) = &store.history {
+                let days = settings.current().history.retention_days;
+                tauri::async_runtime::spawn(bbwatch_history::prune_daily(h.clone(), days));
+                tauri::async_runtime::spawn(bbwatch_history::keep_snapshot(
+                    h.clone(),
+                    handle.snapshot(),
+                ));
+            }
+            let shared = Arc::new(Shared::new(handle, settings.clone(), store));
             *state::lock(&shared.following) = following;
             let lang = shared.lang();
             app.manage(shared.clone());

@@ -9,9 +9,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use bbwatch_core::config::Config;
 use bbwatch_core::settings::{FileWatch, Settings};
 use bbwatch_core::{Lang, MonitorHandle};
+use bbwatch_history::History;
 use chrono::{DateTime, Utc};
 use tokio::sync::{broadcast, Notify};
 
+use crate::history::{HistoryProblem, Store};
 use crate::ipc::ToWindow;
 use crate::view::EventView;
 
@@ -74,6 +76,10 @@ pub struct Shared {
     pub settings: Arc<Settings>,
     /// Following the file; stops with the app.
     pub following: Mutex<Option<FileWatch>>,
+    /// The history file, where each event is recorded before it is shown.
+    pub history: Option<Arc<History>>,
+    pub history_path: Option<PathBuf>,
+    pub history_problem: Option<HistoryProblem>,
     pub shutdown: Arc<Notify>,
     /// What the window process is sent.
     pub ui: broadcast::Sender<ToWindow>,
@@ -93,11 +99,14 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub fn new(monitor: MonitorHandle, settings: Arc<Settings>) -> Shared {
+    pub fn new(monitor: MonitorHandle, settings: Arc<Settings>, store: Store) -> Shared {
         Shared {
             monitor,
             settings,
             following: Mutex::new(None),
+            history: store.history,
+            history_path: store.path,
+            history_problem: store.problem,
             shutdown: Arc::new(Notify::new()),
             ui: broadcast::channel(64).0,
             window_alive: AtomicBool::new(false),

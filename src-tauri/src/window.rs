@@ -18,6 +18,7 @@ use crate::state::Shared;
 pub enum Section {
     Status,
     Settings,
+    History,
 }
 
 impl Section {
@@ -25,13 +26,16 @@ impl Section {
         match self {
             Section::Status => "status",
             Section::Settings => "settings",
+            Section::History => "history",
         }
     }
 
-    /// From `--section=settings`; anything else is the status view.
+    /// From `--section=settings` or `--section=history`; anything else is the status view.
     pub fn from_args(args: &[String]) -> Section {
         if args.iter().any(|a| a == "--section=settings") {
             Section::Settings
+        } else if args.iter().any(|a| a == "--section=history") {
+            Section::History
         } else {
             Section::Status
         }

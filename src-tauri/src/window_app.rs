@@ -18,12 +18,14 @@ use bbwatch_core::settings_form::{
     base_from_file_text, parse_time_of_day, SettingsForm, ShownIssue,
 };
 use bbwatch_core::{config_file, render, Lang, PairState};
+use bbwatch_history::{Filter, PeriodKind};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
 #[cfg(not(target_os = "linux"))]
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_opener::OpenerExt as _;
 
+use crate::history::{self, HistoryPayload, HistoryProblem};
 use crate::ipc::{self, SettingsInfo, ToTray, ToWindow};
 use crate::state::{lock, RecentEvents};
 use crate::tray::ANNOUNCEMENTS_URL;
@@ -365,6 +367,86 @@ async fn get_pairs(w: State<'_, Arc<Window>>) -> Result<Vec<PairChoice>, Command
         .collect())
 }
 
+/// The History view: the file the tray records to, read afresh (the tray keeps writing it).
+#[tauri::command]
+async fn get_history(w: State<'_, Arc<Window>>) -> Result<HistoryPayload, CommandError> {
+    let lang = w.lang();
+    let (path, problem) = {
+        let s = lock(&w.settings);
+        (s.history_path.clone(), s.history_problem.clone())
+    };
+    let problem_text = problem.as_ref().map(|p| p.text(lang));
+    let Some(path) = path.filter(|_| problem != Some(HistoryProblem::Off)) else {
+        return Ok(history::view(
+            &[],
+            problem_text,
+            lang,
+            &chrono::Local::now(),
+        ));
+    };
+    let read = tokio::task::spawn_blocking(move || {
+        history::read_periods(Path::new(&path), &Filter::default())
+    })
+    .await
+    .map_err(|e| CommandError::new("history", e))?;
+    match read {
+        Ok(periods) => Ok(history::view(
+            &periods,
+            problem_text,
+            lang,
+            &chrono::Local::now(),
+        )),
+        // Unreadable now (locked for long, gone): said in the view, with nothing to list.
+        Err(e) => {
+            let problem = HistoryProblem::Unusable {
+                error: e.to_string(),
+            };
+            Ok(history::view(
+                &[],
+                Some(problem.text(lang)),
+                lang,
+                &chrono::Local::now(),
+            ))
+        }
+    }
+}
+
+/// "Export CSV": the periods the filters select, to the download directory. Returns the file.
+#[tauri::command]
+async fn export_history_csv(
+    w: State<'_, Arc<Window>>,
+    kind: Option<String>,
+    pair: Option<String>,
+) -> Result<String, CommandError> {
+    let path = lock(&w.settings)
+        .history_path
+        .clone()
+        .ok_or_else(|| CommandError::new("history", HistoryProblem::Off.text(w.lang())))?;
+    let kinds = match kind {
+        Some(k) => vec![k
+            .parse::<PeriodKind>()
+            .map_err(|e| CommandError::new("history", e))?],
+        None => Vec::new(),
+    };
+    let filter = Filter {
+        kinds,
+        pair,
+        ..Filter::default()
+    };
+    tokio::task::spawn_blocking(move || {
+        history::export_csv(
+            Path::new(&path),
+            &filter,
+            &history::downloads_dir(),
+            &chrono::Local::now(),
+        )
+    })
+    .await
+    .map_err(|e| CommandError::new("export", e))?
+    .map(|to| to.display().to_string())
+    .map_err(|e| CommandError::new("export", e))
+}
+
 /// "Send a test notification": straight from this process, so it shows what the desktop
 /// does with bbwatch's notifications whatever the tray is doing.
 #[tauri::command]
@@ -490,6 +572,8 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
             save_settings,
             set_dirty,
             get_pairs,
+            get_history,
+            export_history_csv,
             send_test_notification,
         ])
         .on_window_event(|win, event| {

@@ -308,6 +308,55 @@ const commands = {
     emit("bbwatch://status", structuredClone(data.view));
     return null;
   },
+  // The History view: a few periods and 90 days, like tests/src/history_sample.rs.
+  async get_history() {
+    await wait(80);
+    const now = Date.now();
+    const day = 86400 * 1000;
+    const ja = lang === "ja";
+    const days = Array.from({ length: 90 }, (_, i) => {
+      const start = new Date(now - (89 - i) * day);
+      start.setHours(0, 0, 0, 0);
+      return {
+        day: start.toISOString().slice(0, 10),
+        start: iso(start.getTime()),
+        secs: 86400,
+        maintenance_secs: i === 79 ? 4980 : i === 89 ? 2700 : 0,
+        outage_secs: i === 86 ? 420 : 0,
+      };
+    });
+    const period = (kind, kind_text, pair, ago, mins, reason_text) => ({
+      kind,
+      kind_text,
+      pair,
+      start: iso(now - ago),
+      end: iso(now - ago + mins * 60000),
+      duration_text: ja ? `${Math.floor(mins / 60) ? `${Math.floor(mins / 60)}時間` : ""}${mins % 60}分` : `${Math.floor(mins / 60) ? `${Math.floor(mins / 60)} h ` : ""}${mins % 60} min`,
+      reason_text,
+    });
+    return {
+      lang,
+      periods: [
+        period("maintenance", ja ? "メンテナンス" : "Maintenance", null, 2 * 3600000, 45, ja ? "APIエラー 10007: メンテナンス中" : "api error 10007: System maintenance"),
+        period("halted", ja ? "xrp_jpy 取引停止" : "xrp_jpy halted", "xrp_jpy", 2 * day, 30, ja ? "取引停止" : "halted"),
+        period("down", ja ? "API障害" : "API down", null, 3 * day, 7, ja ? "タイムアウト" : "timeout"),
+        period("maintenance", ja ? "メンテナンス" : "Maintenance", null, 10 * day, 83, ja ? "APIエラー 10007: メンテナンス中" : "api error 10007: System maintenance"),
+      ],
+      kinds: [
+        { kind: "maintenance", text: ja ? "メンテナンス" : "Maintenance" },
+        { kind: "down", text: ja ? "API障害" : "API down" },
+        { kind: "halted", text: ja ? "取引停止" : "Halted" },
+      ],
+      days,
+      summary: { month_count: 1, month_average_text: ja ? "45分" : "45 min", month_longest_text: ja ? "45分" : "45 min", last_text: ja ? "2時間前から45分" : "lasted 45 min" },
+      problem: fail ? (ja ? "履歴を記録できません（ロック中）。監視は続いています。" : "The history cannot be recorded (locked). Monitoring goes on.") : null,
+    };
+  },
+  async export_history_csv() {
+    await wait(100);
+    if (fail) return rejectWith("export", "cannot write the file: permission denied");
+    return "/home/you/Downloads/bbwatch-history-20261201-231500.csv";
+  },
   async open_announcements() {
     if (fail) return rejectWith("open", "xdg-open: no method available for opening 'https://…'");
     console.info("mock: open_announcements");

@@ -74,7 +74,7 @@ export function formatFullLocalTime(iso) {
 }
 
 /**
- * `1時間5分` / `5分12秒` / `42秒` (`1h 5m` / `5m 12s` / `42s`) from the catalogue's
+ * `1時間5分` / `5分12秒` / `42秒` (`1 h 5 min` / `5 min 12 s` / `42 s`) from the catalogue's
  * DurationHours / DurationMinutes / DurationSeconds, like the backend's `format_duration`.
  * Fractions are dropped, negative values count as 0; "" for a non-number.
  */
@@ -87,9 +87,10 @@ export function formatDuration(secs, messages) {
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
   const msgs = messages ?? {};
-  if (total >= 3600) return fill(msgs.DurationHours ?? "{h}h {m}m", { h, m });
-  if (total >= 60) return fill(msgs.DurationMinutes ?? "{m}m {s}s", { m, s });
-  return fill(msgs.DurationSeconds ?? "{s}s", { s });
+  if (total >= 3600) return fill(msgs.DurationHours ?? "{h} h {m} min", { h, m });
+  if (total >= 60 && s === 0) return fill(msgs.DurationWholeMinutes ?? "{m} min", { m });
+  if (total >= 60) return fill(msgs.DurationMinutes ?? "{m} min {s} s", { m, s });
+  return fill(msgs.DurationSeconds ?? "{s} s", { s });
 }
 
 /** Whole seconds from `iso` to `now` (0 if `iso` is in the future); null for a null time. */

@@ -27,6 +27,7 @@ import {
   stripReopen,
   tradableNames,
 } from "./format.js";
+import { createHistory } from "./history.js";
 
 const EV_STATUS = "bbwatch://status";
 const EV_EVENT = "bbwatch://event";
@@ -47,6 +48,7 @@ const state = {
   showNormal: false,
   settings: null, // load_settings' answer: { form, issues, config_path, problem, autostart, … }
   settingsOpen: false,
+  historyOpen: false,
   form: null, // the form as it is now
   issues: [], // its problems, as Rust last said
   chosen: new Set(), // the pairs ticked (what "only the pairs chosen" watches)
@@ -94,13 +96,18 @@ function swapClass(el, prefix, cls) {
 function applyMessages() {
   for (const el of document.querySelectorAll("[data-msg]")) setText(el, t(el.dataset.msg));
   applyTitle();
-  $("open-settings").title = t("Settings"); // the label is hidden when the window is narrow
+  // The labels are hidden when the window is narrow.
+  $("open-settings").title = t("Settings");
+  $("open-history").title = t("HistTitle");
+  historyView.relabel();
   $("pair-search").placeholder = t("SetPairsSearch");
 }
 
 /** The window's title says which view it shows. */
 function applyTitle() {
-  const title = t(state.settingsOpen ? "UiSettingsTitle" : "UiTitle");
+  const title = t(
+    state.settingsOpen ? "UiSettingsTitle" : state.historyOpen ? "HistWindowTitle" : "UiTitle",
+  );
   if (!title || document.title === title) return;
   document.title = title;
   tauri()?.window?.getCurrentWindow?.().setTitle(title).catch(showError);
@@ -110,7 +117,7 @@ function lang() {
   return state.view?.lang === "en" ? "en" : state.view?.lang === "ja" ? "ja" : state.messagesLang ?? "ja";
 }
 
-/** `… から（4分56秒）` / `since … (4m 56s)`; `since before … (at least 4m 56s)` when the
+/** `… から（4分56秒）` / `since … (4 min 56 s)`; `since before … (at least 4m 56s)` when the
  *  level held already at the first answer. */
 function sinceText(view, now) {
   const parts = sinceParts(view?.since, lang(), now, state.messages);
@@ -337,6 +344,11 @@ function onEvent(ev) {
   if (!ev) return;
   state.events = mergeEvent(state.events, ev, EVENT_CAP);
   renderEvents(new Date());
+  // The history has just recorded it: read it again, once a burst is over.
+  if (state.historyOpen) {
+    clearTimeout(historyTimer);
+    historyTimer = setTimeout(() => historyView.load(), HISTORY_RELOAD_MS);
+  }
 }
 
 function takeStatus(status) {
@@ -383,6 +395,7 @@ async function start() {
     ]);
     takeStatus(await invoke("get_status"));
     if (location.hash === "#settings") openSettings();
+    else if (location.hash === "#history") openHistory();
   } catch (err) {
     document.body.classList.remove("loading");
     showError(err);
@@ -737,10 +750,55 @@ function cancelSettings() {
   closeSettings();
 }
 
-/** Show a section by name ("settings"; anything else is the status view). */
+/** Show a section by name ("settings", "history"; anything else is the status view). */
 function showSection(section) {
-  if (section === "settings") openSettings();
-  else closeSettings();
+  if (section === "settings") {
+    closeHistory();
+    openSettings();
+  } else if (section === "history") {
+    openHistory();
+  } else {
+    closeSettings();
+    closeHistory();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// History
+
+const historyView = createHistory({ $, t, invoke, showError, setText });
+const HISTORY_RELOAD_MS = 1000;
+let historyTimer = null;
+
+function openHistory() {
+  if (state.historyOpen) return;
+  if (state.settingsOpen) {
+    if (dirty()) {
+      askUnsaved(() => {
+        closeSettings();
+        openHistory();
+      });
+      return;
+    }
+    closeSettings();
+  }
+  state.historyOpen = true;
+  $("status-view").hidden = true;
+  $("history-view").hidden = false;
+  setHash("history");
+  applyTitle();
+  $("history-back").focus();
+  historyView.load();
+}
+
+function closeHistory() {
+  if (!state.historyOpen) return;
+  state.historyOpen = false;
+  $("history-view").hidden = true;
+  $("status-view").hidden = false;
+  setHash("status");
+  applyTitle();
+  $("open-history").focus();
 }
 
 async function onAutostartChange() {
@@ -833,6 +891,9 @@ function wireControls() {
     invoke("open_announcements").catch(showError),
   );
   $("open-settings").addEventListener("click", openSettings);
+  $("open-history").addEventListener("click", openHistory);
+  $("history-back").addEventListener("click", closeHistory);
+  historyView.wire();
   $("back").addEventListener("click", leaveSettings);
   wireSettings();
   $("set-autostart").addEventListener("change", onAutostartChange);
@@ -851,8 +912,18 @@ function wireControls() {
       requestClose();
       return;
     }
+    // Ctrl+H: the history, as in a browser; again to go back.
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "h" && !e.defaultPrevented && !$("unsaved").open) {
+      e.preventDefault();
+      if (state.historyOpen) closeHistory();
+      else openHistory();
+      return;
+    }
     if (e.key !== "Escape" || e.defaultPrevented || $("unsaved").open) return;
-    if (state.settingsOpen) {
+    if (state.historyOpen) {
+      e.preventDefault();
+      closeHistory();
+    } else if (state.settingsOpen) {
       e.preventDefault();
       cancelSettings();
     } else if (!$("error-line").hidden) {

@@ -38,6 +38,7 @@ const JA = {
   PairBodyReopen: "再開予定 {time}",
   DurationHours: "{h}時間{m}分",
   DurationMinutes: "{m}分{s}秒",
+  DurationWholeMinutes: "{m}分",
   DurationSeconds: "{s}秒",
 };
 const EN = {
@@ -45,9 +46,10 @@ const EN = {
   UiChecked: "checked {time}",
   UiPairsAllNormal: "all {count} pairs normal",
   PairBodyReopen: "reopens {time}",
-  DurationHours: "{h}h {m}m",
-  DurationMinutes: "{m}m {s}s",
-  DurationSeconds: "{s}s",
+  DurationHours: "{h} h {m} min",
+  DurationMinutes: "{m} min {s} s",
+  DurationWholeMinutes: "{m} min",
+  DurationSeconds: "{s} s",
 };
 
 // 2026-11-27 14:35:00 in Tokyo.
@@ -159,7 +161,7 @@ describe("formatDuration", () => {
     assert.equal(formatDuration(0, JA), "0秒");
     assert.equal(formatDuration(42, JA), "42秒");
     assert.equal(formatDuration(59, JA), "59秒");
-    assert.equal(formatDuration(60, JA), "1分0秒");
+    assert.equal(formatDuration(60, JA), "1分");
     assert.equal(formatDuration(312, JA), "5分12秒");
     assert.equal(formatDuration(3599, JA), "59分59秒");
     assert.equal(formatDuration(3600, JA), "1時間0分");
@@ -168,14 +170,16 @@ describe("formatDuration", () => {
   });
 
   test("in English", () => {
-    assert.equal(formatDuration(42, EN), "42s");
-    assert.equal(formatDuration(312, EN), "5m 12s");
-    assert.equal(formatDuration(3900, EN), "1h 5m");
+    assert.equal(formatDuration(42, EN), "42 s");
+    assert.equal(formatDuration(312, EN), "5 min 12 s");
+    assert.equal(formatDuration(2700, EN), "45 min");
+    assert.equal(formatDuration(2700, JA), "45分");
+    assert.equal(formatDuration(3900, EN), "1 h 5 min");
   });
 
   test("fractions are dropped, negatives are 0, numeric strings count", () => {
-    assert.equal(formatDuration(59.9, EN), "59s");
-    assert.equal(formatDuration(-5, EN), "0s");
+    assert.equal(formatDuration(59.9, EN), "59 s");
+    assert.equal(formatDuration(-5, EN), "0 s");
     assert.equal(formatDuration("30", JA), "30秒");
   });
 
@@ -189,9 +193,9 @@ describe("formatDuration", () => {
   });
 
   test("without a catalogue: English units", () => {
-    assert.equal(formatDuration(312, undefined), "5m 12s");
-    assert.equal(formatDuration(3900, {}), "1h 5m");
-    assert.equal(formatDuration(7, null), "7s");
+    assert.equal(formatDuration(312, undefined), "5 min 12 s");
+    assert.equal(formatDuration(3900, {}), "1 h 5 min");
+    assert.equal(formatDuration(7, null), "7 s");
   });
 });
 
@@ -208,7 +212,7 @@ describe("elapsedSecs and sinceParts", () => {
     assert.deepEqual(sinceParts("2026-11-27T05:31:04.120Z", "ja", NOW, JA), { time: "14:31:04", duration: "3分55秒" });
     assert.deepEqual(sinceParts("2026-11-26T04:00:00Z", "en", NOW, EN), {
       time: "2026-11-26 13:00",
-      duration: "25h 35m",
+      duration: "25 h 35 min",
     });
     assert.equal(sinceParts(null, "ja", NOW, JA), null);
     assert.equal(sinceParts("garbage", "en", NOW, EN), null);

@@ -293,7 +293,7 @@ mod tests {
         );
         let en = period_line(&maintenance(), Lang::En);
         assert!(
-            en.contains(" Maintenance 1h 23m (api error 10007: "),
+            en.contains(" Maintenance 1 h 23 min (api error 10007: "),
             "{en}"
         );
         let mut p = maintenance();
@@ -314,7 +314,7 @@ mod tests {
         };
         let line = period_line(&halt, Lang::En);
         assert!(
-            line.ends_with("xrp_jpy suspended 1h 23m (stopped: market orders)"),
+            line.ends_with("xrp_jpy suspended 1 h 23 min (stopped: market orders)"),
             "{line}"
         );
     }

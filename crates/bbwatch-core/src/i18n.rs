@@ -495,21 +495,28 @@ catalogue! {
     ErrOther => ("設定ファイルの他の値に誤りがあります：{message}", "another value in the file is wrong: {message}"),
 
     /// Duration units.
-    DurationHours => ("{h}時間{m}分", "{h}h {m}m"),
+    DurationHours => ("{h}時間{m}分", "{h} h {m} min"),
     /// Duration units.
-    DurationMinutes => ("{m}分{s}秒", "{m}m {s}s"),
+    DurationMinutes => ("{m}分{s}秒", "{m} min {s} s"),
+    /// Duration units, a whole number of minutes.
+    DurationWholeMinutes => ("{m}分", "{m} min"),
     /// Duration units.
-    DurationSeconds => ("{s}秒", "{s}s"),
+    DurationSeconds => ("{s}秒", "{s} s"),
 }
 
 /// Every message in `lang`, by key: what the web UI loads once.
 pub fn catalogue(lang: Lang) -> std::collections::BTreeMap<&'static str, &'static str> {
-    Msg::ALL.iter().map(|m| (m.key(), m.text(lang))).collect()
+    let history = HistoryMsg::ALL.iter().map(|m| (m.key(), m.text(lang)));
+    Msg::ALL
+        .iter()
+        .map(|m| (m.key(), m.text(lang)))
+        .chain(history)
+        .collect()
 }
 
 catalogue! {
-    /// The words of the history (`bbwatch history`; later the window's history view). Kept
-    /// apart from [`Msg`], whose every text the web UI loads, until the window shows history.
+    /// The words of the history (`bbwatch history` and the window's History view; the web UI
+    /// loads them with [`Msg`]'s).
     enum HistoryMsg;
     /// A period still under way.
     Ongoing => ("継続中", "ongoing"),
@@ -533,6 +540,76 @@ catalogue! {
     PeriodUnreachable => ("接続不可", "Unreachable"),
     /// Period name.
     PeriodDegraded => ("一部制限", "Degraded"),
+    /// Window: the History button and view title.
+    HistTitle => ("履歴", "History"),
+    /// Window title on the History view.
+    HistWindowTitle => ("bbwatch — 履歴", "bbwatch — History"),
+    /// History view: the summary's heading.
+    HistThisMonth => ("今月", "This month"),
+    /// History view: how many maintenances this month.
+    HistCount => ("メンテナンス回数", "Maintenances"),
+    /// History view: their average length.
+    HistAverage => ("平均", "Average"),
+    /// History view: the longest.
+    HistLongest => ("最長", "Longest"),
+    /// History view: the last maintenance.
+    HistLast => ("前回のメンテナンス", "The last maintenance"),
+    /// History view: no maintenance recorded.
+    HistNone => ("記録はまだありません", "None recorded yet"),
+    /// History view: the last maintenance, ended.
+    HistLastEnded => ("{start}から{duration}、{end}に終了", "{start}, lasted {duration}, ended {end}"),
+    /// History view: the last maintenance, under way.
+    HistLastOngoing => ("{start}から継続中（{duration}経過）", "Since {start}, under way ({duration} so far)"),
+    /// History view: the last maintenance, its end not known.
+    HistLastEndUnknown => ("{start}から（終了時刻不明）", "{start} (end unknown)"),
+    /// History view: the chart's heading.
+    HistChart => ("1日あたりのメンテナンス・障害", "Maintenance and outage per day"),
+    /// History view: the chart's range.
+    Hist30Days => ("30日", "30 days"),
+    /// History view: the chart's range.
+    Hist90Days => ("90日", "90 days"),
+    /// History view: down or unreachable, in the chart's legend.
+    HistOutage => ("障害・接続不可", "Outage"),
+    /// History view: availability over the range.
+    HistAvailability => ("直近{days}日の稼働率 {percent}%", "Availability over {days} days: {percent}%"),
+    /// History view: the chart for screen readers.
+    HistChartLabel => ("直近{days}日の1日あたりのメンテナンス・障害の分数", "Minutes of maintenance and outage per day over the last {days} days"),
+    /// History view: the chart library did not load.
+    HistChartMissing => ("グラフのライブラリがありません（makeでインストールされます）", "The chart library is missing (make installs it)"),
+    /// History view: the chart's minutes axis.
+    HistMinutesShort => ("{m}分", "{m} min"),
+    /// History view: the list's heading.
+    HistPeriods => ("期間", "Periods"),
+    /// History view: the kind filter.
+    HistKind => ("種類", "Kind"),
+    /// History view: every kind.
+    HistAllKinds => ("すべて", "All kinds"),
+    /// History view: every pair.
+    HistAllPairs => ("すべての銘柄", "All pairs"),
+    /// History view: export the list.
+    HistExport => ("CSVに書き出す", "Export CSV"),
+    /// History view: where the CSV went.
+    HistExported => ("{path} に保存しました", "Saved to {path}"),
+    /// History view: column.
+    HistStart => ("開始", "Start"),
+    /// History view: column.
+    HistDuration => ("長さ", "Duration"),
+    /// History view: column.
+    HistWhat => ("内容", "What"),
+    /// History view: column.
+    HistWhy => ("理由", "Why"),
+    /// History view: a period's end, in its tooltip.
+    HistEndedAt => ("{time}に終了", "Ended {time}"),
+    /// History view: nothing recorded (or nothing matches the filters).
+    HistNoPeriods => ("記録された期間はありません", "No periods recorded"),
+    /// History view: the list is cut.
+    HistShowingOf => ("{total}件中{shown}件を表示（CSVにはすべて含まれます）", "Showing {shown} of {total} (the CSV has them all)"),
+    /// History view: a corrupt file was moved aside.
+    HistMovedAside => ("履歴ファイル {path} は読めなかったため {aside} に移動し、新しい履歴を始めました。", "The history file {path} could not be read: it was moved to {aside} and a new history started."),
+    /// History view: the file cannot be used.
+    HistUnusable => ("履歴を記録できません（{error}）。監視は続いています。", "The history cannot be recorded ({error}). Monitoring goes on."),
+    /// History view: history is off in the settings.
+    HistOff => ("履歴は設定でオフになっています（[history] enabled = false）。", "History is off in the settings ([history] enabled = false)."),
 }
 
 #[cfg(test)]
@@ -620,7 +697,7 @@ mod tests {
     #[test]
     fn keys_are_unique_and_the_catalogue_is_complete() {
         let ja = catalogue(Lang::Ja);
-        assert_eq!(ja.len(), Msg::ALL.len());
+        assert_eq!(ja.len(), Msg::ALL.len() + HistoryMsg::ALL.len());
         assert_eq!(ja["LevelMaintenance"], "メンテナンス中");
         assert_eq!(catalogue(Lang::En)["CheckNow"], "Check now");
     }
@@ -661,8 +738,8 @@ mod tests {
     #[test]
     fn fill_replaces_placeholders() {
         assert_eq!(
-            Msg::EndedBody.fill(Lang::En, &[("duration", "5m 2s")]),
-            "trading can resume (lasted 5m 2s)"
+            Msg::EndedBody.fill(Lang::En, &[("duration", "5 min 2 s")]),
+            "trading can resume (lasted 5 min 2 s)"
         );
     }
 }

@@ -108,12 +108,14 @@ pub fn pair_state_detail(state: &PairState, lang: Lang) -> String {
     }
 }
 
-/// `1時間5分` / `5分12秒` / `42秒` (`1h 5m` / `5m 12s` / `42s`).
+/// `1時間5分` / `5分12秒` / `42秒` (`1 h 5 min` / `5 min 12 s` / `42 s`).
 pub fn format_duration(secs: u64, lang: Lang) -> String {
     let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
     let (h, m, s) = (h.to_string(), m.to_string(), s.to_string());
     if secs >= 3600 {
         Msg::DurationHours.fill(lang, &[("h", &h), ("m", &m)])
+    } else if secs >= 60 && secs % 60 == 0 {
+        Msg::DurationWholeMinutes.fill(lang, &[("m", &m)])
     } else if secs >= 60 {
         Msg::DurationMinutes.fill(lang, &[("m", &m), ("s", &s)])
     } else {
@@ -427,9 +429,11 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(format_duration(42, Lang::En), "42s");
+        assert_eq!(format_duration(42, Lang::En), "42 s");
         assert_eq!(format_duration(312, Lang::Ja), "5分12秒");
-        assert_eq!(format_duration(312, Lang::En), "5m 12s");
+        assert_eq!(format_duration(312, Lang::En), "5 min 12 s");
+        assert_eq!(format_duration(2700, Lang::En), "45 min");
+        assert_eq!(format_duration(2700, Lang::Ja), "45分");
         assert_eq!(format_duration(3900, Lang::Ja), "1時間5分");
     }
 
@@ -479,7 +483,7 @@ mod tests {
         );
         e.duration_secs = Some(8);
         e.start_observed = Some(false);
-        assert!(event_body(&e, Lang::En).ends_with("(lasted at least 8s)"));
+        assert!(event_body(&e, Lang::En).ends_with("(lasted at least 8 s)"));
         assert!(event_body(&e, Lang::Ja).ends_with("（継続時間 8秒以上）"));
         let mut s = crate::Snapshot {
             level: Level::Maintenance,

@@ -12,13 +12,18 @@
 //! When two processes run at once, one records (it holds `history.sqlite3.lock`) and the
 //! other leaves it to that one, taking over when it stops: each event is recorded once.
 
+pub mod export;
 mod period;
 mod record;
+mod retention;
 pub mod schema;
 mod sink;
+pub mod stats;
 mod store;
+pub mod words;
 
 pub use period::{derive, End, Period, PeriodKind, UnknownKind};
+pub use retention::{configured_path, prune_daily};
 pub use sink::{keep_snapshot, Recorder};
 pub use store::{default_path, Filter, History, StoredEvent, BUSY_TIMEOUT};
 

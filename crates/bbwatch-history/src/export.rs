@@ -1,0 +1,127 @@
+//! Periods and events as JSON and CSV: times RFC 3339 UTC, reasons in English as in the event
+//! schema, so a script reads them the same in any language. Shared by `bbwatch history` and
+//! the window's "Export CSV".
+
+use bbwatch_core::event::format_time;
+use bbwatch_core::Level;
+
+use crate::period::{End, Period};
+use crate::store::StoredEvent;
+
+/// How a period ended, as JSON and CSV say it.
+fn end_word(end: End) -> &'static str {
+    match end {
+        End::At(_) => "at",
+        End::Ongoing => "ongoing",
+        End::Unknown => "unknown",
+    }
+}
+
+/// One period as JSON: times RFC 3339 UTC, the reason in English as in the event schema, the
+/// pair's state typed.
+pub fn period_json(p: &Period) -> String {
+    let end = match p.end {
+        End::At(t) => Some(format_time(&t)),
+        _ => None,
+    };
+    serde_json::json!({
+        "kind": p.kind.as_str(),
+        "pair": p.pair,
+        "start": p.start.as_ref().map(format_time),
+        "start_observed": p.start_observed,
+        "end": end,
+        "ended": end_word(p.end),
+        "duration_secs": p.duration_secs,
+        "reason": p.reason.as_ref().map(ToString::to_string),
+        "pair_state": p.pair_state,
+    })
+    .to_string()
+}
+
+/// The header of [`period_csv`]'s rows.
+pub const PERIOD_CSV_HEADER: &str =
+    "kind,pair,start,start_observed,end,ended,duration_secs,pair_state,reason";
+
+/// One period as a CSV row (times RFC 3339 UTC, the reason in English).
+pub fn period_csv(p: &Period) -> String {
+    let end = match p.end {
+        End::At(t) => format_time(&t),
+        _ => String::new(),
+    };
+    csv_row(&[
+        p.kind.as_str().to_owned(),
+        p.pair.clone().unwrap_or_default(),
+        p.start.as_ref().map(format_time).unwrap_or_default(),
+        p.start_observed.to_string(),
+        end,
+        end_word(p.end).to_owned(),
+        p.duration_secs.map(|d| d.to_string()).unwrap_or_default(),
+        p.pair_state
+            .as_ref()
+            .map(|s| s.kind().to_owned())
+            .unwrap_or_default(),
+        p.reason
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+    ])
+}
+
+/// One event as the event schema's JSON line, with its id first.
+pub fn event_json(e: &StoredEvent) -> String {
+    let line = e.event.to_json_line();
+    match line.strip_prefix('{') {
+        Some(rest) => format!("{{\"id\":{},{rest}", e.id),
+        None => line,
+    }
+}
+
+/// The header of [`event_csv`]'s rows.
+pub const EVENT_CSV_HEADER: &str =
+    "id,at,kind,level,previous_level,pair,pair_state,previous_pair_state,duration_secs,start_observed,reopen_at,reason";
+
+/// One event as a CSV row.
+pub fn event_csv(s: &StoredEvent) -> String {
+    let e = &s.event;
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    csv_row(&[
+        s.id.to_string(),
+        format_time(&e.at),
+        e.kind.as_str().to_owned(),
+        e.level.as_str().to_owned(),
+        opt(e.previous_level.map(|l: Level| l.as_str().to_owned())),
+        opt(e.pair.clone()),
+        opt(e.pair_state.as_ref().map(|p| p.kind().to_owned())),
+        opt(e.previous_pair_state.as_ref().map(|p| p.kind().to_owned())),
+        opt(e.duration_secs.map(|d| d.to_string())),
+        opt(e.start_observed.map(|b| b.to_string())),
+        opt(e.reopen_at.as_ref().map(format_time)),
+        opt(e.reason.as_ref().map(ToString::to_string)),
+    ])
+}
+
+/// A CSV row (RFC 4180): a field with a comma, quote or line break is quoted.
+fn csv_row(fields: &[String]) -> String {
+    fields
+        .iter()
+        .map(|f| {
+            if f.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                f.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Periods as a CSV file's text: the header, then a row each.
+pub fn periods_csv<'a>(periods: impl IntoIterator<Item = &'a Period>) -> String {
+    let mut out = String::from(PERIOD_CSV_HEADER);
+    out.push('\n');
+    for p in periods {
+        out.push_str(&period_csv(p));
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,68 @@
+//! Periods in words, in the reader's language: what, how long, why. Shared by `bbwatch
+//! history` and the window's History view.
+
+use bbwatch_core::i18n::{HistoryMsg, Msg};
+use bbwatch_core::render::{describe_reason, format_duration, pair_state_detail, pair_state_name};
+use bbwatch_core::Lang;
+
+use crate::period::{End, Period, PeriodKind};
+
+/// What the period is of: `Maintenance`, `xrp_jpy suspended`.
+pub fn period_name(p: &Period, lang: Lang) -> String {
+    if !p.kind.is_pair() {
+        return kind_name(p.kind, lang);
+    }
+    let state = p.pair_state.clone().unwrap_or_default();
+    format!(
+        "{} {}",
+        p.pair.as_deref().unwrap_or("?"),
+        pair_state_name(&state, lang)
+    )
+}
+
+/// A kind's name, as a filter offers it: `Maintenance`, `Halted`, 「取引停止」.
+pub fn kind_name(kind: PeriodKind, lang: Lang) -> String {
+    let text = match kind {
+        PeriodKind::Maintenance => HistoryMsg::PeriodMaintenance.text(lang),
+        PeriodKind::Down => HistoryMsg::PeriodDown.text(lang),
+        PeriodKind::Unreachable => HistoryMsg::PeriodUnreachable.text(lang),
+        PeriodKind::Degraded => HistoryMsg::PeriodDegraded.text(lang),
+        PeriodKind::Halted => Msg::PairHalted.text(lang),
+        PeriodKind::Suspended => Msg::PairSuspended.text(lang),
+        PeriodKind::CircuitBreak => Msg::PairCircuitBreak.text(lang),
+        PeriodKind::Busy => Msg::PairBusy.text(lang),
+        PeriodKind::VeryBusy => Msg::PairVeryBusy.text(lang),
+        PeriodKind::Other => Msg::PairOther.text(lang),
+    };
+    // The pair states' names are lower case in English, to sit in sentences.
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// How long it lasted: `1 h 23 min`, `at least 1 h 23 min` when the start was not seen,
+/// `12 min 5 s so far` while under way; `end unknown` when it is not known.
+pub fn period_duration(p: &Period, lang: Lang) -> String {
+    let Some(secs) = p.duration_secs else {
+        return HistoryMsg::EndUnknown.text(lang).to_owned();
+    };
+    let d = format_duration(secs, lang);
+    if p.end == End::Ongoing {
+        HistoryMsg::SoFar.fill(lang, &[("duration", &d)])
+    } else if !p.start_observed {
+        Msg::AtLeast.fill(lang, &[("duration", &d)])
+    } else {
+        d
+    }
+}
+
+/// Why: the reason bitbank gave, or the pair's state in detail.
+pub fn period_why(p: &Period, lang: Lang) -> Option<String> {
+    if p.kind.is_pair() {
+        p.pair_state.as_ref().map(|s| pair_state_detail(s, lang))
+    } else {
+        p.reason.as_ref().map(|r| describe_reason(r, lang, false))
+    }
+}
