@@ -146,7 +146,12 @@ fn open_file(path: &Path) -> Result<Connection, HistoryError> {
         message: e.to_string(),
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(unwritable)?;
+        // A directory made here is the user's own (an existing one is left as it is).
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(unwritable)?;
     }
     // Made by us first, so SQLite finds it 0600 and gives its -wal and -shm the same mode.
     let file = create_private(path).map_err(unwritable)?;
