@@ -42,7 +42,8 @@ demo-cli:
 	$(CARGO) build --release -p bbwatch-cli -p fake-bitbank
 	@scripts/demo.sh cli
 
-## Detection latency, memory and CPU (release builds); figures go in docs/benchmarks.md.
+## Detection latency, memory and CPU, the history's inserts and queries (release builds);
+## figures go in docs/benchmarks.md.
 bench:
 	@scripts/install-deps.sh bench
 	@scripts/ui-deps.sh
@@ -50,6 +51,7 @@ bench:
 	./target/release/bench
 	./target/release/bench-polls
 	./target/release/bench-desktop
+	$(CARGO) bench -p bbwatch-history --bench history
 
 ## Fuzz each parser for FUZZ_SECONDS (nightly toolchain; cargo-fuzz is installed if missing).
 ## Crashes land in fuzz/artifacts/<target>/; copy each into

@@ -161,22 +161,35 @@ fn end_word(end: End) -> &'static str {
 /// One period as JSON: times RFC 3339 UTC, the reason in English as in the event schema, the
 /// pair's state typed.
 pub fn period_json(p: &Period) -> String {
-    let end = match p.end {
-        End::At(t) => Some(format_time(&t)),
-        _ => None,
+    /// The keys in the order people read them.
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        kind: &'static str,
+        pair: Option<&'a str>,
+        start: Option<String>,
+        start_observed: bool,
+        end: Option<String>,
+        ended: &'static str,
+        duration_secs: Option<u64>,
+        reason: Option<String>,
+        pair_state: Option<&'a bbwatch_core::PairState>,
+    }
+    let line = Line {
+        kind: p.kind.as_str(),
+        pair: p.pair.as_deref(),
+        start: p.start.as_ref().map(format_time),
+        start_observed: p.start_observed,
+        end: match p.end {
+            End::At(t) => Some(format_time(&t)),
+            _ => None,
+        },
+        ended: end_word(p.end),
+        duration_secs: p.duration_secs,
+        reason: p.reason.as_ref().map(ToString::to_string),
+        pair_state: p.pair_state.as_ref(),
     };
-    serde_json::json!({
-        "kind": p.kind.as_str(),
-        "pair": p.pair,
-        "start": p.start.as_ref().map(format_time),
-        "start_observed": p.start_observed,
-        "end": end,
-        "ended": end_word(p.end),
-        "duration_secs": p.duration_secs,
-        "reason": p.reason.as_ref().map(ToString::to_string),
-        "pair_state": p.pair_state,
-    })
-    .to_string()
+    // Plain data with string keys: serializing cannot fail.
+    serde_json::to_string(&line).unwrap_or_default()
 }
 
 const PERIOD_CSV_HEADER: &str =

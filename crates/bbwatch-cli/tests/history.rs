@@ -8,6 +8,8 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use bbwatch_core::{Event, EventKind, Level, Snapshot};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use support::{empty_dir, Sim};
 
@@ -266,4 +268,116 @@ fn a_history_in_a_read_only_directory_is_said_and_monitoring_goes_on() {
         "{stderr}"
     );
     assert!(stderr.contains("monitoring goes on"), "{stderr}");
+}
+
+/// A history left by an earlier run: `events`, and the snapshot of a maintenance under way
+/// since `since`, last polled at `checked`.
+fn leave_history(data: &Path, since: DateTime<Utc>, checked: DateTime<Utc>) {
+    let h = bbwatch_history::History::open(&history_file(data)).unwrap();
+    let mut started = Event::level_change(
+        EventKind::MaintenanceStarted,
+        since,
+        Level::Maintenance,
+        Some(Level::Normal),
+    );
+    started.start_observed = Some(true);
+    h.record(&started).unwrap().unwrap();
+    h.record_snapshot(&Snapshot {
+        level: Level::Maintenance,
+        since: Some(since),
+        start_observed: true,
+        checked_at: Some(checked),
+        ..Snapshot::default()
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_maintenance_left_more_than_6_hours_ago_ends_at_an_unknown_time() {
+    let sim = Sim::start("normal");
+    let data = empty_dir();
+    let now = Utc::now();
+    leave_history(
+        &data,
+        now - chrono::Duration::hours(8),
+        now - chrono::Duration::hours(7),
+    );
+    let mut w = sim.watch_in(&data, &["--pairs", "btc_jpy"]);
+    let events = w.expect(
+        &["monitor_started normal", "maintenance_ended normal"],
+        WAIT,
+    );
+    assert_eq!(
+        events[0]["previous_level"],
+        Value::Null,
+        "nothing continued"
+    );
+    assert_eq!(events[1]["duration_secs"], Value::Null, "no end invented");
+    assert!(w.terminate().success());
+    let periods = json_lines(&sim.history(&data, &["--json"]));
+    assert_eq!(periods.len(), 1, "{periods:#?}");
+    assert_eq!(periods[0]["ended"], "unknown");
+    assert_eq!(periods[0]["duration_secs"], Value::Null);
+    let text = String::from_utf8(sim.history(&data, &["--lang", "en"]).stdout).unwrap();
+    assert!(text.contains("end unknown"), "{text}");
+}
+
+#[test]
+fn a_maintenance_left_an_hour_ago_is_continued_and_ends_with_its_whole_duration() {
+    let sim = Sim::start("normal");
+    let data = empty_dir();
+    let now = Utc::now();
+    let since = now - chrono::Duration::hours(2);
+    leave_history(&data, since, now - chrono::Duration::hours(1));
+    let mut w = sim.watch_in(&data, &["--pairs", "btc_jpy"]);
+    let events = w.expect(
+        &["monitor_started normal", "maintenance_ended normal"],
+        WAIT,
+    );
+    assert_eq!(events[0]["previous_level"], "maintenance");
+    let lasted = events[1]["duration_secs"].as_i64().unwrap();
+    assert!(
+        lasted >= 2 * 3600,
+        "counted from the start two hours ago: {lasted}"
+    );
+    assert!(w.terminate().success());
+    let periods = json_lines(&sim.history(&data, &["--json"]));
+    assert_eq!(periods.len(), 1, "{periods:#?}");
+    assert_eq!(periods[0]["duration_secs"], lasted);
+}
+
+#[test]
+fn retention_days_forgets_old_events_and_keeps_the_rest() {
+    let sim = Sim::start("normal");
+    let data = empty_dir();
+    let config = empty_dir().join("config.toml");
+    std::fs::write(&config, "[history]\nretention_days = 2\n").unwrap();
+    let old = Utc::now() - chrono::Duration::days(3);
+    let recent = Utc::now() - chrono::Duration::days(1);
+    {
+        let h = bbwatch_history::History::open(&history_file(&data)).unwrap();
+        for at in [old, recent] {
+            h.record(&Event::level_change(
+                EventKind::MonitorStarted,
+                at,
+                Level::Normal,
+                None,
+            ))
+            .unwrap();
+        }
+    }
+    let mut w = sim.watch_in(
+        &data,
+        &["--pairs", "btc_jpy", "--config", config.to_str().unwrap()],
+    );
+    w.expect(&["monitor_started normal"], WAIT);
+    assert!(w.terminate().success());
+    let events = json_lines(&sim.history(&data, &["--events", "--json"]));
+    let ats: Vec<String> = events
+        .iter()
+        .map(|e| e["at"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ats.len(), 2, "{ats:?}");
+    assert_eq!(ats[0], bbwatch_core::event::format_time(&recent));
+    assert_eq!(events[0]["id"], 2, "ids are not reused");
 }

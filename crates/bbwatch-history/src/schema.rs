@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
         data TEXT NOT NULL
     );
     CREATE INDEX events_at ON events (at_ms);
+    CREATE INDEX events_pair ON events (pair, at_ms) WHERE pair IS NOT NULL;
     CREATE TABLE snapshot (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         data TEXT NOT NULL

@@ -146,7 +146,12 @@ fn open_file(path: &Path) -> Result<Connection, HistoryError> {
         message: e.to_string(),
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(unwritable)?;
+        // A directory made here is the user's own (an existing one is left as it is).
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(unwritable)?;
     }
     // Made by us first, so SQLite finds it 0600 and gives its -wal and -shm the same mode.
     let file = create_private(path).map_err(unwritable)?;
@@ -313,7 +318,7 @@ impl History {
 
     /// The events `filter` selects, in the order they were recorded.
     pub fn events(&self, filter: &Filter) -> Result<Vec<StoredEvent>, HistoryError> {
-        let events = self.load(filter.since, filter.until)?;
+        let events = self.load(filter.since, filter.until, filter.pair.as_deref())?;
         Ok(events
             .into_iter()
             .filter(|s| event_matches(&s.event, filter))
@@ -324,7 +329,8 @@ impl History {
     pub fn periods(&self, filter: &Filter) -> Result<Vec<Period>, HistoryError> {
         // From the first event: a period that began before `since` may still be under way then.
         let events: Vec<Event> = self
-            .load(None, filter.until)?
+            // Every pair: a fresh monitor_started (no pair) closes a pair's period too.
+            .load(None, filter.until, None)?
             .into_iter()
             .map(|s| s.event)
             .collect();
@@ -355,18 +361,23 @@ impl History {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    /// Events between two times (and of one pair: pair events only), in recorded order.
     fn load(
         &self,
         since: Option<DateTime<Utc>>,
         until: Option<DateTime<Utc>>,
+        pair: Option<&str>,
     ) -> Result<Vec<StoredEvent>, HistoryError> {
         let conn = lock(&self.conn);
-        let mut stmt = self.sql(conn.prepare_cached(
-            "SELECT id, data FROM events WHERE at_ms >= ?1 AND at_ms <= ?2 ORDER BY id",
-        ))?;
+        let sql = if pair.is_some() {
+            "SELECT id, data FROM events WHERE pair = ?3 AND at_ms >= ?1 AND at_ms <= ?2 ORDER BY id"
+        } else {
+            "SELECT id, data FROM events WHERE at_ms >= ?1 AND at_ms <= ?2 AND ?3 IS NULL ORDER BY id"
+        };
+        let mut stmt = self.sql(conn.prepare_cached(sql))?;
         let from = since.map_or(i64::MIN, millis);
         let to = until.map_or(i64::MAX, millis);
-        let rows = self.sql(stmt.query_map(params![from, to], |r| {
+        let rows = self.sql(stmt.query_map(params![from, to, pair], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         }))?;
         let mut out = Vec::new();
