@@ -34,21 +34,23 @@ shoot() {
   wait $app $sim $xvfb 2>/dev/null || true
 }
 
-# The settings window as the tray's "Settings…" opens it (a window process on the settings),
-# once the scenario has halted btc_jpy (so the pair list shows a pair apart, with why).
-# `config` is the file's text (a bad one shows how the window opens on the problem); each
-# `name:wheel` after it is one shot, taken after scrolling down that many mouse-wheel steps.
-shoot_settings() {
-  local lang=$1 theme=$2 n=$3 config=$4
-  shift 4
+# A window as the tray opens it (a window process on `section`: settings or history), once the
+# scenario has halted btc_jpy (so the pair list shows a pair apart, with why). `config` is the
+# file's text (a bad one shows how the window opens on the problem); with `sample`, the history
+# is tests/src/history_sample.rs's. Each `name:wheel` after them is one shot, taken after
+# scrolling down that many mouse-wheel steps.
+shoot_window() {
+  local lang=$1 theme=$2 n=$3 section=$4 config=$5 sample=$6
+  shift 6
   local display=:$((140 + n))
   Xvfb "$display" -screen 0 560x640x24 -nolisten tcp >/dev/null 2>&1 &
   local xvfb=$!
   "$bin/fake-bitbank" --scenario scripts/screenshot-scenario.toml >"$work/urls" 2>/dev/null &
   local sim=$!
   sleep 1
-  mkdir -p "$work/$n/bbwatch"
+  mkdir -p "$work/$n/bbwatch" "$work/$n/data/bbwatch"
   printf '%b' "$config" >"$work/$n/bbwatch/config.toml"
+  [ "$sample" = sample ] && "$bin/sample-history" "$work/$n/data/bbwatch/history.sqlite3"
   local gtk_theme=Adwaita
   [ "$theme" = dark ] && gtk_theme=Adwaita:dark
   # Without a session bus, the Japanese locale's input method would hang the window as soon
@@ -61,7 +63,7 @@ shoot_settings() {
   env "${env[@]}" "$bin/bbwatch-desktop" >/dev/null 2>&1 &
   local app=$!
   sleep 9
-  env "${env[@]}" "$bin/bbwatch-desktop" --window --section=settings >/dev/null 2>&1 &
+  env "${env[@]}" "$bin/bbwatch-desktop" --window --section="$section" >/dev/null 2>&1 &
   local win=$!
   sleep 12
   local shot scrolled=0
@@ -81,47 +83,11 @@ shoot_settings() {
   wait $win $app $sim $xvfb 2>/dev/null || true
 }
 
-# The History view on a sample history (tests/src/history_sample.rs): the summary and chart,
-# then the list of periods.
-shoot_history() {
-  local lang=$1 theme=$2 n=$3
-  local display=:$((140 + n))
-  Xvfb "$display" -screen 0 560x640x24 -nolisten tcp >/dev/null 2>&1 &
-  local xvfb=$!
-  "$bin/fake-bitbank" --scenario scripts/screenshot-scenario.toml >"$work/urls" 2>/dev/null &
-  local sim=$!
-  sleep 1
-  mkdir -p "$work/$n/bbwatch" "$work/$n/data/bbwatch"
-  printf 'interval = "30s"\nlanguage = "%s"\n' "$lang" >"$work/$n/bbwatch/config.toml"
-  "$bin/sample-history" "$work/$n/data/bbwatch/history.sqlite3"
-  local gtk_theme=Adwaita
-  [ "$theme" = dark ] && gtk_theme=Adwaita:dark
-  local env=(DISPLAY=$display GTK_THEME=$gtk_theme GTK_IM_MODULE=gtk-im-context-simple XDG_CONFIG_HOME="$work/$n"
-    XDG_DATA_HOME="$work/$n/data" XDG_RUNTIME_DIR="$work/$n" DBUS_SESSION_BUS_ADDRESS=disabled:
-    NO_AT_BRIDGE=1 TZ=Asia/Tokyo LANG="$([ "$lang" = ja ] && echo ja_JP.UTF-8 || echo C.UTF-8)"
-    BBWATCH_API_URL="$(sed -n 's/^api_url=//p' "$work/urls")"
-    BBWATCH_PUBLIC_URL="$(sed -n 's/^public_url=//p' "$work/urls")")
-  env "${env[@]}" "$bin/bbwatch-desktop" >/dev/null 2>&1 &
-  local app=$!
-  sleep 6
-  env "${env[@]}" "$bin/bbwatch-desktop" --window --section=history >/dev/null 2>&1 &
-  local win=$!
-  sleep 8
-  DISPLAY=$display xdotool mousemove 559 0
-  sleep 0.5
-  import -display "$display" -window root -define png:exclude-chunks=date,time "$out/history-$lang-$theme.png"
-  DISPLAY=$display xdotool mousemove 280 300 click --repeat 8 --delay 50 5
-  DISPLAY=$display xdotool mousemove 559 0
-  sleep 1
-  import -display "$display" -window root -define png:exclude-chunks=date,time "$out/history-$lang-$theme-periods.png"
-  kill $win $app $sim $xvfb 2>/dev/null || true
-  wait $win $app $sim $xvfb 2>/dev/null || true
-}
-
 n=30
 for lang in en ja; do
   for theme in light dark; do
-    shoot_history "$lang" "$theme" $n
+    shoot_window "$lang" "$theme" $n history "interval = \"30s\"\nlanguage = \"$lang\"\n" sample \
+      "history-$lang-$theme:0" "history-$lang-$theme-periods:8"
     n=$((n + 1))
   done
 done
@@ -130,8 +96,8 @@ done
 n=20
 for lang in en ja; do
   for theme in light dark; do
-    shoot_settings "$lang" "$theme" $n \
-      "# my settings\ninterval = \"30s\"\nlanguage = \"$lang\"\n[notifications]\nquiet_hours = \"23:00-07:00\"\n" \
+    shoot_window "$lang" "$theme" $n settings \
+      "# my settings\ninterval = \"30s\"\nlanguage = \"$lang\"\n[notifications]\nquiet_hours = \"23:00-07:00\"\n" - \
       "settings-$lang-$theme:0" "settings-$lang-$theme-pairs:5" "settings-$lang-$theme-unavailable:14" \
       "settings-$lang-$theme-notifications:24" "settings-$lang-$theme-more:40"
     n=$((n + 1))
@@ -139,7 +105,7 @@ for lang in en ja; do
 done
 # A file with an interval below the minimum: the window opens on it.
 for lang in en ja; do
-  shoot_settings "$lang" light $n "interval = \"500ms\"\nlanguage = \"$lang\"\n" "settings-$lang-invalid:0"
+  shoot_window "$lang" light $n settings "interval = \"500ms\"\nlanguage = \"$lang\"\n" - "settings-$lang-invalid:0"
   n=$((n + 1))
 done
 [ "${SETTINGS_ONLY:-}" = 1 ] && { ls -l "$out"; exit 0; }

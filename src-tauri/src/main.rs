@@ -235,6 +235,8 @@ fn main() -> anyhow::Result<()> {
             let notifier = Arc::new(notifier::new(app.handle().clone(), settings.subscribe()));
             if let Some(h) = &store.history {
                 let days = settings.current().history.retention_days;
+                // At start, before the first event is recorded; then once a day.
+                bbwatch_history::prune(h, days);
                 tauri::async_runtime::spawn(bbwatch_history::prune_daily(h.clone(), days));
                 tauri::async_runtime::spawn(bbwatch_history::keep_snapshot(
                     h.clone(),

@@ -58,12 +58,7 @@ async fn watch_notify_closes_stale_popups_and_sums_up_quiet_hours() -> Result<()
     let dir = scratch_dir("cli-notify");
     let desktop = Desktop::start(&dir)?;
     let sim = FakeBitbank::start(Scenario::from_toml(TWICE)?, Options::default()).await?;
-    let notifications = NotificationServer::default();
-    let _conn = zbus::connection::Builder::address(desktop.bus_address.as_str())?
-        .name("org.freedesktop.Notifications")?
-        .serve_at("/org/freedesktop/Notifications", notifications.clone())?
-        .build()
-        .await?;
+    let (notifications, _conn) = NotificationServer::start(&desktop.bus_address).await?;
     let plain = "interval = \"1s\"\nlanguage = \"en\"\n";
     let (env, file) = app_env(&desktop, &dir, &sim, "C.UTF-8", plain);
     let mut watch = Command::new(cli_binary())

@@ -24,16 +24,6 @@ use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-async fn notification_server(desktop: &Desktop) -> Result<(NotificationServer, zbus::Connection)> {
-    let server = NotificationServer::default();
-    let conn = zbus::connection::Builder::address(desktop.bus_address.as_str())?
-        .name("org.freedesktop.Notifications")?
-        .serve_at("/org/freedesktop/Notifications", server.clone())?
-        .build()
-        .await?;
-    Ok((server, conn))
-}
-
 fn history_file(dir: &Path) -> PathBuf {
     dir.join("data/bbwatch/history.sqlite3")
 }
@@ -76,7 +66,7 @@ async fn the_history_view_lists_filters_exports_and_draws_a_prepared_history() -
     env.push(("XDG_DOWNLOAD_DIR".into(), downloads.display().to_string()));
     let now = Utc::now();
     history_sample::prepare(&history_file(&dir), now)?;
-    let (_notifications, _conn) = notification_server(&desktop).await?;
+    let (_notifications, _conn) = NotificationServer::start(&desktop.bus_address).await?;
     let mut tray = start_tray(&bin, &env, &dir)?;
     let driver = Driver::start(&env).await?;
     let session = driver
@@ -256,7 +246,7 @@ async fn every_event_notified_before_a_sigkill_is_in_the_history() -> Result<()>
     let sim = FakeBitbank::start(Scenario::from_toml(&scenario)?, Options::default()).await?;
     let config = "interval = \"1s\"\nlanguage = \"en\"\n[notifications]\nbusy = true\n";
     let (env, _) = app_env(&desktop, &dir, &sim, "C.UTF-8", config);
-    let (notifications, _conn) = notification_server(&desktop).await?;
+    let (notifications, _conn) = NotificationServer::start(&desktop.bus_address).await?;
     let mut tray = start_tray(&bin, &env, &dir)?;
     eventually(Duration::from_secs(60), "30 notifications", || async {
         (notifications.shown().len() >= 30).then_some(())
@@ -307,7 +297,7 @@ async fn a_restart_in_a_maintenance_tells_its_end_once_with_its_full_length() ->
     let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
     let config = "interval = \"1s\"\nlanguage = \"en\"\npairs = [\"btc_jpy\"]\n";
     let (env, _) = app_env(&desktop, &dir, &sim, "C.UTF-8", config);
-    let (notifications, _conn) = notification_server(&desktop).await?;
+    let (notifications, _conn) = NotificationServer::start(&desktop.bus_address).await?;
     let mut first = start_tray(&bin, &env, &dir)?;
     eventually(WAIT, "the first poll recorded", || async {
         let h = History::open(&history_file(&dir)).ok()?;

@@ -18,17 +18,6 @@ use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-/// Our own notification server on the desktop's bus, as a desktop session has.
-async fn notification_server(desktop: &Desktop) -> Result<(NotificationServer, zbus::Connection)> {
-    let server = NotificationServer::default();
-    let conn = zbus::connection::Builder::address(desktop.bus_address.as_str())?
-        .name("org.freedesktop.Notifications")?
-        .serve_at("/org/freedesktop/Notifications", server.clone())?
-        .build()
-        .await?;
-    Ok((server, conn))
-}
-
 /// Run `script` in the window.
 async fn js(session: &Session, driver: &Driver, script: &str) -> Result<Value> {
     session.run(driver, script).await
@@ -95,7 +84,7 @@ async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> 
                     language = \"en\"\n\
                     my_own_key = \"kept\"\n";
     let (env, file) = app_env(&desktop, &dir, &sim, "C.UTF-8", original);
-    let (notifications, _notify_conn) = notification_server(&desktop).await?;
+    let (notifications, _notify_conn) = NotificationServer::start(&desktop.bus_address).await?;
     let mut tray = start_tray(&bin, &env, &dir)?;
     let driver = Driver::start(&env).await?;
     // As the tray's "Settings…" starts it: straight on the settings.

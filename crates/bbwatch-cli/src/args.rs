@@ -242,13 +242,10 @@ impl Common {
         };
         let config = overrides.apply(loaded.config);
         let lang = config.language.resolve();
-        let history = if self.no_history || !config.history.enabled {
-            None
-        } else {
-            self.history
-                .clone()
-                .or_else(|| config.history.path.clone())
-                .or_else(bbwatch_history::default_path)
+        let history = match &self.history {
+            _ if self.no_history => None,
+            Some(path) if config.history.enabled => Some(path.clone()),
+            _ => bbwatch_history::configured_path(&config.history),
         };
         Ok(Settings {
             config,

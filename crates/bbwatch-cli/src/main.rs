@@ -131,8 +131,8 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
     let mut recorder = history.map(|h| {
         let days = settings.config.history.retention_days;
         // At start, before the first event is recorded; then once a day.
-        prune(&h, days);
-        tokio::spawn(prune_daily(h.clone(), days));
+        bbwatch_history::prune(&h, days);
+        tokio::spawn(bbwatch_history::prune_daily(h.clone(), days));
         tokio::spawn(bbwatch_history::keep_snapshot(h.clone(), handle.snapshot()));
         Recorder::new(h)
     });
@@ -181,33 +181,6 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
                 return Ok(());
             }
         }
-    }
-}
-
-/// Forget events older than `days` (0: keep everything).
-fn prune(history: &History, days: u32) {
-    if days == 0 {
-        return;
-    }
-    let cutoff = chrono::Utc::now() - chrono::TimeDelta::days(i64::from(days));
-    match history.prune(cutoff) {
-        Ok(0) => {}
-        Ok(n) => tracing::info!("history: {n} events older than {days} days forgotten"),
-        Err(e) => tracing::warn!("{e}; old events were not pruned"),
-    }
-}
-
-/// [`prune`] once a day, for a watch that runs for weeks.
-async fn prune_daily(history: Arc<History>, days: u32) {
-    if days == 0 {
-        return;
-    }
-    let day = std::time::Duration::from_secs(24 * 3600);
-    let mut daily = tokio::time::interval_at(tokio::time::Instant::now() + day, day);
-    loop {
-        daily.tick().await;
-        let h = history.clone();
-        let _ = tokio::task::spawn_blocking(move || prune(&h, days)).await;
     }
 }
 

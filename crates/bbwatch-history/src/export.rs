@@ -20,22 +20,35 @@ fn end_word(end: End) -> &'static str {
 /// One period as JSON: times RFC 3339 UTC, the reason in English as in the event schema, the
 /// pair's state typed.
 pub fn period_json(p: &Period) -> String {
-    let end = match p.end {
-        End::At(t) => Some(format_time(&t)),
-        _ => None,
+    /// The keys in the order people read them.
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        kind: &'static str,
+        pair: Option<&'a str>,
+        start: Option<String>,
+        start_observed: bool,
+        end: Option<String>,
+        ended: &'static str,
+        duration_secs: Option<u64>,
+        reason: Option<String>,
+        pair_state: Option<&'a bbwatch_core::PairState>,
+    }
+    let line = Line {
+        kind: p.kind.as_str(),
+        pair: p.pair.as_deref(),
+        start: p.start.as_ref().map(format_time),
+        start_observed: p.start_observed,
+        end: match p.end {
+            End::At(t) => Some(format_time(&t)),
+            _ => None,
+        },
+        ended: end_word(p.end),
+        duration_secs: p.duration_secs,
+        reason: p.reason.as_ref().map(ToString::to_string),
+        pair_state: p.pair_state.as_ref(),
     };
-    serde_json::json!({
-        "kind": p.kind.as_str(),
-        "pair": p.pair,
-        "start": p.start.as_ref().map(format_time),
-        "start_observed": p.start_observed,
-        "end": end,
-        "ended": end_word(p.end),
-        "duration_secs": p.duration_secs,
-        "reason": p.reason.as_ref().map(ToString::to_string),
-        "pair_state": p.pair_state,
-    })
-    .to_string()
+    // Plain data with string keys: serializing cannot fail.
+    serde_json::to_string(&line).unwrap_or_default()
 }
 
 /// The header of [`period_csv`]'s rows.
@@ -124,4 +137,49 @@ pub fn periods_csv<'a>(periods: impl IntoIterator<Item = &'a Period>) -> String 
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::period::PeriodKind;
+    use bbwatch_core::code::ErrorCode;
+    use bbwatch_core::reason::Reason;
+    use chrono::{TimeZone, Utc};
+
+    fn maintenance() -> Period {
+        let at = |secs| {
+            Utc.with_ymd_and_hms(2026, 11, 27, 5, 0, 0).unwrap() + chrono::Duration::seconds(secs)
+        };
+        Period {
+            kind: PeriodKind::Maintenance,
+            pair: None,
+            start: Some(at(0)),
+            start_observed: true,
+            end: End::At(at(4980)),
+            duration_secs: Some(4980),
+            reason: Some(Reason::ApiError {
+                code: ErrorCode::SYSTEM_MAINTENANCE,
+            }),
+            pair_state: None,
+        }
+    }
+
+    #[test]
+    fn json_and_csv_say_the_same() {
+        let json: serde_json::Value = serde_json::from_str(&period_json(&maintenance())).unwrap();
+        assert_eq!(json["kind"], "maintenance");
+        assert_eq!(json["duration_secs"], 4980);
+        assert_eq!(json["ended"], "at");
+        assert_eq!(json["reason"], "api error 10007: System maintenance");
+        assert_eq!(
+            period_csv(&maintenance()),
+            "maintenance,,2026-11-27T05:00:00.000Z,true,2026-11-27T06:23:00.000Z,at,4980,,api error 10007: System maintenance"
+        );
+        assert_eq!(
+            csv_row(&["a,b".into(), "say \"hi\"".into(), "x".into()]),
+            "\"a,b\",\"say \"\"hi\"\"\",x"
+        );
+    }
 }

@@ -28,6 +28,18 @@ pub struct NotificationServer {
 }
 
 impl NotificationServer {
+    /// A server on the bus at `bus_address`, as a desktop session has; it serves as long as
+    /// the connection is kept.
+    pub async fn start(bus_address: &str) -> zbus::Result<(NotificationServer, zbus::Connection)> {
+        let server = NotificationServer::default();
+        let conn = zbus::connection::Builder::address(bus_address)?
+            .name("org.freedesktop.Notifications")?
+            .serve_at("/org/freedesktop/Notifications", server.clone())?
+            .build()
+            .await?;
+        Ok((server, conn))
+    }
+
     pub fn shown(&self) -> Vec<Shown> {
         self.log.lock().unwrap().clone()
     }
