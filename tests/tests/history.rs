@@ -364,3 +364,73 @@ async fn a_restart_in_a_maintenance_tells_its_end_once_with_its_full_length() ->
     let _ = second.wait();
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_history_is_moved_aside_said_in_the_view_and_monitoring_goes_on() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("history-corrupt");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let (env, _) = app_env(
+        &desktop,
+        &dir,
+        &sim,
+        "ja_JP.UTF-8",
+        "interval = \"60s\"\nlanguage = \"ja\"\n",
+    );
+    let file = history_file(&dir);
+    std::fs::create_dir_all(file.parent().unwrap())?;
+    let garbage = b"this is not a database, but somebody's bytes\n".repeat(100);
+    std::fs::write(&file, &garbage)?;
+    let (_notifications, _conn) = NotificationServer::start(&desktop.bus_address).await?;
+    let mut tray = start_tray(&bin, &env, &dir)?;
+    // Moved aside, never deleted, and a new history records the monitor's start.
+    let aside = eventually(WAIT, "the file moved aside", || async {
+        std::fs::read_dir(file.parent()?)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                p.to_string_lossy().contains(".corrupt-") && !p.to_string_lossy().ends_with("-wal")
+            })
+    })
+    .await?;
+    assert_eq!(std::fs::read(&aside)?, garbage);
+    eventually(WAIT, "the new history to record", || async {
+        let h = History::open(&file).ok()?;
+        let events = h.events(&Filter::default()).ok()?;
+        events
+            .iter()
+            .any(|e| e.event.kind == EventKind::MonitorStarted)
+            .then_some(())
+    })
+    .await?;
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(
+            &bin.display().to_string(),
+            &["--window", "--section=history"],
+        )
+        .await?;
+    let said = eventually(WAIT, "the view to say so", || async {
+        let shown = js(
+            &session,
+            &driver,
+            "const p = document.getElementById('history-problem'); \
+             return p.hidden ? null : p.textContent;",
+        )
+        .await
+        .ok()?;
+        shown.as_str().map(ToOwned::to_owned)
+    })
+    .await?;
+    assert!(
+        said.contains("読めなかったため") && said.contains(&aside.display().to_string()),
+        "{said}"
+    );
+    drop(session);
+    drop(driver);
+    let _ = tray.kill();
+    let _ = tray.wait();
+    Ok(())
+}
