@@ -234,10 +234,10 @@ fn main() -> anyhow::Result<()> {
                 tauri::async_runtime::block_on(async move { wired.start_monitor(resume) })?;
             let notifier = Arc::new(notifier::new(app.handle().clone(), settings.subscribe()));
             if let Some(h) = &store.history {
-                let days = settings.current().history.retention_days;
-                // At start, before the first event is recorded; then once a day.
-                bbwatch_history::prune(h, days);
-                tauri::async_runtime::spawn(bbwatch_history::prune_daily(h.clone(), days));
+                tauri::async_runtime::spawn(bbwatch_history::prune_daily(
+                    h.clone(),
+                    settings.subscribe(),
+                ));
                 tauri::async_runtime::spawn(bbwatch_history::keep_snapshot(
                     h.clone(),
                     handle.snapshot(),

@@ -387,6 +387,38 @@ async fn a_bad_file_is_corrected_in_the_settings_window() -> Result<()> {
     let status = session.text(&driver, "#save-status").await?;
     assert_eq!(status.as_deref(), Some("保存しました"));
 
+    // How long the history is kept: a wrong number is refused beside the field, a right one
+    // lands in the file's [history].
+    type_into(&session, &driver, "f-retention_days", "1000000").await?;
+    let error = eventually(WAIT, "the days' error", || async {
+        Some(field_error(&session, &driver, "retention_days").await).filter(|e| !e.is_empty())
+    })
+    .await?;
+    assert_eq!(
+        error,
+        "0（すべて残す）から36500までの日数を入力してください"
+    );
+    assert!(save_disabled(&session, &driver).await?);
+    type_into(&session, &driver, "f-retention_days", "30").await?;
+    eventually(WAIT, "Save to be enabled for the days", || async {
+        let clear = field_error(&session, &driver, "retention_days")
+            .await
+            .is_empty();
+        (clear && !save_disabled(&session, &driver).await.ok()?).then_some(())
+    })
+    .await?;
+    click(&session, &driver, "#settings-save").await?;
+    eventually(WAIT, "the days in the file", || async {
+        (Config::load(&file).ok()?.config.history.retention_days == 30).then_some(())
+    })
+    .await?;
+    let written = std::fs::read_to_string(&file)?;
+    assert!(written.starts_with("# 私の設定\n"), "{written}");
+    assert!(
+        written.contains("[history]\nretention_days = 30"),
+        "{written}"
+    );
+
     drop(session);
     drop(driver);
     let _ = tray.kill();

@@ -240,6 +240,7 @@ const form = {
     quiet_to: "07:00",
     api_url: "https://api.bitbank.cc/v1",
     public_url: "https://public.bitbank.cc",
+    retention_days: "0",
   },
   issues: [],
   config_path: settings.config_path,

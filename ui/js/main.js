@@ -429,7 +429,16 @@ async function withBusy(button, work) {
 // Settings: the form. Rust checks it as the user types (validate_settings) and writes the file
 // (save_settings); here the values go in and out of the controls.
 
-const TEXT_FIELDS = ["interval", "timeout", "failure_threshold", "quiet_from", "quiet_to", "api_url", "public_url"];
+const TEXT_FIELDS = [
+  "interval",
+  "timeout",
+  "failure_threshold",
+  "quiet_from",
+  "quiet_to",
+  "api_url",
+  "public_url",
+  "retention_days",
+];
 const FLAGS = [
   "notify_maintenance",
   "notify_down",

@@ -129,10 +129,7 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
     });
     let (monitor, handle, _following) = live.start_monitor(resume)?;
     let mut recorder = history.map(|h| {
-        let days = settings.config.history.retention_days;
-        // At start, before the first event is recorded; then once a day.
-        bbwatch_history::prune(&h, days);
-        tokio::spawn(bbwatch_history::prune_daily(h.clone(), days));
+        tokio::spawn(bbwatch_history::prune_daily(h.clone(), config.clone()));
         tokio::spawn(bbwatch_history::keep_snapshot(h.clone(), handle.snapshot()));
         Recorder::new(h)
     });

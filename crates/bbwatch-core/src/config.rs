@@ -405,7 +405,7 @@ impl Config {
                 return bad("history.path", format!("{path:?} must be an absolute path"));
             }
         }
-        if self.history.retention_days > 36_500 {
+        if self.history.retention_days > MAX_RETENTION_DAYS {
             return bad(
                 "history.retention_days",
                 "must be at most 36500 (100 years); 0 keeps everything".into(),
@@ -456,6 +456,9 @@ impl Config {
 
 /// The largest configuration file read: a real one is a few hundred bytes.
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The most days of history `[history] retention_days` may keep (100 years); 0 keeps all.
+pub const MAX_RETENTION_DAYS: u32 = 36_500;
 
 /// Read a configuration file: a regular file (never a FIFO or a device, which would block
 /// or never end) of at most [`MAX_CONFIG_BYTES`].

@@ -437,6 +437,10 @@ catalogue! {
     SetPublicUrl => ("公開APIのURL", "Public base URL"),
     /// Settings form: restore bitbank's URLs.
     SetResetUrls => ("bitbankの既定に戻す", "Reset to bitbank's"),
+    /// Settings: how long the history is kept.
+    SetRetention => ("履歴を残す日数", "Keep history for (days)"),
+    /// Settings: the history field's hint.
+    SetRetentionHint => ("0ならすべて残します。これより古い出来事は1日に1回消去されます。", "0 keeps everything. Older events are forgotten once a day."),
     /// Settings: "pause until a time" field's label.
     SetPauseUntil => ("この時刻まで通知を一時停止", "Pause notifications until"),
     /// Settings: the pause button.
@@ -481,6 +485,8 @@ catalogue! {
     ErrTooLong => ("{max}以下にしてください", "must be at most {max}"),
     /// Field error: not a positive whole number.
     ErrWholeNumber => ("1以上の整数を入力してください", "must be a whole number, at least 1"),
+    /// Settings form: days of history.
+    ErrDays => ("0（すべて残す）から{max}までの日数を入力してください", "must be a number of days from 0 (keep everything) to {max}"),
     /// Field error: no pair chosen.
     ErrNoPairs => ("少なくとも1銘柄を選んでください", "choose at least one pair"),
     /// Field error: too many pairs.

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::classify::MAX_WATCHED_PAIRS;
 use crate::config::{
     check_interval, check_pair_name, check_timeout, check_url, parse_duration, parse_quiet_hours,
-    Config, LanguageSetting, MAX_INTERVAL, MAX_TIMEOUT, MIN_INTERVAL, MIN_TIMEOUT,
+    Config, LanguageSetting, MAX_INTERVAL, MAX_RETENTION_DAYS, MAX_TIMEOUT, MIN_INTERVAL,
+    MIN_TIMEOUT,
 };
 use crate::i18n::{Lang, Msg};
 
@@ -56,6 +57,8 @@ pub struct SettingsForm {
     pub api_url: String,
     /// The public host.
     pub public_url: String,
+    /// Days of history kept, e.g. `"0"` (everything).
+    pub retention_days: String,
 }
 
 impl Default for SettingsForm {
@@ -84,6 +87,8 @@ pub enum Field {
     ApiUrl,
     /// The public host.
     PublicUrl,
+    /// Days of history kept.
+    RetentionDays,
     /// A value of the file the form does not show.
     Other,
 }
@@ -118,6 +123,9 @@ pub enum FieldError {
     /// Not a pair name.
     #[error("{0:?} is not a pair name")]
     NotPairName(String),
+    /// Not a number of days of history to keep.
+    #[error("not a number of days from 0 to {MAX_RETENTION_DAYS}")]
+    NotDays,
     /// Not a time of day.
     #[error("{0:?} is not a time")]
     NotTime(String),
@@ -156,6 +164,9 @@ impl FieldError {
             ),
             FieldError::NotPairName(v) => Msg::ErrPairName.fill(lang, &[("value", v)]),
             FieldError::NotTime(v) => Msg::ErrTime.fill(lang, &[("value", v)]),
+            FieldError::NotDays => {
+                Msg::ErrDays.fill(lang, &[("max", &MAX_RETENTION_DAYS.to_string())])
+            }
             FieldError::NotUrl(v) => Msg::ErrUrl.fill(lang, &[("value", v)]),
             FieldError::Other(m) => Msg::ErrOther.fill(lang, &[("message", m)]),
         }
@@ -264,6 +275,7 @@ impl SettingsForm {
             quiet_to,
             api_url: config.api_url.clone(),
             public_url: config.public_url.clone(),
+            retention_days: config.history.retention_days.to_string(),
         }
     }
 
@@ -301,6 +313,13 @@ impl SettingsForm {
             .and_then(|v| v.clone().try_into::<LanguageSetting>().ok())
         {
             form.language = lang;
+        }
+        if let Some(days) = table
+            .get("history")
+            .and_then(toml::Value::as_table)
+            .and_then(|h| h.get("retention_days"))
+        {
+            form.retention_days = as_text(days);
         }
         if let Some(n) = table.get("notifications").and_then(toml::Value::as_table) {
             let flag = |key: &str, slot: &mut bool| {
@@ -350,6 +369,7 @@ impl SettingsForm {
         config.language = self.language;
         config.api_url = checked.api_url;
         config.public_url = checked.public_url;
+        config.history.retention_days = checked.retention_days;
         let n = &mut config.notifications;
         n.maintenance = self.notify_maintenance;
         n.down = self.notify_down;
@@ -454,8 +474,19 @@ impl SettingsForm {
             Field::PublicUrl,
             public_url.as_ref().map(|_| ()).map_err(Clone::clone),
         );
+        let retention = self
+            .retention_days
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|d| *d <= MAX_RETENTION_DAYS)
+            .ok_or(FieldError::NotDays);
+        take(
+            Field::RetentionDays,
+            retention.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
         match (
-            interval, timeout, threshold, pairs, quiet, api_url, public_url,
+            interval, timeout, threshold, pairs, quiet, api_url, public_url, retention,
         ) {
             (
                 Ok(interval),
@@ -465,6 +496,7 @@ impl SettingsForm {
                 Ok(quiet_hours),
                 Ok(api_url),
                 Ok(public_url),
+                Ok(retention_days),
             ) if issues.is_empty() => Ok(Checked {
                 interval,
                 timeout,
@@ -473,6 +505,7 @@ impl SettingsForm {
                 quiet_hours,
                 api_url,
                 public_url,
+                retention_days,
             }),
             _ => Err(issues),
         }
@@ -488,6 +521,7 @@ struct Checked {
     quiet_hours: Option<String>,
     api_url: String,
     public_url: String,
+    retention_days: u32,
 }
 
 /// The keys the form has fields for: what is left of a bad file without them is its base.
@@ -514,6 +548,10 @@ pub fn base_from_file_text(text: &str) -> Config {
     };
     for key in FORM_KEYS {
         table.remove(*key);
+    }
+    // Of [history], the form shows only how long it keeps; where and whether stay the file's.
+    if let Some(toml::Value::Table(history)) = table.get_mut("history") {
+        history.remove("retention_days");
     }
     toml::to_string(&table)
         .ok()
@@ -806,5 +844,42 @@ mod tests {
             config
         );
         assert_eq!(f.interval, "1m 30s");
+    }
+
+    #[test]
+    fn days_of_history_are_checked_in_both_languages_and_keep_the_files_history_path() {
+        for bad in ["-1", "a month", "36501", ""] {
+            let f = SettingsForm {
+                retention_days: bad.into(),
+                ..form()
+            };
+            assert_eq!(
+                only(&f),
+                (Field::RetentionDays, FieldError::NotDays),
+                "{bad:?}"
+            );
+            assert_eq!(
+                messages(&f),
+                (
+                    "0（すべて残す）から36500までの日数を入力してください".to_owned(),
+                    "must be a number of days from 0 (keep everything) to 36500".to_owned()
+                )
+            );
+        }
+        // A bad interval elsewhere: the form corrects it, the file's history path stays.
+        let text =
+            "interval = \"often\"\n[history]\npath = \"/srv/h.sqlite3\"\nretention_days = 7\n";
+        let f = SettingsForm {
+            interval: "30s".into(),
+            retention_days: " 90 ".into(),
+            ..SettingsForm::from_file_text(text)
+        };
+        let config = f.apply(&base_from_file_text(text)).unwrap();
+        assert_eq!(config.history.retention_days, 90);
+        assert_eq!(
+            config.history.path.as_deref(),
+            Some(std::path::Path::new("/srv/h.sqlite3"))
+        );
+        assert_eq!(SettingsForm::from_file_text(text).retention_days, "7");
     }
 }

@@ -23,7 +23,7 @@ mod store;
 pub mod words;
 
 pub use period::{derive, End, Period, PeriodKind, UnknownKind};
-pub use retention::{configured_path, prune, prune_daily};
+pub use retention::{configured_path, prune_daily};
 pub use sink::{keep_snapshot, Recorder};
 pub use store::{default_path, Filter, History, StoredEvent, BUSY_TIMEOUT};
 

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use bbwatch_core::config::HistorySettings;
+use bbwatch_core::config::{Config, HistorySettings};
+use tokio::sync::watch;
 
 use crate::store::{default_path, History};
 
@@ -17,9 +18,8 @@ pub fn configured_path(settings: &HistorySettings) -> Option<PathBuf> {
     settings.path.clone().or_else(default_path)
 }
 
-/// Forget events older than `days` (0: keep everything). Called at start, before the first
-/// event is recorded.
-pub fn prune(history: &History, days: u32) {
+/// Forget events older than `days` (0: keep everything).
+fn prune(history: &History, days: u32) {
     if days == 0 {
         return;
     }
@@ -31,16 +31,68 @@ pub fn prune(history: &History, days: u32) {
     }
 }
 
-/// [`prune`] once a day from a day on, for a monitor that runs for weeks.
-pub async fn prune_daily(history: Arc<History>, days: u32) {
-    if days == 0 {
-        return;
-    }
+/// [`prune`] as the settings in force say: at once, then once a day (for a monitor that runs
+/// for weeks) and whenever they change how long to keep (the settings window, the file edited).
+pub async fn prune_daily(history: Arc<History>, mut settings: watch::Receiver<Config>) {
     let day = std::time::Duration::from_secs(24 * 3600);
     let mut daily = tokio::time::interval_at(tokio::time::Instant::now() + day, day);
+    let mut kept = settings.borrow_and_update().history.retention_days;
     loop {
-        daily.tick().await;
         let h = history.clone();
-        let _ = tokio::task::spawn_blocking(move || prune(&h, days)).await;
+        let _ = tokio::task::spawn_blocking(move || prune(&h, kept)).await;
+        // Until the next reason to prune.
+        loop {
+            tokio::select! {
+                _ = daily.tick() => break,
+                changed = settings.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    let days = settings.borrow_and_update().history.retention_days;
+                    if days != kept {
+                        kept = days;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use bbwatch_core::{Event, EventKind, Level};
+
+    #[tokio::test]
+    async fn a_shorter_retention_in_the_settings_prunes_at_once() {
+        let dir = std::env::temp_dir().join(format!("bbwatch-retention-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let history = Arc::new(History::open(&dir.join("history.sqlite3")).unwrap());
+        let now = chrono::Utc::now();
+        for days_ago in [30, 2] {
+            let at = now - chrono::TimeDelta::days(days_ago);
+            let e = Event::level_change(EventKind::MonitorStarted, at, Level::Normal, None);
+            history.record(&e).unwrap();
+        }
+        let (tx, rx) = watch::channel(Config::default());
+        let pruning = tokio::spawn(prune_daily(history.clone(), rx));
+        let mut config = Config::default();
+        config.history.retention_days = 7;
+        tx.send(config).unwrap();
+        for _ in 0..200 {
+            if history.count().unwrap() == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(
+            history.count().unwrap(),
+            1,
+            "the 30-day-old event is forgotten"
+        );
+        pruning.abort();
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
