@@ -390,6 +390,18 @@ impl Config {
                     "must name a program, e.g. [\"/usr/local/bin/pause-bot\"]".into(),
                 );
             }
+            if let Some(program) = hook.command.first() {
+                let path = std::path::Path::new(program);
+                if !path.is_absolute() && program.contains('/') {
+                    return bad(
+                        &format!("hooks[{i}].command"),
+                        format!(
+                            "{program:?} must be an absolute path or a bare name found on PATH \
+                             (a relative path would depend on where bbwatch was started)"
+                        ),
+                    );
+                }
+            }
             if hook.timeout.0.is_zero() {
                 return bad(
                     &format!("hooks[{i}].timeout"),
@@ -681,6 +693,15 @@ token = ""
                 "notifications.quiet_hours",
             ),
             ("[[hooks]]\ncommand = []", "hooks[0].command"),
+            (
+                "[[hooks]]\ncommand = [\"bin/pause-bot\"]",
+                "hooks[0].command",
+            ),
+            ("[[hooks]]\ncommand = [\"./pause-bot\"]", "hooks[0].command"),
+            (
+                "[[hooks]]\ncommand = [\"/bin/true\"]\n[[hooks]]\ncommand = [\"\"]",
+                "hooks[1].command",
+            ),
             ("[[webhooks]]\nurl = \"x\"", "webhooks[0].url"),
             (
                 "[[webhooks]]\nurl = \"https://a.invalid\"\nformat = \"teams\"",

@@ -1,6 +1,8 @@
 //! What follows the monitor's events, shared by every binary (the tray app and `bbwatch
 //! watch`): a sink is written once and means the same everywhere.
 
+pub mod hooks;
 pub mod notifier;
 
+pub use hooks::Hooks;
 pub use notifier::{Notifier, NotifierOptions};

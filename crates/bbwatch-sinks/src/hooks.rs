@@ -1,0 +1,516 @@
+//! Hooks: run a program of the user's on chosen events (`[[hooks]]` in the configuration).
+//!
+//! - The command is an argv list, run directly, never through a shell: nothing in an event
+//!   (a reason, a pair name) can become a command.
+//! - The event is the program's stdin, as one line of the event JSON; its environment has
+//!   `BBWATCH_KIND`, `BBWATCH_LEVEL`, `BBWATCH_PREVIOUS_LEVEL`, `BBWATCH_PAIR`,
+//!   `BBWATCH_REASON` (the English reason) and `BBWATCH_DURATION_SECS` (an empty string when
+//!   the event has no such value), on top of bbwatch's own environment.
+//! - The program starts in a process group of its own. At its `timeout` the whole group is
+//!   killed (SIGKILL, so a `sleep &` it left behind goes too) and the program is reaped.
+//! - Its stdout and stderr (the first [`MAX_OUTPUT`] bytes of each) and its exit status are
+//!   logged: info when it exits 0, a warning otherwise.
+//! - Each hook has a worker of its own that runs it once at a time, in event order, from a
+//!   queue of at most [`QUEUE`] events. A hook that cannot keep up loses the *oldest* queued
+//!   events (with a warning), never holds up the monitor, the output or another hook.
+//! - The hook list follows the settings: a change applies from the next event. A hook that
+//!   is removed finishes the run under way; what it had queued is dropped.
+
+use std::collections::VecDeque;
+use std::process::{ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use bbwatch_core::config::{Config, Hook};
+use bbwatch_core::{Event, EventKind};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::sync::{mpsc, watch, Notify};
+
+/// Events one hook may have waiting; beyond that the oldest go.
+pub const QUEUE: usize = 64;
+
+/// How much of a hook's stdout and of its stderr is kept for the log (bytes, each).
+pub const MAX_OUTPUT: usize = 4096;
+
+/// After a hook exits, how long its output may still take to arrive (a child it left running
+/// may hold the pipe open).
+const OUTPUT_GRACE: Duration = Duration::from_secs(1);
+
+/// Why a hook could not be run to its end.
+#[derive(Debug, thiserror::Error)]
+pub enum HookError {
+    /// The configured command is empty (the configuration's validation forbids it).
+    #[error("the hook has no command")]
+    NoCommand,
+    /// The program could not be started.
+    #[error("cannot start {program:?}: {source}")]
+    Spawn {
+        /// The program.
+        program: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Waiting for the program failed.
+    #[error("cannot wait for {program:?}: {source}")]
+    Wait {
+        /// The program.
+        program: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// How one run of a hook ended.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Its exit status (after a timeout: the status of the killed program).
+    pub status: ExitStatus,
+    /// Whether it was killed at its timeout.
+    pub timed_out: bool,
+    /// The first [`MAX_OUTPUT`] bytes of its stdout.
+    pub stdout: Vec<u8>,
+    /// The first [`MAX_OUTPUT`] bytes of its stderr.
+    pub stderr: Vec<u8>,
+}
+
+/// Whether `hook` runs for events of `kind`: an empty `on` means every kind.
+pub fn wants(hook: &Hook, kind: EventKind) -> bool {
+    hook.on.is_empty() || hook.on.contains(&kind)
+}
+
+/// The variables a hook gets for `event`; a value the event does not have is an empty string.
+pub fn environment(event: &Event) -> Vec<(&'static str, String)> {
+    // A NUL cannot be in an environment variable; nothing of ours has one, but be sure.
+    let clean = |s: String| s.replace('\0', "");
+    vec![
+        ("BBWATCH_KIND", event.kind.as_str().to_owned()),
+        ("BBWATCH_LEVEL", event.level.as_str().to_owned()),
+        (
+            "BBWATCH_PREVIOUS_LEVEL",
+            event
+                .previous_level
+                .map(|l| l.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+        (
+            "BBWATCH_PAIR",
+            clean(event.pair.clone().unwrap_or_default()),
+        ),
+        (
+            "BBWATCH_REASON",
+            clean(
+                event
+                    .reason
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            ),
+        ),
+        (
+            "BBWATCH_DURATION_SECS",
+            event
+                .duration_secs
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        ),
+    ]
+}
+
+/// Kills a hook's process group if the run is given up before the hook was reaped (a
+/// timeout, or bbwatch shutting down while it runs).
+struct Group(Option<rustix::process::Pid>);
+
+impl Group {
+    fn kill(&mut self) {
+        if let Some(pid) = self.0.take() {
+            if let Err(e) = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL)
+            {
+                // ESRCH: the group is gone already.
+                if e != rustix::io::Errno::SRCH {
+                    tracing::warn!("cannot kill a hook's process group {pid:?}: {e}");
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Read `pipe` to its end, keeping the first [`MAX_OUTPUT`] bytes (the rest is read and
+/// dropped, so the program never blocks on a full pipe).
+async fn capture(pipe: Option<impl AsyncRead + Unpin>) -> Vec<u8> {
+    let mut kept = Vec::new();
+    let Some(mut pipe) = pipe else {
+        return kept;
+    };
+    let mut buf = [0u8; 4096];
+    loop {
+        match pipe.read(&mut buf).await {
+            Ok(0) | Err(_) => return kept,
+            Ok(n) => {
+                let room = MAX_OUTPUT.saturating_sub(kept.len());
+                kept.extend_from_slice(&buf[..n.min(room)]);
+            }
+        }
+    }
+}
+
+/// Run `hook` once for `event`: the command with the event on stdin and in the environment,
+/// killed with its process group at the hook's timeout.
+pub async fn run_once(hook: &Hook, event: &Event) -> Result<Outcome, HookError> {
+    let (program, args) = hook.command.split_first().ok_or(HookError::NoCommand)?;
+    let mut command = tokio::process::Command::new(program);
+    command
+        .args(args)
+        .envs(environment(event))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    command.process_group(0);
+    let mut child = command.spawn().map_err(|source| HookError::Spawn {
+        program: program.clone(),
+        source,
+    })?;
+    let mut group = Group(
+        child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .and_then(rustix::process::Pid::from_raw),
+    );
+    let stdin = child.stdin.take();
+    let input = format!("{}\n", event.to_json_line());
+    tokio::spawn(async move {
+        if let Some(mut stdin) = stdin {
+            // A hook that does not read its stdin is fine.
+            let _ = stdin.write_all(input.as_bytes()).await;
+            let _ = stdin.shutdown().await;
+        }
+    });
+    let stdout = tokio::spawn(capture(child.stdout.take()));
+    let stderr = tokio::spawn(capture(child.stderr.take()));
+    let (status, timed_out) = match tokio::time::timeout(hook.timeout.0, child.wait()).await {
+        Ok(waited) => {
+            let status = waited.map_err(|source| HookError::Wait {
+                program: program.clone(),
+                source,
+            })?;
+            // Reaped: its pid may be reused, so its group is no longer ours to kill.
+            group.0 = None;
+            (status, false)
+        }
+        Err(_) => {
+            group.kill();
+            let status = child.wait().await.map_err(|source| HookError::Wait {
+                program: program.clone(),
+                source,
+            })?;
+            (status, true)
+        }
+    };
+    let output = |task: tokio::task::JoinHandle<Vec<u8>>| async move {
+        let abort = task.abort_handle();
+        match tokio::time::timeout(OUTPUT_GRACE, task).await {
+            Ok(Ok(kept)) => kept,
+            _ => {
+                abort.abort();
+                Vec::new()
+            }
+        }
+    };
+    let (stdout, stderr) = tokio::join!(output(stdout), output(stderr));
+    Ok(Outcome {
+        status,
+        timed_out,
+        stdout,
+        stderr,
+    })
+}
+
+/// A hook's output for the log: lossy UTF-8, control characters escaped, trimmed.
+fn shown(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    text.trim_end().escape_debug().to_string()
+}
+
+/// Run `hook` for `event` and log how it went.
+async fn run_logged(hook: &Hook, event: &Event) {
+    let program = hook.command.first().map_or("", String::as_str);
+    match run_once(hook, event).await {
+        Ok(out) => {
+            let (stdout, stderr) = (shown(&out.stdout), shown(&out.stderr));
+            if out.timed_out {
+                tracing::warn!(
+                    "hook {program:?} ({}) killed at its timeout of {}s with its process group \
+                     ({}); stdout: {stdout:?}; stderr: {stderr:?}",
+                    event.kind,
+                    hook.timeout.0.as_secs_f64(),
+                    out.status,
+                );
+            } else if out.status.success() {
+                tracing::info!(
+                    "hook {program:?} ({}) {}; stdout: {stdout:?}; stderr: {stderr:?}",
+                    event.kind,
+                    out.status,
+                );
+            } else {
+                tracing::warn!(
+                    "hook {program:?} ({}) failed: {}; stdout: {stdout:?}; stderr: {stderr:?}",
+                    event.kind,
+                    out.status,
+                );
+            }
+        }
+        Err(e) => tracing::warn!("hook ({}): {e}", event.kind),
+    }
+}
+
+/// One hook's queue: bounded, the oldest dropped when full.
+#[derive(Default)]
+struct Queue {
+    events: Mutex<VecDeque<Event>>,
+    ready: Notify,
+    closed: AtomicBool,
+}
+
+impl Queue {
+    fn push(&self, event: Event, program: &str) {
+        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        if events.len() >= QUEUE {
+            if let Some(old) = events.pop_front() {
+                tracing::warn!(
+                    "hook {program:?} cannot keep up: {} at {} dropped, not run",
+                    old.kind,
+                    bbwatch_core::event::format_time(&old.at),
+                );
+            }
+        }
+        events.push_back(event);
+        drop(events);
+        self.ready.notify_one();
+    }
+
+    fn pop(&self) -> Option<Event> {
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front()
+    }
+
+    /// No more events: what is queued is dropped, the worker stops after the run under way.
+    fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        self.ready.notify_one();
+    }
+}
+
+/// A running hook: its configuration and its queue (its task ends when the queue closes).
+struct Worker {
+    hook: Hook,
+    queue: Arc<Queue>,
+}
+
+impl Worker {
+    fn start(hook: Hook) -> Worker {
+        let queue = Arc::new(Queue::default());
+        tokio::spawn({
+            let (hook, queue) = (hook.clone(), queue.clone());
+            async move {
+                while !queue.closed.load(Ordering::SeqCst) {
+                    match queue.pop() {
+                        Some(event) => run_logged(&hook, &event).await,
+                        None => queue.ready.notified().await,
+                    }
+                }
+            }
+        });
+        Worker { hook, queue }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.queue.close();
+    }
+}
+
+/// The hooks of one binary, following the settings in force.
+pub struct Hooks {
+    settings: watch::Receiver<Config>,
+}
+
+impl Hooks {
+    /// Hooks that follow `settings`: a change of `[[hooks]]` applies to the next event.
+    pub fn new(settings: watch::Receiver<Config>) -> Hooks {
+        Hooks { settings }
+    }
+
+    /// Run the hooks that want each event of `events`, until its sender goes. The binaries
+    /// send each event once it is recorded and shown; sending never waits for a hook.
+    pub async fn run(self, mut events: mpsc::UnboundedReceiver<Event>) {
+        let mut workers: Vec<Worker> = Vec::new();
+        while let Some(event) = events.recv().await {
+            let hooks = self.settings.borrow().hooks.clone();
+            workers = reconcile(workers, hooks);
+            for worker in &workers {
+                if wants(&worker.hook, event.kind) {
+                    let program = worker.hook.command.first().map_or("", String::as_str);
+                    worker.queue.push(event.clone(), program);
+                }
+            }
+        }
+        // The sender is gone: runs under way finish (or time out) unless the runtime ends
+        // first; queued events are dropped with the workers.
+        drop(workers);
+    }
+}
+
+/// Keep the workers whose hook is still configured (the same hook twice gets two workers),
+/// start the new ones, stop the rest (dropped). Returns them in the configured order.
+fn reconcile(mut old: Vec<Worker>, hooks: Vec<Hook>) -> Vec<Worker> {
+    let mut kept = Vec::with_capacity(hooks.len());
+    for hook in hooks {
+        match old.iter().position(|w| w.hook == hook) {
+            Some(i) => kept.push(old.remove(i)),
+            None => kept.push(Worker::start(hook)),
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use bbwatch_core::code::ErrorCode;
+    use bbwatch_core::config::HumanDuration;
+    use bbwatch_core::reason::Reason;
+    use bbwatch_core::Level;
+    use chrono::Utc;
+
+    fn hook(on: &[EventKind], command: &[&str], timeout: Duration) -> Hook {
+        Hook {
+            on: on.to_vec(),
+            command: command.iter().map(|s| (*s).to_owned()).collect(),
+            timeout: HumanDuration(timeout),
+        }
+    }
+
+    #[test]
+    fn kinds_chosen_or_every_kind() {
+        let some = hook(
+            &[EventKind::MaintenanceStarted, EventKind::MaintenanceEnded],
+            &["x"],
+            Duration::from_secs(1),
+        );
+        assert!(wants(&some, EventKind::MaintenanceStarted));
+        assert!(wants(&some, EventKind::MaintenanceEnded));
+        assert!(!wants(&some, EventKind::PairChanged));
+        assert!(!wants(&some, EventKind::MonitorStarted));
+        let every = hook(&[], &["x"], Duration::from_secs(1));
+        assert!(EventKind::ALL.iter().all(|k| wants(&every, *k)));
+    }
+
+    #[test]
+    fn environment_of_an_event() {
+        let mut e = Event::level_change(
+            EventKind::MaintenanceEnded,
+            Utc::now(),
+            Level::Normal,
+            Some(Level::Maintenance),
+        );
+        e.reason = Some(Reason::ApiError {
+            code: ErrorCode::SYSTEM_MAINTENANCE,
+        });
+        e.duration_secs = Some(754);
+        let env: std::collections::HashMap<_, _> = environment(&e).into_iter().collect();
+        assert_eq!(env["BBWATCH_KIND"], "maintenance_ended");
+        assert_eq!(env["BBWATCH_LEVEL"], "normal");
+        assert_eq!(env["BBWATCH_PREVIOUS_LEVEL"], "maintenance");
+        assert_eq!(env["BBWATCH_PAIR"], "");
+        assert_eq!(env["BBWATCH_REASON"], "api error 10007: System maintenance");
+        assert_eq!(env["BBWATCH_DURATION_SECS"], "754");
+        assert_eq!(env.len(), 6);
+
+        let mut p = Event::level_change(EventKind::PairChanged, Utc::now(), Level::Degraded, None);
+        p.pair = Some("btc_jpy".into());
+        p.reason = Some(Reason::Text("a\0b $(x) `y`; z".into()));
+        let env: std::collections::HashMap<_, _> = environment(&p).into_iter().collect();
+        assert_eq!(env["BBWATCH_PAIR"], "btc_jpy");
+        assert_eq!(env["BBWATCH_PREVIOUS_LEVEL"], "");
+        assert_eq!(env["BBWATCH_DURATION_SECS"], "");
+        assert_eq!(env["BBWATCH_REASON"], "ab $(x) `y`; z");
+    }
+
+    #[test]
+    fn a_full_queue_drops_the_oldest() {
+        let q = Queue::default();
+        for i in 0..(QUEUE + 3) {
+            let mut e =
+                Event::level_change(EventKind::PairChanged, Utc::now(), Level::Normal, None);
+            e.duration_secs = Some(i as u64);
+            q.push(e, "p");
+        }
+        assert_eq!(q.pop().unwrap().duration_secs, Some(3));
+        let mut n = 1;
+        while q.pop().is_some() {
+            n += 1;
+        }
+        assert_eq!(n, QUEUE);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_hung_hook_is_killed_at_its_timeout() {
+        let h = hook(&[], &["sleep", "30"], Duration::from_millis(300));
+        let e = Event::level_change(EventKind::MonitorStarted, Utc::now(), Level::Normal, None);
+        let started = std::time::Instant::now();
+        let out = run_once(&h, &e).await.unwrap();
+        assert!(out.timed_out);
+        assert!(!out.status.success());
+        assert!(started.elapsed() < Duration::from_secs(20));
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn stdin_is_the_event_and_output_is_bounded() {
+        let h = hook(
+            &[],
+            &[
+                "sh",
+                "-c",
+                "cat; head -c 10000 /dev/zero; echo oops >&2; exit 3",
+            ],
+            Duration::from_secs(20),
+        );
+        let e = Event::level_change(EventKind::MonitorStarted, Utc::now(), Level::Normal, None);
+        let out = run_once(&h, &e).await.unwrap();
+        assert!(!out.timed_out);
+        assert_eq!(out.status.code(), Some(3));
+        assert_eq!(out.stdout.len(), MAX_OUTPUT);
+        assert!(out.stdout.starts_with(e.to_json_line().as_bytes()));
+        assert_eq!(out.stderr, b"oops\n");
+    }
+
+    #[tokio::test]
+    async fn a_missing_program_is_an_error() {
+        let h = hook(&[], &["/nonexistent/bbwatch-hook"], Duration::from_secs(1));
+        let e = Event::level_change(EventKind::MonitorStarted, Utc::now(), Level::Normal, None);
+        assert!(matches!(
+            run_once(&h, &e).await,
+            Err(HookError::Spawn { .. })
+        ));
+    }
+}
