@@ -16,7 +16,7 @@ use bbwatch_core::render::event_line;
 use bbwatch_core::settings::Settings as LiveSettings;
 use bbwatch_core::Snapshot;
 use bbwatch_history::{History, Recorder};
-use bbwatch_sinks::{Notifier, NotifierOptions};
+use bbwatch_sinks::{Hooks, Notifier, NotifierOptions};
 use clap::Parser;
 
 use crate::args::{Cli, Command, Settings};
@@ -144,6 +144,14 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
         tokio::spawn(notifier.run(rx, || false));
         tx
     });
+    // The hooks of the settings in force (none unless `[[hooks]]` are configured; a change
+    // of the file applies to the next event). Each event goes to them once printed, never
+    // waiting for a hook.
+    let to_hooks = {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(Hooks::new(config.clone()).run(rx));
+        tx
+    };
     let mut run = tokio::spawn(monitor.run(shutdown_signal()));
     loop {
         tokio::select! {
@@ -160,8 +168,9 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
                     let text = if json { event.to_json_line() } else { event_line(&event, lang) };
                     out.line(text, bbwatch_core::delivery::is_level_change(&event));
                     if let Some(notifier) = &to_notifier {
-                        let _ = notifier.send(event);
+                        let _ = notifier.send(event.clone());
                     }
+                    let _ = to_hooks.send(event);
                 }
                 None => return Ok(()),
             },

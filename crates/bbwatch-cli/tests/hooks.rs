@@ -1,0 +1,336 @@
+//! Hooks end to end, with the real `bbwatch watch` against fake-bitbank: a recording script
+//! sees the chosen kinds with the event on stdin and in its environment; a hook that hangs is
+//! killed with its process group and holds up nothing; shell metacharacters run nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::{empty_dir, Sim};
+
+/// Generous: the machines are shared and noisy.
+const WAIT: Duration = Duration::from_secs(40);
+
+/// normal → maintenance → normal, each phase until the test moves on.
+const MAINTENANCE: &str = r#"
+[[phases]]
+name = "normal"
+duration = "1h"
+
+[[phases]]
+name = "maintenance"
+duration = "1h"
+api = { error = 10007, http_status = 200 }
+
+[[phases]]
+name = "recovered"
+"#;
+
+/// Appends one record per run to `$1`: its arguments, its environment, its stdin, then `---`.
+/// Every value is written with `printf %s`: nothing is evaluated.
+const RECORDER: &str = r#"#!/bin/sh
+log="$1"
+shift
+{
+  for a in "$@"; do printf 'arg=%s\n' "$a"; done
+  printf 'kind=%s\n' "$BBWATCH_KIND"
+  printf 'level=%s\n' "$BBWATCH_LEVEL"
+  printf 'previous_level=%s\n' "$BBWATCH_PREVIOUS_LEVEL"
+  printf 'pair=%s\n' "$BBWATCH_PAIR"
+  printf 'reason=%s\n' "$BBWATCH_REASON"
+  printf 'duration_secs=%s\n' "$BBWATCH_DURATION_SECS"
+  printf 'stdin=%s\n' "$(cat)"
+  printf -- '---\n'
+} >> "$log"
+"#;
+
+/// Says it started, leaves a background `sleep 1000` in its process group, and hangs.
+const HANGER: &str = r#"#!/bin/sh
+sleep 1000 &
+echo $! >> "$1/children"
+echo "$BBWATCH_KIND" >> "$1/started"
+sleep 1000
+"#;
+
+fn script(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn toml_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+/// A `[[hooks]]` table.
+fn hook(on: &[&str], command: &[&str], timeout: &str) -> String {
+    let on: Vec<String> = on.iter().map(|k| toml_str(k)).collect();
+    let command: Vec<String> = command.iter().map(|c| toml_str(c)).collect();
+    format!(
+        "[[hooks]]\non = [{}]\ncommand = [{}]\ntimeout = {}\n\n",
+        on.join(", "),
+        command.join(", "),
+        toml_str(timeout)
+    )
+}
+
+fn config(dir: &Path, hooks: &[String]) -> String {
+    let path = dir.join("config.toml");
+    std::fs::write(&path, hooks.concat()).unwrap();
+    path.display().to_string()
+}
+
+/// One run of the recorder.
+#[derive(Debug, Default)]
+struct Run {
+    args: Vec<String>,
+    env: std::collections::BTreeMap<String, String>,
+    stdin: Value,
+}
+
+fn runs(log: &Path) -> Vec<Run> {
+    let Ok(text) = std::fs::read_to_string(log) else {
+        return Vec::new();
+    };
+    let mut all = Vec::new();
+    let mut run = Run::default();
+    for line in text.lines() {
+        if line == "---" {
+            all.push(std::mem::take(&mut run));
+            continue;
+        }
+        let (key, value) = line.split_once('=').unwrap();
+        match key {
+            "arg" => run.args.push(value.to_owned()),
+            "stdin" => run.stdin = serde_json::from_str(value).unwrap(),
+            _ => {
+                run.env.insert(key.to_owned(), value.to_owned());
+            }
+        }
+    }
+    all
+}
+
+/// The recorder's runs once there are `n` of them (within [`WAIT`]).
+fn wait_for_runs(log: &Path, n: usize) -> Vec<Run> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let got = runs(log);
+        if got.len() >= n || Instant::now() > deadline {
+            assert_eq!(got.len(), n, "runs of {}: {got:#?}", log.display());
+            return got;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// An event's environment, as bbwatch documents it (empty for a value it does not have).
+fn expected_env(event: &Value) -> std::collections::BTreeMap<String, String> {
+    let s = |k: &str| match &event[k] {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    [
+        "kind",
+        "level",
+        "previous_level",
+        "pair",
+        "reason",
+        "duration_secs",
+    ]
+    .iter()
+    .map(|k| ((*k).to_owned(), s(k)))
+    .collect()
+}
+
+#[test]
+fn a_hook_gets_the_chosen_kinds_with_the_event_on_stdin_and_in_its_environment() {
+    let sim = Sim::from_toml(MAINTENANCE);
+    let dir = empty_dir();
+    let recorder = script(&dir, "record.sh", RECORDER);
+    let (log, unused) = (dir.join("runs.log"), dir.join("unused.log"));
+    let recorder_s = recorder.display().to_string();
+    let config = config(
+        &dir,
+        &[
+            hook(
+                &["maintenance_started", "maintenance_ended"],
+                &[&recorder_s, &log.display().to_string(), "--from-bbwatch"],
+                "20s",
+            ),
+            hook(
+                &["down_started", "pair_changed"],
+                &[&recorder_s, &unused.display().to_string()],
+                "20s",
+            ),
+        ],
+    );
+    let mut watch = sim.watch(&["--config", &config]);
+    let started = watch.expect(&["monitor_started normal"], WAIT);
+    sim.server.next_phase();
+    let maintenance = watch.expect(&["maintenance_started maintenance"], WAIT);
+    sim.server.next_phase();
+    let ended = watch.expect(&["maintenance_ended normal"], WAIT);
+
+    let got = wait_for_runs(&log, 2);
+    for (run, event) in got.iter().zip([&maintenance[0], &ended[0]]) {
+        assert_eq!(run.args, ["--from-bbwatch"]);
+        assert_eq!(run.env, expected_env(event));
+        assert_eq!(&run.stdin, event, "stdin is the event JSON as printed");
+    }
+    assert_eq!(got[0].env["kind"], "maintenance_started");
+    assert_eq!(got[0].env["previous_level"], "normal");
+    assert_eq!(got[0].env["reason"], "api error 10007: System maintenance");
+    assert_eq!(got[0].env["duration_secs"], "");
+    assert_eq!(got[1].env["kind"], "maintenance_ended");
+    assert_eq!(got[1].env["level"], "normal");
+    assert!(
+        got[1].env["duration_secs"].parse::<u64>().is_ok(),
+        "{got:?}"
+    );
+    // monitor_started was chosen by neither hook; the second hook's kinds never happened.
+    assert_ne!(started[0]["kind"], got[0].stdin["kind"]);
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(runs(&log).len(), 2);
+    assert!(!unused.exists(), "a hook ran for a kind it did not choose");
+    watch.terminate();
+}
+
+/// Whether a process `pid` is alive (not gone, not a zombie).
+fn alive(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+fn children(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("children"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Until `f` holds (within [`WAIT`]).
+fn eventually(what: &str, f: impl Fn() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !f() {
+        assert!(Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_hanging_hook_is_killed_with_its_group_and_holds_up_nothing() {
+    let sim = Sim::from_toml(MAINTENANCE);
+    let dir = empty_dir();
+    let hanger = script(&dir, "hang.sh", HANGER);
+    let recorder = script(&dir, "record.sh", RECORDER);
+    let log = dir.join("runs.log");
+    let config = config(
+        &dir,
+        &[
+            // Every event, and never ends by itself.
+            hook(
+                &[],
+                &[&hanger.display().to_string(), &dir.display().to_string()],
+                "1s",
+            ),
+            hook(
+                &["maintenance_started", "maintenance_ended"],
+                &[&recorder.display().to_string(), &log.display().to_string()],
+                "20s",
+            ),
+        ],
+    );
+    let mut watch = sim.watch(&["--config", &config]);
+    watch.expect(&["monitor_started normal"], WAIT);
+    eventually("the hanging hook starts", || children(&dir).len() == 1);
+    let first = children(&dir)[0].clone();
+    // Killed at its timeout, the `sleep 1000 &` it left behind with it.
+    eventually("the hook's background child is killed", || !alive(&first));
+
+    // While it hangs again for each event, the events still come, to stdout and the other
+    // hook alike.
+    sim.server.next_phase();
+    let maintenance = watch.expect(&["maintenance_started maintenance"], WAIT);
+    sim.server.next_phase();
+    let ended = watch.expect(&["maintenance_ended normal"], WAIT);
+    let got = wait_for_runs(&log, 2);
+    assert_eq!(got[0].stdin, maintenance[0]);
+    assert_eq!(got[1].stdin, ended[0]);
+
+    // The hanging hook ran once per event, in order, one at a time.
+    eventually("the hanging hook runs for every event", || {
+        std::fs::read_to_string(dir.join("started")).unwrap_or_default()
+            == "monitor_started\nmaintenance_started\nmaintenance_ended\n"
+    });
+    watch.terminate();
+    // Whatever ran when bbwatch stopped is gone too: no `sleep 1000` of ours is left.
+    for pid in children(&dir) {
+        eventually(&format!("child {pid} is killed"), || !alive(&pid));
+    }
+}
+
+#[test]
+fn shell_metacharacters_reach_the_hook_verbatim_and_run_nothing() {
+    // No reason can carry raw text from bitbank: pair names are validated and status strings
+    // are sanitized to `[A-Za-z0-9_.-]` (a `?` for anything else) where they enter the model.
+    // So a status string full of metacharacters shows that the reason reaches the hook as the
+    // event has it, and the metacharacters themselves go through the hook's argv.
+    let dir = empty_dir();
+    let canary = |name: &str| dir.join(name).display().to_string();
+    let status = format!("$(touch {});`touch {}`", canary("s1"), canary("s2"));
+    let scenario = format!(
+        "[[phases]]\nname = \"normal\"\nduration = \"1h\"\n\n\
+         [[phases]]\nname = \"odd\"\nduration = \"1h\"\nstatus = {{ btc_jpy = {} }}\n",
+        toml_str(&status)
+    );
+    let sim = Sim::from_toml(&scenario);
+    let recorder = script(&dir, "record.sh", RECORDER);
+    let log = dir.join("runs.log");
+    let args = [
+        format!("$(touch {})", canary("a1")),
+        format!("`touch {}`", canary("a2")),
+        format!("; touch {}", canary("a3")),
+        format!("x && touch {} | cat > {} $HOME", canary("a4"), canary("a5")),
+        "*".to_owned(),
+    ];
+    let mut command = vec![recorder.display().to_string(), log.display().to_string()];
+    command.extend(args.iter().cloned());
+    let command: Vec<&str> = command.iter().map(String::as_str).collect();
+    let config = config(
+        &dir,
+        &[hook(&["degraded_started", "pair_changed"], &command, "20s")],
+    );
+    let mut watch = sim.watch(&["--config", &config, "--pairs", "btc_jpy"]);
+    watch.expect(&["monitor_started normal"], WAIT);
+    sim.server.next_phase();
+    let events = watch.expect(
+        &["degraded_started degraded", "pair_changed btc_jpy other"],
+        WAIT,
+    );
+    let got = wait_for_runs(&log, 2);
+    for (run, event) in got.iter().zip(&events) {
+        assert_eq!(run.args, args, "argv verbatim");
+        assert_eq!(run.env, expected_env(event));
+        assert_eq!(&run.stdin, event);
+        assert!(run.env["reason"].contains("btc_jpy status"), "{run:?}");
+    }
+    watch.terminate();
+    for name in ["s1", "s2", "a1", "a2", "a3", "a4", "a5"] {
+        assert!(
+            !dir.join(name).exists(),
+            "{name} was created: something ran"
+        );
+    }
+}
