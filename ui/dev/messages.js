@@ -243,7 +243,10 @@ export const MESSAGES = {
     "UiState": "State",
     "UiTitle": "bbwatch — bitbank status",
     "UnreachableEnded": "Reachable again",
-    "UnreachableStarted": "Unreachable"
+    "UnreachableStarted": "Unreachable",
+    "WaitGaveUp": "bitbank: still {level} after {waited}; giving up",
+    "WaitInterrupted": "bitbank: stopped waiting ({level})",
+    "WaitReady": "bitbank: {level} (waited {waited})"
   },
   "ja": {
     "AndMore": "ほか{count}件",
@@ -486,6 +489,9 @@ export const MESSAGES = {
     "UiState": "状態",
     "UiTitle": "bbwatch — bitbankの状態",
     "UnreachableEnded": "接続が回復しました",
-    "UnreachableStarted": "接続できません"
+    "UnreachableStarted": "接続できません",
+    "WaitGaveUp": "bitbank：{waited}待ちましたが、まだ{level}です",
+    "WaitInterrupted": "bitbank：待機を中断しました（{level}）",
+    "WaitReady": "bitbank：{level}（{waited}待ちました）"
   }
 };

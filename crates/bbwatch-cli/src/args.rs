@@ -39,6 +39,36 @@ pub enum Command {
     },
     /// What happened: maintenance, outages and pair halts, from the history file.
     History(HistoryArgs),
+    /// Block until bitbank is usable (exit 0) or --max-wait passes (exit 1):
+    /// `bbwatch wait && start-my-bot`.
+    Wait {
+        /// What counts as usable: `normal`, or `not-maintenance` (any level but maintenance).
+        #[arg(long, value_enum, default_value_t = Until::Normal)]
+        until: Until,
+        /// Give up after this long, e.g. 2h (default: wait as long as it takes).
+        #[arg(long, value_name = "DURATION", value_parser = parse_max_wait)]
+        max_wait: Option<Duration>,
+    },
+}
+
+/// What `bbwatch wait` waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Until {
+    /// The level is normal.
+    Normal,
+    /// The level is known and is not maintenance.
+    NotMaintenance,
+}
+
+impl Until {
+    /// Whether `level` is what is waited for. `unknown` (no confirmed answer yet) never is.
+    pub fn reached(self, level: bbwatch_core::Level) -> bool {
+        use bbwatch_core::Level;
+        match self {
+            Until::Normal => level == Level::Normal,
+            Until::NotMaintenance => !matches!(level, Level::Maintenance | Level::Unknown),
+        }
+    }
 }
 
 /// `bbwatch history`'s flags.
@@ -122,6 +152,15 @@ fn parse_interval(s: &str) -> Result<Duration, String> {
 fn parse_timeout(s: &str) -> Result<Duration, String> {
     let d = config::parse_duration(s)?;
     config::check_timeout(d)?;
+    Ok(d)
+}
+
+fn parse_max_wait(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{s:?} is not a duration like 90s, 30m or 2h: {e}"))?;
+    if d.is_zero() {
+        return Err("must be more than 0s".into());
+    }
     Ok(d)
 }
 
@@ -278,6 +317,42 @@ mod tests {
     }
 
     #[test]
+    fn wait_flags() {
+        let cli = Cli::try_parse_from([
+            "bbwatch",
+            "wait",
+            "--until",
+            "not-maintenance",
+            "--max-wait",
+            "2h",
+        ])
+        .unwrap();
+        match cli.command {
+            Command::Wait { until, max_wait } => {
+                assert_eq!(until, Until::NotMaintenance);
+                assert_eq!(max_wait, Some(Duration::from_secs(7200)));
+            }
+            other => panic!("{other:?}"),
+        }
+        let cli = Cli::try_parse_from(["bbwatch", "wait", "--timeout", "3s"]).unwrap();
+        assert_eq!(cli.common.timeout, Some(Duration::from_secs(3)));
+        assert!(matches!(
+            cli.command,
+            Command::Wait {
+                until: Until::Normal,
+                max_wait: None
+            }
+        ));
+        use bbwatch_core::Level;
+        assert!(Until::Normal.reached(Level::Normal));
+        assert!(!Until::Normal.reached(Level::Degraded));
+        assert!(Until::NotMaintenance.reached(Level::Degraded));
+        assert!(Until::NotMaintenance.reached(Level::Down));
+        assert!(!Until::NotMaintenance.reached(Level::Maintenance));
+        assert!(!Until::NotMaintenance.reached(Level::Unknown));
+    }
+
+    #[test]
     fn dates_as_people_write_them() {
         let now = DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
             .unwrap()
@@ -337,6 +412,9 @@ mod tests {
             vec!["bbwatch", "history", "--json", "--csv"],
             vec!["bbwatch", "history", "--pair", "btc/jpy"],
             vec!["bbwatch", "watch", "--history", "/x", "--no-history"],
+            vec!["bbwatch", "wait", "--until", "soon"],
+            vec!["bbwatch", "wait", "--max-wait", "forever"],
+            vec!["bbwatch", "wait", "--max-wait", "0s"],
         ] {
             let err = Cli::try_parse_from(&args).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{args:?}");

@@ -19,11 +19,14 @@ use bbwatch_history::{History, Recorder};
 use bbwatch_sinks::{Hooks, Notifier, NotifierOptions};
 use clap::Parser;
 
-use crate::args::{Cli, Command, Settings};
+use crate::args::{Cli, Command, Settings, Until};
 
 /// Exit code for a runtime error (DESIGN.md); usage errors exit 2.
 const EXIT_RUNTIME: u8 = 1;
 const EXIT_USAGE: u8 = 2;
+/// Exit code of `bbwatch wait` interrupted by Ctrl-C (128 + SIGINT), or by SIGTERM.
+const EXIT_INTERRUPTED: u8 = 130;
+const EXIT_TERMINATED: u8 = 143;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
             Command::Status { json } => status(&settings, json).await,
             Command::Watch { json, notify } => watch(&settings, json, notify).await.map(|()| 0),
             Command::History(args) => show_history(&settings, &args),
+            Command::Wait { until, max_wait } => wait(&settings, until, max_wait).await,
         }
     });
     match result {
@@ -187,6 +191,93 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
                 return Ok(());
             }
         }
+    }
+}
+
+/// `bbwatch wait`: run the monitor until the level is what `until` asks for (exit 0),
+/// `max_wait` passes (exit 1), or Ctrl-C (130) / SIGTERM (143). The level is checked as soon
+/// as the first answer is confirmed, so an already usable bitbank returns at once. Says how
+/// it ended on stderr, in the user's language.
+async fn wait(
+    settings: &Settings,
+    until: Until,
+    max_wait: Option<std::time::Duration>,
+) -> anyhow::Result<u8> {
+    use bbwatch_core::i18n::Msg;
+    use bbwatch_core::render::{format_duration, level_name};
+    let live = Arc::new(LiveSettings::new(
+        settings.path.clone(),
+        settings.overrides.clone(),
+        settings.config.clone(),
+        None,
+    ));
+    let (monitor, handle, _following) = live.start_monitor(None)?;
+    let mut snapshot = handle.snapshot();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let run = tokio::spawn(monitor.run(async move {
+        let _ = stopped.await;
+    }));
+    let started = std::time::Instant::now();
+    let give_up = async {
+        match max_wait {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(give_up);
+    let signal = interrupt_signal();
+    tokio::pin!(signal);
+    let lang = settings.lang;
+    let (msg, code) = loop {
+        let level = snapshot.borrow_and_update().level;
+        if until.reached(level) {
+            break (Msg::WaitReady, 0);
+        }
+        tokio::select! {
+            changed = snapshot.changed() => {
+                if changed.is_err() {
+                    anyhow::bail!("the monitor stopped");
+                }
+            }
+            () = &mut give_up => break (Msg::WaitGaveUp, EXIT_RUNTIME),
+            code = &mut signal => break (Msg::WaitInterrupted, code),
+        }
+    };
+    let _ = stop.send(());
+    let _ = run.await;
+    let level = snapshot.borrow().level;
+    let waited = format_duration(started.elapsed().as_secs(), lang);
+    eprintln!(
+        "{}",
+        msg.fill(
+            lang,
+            &[("level", level_name(level, lang)), ("waited", &waited)]
+        )
+    );
+    Ok(code)
+}
+
+/// Ctrl-C (130) or SIGTERM (143): the exit code it calls for.
+async fn interrupt_signal() -> u8 {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => EXIT_INTERRUPTED,
+        () = term => EXIT_TERMINATED,
     }
 }
 

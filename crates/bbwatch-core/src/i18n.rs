@@ -508,6 +508,13 @@ catalogue! {
     DurationWholeMinutes => ("{m}分", "{m} min"),
     /// Duration units.
     DurationSeconds => ("{s}秒", "{s} s"),
+
+    /// `bbwatch wait` returns: bitbank is usable again.
+    WaitReady => ("bitbank：{level}（{waited}待ちました）", "bitbank: {level} (waited {waited})"),
+    /// `bbwatch wait` gives up at `--max-wait`.
+    WaitGaveUp => ("bitbank：{waited}待ちましたが、まだ{level}です", "bitbank: still {level} after {waited}; giving up"),
+    /// `bbwatch wait` interrupted.
+    WaitInterrupted => ("bitbank：待機を中断しました（{level}）", "bitbank: stopped waiting ({level})"),
 }
 
 /// Every message in `lang`, by key: what the web UI loads once.
