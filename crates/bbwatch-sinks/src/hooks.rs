@@ -143,18 +143,21 @@ impl Drop for Group {
     }
 }
 
-/// Read `pipe` to its end, keeping the first [`MAX_OUTPUT`] bytes (the rest is read and
-/// dropped, so the program never blocks on a full pipe).
-async fn capture(pipe: Option<impl AsyncRead + Unpin>) -> Vec<u8> {
-    let mut kept = Vec::new();
+/// What a hook wrote on one pipe so far: the first [`MAX_OUTPUT`] bytes.
+type Kept = Arc<Mutex<Vec<u8>>>;
+
+/// Read `pipe` to its end into `kept`, keeping the first [`MAX_OUTPUT`] bytes (the rest is
+/// read and dropped, so the program never blocks on a full pipe).
+async fn capture(pipe: Option<impl AsyncRead + Unpin>, kept: Kept) {
     let Some(mut pipe) = pipe else {
-        return kept;
+        return;
     };
     let mut buf = [0u8; 4096];
     loop {
         match pipe.read(&mut buf).await {
-            Ok(0) | Err(_) => return kept,
+            Ok(0) | Err(_) => return,
             Ok(n) => {
+                let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
                 let room = MAX_OUTPUT.saturating_sub(kept.len());
                 kept.extend_from_slice(&buf[..n.min(room)]);
             }
@@ -195,8 +198,11 @@ pub async fn run_once(hook: &Hook, event: &Event) -> Result<Outcome, HookError> 
             let _ = stdin.shutdown().await;
         }
     });
-    let stdout = tokio::spawn(capture(child.stdout.take()));
-    let stderr = tokio::spawn(capture(child.stderr.take()));
+    let (stdout, stderr) = (Kept::default(), Kept::default());
+    let readers = [
+        tokio::spawn(capture(child.stdout.take(), stdout.clone())),
+        tokio::spawn(capture(child.stderr.take(), stderr.clone())),
+    ];
     let (status, timed_out) = match tokio::time::timeout(hook.timeout.0, child.wait()).await {
         Ok(waited) => {
             let status = waited.map_err(|source| HookError::Wait {
@@ -216,17 +222,17 @@ pub async fn run_once(hook: &Hook, event: &Event) -> Result<Outcome, HookError> 
             (status, true)
         }
     };
-    let output = |task: tokio::task::JoinHandle<Vec<u8>>| async move {
-        let abort = task.abort_handle();
-        match tokio::time::timeout(OUTPUT_GRACE, task).await {
-            Ok(Ok(kept)) => kept,
-            _ => {
-                abort.abort();
-                Vec::new()
-            }
+    // A child the program left running may hold the pipes open: what came by then is kept.
+    let deadline = tokio::time::Instant::now() + OUTPUT_GRACE;
+    for reader in readers {
+        let abort = reader.abort_handle();
+        if tokio::time::timeout_at(deadline, reader).await.is_err() {
+            abort.abort();
         }
-    };
-    let (stdout, stderr) = tokio::join!(output(stdout), output(stderr));
+    }
+    let take =
+        |kept: Kept| std::mem::take(&mut *kept.lock().unwrap_or_else(PoisonError::into_inner));
+    let (stdout, stderr) = (take(stdout), take(stderr));
     Ok(Outcome {
         status,
         timed_out,
@@ -502,6 +508,21 @@ mod tests {
         assert_eq!(out.stdout.len(), MAX_OUTPUT);
         assert!(out.stdout.starts_with(e.to_json_line().as_bytes()));
         assert_eq!(out.stderr, b"oops\n");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn output_is_kept_when_a_child_left_behind_holds_the_pipe() {
+        let h = hook(
+            &[],
+            &["sh", "-c", "echo hi; sleep 5 & exit 0"],
+            Duration::from_secs(20),
+        );
+        let e = Event::level_change(EventKind::MonitorStarted, Utc::now(), Level::Normal, None);
+        let out = run_once(&h, &e).await.unwrap();
+        assert!(!out.timed_out);
+        assert!(out.status.success());
+        assert_eq!(out.stdout, b"hi\n");
     }
 
     #[tokio::test]
