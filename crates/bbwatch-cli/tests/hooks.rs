@@ -334,3 +334,50 @@ fn shell_metacharacters_reach_the_hook_verbatim_and_run_nothing() {
         );
     }
 }
+
+#[test]
+fn a_change_of_the_hooks_in_the_file_applies_to_the_next_event() {
+    let sim = Sim::from_toml(MAINTENANCE);
+    let dir = empty_dir();
+    let recorder = script(&dir, "record.sh", RECORDER).display().to_string();
+    let (old_log, new_log) = (dir.join("old.log"), dir.join("new.log"));
+    let path = config(
+        &dir,
+        &[hook(
+            &["maintenance_started"],
+            &[&recorder, &old_log.display().to_string()],
+            "20s",
+        )],
+    );
+    let mut watch = sim.watch_in(&empty_dir(), &["--config", &path, "-v"]);
+    watch.expect(&["monitor_started normal"], WAIT);
+
+    // The old hook replaced by another, then SIGHUP: once it has been read, the next
+    // events go to the new hook only.
+    let tmp = dir.join("config.toml.swp");
+    std::fs::write(
+        &tmp,
+        hook(
+            &["maintenance_started", "maintenance_ended"],
+            &[&recorder, &new_log.display().to_string()],
+            "20s",
+        ),
+    )
+    .unwrap();
+    std::fs::rename(&tmp, &path).unwrap();
+    let _ = std::process::Command::new("kill")
+        .args(["-HUP", &watch.pid().to_string()])
+        .status();
+    eventually("the file to be read again", || {
+        watch.stderr().contains("SIGHUP: ")
+    });
+    sim.server.next_phase();
+    let started = watch.expect(&["maintenance_started maintenance"], WAIT);
+    sim.server.next_phase();
+    let ended = watch.expect(&["maintenance_ended normal"], WAIT);
+    let got = wait_for_runs(&new_log, 2);
+    assert_eq!(got[0].stdin, started[0]);
+    assert_eq!(got[1].stdin, ended[0]);
+    assert!(!old_log.exists(), "a removed hook ran");
+    watch.terminate();
+}
