@@ -27,6 +27,7 @@ use crate::state::{Pause, Shared};
 use crate::tray::{Tray, TrayView};
 use crate::view::{event_view, status_view};
 use crate::window::Section;
+use bbwatch_sinks::hooks::Hooks;
 use bbwatch_sinks::Notifier;
 
 /// The settings in force: the file (a bad one is reported and the defaults used, so the app
@@ -123,6 +124,10 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
     // was shown; however long a notification server takes, nothing here waits.
     let mut events = shared.monitor.events();
     let (to_notifier, for_notifier) = tokio::sync::mpsc::unbounded_channel();
+    // The hooks of the settings in force (none unless `[[hooks]]` are configured), as in
+    // `bbwatch watch`.
+    let (to_hooks, for_hooks) = tokio::sync::mpsc::unbounded_channel();
+    tauri::async_runtime::spawn(Hooks::new(shared.settings.subscribe()).run(for_hooks));
     let listing = shared.clone();
     let mut recorder = shared.history.clone().map(Recorder::new);
     tauri::async_runtime::spawn(async move {
@@ -134,6 +139,7 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
             let view = event_view(&event, listing.lang());
             listing.push_event(view.clone());
             let _ = listing.ui.send(ToWindow::Event { view });
+            let _ = to_hooks.send(event.clone());
             let _ = to_notifier.send(event);
         }
     });
