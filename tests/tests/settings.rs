@@ -64,6 +64,19 @@ async fn save_disabled(session: &Session, driver: &Driver) -> Result<bool> {
     Ok(v == json!(true))
 }
 
+/// Wait for `field`'s error to go and Save to be enabled.
+async fn wait_valid(session: &Session, driver: &Driver, field: &str) -> Result<()> {
+    eventually(
+        WAIT,
+        &format!("{field}'s error to go and Save to be enabled"),
+        || async {
+            let clear = field_error(session, driver, field).await.is_empty();
+            (clear && !save_disabled(session, driver).await.ok()?).then_some(())
+        },
+    )
+    .await
+}
+
 /// Wait for the field `id` to hold `value` (the window has read the file).
 async fn wait_value(session: &Session, driver: &Driver, id: &str, value: &str) -> Result<()> {
     let script = format!("return document.getElementById({}).value;", json!(id));
@@ -138,11 +151,7 @@ async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> 
 
     // A valid value clears the error and enables Save; Cancel throws it away.
     type_into(&session, &driver, "f-interval", "45s").await?;
-    eventually(WAIT, "the error to go and Save to be enabled", || async {
-        let clear = field_error(&session, &driver, "interval").await.is_empty();
-        (clear && !save_disabled(&session, &driver).await.ok()?).then_some(())
-    })
-    .await?;
+    wait_valid(&session, &driver, "interval").await?;
     click(&session, &driver, "#settings-cancel").await?;
     let hidden = js(
         &session,
@@ -357,11 +366,7 @@ async fn a_bad_file_is_corrected_in_the_settings_window() -> Result<()> {
     assert!(save_disabled(&session, &driver).await?);
 
     type_into(&session, &driver, "f-interval", "1m").await?;
-    eventually(WAIT, "Save to be enabled", || async {
-        let clear = field_error(&session, &driver, "interval").await.is_empty();
-        (clear && !save_disabled(&session, &driver).await.ok()?).then_some(())
-    })
-    .await?;
+    wait_valid(&session, &driver, "interval").await?;
     click(&session, &driver, "#settings-save").await?;
     let written = eventually(WAIT, "the file to be fixed", || async {
         let text = std::fs::read_to_string(&file).ok()?;
@@ -400,13 +405,7 @@ async fn a_bad_file_is_corrected_in_the_settings_window() -> Result<()> {
     );
     assert!(save_disabled(&session, &driver).await?);
     type_into(&session, &driver, "f-retention_days", "30").await?;
-    eventually(WAIT, "Save to be enabled for the days", || async {
-        let clear = field_error(&session, &driver, "retention_days")
-            .await
-            .is_empty();
-        (clear && !save_disabled(&session, &driver).await.ok()?).then_some(())
-    })
-    .await?;
+    wait_valid(&session, &driver, "retention_days").await?;
     click(&session, &driver, "#settings-save").await?;
     eventually(WAIT, "the days in the file", || async {
         (Config::load(&file).ok()?.config.history.retention_days == 30).then_some(())

@@ -338,26 +338,8 @@ async fn reload_on_hangup(live: Arc<LiveSettings>) {
     drop(live);
 }
 
+/// Ctrl-C or SIGTERM, for `watch`: it stops with exit 0 either way.
 async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
+    interrupt_signal().await;
     tracing::info!("shutting down");
 }

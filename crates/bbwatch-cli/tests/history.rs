@@ -11,24 +11,9 @@ use std::time::Duration;
 use bbwatch_core::{Event, EventKind, Level, Snapshot};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use support::{empty_dir, Sim};
+use support::{empty_dir, Sim, MAINTENANCE};
 
 const WAIT: Duration = Duration::from_secs(40);
-
-/// normal → maintenance → normal, each phase until the test moves on.
-const MAINTENANCE: &str = r#"
-[[phases]]
-name = "normal"
-duration = "1h"
-
-[[phases]]
-name = "maintenance"
-duration = "1h"
-api = { error = 10007, http_status = 200 }
-
-[[phases]]
-name = "recovered"
-"#;
 
 fn history_file(data_dir: &Path) -> PathBuf {
     data_dir.join("bbwatch").join("history.sqlite3")

@@ -10,25 +10,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{empty_dir, Sim};
+use support::{empty_dir, Sim, MAINTENANCE};
 
 /// Generous: the machines are shared and noisy.
 const WAIT: Duration = Duration::from_secs(40);
-
-/// normal → maintenance → normal, each phase until the test moves on.
-const MAINTENANCE: &str = r#"
-[[phases]]
-name = "normal"
-duration = "1h"
-
-[[phases]]
-name = "maintenance"
-duration = "1h"
-api = { error = 10007, http_status = 200 }
-
-[[phases]]
-name = "recovered"
-"#;
 
 /// Appends one record per run to `$1`: its arguments, its environment, its stdin, then `---`.
 /// Every value is written with `printf %s`: nothing is evaluated.

@@ -110,6 +110,21 @@ impl Sim {
     }
 }
 
+/// normal → maintenance → normal, each phase until the test moves on.
+pub const MAINTENANCE: &str = r#"
+[[phases]]
+name = "normal"
+duration = "1h"
+
+[[phases]]
+name = "maintenance"
+duration = "1h"
+api = { error = 10007, http_status = 200 }
+
+[[phases]]
+name = "recovered"
+"#;
+
 /// A fresh, empty directory under the system temp dir.
 pub fn empty_dir() -> PathBuf {
     static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
