@@ -11,7 +11,8 @@ what=${1:-build}
 # Node.js and npm: the window's chart library comes from npm (scripts/ui-deps.sh).
 packages=(build-essential pkg-config curl libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev nodejs npm)
 if [ "$what" = test ] || [ "$what" = bench ] || [ "$what" = desktop ]; then
-  packages+=(xvfb dbus dbus-x11 x11-utils imagemagick webkit2gtk-driver)
+  # python3 and systemd (systemd-analyze): docs/bots.md's examples are run by the tests.
+  packages+=(xvfb dbus dbus-x11 x11-utils imagemagick webkit2gtk-driver python3 systemd)
 fi
 if [ "$what" = desktop ]; then
   packages+=(xfce4-panel xfconf xfwm4 xfce4-notifyd xdotool fonts-noto-cjk adwaita-icon-theme

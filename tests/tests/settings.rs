@@ -10,81 +10,16 @@ use anyhow::Result;
 use bbwatch_core::config::{Config, LanguageSetting};
 use bbwatch_e2e::desktop::app::{app_binary, app_env, start_tray};
 use bbwatch_e2e::desktop::display::Desktop;
+use bbwatch_e2e::desktop::form::{
+    click, field_error, js, save_disabled, type_into, wait_valid, wait_value,
+};
 use bbwatch_e2e::desktop::notifications::NotificationServer;
-use bbwatch_e2e::desktop::webdriver::{Driver, Session};
+use bbwatch_e2e::desktop::webdriver::Driver;
 use bbwatch_e2e::desktop::{eventually, scratch_dir, HAND_DRIVEN};
 use fake_bitbank::{FakeBitbank, Options, Scenario};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// Run `script` in the window.
-async fn js(session: &Session, driver: &Driver, script: &str) -> Result<Value> {
-    session.run(driver, script).await
-}
-
-/// Type `value` into the field `id`, as a person does (an `input` event follows).
-async fn type_into(session: &Session, driver: &Driver, id: &str, value: &str) -> Result<()> {
-    let script = format!(
-        "const i = document.getElementById({id}); i.focus(); i.value = {value}; \
-         i.dispatchEvent(new Event('input', {{bubbles: true}})); return null;",
-        id = json!(id),
-        value = json!(value),
-    );
-    js(session, driver, &script).await?;
-    Ok(())
-}
-
-async fn click(session: &Session, driver: &Driver, css: &str) -> Result<()> {
-    let script = format!(
-        "document.querySelector({}).click(); return null;",
-        json!(css)
-    );
-    js(session, driver, &script).await?;
-    Ok(())
-}
-
-/// The error shown under the field `field` ("" when none).
-async fn field_error(session: &Session, driver: &Driver, field: &str) -> String {
-    session
-        .text(driver, &format!("#e-{field}"))
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-}
-
-async fn save_disabled(session: &Session, driver: &Driver) -> Result<bool> {
-    let v = js(
-        session,
-        driver,
-        "return document.getElementById('settings-save').disabled;",
-    )
-    .await?;
-    Ok(v == json!(true))
-}
-
-/// Wait for `field`'s error to go and Save to be enabled.
-async fn wait_valid(session: &Session, driver: &Driver, field: &str) -> Result<()> {
-    eventually(
-        WAIT,
-        &format!("{field}'s error to go and Save to be enabled"),
-        || async {
-            let clear = field_error(session, driver, field).await.is_empty();
-            (clear && !save_disabled(session, driver).await.ok()?).then_some(())
-        },
-    )
-    .await
-}
-
-/// Wait for the field `id` to hold `value` (the window has read the file).
-async fn wait_value(session: &Session, driver: &Driver, id: &str, value: &str) -> Result<()> {
-    let script = format!("return document.getElementById({}).value;", json!(id));
-    eventually(WAIT, &format!("#{id} to say {value:?}"), || async {
-        (js(session, driver, &script).await.ok()? == json!(value)).then_some(())
-    })
-    .await
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> Result<()> {

@@ -438,6 +438,7 @@ const TEXT_FIELDS = [
   "api_url",
   "public_url",
   "retention_days",
+  "api_listen",
 ];
 const FLAGS = [
   "notify_maintenance",
@@ -448,6 +449,7 @@ const FLAGS = [
   "notify_busy",
   "sound",
   "quiet_hours",
+  "api_enabled",
 ];
 const ERROR_FIELDS = [...TEXT_FIELDS, "pairs", "other"];
 

@@ -441,6 +441,14 @@ catalogue! {
     SetRetention => ("履歴を残す日数", "Keep history for (days)"),
     /// Settings: the history field's hint.
     SetRetentionHint => ("0ならすべて残します。これより古い出来事は1日に1回消去されます。", "0 keeps everything. Older events are forgotten once a day."),
+    /// Settings: section heading for bots.
+    SetBots => ("ボット連携", "Bots"),
+    /// Settings: the local API switch.
+    SetApiEnabled => ("ボット向けのローカルAPIを提供する", "Serve the local API for bots"),
+    /// Settings: the local API's address.
+    SetApiListen => ("待ち受けるアドレス", "Listen address"),
+    /// Settings: what the local API offers.
+    SetApiHint => ("ボットはこのアドレスの「/v1/status」で状態を、「/v1/events」で出来事を受け取れます。保存するとすぐに有効になります。", "Bots read the status at /v1/status and follow events at /v1/events on this address. Takes effect when saved."),
     /// Settings: "pause until a time" field's label.
     SetPauseUntil => ("この時刻まで通知を一時停止", "Pause notifications until"),
     /// Settings: the pause button.
@@ -497,6 +505,10 @@ catalogue! {
     ErrTime => ("「{value}」は23:00のような時刻ではありません", "\"{value}\" is not a time like 23:00"),
     /// Field error: not an http(s) URL.
     ErrUrl => ("「{value}」はhttpsまたはhttpのURLではありません", "\"{value}\" is not an http(s) URL"),
+    /// Field error: not a socket address.
+    ErrAddress => ("「{value}」は127.0.0.1:8765のようなアドレスとポートではありません", "\"{value}\" is not an address and port like 127.0.0.1:8765"),
+    /// Field error: a non-loopback address for the local API without a token.
+    ErrNeedsToken => ("ほかの機器から届くアドレスにするには、設定ファイルの[api]にtoken（またはtoken_file）が必要です", "an address other machines can reach needs a token: set token (or token_file) under [api] in the configuration file"),
     /// Field error: a value the window does not edit is wrong.
     ErrOther => ("設定ファイルの他の値に誤りがあります：{message}", "another value in the file is wrong: {message}"),
 

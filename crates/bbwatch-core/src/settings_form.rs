@@ -6,6 +6,7 @@
 //! module only says which field broke which rule, in words a person can act on. The window asks
 //! it as the user types, so the rules live in Rust once.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -13,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::classify::MAX_WATCHED_PAIRS;
 use crate::config::{
     check_interval, check_pair_name, check_timeout, check_url, parse_duration, parse_quiet_hours,
-    Config, LanguageSetting, MAX_INTERVAL, MAX_RETENTION_DAYS, MAX_TIMEOUT, MIN_INTERVAL,
-    MIN_TIMEOUT,
+    Config, ConfigError, LanguageSetting, MAX_INTERVAL, MAX_RETENTION_DAYS, MAX_TIMEOUT,
+    MIN_INTERVAL, MIN_TIMEOUT,
 };
 use crate::i18n::{Lang, Msg};
 
@@ -59,6 +60,10 @@ pub struct SettingsForm {
     pub public_url: String,
     /// Days of history kept, e.g. `"0"` (everything).
     pub retention_days: String,
+    /// Whether the desktop app serves the local API (`[api] enabled`).
+    pub api_enabled: bool,
+    /// Where the local API listens, e.g. `"127.0.0.1:8765"`.
+    pub api_listen: String,
 }
 
 impl Default for SettingsForm {
@@ -89,6 +94,8 @@ pub enum Field {
     PublicUrl,
     /// Days of history kept.
     RetentionDays,
+    /// The local API's address.
+    ApiListen,
     /// A value of the file the form does not show.
     Other,
 }
@@ -132,6 +139,12 @@ pub enum FieldError {
     /// Not an http(s) URL.
     #[error("{0:?} is not an http(s) URL")]
     NotUrl(String),
+    /// Not an address and port like `127.0.0.1:8765`.
+    #[error("{0:?} is not an address")]
+    NotAddress(String),
+    /// An address other machines can reach, and no `[api] token` in the file.
+    #[error("a token is needed")]
+    NeedsToken,
     /// Another value of the file is wrong (config.rs's own message).
     #[error("{0}")]
     Other(String),
@@ -168,6 +181,8 @@ impl FieldError {
                 Msg::ErrDays.fill(lang, &[("max", &MAX_RETENTION_DAYS.to_string())])
             }
             FieldError::NotUrl(v) => Msg::ErrUrl.fill(lang, &[("value", v)]),
+            FieldError::NotAddress(v) => Msg::ErrAddress.fill(lang, &[("value", v)]),
+            FieldError::NeedsToken => Msg::ErrNeedsToken.text(lang).to_owned(),
             FieldError::Other(m) => Msg::ErrOther.fill(lang, &[("message", m)]),
         }
     }
@@ -276,6 +291,8 @@ impl SettingsForm {
             api_url: config.api_url.clone(),
             public_url: config.public_url.clone(),
             retention_days: config.history.retention_days.to_string(),
+            api_enabled: config.api.enabled,
+            api_listen: config.api.listen.clone(),
         }
     }
 
@@ -320,6 +337,14 @@ impl SettingsForm {
             .and_then(|h| h.get("retention_days"))
         {
             form.retention_days = as_text(days);
+        }
+        if let Some(api) = table.get("api").and_then(toml::Value::as_table) {
+            if let Some(on) = api.get("enabled").and_then(toml::Value::as_bool) {
+                form.api_enabled = on;
+            }
+            if let Some(listen) = api.get("listen") {
+                form.api_listen = as_text(listen);
+            }
         }
         if let Some(n) = table.get("notifications").and_then(toml::Value::as_table) {
             let flag = |key: &str, slot: &mut bool| {
@@ -370,6 +395,8 @@ impl SettingsForm {
         config.api_url = checked.api_url;
         config.public_url = checked.public_url;
         config.history.retention_days = checked.retention_days;
+        config.api.enabled = self.api_enabled;
+        config.api.listen = checked.api_listen;
         let n = &mut config.notifications;
         n.maintenance = self.notify_maintenance;
         n.down = self.notify_down;
@@ -379,12 +406,20 @@ impl SettingsForm {
         n.busy = self.notify_busy;
         n.sound = self.sound;
         n.quiet_hours = checked.quiet_hours;
-        // The form's fields are right; anything config.rs still refuses is elsewhere in the file.
+        // The form's fields are right; anything config.rs still refuses is elsewhere in the
+        // file, but for the token an address reachable from elsewhere calls for.
         config.validate().map_err(|e| {
-            vec![Issue {
-                field: Field::Other,
-                error: FieldError::Other(e.to_string()),
-            }]
+            let issue = match &e {
+                ConfigError::Value { key, .. } if key == "api.token" => Issue {
+                    field: Field::ApiListen,
+                    error: FieldError::NeedsToken,
+                },
+                _ => Issue {
+                    field: Field::Other,
+                    error: FieldError::Other(e.to_string()),
+                },
+            };
+            vec![issue]
         })?;
         Ok(config)
     }
@@ -485,8 +520,19 @@ impl SettingsForm {
             Field::RetentionDays,
             retention.as_ref().map(|_| ()).map_err(Clone::clone),
         );
+        let api_listen = match self.api_listen.trim() {
+            "" => Err(FieldError::Required),
+            text => text
+                .parse::<SocketAddr>()
+                .map(|_| text.to_owned())
+                .map_err(|_| FieldError::NotAddress(text.to_owned())),
+        };
+        take(
+            Field::ApiListen,
+            api_listen.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
         match (
-            interval, timeout, threshold, pairs, quiet, api_url, public_url, retention,
+            interval, timeout, threshold, pairs, quiet, api_url, public_url, retention, api_listen,
         ) {
             (
                 Ok(interval),
@@ -497,6 +543,7 @@ impl SettingsForm {
                 Ok(api_url),
                 Ok(public_url),
                 Ok(retention_days),
+                Ok(api_listen),
             ) if issues.is_empty() => Ok(Checked {
                 interval,
                 timeout,
@@ -506,6 +553,7 @@ impl SettingsForm {
                 api_url,
                 public_url,
                 retention_days,
+                api_listen,
             }),
             _ => Err(issues),
         }
@@ -522,6 +570,7 @@ struct Checked {
     api_url: String,
     public_url: String,
     retention_days: u32,
+    api_listen: String,
 }
 
 /// The keys the form has fields for: what is left of a bad file without them is its base.
@@ -552,6 +601,11 @@ pub fn base_from_file_text(text: &str) -> Config {
     // Of [history], the form shows only how long it keeps; where and whether stay the file's.
     if let Some(toml::Value::Table(history)) = table.get_mut("history") {
         history.remove("retention_days");
+    }
+    // Of [api], the form shows whether and where; the token stays the file's.
+    if let Some(toml::Value::Table(api)) = table.get_mut("api") {
+        api.remove("enabled");
+        api.remove("listen");
     }
     toml::to_string(&table)
         .ok()
@@ -810,6 +864,57 @@ mod tests {
             serde_json::to_value(&shown).unwrap(),
             serde_json::json!({"field": "interval", "message": "must be at least 1s, to stay within bitbank's rate limits"})
         );
+    }
+
+    #[test]
+    fn the_local_api_switch_and_address_keep_the_files_token() {
+        let text = "[api]\nenabled = false\nlisten = \"127.0.0.1:8765\"\ntoken = \"s3cret\"\n";
+        let base = base_from_file_text(text);
+        let f = SettingsForm {
+            api_enabled: true,
+            api_listen: " 0.0.0.0:9000 ".into(),
+            ..SettingsForm::from_file_text(text)
+        };
+        let config = f.apply(&base).unwrap();
+        assert!(config.api.enabled);
+        assert_eq!(config.api.listen, "0.0.0.0:9000");
+        assert_eq!(config.api.token, "s3cret", "the token is the file's");
+    }
+
+    #[test]
+    fn a_local_api_address_is_checked_and_one_reachable_from_elsewhere_needs_a_token() {
+        let bad = SettingsForm {
+            api_listen: "localhost".into(),
+            ..form()
+        };
+        assert_eq!(
+            only(&bad),
+            (Field::ApiListen, FieldError::NotAddress("localhost".into()))
+        );
+        assert_eq!(
+            messages(&bad).1,
+            "\"localhost\" is not an address and port like 127.0.0.1:8765"
+        );
+        let open = SettingsForm {
+            api_enabled: true,
+            api_listen: "0.0.0.0:8765".into(),
+            ..form()
+        };
+        let issues = open.apply(&Config::default()).unwrap_err();
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].field, Field::ApiListen);
+        assert_eq!(issues[0].error, FieldError::NeedsToken);
+        assert!(issues[0].error.message(Lang::Ja).contains("token"));
+        // A bad [api] listen in the file opens in its field, to be corrected there.
+        let text = "[api]\nlisten = \"here\"\n";
+        let f = SettingsForm::from_file_text(text);
+        assert_eq!(f.api_listen, "here");
+        let fixed = SettingsForm {
+            api_listen: "127.0.0.1:8766".into(),
+            ..f
+        };
+        let config = fixed.apply(&base_from_file_text(text)).unwrap();
+        assert_eq!(config.api.listen, "127.0.0.1:8766");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod display;
+pub mod form;
 pub mod notifications;
 pub mod procs;
 pub mod sni;
