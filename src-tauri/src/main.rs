@@ -27,7 +27,6 @@ use crate::state::{Pause, Shared};
 use crate::tray::{Tray, TrayView};
 use crate::view::{event_view, status_view};
 use crate::window::Section;
-use bbwatch_sinks::hooks::Hooks;
 use bbwatch_sinks::Notifier;
 
 /// The settings in force: the file (a bad one is reported and the defaults used, so the app
@@ -124,10 +123,14 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
     // was shown; however long a notification server takes, nothing here waits.
     let mut events = shared.monitor.events();
     let (to_notifier, for_notifier) = tokio::sync::mpsc::unbounded_channel();
-    // The hooks of the settings in force (none unless `[[hooks]]` are configured), as in
-    // `bbwatch watch`.
-    let (to_hooks, for_hooks) = tokio::sync::mpsc::unbounded_channel();
-    tauri::async_runtime::spawn(Hooks::new(shared.settings.subscribe()).run(for_hooks));
+    // The hooks and webhooks of the settings in force (none unless `[[hooks]]` or
+    // `[[webhooks]]` are configured), as in `bbwatch watch`. Started as tasks of Tauri's
+    // runtime: setup does not run inside it.
+    let to_hooks = {
+        let runtime = tauri::async_runtime::handle();
+        let _inside = runtime.inner().enter();
+        bbwatch_sinks::outbound::start(shared.settings.subscribe())
+    };
     let listing = shared.clone();
     let mut recorder = shared.history.clone().map(Recorder::new);
     tauri::async_runtime::spawn(async move {

@@ -16,7 +16,7 @@ use bbwatch_core::render::event_line;
 use bbwatch_core::settings::Settings as LiveSettings;
 use bbwatch_core::Snapshot;
 use bbwatch_history::{History, Recorder};
-use bbwatch_sinks::{Hooks, Notifier, NotifierOptions};
+use bbwatch_sinks::{Notifier, NotifierOptions};
 use clap::Parser;
 
 use crate::args::{Cli, Command, Settings, Until};
@@ -148,14 +148,10 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
         tokio::spawn(notifier.run(rx, || false));
         tx
     });
-    // The hooks of the settings in force (none unless `[[hooks]]` are configured; a change
-    // of the file applies to the next event). Each event goes to them once printed, never
-    // waiting for a hook.
-    let to_hooks = {
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(Hooks::new(config.clone()).run(rx));
-        tx
-    };
+    // The hooks and webhooks of the settings in force (none unless `[[hooks]]` or
+    // `[[webhooks]]` are configured; a change of the file applies to the next event). Each
+    // event goes to them once printed, never waiting for a hook or an endpoint.
+    let to_hooks = bbwatch_sinks::outbound::start(config.clone());
     let mut run = tokio::spawn(monitor.run(shutdown_signal()));
     loop {
         tokio::select! {

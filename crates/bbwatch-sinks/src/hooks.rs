@@ -10,25 +10,26 @@
 //!   killed (SIGKILL, so a `sleep &` it left behind goes too) and the program is reaped.
 //! - Its stdout and stderr (the first [`MAX_OUTPUT`] bytes of each) and its exit status are
 //!   logged: info when it exits 0, a warning otherwise.
-//! - Each hook has a worker of its own that runs it once at a time, in event order, from a
-//!   queue of at most [`QUEUE`] events. A hook that cannot keep up loses the *oldest* queued
-//!   events (with a warning), never holds up the monitor, the output or another hook.
+//! - Each hook has a worker of its own (see [`crate::queue`]) that runs it once at a time, in
+//!   event order, from a queue of at most [`QUEUE`] events. A hook that cannot keep up loses
+//!   the *oldest* queued events (with a warning), never holds up the monitor, the output or
+//!   another hook.
 //! - The hook list follows the settings: a change applies from the next event. A hook that
 //!   is removed finishes the run under way; what it had queued is dropped.
 
-use std::collections::VecDeque;
 use std::process::{ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bbwatch_core::config::{Config, Hook};
 use bbwatch_core::{Event, EventKind};
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{mpsc, watch};
+
+use crate::queue::{Target, Workers};
 
 /// Events one hook may have waiting; beyond that the oldest go.
-pub const QUEUE: usize = 64;
+pub use crate::queue::QUEUE;
 
 /// How much of a hook's stdout and of its stderr is kept for the log (bytes, each).
 pub const MAX_OUTPUT: usize = 4096;
@@ -78,7 +79,7 @@ pub struct Outcome {
 
 /// Whether `hook` runs for events of `kind`: an empty `on` means every kind.
 pub fn wants(hook: &Hook, kind: EventKind) -> bool {
-    hook.on.is_empty() || hook.on.contains(&kind)
+    Target::wants(hook, kind)
 }
 
 /// The variables a hook gets for `event`; a value the event does not have is an empty string.
@@ -279,79 +280,6 @@ async fn run_logged(hook: &Hook, event: &Event) {
     }
 }
 
-/// One hook's queue: bounded, the oldest dropped when full.
-#[derive(Default)]
-struct Queue {
-    events: Mutex<VecDeque<Event>>,
-    ready: Notify,
-    closed: AtomicBool,
-}
-
-impl Queue {
-    fn push(&self, event: Event, program: &str) {
-        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
-        if events.len() >= QUEUE {
-            if let Some(old) = events.pop_front() {
-                tracing::warn!(
-                    "hook {program:?} cannot keep up: {} at {} dropped, not run",
-                    old.kind,
-                    bbwatch_core::event::format_time(&old.at),
-                );
-            }
-        }
-        events.push_back(event);
-        drop(events);
-        self.ready.notify_one();
-    }
-
-    fn pop(&self) -> Option<Event> {
-        self.events
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop_front()
-    }
-
-    /// No more events: what is queued is dropped, the worker stops after the run under way.
-    fn close(&self) {
-        self.closed.store(true, Ordering::SeqCst);
-        self.events
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
-        self.ready.notify_one();
-    }
-}
-
-/// A running hook: its configuration and its queue (its task ends when the queue closes).
-struct Worker {
-    hook: Hook,
-    queue: Arc<Queue>,
-}
-
-impl Worker {
-    fn start(hook: Hook) -> Worker {
-        let queue = Arc::new(Queue::default());
-        tokio::spawn({
-            let (hook, queue) = (hook.clone(), queue.clone());
-            async move {
-                while !queue.closed.load(Ordering::SeqCst) {
-                    match queue.pop() {
-                        Some(event) => run_logged(&hook, &event).await,
-                        None => queue.ready.notified().await,
-                    }
-                }
-            }
-        });
-        Worker { hook, queue }
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        self.queue.close();
-    }
-}
-
 /// The hooks of one binary, following the settings in force.
 pub struct Hooks {
     settings: watch::Receiver<Config>,
@@ -366,34 +294,17 @@ impl Hooks {
     /// Run the hooks that want each event of `events`, until its sender goes. The binaries
     /// send each event once it is recorded and shown; sending never waits for a hook.
     pub async fn run(self, mut events: mpsc::UnboundedReceiver<Event>) {
-        let mut workers: Vec<Worker> = Vec::new();
+        let mut workers =
+            Workers::new(|hook: Hook, event: Event| async move { run_logged(&hook, &event).await });
         while let Some(event) = events.recv().await {
             let hooks = self.settings.borrow().hooks.clone();
-            workers = reconcile(workers, hooks);
-            for worker in &workers {
-                if wants(&worker.hook, event.kind) {
-                    let program = worker.hook.command.first().map_or("", String::as_str);
-                    worker.queue.push(event.clone(), program);
-                }
-            }
+            workers.follow(&hooks);
+            workers.push(&event);
         }
         // The sender is gone: runs under way finish (or time out) unless the runtime ends
         // first; queued events are dropped with the workers.
         drop(workers);
     }
-}
-
-/// Keep the workers whose hook is still configured (the same hook twice gets two workers),
-/// start the new ones, stop the rest (dropped). Returns them in the configured order.
-fn reconcile(mut old: Vec<Worker>, hooks: Vec<Hook>) -> Vec<Worker> {
-    let mut kept = Vec::with_capacity(hooks.len());
-    for hook in hooks {
-        match old.iter().position(|w| w.hook == hook) {
-            Some(i) => kept.push(old.remove(i)),
-            None => kept.push(Worker::start(hook)),
-        }
-    }
-    kept
 }
 
 #[cfg(test)]
@@ -458,23 +369,6 @@ mod tests {
         assert_eq!(env["BBWATCH_PREVIOUS_LEVEL"], "");
         assert_eq!(env["BBWATCH_DURATION_SECS"], "");
         assert_eq!(env["BBWATCH_REASON"], "ab $(x) `y`; z");
-    }
-
-    #[test]
-    fn a_full_queue_drops_the_oldest() {
-        let q = Queue::default();
-        for i in 0..(QUEUE + 3) {
-            let mut e =
-                Event::level_change(EventKind::PairChanged, Utc::now(), Level::Normal, None);
-            e.duration_secs = Some(i as u64);
-            q.push(e, "p");
-        }
-        assert_eq!(q.pop().unwrap().duration_secs, Some(3));
-        let mut n = 1;
-        while q.pop().is_some() {
-            n += 1;
-        }
-        assert_eq!(n, QUEUE);
     }
 
     #[cfg(unix)]

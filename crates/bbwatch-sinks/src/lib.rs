@@ -3,6 +3,10 @@
 
 pub mod hooks;
 pub mod notifier;
+pub mod outbound;
+pub mod queue;
+pub mod webhooks;
 
 pub use hooks::Hooks;
 pub use notifier::{Notifier, NotifierOptions};
+pub use webhooks::Webhooks;
