@@ -126,7 +126,7 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
     // The hooks and webhooks of the settings in force (none unless `[[hooks]]` or
     // `[[webhooks]]` are configured), as in `bbwatch watch`. Started as tasks of Tauri's
     // runtime: setup does not run inside it.
-    let to_hooks = {
+    let to_outbound = {
         let runtime = tauri::async_runtime::handle();
         let _inside = runtime.inner().enter();
         bbwatch_sinks::outbound::start(shared.settings.subscribe())
@@ -135,14 +135,17 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
     let mut recorder = shared.history.clone().map(Recorder::new);
     tauri::async_runtime::spawn(async move {
         while let Some(event) = events.recv().await {
-            if let Some(recorder) = recorder.as_mut() {
-                // A failure is said once by the recorder; the event is shown all the same.
-                let _ = recorder.record(&event);
-            }
+            // A failure is said once by the recorder; the event is shown all the same. When
+            // another bbwatch records the history, it runs the hooks and webhooks.
+            let claimed = recorder
+                .as_mut()
+                .is_none_or(|recorder| recorder.record_and_claim(&event));
             let view = event_view(&event, listing.lang());
             listing.push_event(view.clone());
             let _ = listing.ui.send(ToWindow::Event { view });
-            let _ = to_hooks.send(event.clone());
+            if claimed {
+                let _ = to_outbound.send(event.clone());
+            }
             let _ = to_notifier.send(event);
         }
     });

@@ -47,6 +47,14 @@ impl Recorder {
         }
         recorded
     }
+
+    /// Record `event` (as [`Recorder::record`] does) and say whether this process acts on it
+    /// beyond showing it: true unless another bbwatch records this history. That one runs the
+    /// hooks and webhooks for the event, so each runs once however many bbwatch are running.
+    /// A failure to record leaves it to this process: better twice than never.
+    pub fn record_and_claim(&mut self, event: &Event) -> bool {
+        !matches!(self.record(event), Ok(None))
+    }
 }
 
 /// Keep the history's snapshot current until the monitor stops (the channel closes). Runs
