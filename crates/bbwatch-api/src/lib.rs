@@ -13,6 +13,7 @@
 
 mod auth;
 mod feed;
+mod host;
 mod metrics_text;
 mod routes;
 mod sse;
@@ -128,6 +129,7 @@ pub async fn serve(
         heartbeat,
         feed,
         closing,
+        streams: Arc::default(),
     });
     let app = routes::router(shared);
     axum::serve(

@@ -20,6 +20,7 @@ use tokio::sync::watch;
 
 use crate::auth::{require_token, Token};
 use crate::feed::Feed;
+use crate::host::check_host;
 use crate::{metrics_text, sse};
 
 /// What every handler reads.
@@ -32,9 +33,12 @@ pub(crate) struct Shared {
     pub(crate) feed: Arc<Feed>,
     /// Turns true when the server stops (event streams end).
     pub(crate) closing: watch::Receiver<bool>,
+    /// Event streams open now (at most [`crate::sse::MAX_STREAMS`]).
+    pub(crate) streams: Arc<std::sync::atomic::AtomicUsize>,
 }
 
-/// The app: every route, the token check in front of all of them (the fallbacks too).
+/// The app: every route, the `Host` and token checks in front of all of them (the fallbacks
+/// too).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/v1/status", get(status))
@@ -46,6 +50,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&shared),
             require_token,
+        ))
+        // The outer layer runs first: a page's request is refused before anything else.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            check_host,
         ))
         .with_state(shared)
 }

@@ -6,10 +6,11 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use bbwatch_history::export::event_json;
@@ -19,10 +20,32 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch};
 
 use crate::feed::{Feed, PAGE};
-use crate::routes::{BadRequest, Params, Shared};
+use crate::routes::{json_error, BadRequest, Params, Shared};
+
+/// Event streams open at once, at most: each holds a connection for as long as the client
+/// wants, so a runaway client must not take them all.
+pub(crate) const MAX_STREAMS: usize = 64;
+
+/// One open stream, counted while it lives.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(count: &Arc<AtomicUsize>) -> Option<Slot> {
+        let open = count.fetch_add(1, Ordering::SeqCst);
+        let slot = Slot(Arc::clone(count));
+        (open < MAX_STREAMS).then_some(slot)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 /// Where a client's stream is.
 struct Client {
+    _slot: Slot,
     feed: Arc<Feed>,
     live: broadcast::Receiver<StoredEvent>,
     /// The id of the last event sent (or of the last one the client had).
@@ -112,6 +135,12 @@ pub(crate) async fn events(
         Ok(from) => from,
         Err(bad) => return bad.into_response(),
     };
+    let Some(slot) = Slot::take(&shared.streams) else {
+        return json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("too many event streams open (at most {MAX_STREAMS})"),
+        );
+    };
     // Subscribed before anything is read: whatever is passed on from now is received.
     let live = shared.feed.subscribe();
     let last = shared.feed.last();
@@ -119,6 +148,7 @@ pub(crate) async fn events(
     // start from now rather than wait for the ids to catch up.
     let sent = from.map_or(last, |f| f.min(last));
     let client = Client {
+        _slot: slot,
         feed: Arc::clone(&shared.feed),
         live,
         sent,

@@ -334,6 +334,17 @@ fn status_gives_the_snapshot_and_the_exit_code() {
     let missing = get(&sim, &serve.url("/v2/nothing"));
     assert_eq!(missing.status, 404);
     assert!(missing.json()["error"].is_string());
+    // DNS rebinding: a page's own name pointed at 127.0.0.1 is refused.
+    let rebound = sim.rt.block_on(async {
+        client()
+            .get(serve.url("/v1/status"))
+            .header("Host", "evil.example:8765")
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(rebound, 403);
     let post = request(&sim, reqwest::Method::POST, &serve.url("/v1/status"), None);
     assert_eq!(post.status, 405);
     assert!(post.json()["error"].is_string());
