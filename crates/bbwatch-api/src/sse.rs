@@ -156,13 +156,19 @@ pub(crate) async fn events(
         caught_up: from.is_none(),
         closing: shared.closing.clone(),
     };
-    Sse::new(stream(client))
+    let mut response = Sse::new(stream(client))
         .keep_alive(
             KeepAlive::new()
                 .interval(shared.heartbeat)
                 .text("heartbeat"),
         )
-        .into_response()
+        .into_response();
+    // nginx buffers responses by default, which would hold events back.
+    response.headers_mut().insert(
+        "x-accel-buffering",
+        axum::http::HeaderValue::from_static("no"),
+    );
+    response
 }
 
 fn stream(client: Client) -> impl Stream<Item = Result<SseEvent, Infallible>> {
