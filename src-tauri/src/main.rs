@@ -153,6 +153,31 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
     tauri::async_runtime::spawn(notifier.run(for_notifier, move || pausing.paused_now()));
 }
 
+/// The local API for bots, while the settings switch it on (`[api] enabled`): the same API
+/// as `bbwatch serve`, with the event ids of the history this app records. When it cannot be
+/// served a notification says why; it goes once it is served again or switched off.
+fn serve_api(shared: &Arc<Shared>, notifier: Arc<Notifier>) {
+    let told = move |followed: bbwatch_api::Followed| {
+        let notifier = notifier.clone();
+        tauri::async_runtime::spawn(async move {
+            match followed {
+                bbwatch_api::Followed::Failed(e) => notifier.api_problem(&e.to_string()).await,
+                bbwatch_api::Followed::Serving(addr) => {
+                    tracing::info!("local API on http://{addr}");
+                    notifier.api_fixed().await;
+                }
+                bbwatch_api::Followed::Off => notifier.api_fixed().await,
+            }
+        });
+    };
+    tauri::async_runtime::spawn(bbwatch_api::follow_settings(
+        shared.settings.subscribe(),
+        shared.monitor.clone(),
+        shared.history.clone(),
+        told,
+    ));
+}
+
 /// Quit: stop the monitor, take our popups and the tray item away, leave no file behind.
 pub async fn quit(app: AppHandle) {
     let shared = app.state::<Arc<Shared>>().inner().clone();
@@ -268,6 +293,7 @@ fn main() -> anyhow::Result<()> {
                 Err(e) => tracing::warn!("no tray icon: {e}"),
             }
             subscribe(app.handle(), &shared, notifier.clone());
+            serve_api(&shared, notifier.clone());
             tauri::async_runtime::spawn(ipc::serve(app.handle().clone()));
             let stop = shared.shutdown.clone();
             tauri::async_runtime::spawn(monitor.run(async move { stop.notified().await }));

@@ -4,6 +4,8 @@
 export const MESSAGES = {
   "en": {
     "AndMore": "and {count} more",
+    "ApiProblemBody": "Bots cannot reach this app. The address can be changed under Bots in the settings.",
+    "ApiProblemTitle": "bbwatch: the local API for bots cannot start",
     "AtLeast": "at least {duration}",
     "AutostartComment": "Shows bitbank maintenance and outages in the tray",
     "CheckNow": "Check now",
@@ -256,6 +258,8 @@ export const MESSAGES = {
   },
   "ja": {
     "AndMore": "ほか{count}件",
+    "ApiProblemBody": "ボットはこのアプリに接続できません。設定の「ボット連携」でアドレスを変えられます。",
+    "ApiProblemTitle": "bbwatch: ボット向けのローカルAPIを開始できません",
     "AtLeast": "{duration}以上",
     "AutostartComment": "bitbankのメンテナンスや障害をトレイでお知らせします",
     "CheckNow": "今すぐ確認",

@@ -1,13 +1,15 @@
 //! Command-line flags and how they combine with the configuration file.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use bbwatch_core::config::{self, Config, ConfigError, LanguageSetting};
 use bbwatch_core::settings::Overrides;
 use bbwatch_core::Lang;
+use bbwatch_history::query::{parse_pair, parse_since, parse_until};
 use bbwatch_history::PeriodKind;
-use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Watch bitbank for maintenance, halts and outages.
@@ -48,6 +50,14 @@ pub enum Command {
         /// Give up after this long, e.g. 2h (default: wait as long as it takes).
         #[arg(long, value_name = "DURATION", value_parser = parse_max_wait)]
         max_wait: Option<Duration>,
+    },
+    /// Serve the local HTTP API (status, events as SSE, history, Prometheus metrics) while
+    /// watching, as `watch` does (history, hooks), until interrupted.
+    Serve {
+        /// Address to listen on (default: [api] listen, 127.0.0.1:8765); port 0 picks a free
+        /// one. A non-loopback address needs [api] token or token_file.
+        #[arg(long, value_name = "ADDR", value_parser = parse_listen)]
+        listen: Option<SocketAddr>,
     },
 }
 
@@ -135,7 +145,7 @@ pub struct Common {
         conflicts_with = "no_history"
     )]
     pub history: Option<PathBuf>,
-    /// Record no history (`watch`).
+    /// Record no history (`watch`, `serve`).
     #[arg(long, global = true)]
     pub no_history: bool,
     /// More logging on stderr (-v info, -vv debug).
@@ -164,62 +174,10 @@ fn parse_max_wait(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-fn parse_pair(s: &str) -> Result<String, String> {
-    let s = s.trim().to_ascii_lowercase();
-    config::check_pair_name(&s)?;
-    Ok(s)
-}
-
-fn parse_since(s: &str) -> Result<DateTime<Utc>, String> {
-    parse_date(s, Utc::now(), false)
-}
-
-fn parse_until(s: &str) -> Result<DateTime<Utc>, String> {
-    parse_date(s, Utc::now(), true)
-}
-
-/// A point in time as a person writes it: RFC 3339; `YYYY-MM-DD HH:MM[:SS]` or
-/// `YYYY-MM-DDTHH:MM[:SS]` in local time; `YYYY-MM-DD` (local midnight, or with `end_of_day`
-/// the next one); or a duration ago (`7d`, `36h`). `now` is passed in for tests.
-pub fn parse_date(s: &str, now: DateTime<Utc>, end_of_day: bool) -> Result<DateTime<Utc>, String> {
-    let s = s.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let local = |naive: NaiveDateTime| {
-        Local
-            .from_local_datetime(&naive)
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or_else(|| format!("{s:?} does not exist in the local time zone"))
-    };
-    for format in [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M",
-    ] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(s, format) {
-            return local(naive);
-        }
-    }
-    if let Ok(day) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        let day = if end_of_day {
-            day.succ_opt().unwrap_or(day)
-        } else {
-            day
-        };
-        return local(day.and_time(NaiveTime::MIN));
-    }
-    if let Ok(ago) = humantime::parse_duration(s) {
-        return chrono::TimeDelta::from_std(ago)
-            .ok()
-            .and_then(|ago| now.checked_sub_signed(ago))
-            .ok_or_else(|| format!("{s:?} is too long ago"));
-    }
-    Err(format!(
-        "{s:?} is not a date: write 2026-11-27, \"2026-11-27 14:00\", 2026-11-27T05:00:00Z or 7d"
-    ))
+fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    s.trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not an address like 127.0.0.1:8765"))
 }
 
 fn parse_url(s: &str) -> Result<String, String> {
@@ -353,45 +311,12 @@ mod tests {
     }
 
     #[test]
-    fn dates_as_people_write_them() {
-        let now = DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let utc = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
-        assert_eq!(
-            parse_date("2026-11-20T01:02:03Z", now, false).unwrap(),
-            utc("2026-11-20T01:02:03Z")
-        );
-        assert_eq!(
-            parse_date("7d", now, false).unwrap(),
-            utc("2026-11-20T12:00:00Z")
-        );
-        assert_eq!(
-            parse_date("90m", now, false).unwrap(),
-            utc("2026-11-27T10:30:00Z")
-        );
-        let local = |y, m, d, h, min| {
-            Local
-                .with_ymd_and_hms(y, m, d, h, min, 0)
-                .earliest()
-                .unwrap()
-                .with_timezone(&Utc)
-        };
-        assert_eq!(
-            parse_date("2026-11-27", now, false).unwrap(),
-            local(2026, 11, 27, 0, 0)
-        );
-        assert_eq!(
-            parse_date("2026-11-27", now, true).unwrap(),
-            local(2026, 11, 28, 0, 0)
-        );
-        assert_eq!(
-            parse_date("2026-11-27 14:05", now, false).unwrap(),
-            local(2026, 11, 27, 14, 5)
-        );
-        for bad in ["yesterday", "2026-13-01", "", "18446744073709551615d"] {
-            assert!(parse_date(bad, now, false).is_err(), "{bad}");
-        }
+    fn serve_flags() {
+        let cli = Cli::try_parse_from(["bbwatch", "serve", "--listen", "127.0.0.1:0"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Serve { listen: Some(a) } if a.port() == 0
+        ));
     }
 
     #[test]
@@ -415,6 +340,8 @@ mod tests {
             vec!["bbwatch", "wait", "--until", "soon"],
             vec!["bbwatch", "wait", "--max-wait", "forever"],
             vec!["bbwatch", "wait", "--max-wait", "0s"],
+            vec!["bbwatch", "serve", "--listen", "nowhere"],
+            vec!["bbwatch", "serve", "--listen", "127.0.0.1"],
         ] {
             let err = Cli::try_parse_from(&args).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{args:?}");

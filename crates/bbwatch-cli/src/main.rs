@@ -10,11 +10,12 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use bbwatch_core::client::Client;
+use bbwatch_core::config::Config;
 use bbwatch_core::i18n::HistoryMsg;
 use bbwatch_core::monitor::check_once;
 use bbwatch_core::render::event_line;
-use bbwatch_core::settings::Settings as LiveSettings;
-use bbwatch_core::Snapshot;
+use bbwatch_core::settings::{FileWatch, Settings as LiveSettings};
+use bbwatch_core::{Monitor, MonitorHandle, Snapshot};
 use bbwatch_history::{History, Recorder};
 use bbwatch_sinks::{Notifier, NotifierOptions};
 use clap::Parser;
@@ -55,6 +56,7 @@ fn main() -> ExitCode {
             Command::Watch { json, notify } => watch(&settings, json, notify).await.map(|()| 0),
             Command::History(args) => show_history(&settings, &args),
             Command::Wait { until, max_wait } => wait(&settings, until, max_wait).await,
+            Command::Serve { listen } => serve(&settings, listen).await,
         }
     });
     match result {
@@ -107,11 +109,32 @@ async fn status(settings: &Settings, json: bool) -> anyhow::Result<u8> {
     u8::try_from(snapshot.level.exit_code()).context("exit code out of range")
 }
 
-/// Run the monitor until Ctrl-C or SIGTERM, printing each event. Stdout is written by a
-/// thread of its own ([`writer`]): a reader that stops reading never blocks the monitor or
-/// the signal; a reader that goes away ends the watch (exit 0); any other write error is a
-/// runtime error (exit 1).
-async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<()> {
+/// What `watch` and `serve` both run: a monitor following the settings in force, the
+/// history it records into (pruned daily, its snapshot kept for the next start), the hooks
+/// and webhooks of the settings in force, and SIGHUP reading the file again. Events are the
+/// caller's to read from `handle` and pass to [`Running::record`].
+struct Running {
+    config: tokio::sync::watch::Receiver<Config>,
+    monitor: Monitor,
+    handle: MonitorHandle,
+    recorder: Option<Recorder>,
+    history: Option<Arc<History>>,
+    following: Option<FileWatch>,
+    /// The hooks and webhooks (none unless configured; a change of the file applies to the
+    /// next event). Sending never waits for a hook or an endpoint.
+    outbound: tokio::sync::mpsc::UnboundedSender<bbwatch_core::Event>,
+}
+
+/// Record `event` in the history (committed before this returns, so a kill -9 after it was
+/// shown cannot lose it; a failure is said once). True when this process runs the event's
+/// hooks and webhooks: unless another bbwatch records the history, and so runs them.
+fn record(recorder: &mut Option<Recorder>, event: &bbwatch_core::Event) -> bool {
+    recorder
+        .as_mut()
+        .is_none_or(|recorder| recorder.record_and_claim(event))
+}
+
+fn start_running(settings: &Settings) -> anyhow::Result<Running> {
     // The settings in force follow the file (edited by hand, or SIGHUP), flags laid over it.
     let live = Arc::new(LiveSettings::new(
         settings.path.clone(),
@@ -131,13 +154,39 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
             None
         }
     });
-    let (monitor, handle, _following) = live.start_monitor(resume)?;
-    let mut recorder = history.map(|h| {
+    let (monitor, handle, following) = live.start_monitor(resume)?;
+    let recorder = history.clone().map(|h| {
         tokio::spawn(bbwatch_history::prune_daily(h.clone(), config.clone()));
         tokio::spawn(bbwatch_history::keep_snapshot(h.clone(), handle.snapshot()));
         Recorder::new(h)
     });
     tokio::spawn(reload_on_hangup(live.clone()));
+    let outbound = bbwatch_sinks::outbound::start(config.clone());
+    Ok(Running {
+        config,
+        monitor,
+        handle,
+        recorder,
+        history,
+        following,
+        outbound,
+    })
+}
+
+/// Run the monitor until Ctrl-C or SIGTERM, printing each event. Stdout is written by a
+/// thread of its own ([`writer`]): a reader that stops reading never blocks the monitor or
+/// the signal; a reader that goes away ends the watch (exit 0); any other write error is a
+/// runtime error (exit 1).
+async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<()> {
+    let Running {
+        config,
+        monitor,
+        handle,
+        mut recorder,
+        following: _following,
+        outbound,
+        ..
+    } = start_running(settings)?;
     let mut out = writer::Writer::spawn().context("cannot start the output thread")?;
     let mut events = handle.events();
     // Each event is passed on once printed: a slow notification server never holds up the
@@ -148,10 +197,6 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
         tokio::spawn(notifier.run(rx, || false));
         tx
     });
-    // The hooks and webhooks of the settings in force (none unless `[[hooks]]` or
-    // `[[webhooks]]` are configured; a change of the file applies to the next event). Each
-    // event goes to them once printed, never waiting for a hook or an endpoint.
-    let to_hooks = bbwatch_sinks::outbound::start(config.clone());
     let mut run = tokio::spawn(monitor.run(shutdown_signal()));
     loop {
         tokio::select! {
@@ -159,18 +204,17 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
             biased;
             received = events.recv() => match received {
                 Some(event) => {
-                    // Recorded (committed) before it is printed: a kill -9 after the line
-                    // was shown cannot lose it. A failure is said once; the line goes out.
-                    if let Some(recorder) = recorder.as_mut() {
-                        let _ = recorder.record(&event);
-                    }
+                    // Recorded before it is printed; then to the hooks and webhooks.
+                    let claimed = record(&mut recorder, &event);
                     let lang = config.borrow().language.resolve();
                     let text = if json { event.to_json_line() } else { event_line(&event, lang) };
                     out.line(text, bbwatch_core::delivery::is_level_change(&event));
                     if let Some(notifier) = &to_notifier {
                         let _ = notifier.send(event.clone());
                     }
-                    let _ = to_hooks.send(event);
+                    if claimed {
+                        let _ = outbound.send(event);
+                    }
                 }
                 None => return Ok(()),
             },
@@ -188,6 +232,61 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
             }
         }
     }
+}
+
+/// `bbwatch serve`: the local HTTP API (see the bbwatch-api crate) over a monitor that
+/// records the history and runs the hooks as `watch` does, until Ctrl-C or SIGTERM (exit 0).
+/// `--listen` overrides `[api] listen`; an `[api]` that cannot be served (a public address
+/// without a token, an unreadable token file) exits 2 before anything starts. Changes to
+/// `[api]` in the file apply at the next start.
+async fn serve(settings: &Settings, listen: Option<std::net::SocketAddr>) -> anyhow::Result<u8> {
+    let mut api = settings.config.api.clone();
+    if let Some(addr) = listen {
+        api.listen = addr.to_string();
+    }
+    let token = match bbwatch_api::Token::from_config(&api) {
+        Ok(token) => token,
+        Err(e) => {
+            eprintln!("bbwatch: {e}");
+            return Ok(EXIT_USAGE);
+        }
+    };
+    // For tests: the default of 15 s is too long to wait for.
+    let heartbeat = match std::env::var("BBWATCH_SSE_HEARTBEAT") {
+        Ok(v) => match humantime::parse_duration(v.trim()) {
+            Ok(d) if !d.is_zero() => d,
+            _ => {
+                eprintln!("bbwatch: BBWATCH_SSE_HEARTBEAT={v:?} is not a duration like 15s");
+                return Ok(EXIT_USAGE);
+            }
+        },
+        Err(_) => bbwatch_api::DEFAULT_HEARTBEAT,
+    };
+    let listener = bbwatch_api::bind(&api).await?;
+    let Running {
+        monitor,
+        handle,
+        mut recorder,
+        history,
+        following: _following,
+        outbound,
+        ..
+    } = start_running(settings)?;
+    let mut state = bbwatch_api::ApiState::new(&handle, history, token);
+    state.heartbeat = heartbeat;
+    let server = bbwatch_api::Server::spawn(listener, state)?;
+    eprintln!("bbwatch: listening on http://{}", server.local_addr());
+    let mut events = handle.events();
+    let run = tokio::spawn(monitor.run(shutdown_signal()));
+    // Recorded before anything else sees it: the API's event ids come from the history.
+    while let Some(event) = events.recv().await {
+        if record(&mut recorder, &event) {
+            let _ = outbound.send(event);
+        }
+    }
+    run.await.context("the monitor task failed")?;
+    server.stop().await?;
+    Ok(0)
 }
 
 /// `bbwatch wait`: run the monitor until the level is what `until` asks for (exit 0),

@@ -318,11 +318,13 @@ fn the_systemd_unit_is_valid_and_its_command_serves_the_api() {
         .find_map(|l| l.strip_prefix("ExecStart="))
         .unwrap()
         .replace("%h", home.to_str().unwrap());
-    let mut argv = exec.split_whitespace();
-    let mut command = Command::new(argv.next().unwrap());
-    command.args(argv);
     let port = free_port();
-    command.args(["--listen", &format!("127.0.0.1:{port}"), "--interval", "1s"]);
+    let mut argv: Vec<String> = exec.split_whitespace().map(str::to_owned).collect();
+    let listen = argv.iter().position(|a| a == "--listen").unwrap() + 1;
+    assert_eq!(argv[listen], "127.0.0.1:8765", "the unit listens on loopback");
+    argv[listen] = format!("127.0.0.1:{port}");
+    let mut command = Command::new(&argv[0]);
+    command.args(&argv[1..]).args(["--interval", "1s"]);
     let sim = Sim::from_toml(MAINTENANCE);
     let bin = Bin::new();
     let _served = Group::spawn(aimed(command, &sim, &bin));

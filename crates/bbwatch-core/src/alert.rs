@@ -98,6 +98,8 @@ pub enum Source {
     Check,
     /// A problem with the configuration file.
     Config,
+    /// The local API cannot be served.
+    Api,
     /// What quiet hours held back, told when they end.
     Quiet,
 }

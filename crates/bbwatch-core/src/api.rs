@@ -15,7 +15,7 @@ use crate::level::{CircuitMode, PairStatus, Restriction};
 use crate::sanitize;
 
 /// Which bitbank host an answer came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Host {
     /// `api.bitbank.cc` (spot/status, spot/pairs).
     Api,

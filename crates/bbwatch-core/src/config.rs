@@ -197,8 +197,12 @@ pub struct LocalApi {
     pub enabled: bool,
     /// Address to listen on.
     pub listen: String,
-    /// Bearer token; required when `listen` is not a loopback address.
+    /// Bearer token; a token (or a token file) is required when `listen` is not a loopback
+    /// address.
     pub token: String,
+    /// A file holding the token instead (absolute path; its contents, trimmed, are the token),
+    /// so the configuration file can be shared without the secret.
+    pub token_file: Option<PathBuf>,
 }
 
 impl Default for LocalApi {
@@ -207,7 +211,72 @@ impl Default for LocalApi {
             enabled: false,
             listen: "127.0.0.1:8765".into(),
             token: String::new(),
+            token_file: None,
         }
+    }
+}
+
+impl LocalApi {
+    /// Check the section without reading the token file: `listen` is an address, `token` and
+    /// `token_file` are not both set, `token_file` is absolute, and a non-loopback `listen`
+    /// has a token. Returns the address.
+    pub fn check(&self) -> Result<SocketAddr, ConfigError> {
+        let bad = |key: &str, message: String| ConfigError::Value {
+            key: key.into(),
+            message,
+        };
+        let listen: SocketAddr = self.listen.trim().parse().map_err(|_| {
+            bad(
+                "api.listen",
+                format!("{:?} is not an address like 127.0.0.1:8765", self.listen),
+            )
+        })?;
+        let has_token = !self.token.trim().is_empty();
+        if let Some(path) = &self.token_file {
+            if has_token {
+                return Err(bad(
+                    "api.token_file",
+                    "set either api.token or api.token_file, not both".into(),
+                ));
+            }
+            if !path.is_absolute() {
+                return Err(bad(
+                    "api.token_file",
+                    format!("{path:?} must be an absolute path"),
+                ));
+            }
+        }
+        if !listen.ip().is_loopback() && !has_token && self.token_file.is_none() {
+            return Err(bad(
+                "api.token",
+                format!(
+                    "required when api.listen ({listen}) is not a loopback address \
+                     (or api.token_file)"
+                ),
+            ));
+        }
+        Ok(listen)
+    }
+
+    /// The token in force: `token`, or the trimmed contents of `token_file`; `None` when
+    /// neither is set. An unreadable or empty token file is an error naming `api.token_file`.
+    pub fn resolve_token(&self) -> Result<Option<String>, ConfigError> {
+        self.check()?;
+        let Some(path) = &self.token_file else {
+            let token = self.token.trim();
+            return Ok((!token.is_empty()).then(|| token.to_owned()));
+        };
+        let bad = |message: String| ConfigError::Value {
+            key: "api.token_file".into(),
+            message,
+        };
+        let text =
+            read_config_file(path).map_err(|e| bad(format!("cannot read the token: {e}")))?;
+        let token = text.trim();
+        if token.is_empty() {
+            return Err(bad(format!("{} is empty", path.display())));
+        }
+        Ok(Some(token.to_owned()))
     }
 }
 
@@ -423,24 +492,7 @@ impl Config {
                 "must be at most 36500 (100 years); 0 keeps everything".into(),
             );
         }
-        let listen: SocketAddr = match self.api.listen.parse() {
-            Ok(a) => a,
-            Err(_) => {
-                return bad(
-                    "api.listen",
-                    format!(
-                        "{:?} is not an address like 127.0.0.1:8765",
-                        self.api.listen
-                    ),
-                )
-            }
-        };
-        if !listen.ip().is_loopback() && self.api.token.trim().is_empty() {
-            return bad(
-                "api.token",
-                format!("required when api.listen ({listen}) is not a loopback address"),
-            );
-        }
+        self.api.check()?;
         Ok(())
     }
 
@@ -709,6 +761,12 @@ token = ""
             ),
             ("[api]\nlisten = \"0.0.0.0:8765\"", "api.token"),
             ("[api]\nlisten = \"here\"", "api.listen"),
+            (
+                "[api]\ntoken = \"t\"\ntoken_file = \"/etc/bbwatch-token\"",
+                "api.token_file",
+            ),
+            ("[api]\ntoken_file = \"rel/token\"", "api.token_file"),
+            ("[api]\ntoken_file = 3", "token_file"),
             ("[history]\nretention_days = -1", "retention_days"),
             (
                 "[history]\nretention_days = 99999",
@@ -724,6 +782,42 @@ token = ""
                 "{text:?} gave {err:?}, which does not name {key}"
             );
         }
+    }
+
+    #[test]
+    fn the_api_token_comes_from_the_key_or_a_file() {
+        let api = |text: &str| Config::from_toml(text).unwrap().config.api;
+        assert_eq!(api("").resolve_token().unwrap(), None);
+        assert_eq!(
+            api("[api]\ntoken = \" abc \"").resolve_token().unwrap(),
+            Some("abc".into())
+        );
+        let dir = std::env::temp_dir().join(format!("bbwatch-token-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("token");
+        std::fs::write(&file, "from-the-file\n").unwrap();
+        let public = |path: &Path| {
+            api(&format!(
+                "[api]\nlisten = \"0.0.0.0:8765\"\ntoken_file = {:?}",
+                path.display().to_string()
+            ))
+        };
+        assert_eq!(
+            public(&file).resolve_token().unwrap(),
+            Some("from-the-file".into())
+        );
+        std::fs::write(&file, "  \n").unwrap();
+        let err = public(&file).resolve_token().unwrap_err().to_string();
+        assert!(
+            err.contains("api.token_file") && err.contains("empty"),
+            "{err}"
+        );
+        let err = public(&dir.join("missing"))
+            .resolve_token()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("api.token_file"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

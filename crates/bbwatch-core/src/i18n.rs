@@ -340,6 +340,10 @@ catalogue! {
     TrayTooltip => ("bitbank: {level}（{since}）", "bitbank: {level} {since}"),
     /// Tray tooltip with the reason after it.
     TrayTooltipReason => ("{head}、{reason}", "{head} — {reason}"),
+    /// Notification: the local API cannot be served.
+    ApiProblemTitle => ("bbwatch: ボット向けのローカルAPIを開始できません", "bbwatch: the local API for bots cannot start"),
+    /// Notification: what that means.
+    ApiProblemBody => ("ボットはこのアプリに接続できません。設定の「ボット連携」でアドレスを変えられます。", "Bots cannot reach this app. The address can be changed under Bots in the settings."),
     /// Notification title: the configuration file could not be used.
     ConfigProblemTitle => ("bbwatch: 設定ファイルに誤りがあります", "bbwatch: the configuration file has an error"),
     /// Notification body and window banner: the defaults are in use.

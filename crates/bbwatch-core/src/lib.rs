@@ -17,6 +17,7 @@ pub mod detect;
 pub mod event;
 pub mod i18n;
 pub mod level;
+pub mod metrics;
 pub mod monitor;
 pub mod observation;
 pub mod pace;

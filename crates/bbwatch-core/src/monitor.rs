@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::delivery::{EventStream, Publisher, Subscriptions};
 use crate::detect::{Detector, Resume, Resumed, Snapshot, Thresholds};
 use crate::event::Event;
+use crate::metrics::{failures_of, Poll, PollMetrics};
 use crate::pace::{clock_jumped, Pacer};
 
 /// How many events a slow subscriber may lag behind before it misses some.
@@ -76,6 +77,7 @@ pub struct Monitor {
     snapshot_tx: watch::Sender<Snapshot>,
     publisher: Publisher,
     check_now: Arc<Notify>,
+    metrics: Arc<PollMetrics>,
 }
 
 /// The subscribing side: clone it to every sink.
@@ -85,6 +87,7 @@ pub struct MonitorHandle {
     events: broadcast::Sender<Event>,
     streams: Arc<Subscriptions>,
     check_now: Arc<Notify>,
+    metrics: Arc<PollMetrics>,
 }
 
 impl MonitorHandle {
@@ -108,6 +111,11 @@ impl MonitorHandle {
     /// Poll now instead of waiting for the interval ("Check now").
     pub fn check_now(&self) {
         self.check_now.notify_one();
+    }
+
+    /// What the monitor measured of its polls so far (for `/metrics`).
+    pub fn metrics(&self) -> Arc<PollMetrics> {
+        Arc::clone(&self.metrics)
     }
 }
 
@@ -138,11 +146,13 @@ impl Monitor {
         let (events_tx, _) = broadcast::channel(EVENT_BUFFER);
         let (publisher, streams) = Publisher::new(EVENT_BUFFER, events_tx.clone());
         let check_now = Arc::new(Notify::new());
+        let metrics = Arc::new(PollMetrics::default());
         let handle = MonitorHandle {
             snapshot: snapshot_rx,
             events: events_tx,
             streams,
             check_now: check_now.clone(),
+            metrics: metrics.clone(),
         };
         let monitor = Monitor {
             client,
@@ -153,6 +163,7 @@ impl Monitor {
             snapshot_tx,
             publisher,
             check_now,
+            metrics,
         };
         Ok((monitor, handle))
     }
@@ -170,11 +181,19 @@ impl Monitor {
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
+            let started = Instant::now();
             let observation = tokio::select! {
                 o = self.client.observe(self.detector.watched()) => o,
                 () = &mut shutdown => return,
             };
+            let duration = started.elapsed();
             let reading = classify(&observation, &self.detector.context());
+            self.metrics.record(&Poll {
+                duration,
+                failures: failures_of(&observation),
+                certainty: reading.certainty,
+                at: reading.at,
+            });
             let rate_limited =
                 (reading.certainty == Certainty::RateLimited).then_some(reading.retry_after);
             if let Some(retry_after) = rate_limited {

@@ -7,13 +7,15 @@
 //!   way when the last run stopped is continued;
 //! - [`Recorder::record`] each event from `MonitorHandle::events()` *before* showing it, and
 //!   [`keep_snapshot`] on `MonitorHandle::snapshot()`;
-//! - [`History::periods`] and [`History::events`] to read, [`History::prune`] to forget.
+//! - [`History::periods`] and [`History::events`] to read ([`query`] parses what selects
+//!   them), [`History::events_after`] to catch up by id, [`History::prune`] to forget.
 //!
 //! When two processes run at once, one records (it holds `history.sqlite3.lock`) and the
 //! other leaves it to that one, taking over when it stops: each event is recorded once.
 
 pub mod export;
 mod period;
+pub mod query;
 mod record;
 mod retention;
 pub mod schema;

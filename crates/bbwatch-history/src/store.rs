@@ -354,6 +354,38 @@ impl History {
         Ok(n as u64)
     }
 
+    /// Up to `limit` events recorded after the event `after` (by id), in order: what a
+    /// reader that has seen every event up to `after` missed. Ids come from this file, so they
+    /// hold whichever process recorded the events.
+    pub fn events_after(&self, after: i64, limit: usize) -> Result<Vec<StoredEvent>, HistoryError> {
+        let conn = lock(&self.conn);
+        let mut stmt = self.sql(
+            conn.prepare_cached("SELECT id, data FROM events WHERE id > ?1 ORDER BY id LIMIT ?2"),
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.sql(stmt.query_map(params![after, limit], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        }))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, data) = self.sql(row)?;
+            match serde_json::from_str::<EventRecord>(&data) {
+                Ok(record) => out.push(StoredEvent {
+                    id,
+                    event: record.into(),
+                }),
+                Err(e) => tracing::warn!("history: event {id} cannot be read, skipped: {e}"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The id of the last event recorded (0 when there is none).
+    pub fn last_id(&self) -> Result<i64, HistoryError> {
+        let conn = lock(&self.conn);
+        self.sql(conn.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0)))
+    }
+
     /// How many events are stored.
     pub fn count(&self) -> Result<u64, HistoryError> {
         let conn = lock(&self.conn);
@@ -594,6 +626,33 @@ mod tests {
         let err = History::open(&path).unwrap_err();
         assert!(matches!(err, HistoryError::Locked { .. }), "{err}");
         assert!(err.to_string().contains("locked by another process"));
+    }
+
+    #[test]
+    fn a_reader_gets_what_it_missed_by_id() {
+        let path = scratch("after");
+        let h = History::open(&path).unwrap();
+        assert_eq!(h.last_id().unwrap(), 0);
+        for s in 0..5 {
+            h.record(&Event::level_change(
+                EventKind::MonitorStarted,
+                at(s),
+                Level::Normal,
+                None,
+            ))
+            .unwrap();
+        }
+        assert_eq!(h.last_id().unwrap(), 5);
+        let ids = |after, limit| -> Vec<i64> {
+            h.events_after(after, limit)
+                .unwrap()
+                .iter()
+                .map(|s| s.id)
+                .collect()
+        };
+        assert_eq!(ids(2, 100), vec![3, 4, 5]);
+        assert_eq!(ids(0, 2), vec![1, 2]);
+        assert!(ids(5, 100).is_empty());
     }
 
     #[test]

@@ -255,24 +255,49 @@ impl Notifier {
     /// The configuration file could not be used: say so in the user's language, with the
     /// file's own words (key and line), and that the last good settings are in force.
     pub async fn config_problem(&self, problem: &str) {
-        let (_, lang) = self.now();
+        let lang = self.now().1;
         let body = format!("{}\n{problem}", Msg::ConfigProblemBody.text(lang));
-        let mut n = self.base(None, lang, Msg::MenuSettings);
-        n.icon("dialog-warning")
-            .summary(Msg::ConfigProblemTitle.text(lang))
-            .body(&body);
-        let mut book = self.book.lock().await;
-        if let Some(old) = book.open.get(&Source::Config) {
-            n.id(old.id());
-        }
-        if let Some(handle) = show(&n).await {
-            self.keep(&mut book, Source::Config, handle);
-        }
+        self.problem(Source::Config, Msg::ConfigProblemTitle, &body)
+            .await;
     }
 
     /// The file is fine again: its problem's popup goes.
     pub async fn config_fixed(&self) {
-        let old = self.book.lock().await.open.remove(&Source::Config);
+        self.problem_gone(Source::Config).await;
+    }
+
+    /// The local API (switched on in the settings) cannot be served: say why (the address
+    /// is taken, a token file cannot be read), and that bots cannot reach it.
+    pub async fn api_problem(&self, problem: &str) {
+        let lang = self.now().1;
+        let body = format!("{}\n{problem}", Msg::ApiProblemBody.text(lang));
+        self.problem(Source::Api, Msg::ApiProblemTitle, &body).await;
+    }
+
+    /// The local API is served again (or switched off): its problem's popup goes.
+    pub async fn api_fixed(&self) {
+        self.problem_gone(Source::Api).await;
+    }
+
+    /// One popup per kind of problem, replaced by the next of its kind; clicking it opens the
+    /// settings.
+    async fn problem(&self, source: Source, title: Msg, body: &str) {
+        let lang = self.now().1;
+        let mut n = self.base(None, lang, Msg::MenuSettings);
+        n.icon("dialog-warning")
+            .summary(title.text(lang))
+            .body(body);
+        let mut book = self.book.lock().await;
+        if let Some(old) = book.open.get(&source) {
+            n.id(old.id());
+        }
+        if let Some(handle) = show(&n).await {
+            self.keep(&mut book, source, handle);
+        }
+    }
+
+    async fn problem_gone(&self, source: Source) {
+        let old = self.book.lock().await.open.remove(&source);
         if let Some(old) = old {
             close(&old).await;
         }

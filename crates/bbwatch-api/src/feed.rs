@@ -1,0 +1,174 @@
+//! The event feed behind `/v1/events`: every event with its id, in order, to every client.
+//!
+//! With a history, the history is the source of truth: the feed reads the rows recorded
+//! after the last one it passed on, so the ids are the history's (the same ids `bbwatch
+//! history --events` shows, and they survive restarts) even when another bbwatch is the
+//! process that records. It reads as soon as a local event says one is coming (recording
+//! commits it first), and every second anyway for another process's events. A client that
+//! reconnects with `Last-Event-ID`, or falls behind the broadcast, reads what it missed from
+//! the same store by id. Without a history, ids count from 1 in this process and the last
+//! [`MEMORY`] events are kept for reconnects.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use bbwatch_core::delivery::EventStream;
+use bbwatch_history::{History, StoredEvent};
+use tokio::sync::{broadcast, watch};
+use tokio::time::Instant;
+
+/// Events kept in memory for reconnects when there is no history.
+pub(crate) const MEMORY: usize = 1024;
+/// Rows read at a time.
+pub(crate) const PAGE: usize = 256;
+/// How often the history is read when nothing happens here (another process may record).
+const IDLE_READ: Duration = Duration::from_secs(1);
+/// After a local event, how often the history is read until the row is there.
+const EAGER_READ: Duration = Duration::from_millis(50);
+/// How long reads stay eager after a local event.
+const EAGER_FOR: Duration = Duration::from_secs(2);
+
+/// Where events and their ids come from.
+enum Store {
+    History(Arc<History>),
+    Memory(Mutex<VecDeque<StoredEvent>>),
+}
+
+/// The feed shared by every client.
+pub(crate) struct Feed {
+    store: Store,
+    tx: broadcast::Sender<StoredEvent>,
+    /// The id of the last event passed on (set before it is sent).
+    last: AtomicI64,
+}
+
+impl Feed {
+    /// Start the feed's task; it ends when `closing` turns true or the events end.
+    pub(crate) async fn start(
+        history: Option<Arc<History>>,
+        events: EventStream,
+        closing: watch::Receiver<bool>,
+    ) -> Arc<Feed> {
+        let (tx, _) = broadcast::channel(PAGE);
+        let (store, last) = match history {
+            Some(h) => {
+                let reader = Arc::clone(&h);
+                let last = tokio::task::spawn_blocking(move || reader.last_id())
+                    .await
+                    .ok()
+                    .and_then(|r| r.map_err(|e| tracing::warn!("local API: {e}")).ok())
+                    .unwrap_or(0);
+                (Store::History(h), last)
+            }
+            None => (Store::Memory(Mutex::new(VecDeque::new())), 0),
+        };
+        let feed = Arc::new(Feed {
+            store,
+            tx,
+            last: AtomicI64::new(last),
+        });
+        tokio::spawn(Arc::clone(&feed).run(events, closing));
+        feed
+    }
+
+    /// The id of the last event passed on: where a client that gives no `Last-Event-ID`
+    /// starts.
+    pub(crate) fn last(&self) -> i64 {
+        self.last.load(Ordering::SeqCst)
+    }
+
+    /// Live events from now on.
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<StoredEvent> {
+        self.tx.subscribe()
+    }
+
+    /// Up to [`PAGE`] events after `after`, from the store.
+    pub(crate) async fn after(&self, after: i64) -> Result<Vec<StoredEvent>, String> {
+        match &self.store {
+            Store::History(h) => {
+                let h = Arc::clone(h);
+                tokio::task::spawn_blocking(move || h.events_after(after, PAGE))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())
+            }
+            Store::Memory(m) => Ok(m
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+                .filter(|e| e.id > after)
+                .take(PAGE)
+                .cloned()
+                .collect()),
+        }
+    }
+
+    fn pass_on(&self, event: StoredEvent) {
+        // `last` first: a client that reads it and then subscribes misses nothing after it.
+        self.last.store(event.id, Ordering::SeqCst);
+        let _ = self.tx.send(event);
+    }
+
+    async fn run(self: Arc<Self>, mut events: EventStream, mut closing: watch::Receiver<bool>) {
+        let mut eager_until = Instant::now();
+        let mut ended = false;
+        loop {
+            if let Store::Memory(m) = &self.store {
+                tokio::select! {
+                    event = events.recv() => match event {
+                        Some(event) => {
+                            let stored = StoredEvent { id: self.last() + 1, event };
+                            let mut kept = m.lock().unwrap_or_else(PoisonError::into_inner);
+                            if kept.len() == MEMORY {
+                                kept.pop_front();
+                            }
+                            kept.push_back(stored.clone());
+                            drop(kept);
+                            self.pass_on(stored);
+                        }
+                        None => return,
+                    },
+                    _ = closing.changed() => return,
+                }
+                continue;
+            }
+            let wait = if Instant::now() < eager_until {
+                EAGER_READ
+            } else {
+                IDLE_READ
+            };
+            tokio::select! {
+                event = events.recv(), if !ended => match event {
+                    Some(_) => eager_until = Instant::now() + EAGER_FOR,
+                    // The monitor stopped: keep reading for another process's events.
+                    None => ended = true,
+                },
+                () = tokio::time::sleep(wait) => {}
+                _ = closing.changed() => return,
+            }
+            self.catch_up().await;
+        }
+    }
+
+    /// Pass on every row recorded since the last one passed on.
+    async fn catch_up(&self) {
+        loop {
+            let rows = match self.after(self.last()).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!("local API: cannot read the history: {e}");
+                    return;
+                }
+            };
+            let full = rows.len() == PAGE;
+            for row in rows {
+                self.pass_on(row);
+            }
+            if !full {
+                return;
+            }
+        }
+    }
+}

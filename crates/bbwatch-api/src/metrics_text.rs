@@ -1,0 +1,209 @@
+//! `/metrics` in Prometheus's text format 0.0.4: the level and each pair's state as 0/1
+//! gauges (every possible value, so a query for the one that is 1 needs no `absent()`), the
+//! poll latency histogram, failed requests by host and kind, rate limiting and the time of
+//! the last definite answer. Rendered by hand: a handful of series need no client library.
+
+use std::fmt::Write as _;
+
+use bbwatch_core::api::Host;
+use bbwatch_core::metrics::{host_label, FailureKind, PollStats, BUCKETS};
+use bbwatch_core::{Level, Snapshot};
+
+/// The `Content-Type` of the text format.
+pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Every pair state's name, as `bbwatch_pair_state{state=…}` labels it.
+const PAIR_STATES: [&str; 8] = [
+    "unknown",
+    "normal",
+    "busy",
+    "very_busy",
+    "halted",
+    "suspended",
+    "circuit_break",
+    "other",
+];
+
+/// A label value with `\`, `"` and line breaks escaped, as the format requires.
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+/// The whole page.
+pub(crate) fn render(snapshot: &Snapshot, stats: &PollStats) -> String {
+    let mut out = String::new();
+    header(
+        &mut out,
+        "bbwatch_build_info",
+        "gauge",
+        "Always 1; the version of bbwatch serving this.",
+    );
+    let _ = writeln!(
+        out,
+        "bbwatch_build_info{{version=\"{}\"}} 1",
+        label(env!("CARGO_PKG_VERSION"))
+    );
+
+    header(
+        &mut out,
+        "bbwatch_level",
+        "gauge",
+        "1 for bitbank's current level as bbwatch sees it, 0 for the others.",
+    );
+    for level in Level::ALL {
+        let _ = writeln!(
+            out,
+            "bbwatch_level{{level=\"{}\"}} {}",
+            level.as_str(),
+            u8::from(snapshot.level == level)
+        );
+    }
+
+    header(
+        &mut out,
+        "bbwatch_status_exit_code",
+        "gauge",
+        "The exit code bbwatch status would give now (0 normal, 10 degraded, 11 maintenance, 12 down, 13 unreachable).",
+    );
+    let _ = writeln!(
+        out,
+        "bbwatch_status_exit_code {}",
+        snapshot.level.exit_code()
+    );
+
+    header(
+        &mut out,
+        "bbwatch_pair_state",
+        "gauge",
+        "1 for each watched pair's current state, 0 for the others.",
+    );
+    for (pair, state) in &snapshot.pairs {
+        for name in PAIR_STATES {
+            let _ = writeln!(
+                out,
+                "bbwatch_pair_state{{pair=\"{}\",state=\"{name}\"}} {}",
+                label(pair),
+                u8::from(state.kind() == name)
+            );
+        }
+    }
+
+    header(
+        &mut out,
+        "bbwatch_poll_duration_seconds",
+        "histogram",
+        "How long each poll of bitbank took (all its requests).",
+    );
+    for (le, count) in BUCKETS.iter().zip(stats.cumulative_buckets()) {
+        let _ = writeln!(
+            out,
+            "bbwatch_poll_duration_seconds_bucket{{le=\"{le}\"}} {count}"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "bbwatch_poll_duration_seconds_bucket{{le=\"+Inf\"}} {}",
+        stats.polls
+    );
+    let _ = writeln!(
+        out,
+        "bbwatch_poll_duration_seconds_sum {}",
+        stats.duration_sum
+    );
+    let _ = writeln!(out, "bbwatch_poll_duration_seconds_count {}", stats.polls);
+
+    header(
+        &mut out,
+        "bbwatch_poll_failures_total",
+        "counter",
+        "Requests to bitbank that gave no usable answer, by host and kind.",
+    );
+    for host in [Host::Api, Host::Public] {
+        for kind in FailureKind::ALL {
+            let n = stats.failures.get(&(host, kind)).copied().unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "bbwatch_poll_failures_total{{host=\"{}\",kind=\"{}\"}} {n}",
+                host_label(host),
+                kind.as_str()
+            );
+        }
+    }
+
+    header(
+        &mut out,
+        "bbwatch_rate_limited_total",
+        "counter",
+        "Polls that bitbank rate-limited.",
+    );
+    let _ = writeln!(out, "bbwatch_rate_limited_total {}", stats.rate_limited);
+
+    header(
+        &mut out,
+        "bbwatch_last_success_timestamp_seconds",
+        "gauge",
+        "When the last poll with a definite answer started (Unix time; 0 before the first).",
+    );
+    let last = stats
+        .last_success
+        .map_or(0.0, |t| t.timestamp_millis() as f64 / 1000.0);
+    let _ = writeln!(out, "bbwatch_last_success_timestamp_seconds {last}");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use bbwatch_core::classify::Certainty;
+    use bbwatch_core::metrics::Poll;
+    use bbwatch_core::PairState;
+    use chrono::{TimeZone, Utc};
+    use std::time::Duration;
+
+    #[test]
+    fn the_page_has_every_series() {
+        let mut stats = PollStats::default();
+        stats.record(&Poll {
+            duration: Duration::from_millis(300),
+            failures: vec![(Host::Api, FailureKind::Api)],
+            certainty: Certainty::Definite,
+            at: Utc.with_ymd_and_hms(2026, 11, 27, 5, 0, 0).unwrap(),
+        });
+        let snapshot = Snapshot {
+            level: Level::Maintenance,
+            pairs: [("btc_jpy".to_string(), PairState::Halted)].into(),
+            ..Snapshot::default()
+        };
+        let text = render(&snapshot, &stats);
+        for line in [
+            "bbwatch_level{level=\"maintenance\"} 1",
+            "bbwatch_level{level=\"normal\"} 0",
+            "bbwatch_status_exit_code 11",
+            "bbwatch_pair_state{pair=\"btc_jpy\",state=\"halted\"} 1",
+            "bbwatch_pair_state{pair=\"btc_jpy\",state=\"normal\"} 0",
+            "bbwatch_poll_duration_seconds_bucket{le=\"0.25\"} 0",
+            "bbwatch_poll_duration_seconds_bucket{le=\"0.5\"} 1",
+            "bbwatch_poll_duration_seconds_bucket{le=\"+Inf\"} 1",
+            "bbwatch_poll_duration_seconds_count 1",
+            "bbwatch_poll_failures_total{host=\"api\",kind=\"api\"} 1",
+            "bbwatch_poll_failures_total{host=\"public\",kind=\"timeout\"} 0",
+            "bbwatch_rate_limited_total 0",
+            "bbwatch_last_success_timestamp_seconds 1795755600",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line} missing from:\n{text}"
+            );
+        }
+        assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+}

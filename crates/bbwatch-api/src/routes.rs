@@ -1,0 +1,261 @@
+//! The routes, their query parameters and their JSON errors. Only GET; anything else is a
+//! JSON 404 or 405.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use bbwatch_core::metrics::PollMetrics;
+use bbwatch_core::Snapshot;
+use bbwatch_history::export::{event_json, period_json};
+use bbwatch_history::query::{parse_kinds, parse_pair, parse_since, parse_until};
+use bbwatch_history::{Filter, History};
+use tokio::sync::watch;
+
+use crate::auth::{require_token, Token};
+use crate::feed::Feed;
+use crate::host::check_host;
+use crate::{metrics_text, sse};
+
+/// What every handler reads.
+pub(crate) struct Shared {
+    pub(crate) snapshot: watch::Receiver<Snapshot>,
+    pub(crate) metrics: Arc<PollMetrics>,
+    pub(crate) history: Option<Arc<History>>,
+    pub(crate) token: Option<Token>,
+    pub(crate) heartbeat: Duration,
+    pub(crate) feed: Arc<Feed>,
+    /// Turns true when the server stops (event streams end).
+    pub(crate) closing: watch::Receiver<bool>,
+    /// Event streams open now (at most [`crate::sse::MAX_STREAMS`]).
+    pub(crate) streams: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// The app: every route, the `Host` and token checks in front of all of them (the fallbacks
+/// too).
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/v1/status", get(status))
+        .route("/v1/events", get(sse::events))
+        .route("/v1/history", get(history))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            require_token,
+        ))
+        // The outer layer runs first: a page's request is refused before anything else.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            check_host,
+        ))
+        .with_state(shared)
+}
+
+/// `{"error": message}` with `status`.
+pub(crate) fn json_error(status: StatusCode, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+/// A 400 with `{"error": …}` naming what is wrong.
+#[derive(Debug)]
+pub(crate) struct BadRequest(pub(crate) String);
+
+impl IntoResponse for BadRequest {
+    fn into_response(self) -> Response {
+        json_error(StatusCode::BAD_REQUEST, &self.0)
+    }
+}
+
+async fn not_found() -> Response {
+    json_error(
+        StatusCode::NOT_FOUND,
+        "no such endpoint: try /v1/status, /v1/events, /v1/history or /metrics",
+    )
+}
+
+async fn method_not_allowed() -> Response {
+    json_error(StatusCode::METHOD_NOT_ALLOWED, "only GET is served")
+}
+
+/// Query parameters by name (the last of repeated ones, except `kind`, which adds up).
+pub(crate) struct Params(BTreeMap<String, Vec<String>>);
+
+impl Params {
+    /// The parameters, refusing any not in `known` (a typo would otherwise select everything).
+    pub(crate) fn from_query(
+        query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+        known: &[&str],
+    ) -> Result<Params, BadRequest> {
+        let Query(pairs) = query.map_err(|e| BadRequest(format!("bad query string: {e}")))?;
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (k, v) in pairs {
+            if !known.contains(&k.as_str()) {
+                return Err(BadRequest(format!(
+                    "unknown parameter {k:?}: expected {}",
+                    known.join(", ")
+                )));
+            }
+            out.entry(k).or_default().push(v);
+        }
+        Ok(Params(out))
+    }
+
+    /// The last value of `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(|v| v.last()).map(String::as_str)
+    }
+
+    fn all(&self, name: &str) -> &[String] {
+        self.0.get(name).map_or(&[], Vec::as_slice)
+    }
+}
+
+async fn status(State(shared): State<Arc<Shared>>) -> Response {
+    let snapshot = shared.snapshot.borrow().clone();
+    let exit_code = snapshot.level.exit_code();
+    Json(serde_json::json!({ "snapshot": snapshot, "exit_code": exit_code })).into_response()
+}
+
+/// What `/v1/history`'s parameters select, as `bbwatch history`'s flags would.
+fn history_filter(params: &Params) -> Result<(Filter, bool), String> {
+    fn named<T>(name: &str, r: Result<T, String>) -> Result<T, String> {
+        r.map_err(|e| format!("{name}: {e}"))
+    }
+    let since = params
+        .get("since")
+        .map(|s| named("since", parse_since(s)))
+        .transpose()?;
+    let until = params
+        .get("until")
+        .map(|s| named("until", parse_until(s)))
+        .transpose()?;
+    let mut kinds = Vec::new();
+    for k in params.all("kind") {
+        kinds.extend(named("kind", parse_kinds(k))?);
+    }
+    let pair = params
+        .get("pair")
+        .map(|p| named("pair", parse_pair(p)))
+        .transpose()?;
+    let events = match params.get("events") {
+        None => false,
+        Some("true" | "1" | "yes" | "") => true,
+        Some("false" | "0" | "no") => false,
+        Some(other) => return Err(format!("events: {other:?} is not true or false")),
+    };
+    Ok((
+        Filter {
+            since,
+            until,
+            kinds,
+            pair,
+        },
+        events,
+    ))
+}
+
+async fn history(
+    State(shared): State<Arc<Shared>>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    let params = match Params::from_query(query, &["since", "until", "kind", "pair", "events"]) {
+        Ok(p) => p,
+        Err(bad) => return bad.into_response(),
+    };
+    let (filter, events) = match history_filter(&params) {
+        Ok(f) => f,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, &e),
+    };
+    let Some(history) = shared.history.clone() else {
+        return json_error(
+            StatusCode::NOT_FOUND,
+            "history is off (--no-history or [history] enabled = false)",
+        );
+    };
+    // SQLite reads block: off the async threads.
+    let lines = tokio::task::spawn_blocking(move || {
+        if events {
+            history
+                .events(&filter)
+                .map(|es| es.iter().map(event_json).collect::<Vec<_>>())
+        } else {
+            history
+                .periods(&filter)
+                .map(|ps| ps.iter().map(period_json).collect::<Vec<_>>())
+        }
+    })
+    .await;
+    match lines {
+        Ok(Ok(lines)) => (
+            [(header::CONTENT_TYPE, "application/json")],
+            format!("[{}]", lines.join(",")),
+        )
+            .into_response(),
+        Ok(Err(e)) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    let snapshot = shared.snapshot.borrow().clone();
+    let text = metrics_text::render(&snapshot, &shared.metrics.stats());
+    ([(header::CONTENT_TYPE, metrics_text::CONTENT_TYPE)], text).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use bbwatch_history::PeriodKind;
+
+    fn params(pairs: &[(&str, &str)]) -> Result<Params, BadRequest> {
+        let q = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Params::from_query(Ok(Query(q)), &["since", "until", "kind", "pair", "events"])
+    }
+
+    #[test]
+    fn history_parameters_read_as_the_flags_do() {
+        let p = params(&[
+            ("kind", "maintenance,down"),
+            ("kind", "halted"),
+            ("pair", "BTC_JPY"),
+            ("events", "true"),
+            ("since", "2026-11-27T05:00:00Z"),
+        ])
+        .unwrap();
+        let (f, events) = history_filter(&p).unwrap();
+        assert!(events);
+        assert_eq!(
+            f.kinds,
+            vec![
+                PeriodKind::Maintenance,
+                PeriodKind::Down,
+                PeriodKind::Halted
+            ]
+        );
+        assert_eq!(f.pair.as_deref(), Some("btc_jpy"));
+        assert!(f.since.is_some() && f.until.is_none());
+        for (k, v) in [
+            ("since", "soon"),
+            ("until", "x"),
+            ("kind", "sometimes"),
+            ("pair", "a/b"),
+            ("events", "maybe"),
+        ] {
+            let err = history_filter(&params(&[(k, v)]).unwrap()).unwrap_err();
+            assert!(err.starts_with(&format!("{k}: ")), "{err}");
+        }
+        assert!(params(&[("sinse", "7d")]).is_err());
+    }
+}

@@ -1,0 +1,179 @@
+//! `GET /v1/events`: Server-Sent Events, one per event (`event: <kind>`, `id: <id>`,
+//! `data: <event JSON>`), with a comment line as heartbeat. A client that sends
+//! `Last-Event-ID: N` (or `?last_event_id=N`) first gets every event after N, then the live
+//! ones, with no gap and no duplicate: it subscribes before it reads what it missed, and skips
+//! whatever it has sent already.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use bbwatch_history::export::event_json;
+use bbwatch_history::StoredEvent;
+use futures::Stream;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, watch};
+
+use crate::feed::{Feed, PAGE};
+use crate::routes::{json_error, BadRequest, Params, Shared};
+
+/// Event streams open at once, at most: each holds a connection for as long as the client
+/// wants, so a runaway client must not take them all.
+pub(crate) const MAX_STREAMS: usize = 64;
+
+/// One open stream, counted while it lives.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(count: &Arc<AtomicUsize>) -> Option<Slot> {
+        let open = count.fetch_add(1, Ordering::SeqCst);
+        let slot = Slot(Arc::clone(count));
+        (open < MAX_STREAMS).then_some(slot)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Where a client's stream is.
+struct Client {
+    _slot: Slot,
+    feed: Arc<Feed>,
+    live: broadcast::Receiver<StoredEvent>,
+    /// The id of the last event sent (or of the last one the client had).
+    sent: i64,
+    /// Read from the store, not sent yet.
+    backlog: VecDeque<StoredEvent>,
+    /// Whether the store has nothing more after `sent` (live events take over).
+    caught_up: bool,
+    closing: watch::Receiver<bool>,
+}
+
+impl Client {
+    /// The next event to send; `None` ends the stream (shutdown, or the store failed).
+    async fn next(&mut self) -> Option<StoredEvent> {
+        loop {
+            if let Some(event) = self.backlog.pop_front() {
+                if event.id > self.sent {
+                    self.sent = event.id;
+                    return Some(event);
+                }
+                continue;
+            }
+            if *self.closing.borrow() {
+                return None;
+            }
+            if !self.caught_up {
+                match self.feed.after(self.sent).await {
+                    Ok(rows) => {
+                        self.caught_up = rows.len() < PAGE;
+                        self.backlog.extend(rows);
+                    }
+                    Err(e) => {
+                        tracing::warn!("local API: cannot read the history: {e}");
+                        return None;
+                    }
+                }
+                continue;
+            }
+            tokio::select! {
+                received = self.live.recv() => match received {
+                    Ok(event) => self.backlog.push_back(event),
+                    // Fell behind the broadcast: read what was missed from the store.
+                    Err(RecvError::Lagged(_)) => self.caught_up = false,
+                    Err(RecvError::Closed) => return None,
+                },
+                _ = self.closing.changed() => return None,
+            }
+        }
+    }
+}
+
+fn sse_event(e: &StoredEvent) -> SseEvent {
+    SseEvent::default()
+        .event(e.event.kind.as_str())
+        .id(e.id.to_string())
+        .data(event_json(e))
+}
+
+/// Where the client wants to start: after `Last-Event-ID` (header) or `last_event_id`
+/// (query, for clients that cannot set headers), else after the last event passed on.
+fn resume_from(headers: &HeaderMap, params: &Params) -> Result<Option<i64>, BadRequest> {
+    let bad = |what: &str| BadRequest(format!("{what} must be an event id (a whole number)"));
+    if let Some(v) = headers.get("last-event-id") {
+        let v = v.to_str().map_err(|_| bad("Last-Event-ID"))?.trim();
+        // An empty header is how a browser says "from now".
+        if v.is_empty() {
+            return Ok(None);
+        }
+        return v.parse().map(Some).map_err(|_| bad("Last-Event-ID"));
+    }
+    match params.get("last_event_id") {
+        Some(v) => v.trim().parse().map(Some).map_err(|_| bad("last_event_id")),
+        None => Ok(None),
+    }
+}
+
+pub(crate) async fn events(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    query: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let params = match Params::from_query(query, &["last_event_id"]) {
+        Ok(p) => p,
+        Err(bad) => return bad.into_response(),
+    };
+    let from = match resume_from(&headers, &params) {
+        Ok(from) => from,
+        Err(bad) => return bad.into_response(),
+    };
+    let Some(slot) = Slot::take(&shared.streams) else {
+        return json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("too many event streams open (at most {MAX_STREAMS})"),
+        );
+    };
+    // Subscribed before anything is read: whatever is passed on from now is received.
+    let live = shared.feed.subscribe();
+    let last = shared.feed.last();
+    // An id beyond the last is from before a restart without history (or a new file):
+    // start from now rather than wait for the ids to catch up.
+    let sent = from.map_or(last, |f| f.min(last));
+    let client = Client {
+        _slot: slot,
+        feed: Arc::clone(&shared.feed),
+        live,
+        sent,
+        backlog: VecDeque::new(),
+        caught_up: from.is_none(),
+        closing: shared.closing.clone(),
+    };
+    let mut response = Sse::new(stream(client))
+        .keep_alive(
+            KeepAlive::new()
+                .interval(shared.heartbeat)
+                .text("heartbeat"),
+        )
+        .into_response();
+    // nginx buffers responses by default, which would hold events back.
+    response.headers_mut().insert(
+        "x-accel-buffering",
+        axum::http::HeaderValue::from_static("no"),
+    );
+    response
+}
+
+fn stream(client: Client) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+    futures::stream::unfold(client, |mut client| async move {
+        let event = client.next().await?;
+        Some((Ok(sse_event(&event)), client))
+    })
+}

@@ -1,0 +1,653 @@
+//! `bbwatch serve` end to end against fake-bitbank, with a real HTTP client: the status and
+//! its exit code, the event stream (live, resumed with `Last-Event-ID`, heartbeats), the
+//! history with filters, `/metrics` through Prometheus's own `promtool`, and the bearer
+//! token. Every connection goes to 127.0.0.1, even when the server binds 0.0.0.0.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::{empty_dir, Sim, MAINTENANCE};
+
+const WAIT: Duration = Duration::from_secs(40);
+
+/// A running `bbwatch serve`, with what it wrote on stderr.
+struct Serve {
+    child: Child,
+    /// Where to connect (always 127.0.0.1).
+    addr: SocketAddr,
+    stderr: Arc<Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Serve {
+    /// `bbwatch serve --listen LISTEN` at a 1 s interval, its history in `data`, heartbeats
+    /// every second.
+    fn start(sim: &Sim, data: &Path, listen: &str, extra: &[&str]) -> Serve {
+        let mut args = vec![
+            "serve",
+            "--listen",
+            listen,
+            "--interval",
+            "1s",
+            "--timeout",
+            "2s",
+        ];
+        args.extend_from_slice(extra);
+        let mut cmd = sim.bbwatch(&args);
+        cmd.env("XDG_DATA_HOME", data)
+            .env("BBWATCH_SSE_HEARTBEAT", "1s")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let pipe = child.stderr.take().unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let kept = stderr.clone();
+        let (tx, rx) = mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                if let Some(addr) = line.strip_prefix("bbwatch: listening on http://") {
+                    let _ = tx.send(addr.parse::<SocketAddr>().unwrap());
+                }
+                let mut t = kept.lock().unwrap();
+                t.push_str(&line);
+                t.push('\n');
+            }
+        });
+        let bound = rx
+            .recv_timeout(WAIT)
+            .unwrap_or_else(|_| panic!("bbwatch serve did not say where it listens"));
+        Serve {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], bound.port())),
+            stderr,
+            reader: Some(reader),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// SIGTERM; the exit status and everything it wrote on stderr.
+    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "bbwatch serve did not exit on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        let text = self.stderr.lock().unwrap().clone();
+        (status, text)
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Got {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+impl Got {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+fn request(sim: &Sim, method: reqwest::Method, url: &str, token: Option<&str>) -> Got {
+    sim.rt.block_on(async {
+        let mut req = client().request(method, url);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        Got {
+            status: resp.status().as_u16(),
+            headers: resp.headers().clone(),
+            body: resp.text().await.unwrap(),
+        }
+    })
+}
+
+fn get(sim: &Sim, url: &str) -> Got {
+    request(sim, reqwest::Method::GET, url, None)
+}
+
+/// `/v1/status` once the level is `level`.
+fn status_at(sim: &Sim, serve: &Serve, level: &str) -> Value {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let got = get(sim, &serve.url("/v1/status"));
+        assert_eq!(got.status, 200, "{}", got.body);
+        let json = got.json();
+        if json["snapshot"]["level"] == level {
+            return json;
+        }
+        assert!(Instant::now() < deadline, "never {level}: {json}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// `/v1/history?events=true` once it has an event of `kind`.
+fn events_once_recorded(sim: &Sim, serve: &Serve, kind: &str) -> Vec<Value> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let got = get(sim, &serve.url("/v1/history?events=true"));
+        assert_eq!(got.status, 200, "{}", got.body);
+        let events = got.json().as_array().unwrap().clone();
+        if events.iter().any(|e| e["kind"] == kind) {
+            return events;
+        }
+        assert!(Instant::now() < deadline, "never recorded {kind}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Normal, then maintenance, then normal again with the maintenance recorded.
+fn through_maintenance(sim: &Sim, serve: &Serve) {
+    status_at(sim, serve, "normal");
+    sim.server.next_phase();
+    status_at(sim, serve, "maintenance");
+    sim.server.next_phase();
+    status_at(sim, serve, "normal");
+    events_once_recorded(sim, serve, "maintenance_ended");
+}
+
+/// One SSE frame.
+#[derive(Debug)]
+enum Frame {
+    Comment,
+    Event { id: i64, kind: String, data: Value },
+}
+
+/// An open `/v1/events` stream, parsed by hand.
+struct Stream {
+    resp: reqwest::Response,
+    buf: String,
+}
+
+impl Stream {
+    fn open(sim: &Sim, url: &str, last_event_id: Option<&str>) -> Stream {
+        sim.rt.block_on(async {
+            let mut req = reqwest::Client::new().get(url);
+            if let Some(id) = last_event_id {
+                req = req.header("Last-Event-ID", id);
+            }
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
+            assert!(ct.starts_with("text/event-stream"), "{ct}");
+            Stream {
+                resp,
+                buf: String::new(),
+            }
+        })
+    }
+
+    /// The next frame within `timeout`.
+    fn next(&mut self, sim: &Sim, timeout: Duration) -> Option<Frame> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        sim.rt.block_on(async {
+            loop {
+                if let Some(end) = self.buf.find("\n\n") {
+                    let block: String = self.buf.drain(..end + 2).collect();
+                    return Some(parse_frame(&block));
+                }
+                let chunk = tokio::time::timeout_at(deadline, self.resp.chunk())
+                    .await
+                    .ok()?
+                    .unwrap()?;
+                self.buf.push_str(std::str::from_utf8(&chunk).unwrap());
+            }
+        })
+    }
+
+    /// Events until none comes for `quiet` (heartbeats do not count); and how many
+    /// heartbeats came meanwhile.
+    fn until_quiet(&mut self, sim: &Sim, quiet: Duration) -> (Vec<(i64, String, Value)>, usize) {
+        let mut events = Vec::new();
+        let mut beats = 0;
+        let mut deadline = Instant::now() + quiet;
+        while let Some(frame) = self.next(sim, deadline.saturating_duration_since(Instant::now())) {
+            match frame {
+                Frame::Comment => beats += 1,
+                Frame::Event { id, kind, data } => {
+                    events.push((id, kind, data));
+                    deadline = Instant::now() + quiet;
+                }
+            }
+        }
+        (events, beats)
+    }
+
+    /// Events until one of `kind` (included).
+    fn until_kind(&mut self, sim: &Sim, kind: &str) -> Vec<(i64, String, Value)> {
+        let mut events = Vec::new();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.next(sim, left) {
+                Some(Frame::Event { id, kind: k, data }) => {
+                    let done = k == kind;
+                    events.push((id, k, data));
+                    if done {
+                        return events;
+                    }
+                }
+                Some(Frame::Comment) => {}
+                None => panic!("no {kind} on the stream; got {events:#?}"),
+            }
+        }
+    }
+}
+
+fn parse_frame(block: &str) -> Frame {
+    let (mut id, mut kind, mut data) = (None, None, String::new());
+    let mut comment = false;
+    for line in block.lines() {
+        let field = |name: &str| {
+            line.strip_prefix(name)
+                .map(|v| v.strip_prefix(' ').unwrap_or(v).to_owned())
+        };
+        if line.starts_with(':') {
+            comment = true;
+        } else if let Some(v) = field("id:") {
+            id = Some(v.parse().unwrap());
+        } else if let Some(v) = field("event:") {
+            kind = Some(v);
+        } else if let Some(v) = field("data:") {
+            data.push_str(&v);
+        }
+    }
+    match (id, kind) {
+        (Some(id), Some(kind)) => {
+            let data: Value = serde_json::from_str(&data).unwrap();
+            assert_eq!(data["id"], id, "the id is in the data too");
+            assert_eq!(data["kind"], kind.as_str());
+            Frame::Event { id, kind, data }
+        }
+        _ => {
+            assert!(comment, "neither an event nor a comment: {block:?}");
+            Frame::Comment
+        }
+    }
+}
+
+fn ids_and_kinds(events: &[(i64, String, Value)]) -> Vec<(i64, String)> {
+    events.iter().map(|(i, k, _)| (*i, k.clone())).collect()
+}
+
+#[test]
+fn status_gives_the_snapshot_and_the_exit_code() {
+    let sim = Sim::from_toml(MAINTENANCE);
+    let serve = Serve::start(&sim, &empty_dir(), "127.0.0.1:0", &[]);
+    let normal = status_at(&sim, &serve, "normal");
+    assert_eq!(normal["exit_code"], 0);
+    assert!(normal["snapshot"]["checked_at"].is_string(), "{normal}");
+    assert_eq!(
+        normal["snapshot"]["pairs"]["btc_jpy"]["state"], "normal",
+        "{normal}"
+    );
+    sim.server.next_phase();
+    let maintenance = status_at(&sim, &serve, "maintenance");
+    assert_eq!(maintenance["exit_code"], 11);
+    assert!(
+        maintenance["snapshot"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("10007"),
+        "{maintenance}"
+    );
+
+    let missing = get(&sim, &serve.url("/v2/nothing"));
+    assert_eq!(missing.status, 404);
+    assert!(missing.json()["error"].is_string());
+    // DNS rebinding: a page's own name pointed at 127.0.0.1 is refused.
+    let rebound = sim.rt.block_on(async {
+        client()
+            .get(serve.url("/v1/status"))
+            .header("Host", "evil.example:8765")
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(rebound, 403);
+    let post = request(&sim, reqwest::Method::POST, &serve.url("/v1/status"), None);
+    assert_eq!(post.status, 405);
+    assert!(post.json()["error"].is_string());
+
+    let (status, _) = serve.terminate();
+    assert!(status.success(), "exit 0 on SIGTERM: {status}");
+}
+
+#[test]
+fn events_stream_live_and_resume_with_last_event_id() {
+    let sim = Sim::from_toml(MAINTENANCE);
+    let data = empty_dir();
+    let serve = Serve::start(&sim, &data, "127.0.0.1:0", &[]);
+    let url = serve.url("/v1/events");
+    status_at(&sim, &serve, "normal");
+
+    // From the first event on; and one from now on, kept open throughout.
+    let mut first = Stream::open(&sim, &url, Some("0"));
+    let mut live = Stream::open(&sim, &url, None);
+    let before = first.until_kind(&sim, "monitor_started");
+    sim.server.next_phase();
+    let mut seen = before;
+    seen.extend(first.until_kind(&sim, "maintenance_started"));
+    // Gone before the maintenance ends.
+    drop(first);
+    let last_seen = seen.last().unwrap().0;
+
+    sim.server.next_phase();
+    let started = live.until_kind(&sim, "maintenance_started");
+    let ended = live.until_kind(&sim, "maintenance_ended");
+    let end = ended.last().unwrap();
+    assert!(end.2["duration_secs"].is_u64(), "{}", end.2);
+    assert_eq!(end.2["level"], "normal");
+    assert!(started.iter().chain(&ended).all(|(id, ..)| *id > 0));
+    let (_, beats) = live.until_quiet(&sim, Duration::from_millis(2500));
+    assert!(beats >= 1, "a heartbeat comes while nothing happens");
+    events_once_recorded(&sim, &serve, "maintenance_ended");
+
+    // Reconnected: exactly what it missed, as the history has it.
+    let mut again = Stream::open(&sim, &url, Some(&last_seen.to_string()));
+    let (missed, _) = again.until_quiet(&sim, Duration::from_millis(2500));
+    let out = sim.history(&data, &["--events", "--json"]);
+    assert!(out.status.success());
+    let stored: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let stored_after: Vec<(i64, String)> = stored
+        .iter()
+        .filter(|e| e["id"].as_i64().unwrap() > last_seen)
+        .map(|e| {
+            (
+                e["id"].as_i64().unwrap(),
+                e["kind"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(ids_and_kinds(&missed), stored_after);
+    assert!(stored_after.iter().any(|(_, k)| k == "maintenance_ended"));
+    let mut all = ids_and_kinds(&seen);
+    all.extend(ids_and_kinds(&missed));
+    let ids: Vec<i64> = all.iter().map(|(i, _)| *i).collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "ids grow, no duplicate: {all:?}"
+    );
+    assert_eq!(all.len(), stored.len(), "nothing missed: {all:?}");
+
+    // The same by query parameter, from the start: the whole story in one stream.
+    let mut replay = Stream::open(&sim, &format!("{url}?last_event_id=0"), None);
+    let (everything, _) = replay.until_quiet(&sim, Duration::from_millis(2500));
+    assert_eq!(ids_and_kinds(&everything), all);
+    let kinds: Vec<&str> = everything.iter().map(|(_, k, _)| k.as_str()).collect();
+    let s = kinds
+        .iter()
+        .position(|k| *k == "maintenance_started")
+        .unwrap();
+    let e = kinds
+        .iter()
+        .position(|k| *k == "maintenance_ended")
+        .unwrap();
+    assert!(s < e, "{kinds:?}");
+
+    let bad = get(&sim, &format!("{url}?last_event_id=soon"));
+    assert_eq!(bad.status, 400);
+    assert!(bad.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("last_event_id"));
+    let (status, _) = serve.terminate();
+    assert!(status.success(), "exit 0 with streams open: {status}");
+}
+
+#[test]
+fn history_endpoint_filters_as_the_cli_does() {
+    let sim = Sim::from_toml(MAINTENANCE);
+    let data = empty_dir();
+    let serve = Serve::start(&sim, &data, "127.0.0.1:0", &[]);
+    through_maintenance(&sim, &serve);
+
+    let periods = get(&sim, &serve.url("/v1/history")).json();
+    let maintenance: Vec<&Value> = periods
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == "maintenance")
+        .collect();
+    assert_eq!(maintenance.len(), 1, "{periods}");
+    assert_eq!(maintenance[0]["ended"], "at");
+    assert!(maintenance[0]["duration_secs"].is_u64());
+
+    let only = get(&sim, &serve.url("/v1/history?kind=maintenance")).json();
+    assert_eq!(only.as_array().unwrap().len(), 1, "{only}");
+    let none = get(&sim, &serve.url("/v1/history?kind=down&since=1h")).json();
+    assert_eq!(none, serde_json::json!([]));
+    let old = get(&sim, &serve.url("/v1/history?until=2000-01-01")).json();
+    assert_eq!(old, serde_json::json!([]));
+
+    let events = get(&sim, &serve.url("/v1/history?events=true&kind=maintenance")).json();
+    let out = sim.history(&data, &["--events", "--json", "--kind", "maintenance"]);
+    let cli: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events, Value::Array(cli));
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["maintenance_started", "maintenance_ended"]);
+
+    for (query, names) in [
+        ("since=soon", "since"),
+        ("until=2026-13-45", "until"),
+        ("kind=sometimes", "kind"),
+        ("pair=btc/jpy", "pair"),
+        ("sinse=7d", "sinse"),
+    ] {
+        let bad = get(&sim, &serve.url(&format!("/v1/history?{query}")));
+        assert_eq!(bad.status, 400, "{query}: {}", bad.body);
+        let error = bad.json()["error"].as_str().unwrap().to_owned();
+        assert!(error.contains(names), "{query}: {error}");
+    }
+    let (status, _) = serve.terminate();
+    assert!(status.success());
+}
+
+#[test]
+fn metrics_pass_promtool_and_count_the_maintenance() {
+    let sim = Sim::from_toml(MAINTENANCE);
+    let serve = Serve::start(&sim, &empty_dir(), "127.0.0.1:0", &[]);
+    status_at(&sim, &serve, "normal");
+    sim.server.next_phase();
+    status_at(&sim, &serve, "maintenance");
+    // Another poll in maintenance, so its failures are counted more than once.
+    std::thread::sleep(Duration::from_millis(1500));
+    let got = get(&sim, &serve.url("/metrics"));
+    assert_eq!(got.status, 200);
+    let ct = got.headers["content-type"].to_str().unwrap();
+    assert!(ct.starts_with("text/plain; version=0.0.4"), "{ct}");
+
+    let mut promtool = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool (Debian's prometheus package: scripts/install-deps.sh test)");
+    use std::io::Write as _;
+    promtool
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(got.body.as_bytes())
+        .unwrap();
+    let checked = promtool.wait_with_output().unwrap();
+    assert!(
+        checked.status.success(),
+        "promtool: {}{}\n{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr),
+        got.body
+    );
+
+    let value = |series: &str| -> f64 {
+        got.body
+            .lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+            .unwrap_or_else(|| panic!("no {series} in\n{}", got.body))
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(value("bbwatch_level{level=\"maintenance\"}"), 1.0);
+    assert_eq!(value("bbwatch_level{level=\"normal\"}"), 0.0);
+    assert_eq!(value("bbwatch_status_exit_code"), 11.0);
+    assert!(value("bbwatch_poll_failures_total{host=\"api\",kind=\"api\"}") >= 2.0);
+    assert_eq!(
+        value("bbwatch_poll_failures_total{host=\"api\",kind=\"timeout\"}"),
+        0.0
+    );
+    assert!(value("bbwatch_poll_duration_seconds_count") >= 3.0);
+    assert_eq!(
+        value("bbwatch_poll_duration_seconds_bucket{le=\"+Inf\"}"),
+        value("bbwatch_poll_duration_seconds_count")
+    );
+    assert_eq!(value("bbwatch_rate_limited_total"), 0.0);
+    let last = value("bbwatch_last_success_timestamp_seconds");
+    let now = chrono::Utc::now().timestamp() as f64;
+    assert!(last > now - 60.0 && last <= now + 1.0, "{last} vs {now}");
+    assert!(got
+        .body
+        .contains("bbwatch_pair_state{pair=\"btc_jpy\",state="));
+    let (status, _) = serve.terminate();
+    assert!(status.success());
+}
+
+#[test]
+fn a_public_address_needs_a_token_and_requests_without_it_get_401() {
+    let sim = Sim::start("normal");
+    let out = sim
+        .bbwatch(&["serve", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("api.token"), "{err}");
+    let out = sim
+        .bbwatch(&["serve", "--listen", "nowhere"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    let dir = empty_dir();
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "[api]\ntoken = \"correct-horse-battery\"\n").unwrap();
+    let serve = Serve::start(
+        &sim,
+        &empty_dir(),
+        "0.0.0.0:0",
+        &["--config", config.to_str().unwrap()],
+    );
+    let status = serve.url("/v1/status");
+    let none = get(&sim, &status);
+    assert_eq!(none.status, 401);
+    assert_eq!(none.headers["www-authenticate"], "Bearer");
+    assert!(none.json()["error"].is_string());
+    let wrong = request(&sim, reqwest::Method::GET, &status, Some("wrong-guess-123"));
+    assert_eq!(wrong.status, 401);
+    for path in ["/metrics", "/v1/events", "/v1/history", "/nothing"] {
+        assert_eq!(get(&sim, &serve.url(path)).status, 401, "{path}");
+    }
+    let right = request(
+        &sim,
+        reqwest::Method::GET,
+        &status,
+        Some("correct-horse-battery"),
+    );
+    assert_eq!(right.status, 200, "{}", right.body);
+    let (exit, stderr) = serve.terminate();
+    assert!(exit.success());
+    assert!(
+        stderr.contains("401") && stderr.contains("GET /v1/status") && stderr.contains("127.0.0.1"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("wrong-guess-123"), "{stderr}");
+    assert!(!stderr.contains("correct-horse-battery"), "{stderr}");
+
+    // The token from a file.
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, "from-a-file-42\n").unwrap();
+    std::fs::write(
+        &config,
+        format!("[api]\ntoken_file = {:?}\n", token_file.to_str().unwrap()),
+    )
+    .unwrap();
+    let serve = Serve::start(
+        &sim,
+        &empty_dir(),
+        "0.0.0.0:0",
+        &["--config", config.to_str().unwrap()],
+    );
+    let status = serve.url("/v1/status");
+    assert_eq!(get(&sim, &status).status, 401);
+    let right = request(&sim, reqwest::Method::GET, &status, Some("from-a-file-42"));
+    assert_eq!(right.status, 200);
+    drop(serve);
+
+    std::fs::write(&token_file, "\n").unwrap();
+    let out = sim
+        .bbwatch(&[
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+            "--config",
+            config.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("api.token_file"), "{err}");
+}
