@@ -321,7 +321,10 @@ fn the_systemd_unit_is_valid_and_its_command_serves_the_api() {
     let port = free_port();
     let mut argv: Vec<String> = exec.split_whitespace().map(str::to_owned).collect();
     let listen = argv.iter().position(|a| a == "--listen").unwrap() + 1;
-    assert_eq!(argv[listen], "127.0.0.1:8765", "the unit listens on loopback");
+    assert_eq!(
+        argv[listen], "127.0.0.1:8765",
+        "the unit listens on loopback"
+    );
     argv[listen] = format!("127.0.0.1:{port}");
     let mut command = Command::new(&argv[0]);
     command.args(&argv[1..]).args(["--interval", "1s"]);
