@@ -42,7 +42,8 @@ demo-cli:
 	$(CARGO) build --release -p bbwatch-cli -p fake-bitbank
 	@scripts/demo.sh cli
 
-## Detection latency, memory and CPU, the history's inserts and queries (release builds);
+## Detection latency, memory and CPU, dead webhooks and hooks, the history's inserts and
+## queries (release builds);
 ## figures go in docs/benchmarks.md.
 bench:
 	@scripts/install-deps.sh bench
@@ -50,6 +51,7 @@ bench:
 	$(CARGO) build --release -p bbwatch-cli -p bbwatch-desktop -p bbwatch-e2e
 	./target/release/bench
 	./target/release/bench-polls
+	./target/release/bench-outbound
 	./target/release/bench-desktop
 	$(CARGO) bench -p bbwatch-history --bench history
 
