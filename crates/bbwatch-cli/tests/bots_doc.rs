@@ -156,6 +156,17 @@ fn serve(sim: &Sim, bin: &Bin, port: u16) -> Group {
     served
 }
 
+/// Through MAINTENANCE's phases: the bot is left alone while bitbank is normal, paused when
+/// the maintenance starts, resumed when it ends.
+fn pauses_then_resumes(sim: &Sim, bin: &Bin) {
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(bin.asked().is_empty(), "normal: the bot is left alone");
+    sim.server.next_phase();
+    bin.wait_for(&["pause"]);
+    sim.server.next_phase();
+    bin.wait_for(&["pause", "resume"]);
+}
+
 /// Each `<!-- file: PATH -->` of docs/bots.md is followed by a fenced block holding PATH's
 /// text exactly.
 #[test]
@@ -187,12 +198,7 @@ fn the_status_loop_pauses_the_bot_during_maintenance_and_resumes_it_after() {
         .arg(example("status-loop.sh"))
         .env("CHECK_EVERY", "1");
     let _looping = Group::spawn(aimed(command, &sim, &bin));
-    std::thread::sleep(Duration::from_secs(3));
-    assert!(bin.asked().is_empty(), "normal: the bot is left alone");
-    sim.server.next_phase();
-    bin.wait_for(&["pause"]);
-    sim.server.next_phase();
-    bin.wait_for(&["pause", "resume"]);
+    pauses_then_resumes(&sim, &bin);
 }
 
 #[test]
@@ -239,11 +245,7 @@ fn the_hook_script_pauses_the_bot_and_resumes_it() {
         .arg(&config)
         .stdout(Stdio::null());
     let _watching = Group::spawn(aimed(command, &sim, &bin));
-    std::thread::sleep(Duration::from_secs(3));
-    sim.server.next_phase();
-    bin.wait_for(&["pause"]);
-    sim.server.next_phase();
-    bin.wait_for(&["pause", "resume"]);
+    pauses_then_resumes(&sim, &bin);
 }
 
 /// A consumer of `/v1/events` pauses and resumes the bot, and one that connects while a
@@ -256,12 +258,7 @@ fn consumer_follows_the_maintenance(consumer: Command) {
     let mut consumer = aimed(consumer, &sim, &bin);
     consumer.env("BBWATCH_URL", format!("http://127.0.0.1:{port}"));
     let _following = Group::spawn(consumer);
-    std::thread::sleep(Duration::from_secs(3));
-    assert!(bin.asked().is_empty(), "normal: the bot is left alone");
-    sim.server.next_phase();
-    bin.wait_for(&["pause"]);
-    sim.server.next_phase();
-    bin.wait_for(&["pause", "resume"]);
+    pauses_then_resumes(&sim, &bin);
 }
 
 #[test]

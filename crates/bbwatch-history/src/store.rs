@@ -363,21 +363,8 @@ impl History {
             conn.prepare_cached("SELECT id, data FROM events WHERE id > ?1 ORDER BY id LIMIT ?2"),
         )?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self.sql(stmt.query_map(params![after, limit], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        }))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, data) = self.sql(row)?;
-            match serde_json::from_str::<EventRecord>(&data) {
-                Ok(record) => out.push(StoredEvent {
-                    id,
-                    event: record.into(),
-                }),
-                Err(e) => tracing::warn!("history: event {id} cannot be read, skipped: {e}"),
-            }
-        }
-        Ok(out)
+        let rows = self.sql(stmt.query_map(params![after, limit], id_and_data))?;
+        self.stored(rows)
     }
 
     /// The id of the last event recorded (0 when there is none).
@@ -409,9 +396,15 @@ impl History {
         let mut stmt = self.sql(conn.prepare_cached(sql))?;
         let from = since.map_or(i64::MIN, millis);
         let to = until.map_or(i64::MAX, millis);
-        let rows = self.sql(stmt.query_map(params![from, to, pair], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        }))?;
+        let rows = self.sql(stmt.query_map(params![from, to, pair], id_and_data))?;
+        self.stored(rows)
+    }
+
+    /// The events of `SELECT id, data` rows, in their order.
+    fn stored(
+        &self,
+        rows: impl Iterator<Item = Result<(i64, String), rusqlite::Error>>,
+    ) -> Result<Vec<StoredEvent>, HistoryError> {
         let mut out = Vec::new();
         for row in rows {
             let (id, data) = self.sql(row)?;
@@ -426,6 +419,11 @@ impl History {
         }
         Ok(out)
     }
+}
+
+/// A row of `SELECT id, data FROM events`.
+fn id_and_data(r: &rusqlite::Row<'_>) -> Result<(i64, String), rusqlite::Error> {
+    Ok((r.get(0)?, r.get(1)?))
 }
 
 fn event_matches(e: &Event, f: &Filter) -> bool {
