@@ -423,5 +423,12 @@ mod tests {
             obs.status
         );
         assert_eq!(obs.circuit.keys().collect::<Vec<_>>(), vec!["btc_jpy"]);
+        // Pairs the stream covers are not asked for; with all covered, no public request.
+        let watched: BTreeSet<String> = ["btc_jpy", "xrp_jpy"].map(String::from).into();
+        let streamed: BTreeSet<String> = ["btc_jpy".to_string()].into();
+        let obs = client.observe_except(Some(&watched), &streamed).await;
+        assert_eq!(obs.circuit.keys().collect::<Vec<_>>(), vec!["xrp_jpy"]);
+        let obs = client.observe_except(Some(&watched), &watched).await;
+        assert!(obs.circuit.is_empty(), "{:?}", obs.circuit);
     }
 }
