@@ -193,6 +193,21 @@ mod tests {
     use std::time::Duration;
 
     #[test]
+    fn stream_reconnects_are_counted() {
+        let metrics = bbwatch_core::metrics::PollMetrics::default();
+        metrics.record_reconnect();
+        metrics.record_reconnect();
+        metrics.set_stream_connected(true);
+        let text = render(&Snapshot::default(), &metrics.stats());
+        assert!(
+            text.contains("\nbbwatch_stream_reconnects_total 2\n"),
+            "{text}"
+        );
+        assert!(text.contains("\nbbwatch_stream_connected 1\n"), "{text}");
+        assert!(text.contains("# TYPE bbwatch_stream_reconnects_total counter"));
+    }
+
+    #[test]
     fn the_page_has_every_series() {
         let mut stats = PollStats::default();
         stats.record(&Poll {

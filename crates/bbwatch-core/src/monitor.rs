@@ -517,3 +517,142 @@ pub async fn check_once(client: &Client, pairs: Option<&BTreeSet<String>>) -> Re
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::api::{PairInfo, PairStatusEntry};
+    use crate::event::EventKind;
+    use crate::level::{CircuitMode, PairStatus};
+
+    fn monitor(pairs: &[&str]) -> (Monitor, MonitorHandle) {
+        Monitor::new(MonitorConfig {
+            interval: Duration::from_secs(30),
+            timeout: Duration::from_secs(2),
+            thresholds: Thresholds::default(),
+            pairs: Some(pairs.iter().map(|p| p.to_string()).collect()),
+            endpoints: Endpoints {
+                api_url: "http://127.0.0.1:9/v1".into(),
+                public_url: "http://127.0.0.1:9".into(),
+            },
+            stream: None,
+        })
+        .unwrap()
+    }
+
+    fn info(mode: CircuitMode) -> CircuitBreakInfo {
+        CircuitBreakInfo {
+            mode,
+            reopen_at: None,
+        }
+    }
+
+    fn observation(pairs: &[&str]) -> Observation {
+        Observation {
+            at: chrono::Utc::now(),
+            status: Ok(pairs
+                .iter()
+                .map(|p| PairStatusEntry {
+                    pair: p.to_string(),
+                    status: PairStatus::Normal,
+                    min_amount: None,
+                })
+                .collect()),
+            pairs: Ok(pairs
+                .iter()
+                .map(|p| PairInfo {
+                    name: p.to_string(),
+                    restrictions: Vec::new(),
+                })
+                .collect()),
+            circuit: pairs
+                .iter()
+                .map(|p| (p.to_string(), Ok(info(CircuitMode::None))))
+                .collect(),
+        }
+    }
+
+    fn kinds(rx: &mut broadcast::Receiver<Event>) -> Vec<EventKind> {
+        std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|e| e.kind)
+            .collect()
+    }
+
+    fn poll(monitor: &mut Monitor, obs: Observation) {
+        let obs = monitor.merge_pushes(obs);
+        let reading = classify(&obs, &monitor.detector.context());
+        monitor.stream.last = Some(obs);
+        monitor.step(reading);
+    }
+
+    #[test]
+    fn a_push_is_classified_at_once_through_the_same_detector() {
+        let (mut monitor, handle) = monitor(&["btc_jpy", "xrp_jpy"]);
+        let mut events = handle.subscribe();
+        poll(&mut monitor, observation(&["btc_jpy", "xrp_jpy"]));
+        assert_eq!(kinds(&mut events), vec![EventKind::MonitorStarted]);
+        assert_eq!(
+            *monitor.stream.rooms.borrow(),
+            ["btc_jpy", "xrp_jpy"].map(String::from).into()
+        );
+        // The first frame on joining says what REST said: nothing happens, the pair is covered.
+        let first = Update::Circuit {
+            pair: "xrp_jpy".into(),
+            info: info(CircuitMode::None),
+        };
+        assert!(matches!(monitor.on_stream(first), Pushed::Nothing));
+        assert!(kinds(&mut events).is_empty());
+        assert!(monitor.stream.covered.contains("xrp_jpy"));
+        // A change: a reading and its events at once.
+        let pushed = Update::Circuit {
+            pair: "xrp_jpy".into(),
+            info: info(CircuitMode::CircuitBreak),
+        };
+        monitor.on_stream(pushed);
+        assert_eq!(
+            kinds(&mut events),
+            vec![EventKind::DegradedStarted, EventKind::PairChanged]
+        );
+        // The next poll did not ask for xrp_jpy; the pushed state stands in for it.
+        let mut without = observation(&["btc_jpy", "xrp_jpy"]);
+        without.circuit.remove("xrp_jpy");
+        poll(&mut monitor, without);
+        assert!(kinds(&mut events).is_empty());
+        let last = monitor.stream.last.as_ref().unwrap();
+        assert_eq!(
+            last.circuit.get("xrp_jpy"),
+            Some(&Ok(info(CircuitMode::CircuitBreak)))
+        );
+        // A pair no longer watched is not covered any more.
+        monitor
+            .detector
+            .set_watched(Some(["btc_jpy".to_string()].into()));
+        monitor.stream.set_rooms(monitor.detector.watched());
+        assert!(monitor.stream.covered.is_empty());
+    }
+
+    #[test]
+    fn a_drop_polls_at_once_only_when_pairs_were_covered() {
+        let (mut monitor, _handle) = monitor(&["btc_jpy"]);
+        poll(&mut monitor, observation(&["btc_jpy"]));
+        let down = || Update::Down {
+            was_connected: true,
+            reason: "test".into(),
+        };
+        // A session that never delivered a frame: nothing stale, no extra poll.
+        assert!(matches!(monitor.on_stream(down()), Pushed::Nothing));
+        monitor.on_stream(Update::Circuit {
+            pair: "btc_jpy".into(),
+            info: info(CircuitMode::None),
+        });
+        assert!(matches!(monitor.on_stream(down()), Pushed::PollNow));
+        assert!(monitor.stream.covered.is_empty());
+        // Frames of pairs not watched are ignored.
+        monitor.on_stream(Update::Circuit {
+            pair: "eth_jpy".into(),
+            info: info(CircuitMode::CircuitBreak),
+        });
+        assert!(monitor.stream.covered.is_empty());
+    }
+}
