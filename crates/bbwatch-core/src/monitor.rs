@@ -655,4 +655,29 @@ mod tests {
         });
         assert!(monitor.stream.covered.is_empty());
     }
+
+    #[tokio::test]
+    async fn turning_the_stream_on_or_off_in_the_settings_polls_at_once() {
+        let config = Config {
+            stream: false,
+            pairs: Some(vec!["btc_jpy".into()]),
+            api_url: "http://127.0.0.1:9/v1".into(),
+            public_url: "http://127.0.0.1:9".into(),
+            stream_url: "ws://127.0.0.1:9".into(),
+            ..Config::default()
+        };
+        let (tx, rx) = watch::channel(config.clone());
+        let (mut monitor, _handle) = Monitor::following(rx).unwrap();
+        assert_eq!(monitor.current.stream, None);
+        tx.send_replace(Config {
+            stream: true,
+            ..config.clone()
+        });
+        assert_eq!(monitor.apply_settings(), Applied::PollNow);
+        assert_eq!(monitor.current.stream.as_deref(), Some("ws://127.0.0.1:9"));
+        assert!(monitor.stream.task.is_some() && monitor.stream.updates.is_some());
+        tx.send_replace(config);
+        assert_eq!(monitor.apply_settings(), Applied::PollNow);
+        assert!(monitor.stream.task.is_none() && monitor.stream.updates.is_none());
+    }
 }
