@@ -263,7 +263,13 @@ pub async fn run_source(
         if updates.is_closed() {
             return;
         }
-        tracing::warn!(url = %shown, %reason, "stream down; polling over REST meanwhile");
+        // Said once per outage: a stream that cannot be reached (a firewall) is retried for
+        // as long as bbwatch runs, quietly.
+        if connected || attempt == 0 {
+            tracing::warn!(url = %shown, %reason, "stream down; polling over REST meanwhile");
+        } else {
+            tracing::debug!(url = %shown, %reason, attempt, "stream still down");
+        }
         let down = Update::Down {
             was_connected: connected,
             reason,
