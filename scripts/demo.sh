@@ -10,11 +10,12 @@ urls=$(mktemp)
 sim=$!
 trap 'kill $sim 2>/dev/null; rm -f "$urls"' EXIT
 for _ in $(seq 50); do
-  [ "$(wc -l <"$urls")" -ge 2 ] && break
+  [ "$(wc -l <"$urls")" -ge 3 ] && break
   sleep 0.1
 done
 export BBWATCH_API_URL=$(sed -n 's/^api_url=//p' "$urls")
 export BBWATCH_PUBLIC_URL=$(sed -n 's/^public_url=//p' "$urls")
+export BBWATCH_STREAM_URL=$(sed -n 's/^stream_url=//p' "$urls")
 echo "fake-bitbank: $BBWATCH_API_URL  $BBWATCH_PUBLIC_URL"
 echo "Maintenance begins after 20 s and ends 25 s later; the cycle repeats. Ctrl-C to stop."
 if [ "$mode" = cli ]; then

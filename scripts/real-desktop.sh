@@ -95,6 +95,7 @@ pids+=($!)
 sleep 1
 BBWATCH_API_URL=$(sed -n 's/^api_url=//p' "$work/urls") \
   BBWATCH_PUBLIC_URL=$(sed -n 's/^public_url=//p' "$work/urls") \
+  BBWATCH_STREAM_URL=$(sed -n 's/^stream_url=//p' "$work/urls") \
   "$bin/bbwatch-desktop" >"$work/app.log" 2>&1 &
 pids+=($!)
 sleep 24 # past the first 20 s of normal: the maintenance has begun and been announced

@@ -26,6 +26,7 @@ shoot() {
     DBUS_SESSION_BUS_ADDRESS=disabled: NO_AT_BRIDGE=1 TZ=Asia/Tokyo \
     BBWATCH_API_URL=$(sed -n 's/^api_url=//p' "$work/urls") \
     BBWATCH_PUBLIC_URL=$(sed -n 's/^public_url=//p' "$work/urls") \
+    BBWATCH_STREAM_URL=$(sed -n 's/^stream_url=//p' "$work/urls") \
     "$bin/bbwatch-desktop" --show >/dev/null 2>&1 &
   local app=$!
   sleep "$wait"
@@ -59,7 +60,8 @@ shoot_window() {
     XDG_DATA_HOME="$work/$n/data" XDG_RUNTIME_DIR="$work/$n" DBUS_SESSION_BUS_ADDRESS=disabled:
     NO_AT_BRIDGE=1 TZ=Asia/Tokyo LANG="$([ "$lang" = ja ] && echo ja_JP.UTF-8 || echo C.UTF-8)"
     BBWATCH_API_URL="$(sed -n 's/^api_url=//p' "$work/urls")"
-    BBWATCH_PUBLIC_URL="$(sed -n 's/^public_url=//p' "$work/urls")")
+    BBWATCH_PUBLIC_URL="$(sed -n 's/^public_url=//p' "$work/urls")"
+    BBWATCH_STREAM_URL="$(sed -n 's/^stream_url=//p' "$work/urls")")
   env "${env[@]}" "$bin/bbwatch-desktop" >/dev/null 2>&1 &
   local app=$!
   sleep 9

@@ -30,7 +30,8 @@ use crate::window::Section;
 use bbwatch_sinks::Notifier;
 
 /// The settings in force: the file (a bad one is reported and the defaults used, so the app
-/// still starts and says so), then `BBWATCH_API_URL` / `BBWATCH_PUBLIC_URL`; followed while
+/// still starts and says so), then `BBWATCH_API_URL` / `BBWATCH_PUBLIC_URL` /
+/// `BBWATCH_STREAM_URL`; followed while
 /// the app runs.
 fn load_settings() -> Settings {
     let path = Config::default_path();
@@ -44,6 +45,12 @@ fn load_settings() -> Settings {
                 Ok(()) => *field = Some(url),
                 Err(e) => tracing::error!("{var}: {e}; ignored"),
             }
+        }
+    }
+    if let Ok(url) = std::env::var("BBWATCH_STREAM_URL") {
+        match bbwatch_core::config::check_stream_url(&url) {
+            Ok(()) => overrides.stream_url = Some(url),
+            Err(e) => tracing::error!("BBWATCH_STREAM_URL: {e}; ignored"),
         }
     }
     let settings = Settings::new(path, overrides, Config::default(), None);

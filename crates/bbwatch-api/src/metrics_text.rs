@@ -156,6 +156,29 @@ pub(crate) fn render(snapshot: &Snapshot, stats: &PollStats) -> String {
         .last_success
         .map_or(0.0, |t| t.timestamp_millis() as f64 / 1000.0);
     let _ = writeln!(out, "bbwatch_last_success_timestamp_seconds {last}");
+
+    header(
+        &mut out,
+        "bbwatch_stream_reconnects_total",
+        "counter",
+        "Reconnects to bitbank's stream (after a drop, a dead stream or a failed connect).",
+    );
+    let _ = writeln!(
+        out,
+        "bbwatch_stream_reconnects_total {}",
+        stats.stream_reconnects
+    );
+    header(
+        &mut out,
+        "bbwatch_stream_connected",
+        "gauge",
+        "1 while the stream's session is open, else 0.",
+    );
+    let _ = writeln!(
+        out,
+        "bbwatch_stream_connected {}",
+        u8::from(stats.stream_connected)
+    );
     out
 }
 
@@ -168,6 +191,21 @@ mod tests {
     use bbwatch_core::PairState;
     use chrono::{TimeZone, Utc};
     use std::time::Duration;
+
+    #[test]
+    fn stream_reconnects_are_counted() {
+        let metrics = bbwatch_core::metrics::PollMetrics::default();
+        metrics.record_reconnect();
+        metrics.record_reconnect();
+        metrics.set_stream_connected(true);
+        let text = render(&Snapshot::default(), &metrics.stats());
+        assert!(
+            text.contains("\nbbwatch_stream_reconnects_total 2\n"),
+            "{text}"
+        );
+        assert!(text.contains("\nbbwatch_stream_connected 1\n"), "{text}");
+        assert!(text.contains("# TYPE bbwatch_stream_reconnects_total counter"));
+    }
 
     #[test]
     fn the_page_has_every_series() {
@@ -198,6 +236,8 @@ mod tests {
             "bbwatch_poll_failures_total{host=\"public\",kind=\"timeout\"} 0",
             "bbwatch_rate_limited_total 0",
             "bbwatch_last_success_timestamp_seconds 1795755600",
+            "bbwatch_stream_reconnects_total 0",
+            "bbwatch_stream_connected 0",
         ] {
             assert!(
                 text.lines().any(|l| l == line),

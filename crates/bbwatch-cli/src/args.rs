@@ -137,6 +137,12 @@ pub struct Common {
     /// bitbank's public host.
     #[arg(long, global = true, env = "BBWATCH_PUBLIC_URL", value_parser = parse_url, value_name = "URL")]
     pub public_url: Option<String>,
+    /// bitbank's stream host, for live circuit-break changes (ws:// or wss://).
+    #[arg(long, global = true, env = "BBWATCH_STREAM_URL", value_parser = parse_stream_url, value_name = "URL")]
+    pub stream_url: Option<String>,
+    /// Poll every pair's circuit_break_info over REST instead of following the stream.
+    #[arg(long, global = true)]
+    pub no_stream: bool,
     /// History file (default: [history] path, else $XDG_DATA_HOME/bbwatch/history.sqlite3).
     #[arg(
         long,
@@ -182,6 +188,11 @@ fn parse_listen(s: &str) -> Result<SocketAddr, String> {
 
 fn parse_url(s: &str) -> Result<String, String> {
     config::check_url(s)?;
+    Ok(s.to_owned())
+}
+
+fn parse_stream_url(s: &str) -> Result<String, String> {
+    config::check_stream_url(s)?;
     Ok(s.to_owned())
 }
 
@@ -232,6 +243,8 @@ impl Common {
             pairs: self.pairs.clone(),
             api_url: self.api_url.clone(),
             public_url: self.public_url.clone(),
+            stream_url: self.stream_url.clone(),
+            no_stream: self.no_stream,
             language: self.lang.map(|l| match l {
                 LangArg::Ja => LanguageSetting::Ja,
                 LangArg::En => LanguageSetting::En,

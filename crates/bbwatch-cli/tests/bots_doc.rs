@@ -82,6 +82,7 @@ fn aimed(mut command: Command, sim: &Sim, bin: &Bin) -> Command {
         .env("PATH", bin.path())
         .env("BBWATCH_API_URL", sim.server.api_url())
         .env("BBWATCH_PUBLIC_URL", sim.server.public_url())
+        .env("BBWATCH_STREAM_URL", sim.server.stream_url())
         .env("XDG_CONFIG_HOME", empty_dir())
         .env("XDG_DATA_HOME", empty_dir())
         .env("LANG", "C.UTF-8")

@@ -13,6 +13,7 @@ fn bbwatch(args: &[&str]) -> std::process::Output {
         .env("XDG_CONFIG_HOME", empty_dir())
         .env("BBWATCH_API_URL", "http://127.0.0.1:9/v1")
         .env("BBWATCH_PUBLIC_URL", "http://127.0.0.1:9")
+        .env("BBWATCH_STREAM_URL", "ws://127.0.0.1:9")
         .output()
         .unwrap()
 }
@@ -100,6 +101,7 @@ fn the_environment_chooses_the_hosts_and_flags_override_it() {
         .env("XDG_CONFIG_HOME", empty_dir())
         .env("BBWATCH_API_URL", "http://127.0.0.1:9/v1")
         .env("BBWATCH_PUBLIC_URL", sim.server.public_url())
+        .env("BBWATCH_STREAM_URL", sim.server.stream_url())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -363,13 +363,18 @@ pub fn parse_circuit_break_info(
     retry_after: Option<&str>,
     body: &[u8],
 ) -> Fetch<CircuitBreakInfo> {
+    circuit_break_data(status, parse_envelope(status, retry_after, body)?)
+}
+
+/// The `data` of a circuit_break_info answer, from REST or from the stream (same fields).
+pub fn circuit_break_data(status: u16, data: Value) -> Fetch<CircuitBreakInfo> {
     #[derive(Deserialize)]
     struct Raw {
         mode: String,
         #[serde(default)]
         reopen_timestamp: Option<Value>,
     }
-    let raw: Raw = data_as(status, parse_envelope(status, retry_after, body)?)?;
+    let raw: Raw = data_as(status, data)?;
     let reopen_at = raw
         .reopen_timestamp
         .and_then(|v| v.as_i64())

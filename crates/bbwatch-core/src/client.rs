@@ -263,6 +263,16 @@ impl Client {
     /// One poll: the api host's two answers, then a circuit-break answer per watched pair
     /// (the pairs tradable now when nothing is watched yet; at least one, to probe the host).
     pub async fn observe(&self, watched: Option<&BTreeSet<String>>) -> Observation {
+        self.observe_except(watched, &BTreeSet::new()).await
+    }
+
+    /// One poll, without a circuit-break request for the pairs in `streamed` (the stream
+    /// covers them). With every pair streamed, a poll is the api host's two requests.
+    pub async fn observe_except(
+        &self,
+        watched: Option<&BTreeSet<String>>,
+        streamed: &BTreeSet<String>,
+    ) -> Observation {
         let at = Utc::now();
         let (status, pairs) = tokio::join!(self.spot_status(), self.spot_pairs());
         let mut probe: BTreeSet<String> = match (watched, &pairs) {
@@ -270,7 +280,9 @@ impl Client {
             (None, Ok(p)) => tradable_pairs(p),
             (None, Err(_)) => BTreeSet::new(),
         };
-        if probe.is_empty() {
+        let wanted = !probe.is_empty();
+        probe.retain(|p| !streamed.contains(p));
+        if probe.is_empty() && (!wanted || streamed.is_empty()) {
             probe.insert(PROBE_PAIR.to_owned());
         }
         // The watch list is already bounded (config, `tradable_pairs`); this is the second lock.
@@ -411,5 +423,12 @@ mod tests {
             obs.status
         );
         assert_eq!(obs.circuit.keys().collect::<Vec<_>>(), vec!["btc_jpy"]);
+        // Pairs the stream covers are not asked for; with all covered, no public request.
+        let watched: BTreeSet<String> = ["btc_jpy", "xrp_jpy"].map(String::from).into();
+        let streamed: BTreeSet<String> = ["btc_jpy".to_string()].into();
+        let obs = client.observe_except(Some(&watched), &streamed).await;
+        assert_eq!(obs.circuit.keys().collect::<Vec<_>>(), vec!["xrp_jpy"]);
+        let obs = client.observe_except(Some(&watched), &watched).await;
+        assert!(obs.circuit.is_empty(), "{:?}", obs.circuit);
     }
 }

@@ -322,6 +322,11 @@ pub struct Config {
     pub api_url: String,
     /// The public host.
     pub public_url: String,
+    /// Take circuit-break changes from bitbank's public stream as they happen (and poll
+    /// `circuit_break_info` over REST only for the pairs the stream does not cover).
+    pub stream: bool,
+    /// The stream host (`wss://`, or `ws://` for a simulator on loopback).
+    pub stream_url: String,
     /// Desktop notifications.
     pub notifications: Notifications,
     /// Programs to run on events.
@@ -345,6 +350,8 @@ impl Default for Config {
             language: LanguageSetting::Auto,
             api_url: DEFAULT_API_URL.into(),
             public_url: DEFAULT_PUBLIC_URL.into(),
+            stream: true,
+            stream_url: crate::stream::DEFAULT_STREAM_URL.into(),
             notifications: Notifications::default(),
             hooks: Vec::new(),
             webhooks: Vec::new(),
@@ -447,6 +454,7 @@ impl Config {
         }
         check_url(&self.api_url).or_else(|m| bad("api_url", m))?;
         check_url(&self.public_url).or_else(|m| bad("public_url", m))?;
+        check_stream_url(&self.stream_url).or_else(|m| bad("stream_url", m))?;
         if let Some(q) = &self.notifications.quiet_hours {
             parse_quiet_hours(q)
                 .map(|_| ())
@@ -622,6 +630,15 @@ pub fn check_url(url: &str) -> Result<(), String> {
     }
 }
 
+/// A `ws://` or `wss://` URL with a host.
+pub fn check_stream_url(url: &str) -> Result<(), String> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "ws" | "wss") && u.host().is_some() => Ok(()),
+        Ok(_) => Err(format!("{url:?} is not a ws(s) URL")),
+        Err(e) => Err(format!("{url:?} is not a URL ({e})")),
+    }
+}
+
 /// `"HH:MM-HH:MM"` → minutes after midnight of start and end.
 pub fn parse_quiet_hours(s: &str) -> Result<(u16, u16), String> {
     let err = || format!("{s:?} is not a range like \"23:00-07:00\"");
@@ -679,6 +696,8 @@ pairs = ["btc_jpy", "eth_jpy"]
 language = "auto"
 api_url = "https://api.bitbank.cc/v1"
 public_url = "https://public.bitbank.cc"
+stream = true
+stream_url = "wss://stream.bitbank.cc"
 
 [notifications]
 maintenance = true
@@ -740,6 +759,9 @@ token = ""
             ("language = \"fr\"", "language"),
             ("api_url = \"ftp://x\"", "api_url"),
             ("public_url = \"not a url\"", "public_url"),
+            ("stream_url = \"https://stream.bitbank.cc\"", "stream_url"),
+            ("stream_url = \"wss://\"", "stream_url"),
+            ("stream = \"yes\"", "stream"),
             (
                 "[notifications]\nquiet_hours = \"late\"",
                 "notifications.quiet_hours",

@@ -122,6 +122,10 @@ pub struct PollStats {
     pub rate_limited: u64,
     /// When the last poll with a definite answer started.
     pub last_success: Option<DateTime<Utc>>,
+    /// Reconnects to the stream (each attempt after a drop or a failed connect).
+    pub stream_reconnects: u64,
+    /// Whether the stream's socket.io session is open now.
+    pub stream_connected: bool,
 }
 
 impl PollStats {
@@ -166,6 +170,22 @@ impl PollMetrics {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .record(poll);
+    }
+
+    /// Count one reconnect to the stream.
+    pub fn record_reconnect(&self) {
+        self.stats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .stream_reconnects += 1;
+    }
+
+    /// The stream's session opened or closed.
+    pub fn set_stream_connected(&self, connected: bool) {
+        self.stats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .stream_connected = connected;
     }
 
     /// The counters now.

@@ -1,13 +1,14 @@
 //! The monitor loop: poll → classify → detect, publishing a `watch` of the current
 //! [`Snapshot`] and a `broadcast` of [`Event`]s that every sink subscribes to.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use tokio::sync::{broadcast, watch, Notify};
+use tokio::sync::{broadcast, mpsc, watch, Notify};
 
+use crate::api::CircuitBreakInfo;
 use crate::classify::MAX_WATCHED_PAIRS;
 use crate::classify::{classify, Certainty, Context, Reading};
 use crate::client::{Client, ClientError, Endpoints};
@@ -16,7 +17,9 @@ use crate::delivery::{EventStream, Publisher, Subscriptions};
 use crate::detect::{Detector, Resume, Resumed, Snapshot, Thresholds};
 use crate::event::Event;
 use crate::metrics::{failures_of, Poll, PollMetrics};
+use crate::observation::Observation;
 use crate::pace::{clock_jumped, Pacer};
+use crate::stream::{self, Update};
 
 /// How many events a slow subscriber may lag behind before it misses some.
 const EVENT_BUFFER: usize = 256;
@@ -25,6 +28,8 @@ const EVENT_BUFFER: usize = 256;
 const _: () = assert!(MAX_WATCHED_PAIRS + 3 < EVENT_BUFFER);
 /// The longest single sleep, so a suspend/resume is noticed soon after waking.
 const WAKE_CHECK: Duration = Duration::from_secs(5);
+/// Stream updates waiting for the monitor (it reads them between polls).
+const STREAM_BUFFER: usize = 1024;
 
 /// What the monitor needs.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,6 +44,8 @@ pub struct MonitorConfig {
     pub pairs: Option<BTreeSet<String>>,
     /// The hosts.
     pub endpoints: Endpoints,
+    /// The stream host to follow circuit breaks on, or `None` to poll them over REST only.
+    pub stream: Option<String>,
 }
 
 impl MonitorConfig {
@@ -50,6 +57,7 @@ impl MonitorConfig {
             thresholds: config.thresholds(),
             pairs: config.pair_set(),
             endpoints: config.endpoints(),
+            stream: config.stream.then(|| config.stream_url.clone()),
         }
     }
 }
@@ -78,6 +86,90 @@ pub struct Monitor {
     publisher: Publisher,
     check_now: Arc<Notify>,
     metrics: Arc<PollMetrics>,
+    stream: StreamState,
+}
+
+/// The stream's side of the observation model.
+struct StreamState {
+    /// The source task, while the stream is on (aborted when dropped).
+    task: Option<AbortOnDrop>,
+    updates: Option<mpsc::Receiver<Update>>,
+    /// The rooms the source should be in: the watch list.
+    rooms: watch::Sender<BTreeSet<String>>,
+    /// Pairs whose room delivered a frame since the session opened: not polled over REST.
+    covered: BTreeSet<String>,
+    /// The last pushed state of each covered pair.
+    latest: BTreeMap<String, CircuitBreakInfo>,
+    /// The last full observation (a poll's, with the pushes merged in): a push replaces its
+    /// pair's circuit entry here and is classified at once.
+    last: Option<Observation>,
+}
+
+impl StreamState {
+    fn new() -> StreamState {
+        StreamState {
+            task: None,
+            updates: None,
+            rooms: watch::Sender::new(BTreeSet::new()),
+            covered: BTreeSet::new(),
+            latest: BTreeMap::new(),
+            last: None,
+        }
+    }
+
+    /// Stop the source, if any, and forget what it covered.
+    fn stop(&mut self) {
+        self.task = None;
+        self.updates = None;
+        self.covered.clear();
+        self.latest.clear();
+    }
+
+    /// Start a source on `url` (after stopping any other).
+    fn start(&mut self, url: &str, metrics: &Arc<PollMetrics>) {
+        self.stop();
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        let task = tokio::spawn(stream::run_source(
+            url.to_owned(),
+            self.rooms.subscribe(),
+            tx,
+            Arc::clone(metrics),
+        ));
+        self.task = Some(AbortOnDrop(task));
+        self.updates = Some(rx);
+    }
+
+    /// The rooms to be in now; pairs no longer watched are no longer covered.
+    fn set_rooms(&mut self, watched: Option<&BTreeSet<String>>) {
+        let wanted = watched.cloned().unwrap_or_default();
+        self.covered.retain(|p| wanted.contains(p));
+        self.latest.retain(|p, _| wanted.contains(p));
+        self.rooms.send_if_modified(|rooms| {
+            if *rooms == wanted {
+                false
+            } else {
+                *rooms = wanted;
+                true
+            }
+        });
+    }
+}
+
+/// A task aborted when its handle is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// What a stream update asks of the wait in progress.
+enum Pushed {
+    /// Nothing more (a push was classified, or changed nothing).
+    Nothing,
+    /// The stream went down: poll every pair over REST now.
+    PollNow,
 }
 
 /// The subscribing side: clone it to every sink.
@@ -164,6 +256,7 @@ impl Monitor {
             publisher,
             check_now,
             metrics,
+            stream: StreamState::new(),
         };
         Ok((monitor, handle))
     }
@@ -180,17 +273,23 @@ impl Monitor {
     /// abandoned.
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
+        if let Some(url) = self.current.stream.clone() {
+            self.stream.start(&url, &self.metrics);
+        }
         loop {
             let started = Instant::now();
             let observation = tokio::select! {
-                o = self.client.observe(self.detector.watched()) => o,
+                o = self.client.observe_except(self.detector.watched(), &self.stream.covered) => o,
                 () = &mut shutdown => return,
             };
             let duration = started.elapsed();
+            let observation = self.merge_pushes(observation);
             let reading = classify(&observation, &self.detector.context());
+            let failures = failures_of(&observation);
+            self.stream.last = Some(observation);
             self.metrics.record(&Poll {
                 duration,
-                failures: failures_of(&observation),
+                failures,
                 certainty: reading.certainty,
                 at: reading.at,
             });
@@ -199,17 +298,86 @@ impl Monitor {
             if let Some(retry_after) = rate_limited {
                 tracing::warn!(?retry_after, "rate limited by bitbank; slowing down");
             }
-            let events = self.detector.step(reading);
-            // The snapshot first, so a sink that reacts to an event already sees the new state.
-            self.snapshot_tx
-                .send_replace(self.detector.snapshot().clone());
-            for event in events {
-                tracing::info!(kind = %event.kind, level = %event.level, "event");
-                self.publisher.publish(event);
-            }
+            self.step(reading);
             let delay = self.pacer.next_delay(rate_limited, fastrand::f64());
             if !self.wait(delay, &mut shutdown).await {
                 return;
+            }
+        }
+    }
+
+    /// A poll's observation with the stream's latest state of each covered pair in place of
+    /// the circuit-break request it did not make.
+    fn merge_pushes(&self, mut observation: Observation) -> Observation {
+        for pair in &self.stream.covered {
+            if let Some(info) = self.stream.latest.get(pair) {
+                observation.circuit.insert(pair.clone(), Ok(info.clone()));
+            }
+        }
+        observation
+    }
+
+    /// Feed a reading to the detector and publish what follows.
+    fn step(&mut self, reading: Reading) {
+        let events = self.detector.step(reading);
+        self.stream.set_rooms(self.detector.watched());
+        // The snapshot first, so a sink that reacts to an event already sees the new state.
+        self.snapshot_tx
+            .send_replace(self.detector.snapshot().clone());
+        for event in events {
+            tracing::info!(kind = %event.kind, level = %event.level, "event");
+            self.publisher.publish(event);
+        }
+    }
+
+    /// Take one stream update into the observation model.
+    fn on_stream(&mut self, update: Update) -> Pushed {
+        match update {
+            Update::Connected => {
+                tracing::info!("stream connected");
+                Pushed::Nothing
+            }
+            Update::Down {
+                was_connected,
+                reason,
+            } => {
+                tracing::debug!(%reason, was_connected, "stream down");
+                // Pairs it covered were not polled over REST: poll them now. A session that
+                // never delivered a frame left nothing stale (and a stream that keeps failing
+                // must not turn into a poll at every retry).
+                let had_covered = !self.stream.covered.is_empty();
+                self.stream.covered.clear();
+                self.stream.latest.clear();
+                if had_covered {
+                    Pushed::PollNow
+                } else {
+                    Pushed::Nothing
+                }
+            }
+            Update::Circuit { pair, info } => {
+                let watched = self.detector.watched().is_some_and(|w| w.contains(&pair));
+                if !watched {
+                    return Pushed::Nothing;
+                }
+                self.stream.covered.insert(pair.clone());
+                self.stream.latest.insert(pair.clone(), info.clone());
+                let Some(last) = self.stream.last.as_mut() else {
+                    return Pushed::Nothing;
+                };
+                let pushed = Ok(info);
+                if last.circuit.get(&pair) == Some(&pushed) {
+                    return Pushed::Nothing;
+                }
+                last.circuit.insert(pair, pushed);
+                // Only on top of a clean api answer: a push says nothing about the api host, and
+                // a failed poll's reading must not be counted twice.
+                if last.status.is_err() || last.pairs.is_err() {
+                    return Pushed::Nothing;
+                }
+                last.at = chrono::Utc::now();
+                let reading = classify(last, &self.detector.context());
+                self.step(reading);
+                Pushed::Nothing
             }
         }
     }
@@ -241,6 +409,13 @@ impl Monitor {
             self.detector.set_watched(new.pairs.clone());
             applied = Applied::PollNow;
         }
+        if new.stream != old.stream {
+            match &new.stream {
+                Some(url) => self.stream.start(url, &self.metrics),
+                None => self.stream.stop(),
+            }
+            applied = Applied::PollNow;
+        }
         if new.interval != old.interval {
             self.pacer.set_interval(new.interval);
             if applied == Applied::Nothing {
@@ -268,6 +443,17 @@ impl Monitor {
             }
             let settings_changed = tokio::select! {
                 () = tokio::time::sleep(remaining.min(WAKE_CHECK)) => false,
+                update = next_update(&mut self.stream.updates) => {
+                    match update {
+                        Some(update) => {
+                            if let Pushed::PollNow = self.on_stream(update) {
+                                return true;
+                            }
+                        }
+                        None => self.stream.updates = None,
+                    }
+                    continue;
+                }
                 () = self.check_now.notified() => return true,
                 () = shutdown.as_mut() => return false,
                 () = settings_changed(&mut self.settings) => true,
@@ -309,6 +495,14 @@ async fn settings_changed(settings: &mut Option<watch::Receiver<Config>>) {
     }
 }
 
+/// The next stream update; never, when there is no stream.
+async fn next_update(updates: &mut Option<mpsc::Receiver<Update>>) -> Option<Update> {
+    match updates {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// One poll, classified on its own: no thresholds, no history (`bbwatch status`).
 pub async fn check_once(client: &Client, pairs: Option<&BTreeSet<String>>) -> Reading {
     let observation = client.observe(pairs).await;
@@ -322,4 +516,168 @@ pub async fn check_once(client: &Client, pairs: Option<&BTreeSet<String>>) -> Re
             previous: &previous,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::api::{PairInfo, PairStatusEntry};
+    use crate::event::EventKind;
+    use crate::level::{CircuitMode, PairStatus};
+
+    fn monitor(pairs: &[&str]) -> (Monitor, MonitorHandle) {
+        Monitor::new(MonitorConfig {
+            interval: Duration::from_secs(30),
+            timeout: Duration::from_secs(2),
+            thresholds: Thresholds::default(),
+            pairs: Some(pairs.iter().map(|p| p.to_string()).collect()),
+            endpoints: Endpoints {
+                api_url: "http://127.0.0.1:9/v1".into(),
+                public_url: "http://127.0.0.1:9".into(),
+            },
+            stream: None,
+        })
+        .unwrap()
+    }
+
+    fn info(mode: CircuitMode) -> CircuitBreakInfo {
+        CircuitBreakInfo {
+            mode,
+            reopen_at: None,
+        }
+    }
+
+    fn observation(pairs: &[&str]) -> Observation {
+        Observation {
+            at: chrono::Utc::now(),
+            status: Ok(pairs
+                .iter()
+                .map(|p| PairStatusEntry {
+                    pair: p.to_string(),
+                    status: PairStatus::Normal,
+                    min_amount: None,
+                })
+                .collect()),
+            pairs: Ok(pairs
+                .iter()
+                .map(|p| PairInfo {
+                    name: p.to_string(),
+                    restrictions: Vec::new(),
+                })
+                .collect()),
+            circuit: pairs
+                .iter()
+                .map(|p| (p.to_string(), Ok(info(CircuitMode::None))))
+                .collect(),
+        }
+    }
+
+    fn kinds(rx: &mut broadcast::Receiver<Event>) -> Vec<EventKind> {
+        std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|e| e.kind)
+            .collect()
+    }
+
+    fn poll(monitor: &mut Monitor, obs: Observation) {
+        let obs = monitor.merge_pushes(obs);
+        let reading = classify(&obs, &monitor.detector.context());
+        monitor.stream.last = Some(obs);
+        monitor.step(reading);
+    }
+
+    #[test]
+    fn a_push_is_classified_at_once_through_the_same_detector() {
+        let (mut monitor, handle) = monitor(&["btc_jpy", "xrp_jpy"]);
+        let mut events = handle.subscribe();
+        poll(&mut monitor, observation(&["btc_jpy", "xrp_jpy"]));
+        assert_eq!(kinds(&mut events), vec![EventKind::MonitorStarted]);
+        assert_eq!(
+            *monitor.stream.rooms.borrow(),
+            ["btc_jpy", "xrp_jpy"].map(String::from).into()
+        );
+        // The first frame on joining says what REST said: nothing happens, the pair is covered.
+        let first = Update::Circuit {
+            pair: "xrp_jpy".into(),
+            info: info(CircuitMode::None),
+        };
+        assert!(matches!(monitor.on_stream(first), Pushed::Nothing));
+        assert!(kinds(&mut events).is_empty());
+        assert!(monitor.stream.covered.contains("xrp_jpy"));
+        // A change: a reading and its events at once.
+        let pushed = Update::Circuit {
+            pair: "xrp_jpy".into(),
+            info: info(CircuitMode::CircuitBreak),
+        };
+        monitor.on_stream(pushed);
+        assert_eq!(
+            kinds(&mut events),
+            vec![EventKind::DegradedStarted, EventKind::PairChanged]
+        );
+        // The next poll did not ask for xrp_jpy; the pushed state stands in for it.
+        let mut without = observation(&["btc_jpy", "xrp_jpy"]);
+        without.circuit.remove("xrp_jpy");
+        poll(&mut monitor, without);
+        assert!(kinds(&mut events).is_empty());
+        let last = monitor.stream.last.as_ref().unwrap();
+        assert_eq!(
+            last.circuit.get("xrp_jpy"),
+            Some(&Ok(info(CircuitMode::CircuitBreak)))
+        );
+        // A pair no longer watched is not covered any more.
+        monitor
+            .detector
+            .set_watched(Some(["btc_jpy".to_string()].into()));
+        monitor.stream.set_rooms(monitor.detector.watched());
+        assert!(monitor.stream.covered.is_empty());
+    }
+
+    #[test]
+    fn a_drop_polls_at_once_only_when_pairs_were_covered() {
+        let (mut monitor, _handle) = monitor(&["btc_jpy"]);
+        poll(&mut monitor, observation(&["btc_jpy"]));
+        let down = || Update::Down {
+            was_connected: true,
+            reason: "test".into(),
+        };
+        // A session that never delivered a frame: nothing stale, no extra poll.
+        assert!(matches!(monitor.on_stream(down()), Pushed::Nothing));
+        monitor.on_stream(Update::Circuit {
+            pair: "btc_jpy".into(),
+            info: info(CircuitMode::None),
+        });
+        assert!(matches!(monitor.on_stream(down()), Pushed::PollNow));
+        assert!(monitor.stream.covered.is_empty());
+        // Frames of pairs not watched are ignored.
+        monitor.on_stream(Update::Circuit {
+            pair: "eth_jpy".into(),
+            info: info(CircuitMode::CircuitBreak),
+        });
+        assert!(monitor.stream.covered.is_empty());
+    }
+
+    #[tokio::test]
+    async fn turning_the_stream_on_or_off_in_the_settings_polls_at_once() {
+        let config = Config {
+            stream: false,
+            pairs: Some(vec!["btc_jpy".into()]),
+            api_url: "http://127.0.0.1:9/v1".into(),
+            public_url: "http://127.0.0.1:9".into(),
+            stream_url: "ws://127.0.0.1:9".into(),
+            ..Config::default()
+        };
+        let (tx, rx) = watch::channel(config.clone());
+        let (mut monitor, _handle) = Monitor::following(rx).unwrap();
+        assert_eq!(monitor.current.stream, None);
+        tx.send_replace(Config {
+            stream: true,
+            ..config.clone()
+        });
+        assert_eq!(monitor.apply_settings(), Applied::PollNow);
+        assert_eq!(monitor.current.stream.as_deref(), Some("ws://127.0.0.1:9"));
+        assert!(monitor.stream.task.is_some() && monitor.stream.updates.is_some());
+        tx.send_replace(config);
+        assert_eq!(monitor.apply_settings(), Applied::PollNow);
+        assert!(monitor.stream.task.is_none() && monitor.stream.updates.is_none());
+    }
 }

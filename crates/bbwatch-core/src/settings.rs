@@ -32,6 +32,10 @@ pub struct Overrides {
     pub api_url: Option<String>,
     /// `--public-url` / `BBWATCH_PUBLIC_URL`.
     pub public_url: Option<String>,
+    /// `--stream-url` / `BBWATCH_STREAM_URL`.
+    pub stream_url: Option<String>,
+    /// `--no-stream`.
+    pub no_stream: bool,
     /// `--lang`.
     pub language: Option<LanguageSetting>,
 }
@@ -53,6 +57,12 @@ impl Overrides {
         }
         if let Some(u) = &self.public_url {
             config.public_url = u.clone();
+        }
+        if let Some(u) = &self.stream_url {
+            config.stream_url = u.clone();
+        }
+        if self.no_stream {
+            config.stream = false;
         }
         if let Some(l) = self.language {
             config.language = l;

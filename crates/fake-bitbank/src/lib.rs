@@ -6,7 +6,10 @@
 //!   plus the control endpoints `GET /_fake/stats` and `POST /_fake/next` (outside `/v1`, never
 //!   counted, never affected by the phase's behaviour; unreachable while the api host refuses);
 //! * the **public host** (`http://127.0.0.1:PORT2`): `GET /{pair}/ticker`, `GET /tickers`,
-//!   `GET /tickers_jpy`, `GET /{pair}/circuit_break_info`.
+//!   `GET /tickers_jpy`, `GET /{pair}/circuit_break_info`;
+//! * the **stream host** (`ws://127.0.0.1:PORT3`): bitbank's socket.io public stream at
+//!   `/socket.io/?EIO=4&transport=websocket`, `circuit_break_info_{pair}` rooms only, with a
+//!   push at the instant a phase switch changes a joined pair's circuit-break state.
 //!
 //! Unknown paths and pairs answer 404, `text/plain`, `{"success":0,"data":{"code":10000}}` as
 //! the real hosts do. Pairs marked delisted in the embedded pair list are always served with the
@@ -36,6 +39,10 @@
 //! hidden = ["xrp_jpy"]                # left out of both lists for the phase
 //! extra_pairs = ["../x", "a_jpy?b"]   # names added to both lists verbatim (hostile server)
 //! generated_pairs = 10000             # gen0_jpy … gen9999_jpy, tradable, circuit NONE
+//! stream = "ok"                       # | "drop" (sessions dropped at the switch) | "refuse"
+//!                                     # (upgrades refused, sessions dropped) | "silent" (no
+//!                                     # pings, no pushes) | "garbage" (bad frames with pings)
+//! mute_rooms = ["eth_jpy"]            # rooms that never answer
 //! [[phases]]
 //! name = "recovered"
 //! ```
@@ -61,6 +68,7 @@ mod http;
 pub mod market;
 pub mod scenario;
 mod server;
+mod stream;
 
-pub use scenario::{Behavior, CircuitBreak, Phase, Scenario, ScenarioError, StopFlag};
-pub use server::{FakeBitbank, Options, RequestCounts, Stats};
+pub use scenario::{Behavior, CircuitBreak, Phase, Scenario, ScenarioError, StopFlag, StreamFault};
+pub use server::{FakeBitbank, Options, RequestCounts, Stats, StreamCounts};

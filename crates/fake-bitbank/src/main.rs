@@ -26,6 +26,15 @@ struct Cli {
     /// Port of the public host on 127.0.0.1 (0 = any free port).
     #[arg(long, value_name = "N", default_value_t = 0)]
     public_port: u16,
+    /// Port of the stream host on 127.0.0.1 (0 = any free port).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    stream_port: u16,
+    /// The stream's PING period (not scaled by --speed).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "25s")]
+    ping_interval: std::time::Duration,
+    /// How long the stream waits for a PONG (not scaled by --speed).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "20s")]
+    ping_timeout: std::time::Duration,
     /// List the builtin scenarios and exit.
     #[arg(long)]
     list: bool,
@@ -81,6 +90,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         speed: cli.speed,
         api_port: cli.api_port,
         public_port: cli.public_port,
+        stream_port: cli.stream_port,
+        ping_interval: cli.ping_interval,
+        ping_timeout: cli.ping_timeout,
     };
     let fake = FakeBitbank::start(scenario, options)
         .await
@@ -90,6 +102,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let mut out = std::io::stdout().lock();
         writeln!(out, "api_url={}", fake.api_url())?;
         writeln!(out, "public_url={}", fake.public_url())?;
+        writeln!(out, "stream_url={}", fake.stream_url())?;
         out.flush()?;
     }
     let logger = tokio::spawn(async move {

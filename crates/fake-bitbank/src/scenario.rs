@@ -88,6 +88,8 @@ const PHASE_KEYS: &[&str] = &[
     "hidden",
     "extra_pairs",
     "generated_pairs",
+    "stream",
+    "mute_rooms",
 ];
 const BEHAVIOR_KEYS: &[&str] = &[
     "error",
@@ -332,6 +334,39 @@ pub struct Phase {
     /// This many valid, tradable pairs `gen0_jpy`, `gen1_jpy`, … added to both lists, each
     /// answering `circuit_break_info` with `NONE`.
     pub generated_pairs: usize,
+    /// How the stream host behaves while the phase lasts.
+    pub stream: StreamFault,
+    /// Pairs whose circuit-break room never answers (no first frame, no pushes).
+    pub mute_rooms: BTreeSet<String>,
+}
+
+/// How the stream host behaves during a phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum StreamFault {
+    /// Handshake, pings, room frames and pushes as bitbank sends them.
+    #[default]
+    Ok,
+    /// Every open session is dropped at the switch (no close frame); new ones are served.
+    Drop,
+    /// Upgrades are refused (HTTP 503) and open sessions dropped: the stream is down.
+    Refuse,
+    /// Sessions stay open but the server sends nothing: no pings, no pushes.
+    Silent,
+    /// Garbage frames at the switch and with every ping; pings and pushes go on.
+    Garbage,
+}
+
+impl StreamFault {
+    fn from_name(name: &str) -> Option<StreamFault> {
+        Some(match name {
+            "ok" => StreamFault::Ok,
+            "drop" => StreamFault::Drop,
+            "refuse" => StreamFault::Refuse,
+            "silent" => StreamFault::Silent,
+            "garbage" => StreamFault::Garbage,
+            _ => return None,
+        })
+    }
 }
 
 impl Phase {
@@ -567,6 +602,24 @@ fn parse_phase(index: usize, t: &Table) -> Result<Phase, ScenarioError> {
         for pair in string_list(&name, "hidden", v)? {
             check_pair(&name, "hidden", &pair)?;
             phase.hidden.insert(pair);
+        }
+    }
+    if let Some(v) = t.get("stream") {
+        phase.stream = match v.as_str().and_then(StreamFault::from_name) {
+            Some(f) => f,
+            None => {
+                return Err(invalid(
+                    &name,
+                    "stream",
+                    "expected one of \"ok\", \"drop\", \"refuse\", \"silent\", \"garbage\"".into(),
+                ))
+            }
+        };
+    }
+    if let Some(v) = t.get("mute_rooms") {
+        for pair in string_list(&name, "mute_rooms", v)? {
+            check_pair(&name, "mute_rooms", &pair)?;
+            phase.mute_rooms.insert(pair);
         }
     }
     if let Some(v) = t.get("extra_pairs") {

@@ -33,6 +33,12 @@ pub struct Options {
     pub api_port: u16,
     /// Port of the public host on 127.0.0.1 (0 = any free port).
     pub public_port: u16,
+    /// Port of the stream host on 127.0.0.1 (0 = any free port).
+    pub stream_port: u16,
+    /// The stream's PING period (bitbank: 25 s), not scaled by the speed.
+    pub ping_interval: Duration,
+    /// How long the stream waits for a PONG (bitbank: 20 s or 60 s), not scaled.
+    pub ping_timeout: Duration,
 }
 
 impl Default for Options {
@@ -41,6 +47,9 @@ impl Default for Options {
             speed: 1.0,
             api_port: 0,
             public_port: 0,
+            stream_port: 0,
+            ping_interval: Duration::from_secs(25),
+            ping_timeout: Duration::from_secs(20),
         }
     }
 }
@@ -72,16 +81,36 @@ pub struct Stats {
     /// `GET /{pair}/circuit_break_info` by pair: which pairs a client watches.
     #[serde(default)]
     pub circuit_break_by_pair: BTreeMap<String, u64>,
+    /// What the stream host saw.
+    #[serde(default)]
+    pub stream: StreamCounts,
+}
+
+/// The stream host's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamCounts {
+    /// WebSocket sessions opened.
+    pub connections: u64,
+    /// Upgrades refused (a `refuse` phase).
+    pub refused: u64,
+    /// `join-room` requests for known rooms.
+    pub joins: u64,
+    /// `circuit_break_info` frames sent (first frames and pushes).
+    pub pushes: u64,
 }
 
 #[derive(Default)]
-struct Counters {
+pub(crate) struct Counters {
     api: AtomicU64,
     public: AtomicU64,
     spot_status: AtomicU64,
     spot_pairs: AtomicU64,
     circuit_break_info: AtomicU64,
     by_pair: Mutex<BTreeMap<String, u64>>,
+    pub(crate) stream_connections: AtomicU64,
+    pub(crate) stream_refused: AtomicU64,
+    pub(crate) stream_joins: AtomicU64,
+    pub(crate) stream_pushes: AtomicU64,
 }
 
 /// Pairs counted one by one; requests for more names than this are only counted in total.
@@ -213,13 +242,15 @@ impl Door {
 }
 
 /// State shared by the listeners, the connection tasks and the handle.
-struct Shared {
+pub(crate) struct Shared {
     scenario: Scenario,
-    speed: f64,
-    clock: Clock,
-    counters: Counters,
+    pub(crate) speed: f64,
+    pub(crate) clock: Clock,
+    pub(crate) counters: Counters,
     api: Door,
     public: Door,
+    ping_interval: Duration,
+    ping_timeout: Duration,
 }
 
 impl Shared {
@@ -230,7 +261,23 @@ impl Shared {
         }
     }
 
-    fn phase_at(&self, index: usize) -> &Phase {
+    /// The stream's keepalive: PING period and PONG timeout.
+    pub(crate) fn keepalive(&self) -> (Duration, Duration) {
+        (self.ping_interval, self.ping_timeout)
+    }
+
+    /// The phase in force now.
+    pub(crate) fn current_phase(&self) -> &Phase {
+        self.phase_at(self.current().index)
+    }
+
+    /// Phase changes, the clock brought up to date first.
+    pub(crate) fn subscribe_phases(&self) -> watch::Receiver<(usize, String)> {
+        self.current();
+        self.clock.subscribe()
+    }
+
+    pub(crate) fn phase_at(&self, index: usize) -> &Phase {
         // The clock only yields indices of this scenario's phases; the fallback is unreachable.
         let phases = self.scenario.phases();
         phases.get(index).or(phases.last()).unwrap_or(&EMPTY_PHASE)
@@ -247,7 +294,7 @@ impl Shared {
     }
 
     /// The phase in force now (advancing the clock if a boundary has passed).
-    fn current(&self) -> PhaseNow {
+    pub(crate) fn current(&self) -> PhaseNow {
         self.clock.now(|i| self.on_phase_change(i))
     }
 
@@ -262,6 +309,12 @@ impl Shared {
             phase_index: now.index,
             requests: self.counters.snapshot(),
             circuit_break_by_pair: self.counters.by_pair().clone(),
+            stream: StreamCounts {
+                connections: self.counters.stream_connections.load(Ordering::Relaxed),
+                refused: self.counters.stream_refused.load(Ordering::Relaxed),
+                joins: self.counters.stream_joins.load(Ordering::Relaxed),
+                pushes: self.counters.stream_pushes.load(Ordering::Relaxed),
+            },
         }
     }
 
@@ -364,6 +417,8 @@ static EMPTY_PHASE: Phase = Phase {
     hidden: std::collections::BTreeSet::new(),
     extra_pairs: Vec::new(),
     generated_pairs: 0,
+    stream: crate::scenario::StreamFault::Ok,
+    mute_rooms: std::collections::BTreeSet::new(),
 };
 
 fn segments(path: &str) -> Vec<&str> {
@@ -568,6 +623,36 @@ async fn accept_loop(
     shared.door(host).closed();
 }
 
+/// Accepts stream connections (the upgrade and the sessions are the stream module's).
+async fn stream_accept_loop(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let for_connections = shutdown.clone();
+    loop {
+        tokio::select! {
+            _ = stopped(&mut shutdown) => break,
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => {
+                    let shared = Arc::clone(&shared);
+                    let mut stop = for_connections.clone();
+                    tokio::spawn(async move {
+                        tokio::select! {
+                            () = crate::stream::serve(shared, tcp) => {}
+                            () = crate::stream::stopped(&mut stop) => {}
+                        }
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!("stream host: accept failed: {e}");
+                    tokio::time::sleep(RETRY).await;
+                }
+            },
+        }
+    }
+}
+
 /// Advances the clock at each phase boundary so that watchers hear about changes on time.
 async fn timer_loop(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
     loop {
@@ -595,6 +680,7 @@ pub struct FakeBitbank {
     shared: Arc<Shared>,
     api_addr: SocketAddr,
     public_addr: SocketAddr,
+    stream_addr: SocketAddr,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -613,6 +699,8 @@ impl FakeBitbank {
         let public_std = bind_std(SocketAddr::from((Ipv4Addr::LOCALHOST, options.public_port)))?;
         let api_addr = api_std.local_addr()?;
         let public_addr = public_std.local_addr()?;
+        let stream_std = bind_std(SocketAddr::from((Ipv4Addr::LOCALHOST, options.stream_port)))?;
+        let stream_addr = stream_std.local_addr()?;
         let phases = scenario
             .phases()
             .iter()
@@ -631,9 +719,16 @@ impl FakeBitbank {
             counters: Counters::default(),
             api: door(Host::Api, api_addr),
             public: door(Host::Public, public_addr),
+            ping_interval: options.ping_interval.max(Duration::from_millis(10)),
+            ping_timeout: options.ping_timeout.max(Duration::from_millis(10)),
         });
         let (stop, stop_rx) = watch::channel(false);
-        let mut tasks = Vec::with_capacity(3);
+        let mut tasks = Vec::with_capacity(4);
+        tasks.push(tokio::spawn(stream_accept_loop(
+            Arc::clone(&shared),
+            TcpListener::from_std(stream_std)?,
+            stop_rx.clone(),
+        )));
         for (host, std_listener) in [(Host::Api, api_std), (Host::Public, public_std)] {
             // A first phase that refuses: the port was bound only to learn its number.
             let listener = if shared.refuses(host, 0) {
@@ -654,6 +749,7 @@ impl FakeBitbank {
             shared,
             api_addr,
             public_addr,
+            stream_addr,
             stop,
             tasks,
         })
@@ -667,6 +763,16 @@ impl FakeBitbank {
     /// Base URL of the public host: `http://127.0.0.1:PORT`.
     pub fn public_url(&self) -> String {
         format!("http://{}", self.public_addr)
+    }
+
+    /// Base URL of the stream host: `ws://127.0.0.1:PORT` (bbwatch's `stream_url`).
+    pub fn stream_url(&self) -> String {
+        format!("ws://{}", self.stream_addr)
+    }
+
+    /// Address of the stream host.
+    pub fn stream_addr(&self) -> SocketAddr {
+        self.stream_addr
     }
 
     /// Address of the api host.
@@ -728,6 +834,7 @@ impl std::fmt::Debug for FakeBitbank {
         f.debug_struct("FakeBitbank")
             .field("api_url", &self.api_url())
             .field("public_url", &self.public_url())
+            .field("stream_url", &self.stream_url())
             .field("phase", &self.phase())
             .finish()
     }

@@ -47,6 +47,14 @@ fn prints_urls_serves_and_exits_cleanly_on_sigterm() {
     let mut public = String::new();
     stdout.read_line(&mut api).unwrap();
     stdout.read_line(&mut public).unwrap();
+    let mut stream = String::new();
+    stdout.read_line(&mut stream).unwrap();
+    let stream = stream
+        .trim()
+        .strip_prefix("stream_url=ws://")
+        .unwrap()
+        .to_string();
+    assert!(stream.starts_with("127.0.0.1:"), "{stream}");
     let api = api
         .trim()
         .strip_prefix("api_url=http://")
@@ -85,7 +93,7 @@ fn prints_urls_serves_and_exits_cleanly_on_sigterm() {
     assert!(status.success(), "{status:?}");
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
-    assert_eq!(rest, "", "only two lines on stdout");
+    assert_eq!(rest, "", "only three lines on stdout");
     let mut stderr = String::new();
     child
         .stderr

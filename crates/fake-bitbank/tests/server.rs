@@ -664,7 +664,8 @@ async fn stats_count_requests_but_not_control_calls() {
             "phase": "normal",
             "phase_index": 0,
             "requests": {"api": 4, "public": 4, "spot_status": 2, "spot_pairs": 1, "circuit_break_info": 3},
-            "circuit_break_by_pair": {"btc_jpy": 1, "xrp_jpy": 1, "nope_jpy": 1}
+            "circuit_break_by_pair": {"btc_jpy": 1, "xrp_jpy": 1, "nope_jpy": 1},
+            "stream": {"connections": 0, "refused": 0, "joins": 0, "pushes": 0}
         })
     );
     assert_eq!(serde_json::to_value(fake.stats()).unwrap(), json);

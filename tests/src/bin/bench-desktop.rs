@@ -78,6 +78,7 @@ impl Rig {
             ("HOME".into(), self.dir.display().to_string()),
             ("BBWATCH_API_URL".into(), self.sim.api_url()),
             ("BBWATCH_PUBLIC_URL".into(), self.sim.public_url()),
+            ("BBWATCH_STREAM_URL".into(), self.sim.stream_url()),
             ("TAURI_WEBVIEW_AUTOMATION".into(), "true".into()),
         ]);
         env

@@ -94,6 +94,7 @@ async fn run() -> Result<()> {
             api_url: sim.api_url(),
             public_url: sim.public_url(),
         },
+        stream: None,
     })?;
     let mut events = handle.events();
     let mut snapshots = handle.snapshot();

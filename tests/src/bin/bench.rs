@@ -40,6 +40,8 @@ impl Watch {
                 &sim.api_url(),
                 "--public-url",
                 &sim.public_url(),
+                "--stream-url",
+                &sim.stream_url(),
             ])
             .env(
                 "XDG_CONFIG_HOME",

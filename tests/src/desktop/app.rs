@@ -44,6 +44,7 @@ pub fn app_env(
         ("HOME".into(), dir.display().to_string()),
         ("BBWATCH_API_URL".into(), sim.api_url()),
         ("BBWATCH_PUBLIC_URL".into(), sim.public_url()),
+        ("BBWATCH_STREAM_URL".into(), sim.stream_url()),
         ("TAURI_WEBVIEW_AUTOMATION".into(), "true".into()),
         ("LANG".into(), lang.into()),
         ("TZ".into(), "UTC".into()),

@@ -31,6 +31,24 @@ impl Sim {
         Sim { rt, server }
     }
 
+    /// A simulator playing the scenario `text` (TOML), its stream pinging every
+    /// `ping_interval` and closing a client that does not answer within the same time.
+    pub fn streaming(text: &str, ping_interval: Duration) -> Sim {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let scenario = Scenario::from_toml(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        let options = Options {
+            ping_interval,
+            ping_timeout: ping_interval,
+            ..Options::default()
+        };
+        let server = rt.block_on(FakeBitbank::start(scenario, options)).unwrap();
+        Sim { rt, server }
+    }
+
     /// A simulator playing the scenario `text` (TOML).
     pub fn from_toml(text: &str) -> Sim {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -49,15 +67,31 @@ impl Sim {
         self.server.phase().1
     }
 
-    /// A `bbwatch` command aimed at this simulator, with an empty config directory.
+    /// A `bbwatch` command aimed at this simulator, with an empty config directory, polling
+    /// over REST only (`--no-stream`).
     pub fn bbwatch(&self, args: &[&str]) -> Command {
         bbwatch_at(&self.server.api_url(), &self.server.public_url(), args)
+    }
+
+    /// A `bbwatch` command aimed at this simulator, its stream included.
+    pub fn bbwatch_streaming(&self, args: &[&str]) -> Command {
+        let mut cmd = bbwatch_base(&self.server.api_url(), &self.server.public_url(), args);
+        cmd.args(["--stream-url", &self.server.stream_url()]);
+        cmd
     }
 }
 
 /// A `bbwatch` command aimed at these hosts, with an empty config directory and an empty
-/// data directory (the history goes there, never into the real one).
+/// data directory (the history goes there, never into the real one), and no stream (it would
+/// otherwise reach bitbank's real one).
 pub fn bbwatch_at(api_url: &str, public_url: &str, args: &[&str]) -> Command {
+    let mut cmd = bbwatch_base(api_url, public_url, args);
+    cmd.arg("--no-stream");
+    cmd
+}
+
+/// [`bbwatch_at`] without `--no-stream`: the caller says where the stream is.
+pub fn bbwatch_base(api_url: &str, public_url: &str, args: &[&str]) -> Command {
     {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_bbwatch"));
         cmd.args(args)
@@ -69,6 +103,7 @@ pub fn bbwatch_at(api_url: &str, public_url: &str, args: &[&str]) -> Command {
             .env_remove("LC_ALL")
             .env_remove("BBWATCH_API_URL")
             .env_remove("BBWATCH_PUBLIC_URL")
+            .env_remove("BBWATCH_STREAM_URL")
             .env_remove("BBWATCH_LOG");
         cmd
     }
