@@ -27,9 +27,12 @@ async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> 
     let dir = scratch_dir("settings");
     let desktop = Desktop::start(&dir)?;
     let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    // REST only (no stream), so that a poll of each watched pair shows in the simulator's
+    // request counts below.
     let original = "# my bbwatch settings: keep this comment\n\
                     interval = \"60s\"\n\
                     language = \"en\"\n\
+                    stream = false\n\
                     my_own_key = \"kept\"\n";
     let (env, file) = app_env(&desktop, &dir, &sim, "C.UTF-8", original);
     let (notifications, _notify_conn) = NotificationServer::start(&desktop.bus_address).await?;

@@ -2,8 +2,9 @@
 //! on 127.0.0.1 that halts and reopens 30 pairs every second (60 events a second), the release
 //! `bbwatch serve` runs with a webhook to a server that accepts and never answers, one to a
 //! closed port, a hook that hangs until its timeout, and one SSE client of its local API
-//! reading every event. Its RSS is sampled every 30 s: the queues (64 events each) must keep it
-//! flat however long the endpoints stay dead. Prints a Markdown report for docs/benchmarks.md.
+//! reading every event. Its RSS is sampled every 30 s, beside a run without the dead targets
+//! and one without the history: the queues (64 events each) must cost nothing that grows
+//! however long the endpoints stay dead. Prints a Markdown report for docs/benchmarks.md.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -98,35 +99,51 @@ async fn run() -> Result<()> {
     let secs: u64 = std::env::var("BENCH_OUTBOUND_SECS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
+        .unwrap_or(180);
     let bin = std::env::var_os("BBWATCH_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target/release/bbwatch"));
+    println!("### Two dead webhooks and a hanging hook\n");
+    serve(&bin, secs, true, true).await?;
+    println!("\n### The same flood, no hook or webhook (the baseline)\n");
+    serve(&bin, secs, false, true).await?;
+    println!("\n### Two dead webhooks and a hanging hook, `--no-history`\n");
+    serve(&bin, secs, true, false).await
+}
+
+/// One run of `bbwatch serve` under the flood for `secs`: with the dead targets or without,
+/// recording the history or not.
+async fn serve(bin: &PathBuf, secs: u64, dead: bool, history: bool) -> Result<()> {
     let sim = FakeBitbank::start(Scenario::from_toml(&flood())?, Options::default()).await?;
     let dir = scratch()?;
     let hook = dir.join("hang.sh");
     std::fs::write(&hook, "#!/bin/sh\nsleep 1000\n")?;
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))?;
     let config = dir.join("config.toml");
-    std::fs::write(
-        &config,
+    let targets = if dead {
         format!(
             "[[webhooks]]\nurl = \"http://{silent}/silent\"\nformat = \"slack\"\n\n\
              [[webhooks]]\nurl = \"http://{closed}/closed\"\n\n\
              [[hooks]]\ncommand = [{hook:?}]\ntimeout = \"30s\"\n",
             silent = silent_server()?,
             closed = closed_port()?,
-        ),
-    )?;
-    let mut child = Command::new(&bin)
+        )
+    } else {
+        String::new()
+    };
+    std::fs::write(&config, targets)?;
+    let mut child = Command::new(bin)
         .args(["serve", "--interval", "1s", "--listen", "127.0.0.1:0"])
         .arg("--config")
         .arg(&config)
+        .args((!history).then_some("--no-history"))
         .args([
             "--api-url",
             &sim.api_url(),
             "--public-url",
             &sim.public_url(),
+            "--stream-url",
+            &sim.stream_url(),
         ])
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("XDG_CONFIG_HOME", dir.join("config"))
