@@ -144,9 +144,7 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
         while let Some(event) = events.recv().await {
             // A failure is said once by the recorder; the event is shown all the same. When
             // another bbwatch records the history, it runs the hooks and webhooks.
-            let claimed = recorder
-                .as_mut()
-                .is_none_or(|recorder| recorder.record_and_claim(&event));
+            let claimed = bbwatch_history::record_and_claim(recorder.as_mut(), &event);
             let view = event_view(&event, listing.lang());
             listing.push_event(view.clone());
             let _ = listing.ui.send(ToWindow::Event { view });

@@ -112,7 +112,7 @@ async fn status(settings: &Settings, json: bool) -> anyhow::Result<u8> {
 /// What `watch` and `serve` both run: a monitor following the settings in force, the
 /// history it records into (pruned daily, its snapshot kept for the next start), the hooks
 /// and webhooks of the settings in force, and SIGHUP reading the file again. Events are the
-/// caller's to read from `handle` and pass to [`Running::record`].
+/// caller's to read from `handle` and pass to `bbwatch_history::record_and_claim`.
 struct Running {
     config: tokio::sync::watch::Receiver<Config>,
     monitor: Monitor,
@@ -123,15 +123,6 @@ struct Running {
     /// The hooks and webhooks (none unless configured; a change of the file applies to the
     /// next event). Sending never waits for a hook or an endpoint.
     outbound: tokio::sync::mpsc::UnboundedSender<bbwatch_core::Event>,
-}
-
-/// Record `event` in the history (committed before this returns, so a kill -9 after it was
-/// shown cannot lose it; a failure is said once). True when this process runs the event's
-/// hooks and webhooks: unless another bbwatch records the history, and so runs them.
-fn record(recorder: &mut Option<Recorder>, event: &bbwatch_core::Event) -> bool {
-    recorder
-        .as_mut()
-        .is_none_or(|recorder| recorder.record_and_claim(event))
 }
 
 fn start_running(settings: &Settings) -> anyhow::Result<Running> {
@@ -205,7 +196,7 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
             received = events.recv() => match received {
                 Some(event) => {
                     // Recorded before it is printed; then to the hooks and webhooks.
-                    let claimed = record(&mut recorder, &event);
+                    let claimed = bbwatch_history::record_and_claim(recorder.as_mut(), &event);
                     let lang = config.borrow().language.resolve();
                     let text = if json { event.to_json_line() } else { event_line(&event, lang) };
                     out.line(text, bbwatch_core::delivery::is_level_change(&event));
@@ -280,7 +271,7 @@ async fn serve(settings: &Settings, listen: Option<std::net::SocketAddr>) -> any
     let run = tokio::spawn(monitor.run(shutdown_signal()));
     // Recorded before anything else sees it: the API's event ids come from the history.
     while let Some(event) = events.recv().await {
-        if record(&mut recorder, &event) {
+        if bbwatch_history::record_and_claim(recorder.as_mut(), &event) {
             let _ = outbound.send(event);
         }
     }

@@ -366,3 +366,42 @@ fn a_change_of_the_hooks_in_the_file_applies_to_the_next_event() {
     assert!(!old_log.exists(), "a removed hook ran");
     watch.terminate();
 }
+
+#[test]
+fn two_bbwatch_on_one_history_run_each_hook_once_per_event() {
+    let sim = Sim::from_toml(MAINTENANCE);
+    let dir = empty_dir();
+    let recorder = script(&dir, "record.sh", RECORDER);
+    let log = dir.join("runs.log");
+    let config = config(
+        &dir,
+        &[hook(
+            &["maintenance_started", "maintenance_ended"],
+            &[&recorder.display().to_string(), &log.display().to_string()],
+            "20s",
+        )],
+    );
+    // Both record into one history, as the tray app and `bbwatch serve` do on one machine.
+    let data = empty_dir();
+    let mut first = sim.watch_in(&data, &["--config", &config]);
+    let mut second = sim.watch_in(&data, &["--config", &config]);
+    for watch in [&mut first, &mut second] {
+        watch.expect(&["monitor_started normal"], WAIT);
+    }
+    sim.server.next_phase();
+    for watch in [&mut first, &mut second] {
+        watch.expect(&["maintenance_started maintenance"], WAIT);
+    }
+    sim.server.next_phase();
+    for watch in [&mut first, &mut second] {
+        watch.expect(&["maintenance_ended normal"], WAIT);
+    }
+    let got = wait_for_runs(&log, 2);
+    assert_eq!(got[0].env["kind"], "maintenance_started");
+    assert_eq!(got[1].env["kind"], "maintenance_ended");
+    // Both saw each event; only the one recording the history ran the hook for it.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(runs(&log).len(), 2, "{:#?}", runs(&log));
+    first.terminate();
+    second.terminate();
+}

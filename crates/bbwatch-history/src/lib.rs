@@ -26,7 +26,7 @@ pub mod words;
 
 pub use period::{derive, End, Period, PeriodKind, UnknownKind};
 pub use retention::{configured_path, prune_daily};
-pub use sink::{keep_snapshot, Recorder};
+pub use sink::{keep_snapshot, record_and_claim, Recorder};
 pub use store::{default_path, Filter, History, StoredEvent, BUSY_TIMEOUT};
 
 use std::path::PathBuf;

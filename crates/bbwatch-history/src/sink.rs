@@ -57,6 +57,12 @@ impl Recorder {
     }
 }
 
+/// [`Recorder::record_and_claim`] for a binary that may have no history (history off, or the
+/// file unusable): then nothing is recorded and the event is this process's to act on.
+pub fn record_and_claim(recorder: Option<&mut Recorder>, event: &Event) -> bool {
+    recorder.is_none_or(|recorder| recorder.record_and_claim(event))
+}
+
 /// Keep the history's snapshot current until the monitor stops (the channel closes). Runs
 /// the blocking writes off the async threads.
 pub async fn keep_snapshot(history: Arc<History>, mut snapshots: watch::Receiver<Snapshot>) {
