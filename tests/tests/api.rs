@@ -11,7 +11,7 @@ use bbwatch_e2e::desktop::app::{app_binary, app_env, start_tray};
 use bbwatch_e2e::desktop::display::Desktop;
 use bbwatch_e2e::desktop::form::{click, js, save_disabled, type_into, wait_value};
 use bbwatch_e2e::desktop::notifications::NotificationServer;
-use bbwatch_e2e::desktop::webdriver::Driver;
+use bbwatch_e2e::desktop::webdriver::{Driver, Session};
 use bbwatch_e2e::desktop::{eventually, scratch_dir, HAND_DRIVEN};
 use fake_bitbank::{FakeBitbank, Options, Scenario};
 use serde_json::Value;
@@ -36,6 +36,18 @@ async fn status(client: &reqwest::Client, port: u16) -> Option<Value> {
         .json()
         .await
         .ok()
+}
+
+/// Wait for the window to say Saved, and for it to show the file it wrote (so that a later
+/// change is made to that form, not to one a late reload then replaces).
+async fn saved(session: &Session, driver: &Driver) -> Result<()> {
+    eventually(WAIT, "the window to say Saved", || async {
+        let t = session.text(driver, "#save-status").await.ok()??;
+        (t == "Saved").then_some(())
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,6 +120,7 @@ async fn the_tray_app_serves_the_local_api_and_its_settings_switch_it() -> Resul
     })
     .await?;
     click(&session, &driver, "#settings-save").await?;
+    saved(&session, &driver).await?;
     eventually(WAIT, "the API to stop", || async {
         status(&client, port).await.is_none().then_some(())
     })
@@ -130,6 +143,12 @@ async fn the_tray_app_serves_the_local_api_and_its_settings_switch_it() -> Resul
     })
     .await?;
     click(&session, &driver, "#settings-save").await?;
+    saved(&session, &driver).await?;
+    let written = std::fs::read_to_string(&file)?;
+    assert!(
+        written.contains(&format!("127.0.0.1:{elsewhere}")),
+        "{written}"
+    );
     let moved = eventually(WAIT, "the API on its new address", || async {
         status(&client, elsewhere).await
     })
