@@ -7,6 +7,7 @@ use bbwatch_core::render::{
     describe_reason, event_body, event_title, level_meaning, level_name, pair_state_detail,
     pair_state_name, sentence,
 };
+use bbwatch_core::stream::Link;
 use bbwatch_core::{Event, Lang, Level, PairState, Snapshot};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,10 @@ pub struct StatusView {
     pub checked_at: Option<String>,
     pub reason_text: Option<String>,
     pub rate_limited: bool,
+    /// Whether live updates from bitbank's stream are in use.
+    pub stream: Link,
+    /// What the footer says of them; none when the stream is off.
+    pub stream_text: Option<String>,
     pub notifications_paused: bool,
     /// Until when notifications are paused (none: until resumed, or not paused).
     pub paused_until: Option<String>,
@@ -77,6 +82,12 @@ pub fn status_view(s: &Snapshot, lang: Lang, pause: Pause) -> StatusView {
         checked_at: s.checked_at.as_ref().map(format_time),
         reason_text: s.reason.as_ref().map(|r| describe_reason(r, lang, false)),
         rate_limited: s.rate_limited,
+        stream: s.stream,
+        stream_text: match s.stream {
+            Link::Off => None,
+            Link::Connecting => Some(Msg::UiLiveConnecting.text(lang).to_owned()),
+            Link::Connected => Some(Msg::UiLiveConnected.text(lang).to_owned()),
+        },
         notifications_paused: pause.active(now),
         paused_until: match pause {
             Pause::Until(t) if t > now => Some(format_time(&t)),
@@ -141,6 +152,21 @@ mod tests {
         assert_eq!(v.pairs[0].state, "normal");
         assert_eq!(v.pairs[0].detail, "Trading normally");
         assert_eq!(v.pairs_unknown, None);
+    }
+
+    #[test]
+    fn the_footer_says_whether_live_updates_are_connected() {
+        let mut s = snapshot(Level::Normal);
+        assert_eq!(status_view(&s, Lang::En, Pause::Off).stream_text, None);
+        s.stream = Link::Connected;
+        let v = status_view(&s, Lang::En, Pause::Off);
+        assert_eq!(v.stream_text.as_deref(), Some("Live updates connected"));
+        s.stream = Link::Connecting;
+        let v = status_view(&s, Lang::Ja, Pause::Off);
+        assert_eq!(
+            v.stream_text.as_deref(),
+            Some("リアルタイム更新は再接続待ち")
+        );
     }
 
     #[test]

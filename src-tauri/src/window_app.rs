@@ -220,6 +220,7 @@ struct FormState {
     autostart: bool,
     default_api_url: &'static str,
     default_public_url: &'static str,
+    default_stream_url: &'static str,
 }
 
 fn config_path(w: &Window) -> Result<PathBuf, CommandError> {
@@ -261,6 +262,7 @@ fn form_state(app: &AppHandle, w: &Window) -> Result<FormState, CommandError> {
         autostart: autostart_enabled(app)?,
         default_api_url: DEFAULT_API_URL,
         default_public_url: DEFAULT_PUBLIC_URL,
+        default_stream_url: bbwatch_core::stream::DEFAULT_STREAM_URL,
     })
 }
 

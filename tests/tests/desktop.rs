@@ -201,6 +201,16 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
         .await?
         .unwrap_or_default();
     assert!(pairs.contains("pairs normal"), "{pairs}");
+    // The footer says the stream is connected.
+    eventually(
+        WAIT,
+        "the footer to say live updates are connected",
+        || async {
+            (session.text(&driver, "#live-text").await.ok()?? == "Live updates connected")
+                .then_some(())
+        },
+    )
+    .await?;
     // NO_AT_BRIDGE=1 (set for the app) means no accessibility bus: opening the window starts none.
     assert_eq!(
         started_in(&dir, |comm, _| comm.starts_with("at-spi")),
@@ -477,6 +487,77 @@ async fn runs_without_a_tray_host_or_a_notification_server() -> Result<()> {
     );
     let _ = app.kill();
     let _ = app.wait();
+    Ok(())
+}
+
+/// A circuit break bitbank pushes on its stream turns the tray at once, with no poll: the
+/// interval is 60 s and the simulator counts no request between the switch and the change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_circuit_break_pushed_on_the_stream_turns_the_tray_at_once() -> Result<()> {
+    const PUSHED: &str = r#"
+[[phases]]
+name = "normal"
+duration = "24h"
+[[phases]]
+name = "circuit-break"
+duration = "24h"
+circuit_break = { xrp_jpy = { mode = "CIRCUIT_BREAK", reopen_in = "30m" } }
+[[phases]]
+name = "reopened"
+"#;
+    let bin = app_binary();
+    let dir = scratch_dir("pushed");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(PUSHED)?, Options::default()).await?;
+    let (watcher, watcher_conn, notifications, _notify_conn) = panel(&desktop).await?;
+    let config = "interval = \"60s\"\nlanguage = \"en\"\npairs = [\"btc_jpy\", \"xrp_jpy\"]\n";
+    let env = desktop_app::app_env(&desktop, &dir, &sim, "C.UTF-8", config).0;
+    let mut app = start_tray(&bin, &env, &dir)?;
+    let item = tray_item(&watcher, &watcher_conn).await?;
+    eventually(WAIT, "the tray to turn green", || async {
+        (icon_colour(&item).await == Some("green")).then_some(())
+    })
+    .await?;
+    eventually(WAIT, "both rooms to answer", || async {
+        (sim.stats().stream.pushes >= 2).then_some(())
+    })
+    .await?;
+    // The app takes the first frames in.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = sim.stats();
+    sim.next_phase();
+    eventually(WAIT, "the tray to say Degraded", || async {
+        tooltip(&item).await.contains("Degraded").then_some(())
+    })
+    .await?;
+    assert_eq!(icon_colour(&item).await, Some("amber"));
+    let after = sim.stats();
+    assert_eq!(
+        after.requests.spot_status, before.requests.spot_status,
+        "a poll, not the push, changed the tray: {after:#?}"
+    );
+    assert_eq!(
+        after.requests.circuit_break_info,
+        before.requests.circuit_break_info
+    );
+    eventually(WAIT, "the circuit break's notification", || async {
+        notifications
+            .shown()
+            .into_iter()
+            .find(|n| n.summary.contains("xrp_jpy") || n.summary.contains("restricted"))
+    })
+    .await?;
+    // And the end of it, pushed too.
+    sim.next_phase();
+    eventually(WAIT, "the tray to turn green again", || async {
+        (icon_colour(&item).await == Some("green")).then_some(())
+    })
+    .await?;
+    assert_eq!(
+        sim.stats().requests.spot_status,
+        before.requests.spot_status
+    );
+    quit(&item, &mut app, &dir).await?;
     Ok(())
 }
 

@@ -231,6 +231,51 @@ async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> 
     .await?;
     assert_eq!(shown.body, "This is how bbwatch's notifications look.");
 
+    // Live updates switched on in the window: the running monitor connects to the stream, the
+    // footer says so, and the window says a check is then 2 requests.
+    assert_eq!(sim.stats().stream.connections, 0, "a stream while off");
+    click(&session, &driver, "#f-stream").await?;
+    eventually(WAIT, "the request count with the stream", || async {
+        let t = session.text(&driver, "#requests").await.ok()??;
+        (t == "While live updates are connected, each check makes only 2 requests (4 while they are not)")
+            .then_some(())
+    })
+    .await?;
+    eventually(WAIT, "Save to be enabled for the stream", || async {
+        (!save_disabled(&session, &driver).await.ok()?).then_some(())
+    })
+    .await?;
+    click(&session, &driver, "#settings-save").await?;
+    eventually(WAIT, "stream = true in the file", || async {
+        Config::load(&file).ok()?.config.stream.then_some(())
+    })
+    .await?;
+    eventually(WAIT, "the monitor to connect to the stream", || async {
+        (sim.stats().stream.connections >= 1).then_some(())
+    })
+    .await?;
+    eventually(
+        WAIT,
+        "the footer to say live updates are connected",
+        || async {
+            let t = js(
+                &session,
+                &driver,
+                "return document.getElementById('live-text').textContent;",
+            )
+            .await
+            .ok()?;
+            (t == json!("Live updates connected")).then_some(())
+        },
+    )
+    .await?;
+    eventually(WAIT, "the window to say Saved again", || async {
+        let t = session.text(&driver, "#save-status").await.ok()??;
+        (t == "Saved").then_some(())
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
     // Japanese, saved from the window: the next notification is in it.
     js(
         &session,

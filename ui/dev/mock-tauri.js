@@ -107,6 +107,8 @@ function view(level, sinceSecs, reason, pairs) {
     checked_at: level === "unknown" ? null : ago(7),
     reason_text: reason,
     rate_limited: q.get("rate") === "1",
+    stream: q.get("stream") ?? "connected",
+    stream_text: { connected: M.UiLiveConnected, connecting: M.UiLiveConnecting }[q.get("stream") ?? "connected"] ?? null,
     notifications_paused: q.get("paused") === "1",
     pairs,
   };
@@ -240,6 +242,8 @@ const form = {
     quiet_to: "07:00",
     api_url: "https://api.bitbank.cc/v1",
     public_url: "https://public.bitbank.cc",
+    stream: true,
+    stream_url: "wss://stream.bitbank.cc",
     retention_days: "0",
   },
   issues: [],
@@ -248,6 +252,7 @@ const form = {
   autostart: false,
   default_api_url: "https://api.bitbank.cc/v1",
   default_public_url: "https://public.bitbank.cc",
+  default_stream_url: "wss://stream.bitbank.cc",
 };
 
 function mockIssues(f) {

@@ -149,6 +149,10 @@ function renderFooter(now) {
   const v = state.view;
   const checked = formatLocalTime(v?.checked_at, lang(), now);
   setText($("checked"), checked ? fill(t("UiChecked"), { time: checked }) : "");
+  const live = $("live");
+  live.hidden = !v?.stream_text;
+  live.classList.toggle("connected", v?.stream === "connected");
+  setText($("live-text"), v?.stream_text ?? "");
   const rate = $("notice-rate");
   const paused = $("notice-paused");
   rate.hidden = !v?.rate_limited;
@@ -437,6 +441,7 @@ const TEXT_FIELDS = [
   "quiet_to",
   "api_url",
   "public_url",
+  "stream_url",
   "retention_days",
   "api_listen",
 ];
@@ -449,6 +454,7 @@ const FLAGS = [
   "notify_busy",
   "sound",
   "quiet_hours",
+  "stream",
   "api_enabled",
 ];
 const ERROR_FIELDS = [...TEXT_FIELDS, "pairs", "other"];
@@ -509,7 +515,8 @@ function renderSaveBar() {
 
 function renderRequests() {
   const n = requestCount(state.form?.pairs ?? null, state.pairList);
-  setText($("requests"), n === null ? "" : fill(t("SetRequests"), { count: n }));
+  const message = state.form?.stream ? "SetRequestsStream" : "SetRequests";
+  setText($("requests"), n === null ? "" : fill(t(message), { count: n }));
 }
 
 function pairChoice(p) {
@@ -866,6 +873,7 @@ function wireSettings() {
   $("reset-urls").addEventListener("click", () => {
     $("f-api_url").value = state.settings?.default_api_url ?? "";
     $("f-public_url").value = state.settings?.default_public_url ?? "";
+    $("f-stream_url").value = state.settings?.default_stream_url ?? "";
     onFormInput();
   });
   $("pause-apply").addEventListener("click", (e) => withBusy(e.currentTarget, pauseUntil));

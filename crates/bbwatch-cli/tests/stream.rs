@@ -235,3 +235,63 @@ fn a_room_that_never_answers_stays_on_rest_polling() {
         "{after:#?}"
     );
 }
+
+/// The early trigger: bitbank's ticker stops with its matching engine. A maintenance that
+/// begins between two polls 60 s apart is seen about 15 s (`silence::BOUND`) after the last
+/// ticker frame, by one extra poll, instead of at the next poll.
+#[test]
+fn a_silent_ticker_polls_early_and_sees_a_maintenance_before_the_interval() {
+    let maintenance = "api = { error = 10007, http_status = 503 }\nticker = false";
+    let sim = Sim::streaming(&scenario(maintenance, ""), PING);
+    let mut watch = watch(&sim, "60s");
+    watch.expect(&["monitor_started normal"], WAIT);
+    let before = wait_covered(&sim);
+    let ticking = wait_for(&sim, "ticker frames", WAIT, |s| s.stream.ticks >= 3);
+    // While the ticker ticks, no extra poll.
+    assert_eq!(ticking.requests.spot_status, before.requests.spot_status);
+    let switched = Instant::now();
+    sim.server.next_phase();
+    watch.expect(
+        &["maintenance_started maintenance"],
+        Duration::from_secs(45),
+    );
+    let took = switched.elapsed();
+    // Not before the bound (less the last frame's age), and by one poll, not the 60 s one.
+    assert!(took >= Duration::from_secs(13), "took {took:?}");
+    let after = sim.server.stats();
+    assert_eq!(
+        after.requests.spot_status,
+        before.requests.spot_status + 1,
+        "{after:#?}"
+    );
+    assert!(after.stream.ticks <= ticking.stream.ticks + 2, "{after:#?}");
+}
+
+/// `early_poll = false` in the file: a silent ticker changes nothing.
+#[test]
+fn without_the_early_trigger_a_silent_ticker_waits_for_the_interval() {
+    let sim = Sim::streaming(&scenario("ticker = false", ""), PING);
+    let config = support::empty_dir().join("bbwatch");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.toml"), "early_poll = false\n").unwrap();
+    let mut cmd = sim.bbwatch_streaming(&[
+        "watch",
+        "--json",
+        "--interval",
+        "60s",
+        "--pairs",
+        "btc_jpy,xrp_jpy",
+    ]);
+    cmd.env("XDG_CONFIG_HOME", config.parent().unwrap());
+    let mut watch = Watch::spawn(cmd);
+    watch.expect(&["monitor_started normal"], WAIT);
+    let before = wait_covered(&sim);
+    sim.server.next_phase();
+    std::thread::sleep(Duration::from_secs(20));
+    let after = sim.server.stats();
+    assert_eq!(
+        after.requests.spot_status, before.requests.spot_status,
+        "{after:#?}"
+    );
+    watch.expect_quiet(Duration::from_millis(100));
+}

@@ -327,6 +327,9 @@ pub struct Config {
     pub stream: bool,
     /// The stream host (`wss://`, or `ws://` for a simulator on loopback).
     pub stream_url: String,
+    /// With the stream: poll at once when btc_jpy's ticker falls silent on it for longer than
+    /// [`crate::silence::BOUND`] (at most one extra poll per bound).
+    pub early_poll: bool,
     /// Desktop notifications.
     pub notifications: Notifications,
     /// Programs to run on events.
@@ -352,6 +355,7 @@ impl Default for Config {
             public_url: DEFAULT_PUBLIC_URL.into(),
             stream: true,
             stream_url: crate::stream::DEFAULT_STREAM_URL.into(),
+            early_poll: true,
             notifications: Notifications::default(),
             hooks: Vec::new(),
             webhooks: Vec::new(),
@@ -698,6 +702,7 @@ api_url = "https://api.bitbank.cc/v1"
 public_url = "https://public.bitbank.cc"
 stream = true
 stream_url = "wss://stream.bitbank.cc"
+early_poll = true
 
 [notifications]
 maintenance = true
@@ -762,6 +767,7 @@ token = ""
             ("stream_url = \"https://stream.bitbank.cc\"", "stream_url"),
             ("stream_url = \"wss://\"", "stream_url"),
             ("stream = \"yes\"", "stream"),
+            ("early_poll = 1", "early_poll"),
             (
                 "[notifications]\nquiet_hours = \"late\"",
                 "notifications.quiet_hours",

@@ -54,6 +54,9 @@ pub struct Snapshot {
     /// at [`crate::pace::MAX_RETRY_AFTER`]); `None` when it did not say.
     #[serde(default)]
     pub retry_after_secs: Option<u64>,
+    /// Whether live updates from bitbank's stream are in use (the monitor sets it).
+    #[serde(default)]
+    pub stream: crate::stream::Link,
 }
 
 fn capped_retry_after(reading: &Reading) -> Option<u64> {
@@ -76,6 +79,7 @@ impl Snapshot {
             checked_at: Some(reading.at),
             rate_limited: reading.certainty == Certainty::RateLimited,
             retry_after_secs,
+            stream: crate::stream::Link::Off,
         }
     }
 }

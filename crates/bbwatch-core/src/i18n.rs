@@ -301,6 +301,10 @@ catalogue! {
     UiAllTradablePairs => ("取引可能な全銘柄", "every tradable pair"),
     /// Window: rate limited.
     UiRateLimited => ("アクセス制限のため確認間隔を延ばしています", "rate limited: checking less often"),
+    /// Window footer: the live stream is connected.
+    UiLiveConnected => ("リアルタイム更新に接続中", "Live updates connected"),
+    /// Window footer: the live stream is on but not connected.
+    UiLiveConnecting => ("リアルタイム更新は再接続待ち", "Live updates reconnecting"),
     /// Window and tray: notifications are paused.
     NotificationsPaused => ("通知を一時停止中", "Notifications paused"),
     /// Window: back to the status view.
@@ -407,6 +411,12 @@ catalogue! {
     SetPairsFailed => ("銘柄一覧を取得できませんでした：{error}", "Could not fetch the list of pairs: {error}"),
     /// Settings form: how many requests one check makes.
     SetRequests => ("1回の確認で{count}件のリクエストを送ります（2件＋監視する銘柄ごとに1件）", "Each check makes {count} requests (2 + one per watched pair)"),
+    /// Settings form: how many requests one check makes while the stream covers the pairs.
+    SetRequestsStream => ("リアルタイム更新の接続中は、1回の確認で2件のリクエストだけを送ります（接続が切れている間は{count}件）", "While live updates are connected, each check makes only 2 requests ({count} while they are not)"),
+    /// Settings form: the stream switch.
+    SetStream => ("サーキットブレイクをリアルタイムで受け取る（bitbankのストリーム）", "Get circuit breaks live from bitbank's stream"),
+    /// Settings form: what the stream switch does.
+    SetStreamHint => ("接続中はサーキットブレイクが1秒以内に分かり、リクエストも減ります。接続が切れている間は従来どおり確認します。", "Circuit breaks show within a second, with fewer requests. While the stream is unreachable, bbwatch checks as before."),
     /// Settings form: section heading.
     SetNotifications => ("通知", "Notifications"),
     /// Settings form: notification kind.
@@ -439,6 +449,8 @@ catalogue! {
     SetApiUrl => ("APIのURL", "API base URL"),
     /// Settings form: the public host.
     SetPublicUrl => ("公開APIのURL", "Public base URL"),
+    /// Settings form: the stream host.
+    SetStreamUrl => ("ストリームのURL", "Stream URL"),
     /// Settings form: restore bitbank's URLs.
     SetResetUrls => ("bitbankの既定に戻す", "Reset to bitbank's"),
     /// Settings: how long the history is kept.
@@ -509,6 +521,8 @@ catalogue! {
     ErrTime => ("「{value}」は23:00のような時刻ではありません", "\"{value}\" is not a time like 23:00"),
     /// Field error: not an http(s) URL.
     ErrUrl => ("「{value}」はhttpsまたはhttpのURLではありません", "\"{value}\" is not an http(s) URL"),
+    /// Form error: not a stream URL.
+    ErrStreamUrl => ("「{value}」はwssまたはwsのURLではありません", "\"{value}\" is not a ws(s) URL"),
     /// Field error: not a socket address.
     ErrAddress => ("「{value}」は127.0.0.1:8765のようなアドレスとポートではありません", "\"{value}\" is not an address and port like 127.0.0.1:8765"),
     /// Field error: a non-loopback address for the local API without a token.

@@ -26,6 +26,7 @@ pub mod render;
 pub mod sanitize;
 pub mod settings;
 pub mod settings_form;
+pub mod silence;
 pub mod stream;
 
 pub use detect::{Detector, Resume, Resumed, Snapshot, Thresholds};

@@ -19,7 +19,8 @@ use crate::event::Event;
 use crate::metrics::{failures_of, Poll, PollMetrics};
 use crate::observation::Observation;
 use crate::pace::{clock_jumped, Pacer};
-use crate::stream::{self, Update};
+use crate::silence::Silence;
+use crate::stream::{self, Link, Update};
 
 /// How many events a slow subscriber may lag behind before it misses some.
 const EVENT_BUFFER: usize = 256;
@@ -44,8 +45,17 @@ pub struct MonitorConfig {
     pub pairs: Option<BTreeSet<String>>,
     /// The hosts.
     pub endpoints: Endpoints,
-    /// The stream host to follow circuit breaks on, or `None` to poll them over REST only.
-    pub stream: Option<String>,
+    /// The stream to follow circuit breaks on, or `None` to poll them over REST only.
+    pub stream: Option<StreamConfig>,
+}
+
+/// What the stream source needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamConfig {
+    /// The stream host.
+    pub url: String,
+    /// Poll at once when the ticker room falls silent (see `silence.rs`).
+    pub early_poll: bool,
 }
 
 impl MonitorConfig {
@@ -57,7 +67,10 @@ impl MonitorConfig {
             thresholds: config.thresholds(),
             pairs: config.pair_set(),
             endpoints: config.endpoints(),
-            stream: config.stream.then(|| config.stream_url.clone()),
+            stream: config.stream.then(|| StreamConfig {
+                url: config.stream_url.clone(),
+                early_poll: config.early_poll,
+            }),
         }
     }
 }
@@ -103,6 +116,10 @@ struct StreamState {
     /// The last full observation (a poll's, with the pushes merged in): a push replaces its
     /// pair's circuit entry here and is classified at once.
     last: Option<Observation>,
+    /// Whether live updates are in use, for the snapshot.
+    link: Link,
+    /// The ticker room's silences, when the early trigger is on.
+    silence: Option<Silence>,
 }
 
 impl StreamState {
@@ -114,6 +131,8 @@ impl StreamState {
             covered: BTreeSet::new(),
             latest: BTreeMap::new(),
             last: None,
+            link: Link::Off,
+            silence: None,
         }
     }
 
@@ -123,14 +142,19 @@ impl StreamState {
         self.updates = None;
         self.covered.clear();
         self.latest.clear();
+        self.link = Link::Off;
+        self.silence = None;
     }
 
-    /// Start a source on `url` (after stopping any other).
-    fn start(&mut self, url: &str, metrics: &Arc<PollMetrics>) {
+    /// Start a source (after stopping any other).
+    fn start(&mut self, config: &StreamConfig, metrics: &Arc<PollMetrics>) {
         self.stop();
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        self.link = Link::Connecting;
+        self.silence = config.early_poll.then(Silence::new);
         let task = tokio::spawn(stream::run_source(
-            url.to_owned(),
+            config.url.clone(),
+            config.early_poll,
             self.rooms.subscribe(),
             tx,
             Arc::clone(metrics),
@@ -273,8 +297,8 @@ impl Monitor {
     /// abandoned.
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
-        if let Some(url) = self.current.stream.clone() {
-            self.stream.start(&url, &self.metrics);
+        if let Some(config) = self.current.stream.clone() {
+            self.stream.start(&config, &self.metrics);
         }
         loop {
             let started = Instant::now();
@@ -322,8 +346,9 @@ impl Monitor {
         let events = self.detector.step(reading);
         self.stream.set_rooms(self.detector.watched());
         // The snapshot first, so a sink that reacts to an event already sees the new state.
-        self.snapshot_tx
-            .send_replace(self.detector.snapshot().clone());
+        let mut snapshot = self.detector.snapshot().clone();
+        snapshot.stream = self.stream.link;
+        self.snapshot_tx.send_replace(snapshot);
         for event in events {
             tracing::info!(kind = %event.kind, level = %event.level, "event");
             self.publisher.publish(event);
@@ -335,6 +360,13 @@ impl Monitor {
         match update {
             Update::Connected => {
                 tracing::info!("stream connected");
+                self.set_link(Link::Connected);
+                Pushed::Nothing
+            }
+            Update::Tick => {
+                if let Some(silence) = self.stream.silence.as_mut() {
+                    silence.heard(tokio::time::Instant::now());
+                }
                 Pushed::Nothing
             }
             Update::Down {
@@ -348,6 +380,10 @@ impl Monitor {
                 let had_covered = !self.stream.covered.is_empty();
                 self.stream.covered.clear();
                 self.stream.latest.clear();
+                if let Some(silence) = self.stream.silence.as_mut() {
+                    silence.reset();
+                }
+                self.set_link(Link::Connecting);
                 if had_covered {
                     Pushed::PollNow
                 } else {
@@ -382,6 +418,16 @@ impl Monitor {
         }
     }
 
+    /// Tell the snapshot's readers whether live updates are in use.
+    fn set_link(&mut self, link: Link) {
+        self.stream.link = link;
+        self.snapshot_tx.send_if_modified(|s| {
+            let changed = s.stream != link;
+            s.stream = link;
+            changed
+        });
+    }
+
     /// Take the settings in force: what changed, and what that asks of the wait.
     fn apply_settings(&mut self) -> Applied {
         let Some(settings) = self.settings.as_mut() else {
@@ -411,9 +457,11 @@ impl Monitor {
         }
         if new.stream != old.stream {
             match &new.stream {
-                Some(url) => self.stream.start(url, &self.metrics),
+                Some(config) => self.stream.start(config, &self.metrics),
                 None => self.stream.stop(),
             }
+            let link = self.stream.link;
+            self.set_link(link);
             applied = Applied::PollNow;
         }
         if new.interval != old.interval {
@@ -454,6 +502,16 @@ impl Monitor {
                     }
                     continue;
                 }
+                () = silence_over(self.stream.silence.as_ref()) => {
+                    if let Some(silence) = self.stream.silence.as_mut() {
+                        silence.fire(tokio::time::Instant::now());
+                    }
+                    tracing::info!(
+                        "the stream's ticker fell silent for {:?}: polling now",
+                        crate::silence::BOUND
+                    );
+                    return true;
+                }
                 () = self.check_now.notified() => return true,
                 () = shutdown.as_mut() => return false,
                 () = settings_changed(&mut self.settings) => true,
@@ -491,6 +549,15 @@ async fn settings_changed(settings: &mut Option<watch::Receiver<Config>>) {
                 std::future::pending::<()>().await;
             }
         }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+/// Completes when the ticker room's silence calls for an early poll; never, when the early
+/// trigger is off or nothing was heard yet.
+async fn silence_over(silence: Option<&Silence>) {
+    match silence.and_then(Silence::due) {
+        Some(due) => tokio::time::sleep_until(due).await,
         None => std::future::pending::<()>().await,
     }
 }
@@ -587,6 +654,40 @@ mod tests {
     }
 
     #[test]
+    fn the_snapshot_says_whether_live_updates_are_connected() {
+        let (mut monitor, handle) = monitor(&["btc_jpy"]);
+        poll(&mut monitor, observation(&["btc_jpy"]));
+        assert_eq!(handle.snapshot().borrow().stream, Link::Off);
+        monitor.stream.link = Link::Connecting;
+        monitor.on_stream(Update::Connected);
+        assert_eq!(handle.snapshot().borrow().stream, Link::Connected);
+        // A poll keeps it.
+        poll(&mut monitor, observation(&["btc_jpy"]));
+        assert_eq!(handle.snapshot().borrow().stream, Link::Connected);
+        monitor.on_stream(Update::Down {
+            was_connected: true,
+            reason: "closed".into(),
+        });
+        assert_eq!(handle.snapshot().borrow().stream, Link::Connecting);
+    }
+
+    #[test]
+    fn ticker_frames_put_off_the_early_poll_and_a_drop_forgets_them() {
+        let (mut monitor, _handle) = monitor(&["btc_jpy"]);
+        monitor.stream.silence = Some(Silence::new());
+        assert_eq!(monitor.stream.silence.as_ref().unwrap().due(), None);
+        let before = tokio::time::Instant::now();
+        monitor.on_stream(Update::Tick);
+        let due = monitor.stream.silence.as_ref().unwrap().due().unwrap();
+        assert!(due >= before + crate::silence::BOUND);
+        monitor.on_stream(Update::Down {
+            was_connected: true,
+            reason: "closed".into(),
+        });
+        assert_eq!(monitor.stream.silence.as_ref().unwrap().due(), None);
+    }
+
+    #[test]
     fn a_push_is_classified_at_once_through_the_same_detector() {
         let (mut monitor, handle) = monitor(&["btc_jpy", "xrp_jpy"]);
         let mut events = handle.subscribe();
@@ -674,7 +775,10 @@ mod tests {
             ..config.clone()
         });
         assert_eq!(monitor.apply_settings(), Applied::PollNow);
-        assert_eq!(monitor.current.stream.as_deref(), Some("ws://127.0.0.1:9"));
+        assert_eq!(
+            monitor.current.stream.as_ref().map(|s| s.url.as_str()),
+            Some("ws://127.0.0.1:9")
+        );
         assert!(monitor.stream.task.is_some() && monitor.stream.updates.is_some());
         tx.send_replace(config);
         assert_eq!(monitor.apply_settings(), Applied::PollNow);

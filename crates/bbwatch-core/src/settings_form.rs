@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::MAX_WATCHED_PAIRS;
 use crate::config::{
-    check_interval, check_pair_name, check_timeout, check_url, parse_duration, parse_quiet_hours,
-    Config, ConfigError, LanguageSetting, MAX_INTERVAL, MAX_RETENTION_DAYS, MAX_TIMEOUT,
-    MIN_INTERVAL, MIN_TIMEOUT,
+    check_interval, check_pair_name, check_stream_url, check_timeout, check_url, parse_duration,
+    parse_quiet_hours, Config, ConfigError, LanguageSetting, MAX_INTERVAL, MAX_RETENTION_DAYS,
+    MAX_TIMEOUT, MIN_INTERVAL, MIN_TIMEOUT,
 };
 use crate::i18n::{Lang, Msg};
 
@@ -58,6 +58,10 @@ pub struct SettingsForm {
     pub api_url: String,
     /// The public host.
     pub public_url: String,
+    /// Take circuit breaks from bitbank's live stream (`stream`).
+    pub stream: bool,
+    /// The stream host.
+    pub stream_url: String,
     /// Days of history kept, e.g. `"0"` (everything).
     pub retention_days: String,
     /// Whether the desktop app serves the local API (`[api] enabled`).
@@ -92,6 +96,8 @@ pub enum Field {
     ApiUrl,
     /// The public host.
     PublicUrl,
+    /// The stream host.
+    StreamUrl,
     /// Days of history kept.
     RetentionDays,
     /// The local API's address.
@@ -139,6 +145,9 @@ pub enum FieldError {
     /// Not an http(s) URL.
     #[error("{0:?} is not an http(s) URL")]
     NotUrl(String),
+    /// Not a ws(s) URL.
+    #[error("{0:?} is not a ws(s) URL")]
+    NotStreamUrl(String),
     /// Not an address and port like `127.0.0.1:8765`.
     #[error("{0:?} is not an address")]
     NotAddress(String),
@@ -181,6 +190,7 @@ impl FieldError {
                 Msg::ErrDays.fill(lang, &[("max", &MAX_RETENTION_DAYS.to_string())])
             }
             FieldError::NotUrl(v) => Msg::ErrUrl.fill(lang, &[("value", v)]),
+            FieldError::NotStreamUrl(v) => Msg::ErrStreamUrl.fill(lang, &[("value", v)]),
             FieldError::NotAddress(v) => Msg::ErrAddress.fill(lang, &[("value", v)]),
             FieldError::NeedsToken => Msg::ErrNeedsToken.text(lang).to_owned(),
             FieldError::Other(m) => Msg::ErrOther.fill(lang, &[("message", m)]),
@@ -290,6 +300,8 @@ impl SettingsForm {
             quiet_to,
             api_url: config.api_url.clone(),
             public_url: config.public_url.clone(),
+            stream: config.stream,
+            stream_url: config.stream_url.clone(),
             retention_days: config.history.retention_days.to_string(),
             api_enabled: config.api.enabled,
             api_listen: config.api.listen.clone(),
@@ -322,6 +334,10 @@ impl SettingsForm {
         text_of("failure_threshold", &mut form.failure_threshold);
         text_of("api_url", &mut form.api_url);
         text_of("public_url", &mut form.public_url);
+        text_of("stream_url", &mut form.stream_url);
+        if let Some(on) = table.get("stream").and_then(toml::Value::as_bool) {
+            form.stream = on;
+        }
         if let Some(toml::Value::Array(items)) = table.get("pairs") {
             form.pairs = Some(items.iter().map(as_text).collect());
         }
@@ -394,6 +410,8 @@ impl SettingsForm {
         config.language = self.language;
         config.api_url = checked.api_url;
         config.public_url = checked.public_url;
+        config.stream = self.stream;
+        config.stream_url = checked.stream_url;
         config.history.retention_days = checked.retention_days;
         config.api.enabled = self.api_enabled;
         config.api.listen = checked.api_listen;
@@ -509,6 +527,16 @@ impl SettingsForm {
             Field::PublicUrl,
             public_url.as_ref().map(|_| ()).map_err(Clone::clone),
         );
+        let stream_url = match self.stream_url.trim() {
+            "" => Err(FieldError::Required),
+            text => check_stream_url(text)
+                .map(|()| text.to_owned())
+                .map_err(|_| FieldError::NotStreamUrl(text.to_owned())),
+        };
+        take(
+            Field::StreamUrl,
+            stream_url.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
         let retention = self
             .retention_days
             .trim()
@@ -532,7 +560,8 @@ impl SettingsForm {
             api_listen.as_ref().map(|_| ()).map_err(Clone::clone),
         );
         match (
-            interval, timeout, threshold, pairs, quiet, api_url, public_url, retention, api_listen,
+            interval, timeout, threshold, pairs, quiet, api_url, public_url, stream_url, retention,
+            api_listen,
         ) {
             (
                 Ok(interval),
@@ -542,6 +571,7 @@ impl SettingsForm {
                 Ok(quiet_hours),
                 Ok(api_url),
                 Ok(public_url),
+                Ok(stream_url),
                 Ok(retention_days),
                 Ok(api_listen),
             ) if issues.is_empty() => Ok(Checked {
@@ -552,6 +582,7 @@ impl SettingsForm {
                 quiet_hours,
                 api_url,
                 public_url,
+                stream_url,
                 retention_days,
                 api_listen,
             }),
@@ -569,6 +600,7 @@ struct Checked {
     quiet_hours: Option<String>,
     api_url: String,
     public_url: String,
+    stream_url: String,
     retention_days: u32,
     api_listen: String,
 }
@@ -582,6 +614,8 @@ const FORM_KEYS: &[&str] = &[
     "language",
     "api_url",
     "public_url",
+    "stream",
+    "stream_url",
     "notifications",
 ];
 
@@ -788,6 +822,36 @@ mod tests {
             f.apply(&Config::default()).unwrap().pairs,
             Some(vec!["eth_jpy".to_owned()])
         );
+    }
+
+    #[test]
+    fn the_stream_switch_and_its_url() {
+        let f = SettingsForm {
+            stream_url: "https://stream.bitbank.cc".into(),
+            ..form()
+        };
+        assert_eq!(
+            only(&f),
+            (
+                Field::StreamUrl,
+                FieldError::NotStreamUrl("https://stream.bitbank.cc".into())
+            )
+        );
+        assert_eq!(
+            messages(&f).1,
+            "\"https://stream.bitbank.cc\" is not a ws(s) URL"
+        );
+        let f = SettingsForm {
+            stream: false,
+            stream_url: " ws://127.0.0.1:9 ".into(),
+            ..form()
+        };
+        let config = f.apply(&Config::default()).unwrap();
+        assert!(!config.stream);
+        assert_eq!(config.stream_url, "ws://127.0.0.1:9");
+        let back = SettingsForm::from_file_text("stream = false\nstream_url = \"wss:\"\n");
+        assert!(!back.stream);
+        assert_eq!(back.stream_url, "wss:");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! bitbank's public stream: socket.io 4 over Engine.IO v4 over a WebSocket, for the
-//! `circuit_break_info_{pair}` rooms only.
+//! `circuit_break_info_{pair}` rooms and, as a heartbeat of the matching engine, the ticker
+//! room of the most liquid pair ([`TICKER_ROOM`]).
 //!
 //! Two halves. The framing ([`parse`], [`join`], [`leave`], [`socket_url`], [`backoff`]) is
 //! pure and tested on bitbank's samples and on garbage. The [`run_source`] task holds one
@@ -32,6 +33,9 @@ use crate::sanitize;
 pub const DEFAULT_STREAM_URL: &str = "wss://stream.bitbank.cc";
 /// The room of a pair's circuit-break changes is this followed by the pair's name.
 pub const ROOM_PREFIX: &str = "circuit_break_info_";
+/// The ticker room followed as a heartbeat: btc_jpy is bitbank's most traded pair, and its
+/// ticker is pushed about once a second even when no price moves (see `silence.rs`).
+pub const TICKER_ROOM: &str = "ticker_btc_jpy";
 /// The largest frame read; a circuit_break_info push is about 400 bytes.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// Connecting, and the wait for the OPEN packet, end after this.
@@ -71,6 +75,8 @@ pub enum Packet {
         /// Its data, read as the REST answer is.
         info: CircuitBreakInfo,
     },
+    /// A frame of [`TICKER_ROOM`] (its content is not read).
+    Tick,
     /// Anything else well formed (PONG, NOOP, another room's or event's message).
     Other,
 }
@@ -160,6 +166,9 @@ fn parse_event(json: &str) -> Result<Packet, Malformed> {
         .get("room_name")
         .and_then(Value::as_str)
         .ok_or_else(|| malformed("message without room_name"))?;
+    if room == TICKER_ROOM {
+        return Ok(Packet::Tick);
+    }
     let Some(pair) = room.strip_prefix(ROOM_PREFIX) else {
         return Ok(Packet::Other);
     };
@@ -176,19 +185,24 @@ fn parse_event(json: &str) -> Result<Packet, Malformed> {
     })
 }
 
-fn room_event(event: &str, pair: &str) -> String {
-    let args = serde_json::json!([event, format!("{ROOM_PREFIX}{pair}")]);
+fn room_event(event: &str, room: &str) -> String {
+    let args = serde_json::json!([event, room]);
     format!("42{args}")
 }
 
 /// The frame that joins `pair`'s circuit-break room.
 pub fn join(pair: &str) -> String {
-    room_event("join-room", pair)
+    room_event("join-room", &format!("{ROOM_PREFIX}{pair}"))
 }
 
 /// The frame that leaves `pair`'s circuit-break room.
 pub fn leave(pair: &str) -> String {
-    room_event("leave-room", pair)
+    room_event("leave-room", &format!("{ROOM_PREFIX}{pair}"))
+}
+
+/// The frame that joins [`TICKER_ROOM`].
+pub fn join_ticker() -> String {
+    room_event("join-room", TICKER_ROOM)
 }
 
 /// The WebSocket URL of a stream host: `{base}/socket.io/?EIO=4&transport=websocket`.
@@ -216,6 +230,20 @@ pub fn keepalive(ping_interval: Duration, ping_timeout: Duration) -> Duration {
     (ping_interval + ping_timeout).clamp(MIN_KEEPALIVE, MAX_KEEPALIVE)
 }
 
+/// Whether live updates from the stream are in use, as the status window and `/v1/status`
+/// tell it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Link {
+    /// The stream is turned off: everything is polled over REST.
+    #[default]
+    Off,
+    /// On, but not connected (yet, or again): everything is polled over REST meanwhile.
+    Connecting,
+    /// Connected: circuit breaks arrive as they happen.
+    Connected,
+}
+
 /// What the stream tells the monitor.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Update {
@@ -228,6 +256,8 @@ pub enum Update {
         /// Its circuit-break state.
         info: CircuitBreakInfo,
     },
+    /// A frame of [`TICKER_ROOM`]: the matching engine is alive.
+    Tick,
     /// The stream is down: dropped, dead (no ping in time), or could not connect.
     Down {
         /// Whether a session had been open (not merely a failed attempt).
@@ -238,10 +268,11 @@ pub enum Update {
 }
 
 /// Hold one connection to `url` until `updates` closes: join a room per pair in `rooms`
-/// (joining and leaving as it changes), forward each push, and reconnect with exponential
-/// backoff and jitter after every drop.
+/// (joining and leaving as it changes), and [`TICKER_ROOM`] when `ticker`, forward each push,
+/// and reconnect with exponential backoff and jitter after every drop.
 pub async fn run_source(
     url: String,
+    ticker: bool,
     mut rooms: watch::Receiver<BTreeSet<String>>,
     updates: mpsc::Sender<Update>,
     metrics: std::sync::Arc<PollMetrics>,
@@ -257,7 +288,15 @@ pub async fn run_source(
     let mut attempt: u32 = 0;
     loop {
         let mut progress = Progress::default();
-        let reason = session(&target, &mut rooms, &updates, &mut progress, &metrics).await;
+        let reason = session(
+            &target,
+            ticker,
+            &mut rooms,
+            &updates,
+            &mut progress,
+            &metrics,
+        )
+        .await;
         let connected = progress.connected;
         metrics.set_stream_connected(false);
         if updates.is_closed() {
@@ -300,6 +339,7 @@ struct Progress {
 /// One connection, until it ends; returns why.
 async fn session(
     target: &Url,
+    ticker: bool,
     rooms: &mut watch::Receiver<BTreeSet<String>>,
     updates: &mpsc::Sender<Update>,
     progress: &mut Progress,
@@ -381,10 +421,17 @@ async fn session(
                     return "monitor stopped".into();
                 }
                 joined = rooms.borrow_and_update().clone();
-                for pair in &joined {
-                    if let Err(e) = ws.send(Message::text(join(pair))).await {
+                let ticker_room = ticker.then(join_ticker);
+                for text in joined.iter().map(|p| join(p)).chain(ticker_room) {
+                    if let Err(e) = ws.send(Message::text(text)).await {
                         return format!("send failed: {e}");
                     }
+                }
+                None
+            }
+            Packet::Tick => {
+                if ticker && updates.send(Update::Tick).await.is_err() {
+                    return "monitor stopped".into();
                 }
                 None
             }
@@ -483,9 +530,19 @@ mod tests {
         assert_eq!(parse("44{\"message\":\"no\"}").unwrap(), Packet::Close);
         assert_eq!(parse("40/admin,{}").unwrap(), Packet::Other);
         assert_eq!(
-            parse(r#"42["message",{"room_name":"ticker_btc_jpy","message":{"data":{}}}]"#).unwrap(),
+            parse(r#"42["message",{"room_name":"ticker_eth_jpy","message":{"data":{}}}]"#).unwrap(),
             Packet::Other
         );
+        assert_eq!(
+            parse(r#"42["message",{"room_name":"ticker_xrp_jpy","message":{"data":{}}}]"#).unwrap(),
+            Packet::Other
+        );
+        let tick = format!(
+            "42{}",
+            fixture("stream_ticker_btc_jpy_example_frame_payload.json").trim()
+        );
+        assert_eq!(parse(&tick).unwrap(), Packet::Tick);
+        assert_eq!(join_ticker(), r#"42["join-room","ticker_btc_jpy"]"#);
         assert_eq!(parse(r#"42["welcome"]"#).unwrap(), Packet::Other);
         let with_ack = r#"4217["message",{"room_name":"circuit_break_info_btc_jpy","message":{"data":{"mode":"LISTING","reopen_timestamp":null}}}]"#;
         assert!(matches!(

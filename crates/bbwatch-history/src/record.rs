@@ -406,6 +406,7 @@ pub(crate) mod tests {
             checked_at: Some(at(30)),
             rate_limited: false,
             retry_after_secs: None,
+            stream: bbwatch_core::stream::Link::Off,
         };
         let json = serde_json::to_string(&SnapshotRecord::of(&s).unwrap()).unwrap();
         let back: SnapshotRecord = serde_json::from_str(&json).unwrap();

@@ -35,6 +35,9 @@ struct Cli {
     /// How long the stream waits for a PONG (not scaled by --speed).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "20s")]
     ping_timeout: std::time::Duration,
+    /// How often each joined ticker room gets a frame (not scaled by --speed).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "1s")]
+    ticker_interval: std::time::Duration,
     /// List the builtin scenarios and exit.
     #[arg(long)]
     list: bool,
@@ -93,6 +96,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         stream_port: cli.stream_port,
         ping_interval: cli.ping_interval,
         ping_timeout: cli.ping_timeout,
+        ticker_interval: cli.ticker_interval,
     };
     let fake = FakeBitbank::start(scenario, options)
         .await

@@ -90,6 +90,7 @@ const PHASE_KEYS: &[&str] = &[
     "generated_pairs",
     "stream",
     "mute_rooms",
+    "ticker",
 ];
 const BEHAVIOR_KEYS: &[&str] = &[
     "error",
@@ -338,6 +339,9 @@ pub struct Phase {
     pub stream: StreamFault,
     /// Pairs whose circuit-break room never answers (no first frame, no pushes).
     pub mute_rooms: BTreeSet<String>,
+    /// The `ticker_{pair}` rooms get no frames (`ticker = false` in the file: a matching engine
+    /// that stopped; pings and circuit-break pushes go on).
+    pub ticker_silent: bool,
 }
 
 /// How the stream host behaves during a phase.
@@ -615,6 +619,11 @@ fn parse_phase(index: usize, t: &Table) -> Result<Phase, ScenarioError> {
                 ))
             }
         };
+    }
+    if let Some(v) = t.get("ticker") {
+        phase.ticker_silent = !v
+            .as_bool()
+            .ok_or_else(|| invalid(&name, "ticker", "expected true or false".into()))?;
     }
     if let Some(v) = t.get("mute_rooms") {
         for pair in string_list(&name, "mute_rooms", v)? {

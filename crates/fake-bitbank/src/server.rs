@@ -39,6 +39,9 @@ pub struct Options {
     pub ping_interval: Duration,
     /// How long the stream waits for a PONG (bitbank: 20 s or 60 s), not scaled.
     pub ping_timeout: Duration,
+    /// How often each joined `ticker_{pair}` room gets a frame (bitbank: about 1 s), not
+    /// scaled.
+    pub ticker_interval: Duration,
 }
 
 impl Default for Options {
@@ -50,6 +53,7 @@ impl Default for Options {
             stream_port: 0,
             ping_interval: Duration::from_secs(25),
             ping_timeout: Duration::from_secs(20),
+            ticker_interval: Duration::from_secs(1),
         }
     }
 }
@@ -84,6 +88,9 @@ pub struct Stats {
     /// What the stream host saw.
     #[serde(default)]
     pub stream: StreamCounts,
+    /// Bytes sent.
+    #[serde(default)]
+    pub bytes: ByteCounts,
 }
 
 /// The stream host's counters.
@@ -97,6 +104,19 @@ pub struct StreamCounts {
     pub joins: u64,
     /// `circuit_break_info` frames sent (first frames and pushes).
     pub pushes: u64,
+    /// `ticker_{pair}` frames sent.
+    #[serde(default)]
+    pub ticks: u64,
+}
+
+/// Bytes sent to clients: what a client downloads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ByteCounts {
+    /// HTTP responses of both hosts (status line, headers and body, as written).
+    pub http: u64,
+    /// Text of the WebSocket frames of the stream (the framing's 2 to 4 bytes a frame not
+    /// counted).
+    pub stream: u64,
 }
 
 #[derive(Default)]
@@ -111,6 +131,9 @@ pub(crate) struct Counters {
     pub(crate) stream_refused: AtomicU64,
     pub(crate) stream_joins: AtomicU64,
     pub(crate) stream_pushes: AtomicU64,
+    pub(crate) stream_ticks: AtomicU64,
+    pub(crate) http_bytes: AtomicU64,
+    pub(crate) stream_bytes: AtomicU64,
 }
 
 /// Pairs counted one by one; requests for more names than this are only counted in total.
@@ -251,6 +274,7 @@ pub(crate) struct Shared {
     public: Door,
     ping_interval: Duration,
     ping_timeout: Duration,
+    pub(crate) ticker_interval: Duration,
 }
 
 impl Shared {
@@ -314,6 +338,11 @@ impl Shared {
                 refused: self.counters.stream_refused.load(Ordering::Relaxed),
                 joins: self.counters.stream_joins.load(Ordering::Relaxed),
                 pushes: self.counters.stream_pushes.load(Ordering::Relaxed),
+                ticks: self.counters.stream_ticks.load(Ordering::Relaxed),
+            },
+            bytes: ByteCounts {
+                http: self.counters.http_bytes.load(Ordering::Relaxed),
+                stream: self.counters.stream_bytes.load(Ordering::Relaxed),
             },
         }
     }
@@ -419,6 +448,7 @@ static EMPTY_PHASE: Phase = Phase {
     generated_pairs: 0,
     stream: crate::scenario::StreamFault::Ok,
     mute_rooms: std::collections::BTreeSet::new(),
+    ticker_silent: false,
 };
 
 fn segments(path: &str) -> Vec<&str> {
@@ -557,6 +587,10 @@ async fn serve_connection(shared: Arc<Shared>, host: Host, mut stream: TcpStream
         // gets the closest thing, an immediate close.
         Behavior::Drop | Behavior::Refuse => return,
     };
+    shared
+        .counters
+        .http_bytes
+        .fetch_add(response.encode().len() as u64, Ordering::Relaxed);
     // The client may have given up (slow answers): nothing to do about a failed write.
     let _ = http::write_response(&mut stream, &response).await;
 }
@@ -721,6 +755,7 @@ impl FakeBitbank {
             public: door(Host::Public, public_addr),
             ping_interval: options.ping_interval.max(Duration::from_millis(10)),
             ping_timeout: options.ping_timeout.max(Duration::from_millis(10)),
+            ticker_interval: options.ticker_interval.max(Duration::from_millis(10)),
         });
         let (stop, stop_rx) = watch::channel(false);
         let mut tasks = Vec::with_capacity(4);

@@ -1,13 +1,15 @@
 //! The stream host: bitbank's socket.io 4 / Engine.IO v4 public stream over a WebSocket on
-//! 127.0.0.1, for the `circuit_break_info_{pair}` rooms.
+//! 127.0.0.1, for the `circuit_break_info_{pair}` and `ticker_{pair}` rooms.
 //!
 //! As bitbank does: OPEN with the keepalive, `40` answered with `40{"sid":…}`, a room's
 //! current state on `join-room`, a push at the instant a phase switch changes a joined pair's
 //! circuit-break state, a PING every `ping_interval` (a client that does not answer PONG
 //! within `ping_timeout` is closed), no answer at all to an unknown room, and a closed socket
-//! on malformed input. The phase's `stream` fault and `mute_rooms` play the failures.
+//! on malformed input. A joined ticker room gets a frame at once and then every
+//! `ticker_interval`, prices unchanged or not, as bitbank's does. The phase's `stream` fault,
+//! `mute_rooms` and `ticker = false` play the failures.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +29,8 @@ use crate::server::Shared;
 
 /// The room of a pair's circuit-break changes is this followed by the pair's name.
 const ROOM_PREFIX: &str = "circuit_break_info_";
+/// The room of a pair's ticker is this followed by the pair's name.
+const TICKER_PREFIX: &str = "ticker_";
 /// How long a client may take to finish the WebSocket upgrade.
 const UPGRADE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Frames the `garbage` fault sends.
@@ -117,6 +121,12 @@ pub(crate) async fn serve(shared: Arc<Shared>, tcp: TcpStream) {
     let mut pong_due: Option<Instant> = None;
     // Joined rooms: pair → the state last sent (None: nothing sent yet, a muted room).
     let mut rooms: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut tickers: BTreeSet<String> = BTreeSet::new();
+    let mut tick = tokio::time::interval_at(
+        Instant::now() + shared.ticker_interval,
+        shared.ticker_interval,
+    );
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut out: Vec<Message> = Vec::new();
     loop {
         tokio::select! {
@@ -133,6 +143,9 @@ pub(crate) async fn serve(shared: Arc<Shared>, tcp: TcpStream) {
                 }
             }
             () = sleep_until(pong_due) => return,
+            _ = tick.tick(), if !tickers.is_empty() => {
+                push_tickers(&shared, &tickers, &mut out);
+            }
             changed = phases.changed() => {
                 if changed.is_err() {
                     return;
@@ -166,8 +179,24 @@ pub(crate) async fn serve(shared: Arc<Shared>, tcp: TcpStream) {
                             return; // malformed input closes the socket
                         };
                         let room = args.get(1).and_then(Value::as_str).unwrap_or("");
+                        let event = args.first().and_then(Value::as_str);
+                        let ticker = room.strip_prefix(TICKER_PREFIX).filter(|p| market::find(p).is_some());
+                        if let Some(pair) = ticker {
+                            match event {
+                                Some("join-room") => {
+                                    shared.counters.stream_joins.fetch_add(1, Ordering::Relaxed);
+                                    if tickers.insert(pair.to_owned()) {
+                                        push_tickers(&shared, &[pair.to_owned()].into(), &mut out);
+                                    }
+                                }
+                                Some("leave-room") => {
+                                    tickers.remove(pair);
+                                }
+                                _ => {}
+                            }
+                        }
                         let pair = room.strip_prefix(ROOM_PREFIX).filter(|p| market::find(p).is_some());
-                        match (args.first().and_then(Value::as_str), pair) {
+                        match (event, pair) {
                             (Some("join-room"), Some(pair)) => {
                                 shared.counters.stream_joins.fetch_add(1, Ordering::Relaxed);
                                 rooms.entry(pair.to_owned()).or_insert(None);
@@ -187,6 +216,12 @@ pub(crate) async fn serve(shared: Arc<Shared>, tcp: TcpStream) {
             }
         }
         for message in out.drain(..) {
+            if let Message::Text(text) = &message {
+                shared
+                    .counters
+                    .stream_bytes
+                    .fetch_add(text.len() as u64, Ordering::Relaxed);
+            }
             if tx.send(message).await.is_err() {
                 return;
             }
@@ -208,20 +243,49 @@ fn garbage() -> impl Iterator<Item = Message> {
         .chain([Message::binary(vec![0xff, 0x00, 0x42])])
 }
 
+/// A frame for each of the ticker rooms of `pairs`, unless the phase keeps them silent.
+fn push_tickers(shared: &Shared, pairs: &BTreeSet<String>, out: &mut Vec<Message>) {
+    let phase = shared.current_phase();
+    if phase.ticker_silent || phase.stream == StreamFault::Silent {
+        return;
+    }
+    let view = view_now(shared);
+    for pair in pairs {
+        let Some(data) = market::find(pair)
+            .and_then(|p| view.pair_ticker(p).ok())
+            .and_then(|body| serde_json::from_str::<Value>(&body).ok())
+            .and_then(|mut v| v.get_mut("data").map(Value::take))
+        else {
+            continue;
+        };
+        let pid = shared.counters.stream_ticks.fetch_add(1, Ordering::Relaxed);
+        let frame = json!(["message", {
+            "room_name": format!("{TICKER_PREFIX}{pair}"),
+            "message": { "pid": pid, "data": data },
+        }]);
+        out.push(Message::text(format!("42{frame}")));
+    }
+}
+
+/// The market as it is now.
+fn view_now(shared: &Shared) -> MarketView<'_> {
+    let now = shared.current();
+    MarketView {
+        phase: shared.phase_at(now.index),
+        now_ms: chrono::Utc::now().timestamp_millis(),
+        phase_start_ms: shared.clock.wall_ms(now.started),
+        speed: shared.speed,
+    }
+}
+
 /// Frames for every joined, unmuted room whose state differs from what it last sent.
 fn push_changes(
     shared: &Shared,
     rooms: &mut BTreeMap<String, Option<String>>,
     out: &mut Vec<Message>,
 ) {
-    let now = shared.current();
-    let phase = shared.phase_at(now.index);
-    let view = MarketView {
-        phase,
-        now_ms: chrono::Utc::now().timestamp_millis(),
-        phase_start_ms: shared.clock.wall_ms(now.started),
-        speed: shared.speed,
-    };
+    let view = view_now(shared);
+    let phase = view.phase;
     for (pair, sent) in rooms.iter_mut() {
         if phase.mute_rooms.contains(pair) {
             continue;

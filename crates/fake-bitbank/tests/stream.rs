@@ -132,3 +132,49 @@ async fn a_client_that_does_not_pong_or_sends_garbage_is_closed() {
     assert!(tokio_tungstenite::connect_async(wrong).await.is_err());
     fake.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_ticker_room_ticks_until_the_phase_stops_the_engine() {
+    let scenario = r#"
+[[phases]]
+name = "trading"
+duration = "1h"
+
+[[phases]]
+name = "stopped"
+ticker = false
+"#;
+    let fake = FakeBitbank::start(
+        Scenario::from_toml(scenario).unwrap(),
+        Options {
+            ticker_interval: Duration::from_millis(100),
+            ..Options::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut ws = connect(&fake).await;
+    next_text(&mut ws).await.unwrap();
+    send(&mut ws, "40").await;
+    next_text(&mut ws).await.unwrap();
+    // An unknown pair's ticker gets nothing; btc_jpy's a frame at once, then one a tick.
+    send(&mut ws, r#"42["join-room","ticker_nope_jpy"]"#).await;
+    send(&mut ws, r#"42["join-room","ticker_btc_jpy"]"#).await;
+    for _ in 0..3 {
+        let frame = next_text(&mut ws).await.unwrap();
+        assert!(
+            frame.starts_with(r#"42["message",{"#) && frame.contains(r#""ticker_btc_jpy""#),
+            "{frame}"
+        );
+        assert!(frame.contains(r#""last":""#), "{frame}");
+    }
+    fake.next_phase();
+    // Frames already on their way may still arrive; then nothing (pings go on, unseen here).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ticks = fake.stats().stream.ticks;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(fake.stats().stream.ticks, ticks);
+    let stats = fake.stats();
+    assert!(stats.bytes.stream > 3 * 100, "{stats:?}");
+    fake.shutdown().await;
+}

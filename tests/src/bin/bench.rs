@@ -23,8 +23,24 @@ duration = "24h"
 api = { error = 10007, http_status = 503 }
 "#;
 
+/// A circuit break on xrp_jpy, pushed on the stream, switched by hand.
+const CIRCUIT_SWITCHING: &str = r#"
+description = "bench: xrp_jpy's circuit break on and off, switched by hand"
+repeat = true
+[[phases]]
+name = "normal"
+duration = "24h"
+[[phases]]
+name = "circuit-break"
+duration = "24h"
+circuit_break = { xrp_jpy = { mode = "CIRCUIT_BREAK", reopen_in = "30m" } }
+"#;
+
 const SWITCHES: usize = 20;
 const FOOTPRINT_SECS: u64 = 180;
+/// Traffic is counted over this long, after the first poll and the rooms' first frames.
+const TRAFFIC_WARMUP_SECS: u64 = 30;
+const TRAFFIC_SECS: u64 = 300;
 
 struct Watch {
     child: Child,
@@ -32,9 +48,10 @@ struct Watch {
 }
 
 impl Watch {
-    fn start(bin: &PathBuf, sim: &FakeBitbank, interval: &str) -> Result<Watch> {
+    fn start(bin: &PathBuf, sim: &FakeBitbank, interval: &str, extra: &[&str]) -> Result<Watch> {
         let mut child = Command::new(bin)
             .args(["watch", "--json", "--interval", interval])
+            .args(extra)
             .args([
                 "--api-url",
                 &sim.api_url(),
@@ -114,7 +131,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 async fn latency(bin: &PathBuf) -> Result<Vec<f64>> {
     let sim = FakeBitbank::start(Scenario::from_toml(SWITCHING)?, Options::default()).await?;
-    let watch = Watch::start(bin, &sim, "1s")?;
+    let watch = Watch::start(bin, &sim, "1s", &[])?;
     let first = watch.next()?;
     if !first.contains("monitor_started") {
         bail!("unexpected first event {first}");
@@ -147,7 +164,7 @@ fn fastrand_ms(i: usize) -> u64 {
 
 async fn footprint(bin: &PathBuf, interval: &str, secs: u64) -> Result<(u64, u64, f64)> {
     let sim = FakeBitbank::start(Scenario::load("normal")?, Options::default()).await?;
-    let watch = Watch::start(bin, &sim, interval)?;
+    let watch = Watch::start(bin, &sim, interval, &[])?;
     watch.next()?;
     tokio::time::sleep(Duration::from_secs(secs)).await;
     let result = watch.footprint()?;
@@ -156,6 +173,61 @@ async fn footprint(bin: &PathBuf, interval: &str, secs: u64) -> Result<(u64, u64
     drop(watch);
     sim.shutdown().await;
     Ok(result)
+}
+
+/// Circuit break switch → `pair_changed` line at the default 30 s interval, with the stream;
+/// and how many polls happened meanwhile (the pushes, not polls, bring the events).
+async fn stream_latency(bin: &PathBuf) -> Result<(Vec<f64>, u64)> {
+    let sim =
+        FakeBitbank::start(Scenario::from_toml(CIRCUIT_SWITCHING)?, Options::default()).await?;
+    let watch = Watch::start(bin, &sim, "30s", &[])?;
+    let first = watch.next()?;
+    if !first.contains("monitor_started") {
+        bail!("unexpected first event {first}");
+    }
+    // Every room's first frame in.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let polls = sim.stats().requests.spot_status;
+    let mut millis = Vec::new();
+    for i in 0..SWITCHES {
+        tokio::time::sleep(Duration::from_millis(1000 + fastrand_ms(i))).await;
+        let switched = Instant::now();
+        sim.next_phase();
+        loop {
+            let line = watch.next()?;
+            if line.contains("\"pair_changed\"") && line.contains("xrp_jpy") {
+                break;
+            }
+        }
+        millis.push(switched.elapsed().as_secs_f64() * 1000.0);
+    }
+    let polls = sim.stats().requests.spot_status - polls;
+    sim.shutdown().await;
+    Ok((millis, polls))
+}
+
+/// Requests and bytes an hour at the default settings (30 s, every tradable pair), with the
+/// stream or without it, counted by the simulator after a warm-up.
+async fn traffic(bin: &PathBuf, stream: bool) -> Result<(f64, f64)> {
+    let sim = FakeBitbank::start(Scenario::load("normal")?, Options::default()).await?;
+    let extra: &[&str] = if stream { &[] } else { &["--no-stream"] };
+    let watch = Watch::start(bin, &sim, "30s", extra)?;
+    watch.next()?;
+    tokio::time::sleep(Duration::from_secs(TRAFFIC_WARMUP_SECS)).await;
+    let before = sim.stats();
+    tokio::time::sleep(Duration::from_secs(TRAFFIC_SECS)).await;
+    let after = sim.stats();
+    drop(watch);
+    sim.shutdown().await;
+    let per_hour = |n: u64| n as f64 * 3600.0 / TRAFFIC_SECS as f64;
+    let requests = (after.requests.api + after.requests.public)
+        - (before.requests.api + before.requests.public);
+    let bytes = (after.bytes.http + after.bytes.stream) - (before.bytes.http + before.bytes.stream);
+    eprintln!(
+        "  stream {stream}: {requests} requests, {bytes} bytes in {TRAFFIC_SECS} s ({} ticker frames)",
+        after.stream.ticks - before.stream.ticks
+    );
+    Ok((per_hour(requests), per_hour(bytes)))
 }
 
 #[tokio::main]
@@ -172,6 +244,12 @@ async fn main() -> Result<()> {
     ms.sort_by(f64::total_cmp);
     let (rss1, peak1, cpu1) = footprint(&bin, "1s", FOOTPRINT_SECS).await?;
     let (rss30, peak30, cpu30) = footprint(&bin, "30s", FOOTPRINT_SECS).await?;
+    eprintln!("bench: {SWITCHES} circuit-break switches at --interval 30s, pushed on the stream");
+    let (mut pushed, polls_meanwhile) = stream_latency(&bin).await?;
+    pushed.sort_by(f64::total_cmp);
+    eprintln!("bench: traffic over {TRAFFIC_SECS} s at the defaults, with and without the stream");
+    let (req_stream, bytes_stream) = traffic(&bin, true).await?;
+    let (req_rest, bytes_rest) = traffic(&bin, false).await?;
 
     println!("| measure | value | target |");
     println!("|---|---|---|");
@@ -182,6 +260,21 @@ async fn main() -> Result<()> {
         percentile(&ms, 0.5),
         percentile(&ms, 0.95),
         ms[ms.len() - 1]
+    );
+    println!(
+        "| circuit break pushed on the stream → `pair_changed` line (`--interval 30s`, {} switches, {polls_meanwhile} polls meanwhile) | min {:.0} ms · median {:.0} ms · p95 {:.0} ms · max {:.0} ms | median < 1 s |",
+        pushed.len(),
+        pushed[0],
+        percentile(&pushed, 0.5),
+        percentile(&pushed, 0.95),
+        pushed[pushed.len() - 1]
+    );
+    println!(
+        "| traffic at the defaults (30 s, every tradable pair), per hour | with the stream: {:.0} requests · {:.2} MB — without (`--no-stream`): {:.0} requests · {:.2} MB | 20× fewer requests |",
+        req_stream,
+        bytes_stream / 1e6,
+        req_rest,
+        bytes_rest / 1e6
     );
     for (interval, rss, peak, cpu) in [("1s", rss1, peak1, cpu1), ("30s", rss30, peak30, cpu30)] {
         println!(
