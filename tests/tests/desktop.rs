@@ -14,7 +14,7 @@ use bbwatch_e2e::desktop::notifications::NotificationServer;
 use bbwatch_e2e::desktop::procs::{children, started_in, window_processes};
 use bbwatch_e2e::desktop::sni::{colour_name, mean_colour, Item, Watcher};
 use bbwatch_e2e::desktop::webdriver::Driver;
-use bbwatch_e2e::desktop::{eventually, scratch_dir, target_dir, HAND_DRIVEN};
+use bbwatch_e2e::desktop::{eventually, scratch_dir, target_dir, CIRCUIT_HAND_DRIVEN, HAND_DRIVEN};
 use fake_bitbank::{FakeBitbank, Options, Scenario};
 use std::sync::atomic::Ordering;
 
@@ -494,21 +494,14 @@ async fn runs_without_a_tray_host_or_a_notification_server() -> Result<()> {
 /// interval is 60 s and the simulator counts no request between the switch and the change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_circuit_break_pushed_on_the_stream_turns_the_tray_at_once() -> Result<()> {
-    const PUSHED: &str = r#"
-[[phases]]
-name = "normal"
-duration = "24h"
-[[phases]]
-name = "circuit-break"
-duration = "24h"
-circuit_break = { xrp_jpy = { mode = "CIRCUIT_BREAK", reopen_in = "30m" } }
-[[phases]]
-name = "reopened"
-"#;
     let bin = app_binary();
     let dir = scratch_dir("pushed");
     let desktop = Desktop::start(&dir)?;
-    let sim = FakeBitbank::start(Scenario::from_toml(PUSHED)?, Options::default()).await?;
+    let sim = FakeBitbank::start(
+        Scenario::from_toml(CIRCUIT_HAND_DRIVEN)?,
+        Options::default(),
+    )
+    .await?;
     let (watcher, watcher_conn, notifications, _notify_conn) = panel(&desktop).await?;
     let config = "interval = \"60s\"\nlanguage = \"en\"\npairs = [\"btc_jpy\", \"xrp_jpy\"]\n";
     let env = desktop_app::app_env(&desktop, &dir, &sim, "C.UTF-8", config).0;

@@ -23,24 +23,11 @@ duration = "24h"
 api = { error = 10007, http_status = 503 }
 "#;
 
-/// A circuit break on xrp_jpy, pushed on the stream, switched by hand.
-const CIRCUIT_SWITCHING: &str = r#"
-description = "bench: xrp_jpy's circuit break on and off, switched by hand"
-repeat = true
-[[phases]]
-name = "normal"
-duration = "24h"
-[[phases]]
-name = "circuit-break"
-duration = "24h"
-circuit_break = { xrp_jpy = { mode = "CIRCUIT_BREAK", reopen_in = "30m" } }
-"#;
-
 const SWITCHES: usize = 20;
 const FOOTPRINT_SECS: u64 = 180;
 /// Traffic is counted over this long, after the first poll and the rooms' first frames.
 const TRAFFIC_WARMUP_SECS: u64 = 30;
-const TRAFFIC_SECS: u64 = 300;
+const TRAFFIC_SECS: u64 = 240;
 
 struct Watch {
     child: Child,
@@ -178,8 +165,11 @@ async fn footprint(bin: &PathBuf, interval: &str, secs: u64) -> Result<(u64, u64
 /// Circuit break switch → `pair_changed` line at the default 30 s interval, with the stream;
 /// and how many polls happened meanwhile (the pushes, not polls, bring the events).
 async fn stream_latency(bin: &PathBuf) -> Result<(Vec<f64>, u64)> {
-    let sim =
-        FakeBitbank::start(Scenario::from_toml(CIRCUIT_SWITCHING)?, Options::default()).await?;
+    let sim = FakeBitbank::start(
+        Scenario::from_toml(bbwatch_e2e::desktop::CIRCUIT_HAND_DRIVEN)?,
+        Options::default(),
+    )
+    .await?;
     let watch = Watch::start(bin, &sim, "30s", &[])?;
     let first = watch.next()?;
     if !first.contains("monitor_started") {

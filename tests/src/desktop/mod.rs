@@ -54,6 +54,20 @@ api = { error = 10007, http_status = 503 }
 name = "recovered"
 "#;
 
+/// Normal, then a circuit break on xrp_jpy (pushed on the stream), then reopened; switched by
+/// hand.
+pub const CIRCUIT_HAND_DRIVEN: &str = r#"
+description = "normal, xrp_jpy in a circuit break, reopened; switched by hand"
+repeat = true
+[[phases]]
+name = "normal"
+duration = "24h"
+[[phases]]
+name = "circuit-break"
+duration = "24h"
+circuit_break = { xrp_jpy = { mode = "CIRCUIT_BREAK", reopen_in = "30m" } }
+"#;
+
 /// A fresh directory for one test's config, data and runtime files.
 pub fn scratch_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("bbwatch-desktop-{name}-{}", std::process::id()));
