@@ -5,9 +5,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
+use crate::assets::Flow;
 use crate::config::{parse_quiet_hours, Notifications};
 use crate::event::{Event, EventKind};
 use crate::level::{Level, PairState};
+use crate::reason::Reason;
 
 /// Notifications about the same source within this many seconds replace each other.
 pub const COLLAPSE_SECS: i64 = 120;
@@ -19,7 +21,12 @@ pub fn wanted(event: &Event, settings: &Notifications) -> bool {
         EventKind::MaintenanceStarted | EventKind::MaintenanceEnded => settings.maintenance,
         EventKind::DownStarted | EventKind::DownEnded => settings.down,
         EventKind::UnreachableStarted | EventKind::UnreachableEnded => settings.unreachable,
-        EventKind::DegradedStarted | EventKind::DegradedEnded => settings.degraded,
+        // Deposits and withdrawals stopping are told by their `asset_changed`, in words
+        // about transfers: a "trading restricted" beside it would say something false.
+        EventKind::DegradedStarted | EventKind::DegradedEnded => {
+            settings.degraded && !matches!(event.reason, Some(Reason::Assets(_)))
+        }
+        EventKind::AssetChanged => settings.assets,
         EventKind::PairChanged => {
             let busy =
                 |s: &Option<PairState>| matches!(s, Some(PairState::Busy | PairState::VeryBusy));
@@ -94,6 +101,8 @@ pub enum Source {
     Level,
     /// One pair.
     Pair(String),
+    /// One asset (and network, when the event is about one).
+    Asset(String, Option<String>),
     /// The answer to a "check now" asked for by hand.
     Check,
     /// A problem with the configuration file.
@@ -107,9 +116,10 @@ pub enum Source {
 impl Source {
     /// What `event` is about.
     pub fn of(event: &Event) -> Source {
-        match &event.pair {
-            Some(p) => Source::Pair(p.clone()),
-            None => Source::Level,
+        match (&event.pair, &event.asset) {
+            (Some(p), _) => Source::Pair(p.clone()),
+            (None, Some(a)) => Source::Asset(a.clone(), event.network.clone()),
+            (None, None) => Source::Level,
         }
     }
 }
@@ -127,6 +137,9 @@ pub fn ends_its_source(event: &Event) -> bool {
                 event.pair_state,
                 None | Some(PairState::Normal | PairState::Unknown)
             )
+        }
+        EventKind::AssetChanged => {
+            event.deposit != Some(Flow::Stopped) && event.withdrawal != Some(Flow::Stopped)
         }
         _ => false,
     }

@@ -43,6 +43,9 @@ pub struct Reading {
     pub excused: BTreeSet<String>,
     /// The server's `Retry-After`, when rate limited.
     pub retry_after: Option<Duration>,
+    /// The watched assets' deposits and withdrawals, when this poll read them (set by
+    /// [`crate::assets::fold`]; `None` keeps the previous ones).
+    pub assets: Option<BTreeMap<String, crate::assets::AssetState>>,
 }
 
 /// What classification needs to know from before this poll.
@@ -154,6 +157,7 @@ pub fn classify(obs: &Observation, ctx: &Context<'_>) -> Reading {
         watched: watched.clone(),
         excused: ctx.excused.clone(),
         retry_after: None,
+        assets: None,
     };
 
     if let Some(Failure::Api { code, .. }) = api_failures
@@ -274,6 +278,26 @@ fn pair_states(
             (pair.clone(), state)
         })
         .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// A definite normal reading with no pairs.
+    pub(crate) fn normal_reading() -> Reading {
+        Reading {
+            at: Utc::now(),
+            level: Level::Normal,
+            certainty: Certainty::Definite,
+            reason: None,
+            pairs: BTreeMap::new(),
+            watched: None,
+            excused: BTreeSet::new(),
+            retry_after: None,
+            assets: None,
+        }
+    }
 }
 
 #[cfg(test)]

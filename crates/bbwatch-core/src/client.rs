@@ -14,8 +14,10 @@ use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, RETRY_AFTER};
 use reqwest::Url;
 
 use crate::api::{self, CircuitBreakInfo, Failure, Fetch, PairInfo, PairStatusEntry};
+use crate::assets::{self, AssetInfo};
 use crate::classify::{tradable_pairs, MAX_WATCHED_PAIRS};
 use crate::config::check_pair_name;
+use crate::credentials::{Credentials, SignedHeaders};
 use crate::observation::Observation;
 use crate::sanitize;
 
@@ -169,10 +171,19 @@ impl Client {
     }
 
     async fn get<T>(&self, url: Url, parse: fn(u16, Option<&str>, &[u8]) -> Fetch<T>) -> Fetch<T> {
+        self.get_signed(url, None, parse).await
+    }
+
+    async fn get_signed<T>(
+        &self,
+        url: Url,
+        signed: Option<SignedHeaders>,
+        parse: fn(u16, Option<&str>, &[u8]) -> Fetch<T>,
+    ) -> Fetch<T> {
         let shown = sanitize::url_for_log(url.as_str());
         // reqwest's timeout does not cover everything a server can stall with (a flood of
         // `100 Continue`): this one covers the whole exchange.
-        let result = match tokio::time::timeout(self.timeout, self.fetch(url)).await {
+        let result = match tokio::time::timeout(self.timeout, self.fetch(url, signed)).await {
             Ok(Ok((status, retry_after, body))) => parse(status, retry_after.as_deref(), &body),
             Ok(Err(failure)) => Err(failure),
             Err(_) => Err(Failure::Timeout),
@@ -184,14 +195,20 @@ impl Client {
     }
 
     /// Status, `Retry-After` and body (decompressed), each bounded.
-    async fn fetch(&self, url: Url) -> Fetch<(u16, Option<String>, Vec<u8>)> {
-        let mut response = self
-            .http
-            .get(url)
-            .header(ACCEPT_ENCODING, "gzip")
-            .send()
-            .await
-            .map_err(transport_failure)?;
+    async fn fetch(
+        &self,
+        url: Url,
+        signed: Option<SignedHeaders>,
+    ) -> Fetch<(u16, Option<String>, Vec<u8>)> {
+        let mut request = self.http.get(url).header(ACCEPT_ENCODING, "gzip");
+        if let Some(h) = signed {
+            request = request
+                .header("ACCESS-KEY", h.key)
+                .header("ACCESS-REQUEST-TIME", h.request_time)
+                .header("ACCESS-TIME-WINDOW", h.time_window)
+                .header("ACCESS-SIGNATURE", h.signature);
+        }
+        let mut response = request.send().await.map_err(transport_failure)?;
         let status = response.status().as_u16();
         let header = |name| {
             response
@@ -236,6 +253,15 @@ impl Client {
             api::parse_spot_status,
         )
         .await
+    }
+
+    /// `GET {api}/user/assets`, signed with `credentials` (the secret is not sent).
+    pub async fn user_assets(&self, credentials: &Credentials) -> Fetch<Vec<AssetInfo>> {
+        let url = endpoint(&self.api_base, &["user", "assets"]);
+        let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
+        let signed = credentials.sign_get(url.path(), now_ms);
+        self.get_signed(url, Some(signed), assets::parse_user_assets)
+            .await
     }
 
     /// `GET {api}/spot/pairs`

@@ -121,6 +121,8 @@ pub struct Notifications {
     pub pairs: bool,
     /// A watched pair busy / very busy.
     pub busy: bool,
+    /// A watched asset's deposits or withdrawals stopped / resumed (with an API key).
+    pub assets: bool,
     /// Play the notification sound.
     pub sound: bool,
     /// Local times between which notifications are silent, e.g. `"23:00-07:00"`.
@@ -136,6 +138,7 @@ impl Default for Notifications {
             degraded: true,
             pairs: true,
             busy: false,
+            assets: true,
             sound: true,
             quiet_hours: None,
         }
@@ -316,6 +319,12 @@ pub struct Config {
     pub success_threshold: u32,
     /// Watched pairs; absent for every pair tradable at the first answer.
     pub pairs: Option<Vec<String>>,
+    /// Assets whose deposits and withdrawals are watched (with an API key); absent for those
+    /// held at the first answer plus JPY.
+    pub assets: Option<Vec<String>>,
+    /// A file holding the API key and secret for the CLI (`key = "…"`, `secret = "…"`, mode
+    /// 0600). The key itself is never written to this configuration.
+    pub api_secret_file: Option<std::path::PathBuf>,
     /// Language of human output.
     pub language: LanguageSetting,
     /// The api host.
@@ -350,6 +359,8 @@ impl Default for Config {
             failure_threshold: 3,
             success_threshold: 1,
             pairs: None,
+            assets: None,
+            api_secret_file: None,
             language: LanguageSetting::Auto,
             api_url: DEFAULT_API_URL.into(),
             public_url: DEFAULT_PUBLIC_URL.into(),
@@ -456,6 +467,21 @@ impl Config {
                 check_pair_name(p).or_else(|m| bad("pairs", m))?;
             }
         }
+        if let Some(assets) = &self.assets {
+            if assets.len() > crate::assets::MAX_WATCHED_ASSETS {
+                return bad(
+                    "assets",
+                    format!(
+                        "{} assets listed; at most {} can be watched",
+                        assets.len(),
+                        crate::assets::MAX_WATCHED_ASSETS
+                    ),
+                );
+            }
+            for a in assets {
+                crate::assets::check_asset_name(a).or_else(|m| bad("assets", m))?;
+            }
+        }
         check_url(&self.api_url).or_else(|m| bad("api_url", m))?;
         check_url(&self.public_url).or_else(|m| bad("public_url", m))?;
         check_stream_url(&self.stream_url).or_else(|m| bad("stream_url", m))?;
@@ -506,6 +532,11 @@ impl Config {
         }
         self.api.check()?;
         Ok(())
+    }
+
+    /// Watched assets as a set, or `None` for the default.
+    pub fn asset_set(&self) -> Option<BTreeSet<String>> {
+        self.assets.as_ref().map(|a| a.iter().cloned().collect())
     }
 
     /// Watched pairs as a set, or `None` for the default.

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::assets::{AssetState, KeyState};
 use crate::classify::{Certainty, Context, Reading};
 use crate::event::{Event, EventKind};
 use crate::level::{Level, PairState};
@@ -57,6 +58,12 @@ pub struct Snapshot {
     /// Whether live updates from bitbank's stream are in use (the monitor sets it).
     #[serde(default)]
     pub stream: crate::stream::Link,
+    /// The watched assets' deposits and withdrawals (empty without an API key).
+    #[serde(default)]
+    pub assets: BTreeMap<String, AssetState>,
+    /// Whether an API key is given and what bitbank made of it (the monitor sets it).
+    #[serde(default)]
+    pub api_key: KeyState,
 }
 
 fn capped_retry_after(reading: &Reading) -> Option<u64> {
@@ -80,6 +87,8 @@ impl Snapshot {
             rate_limited: reading.certainty == Certainty::RateLimited,
             retry_after_secs,
             stream: crate::stream::Link::Off,
+            assets: reading.assets.unwrap_or_default(),
+            api_key: KeyState::None,
         }
     }
 }
@@ -283,6 +292,9 @@ impl Detector {
                     self.successes_in_a_row >= self.thresholds.success
                 };
                 let previous_pairs = std::mem::replace(&mut self.snapshot.pairs, reading.pairs);
+                let previous_assets = reading
+                    .assets
+                    .map(|a| std::mem::replace(&mut self.snapshot.assets, a));
                 self.excused = reading.excused;
                 let mut events = Vec::new();
                 if move_now {
@@ -297,6 +309,14 @@ impl Detector {
                     || self.snapshot.level == Level::Maintenance;
                 if !quiet {
                     events.extend(self.pair_changes(&previous_pairs, at));
+                    if let Some(before) = previous_assets {
+                        events.extend(crate::assets::changes(
+                            &before,
+                            &self.snapshot.assets,
+                            at,
+                            self.snapshot.level,
+                        ));
+                    }
                 }
                 events
             }
@@ -443,6 +463,7 @@ mod tests {
             watched: Some(pair_states.iter().map(|(p, _)| p.to_string()).collect()),
             excused: BTreeSet::new(),
             retry_after: None,
+            assets: None,
         }
     }
 

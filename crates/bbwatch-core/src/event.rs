@@ -5,6 +5,7 @@ use std::fmt;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::assets::Flow;
 use crate::level::{Level, PairState};
 use crate::reason::Reason;
 
@@ -32,11 +33,14 @@ pub enum EventKind {
     DegradedEnded,
     /// A watched pair's state changed.
     PairChanged,
+    /// A watched asset's deposits or withdrawals stopped or resumed (as a whole or on one
+    /// network).
+    AssetChanged,
 }
 
 impl EventKind {
     /// Every kind, in schema order.
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::MonitorStarted,
         EventKind::MaintenanceStarted,
         EventKind::MaintenanceEnded,
@@ -47,6 +51,7 @@ impl EventKind {
         EventKind::DegradedStarted,
         EventKind::DegradedEnded,
         EventKind::PairChanged,
+        EventKind::AssetChanged,
     ];
 
     /// `X_started` for a level that has one.
@@ -84,6 +89,7 @@ impl EventKind {
             EventKind::DegradedStarted => "degraded_started",
             EventKind::DegradedEnded => "degraded_ended",
             EventKind::PairChanged => "pair_changed",
+            EventKind::AssetChanged => "asset_changed",
         }
     }
 }
@@ -125,6 +131,24 @@ pub struct Event {
     /// When a circuit break is to end, if known.
     #[serde(with = "rfc3339_opt")]
     pub reopen_at: Option<DateTime<Utc>>,
+    /// The asset, for `asset_changed` (e.g. `xrp`).
+    #[serde(default)]
+    pub asset: Option<String>,
+    /// The network, for `asset_changed` about one network; null for the whole asset.
+    #[serde(default)]
+    pub network: Option<String>,
+    /// Deposits after, for `asset_changed`.
+    #[serde(default)]
+    pub deposit: Option<Flow>,
+    /// Withdrawals after, for `asset_changed`.
+    #[serde(default)]
+    pub withdrawal: Option<Flow>,
+    /// Deposits before, for `asset_changed`.
+    #[serde(default)]
+    pub previous_deposit: Option<Flow>,
+    /// Withdrawals before, for `asset_changed`.
+    #[serde(default)]
+    pub previous_withdrawal: Option<Flow>,
 }
 
 impl Event {
@@ -147,6 +171,12 @@ impl Event {
             duration_secs: None,
             start_observed: None,
             reopen_at: None,
+            asset: None,
+            network: None,
+            deposit: None,
+            withdrawal: None,
+            previous_deposit: None,
+            previous_withdrawal: None,
         }
     }
 
@@ -228,7 +258,7 @@ mod tests {
         });
         assert_eq!(
             e.to_json_line(),
-            r#"{"kind":"maintenance_started","at":"2026-11-27T05:31:04.120Z","level":"maintenance","previous_level":"normal","pair":null,"pair_state":null,"previous_pair_state":null,"reason":"api error 10007: System maintenance","duration_secs":null,"start_observed":null,"reopen_at":null}"#
+            r#"{"kind":"maintenance_started","at":"2026-11-27T05:31:04.120Z","level":"maintenance","previous_level":"normal","pair":null,"pair_state":null,"previous_pair_state":null,"reason":"api error 10007: System maintenance","duration_secs":null,"start_observed":null,"reopen_at":null,"asset":null,"network":null,"deposit":null,"withdrawal":null,"previous_deposit":null,"previous_withdrawal":null}"#
         );
         let back: Event = serde_json::from_str(&e.to_json_line()).unwrap();
         assert_eq!(back.kind, e.kind);

@@ -152,6 +152,28 @@ catalogue! {
     DegradedEnded => ("制限解除", "Restrictions lifted"),
     /// Event title.
     PairChanged => ("{pair}: {state}", "{pair}: {state}"),
+    /// Event title: an asset's deposits or withdrawals stopped (`{what}` is a Flow… message).
+    AssetStopped => ("{asset}の{what}が停止されました", "{asset} {what} stopped"),
+    /// Event title: they resumed.
+    AssetResumed => ("{asset}の{what}が再開されました", "{asset} {what} resumed"),
+    /// An asset on one of its networks.
+    AssetOnNetwork => ("{asset}（{network}ネットワーク）", "{asset} ({network} network)"),
+    /// What is stopped or resumed.
+    FlowDeposits => ("入金", "deposits"),
+    /// What is stopped or resumed.
+    FlowWithdrawals => ("出金", "withdrawals"),
+    /// What is stopped or resumed.
+    FlowBoth => ("入出金", "deposits and withdrawals"),
+    /// Body of an asset event.
+    AssetStoppedBody => ("送金する前に再開を待ってください", "wait for them to resume before sending anything"),
+    /// Body of an asset event.
+    AssetResumedBody => ("通常どおり送金できます", "transfers go through again"),
+    /// The API key was refused (status line, CLI, settings window).
+    KeyRejected => ("bitbankがAPIキーを拒否しました（コード {code}）", "bitbank rejected the API key (code {code})"),
+    /// The API key was accepted (settings window's Test).
+    KeyAccepted => ("APIキーは有効です（入出金の状態を取得できました）", "the API key works (deposits and withdrawals can be read)"),
+    /// The key test could not reach bitbank.
+    KeyUnchecked => ("bitbankに確認できませんでした: {failure}", "could not ask bitbank: {failure}"),
 
     /// Body of an `_ended` event.
     EndedBody => ("取引を再開できます（継続時間 {duration}）", "trading can resume (lasted {duration})"),

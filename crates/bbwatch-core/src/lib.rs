@@ -7,11 +7,13 @@
 
 pub mod alert;
 pub mod api;
+pub mod assets;
 pub mod classify;
 pub mod client;
 pub mod code;
 pub mod config;
 pub mod config_file;
+pub mod credentials;
 pub mod delivery;
 pub mod detect;
 pub mod event;

@@ -8,11 +8,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{broadcast, mpsc, watch, Notify};
 
-use crate::api::CircuitBreakInfo;
+use crate::api::{CircuitBreakInfo, Fetch};
+use crate::assets::{AssetInfo, KeyState, Seen};
 use crate::classify::MAX_WATCHED_PAIRS;
 use crate::classify::{classify, Certainty, Context, Reading};
 use crate::client::{Client, ClientError, Endpoints};
 use crate::config::Config;
+use crate::credentials::Credentials;
 use crate::delivery::{EventStream, Publisher, Subscriptions};
 use crate::detect::{Detector, Resume, Resumed, Snapshot, Thresholds};
 use crate::event::Event;
@@ -47,6 +49,8 @@ pub struct MonitorConfig {
     pub endpoints: Endpoints,
     /// The stream to follow circuit breaks on, or `None` to poll them over REST only.
     pub stream: Option<StreamConfig>,
+    /// Watched assets (with an API key); `None` for those held at the first answer plus JPY.
+    pub assets: Option<BTreeSet<String>>,
 }
 
 /// What the stream source needs.
@@ -71,6 +75,7 @@ impl MonitorConfig {
                 url: config.stream_url.clone(),
                 early_poll: config.early_poll,
             }),
+            assets: config.asset_set(),
         }
     }
 }
@@ -100,6 +105,51 @@ pub struct Monitor {
     check_now: Arc<Notify>,
     metrics: Arc<PollMetrics>,
     stream: StreamState,
+    /// The API key, when deposits and withdrawals are watched; it can change while running.
+    credentials: Option<watch::Receiver<Option<Credentials>>>,
+    assets: AssetWatch,
+}
+
+/// The deposits-and-withdrawals side of the observation model.
+#[derive(Default)]
+struct AssetWatch {
+    /// The watched assets, once known (configured, or resolved at the first answer).
+    watched: Option<BTreeSet<String>>,
+    /// What the last assets request said.
+    seen: Seen,
+    /// What bitbank made of the key, last it said.
+    key: KeyState,
+}
+
+impl AssetWatch {
+    /// Take one answer (`None`: no key, nothing asked).
+    fn take(
+        &mut self,
+        fetch: Option<Fetch<Vec<AssetInfo>>>,
+        configured: Option<&BTreeSet<String>>,
+    ) {
+        let Some(fetch) = fetch else {
+            self.seen = Seen::Off;
+            self.key = KeyState::None;
+            return;
+        };
+        if let (None, Ok(answer)) = (&self.watched, &fetch) {
+            self.watched = Some(crate::assets::watched_assets(configured, answer));
+        }
+        let watched = self.watched.clone().unwrap_or_default();
+        self.seen = Seen::from_fetch(&fetch, &watched);
+        self.key = match (&self.seen, self.key) {
+            (Seen::States(_), _) => KeyState::Accepted,
+            (Seen::Rejected(code), _) => {
+                if !matches!(self.key, KeyState::Rejected { .. }) {
+                    tracing::warn!(%code, "bitbank rejected the API key");
+                }
+                KeyState::Rejected { code: *code }
+            }
+            (_, KeyState::None) => KeyState::Pending,
+            (_, known) => known,
+        };
+    }
 }
 
 /// The stream's side of the observation model.
@@ -281,6 +331,8 @@ impl Monitor {
             check_now,
             metrics,
             stream: StreamState::new(),
+            credentials: None,
+            assets: AssetWatch::default(),
         };
         Ok((monitor, handle))
     }
@@ -293,6 +345,29 @@ impl Monitor {
         resumed
     }
 
+    /// Watch deposits and withdrawals with the API key on `credentials` (`None`: no key);
+    /// a new key, or its removal, takes effect at a poll made at once. Call before
+    /// [`Monitor::run`].
+    pub fn set_credentials(&mut self, credentials: watch::Receiver<Option<Credentials>>) {
+        self.credentials = Some(credentials);
+    }
+
+    /// The key in force now.
+    fn key(&self) -> Option<Credentials> {
+        self.credentials.as_ref().and_then(|rx| rx.borrow().clone())
+    }
+
+    /// A classified observation, with what the assets request said folded in.
+    fn read(&self, observation: &Observation) -> Reading {
+        let mut reading = classify(observation, &self.detector.context());
+        if let Seen::Off = self.assets.seen {
+            // No key (any more): the assets leave the snapshot with their stops.
+            reading.assets = Some(BTreeMap::new());
+        }
+        crate::assets::fold(&mut reading, &self.assets.seen);
+        reading
+    }
+
     /// Poll until `shutdown` completes. One poll at a time; a poll in flight at shutdown is
     /// abandoned.
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
@@ -302,13 +377,27 @@ impl Monitor {
         }
         loop {
             let started = Instant::now();
-            let observation = tokio::select! {
-                o = self.client.observe_except(self.detector.watched(), &self.stream.covered) => o,
+            let key = self.key();
+            let client = self.client.clone();
+            let assets = async {
+                match &key {
+                    Some(key) => Some(client.user_assets(key).await),
+                    None => None,
+                }
+            };
+            let (observation, assets) = tokio::select! {
+                o = async {
+                    tokio::join!(
+                        self.client.observe_except(self.detector.watched(), &self.stream.covered),
+                        assets
+                    )
+                } => o,
                 () = &mut shutdown => return,
             };
             let duration = started.elapsed();
+            self.assets.take(assets, self.current.assets.as_ref());
             let observation = self.merge_pushes(observation);
-            let reading = classify(&observation, &self.detector.context());
+            let reading = self.read(&observation);
             let failures = failures_of(&observation);
             self.stream.last = Some(observation);
             self.metrics.record(&Poll {
@@ -348,6 +437,7 @@ impl Monitor {
         // The snapshot first, so a sink that reacts to an event already sees the new state.
         let mut snapshot = self.detector.snapshot().clone();
         snapshot.stream = self.stream.link;
+        snapshot.api_key = self.assets.key;
         self.snapshot_tx.send_replace(snapshot);
         for event in events {
             tracing::info!(kind = %event.kind, level = %event.level, "event");
@@ -411,7 +501,8 @@ impl Monitor {
                     return Pushed::Nothing;
                 }
                 last.at = chrono::Utc::now();
-                let reading = classify(last, &self.detector.context());
+                let last = last.clone();
+                let reading = self.read(&last);
                 self.step(reading);
                 Pushed::Nothing
             }
@@ -462,6 +553,10 @@ impl Monitor {
             }
             let link = self.stream.link;
             self.set_link(link);
+            applied = Applied::PollNow;
+        }
+        if new.assets != old.assets {
+            self.assets.watched = new.assets.clone();
             applied = Applied::PollNow;
         }
         if new.interval != old.interval {
@@ -515,6 +610,11 @@ impl Monitor {
                 () = self.check_now.notified() => return true,
                 () = shutdown.as_mut() => return false,
                 () = settings_changed(&mut self.settings) => true,
+                () = key_changed(&mut self.credentials) => {
+                    tracing::info!("the API key changed: polling now");
+                    self.assets.watched = self.current.assets.clone();
+                    return true;
+                }
             };
             if settings_changed {
                 match self.apply_settings() {
@@ -546,6 +646,19 @@ async fn settings_changed(settings: &mut Option<watch::Receiver<Config>>) {
         Some(rx) => {
             if rx.changed().await.is_err() {
                 *settings = None;
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+/// Completes when the API key changes; never, when there is none to follow.
+async fn key_changed(credentials: &mut Option<watch::Receiver<Option<Credentials>>>) {
+    match credentials {
+        Some(rx) => {
+            if rx.changed().await.is_err() {
+                // The sender is gone: the key in force stays; stop listening.
                 std::future::pending::<()>().await;
             }
         }
@@ -604,6 +717,7 @@ mod tests {
                 public_url: "http://127.0.0.1:9".into(),
             },
             stream: None,
+            assets: None,
         })
         .unwrap()
     }

@@ -5,6 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::api::{Failure, Host};
+use crate::assets::{AssetState, Flow, Flows};
 use crate::code::ErrorCode;
 use crate::level::PairState;
 
@@ -29,6 +30,8 @@ pub enum Reason {
     AllPairsHalted,
     /// These watched pairs are not trading normally.
     Pairs(Vec<(String, PairState)>),
+    /// These watched assets' deposits or withdrawals are stopped (as a whole or on a network).
+    Assets(Vec<(String, AssetState)>),
     /// A reason read back from JSON (history, another process): the English text only.
     Text(String),
 }
@@ -97,9 +100,35 @@ impl fmt::Display for Reason {
                 }
                 f.write_str(&parts.join(", "))
             }
+            Reason::Assets(assets) => {
+                let parts: Vec<String> = assets
+                    .iter()
+                    .flat_map(|(a, s)| describe_asset(a, s))
+                    .collect();
+                f.write_str(&parts.join(", "))
+            }
             Reason::Text(text) => f.write_str(text),
         }
     }
+}
+
+/// What is stopped, in English words: `deposits`, `withdrawals`, `deposits and withdrawals`.
+pub fn stopped_flows(f: Flows) -> Option<&'static str> {
+    match (f.deposit == Flow::Stopped, f.withdrawal == Flow::Stopped) {
+        (true, true) => Some("deposits and withdrawals"),
+        (true, false) => Some("deposits"),
+        (false, true) => Some("withdrawals"),
+        (false, false) => None,
+    }
+}
+
+/// One asset's stops in English, e.g. `xrp withdrawals stopped`, `eth deposits stopped on polygon`.
+pub fn describe_asset(asset: &str, state: &AssetState) -> Vec<String> {
+    let whole = stopped_flows(state.flows).map(|what| format!("{asset} {what} stopped"));
+    let networks = state
+        .stopped_networks()
+        .filter_map(|(n, f)| stopped_flows(f).map(|what| format!("{asset} {what} stopped on {n}")));
+    whole.into_iter().chain(networks).collect()
 }
 
 impl Serialize for Reason {

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Local, Utc};
 
 use crate::api::{Failure, Host};
+use crate::assets::{AssetState, Flow, Flows};
 use crate::event::{Event, EventKind};
 use crate::i18n::{Lang, Msg};
 use crate::level::{CircuitMode, Level, PairState, Restriction};
@@ -216,6 +217,94 @@ pub fn notification_title(event: &Event, lang: Lang) -> String {
     Msg::NotifyTitle.fill(lang, &[("title", &title)])
 }
 
+fn flow_msg(deposit: bool, withdrawal: bool) -> Option<Msg> {
+    match (deposit, withdrawal) {
+        (true, true) => Some(Msg::FlowBoth),
+        (true, false) => Some(Msg::FlowDeposits),
+        (false, true) => Some(Msg::FlowWithdrawals),
+        (false, false) => None,
+    }
+}
+
+/// `XRP`, or `ETH (polygon network)` / 「ETH（polygonネットワーク）」.
+pub fn asset_label(asset: &str, network: Option<&str>, lang: Lang) -> String {
+    let upper = asset.to_ascii_uppercase();
+    match network {
+        Some(n) => Msg::AssetOnNetwork.fill(lang, &[("asset", &upper), ("network", n)]),
+        None => upper,
+    }
+}
+
+/// One asset's stops in words, e.g. `XRP withdrawals stopped` / 「XRPの出金が停止されました」:
+/// the whole asset's, then each network's own.
+pub fn asset_stops(asset: &str, state: &AssetState, lang: Lang) -> Vec<String> {
+    let one = |network: Option<&str>, f: Flows| {
+        flow_msg(f.deposit == Flow::Stopped, f.withdrawal == Flow::Stopped).map(|what| {
+            Msg::AssetStopped.fill(
+                lang,
+                &[
+                    ("asset", &asset_label(asset, network, lang)),
+                    ("what", what.text(lang)),
+                ],
+            )
+        })
+    };
+    let mut out: Vec<String> = one(None, state.flows).into_iter().collect();
+    out.extend(
+        state
+            .stopped_networks()
+            .filter_map(|(n, f)| one(Some(n.as_str()), f)),
+    );
+    out
+}
+
+/// An `asset_changed` event's title: `XRP withdrawals stopped`, `XRP withdrawals resumed`.
+fn asset_change_title(event: &Event, lang: Lang) -> String {
+    let label = asset_label(
+        event.asset.as_deref().unwrap_or("?"),
+        event.network.as_deref(),
+        lang,
+    );
+    let went = |to: Flow, from: Option<Flow>, now: Option<Flow>| {
+        now == Some(to) && from.is_some_and(|f| f != to)
+    };
+    let (dep, prev_dep) = (event.deposit, event.previous_deposit);
+    let (wd, prev_wd) = (event.withdrawal, event.previous_withdrawal);
+    let mut parts = Vec::new();
+    for (msg, to) in [
+        (Msg::AssetStopped, Flow::Stopped),
+        (Msg::AssetResumed, Flow::Open),
+    ] {
+        if let Some(what) = flow_msg(went(to, prev_dep, dep), went(to, prev_wd, wd)) {
+            parts.push(msg.fill(lang, &[("asset", &label), ("what", what.text(lang))]));
+        }
+    }
+    let sep = if lang == Lang::Ja { "。" } else { "; " };
+    parts.join(sep)
+}
+
+/// The verdict of a key test, or the key state of the snapshot, in words.
+pub fn key_check_text(check: &crate::assets::KeyCheck, lang: Lang) -> String {
+    use crate::assets::KeyCheck;
+    match check {
+        KeyCheck::Accepted => Msg::KeyAccepted.text(lang).to_owned(),
+        KeyCheck::Rejected(code) => Msg::KeyRejected.fill(lang, &[("code", &code.to_string())]),
+        KeyCheck::Unchecked(f) => {
+            Msg::KeyUnchecked.fill(lang, &[("failure", &failure_text(f, lang))])
+        }
+    }
+}
+
+/// What the snapshot says of the key when it needs saying: bitbank refused it.
+pub fn key_problem(state: crate::assets::KeyState, lang: Lang) -> Option<String> {
+    match state {
+        crate::assets::KeyState::Rejected { code } => {
+            Some(Msg::KeyRejected.fill(lang, &[("code", &code.to_string())]))
+        }
+        _ => None,
+    }
+}
+
 /// A UTC time in the user's local time zone, `2026-11-27 14:31:04`.
 pub fn local_time(t: &DateTime<Utc>) -> String {
     t.with_timezone(&Local)
@@ -296,6 +385,14 @@ pub fn describe_reason(reason: &Reason, lang: Lang, short: bool) -> String {
             }
             parts.join(sep)
         }
+        Reason::Assets(assets) => {
+            let sep = if lang == Lang::Ja { "、" } else { ", " };
+            let parts: Vec<String> = assets
+                .iter()
+                .flat_map(|(a, s)| asset_stops(a, s, lang))
+                .collect();
+            parts.join(sep)
+        }
         Reason::Text(t) => t.clone(),
     }
 }
@@ -306,6 +403,7 @@ pub fn event_title(event: &Event, lang: Lang) -> String {
         EventKind::MonitorStarted => {
             return Msg::MonitorStarted.fill(lang, &[("level", level_name(event.level, lang))]);
         }
+        EventKind::AssetChanged => return asset_change_title(event, lang),
         EventKind::PairChanged => {
             let state = event.pair_state.clone().unwrap_or_default();
             return Msg::PairChanged.fill(
@@ -342,6 +440,16 @@ pub fn event_body(event: &Event, lang: Lang) -> String {
                 Msg::EndedBody
             };
             msg.fill(lang, &[("duration", &lasted)])
+        }
+        EventKind::AssetChanged => {
+            let stopped =
+                event.deposit == Some(Flow::Stopped) || event.withdrawal == Some(Flow::Stopped);
+            let msg = if stopped {
+                Msg::AssetStoppedBody
+            } else {
+                Msg::AssetResumedBody
+            };
+            msg.text(lang).to_owned()
         }
         EventKind::PairChanged => match &event.pair_state {
             Some(PairState::Normal) => Msg::PairBodyBackToNormal.text(lang).to_owned(),
@@ -384,6 +492,7 @@ pub fn event_line(event: &Event, lang: Lang) -> String {
     let reason = match event.kind {
         // The title and body already say it all; an end is about what comes next, not the cause.
         EventKind::PairChanged
+        | EventKind::AssetChanged
         | EventKind::MaintenanceEnded
         | EventKind::DownEnded
         | EventKind::UnreachableEnded

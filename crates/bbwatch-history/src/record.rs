@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use bbwatch_core::api::{Failure, Host};
+use bbwatch_core::assets::{AssetState, Flow};
 use bbwatch_core::code::ErrorCode;
 use bbwatch_core::reason::Reason;
 use bbwatch_core::{Event, EventKind, Level, PairState, Resume, Snapshot};
@@ -36,6 +37,18 @@ pub(crate) struct EventRecord {
     start_observed: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reopen_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    asset: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    network: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deposit: Option<Flow>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    withdrawal: Option<Flow>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    previous_deposit: Option<Flow>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    previous_withdrawal: Option<Flow>,
 }
 
 impl From<&Event> for EventRecord {
@@ -52,6 +65,12 @@ impl From<&Event> for EventRecord {
             duration_secs: e.duration_secs,
             start_observed: e.start_observed,
             reopen_at: e.reopen_at,
+            asset: e.asset.clone(),
+            network: e.network.clone(),
+            deposit: e.deposit,
+            withdrawal: e.withdrawal,
+            previous_deposit: e.previous_deposit,
+            previous_withdrawal: e.previous_withdrawal,
         }
     }
 }
@@ -70,6 +89,12 @@ impl From<EventRecord> for Event {
             duration_secs: r.duration_secs,
             start_observed: r.start_observed,
             reopen_at: r.reopen_at,
+            asset: r.asset,
+            network: r.network,
+            deposit: r.deposit,
+            withdrawal: r.withdrawal,
+            previous_deposit: r.previous_deposit,
+            previous_withdrawal: r.previous_withdrawal,
         }
     }
 }
@@ -87,6 +112,9 @@ pub(crate) enum ReasonRecord {
     AllPairsHalted,
     Pairs {
         pairs: Vec<(String, PairState)>,
+    },
+    Assets {
+        assets: Vec<(String, AssetState)>,
     },
     /// Only for a reason that was already text when recorded (read from another JSON).
     Text {
@@ -152,6 +180,9 @@ impl From<&Reason> for ReasonRecord {
             Reason::Pairs(pairs) => ReasonRecord::Pairs {
                 pairs: pairs.clone(),
             },
+            Reason::Assets(assets) => ReasonRecord::Assets {
+                assets: assets.clone(),
+            },
             Reason::Text(text) => ReasonRecord::Text { text: text.clone() },
         }
     }
@@ -177,6 +208,7 @@ impl From<ReasonRecord> for Reason {
             },
             ReasonRecord::AllPairsHalted => Reason::AllPairsHalted,
             ReasonRecord::Pairs { pairs } => Reason::Pairs(pairs),
+            ReasonRecord::Assets { assets } => Reason::Assets(assets),
             ReasonRecord::Text { text } => Reason::Text(text),
         }
     }
@@ -407,6 +439,7 @@ pub(crate) mod tests {
             rate_limited: false,
             retry_after_secs: None,
             stream: bbwatch_core::stream::Link::Off,
+            ..Snapshot::default()
         };
         let json = serde_json::to_string(&SnapshotRecord::of(&s).unwrap()).unwrap();
         let back: SnapshotRecord = serde_json::from_str(&json).unwrap();

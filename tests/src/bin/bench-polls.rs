@@ -95,6 +95,7 @@ async fn run() -> Result<()> {
             public_url: sim.public_url(),
         },
         stream: None,
+        assets: None,
     })?;
     let mut events = handle.events();
     let mut snapshots = handle.snapshot();
