@@ -11,11 +11,12 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use bbwatch_core::client::Client;
 use bbwatch_core::config::Config;
+use bbwatch_core::credentials::Credentials;
 use bbwatch_core::i18n::HistoryMsg;
 use bbwatch_core::monitor::check_once;
 use bbwatch_core::render::event_line;
 use bbwatch_core::settings::{FileWatch, Settings as LiveSettings};
-use bbwatch_core::{Monitor, MonitorHandle, Snapshot};
+use bbwatch_core::{Monitor, MonitorHandle};
 use bbwatch_history::{History, Recorder};
 use bbwatch_sinks::{Notifier, NotifierOptions};
 use clap::Parser;
@@ -90,8 +91,14 @@ fn init_logging(verbose: u8) {
 async fn status(settings: &Settings, json: bool) -> anyhow::Result<u8> {
     let config = &settings.config;
     let client = Client::new(config.endpoints(), config.timeout.0)?;
-    let reading = check_once(&client, config.pair_set().as_ref()).await;
-    let snapshot = Snapshot::from_reading(reading);
+    let key = credentials(config)?;
+    let snapshot = check_once(
+        &client,
+        config.pair_set().as_ref(),
+        key.as_ref(),
+        config.asset_set().as_ref(),
+    )
+    .await;
     if snapshot.rate_limited {
         match snapshot.retry_after_secs {
             Some(secs) => anyhow::bail!(
@@ -107,6 +114,24 @@ async fn status(settings: &Settings, json: bool) -> anyhow::Result<u8> {
     };
     output::line(&text).context("cannot write to stdout")?;
     u8::try_from(snapshot.level.exit_code()).context("exit code out of range")
+}
+
+/// The API key for deposits and withdrawals: `BBWATCH_API_KEY` and `BBWATCH_API_SECRET`, else
+/// the configuration's `api_secret_file` (mode 0600), else none.
+fn credentials(config: &Config) -> anyhow::Result<Option<Credentials>> {
+    if let Some(key) = Credentials::from_env()? {
+        return Ok(Some(key));
+    }
+    match &config.api_secret_file {
+        Some(path) => Ok(Some(Credentials::from_file(path)?)),
+        None => Ok(None),
+    }
+}
+
+/// A monitor's key channel holding `key` for as long as the monitor runs.
+fn key_channel(key: Option<Credentials>) -> tokio::sync::watch::Receiver<Option<Credentials>> {
+    // The sender goes: the CLI's key does not change while it runs.
+    tokio::sync::watch::channel(key).1
 }
 
 /// What `watch` and `serve` both run: a monitor following the settings in force, the
@@ -145,7 +170,9 @@ fn start_running(settings: &Settings) -> anyhow::Result<Running> {
             None
         }
     });
-    let (monitor, handle, following) = live.start_monitor(resume)?;
+    let key = credentials(&settings.config)?;
+    let (mut monitor, handle, following) = live.start_monitor(resume)?;
+    monitor.set_credentials(key_channel(key));
     let recorder = history.clone().map(|h| {
         tokio::spawn(bbwatch_history::prune_daily(h.clone(), config.clone()));
         tokio::spawn(bbwatch_history::keep_snapshot(h.clone(), handle.snapshot()));
@@ -297,7 +324,9 @@ async fn wait(
         settings.config.clone(),
         None,
     ));
-    let (monitor, handle, _following) = live.start_monitor(None)?;
+    let key = credentials(&settings.config)?;
+    let (mut monitor, handle, _following) = live.start_monitor(None)?;
+    monitor.set_credentials(key_channel(key));
     let mut snapshot = handle.snapshot();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let run = tokio::spawn(monitor.run(async move {

@@ -43,5 +43,15 @@ pub fn status_text(s: &Snapshot, lang: Lang) -> String {
             pair_state_detail(state, lang)
         ));
     }
+    // A reason that is the assets' stops has said them already.
+    let told = matches!(s.reason, Some(bbwatch_core::reason::Reason::Assets(_)));
+    for (asset, state) in s.assets.iter().filter(|_| !told) {
+        for stop in bbwatch_core::render::asset_stops(asset, state, lang) {
+            text.push_str(&format!("\n  {stop}"));
+        }
+    }
+    if let Some(problem) = bbwatch_core::render::key_problem(s.api_key, lang) {
+        text.push_str(&format!("\n  {problem}"));
+    }
     text
 }

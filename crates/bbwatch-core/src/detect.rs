@@ -484,6 +484,59 @@ mod tests {
         Detector::new(Thresholds::default(), None)
     }
 
+    fn with_assets(mut r: Reading, polygon_withdrawal: crate::assets::Flow) -> Reading {
+        use crate::assets::{AssetState, Flows, Seen};
+        let mut eth = AssetState::default();
+        eth.networks.insert("eth".into(), Flows::default());
+        eth.networks.insert(
+            "polygon".into(),
+            Flows {
+                withdrawal: polygon_withdrawal,
+                ..Flows::default()
+            },
+        );
+        crate::assets::fold(&mut r, &Seen::States([("eth".to_string(), eth)].into()));
+        r
+    }
+
+    #[test]
+    fn a_networks_withdrawal_stop_degrades_and_its_end_restores() {
+        use crate::assets::Flow;
+        let mut d = detector();
+        assert_eq!(
+            kinds(&d.step(with_assets(ok(0), Flow::Open))),
+            ["monitor_started"]
+        );
+        let events = d.step(with_assets(ok(30), Flow::Stopped));
+        assert_eq!(kinds(&events), ["degraded_started", "asset_changed"]);
+        assert!(matches!(events[0].reason, Some(Reason::Assets(_))));
+        assert_eq!(events[1].network.as_deref(), Some("polygon"));
+        assert_eq!(d.snapshot().level, Level::Degraded);
+        assert!(!d.snapshot().assets["eth"].is_open());
+        assert!(d.step(with_assets(ok(60), Flow::Stopped)).is_empty());
+        let events = d.step(with_assets(ok(90), Flow::Open));
+        assert_eq!(kinds(&events), ["degraded_ended", "asset_changed"]);
+        assert_eq!(events[1].withdrawal, Some(Flow::Open));
+        assert_eq!(events[1].previous_withdrawal, Some(Flow::Stopped));
+    }
+
+    #[test]
+    fn a_maintenance_tells_no_asset_events() {
+        use crate::assets::Flow;
+        let mut d = detector();
+        d.step(with_assets(ok(0), Flow::Open));
+        let m = reading(
+            30,
+            Level::Maintenance,
+            Certainty::Definite,
+            &[("btc_jpy", PairState::Halted)],
+        );
+        let events = d.step(with_assets(m, Flow::Stopped));
+        assert_eq!(kinds(&events), ["maintenance_started"]);
+        let events = d.step(with_assets(ok(60), Flow::Open));
+        assert_eq!(kinds(&events), ["maintenance_ended"]);
+    }
+
     #[test]
     fn the_first_answer_starts_the_monitor() {
         let mut d = detector();

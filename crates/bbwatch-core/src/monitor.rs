@@ -683,19 +683,37 @@ async fn next_update(updates: &mut Option<mpsc::Receiver<Update>>) -> Option<Upd
     }
 }
 
-/// One poll, classified on its own: no thresholds, no history (`bbwatch status`).
-pub async fn check_once(client: &Client, pairs: Option<&BTreeSet<String>>) -> Reading {
-    let observation = client.observe(pairs).await;
+/// One poll, classified on its own: no thresholds, no history (`bbwatch status`). With a key,
+/// the assets request runs beside it, its answer folded in as a running monitor does.
+pub async fn check_once(
+    client: &Client,
+    pairs: Option<&BTreeSet<String>>,
+    key: Option<&Credentials>,
+    assets: Option<&BTreeSet<String>>,
+) -> Snapshot {
+    let fetch_assets = async {
+        match key {
+            Some(key) => Some(client.user_assets(key).await),
+            None => None,
+        }
+    };
+    let (observation, fetched) = tokio::join!(client.observe(pairs), fetch_assets);
     let none = Default::default();
     let previous = Default::default();
-    classify(
+    let mut reading = classify(
         &observation,
         &Context {
             watched: pairs,
             excused: &none,
             previous: &previous,
         },
-    )
+    );
+    let mut watch = AssetWatch::default();
+    watch.take(fetched, assets);
+    crate::assets::fold(&mut reading, &watch.seen);
+    let mut snapshot = Snapshot::from_reading(reading);
+    snapshot.api_key = watch.key;
+    snapshot
 }
 
 #[cfg(test)]

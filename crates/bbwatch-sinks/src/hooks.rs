@@ -4,8 +4,10 @@
 //!   (a reason, a pair name) can become a command.
 //! - The event is the program's stdin, as one line of the event JSON; its environment has
 //!   `BBWATCH_KIND`, `BBWATCH_LEVEL`, `BBWATCH_PREVIOUS_LEVEL`, `BBWATCH_PAIR`,
-//!   `BBWATCH_REASON` (the English reason) and `BBWATCH_DURATION_SECS` (an empty string when
-//!   the event has no such value), on top of bbwatch's own environment.
+//!   `BBWATCH_REASON` (the English reason), `BBWATCH_DURATION_SECS`, and for `asset_changed`
+//!   `BBWATCH_ASSET`, `BBWATCH_NETWORK`, `BBWATCH_DEPOSIT` and `BBWATCH_WITHDRAWAL` (`open` or
+//!   `stopped`) — an empty string when the event has no such value — on top of bbwatch's own
+//!   environment.
 //! - The program starts in a process group of its own. At its `timeout` the whole group is
 //!   killed (SIGKILL, so a `sleep &` it left behind goes too) and the program is reaped.
 //! - Its stdout and stderr (the first [`MAX_OUTPUT`] bytes of each) and its exit status are
@@ -115,6 +117,28 @@ pub fn environment(event: &Event) -> Vec<(&'static str, String)> {
             event
                 .duration_secs
                 .map(|d| d.to_string())
+                .unwrap_or_default(),
+        ),
+        (
+            "BBWATCH_ASSET",
+            clean(event.asset.clone().unwrap_or_default()),
+        ),
+        (
+            "BBWATCH_NETWORK",
+            clean(event.network.clone().unwrap_or_default()),
+        ),
+        (
+            "BBWATCH_DEPOSIT",
+            event
+                .deposit
+                .map(|f| f.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+        (
+            "BBWATCH_WITHDRAWAL",
+            event
+                .withdrawal
+                .map(|f| f.as_str().to_owned())
                 .unwrap_or_default(),
         ),
     ]
@@ -359,6 +383,8 @@ mod tests {
         assert_eq!(env["BBWATCH_PAIR"], "");
         assert_eq!(env["BBWATCH_REASON"], "api error 10007: System maintenance");
         assert_eq!(env["BBWATCH_DURATION_SECS"], "754");
+        assert_eq!(env["BBWATCH_ASSET"], "");
+        assert_eq!(env["BBWATCH_WITHDRAWAL"], "");
         assert_eq!(env.len(), 6);
 
         let mut p = Event::level_change(EventKind::PairChanged, Utc::now(), Level::Degraded, None);
