@@ -91,7 +91,7 @@ pub fn event_json(e: &StoredEvent) -> String {
 
 /// The header of [`event_csv`]'s rows.
 pub const EVENT_CSV_HEADER: &str =
-    "id,at,kind,level,previous_level,pair,pair_state,previous_pair_state,duration_secs,start_observed,reopen_at,reason";
+    "id,at,kind,level,previous_level,pair,pair_state,previous_pair_state,duration_secs,start_observed,reopen_at,reason,asset,network,deposit,withdrawal,previous_deposit,previous_withdrawal";
 
 /// One event as a CSV row.
 pub fn event_csv(s: &StoredEvent) -> String {
@@ -110,6 +110,12 @@ pub fn event_csv(s: &StoredEvent) -> String {
         opt(e.start_observed.map(|b| b.to_string())),
         opt(e.reopen_at.as_ref().map(format_time)),
         opt(e.reason.as_ref().map(ToString::to_string)),
+        opt(e.asset.clone()),
+        opt(e.network.clone()),
+        opt(e.deposit.map(|f| f.as_str().to_owned())),
+        opt(e.withdrawal.map(|f| f.as_str().to_owned())),
+        opt(e.previous_deposit.map(|f| f.as_str().to_owned())),
+        opt(e.previous_withdrawal.map(|f| f.as_str().to_owned())),
     ])
 }
 

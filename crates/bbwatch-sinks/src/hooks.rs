@@ -385,7 +385,7 @@ mod tests {
         assert_eq!(env["BBWATCH_DURATION_SECS"], "754");
         assert_eq!(env["BBWATCH_ASSET"], "");
         assert_eq!(env["BBWATCH_WITHDRAWAL"], "");
-        assert_eq!(env.len(), 6);
+        assert_eq!(env.len(), 10);
 
         let mut p = Event::level_change(EventKind::PairChanged, Utc::now(), Level::Degraded, None);
         p.pair = Some("btc_jpy".into());

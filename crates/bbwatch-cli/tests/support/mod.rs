@@ -104,6 +104,8 @@ pub fn bbwatch_base(api_url: &str, public_url: &str, args: &[&str]) -> Command {
             .env_remove("BBWATCH_API_URL")
             .env_remove("BBWATCH_PUBLIC_URL")
             .env_remove("BBWATCH_STREAM_URL")
+            .env_remove("BBWATCH_API_KEY")
+            .env_remove("BBWATCH_API_SECRET")
             .env_remove("BBWATCH_LOG");
         cmd
     }
@@ -336,6 +338,14 @@ pub fn summary(event: &Value) -> String {
     let s = |k: &str| event[k].as_str().unwrap_or("null").to_owned();
     if s("kind") == "pair_changed" {
         format!("pair_changed {} {}", s("pair"), s("pair_state"))
+    } else if s("kind") == "asset_changed" {
+        format!(
+            "asset_changed {} {} deposit {} withdrawal {}",
+            s("asset"),
+            s("network"),
+            s("deposit"),
+            s("withdrawal")
+        )
     } else {
         format!("{} {}", s("kind"), s("level"))
     }
