@@ -7,7 +7,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// Largest request head accepted.
 pub(crate) const MAX_HEAD: usize = 16 * 1024;
-/// Largest request body drained (bodies are ignored; draining avoids a reset on close).
+/// Largest request body drained (bodies are only kept to look for a leaked secret; draining
+/// avoids a reset on close).
 const MAX_BODY: usize = 64 * 1024;
 
 /// The parts of a request the fake cares about.
@@ -16,6 +17,27 @@ pub(crate) struct Request {
     pub method: String,
     /// The path without query string or fragment.
     pub path: String,
+    /// The path with its query string (what bitbank's signatures cover), without fragment.
+    pub target: String,
+    /// Header names and values, in order, values trimmed.
+    pub headers: Vec<(String, String)>,
+    /// Every byte read: head and (drained part of the) body.
+    pub raw: Vec<u8>,
+}
+
+impl Request {
+    /// The first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether `needle` occurs anywhere in the request as sent (request line, headers, body).
+    pub fn contains(&self, needle: &[u8]) -> bool {
+        !needle.is_empty() && self.raw.windows(needle.len()).any(|w| w == needle)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,19 +78,27 @@ fn parse_head(head: &[u8]) -> Result<(Request, usize), ReadError> {
         Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
         None => target,
     };
-    let path = target.split(['?', '#']).next().unwrap_or("/");
+    let target = target.split('#').next().unwrap_or("/");
+    let path = target.split('?').next().unwrap_or("/");
     if !path.starts_with('/') {
         return Err(ReadError::Malformed);
     }
-    let content_length = lines
+    let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .map(|(name, value)| (name.trim().to_string(), value.trim().to_string()))
+        .collect();
+    let content_length = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
         .unwrap_or(0);
     Ok((
         Request {
             method: method.to_string(),
             path: path.to_string(),
+            target: target.to_string(),
+            headers,
+            raw: head.to_vec(),
         },
         content_length,
     ))
@@ -82,16 +112,19 @@ pub(crate) async fn read_request<S: AsyncRead + Unpin>(
     let mut chunk = [0u8; 2048];
     loop {
         if let Some(end) = head_end(&buf) {
-            let (request, content_length) = parse_head(&buf[..end])?;
+            let (mut request, content_length) = parse_head(&buf[..end])?;
             let mut remaining = content_length.min(MAX_BODY).saturating_sub(buf.len() - end);
+            let mut body = buf[end..].to_vec();
             while remaining > 0 {
                 let want = remaining.min(chunk.len());
                 let n = stream.read(&mut chunk[..want]).await?;
                 if n == 0 {
                     break;
                 }
+                body.extend_from_slice(&chunk[..n]);
                 remaining -= n;
             }
+            request.raw.extend_from_slice(&body);
             return Ok(request);
         }
         if buf.len() > MAX_HEAD {
@@ -213,6 +246,8 @@ mod tests {
             .unwrap();
         assert_eq!(r.method, "GET");
         assert_eq!(r.path, "/v1/spot/status");
+        assert_eq!(r.target, "/v1/spot/status?x=1");
+        assert_eq!(r.header("host"), Some("a"));
         let r = read(b"GET http://127.0.0.1:1/tickers HTTP/1.1\r\n\r\n")
             .await
             .unwrap();
@@ -224,6 +259,7 @@ mod tests {
             (r.method.as_str(), r.path.as_str()),
             ("POST", "/_fake/next")
         );
+        assert!(r.contains(b"abc") && r.contains(b"POST /_fake") && !r.contains(b"xyz"));
     }
 
     #[tokio::test]

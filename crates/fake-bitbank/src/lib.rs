@@ -3,6 +3,8 @@
 //! Two hosts, each its own listener on 127.0.0.1 (never any other address):
 //!
 //! * the **api host** (`http://127.0.0.1:PORT/v1`): `GET /v1/spot/status`, `GET /v1/spot/pairs`,
+//!   the private `GET /v1/user/assets` (signed with [`Options::api_key`] and
+//!   [`Options::api_secret`] by either of bitbank's methods, checked for real: see below),
 //!   plus the control endpoints `GET /_fake/stats` and `POST /_fake/next` (outside `/v1`, never
 //!   counted, never affected by the phase's behaviour; unreachable while the api host refuses);
 //! * the **public host** (`http://127.0.0.1:PORT2`): `GET /{pair}/ticker`, `GET /tickers`,
@@ -43,9 +45,23 @@
 //!                                     # (upgrades refused, sessions dropped) | "silent" (no
 //!                                     # pings, no pushes) | "garbage" (bad frames with pings)
 //! mute_rooms = ["eth_jpy"]            # rooms that never answer
+//! stop_deposit = ["xrp"]              # user/assets: "asset" stops all its networks and the
+//! stop_withdrawal = ["eth/polygon"]   # asset flag; "asset/network" that network only (the
+//!                                     # asset flag turns true once all its networks are)
 //! [[phases]]
 //! name = "recovered"
 //! ```
+//!
+//! `GET /v1/user/assets` first behaves as the phase's `api` says (a maintenance phase answers
+//! 10007 here too), then checks authentication: `ACCESS-KEY` plus either `ACCESS-REQUEST-TIME`
+//! (and optional `ACCESS-TIME-WINDOW`, default 5000, at most 60000 ms) or an increasing
+//! `ACCESS-NONCE`, and `ACCESS-SIGNATURE`, the hex HMAC-SHA256 under the secret of
+//! time + window + path-with-query (or nonce + path-with-query); the time window wins when both
+//! are sent. Failures answer HTTP 200 with code 20001 (stale or future time, window too large,
+//! nonce not increasing), 20002 (empty key), 20003 (no or unknown key), 20004 (neither nonce
+//! nor time) or 20005 (missing or wrong signature). Assets: jpy (no networks) and the base of
+//! every pair, each with one network named after it, except eth (`eth` and `polygon`); the
+//! [`Options::holdings`] read non-zero. Other `/v1/user/...` paths answer bitbank's 404.
 //!
 //! Scenario time is divided by [`Options::speed`]: phase durations and `reopen_in`. The `slow`
 //! delay and `Retry-After` are not scaled: they are measured against the client's real timers.
@@ -62,6 +78,8 @@
 //! # }
 //! ```
 
+pub mod assets;
+mod auth;
 mod clock;
 mod hostile;
 mod http;

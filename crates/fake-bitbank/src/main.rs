@@ -38,6 +38,20 @@ struct Cli {
     /// How often each joined ticker room gets a frame (not scaled by --speed).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "1s")]
     ticker_interval: std::time::Duration,
+    /// The account's API key (ACCESS-KEY of /v1/user/... requests).
+    #[arg(long, value_name = "KEY", default_value = "fake-key")]
+    api_key: String,
+    /// The account's API secret (signs ACCESS-SIGNATURE; a client never sends it).
+    #[arg(long, value_name = "SECRET", default_value = "fake-secret")]
+    api_secret: String,
+    /// Assets held (non-zero in /v1/user/assets), comma separated.
+    #[arg(
+        long,
+        value_name = "ASSETS",
+        value_delimiter = ',',
+        default_value = "btc,eth,xrp,jpy"
+    )]
+    holdings: Vec<String>,
     /// List the builtin scenarios and exit.
     #[arg(long)]
     list: bool,
@@ -97,6 +111,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ping_interval: cli.ping_interval,
         ping_timeout: cli.ping_timeout,
         ticker_interval: cli.ticker_interval,
+        api_key: cli.api_key,
+        api_secret: cli.api_secret,
+        // `--holdings ""` means no holdings at all.
+        holdings: cli.holdings.into_iter().filter(|a| !a.is_empty()).collect(),
     };
     let fake = FakeBitbank::start(scenario, options)
         .await

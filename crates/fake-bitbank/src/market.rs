@@ -56,7 +56,7 @@ pub fn find(symbol: &str) -> Option<&'static Pair> {
 }
 
 /// Rough JPY price of one unit of an asset.
-fn jpy_price(asset: &str) -> f64 {
+pub(crate) fn jpy_price(asset: &str) -> f64 {
     match asset {
         "jpy" => 1.0,
         "btc" => 15_000_000.0,

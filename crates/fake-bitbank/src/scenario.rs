@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use toml::{Table, Value};
 
-use crate::market;
+use crate::{assets, market};
 
 /// The scenarios shipped with the crate, by name (file `scenarios/NAME.toml`).
 const BUILTINS: &[(&str, &str)] = &[
@@ -50,6 +50,14 @@ const BUILTINS: &[(&str, &str)] = &[
         include_str!("../scenarios/realistic-day.toml"),
     ),
     ("demo", include_str!("../scenarios/demo.toml")),
+    (
+        "withdrawal-stop",
+        include_str!("../scenarios/withdrawal-stop.toml"),
+    ),
+    (
+        "deposit-stop",
+        include_str!("../scenarios/deposit-stop.toml"),
+    ),
 ];
 
 /// Names of [`BUILTINS`], in the same order (a separate constant so it can be `&'static`).
@@ -73,6 +81,8 @@ const BUILTIN_NAMES: &[&str] = &[
     "refused",
     "realistic-day",
     "demo",
+    "withdrawal-stop",
+    "deposit-stop",
 ];
 
 const TOP_KEYS: &[&str] = &["description", "repeat", "phases"];
@@ -91,6 +101,8 @@ const PHASE_KEYS: &[&str] = &[
     "stream",
     "mute_rooms",
     "ticker",
+    "stop_deposit",
+    "stop_withdrawal",
 ];
 const BEHAVIOR_KEYS: &[&str] = &[
     "error",
@@ -342,6 +354,13 @@ pub struct Phase {
     /// The `ticker_{pair}` rooms get no frames (`ticker = false` in the file: a matching engine
     /// that stopped; pings and circuit-break pushes go on).
     pub ticker_silent: bool,
+    /// Deposits stopped (`GET /v1/user/assets`), normalised: `"asset/network"` for every
+    /// stopped network (a whole asset in the file is expanded to all of its networks), plain
+    /// `"asset"` for an asset without networks (jpy). An asset's own flag is true when all of
+    /// its networks are in the set.
+    pub stop_deposit: BTreeSet<String>,
+    /// Withdrawals stopped, in the same form as [`Phase::stop_deposit`].
+    pub stop_withdrawal: BTreeSet<String>,
 }
 
 /// How the stream host behaves during a phase.
@@ -631,6 +650,16 @@ fn parse_phase(index: usize, t: &Table) -> Result<Phase, ScenarioError> {
             phase.mute_rooms.insert(pair);
         }
     }
+    for key in ["stop_deposit", "stop_withdrawal"] {
+        if let Some(v) = t.get(key) {
+            let stops = parse_stops(&name, key, v)?;
+            if key == "stop_deposit" {
+                phase.stop_deposit = stops;
+            } else {
+                phase.stop_withdrawal = stops;
+            }
+        }
+    }
     if let Some(v) = t.get("extra_pairs") {
         phase.extra_pairs = string_list(&name, "extra_pairs", v)?;
     }
@@ -705,6 +734,48 @@ fn string_list(phase: &str, key: &str, v: &Value) -> Result<Vec<String>, Scenari
             other => Err(invalid(phase, key, expected("a list of strings", other))),
         })
         .collect()
+}
+
+/// `["asset", "asset/network", …]` into the normalised set of [`Phase::stop_deposit`].
+fn parse_stops(phase: &str, key: &str, v: &Value) -> Result<BTreeSet<String>, ScenarioError> {
+    let mut set = BTreeSet::new();
+    for entry in string_list(phase, key, v)? {
+        let (name, network) = match entry.split_once('/') {
+            Some((a, n)) => (a, Some(n)),
+            None => (entry.as_str(), None),
+        };
+        let Some(asset) = assets::find(name) else {
+            return Err(invalid(
+                phase,
+                key,
+                format!("unknown asset {name:?} (not in the account's asset list)"),
+            ));
+        };
+        match network {
+            None if asset.networks.is_empty() => {
+                set.insert(asset.name.clone());
+            }
+            None => {
+                set.extend(asset.networks.iter().map(|n| format!("{name}/{n}")));
+            }
+            Some(n) if asset.networks.iter().any(|known| known == n) => {
+                set.insert(format!("{name}/{n}"));
+            }
+            Some(n) => {
+                let known = if asset.networks.is_empty() {
+                    "none".to_string()
+                } else {
+                    asset.networks.join(", ")
+                };
+                return Err(invalid(
+                    phase,
+                    key,
+                    format!("unknown network {n:?} of {name} (its networks: {known})"),
+                ));
+            }
+        }
+    }
+    Ok(set)
 }
 
 fn check_pair(phase: &str, key: &str, pair: &str) -> Result<(), ScenarioError> {
@@ -981,6 +1052,22 @@ public = "continue_flood"
                 reopen_in: Some(Duration::from_secs(1800))
             }
         );
+        let w = Scenario::builtin("withdrawal-stop").unwrap();
+        assert_eq!(w.phase_names().len(), 3);
+        assert_eq!(w.phases()[0].duration, Some(Duration::from_secs(3)));
+        assert_eq!(w.phases()[1].duration, Some(Duration::from_secs(6)));
+        assert!(w.phases()[0].stop_withdrawal.is_empty());
+        assert_eq!(
+            w.phases()[1].stop_withdrawal.iter().collect::<Vec<_>>(),
+            ["eth/polygon"]
+        );
+        assert!(w.phases()[2].stop_withdrawal.is_empty());
+        let d = Scenario::builtin("deposit-stop").unwrap();
+        assert_eq!(
+            d.phases()[1].stop_deposit.iter().collect::<Vec<_>>(),
+            ["xrp/xrp"]
+        );
+        assert!(d.phases()[1].stop_withdrawal.is_empty());
         let day = Scenario::builtin("realistic-day").unwrap();
         let total: Duration = day.phases().iter().filter_map(|p| p.duration).sum();
         assert!(total >= Duration::from_secs(11 * 3600), "{total:?}");
@@ -1123,6 +1210,19 @@ api = { html = 504 }
                 "circuit_break = { xrp_jpy = { mode = \"X\", reopen_in = \"later\" } }",
                 &["`circuit_break.xrp_jpy.reopen_in`"],
             ),
+            (
+                "stop_deposit = [\"nope\"]",
+                &["\"p\"", "`stop_deposit`", "nope"],
+            ),
+            (
+                "stop_withdrawal = [\"eth/nope\"]",
+                &["\"p\"", "`stop_withdrawal`", "nope", "polygon"],
+            ),
+            (
+                "stop_withdrawal = [\"jpy/jpy\"]",
+                &["`stop_withdrawal`", "jpy"],
+            ),
+            ("stop_deposit = \"xrp\"", &["`stop_deposit`", "list"]),
         ];
         for (line, needles) in cases {
             let e = err(&format!("[[phases]]\nname = \"p\"\n{line}\n"));
@@ -1130,6 +1230,23 @@ api = { html = 504 }
                 assert!(e.contains(needle), "{line}: {e:?} lacks {needle}");
             }
         }
+    }
+
+    #[test]
+    fn stops_expand_whole_assets_to_every_network() {
+        let s = Scenario::from_toml(
+            "[[phases]]\nname = \"a\"\nstop_deposit = [\"eth\", \"jpy\"]\nstop_withdrawal = [\"eth/eth\", \"btc\"]\n",
+        )
+        .unwrap();
+        let p = &s.phases()[0];
+        assert_eq!(
+            p.stop_deposit.iter().collect::<Vec<_>>(),
+            ["eth/eth", "eth/polygon", "jpy"]
+        );
+        assert_eq!(
+            p.stop_withdrawal.iter().collect::<Vec<_>>(),
+            ["btc/btc", "eth/eth"]
+        );
     }
 
     #[test]

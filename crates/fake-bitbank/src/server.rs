@@ -1,7 +1,7 @@
 //! The two listeners (api and public hosts), request routing, the per-phase failure modes and
 //! the `/_fake/` control endpoints.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +13,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::assets;
+use crate::auth::Account;
 use crate::clock::{Clock, PhaseNow};
 use crate::hostile;
 use crate::http::{self, ReadError, Request, Response};
@@ -25,7 +27,7 @@ const READ_TIMEOUT: Duration = Duration::from_secs(10);
 const RETRY: Duration = Duration::from_millis(100);
 
 /// How to run the fake exchange.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Options {
     /// Scenario time scale: 1.0 = real time; 60.0 = one scenario minute per second.
     pub speed: f64,
@@ -42,6 +44,32 @@ pub struct Options {
     /// How often each joined `ticker_{pair}` room gets a frame (bitbank: about 1 s), not
     /// scaled.
     pub ticker_interval: Duration,
+    /// The account's API key (`ACCESS-KEY` of `/v1/user/...` requests).
+    pub api_key: String,
+    /// The account's API secret: the HMAC key of `ACCESS-SIGNATURE`; never sent by a correct
+    /// client ([`Stats::secret_seen`] counts requests that carry it).
+    pub api_secret: String,
+    /// Assets with a non-zero `onhand_amount` in `/v1/user/assets` (every other one reads
+    /// zero); each must be in [`crate::assets::assets`].
+    pub holdings: Vec<String>,
+}
+
+impl std::fmt::Debug for Options {
+    // By hand so that the secret never lands in a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("speed", &self.speed)
+            .field("api_port", &self.api_port)
+            .field("public_port", &self.public_port)
+            .field("stream_port", &self.stream_port)
+            .field("ping_interval", &self.ping_interval)
+            .field("ping_timeout", &self.ping_timeout)
+            .field("ticker_interval", &self.ticker_interval)
+            .field("api_key", &self.api_key)
+            .field("api_secret", &"<redacted>")
+            .field("holdings", &self.holdings)
+            .finish()
+    }
 }
 
 impl Default for Options {
@@ -54,6 +82,12 @@ impl Default for Options {
             ping_interval: Duration::from_secs(25),
             ping_timeout: Duration::from_secs(20),
             ticker_interval: Duration::from_secs(1),
+            api_key: "fake-key".to_string(),
+            api_secret: "fake-secret".to_string(),
+            holdings: assets::DEFAULT_HOLDINGS
+                .iter()
+                .map(|a| (*a).to_string())
+                .collect(),
         }
     }
 }
@@ -71,6 +105,9 @@ pub struct RequestCounts {
     pub spot_pairs: u64,
     /// `GET /{pair}/circuit_break_info`, any pair.
     pub circuit_break_info: u64,
+    /// `GET /v1/user/assets`, whatever the answer (like `spot_status`).
+    #[serde(default)]
+    pub user_assets: u64,
 }
 
 /// What `GET /_fake/stats` answers.
@@ -91,6 +128,13 @@ pub struct Stats {
     /// Bytes sent.
     #[serde(default)]
     pub bytes: ByteCounts,
+    /// Private requests answered with an authentication error (codes 20001 to 20005).
+    #[serde(default)]
+    pub auth_failures: u64,
+    /// Requests to either host in which the configured API secret appeared anywhere (request
+    /// line, a header value, the body): a correct client keeps this at 0.
+    #[serde(default)]
+    pub secret_seen: u64,
 }
 
 /// The stream host's counters.
@@ -126,6 +170,9 @@ pub(crate) struct Counters {
     spot_status: AtomicU64,
     spot_pairs: AtomicU64,
     circuit_break_info: AtomicU64,
+    user_assets: AtomicU64,
+    auth_failures: AtomicU64,
+    secret_seen: AtomicU64,
     by_pair: Mutex<BTreeMap<String, u64>>,
     pub(crate) stream_connections: AtomicU64,
     pub(crate) stream_refused: AtomicU64,
@@ -153,6 +200,7 @@ impl Counters {
             spot_status: self.spot_status.load(Ordering::Relaxed),
             spot_pairs: self.spot_pairs.load(Ordering::Relaxed),
             circuit_break_info: self.circuit_break_info.load(Ordering::Relaxed),
+            user_assets: self.user_assets.load(Ordering::Relaxed),
         }
     }
 }
@@ -275,6 +323,8 @@ pub(crate) struct Shared {
     ping_interval: Duration,
     ping_timeout: Duration,
     pub(crate) ticker_interval: Duration,
+    account: Account,
+    holdings: BTreeSet<String>,
 }
 
 impl Shared {
@@ -344,6 +394,8 @@ impl Shared {
                 http: self.counters.http_bytes.load(Ordering::Relaxed),
                 stream: self.counters.stream_bytes.load(Ordering::Relaxed),
             },
+            auth_failures: self.counters.auth_failures.load(Ordering::Relaxed),
+            secret_seen: self.counters.secret_seen.load(Ordering::Relaxed),
         }
     }
 
@@ -355,6 +407,7 @@ impl Shared {
                 match path {
                     "/v1/spot/status" => c.spot_status.fetch_add(1, Ordering::Relaxed),
                     "/v1/spot/pairs" => c.spot_pairs.fetch_add(1, Ordering::Relaxed),
+                    "/v1/user/assets" => c.user_assets.fetch_add(1, Ordering::Relaxed),
                     _ => 0,
                 };
             }
@@ -385,6 +438,17 @@ impl Shared {
         let body = match (host, segments(&request.path).as_slice()) {
             (Host::Api, ["v1", "spot", "status"]) => view.spot_status(),
             (Host::Api, ["v1", "spot", "pairs"]) => view.spot_pairs(),
+            (Host::Api, ["v1", "user", "assets"]) => {
+                if let Err(e) = self.account.check(request, view.now_ms) {
+                    self.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
+                    // bitbank answers business errors, auth ones included, with HTTP 200.
+                    return with_host_headers(
+                        host,
+                        Response::json(200, market::error_body(e.code())),
+                    );
+                }
+                assets::body(view.phase, &self.holdings)
+            }
             (Host::Public, ["tickers"]) => view.tickers(false),
             (Host::Public, ["tickers_jpy"]) => view.tickers(true),
             (Host::Public, [pair, endpoint]) => match (market::find(pair), *endpoint) {
@@ -449,6 +513,8 @@ static EMPTY_PHASE: Phase = Phase {
     stream: crate::scenario::StreamFault::Ok,
     mute_rooms: std::collections::BTreeSet::new(),
     ticker_silent: false,
+    stop_deposit: std::collections::BTreeSet::new(),
+    stop_withdrawal: std::collections::BTreeSet::new(),
 };
 
 fn segments(path: &str) -> Vec<&str> {
@@ -530,6 +596,9 @@ async fn serve_connection(shared: Arc<Shared>, host: Host, mut stream: TcpStream
             return;
         }
     };
+    if shared.account.leaked_in(&request) {
+        shared.counters.secret_seen.fetch_add(1, Ordering::Relaxed);
+    }
     if host == Host::Api && request.path.starts_with("/_fake/") {
         let _ = http::write_response(&mut stream, &shared.control(&request)).await;
         return;
@@ -729,6 +798,12 @@ impl FakeBitbank {
                 format!("speed must be a positive number, got {}", options.speed),
             ));
         }
+        if let Some(unknown) = options.holdings.iter().find(|a| assets::find(a).is_none()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("unknown asset {unknown:?} in holdings"),
+            ));
+        }
         let api_std = bind_std(SocketAddr::from((Ipv4Addr::LOCALHOST, options.api_port)))?;
         let public_std = bind_std(SocketAddr::from((Ipv4Addr::LOCALHOST, options.public_port)))?;
         let api_addr = api_std.local_addr()?;
@@ -756,6 +831,8 @@ impl FakeBitbank {
             ping_interval: options.ping_interval.max(Duration::from_millis(10)),
             ping_timeout: options.ping_timeout.max(Duration::from_millis(10)),
             ticker_interval: options.ticker_interval.max(Duration::from_millis(10)),
+            account: Account::new(options.api_key, options.api_secret),
+            holdings: options.holdings.into_iter().collect(),
         });
         let (stop, stop_rx) = watch::channel(false);
         let mut tasks = Vec::with_capacity(4);

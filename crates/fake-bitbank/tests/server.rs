@@ -667,9 +667,11 @@ async fn stats_count_requests_but_not_control_calls() {
         serde_json::json!({
             "phase": "normal",
             "phase_index": 0,
-            "requests": {"api": 4, "public": 4, "spot_status": 2, "spot_pairs": 1, "circuit_break_info": 3},
+            "requests": {"api": 4, "public": 4, "spot_status": 2, "spot_pairs": 1, "circuit_break_info": 3, "user_assets": 0},
             "circuit_break_by_pair": {"btc_jpy": 1, "xrp_jpy": 1, "nope_jpy": 1},
-            "stream": {"connections": 0, "refused": 0, "joins": 0, "pushes": 0, "ticks": 0}
+            "stream": {"connections": 0, "refused": 0, "joins": 0, "pushes": 0, "ticks": 0},
+            "auth_failures": 0,
+            "secret_seen": 0
         })
     );
     let mut stats = serde_json::to_value(fake.stats()).unwrap();

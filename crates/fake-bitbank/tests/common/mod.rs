@@ -60,6 +60,23 @@ pub async fn raw(addr: SocketAddr, method: &str, path: &str) -> std::io::Result<
     Ok(out)
 }
 
+/// Sends a GET with extra header lines and returns the parsed reply.
+pub async fn get_with(addr: SocketAddr, target: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut request = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut out))
+        .await
+        .unwrap_or_else(|_| panic!("GET {target}: no answer in 5s"))
+        .unwrap();
+    parse(&out)
+}
+
 pub fn parse(bytes: &[u8]) -> Reply {
     let end = bytes
         .windows(4)
