@@ -49,7 +49,8 @@ struct Cli {
         long,
         value_name = "ASSETS",
         value_delimiter = ',',
-        default_value = "btc,eth,xrp,jpy"
+        default_value = "btc,eth,xrp,jpy",
+        value_parser = parse_asset
     )]
     holdings: Vec<String>,
     /// List the builtin scenarios and exit.
@@ -61,6 +62,15 @@ fn parse_speed(raw: &str) -> Result<f64, String> {
     match raw.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
         _ => Err(format!("`{raw}` is not a positive number")),
+    }
+}
+
+fn parse_asset(raw: &str) -> Result<String, String> {
+    // Empty is allowed so that `--holdings ""` can mean no holdings.
+    if raw.is_empty() || fake_bitbank::assets::find(raw).is_some() {
+        Ok(raw.to_string())
+    } else {
+        Err(format!("`{raw}` is not an asset of the simulated exchange"))
     }
 }
 

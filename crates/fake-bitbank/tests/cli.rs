@@ -137,6 +137,7 @@ fn bad_input_exits_2_with_a_message() {
         &["--speed", "-3"],
         &["--speed", "fast"],
         &["--api-port", "70000"],
+        &["--holdings", "btc,nope"],
         &["--frobnicate"],
     ] {
         let out = Command::new(BIN).args(args).output().unwrap();
@@ -150,4 +151,52 @@ fn bad_input_exits_2_with_a_message() {
         .unwrap();
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("no-such-scenario"), "{err}");
+}
+
+#[test]
+fn account_flags_set_the_key_pair_and_holdings() {
+    use hmac::{Hmac, Mac};
+    let mut guard = KillOnDrop(
+        Command::new(BIN)
+            .args(["--api-key", "k", "--api-secret", "s", "--holdings", "sol"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stdout = BufReader::new(guard.0.stdout.take().unwrap());
+    let mut api = String::new();
+    stdout.read_line(&mut api).unwrap();
+    let api_host = api
+        .trim()
+        .strip_prefix("api_url=http://")
+        .and_then(|a| a.strip_suffix("/v1"))
+        .unwrap()
+        .to_string();
+    let nonce = "5";
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"s").unwrap();
+    mac.update(format!("{nonce}/v1/user/assets").as_bytes());
+    let signature = hex::encode(mac.finalize().into_bytes());
+    let mut s = TcpStream::connect(&api_host).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(
+        s,
+        "GET /v1/user/assets HTTP/1.1\r\nHost: {api_host}\r\nACCESS-KEY: k\r\n\
+         ACCESS-NONCE: {nonce}\r\nACCESS-SIGNATURE: {signature}\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let body: serde_json::Value =
+        serde_json::from_str(out.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let assets = body["data"]["assets"].as_array().unwrap();
+    let onhand = |name: &str| {
+        assets.iter().find(|a| a["asset"] == name).unwrap()["onhand_amount"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    assert!(onhand("sol") > 0.0, "{body}");
+    assert_eq!(onhand("btc"), 0.0, "{body}");
 }
