@@ -142,3 +142,79 @@ async fn watch_notify_closes_stale_popups_and_sums_up_quiet_hours() -> Result<()
     let _ = watch.wait();
     Ok(())
 }
+
+/// With an API key (from the environment), one network's withdrawals stopping is one popup
+/// that says so in words about transfers (no "trading restricted" beside it), and their
+/// resumption another, which closes the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_notify_tells_a_withdrawal_stop_and_its_end() -> Result<()> {
+    const STOP: &str = r#"
+[[phases]]
+name = "normal"
+duration = "24h"
+[[phases]]
+name = "eth on polygon: withdrawals stopped"
+duration = "24h"
+stop_withdrawal = ["eth/polygon"]
+[[phases]]
+name = "resumed"
+"#;
+    let dir = scratch_dir("cli-notify-assets");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(STOP)?, Options::default()).await?;
+    let (notifications, _conn) = NotificationServer::start(&desktop.bus_address).await?;
+    let config = "interval = \"1s\"\nlanguage = \"en\"\npairs = [\"btc_jpy\"]\n";
+    let (env, _file) = app_env(&desktop, &dir, &sim, "C.UTF-8", config);
+    let mut watch = Command::new(cli_binary())
+        .args(["watch", "--notify"])
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("BBWATCH_API_KEY", "fake-key")
+        .env("BBWATCH_API_SECRET", "fake-secret")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("cli.log"))?)
+        .spawn()?;
+    eventually(WAIT, "the first assets answer", || async {
+        (sim.stats().requests.user_assets > 0).then_some(())
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    sim.next_phase();
+    let stop = eventually(WAIT, "the withdrawal-stop popup", || async {
+        notifications
+            .shown_with("withdrawals stopped")
+            .first()
+            .cloned()
+    })
+    .await?;
+    assert_eq!(
+        stop.summary,
+        "bitbank: ETH (polygon network) withdrawals stopped"
+    );
+    assert!(stop.body.contains("Wait for them to resume"), "{stop:?}");
+
+    sim.next_phase();
+    let resumed = eventually(WAIT, "the resumption popup", || async {
+        notifications
+            .shown_with("withdrawals resumed")
+            .first()
+            .cloned()
+    })
+    .await?;
+    assert_eq!(
+        resumed.summary,
+        "bitbank: ETH (polygon network) withdrawals resumed"
+    );
+    eventually(WAIT, "the stop popup to be closed", || async {
+        notifications.closed().contains(&stop.id).then_some(())
+    })
+    .await?;
+    let restricted = notifications.shown_with("restricted");
+    assert!(restricted.is_empty(), "{restricted:#?}");
+    assert_eq!(sim.stats().secret_seen, 0);
+    let _ = watch.kill();
+    let _ = watch.wait();
+    let log = std::fs::read_to_string(dir.join("cli.log"))?;
+    assert!(!log.contains("fake-secret"), "{log}");
+    Ok(())
+}
