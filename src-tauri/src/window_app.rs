@@ -290,6 +290,8 @@ struct FormState {
     /// The file's own problem (with its key or line), when it cannot be used as it is.
     problem: Option<String>,
     autostart: bool,
+    /// The API key stored (its start only) and whether the keyring can be used.
+    api_key: ipc::KeyInfo,
     default_api_url: &'static str,
     default_public_url: &'static str,
     default_stream_url: &'static str,
@@ -332,6 +334,7 @@ fn form_state(app: &AppHandle, w: &Window) -> Result<FormState, CommandError> {
         config_path: lock(&w.settings).config_path.clone(),
         problem,
         autostart: autostart_enabled(app)?,
+        api_key: lock(&w.settings).api_key.clone(),
         default_api_url: DEFAULT_API_URL,
         default_public_url: DEFAULT_PUBLIC_URL,
         default_stream_url: bbwatch_core::stream::DEFAULT_STREAM_URL,

@@ -606,6 +606,8 @@ catalogue! {
     SetNotifyAssets => ("入金・出金の停止と再開", "Deposits and withdrawals stopped or resumed"),
     /// Status window: the heading of the stopped deposits and withdrawals.
     UiAssets => ("入金・出金", "Deposits and withdrawals"),
+    /// Settings: a watched asset that is not an asset name.
+    ErrAssetName => ("「{value}」はxrpのような通貨名ではありません", "\"{value}\" is not an asset name like xrp"),
 }
 
 /// Every message in `lang`, by key: what the web UI loads once.
