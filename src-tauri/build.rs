@@ -18,6 +18,10 @@ fn main() {
             "get_history",
             "export_history_csv",
             "send_test_notification",
+            "test_key",
+            "save_key",
+            "remove_key",
+            "open_api_key_page",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

@@ -15,6 +15,7 @@ use tauri::{AppHandle, Manager as _};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt as _, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
 
 use crate::history::HistoryProblem;
 use crate::state::{Pause, Shared};
@@ -35,6 +36,32 @@ pub struct SettingsInfo {
     pub history_path: Option<String>,
     #[serde(default)]
     pub history_problem: Option<HistoryProblem>,
+    /// The API key in the keyring (its start only, never the secret).
+    #[serde(default)]
+    pub api_key: KeyInfo,
+}
+
+/// What the settings window shows of the API key.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct KeyInfo {
+    /// The stored key's first characters and "…"; none when no key is stored.
+    pub stored: Option<String>,
+    /// Why the keyring cannot be used, in the user's language.
+    pub keyring_problem: Option<String>,
+}
+
+/// A key and secret as typed in the settings window. They travel over this socket only;
+/// `Debug` hides both, so no log can show them.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct KeyPair {
+    pub key: String,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for KeyPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyPair { key: ***, secret: *** }")
+    }
 }
 
 /// Tray → window.
@@ -56,10 +83,12 @@ pub enum ToWindow {
     Show { section: Section },
     /// The settings in force changed (the file was edited, or became invalid).
     Settings { settings: SettingsInfo },
+    /// The answer to the window's key request `id` (to that window only).
+    KeyAnswer { id: u64, ok: bool, text: String },
 }
 
 /// Window → tray.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToTray {
     /// "Check now".
@@ -68,6 +97,12 @@ pub enum ToTray {
     Pause { until: Option<DateTime<Utc>> },
     /// Show notifications again.
     Resume,
+    /// "Test": one signed request with this key; answered with the verdict.
+    TestKey { id: u64, pair: KeyPair },
+    /// "Save key": into the keyring, and to the monitor.
+    SaveKey { id: u64, pair: KeyPair },
+    /// "Remove key": out of the keyring; the monitor stops asking for the assets.
+    RemoveKey { id: u64 },
 }
 
 /// The longest line a window may send (its messages are a few bytes).
@@ -173,6 +208,7 @@ pub fn settings_info(shared: &Shared) -> SettingsInfo {
             .as_ref()
             .map(|p| p.display().to_string()),
         history_problem: shared.history_problem.clone(),
+        api_key: shared.key_info(),
     }
 }
 
@@ -225,18 +261,35 @@ async fn serve_window(stream: UnixStream, app: AppHandle) {
     shared.windows_connected.fetch_sub(1, Ordering::SeqCst);
 }
 
-/// Do what a window asked.
-fn take_request(app: &AppHandle, shared: &Shared, request: ToTray) {
+/// Do what a window asked. Key requests take a while (a request to bitbank, the keyring over
+/// D-Bus): they run on their own and answer through `replies`.
+fn take_request(
+    app: &AppHandle,
+    shared: &Arc<Shared>,
+    request: ToTray,
+    replies: &mpsc::UnboundedSender<ToWindow>,
+) {
+    let answer = |id: u64, job: crate::keys::Job| {
+        let (shared, replies) = (shared.clone(), replies.clone());
+        tokio::spawn(async move {
+            let (ok, text) = crate::keys::run(&shared, job).await;
+            let _ = replies.send(ToWindow::KeyAnswer { id, ok, text });
+        });
+    };
     match request {
         ToTray::CheckNow => shared.monitor.check_now(),
         ToTray::Pause { until: Some(t) } => crate::tray::set_pause(app, Pause::Until(t)),
         ToTray::Pause { until: None } => crate::tray::set_pause(app, Pause::Forever),
         ToTray::Resume => crate::tray::set_pause(app, Pause::Off),
+        ToTray::TestKey { id, pair } => answer(id, crate::keys::Job::Test(pair)),
+        ToTray::SaveKey { id, pair } => answer(id, crate::keys::Job::Save(pair)),
+        ToTray::RemoveKey { id } => answer(id, crate::keys::Job::Remove),
     }
 }
 
-async fn follow_window(stream: UnixStream, app: &AppHandle, shared: &Shared) {
+async fn follow_window(stream: UnixStream, app: &AppHandle, shared: &Arc<Shared>) {
     let mut updates = shared.ui.subscribe();
+    let (replies, mut replied) = mpsc::unbounded_channel();
     let (read, mut write) = stream.into_split();
     if write
         .write_all(line(&hello(shared)).as_bytes())
@@ -263,10 +316,20 @@ async fn follow_window(stream: UnixStream, app: &AppHandle, shared: &Shared) {
                 }
                 Err(RecvError::Closed) => return,
             },
+            Some(reply) = replied.recv() => {
+                if write.write_all(line(&reply).as_bytes()).await.is_err() {
+                    return;
+                }
+            },
             request = next_request(&mut reader, &mut pending) => match request {
                 Ok(Some(text)) => match serde_json::from_str::<ToTray>(&text) {
-                    Ok(request) => take_request(app, shared, request),
-                    Err(e) => tracing::warn!("bad message from the window: {e}"),
+                    Ok(request) => take_request(app, shared, request, &replies),
+                    // Where it broke, not what it said: a key request holds the secret.
+                    Err(e) => tracing::warn!(
+                        "bad message from the window ({:?} error at column {})",
+                        e.classify(),
+                        e.column()
+                    ),
                 },
                 Ok(None) => return,
                 Err(e) => {

@@ -7,7 +7,9 @@
 mod autostart;
 mod history;
 mod ipc;
+mod keys;
 mod notifier;
+mod secrets;
 mod state;
 mod tray;
 mod view;
@@ -272,8 +274,13 @@ fn main() -> anyhow::Result<()> {
                     .ok()
                     .flatten()
             });
-            let (monitor, handle, following) =
+            let (mut monitor, handle, following) =
                 tauri::async_runtime::block_on(async move { wired.start_monitor(resume) })?;
+            // The API key from the keyring; without a keyring the app runs without one.
+            let (credentials, keyring_problem) =
+                tauri::async_runtime::block_on(keys::load_at_start());
+            let (key_sender, key_receiver) = tokio::sync::watch::channel(credentials);
+            monitor.set_credentials(key_receiver);
             let notifier = Arc::new(notifier::new(app.handle().clone(), settings.subscribe()));
             if let Some(h) = &store.history {
                 tauri::async_runtime::spawn(bbwatch_history::prune_daily(
@@ -285,7 +292,13 @@ fn main() -> anyhow::Result<()> {
                     handle.snapshot(),
                 ));
             }
-            let shared = Arc::new(Shared::new(handle, settings.clone(), store));
+            let shared = Arc::new(Shared::new(
+                handle,
+                settings.clone(),
+                store,
+                key_sender,
+                keyring_problem,
+            ));
             *state::lock(&shared.following) = following;
             let lang = shared.lang();
             app.manage(shared.clone());

@@ -11,10 +11,12 @@ use bbwatch_core::settings::{FileWatch, Settings};
 use bbwatch_core::{Lang, MonitorHandle};
 use bbwatch_history::History;
 use chrono::{DateTime, Utc};
-use tokio::sync::{broadcast, Notify};
+use bbwatch_core::credentials::Credentials;
+use tokio::sync::{broadcast, watch, Notify};
 
 use crate::history::{HistoryProblem, Store};
-use crate::ipc::ToWindow;
+use crate::ipc::{KeyInfo, ToWindow};
+use crate::secrets::SecretsError;
 use crate::view::EventView;
 
 /// How many events a newly opened window is given.
@@ -91,6 +93,10 @@ pub struct Shared {
     pause: Mutex<Pause>,
     /// When "Check now" was chosen in the tray menu, until its answer is shown.
     check_asked: Mutex<Option<DateTime<Utc>>>,
+    /// The API key the monitor uses (from the keyring at start, then the window's).
+    pub credentials: watch::Sender<Option<Credentials>>,
+    /// Why the keyring could not be used, the last time it was asked.
+    pub keyring_problem: Mutex<Option<SecretsError>>,
 }
 
 /// A poisoned lock only means another thread panicked mid-update of plain data: keep going.
@@ -99,7 +105,13 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub fn new(monitor: MonitorHandle, settings: Arc<Settings>, store: Store) -> Shared {
+    pub fn new(
+        monitor: MonitorHandle,
+        settings: Arc<Settings>,
+        store: Store,
+        credentials: watch::Sender<Option<Credentials>>,
+        keyring_problem: Option<SecretsError>,
+    ) -> Shared {
         Shared {
             monitor,
             settings,
@@ -114,6 +126,23 @@ impl Shared {
             recent: Mutex::new(RecentEvents::default()),
             pause: Mutex::new(Pause::Off),
             check_asked: Mutex::new(None),
+            credentials,
+            keyring_problem: Mutex::new(keyring_problem),
+        }
+    }
+
+    /// What the settings window shows of the key: its start, and a keyring that cannot be used.
+    pub fn key_info(&self) -> KeyInfo {
+        let lang = self.lang();
+        KeyInfo {
+            stored: self
+                .credentials
+                .borrow()
+                .as_ref()
+                .map(crate::secrets::shown_key),
+            keyring_problem: lock(&self.keyring_problem).as_ref().map(|e| {
+                bbwatch_core::i18n::Msg::KeyringUnavailable.fill(lang, &[("error", &e.to_string())])
+            }),
         }
     }
 

@@ -4,7 +4,7 @@
 use bbwatch_core::event::format_time;
 use bbwatch_core::i18n::Msg;
 use bbwatch_core::render::{
-    describe_reason, event_body, event_title, level_meaning, level_name, pair_state_detail,
+    asset_stops, describe_reason, event_body, key_problem, event_title, level_meaning, level_name, pair_state_detail,
     pair_state_name, sentence,
 };
 use bbwatch_core::stream::Link;
@@ -46,6 +46,13 @@ pub struct StatusView {
     /// When bitbank gives no pair data (a maintenance, no answer), what the pairs' line says
     /// instead of "all normal"; the pairs are then shown as not known.
     pub pairs_unknown: Option<String>,
+    /// What is stopped of the watched assets' deposits and withdrawals, one line each
+    /// (with an API key only).
+    #[serde(default)]
+    pub assets_stopped: Vec<String>,
+    /// bitbank refused the API key: why nothing of the assets is known.
+    #[serde(default)]
+    pub key_problem: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -113,6 +120,13 @@ pub fn status_view(s: &Snapshot, lang: Lang, pause: Pause) -> StatusView {
             })
             .collect(),
         pairs_unknown,
+        assets_stopped: s
+            .assets
+            .iter()
+            .flat_map(|(asset, state)| asset_stops(asset, state, lang))
+            .map(|line| sentence(&line))
+            .collect(),
+        key_problem: key_problem(s.api_key, lang).map(|p| sentence(&p)),
     }
 }
 
@@ -177,5 +191,17 @@ mod tests {
         assert_eq!(v.paused_until, Some(format_time(&until)));
         let v = status_view(&snapshot(Level::Normal), Lang::En, Pause::Forever);
         assert!(v.notifications_paused && v.paused_until.is_none());
+    }
+
+    #[test]
+    fn a_refused_key_is_said() {
+        let mut s = snapshot(Level::Normal);
+        assert_eq!(status_view(&s, Lang::En, Pause::Off).key_problem, None);
+        s.api_key = bbwatch_core::assets::KeyState::Rejected {
+            code: bbwatch_core::code::ErrorCode(20001),
+        };
+        let v = status_view(&s, Lang::En, Pause::Off);
+        assert!(v.key_problem.unwrap().contains("rejected the API key"));
+        assert!(v.assets_stopped.is_empty());
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -26,7 +26,7 @@ use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_opener::OpenerExt as _;
 
 use crate::history::{self, HistoryPayload, HistoryProblem};
-use crate::ipc::{self, SettingsInfo, ToTray, ToWindow};
+use crate::ipc::{self, KeyPair, SettingsInfo, ToTray, ToWindow};
 use crate::state::{lock, RecentEvents};
 use crate::tray::ANNOUNCEMENTS_URL;
 use crate::view::{EventView, StatusView};
@@ -44,7 +44,20 @@ struct Window {
     to_tray: Mutex<UnixStream>,
     /// The settings form has changes not saved: closing the window asks first.
     dirty: AtomicBool,
+    /// Key requests sent to the tray, waiting for its answer.
+    pending: Mutex<HashMap<u64, tokio::sync::oneshot::Sender<KeyAnswer>>>,
+    next_id: AtomicU64,
 }
+
+/// The tray's answer to a key request: whether it went as asked, and what to show.
+#[derive(Clone, Debug, Serialize)]
+pub struct KeyAnswer {
+    ok: bool,
+    text: String,
+}
+
+/// How long a key request may take: bitbank's answer (within the timeout) or the keyring.
+const KEY_ANSWER_WAIT: Duration = Duration::from_secs(60);
 
 impl Window {
     /// The language now (the lock is let go at once, so two uses in one expression are fine).
@@ -119,6 +132,65 @@ fn pause_notifications(
         None => ToTray::Resume,
     };
     w.tell_tray(&request)
+}
+
+/// Send a key request to the tray (which holds the key and the keyring) and wait for its answer.
+async fn key_request(
+    w: &Window,
+    request: impl FnOnce(u64) -> ToTray,
+) -> Result<KeyAnswer, CommandError> {
+    let id = w.next_id.fetch_add(1, Ordering::SeqCst);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    lock(&w.pending).insert(id, tx);
+    if let Err(e) = w.tell_tray(&request(id)) {
+        lock(&w.pending).remove(&id);
+        return Err(e);
+    }
+    match tokio::time::timeout(KEY_ANSWER_WAIT, rx).await {
+        Ok(Ok(answer)) => Ok(answer),
+        _ => {
+            lock(&w.pending).remove(&id);
+            Err(CommandError::new("tray", "the tray app did not answer"))
+        }
+    }
+}
+
+/// "Test": one signed request with the typed key, made by the tray; the verdict's words.
+#[tauri::command]
+async fn test_key(
+    key: String,
+    secret: String,
+    w: State<'_, Arc<Window>>,
+) -> Result<KeyAnswer, CommandError> {
+    let pair = KeyPair { key, secret };
+    key_request(&w, |id| ToTray::TestKey { id, pair }).await
+}
+
+/// "Save key": the tray stores it in the keyring and the monitor starts using it.
+#[tauri::command]
+async fn save_key(
+    key: String,
+    secret: String,
+    w: State<'_, Arc<Window>>,
+) -> Result<KeyAnswer, CommandError> {
+    let pair = KeyPair { key, secret };
+    key_request(&w, |id| ToTray::SaveKey { id, pair }).await
+}
+
+/// "Remove key": out of the keyring and out of the monitor.
+#[tauri::command]
+async fn remove_key(w: State<'_, Arc<Window>>) -> Result<KeyAnswer, CommandError> {
+    key_request(&w, |id| ToTray::RemoveKey { id }).await
+}
+
+/// bitbank's page where API keys are made.
+const API_KEY_URL: &str = "https://app.bitbank.cc/account/api";
+
+#[tauri::command]
+fn open_api_key_page(app: AppHandle) -> Result<(), CommandError> {
+    app.opener()
+        .open_url(API_KEY_URL, None::<&str>)
+        .map_err(|e| CommandError::new("open", e))
 }
 
 #[tauri::command]
@@ -218,6 +290,8 @@ struct FormState {
     /// The file's own problem (with its key or line), when it cannot be used as it is.
     problem: Option<String>,
     autostart: bool,
+    /// The API key stored (its start only) and whether the keyring can be used.
+    api_key: ipc::KeyInfo,
     default_api_url: &'static str,
     default_public_url: &'static str,
     default_stream_url: &'static str,
@@ -260,6 +334,7 @@ fn form_state(app: &AppHandle, w: &Window) -> Result<FormState, CommandError> {
         config_path: lock(&w.settings).config_path.clone(),
         problem,
         autostart: autostart_enabled(app)?,
+        api_key: lock(&w.settings).api_key.clone(),
         default_api_url: DEFAULT_API_URL,
         default_public_url: DEFAULT_PUBLIC_URL,
         default_stream_url: bbwatch_core::stream::DEFAULT_STREAM_URL,
@@ -522,6 +597,11 @@ fn follow(app: AppHandle, reader: BufReader<UnixStream>) {
                 *lock(&w.settings) = settings.clone();
                 let _ = app.emit("bbwatch://settings", settings);
             }
+            ToWindow::KeyAnswer { id, ok, text } => {
+                if let Some(tx) = lock(&w.pending).remove(&id) {
+                    let _ = tx.send(KeyAnswer { ok, text });
+                }
+            }
         }
     }
     app.exit(0);
@@ -550,6 +630,8 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
         settings: Mutex::new(settings),
         to_tray: Mutex::new(stream),
         dirty: AtomicBool::new(false),
+        pending: Mutex::new(HashMap::new()),
+        next_id: AtomicU64::new(1),
     });
     let builder = tauri::Builder::default();
     #[cfg(not(target_os = "linux"))]
@@ -577,6 +659,10 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
             get_history,
             export_history_csv,
             send_test_notification,
+            test_key,
+            save_key,
+            remove_key,
+            open_api_key_page,
         ])
         .on_window_event(|win, event| {
             // Unsaved settings are not lost silently: the window asks first (the page offers

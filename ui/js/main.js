@@ -277,10 +277,31 @@ function render() {
   document.documentElement.lang = lang();
   renderHeader(now);
   renderPairs(now);
+  renderAssets();
   renderEvents(now);
   renderFooter(now);
   state.lastMinute = minuteKey(now);
   document.body.classList.remove("loading");
+}
+
+/** Deposits and withdrawals that are stopped, and a key bitbank refused (words from the tray). */
+function renderAssets() {
+  const stopped = state.view?.assets_stopped ?? [];
+  const problem = state.view?.key_problem ?? null;
+  $("assets-panel").hidden = stopped.length === 0 && !problem;
+  setText($("key-problem"), problem ?? "");
+  $("key-problem").hidden = !problem;
+  const list = $("assets-stopped");
+  const text = stopped.join("\n");
+  if (list.dataset.shown === text) return;
+  list.dataset.shown = text;
+  list.replaceChildren(
+    ...stopped.map((line) => {
+      const li = document.createElement("li");
+      li.textContent = line;
+      return li;
+    }),
+  );
 }
 
 function minuteKey(d) {
@@ -336,6 +357,7 @@ async function onSettings(info) {
   if (!info) return;
   state.configProblem = info.config_problem ?? null;
   renderConfigProblem();
+  renderKeyInfo(info.api_key);
   if (!state.settingsOpen || dirty()) return;
   try {
     takeSettings(await invoke("load_settings"));
@@ -444,6 +466,7 @@ const TEXT_FIELDS = [
   "stream_url",
   "retention_days",
   "api_listen",
+  "assets",
 ];
 const FLAGS = [
   "notify_maintenance",
@@ -452,6 +475,7 @@ const FLAGS = [
   "notify_degraded",
   "notify_pairs",
   "notify_busy",
+  "notify_assets",
   "sound",
   "quiet_hours",
   "stream",
@@ -616,6 +640,7 @@ function takeSettings(answer) {
   const box = $("set-autostart");
   box.checked = Boolean(answer?.autostart);
   box.disabled = false;
+  renderKeyInfo(answer?.api_key);
   writeForm(answer?.form ?? {});
   renderIssues();
 }
@@ -835,9 +860,64 @@ async function onAutostartChange() {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The API key: typed here, sent to the tray (which keeps it in the keyring), never kept here.
+
+/** What is stored: the key's start, or nothing; and a keyring that cannot be used. */
+function renderKeyInfo(info) {
+  const stored = info?.stored ?? null;
+  setText($("key-stored"), stored ? t("SetKeyStored").replace("{key}", stored) : t("SetKeyNone"));
+  $("key-remove").hidden = !stored;
+  const problem = info?.keyring_problem ?? null;
+  setText($("keyring-problem"), problem ?? "");
+  $("keyring-problem").hidden = !problem;
+}
+
+function showKeyAnswer(answer) {
+  const el = $("key-answer");
+  el.classList.toggle("ok", Boolean(answer?.ok));
+  el.classList.toggle("bad", !answer?.ok);
+  setText(el, answer?.text ?? "");
+}
+
+/** Test, Save key, Remove key: the verdict's words come from the tray. */
+async function keyAction(command, withKey) {
+  const args = withKey ? { key: $("k-key").value, secret: $("k-secret").value } : {};
+  setText($("key-answer"), t("SetKeyWorking"));
+  try {
+    const answer = await invoke(command, args);
+    showKeyAnswer(answer);
+    // Saved (or removed): the fields are emptied; the secret is never shown again.
+    if (answer?.ok && command !== "test_key") {
+      $("k-key").value = "";
+      $("k-secret").value = "";
+    }
+  } catch (err) {
+    showKeyAnswer({ ok: false, text: errorMessage(err) || "?" });
+  }
+}
+
+function wireKey() {
+  $("open-api-key-page").addEventListener("click", () => invoke("open_api_key_page").catch(showError));
+  $("key-test").addEventListener("click", (e) => withBusy(e.currentTarget, () => keyAction("test_key", true)));
+  $("key-save").addEventListener("click", (e) => withBusy(e.currentTarget, () => keyAction("save_key", true)));
+  $("key-remove").addEventListener("click", (e) => withBusy(e.currentTarget, () => keyAction("remove_key", false)));
+  for (const id of ["k-key", "k-secret"]) {
+    $(id).addEventListener("keydown", (e) => {
+      // Enter tests the key; it must not submit the settings form.
+      if (e.key !== "Enter") return;
+      e.preventDefault();
+      withBusy($("key-test"), () => keyAction("test_key", true));
+    });
+  }
+}
+
 function wireSettings() {
+  wireKey();
   const form = $("settings-form");
   form.addEventListener("input", (e) => {
+    // The key is not a setting of the file.
+    if (e.target.id === "k-key" || e.target.id === "k-secret") return;
     // Pausing is not a setting: it acts on its button, apart from Save.
     if (e.target.id === "f-pause_until") return;
     if (e.target.id === "pair-search") renderPairChoices();

@@ -567,6 +567,47 @@ catalogue! {
     WaitGaveUp => ("bitbank：{waited}待ちましたが、まだ{level}です", "bitbank: still {level} after {waited}; giving up"),
     /// `bbwatch wait` interrupted.
     WaitInterrupted => ("bitbank：待機を中断しました（{level}）", "bitbank: stopped waiting ({level})"),
+
+    /// Settings: the API key's section.
+    SetApiKey => ("bitbank APIキー（任意）", "bitbank API key (optional)"),
+    /// Settings: what the key is for, and which permission to give it.
+    SetApiKeyHint => ("APIキーがあると、入金・出金の停止も見張ります。bitbankで「参照」の権限だけを付けたキーを作ってください（取引・出金の権限は付けないでください）。キーはシステムのキーリングに保存され、ファイルには書かれません。", "With an API key, bbwatch also watches whether deposits and withdrawals are stopped. Create a key on bitbank with the read-only (参照) permission only; do not give it trading or withdrawal permissions. The key is kept in the system keyring, never in a file."),
+    /// Settings: the link to bitbank's API key page.
+    SetApiKeyLink => ("bitbankのAPIキーのページを開く", "Open bitbank's API key page"),
+    /// Settings: field.
+    SetApiKeyField => ("APIキー", "API key"),
+    /// Settings: field.
+    SetApiSecretField => ("APIシークレット", "API secret"),
+    /// Settings: button.
+    SetKeyTest => ("テスト", "Test"),
+    /// Settings: button.
+    SetKeySave => ("キーを保存", "Save key"),
+    /// Settings: button.
+    SetKeyRemove => ("キーを削除", "Remove key"),
+    /// Settings: a key is stored (its first characters).
+    SetKeyStored => ("保存済みのキー：{key}", "Key stored: {key}"),
+    /// Settings: no key stored.
+    SetKeyNone => ("キーは保存されていません", "No key stored"),
+    /// Settings: while a key request is under way.
+    SetKeyWorking => ("確認中…", "Working…"),
+    /// The keyring cannot be used.
+    KeyringUnavailable => ("システムのキーリングを使えません（{error}）", "The system keyring is not available ({error})"),
+    /// The typed key or secret is not one.
+    KeyInvalid => ("キーを使えません：{error}", "Not a usable key: {error}"),
+    /// The key was stored.
+    KeySaved => ("キーを保存しました", "Key saved"),
+    /// The key was removed.
+    KeyRemoved => ("キーを削除しました", "Key removed"),
+    /// Settings: the watched assets' field.
+    SetAssets => ("見張る通貨", "Watched assets"),
+    /// Settings: the watched assets' hint.
+    SetAssetsHint => ("カンマ区切り（例：btc, eth）。空欄なら保有している通貨と円。", "Comma-separated (e.g. btc, eth). Empty: the assets you hold, and JPY."),
+    /// Settings: notification checkbox.
+    SetNotifyAssets => ("入金・出金の停止と再開", "Deposits and withdrawals stopped or resumed"),
+    /// Status window: the heading of the stopped deposits and withdrawals.
+    UiAssets => ("入金・出金", "Deposits and withdrawals"),
+    /// Settings: a watched asset that is not an asset name.
+    ErrAssetName => ("「{value}」はxrpのような通貨名ではありません", "\"{value}\" is not an asset name like xrp"),
 }
 
 /// Every message in `lang`, by key: what the web UI loads once.

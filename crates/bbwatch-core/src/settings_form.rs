@@ -68,6 +68,11 @@ pub struct SettingsForm {
     pub api_enabled: bool,
     /// Where the local API listens, e.g. `"127.0.0.1:8765"`.
     pub api_listen: String,
+    /// The assets whose deposits and withdrawals are watched, comma-separated; empty for
+    /// the assets held at the first answer, and JPY (the default).
+    pub assets: String,
+    /// Notify when deposits or withdrawals stop or resume.
+    pub notify_assets: bool,
 }
 
 impl Default for SettingsForm {
@@ -102,6 +107,8 @@ pub enum Field {
     RetentionDays,
     /// The local API's address.
     ApiListen,
+    /// Watched assets.
+    Assets,
     /// A value of the file the form does not show.
     Other,
 }
@@ -136,6 +143,9 @@ pub enum FieldError {
     /// Not a pair name.
     #[error("{0:?} is not a pair name")]
     NotPairName(String),
+    /// Not an asset name.
+    #[error("{0:?} is not an asset name")]
+    NotAssetName(String),
     /// Not a number of days of history to keep.
     #[error("not a number of days from 0 to {MAX_RETENTION_DAYS}")]
     NotDays,
@@ -185,6 +195,7 @@ impl FieldError {
                 ],
             ),
             FieldError::NotPairName(v) => Msg::ErrPairName.fill(lang, &[("value", v)]),
+            FieldError::NotAssetName(v) => Msg::ErrAssetName.fill(lang, &[("value", v)]),
             FieldError::NotTime(v) => Msg::ErrTime.fill(lang, &[("value", v)]),
             FieldError::NotDays => {
                 Msg::ErrDays.fill(lang, &[("max", &MAX_RETENTION_DAYS.to_string())])
@@ -305,6 +316,8 @@ impl SettingsForm {
             retention_days: config.history.retention_days.to_string(),
             api_enabled: config.api.enabled,
             api_listen: config.api.listen.clone(),
+            assets: config.assets.as_deref().unwrap_or_default().join(", "),
+            notify_assets: n.assets,
         }
     }
 
@@ -341,6 +354,9 @@ impl SettingsForm {
         if let Some(toml::Value::Array(items)) = table.get("pairs") {
             form.pairs = Some(items.iter().map(as_text).collect());
         }
+        if let Some(toml::Value::Array(items)) = table.get("assets") {
+            form.assets = items.iter().map(as_text).collect::<Vec<_>>().join(", ");
+        }
         if let Some(lang) = table
             .get("language")
             .and_then(|v| v.clone().try_into::<LanguageSetting>().ok())
@@ -374,6 +390,7 @@ impl SettingsForm {
             flag("degraded", &mut form.notify_degraded);
             flag("pairs", &mut form.notify_pairs);
             flag("busy", &mut form.notify_busy);
+            flag("assets", &mut form.notify_assets);
             flag("sound", &mut form.sound);
             if let Some(q) = n.get("quiet_hours") {
                 let q = as_text(q);
@@ -415,6 +432,7 @@ impl SettingsForm {
         config.history.retention_days = checked.retention_days;
         config.api.enabled = self.api_enabled;
         config.api.listen = checked.api_listen;
+        config.assets = checked.assets;
         let n = &mut config.notifications;
         n.maintenance = self.notify_maintenance;
         n.down = self.notify_down;
@@ -422,6 +440,7 @@ impl SettingsForm {
         n.degraded = self.notify_degraded;
         n.pairs = self.notify_pairs;
         n.busy = self.notify_busy;
+        n.assets = self.notify_assets;
         n.sound = self.sound;
         n.quiet_hours = checked.quiet_hours;
         // The form's fields are right; anything config.rs still refuses is elsewhere in the
@@ -559,9 +578,14 @@ impl SettingsForm {
             Field::ApiListen,
             api_listen.as_ref().map(|_| ()).map_err(Clone::clone),
         );
+        let assets = assets_field(&self.assets);
+        take(
+            Field::Assets,
+            assets.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
         match (
             interval, timeout, threshold, pairs, quiet, api_url, public_url, stream_url, retention,
-            api_listen,
+            api_listen, assets,
         ) {
             (
                 Ok(interval),
@@ -574,6 +598,7 @@ impl SettingsForm {
                 Ok(stream_url),
                 Ok(retention_days),
                 Ok(api_listen),
+                Ok(assets),
             ) if issues.is_empty() => Ok(Checked {
                 interval,
                 timeout,
@@ -585,6 +610,7 @@ impl SettingsForm {
                 stream_url,
                 retention_days,
                 api_listen,
+                assets,
             }),
             _ => Err(issues),
         }
@@ -603,6 +629,27 @@ struct Checked {
     stream_url: String,
     retention_days: u32,
     api_listen: String,
+    assets: Option<Vec<String>>,
+}
+
+/// The watched assets as typed, `"btc, ETH"`: each checked like the file's (lowercase, as
+/// bitbank names them); nothing typed is the default.
+fn assets_field(text: &str) -> Result<Option<Vec<String>>, FieldError> {
+    let names: Vec<String> = text
+        .split(',')
+        .map(|a| a.trim().to_lowercase())
+        .filter(|a| !a.is_empty())
+        .collect();
+    if names.is_empty() {
+        return Ok(None);
+    }
+    match names
+        .iter()
+        .find(|a| crate::assets::check_asset_name(a).is_err())
+    {
+        Some(bad) => Err(FieldError::NotAssetName(bad.clone())),
+        None => Ok(Some(names)),
+    }
 }
 
 /// The keys the form has fields for: what is left of a bad file without them is its base.
@@ -611,6 +658,7 @@ const FORM_KEYS: &[&str] = &[
     "timeout",
     "failure_threshold",
     "pairs",
+    "assets",
     "language",
     "api_url",
     "public_url",
@@ -774,6 +822,31 @@ mod tests {
             ..form()
         };
         assert_eq!(f.apply(&Config::default()).unwrap().failure_threshold, 5);
+    }
+
+    #[test]
+    fn watched_assets_are_a_comma_separated_list_of_names() {
+        let f = SettingsForm {
+            assets: " BTC, eth ,".into(),
+            ..form()
+        };
+        assert_eq!(
+            f.apply(&Config::default()).unwrap().assets,
+            Some(vec!["btc".to_owned(), "eth".to_owned()])
+        );
+        let f = SettingsForm {
+            assets: "btc_jpy".into(),
+            ..form()
+        };
+        assert_eq!(
+            only(&f),
+            (Field::Assets, FieldError::NotAssetName("btc_jpy".into()))
+        );
+        assert_eq!(form().apply(&Config::default()).unwrap().assets, None);
+        let text = "assets = [\"xrp\", \"jpy\"]\n[notifications]\nassets = false\n";
+        let back = SettingsForm::from_file_text(text);
+        assert_eq!(back.assets, "xrp, jpy");
+        assert!(!back.notify_assets);
     }
 
     #[test]

@@ -1,0 +1,107 @@
+//! The bitbank API key in the system keyring (the Secret Service on Linux), never in a file.
+//!
+//! One entry, service `bbwatch`, user `bitbank-api-key`; its secret is a small JSON object
+//! with the key and the secret. Every call blocks on D-Bus: make them on a blocking thread
+//! of the runtime (`spawn_blocking`), never on the main thread (the keyring crate's tokio
+//! backend deadlocks there).
+
+use bbwatch_core::credentials::Credentials;
+use serde::{Deserialize, Serialize};
+
+/// The keyring entry's service.
+pub const SERVICE: &str = "bbwatch";
+/// The keyring entry's user.
+pub const USER: &str = "bitbank-api-key";
+
+/// Why the keyring could not be used. The texts never hold the key or the secret.
+#[derive(Clone, Debug, thiserror::Error, Serialize, Deserialize, PartialEq, Eq)]
+pub enum SecretsError {
+    /// No keyring service answers (none running, or it is locked and cannot be opened).
+    #[error("the system keyring is not available: {0}")]
+    Unavailable(String),
+    /// The keyring answered with an error.
+    #[error("the system keyring failed: {0}")]
+    Failed(String),
+    /// The stored item is not a key and a secret as bbwatch writes them.
+    #[error("the key in the system keyring is not usable: {0}")]
+    Corrupt(String),
+}
+
+impl From<keyring::Error> for SecretsError {
+    fn from(e: keyring::Error) -> Self {
+        match e {
+            keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) => {
+                SecretsError::Unavailable(e.to_string())
+            }
+            // The crate's other errors describe attributes and lengths, not the secret.
+            other => SecretsError::Failed(other.to_string()),
+        }
+    }
+}
+
+/// The stored form.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    key: String,
+    secret: String,
+}
+
+fn entry() -> Result<keyring::Entry, SecretsError> {
+    Ok(keyring::Entry::new(SERVICE, USER)?)
+}
+
+/// The stored key, if any.
+pub fn load() -> Result<Option<Credentials>, SecretsError> {
+    let text = match entry()?.get_password() {
+        Ok(text) => text,
+        Err(keyring::Error::NoEntry) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    // serde_json's error says where the text is wrong, never what it holds.
+    let stored: Stored = serde_json::from_str(&text)
+        .map_err(|_| SecretsError::Corrupt("not a key and a secret".into()))?;
+    Credentials::new(&stored.key, &stored.secret)
+        .map(Some)
+        .map_err(|e| SecretsError::Corrupt(e.to_string()))
+}
+
+/// Store `credentials`, replacing any key stored before.
+pub fn store(credentials: &Credentials) -> Result<(), SecretsError> {
+    let stored = Stored {
+        key: credentials.key().to_owned(),
+        secret: credentials.secret().expose().to_owned(),
+    };
+    let text = serde_json::to_string(&stored).map_err(|e| SecretsError::Failed(e.to_string()))?;
+    Ok(entry()?.set_password(&text)?)
+}
+
+/// Delete the stored key; none stored is no error.
+pub fn delete() -> Result<(), SecretsError> {
+    match entry()?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// How the settings window shows a stored key: its first characters, never the secret.
+pub fn shown_key(credentials: &Credentials) -> String {
+    let start: String = credentials.key().chars().take(4).collect();
+    format!("{start}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_key_is_shown_by_its_start_only() {
+        let c = Credentials::new("abcdefgh", "s3cr3t").unwrap();
+        assert_eq!(shown_key(&c), "abcd…");
+    }
+
+    #[test]
+    fn errors_say_nothing_of_the_secret() {
+        let e: SecretsError = keyring::Error::NoStorageAccess("no bus".into()).into();
+        assert!(matches!(e, SecretsError::Unavailable(_)));
+    }
+}
