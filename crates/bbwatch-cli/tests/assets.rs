@@ -24,7 +24,14 @@ fn scenario(second: &str) -> String {
 
 fn watch_with_key(sim: &Sim, data: &Path, secret: &str) -> Watch {
     let mut cmd = sim.bbwatch(&[
-        "watch", "--json", "--interval", "1s", "--timeout", "2s", "--pairs", "btc_jpy",
+        "watch",
+        "--json",
+        "--interval",
+        "1s",
+        "--timeout",
+        "2s",
+        "--pairs",
+        "btc_jpy",
     ]);
     cmd.env("XDG_DATA_HOME", data)
         .env("BBWATCH_API_KEY", KEY)
@@ -112,7 +119,10 @@ fn a_rejected_key_is_said_and_changes_no_level() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "not bitbank's fault: {text}");
-    assert!(text.contains("bitbank rejected the API key (code 20005)"), "{text}");
+    assert!(
+        text.contains("bitbank rejected the API key (code 20005)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -146,7 +156,14 @@ fn status_reads_the_key_from_a_private_file_only() {
     .unwrap();
     let status = |lang: &str| {
         sim.bbwatch(&[
-            "status", "--timeout", "2s", "--pairs", "btc_jpy", "--lang", lang, "--config",
+            "status",
+            "--timeout",
+            "2s",
+            "--pairs",
+            "btc_jpy",
+            "--lang",
+            lang,
+            "--config",
         ])
         .arg(&config)
         .output()
@@ -155,7 +172,10 @@ fn status_reads_the_key_from_a_private_file_only() {
     let out = status("en");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_ne!(out.status.code(), Some(0));
-    assert!(err.contains("readable by others") && err.contains("chmod 600"), "{err}");
+    assert!(
+        err.contains("readable by others") && err.contains("chmod 600"),
+        "{err}"
+    );
     assert!(!err.contains(SECRET), "{err}");
 
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -167,13 +187,24 @@ fn status_reads_the_key_from_a_private_file_only() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("XRPの入金が停止されました"), "{text}");
     let json = sim
-        .bbwatch(&["status", "--json", "--timeout", "2s", "--pairs", "btc_jpy", "--config"])
+        .bbwatch(&[
+            "status",
+            "--json",
+            "--timeout",
+            "2s",
+            "--pairs",
+            "btc_jpy",
+            "--config",
+        ])
         .arg(&config)
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["api_key"]["state"], "accepted");
     assert_eq!(v["assets"]["xrp"]["deposit"], "stopped");
-    assert!(v["assets"].get("jpy").is_some(), "JPY is always watched by default");
+    assert!(
+        v["assets"].get("jpy").is_some(),
+        "JPY is always watched by default"
+    );
     assert_eq!(sim.server.stats().secret_seen, 0);
 }
