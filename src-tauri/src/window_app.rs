@@ -629,7 +629,7 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
         lang: Mutex::new(lang),
         view: Mutex::new(view),
         events: Mutex::new(events.into()),
-        settings: Mutex::new(settings),
+        settings: Mutex::new(*settings),
         to_tray: Mutex::new(stream),
         dirty: AtomicBool::new(false),
         pending: Mutex::new(HashMap::new()),
