@@ -3,7 +3,8 @@
 # Usage: scripts/install-deps.sh [build|test|bench|desktop]
 #   build:   compilers and the libraries the tray app links (WebKitGTK, …)
 #   test:    build + a private X server and D-Bus, WebKitWebDriver, ImageMagick, Node.js,
-#            promtool (Debian's prometheus package: the serve tests check /metrics with it)
+#            promtool (Debian's prometheus package: the serve tests check /metrics with it),
+#            gnome-keyring and secret-tool (the API key's keyring, in the test's own session)
 #   desktop: test + a real XFCE panel and notification daemon, CJK fonts and the ja/en locales
 #            (for scripts/real-desktop.sh)
 set -euo pipefail
@@ -13,9 +14,10 @@ what=${1:-build}
 packages=(build-essential pkg-config curl libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev nodejs npm)
 if [ "$what" = test ] || [ "$what" = bench ] || [ "$what" = desktop ]; then
   # python3 and systemd (systemd-analyze): docs/bots.md's examples are run by the tests;
-  # prometheus for promtool, which checks /metrics.
+  # prometheus for promtool, which checks /metrics; gnome-keyring and libsecret-tools
+  # (secret-tool): the tray keeps the API key in the Secret Service, which tests read back.
   packages+=(xvfb dbus dbus-x11 x11-utils imagemagick webkit2gtk-driver python3 systemd
-    prometheus)
+    prometheus gnome-keyring libsecret-tools)
 fi
 if [ "$what" = desktop ]; then
   packages+=(xfce4-panel xfconf xfwm4 xfce4-notifyd xdotool fonts-noto-cjk adwaita-icon-theme

@@ -73,7 +73,8 @@ pub enum ToWindow {
         lang: Lang,
         view: StatusView,
         events: Vec<EventView>,
-        settings: SettingsInfo,
+        /// Boxed: the largest part, and this message is sent once per window.
+        settings: Box<SettingsInfo>,
     },
     /// The status changed.
     Status { view: StatusView },
@@ -219,7 +220,7 @@ fn hello(shared: &Shared) -> ToWindow {
         lang,
         view: status_view(&snapshot, lang, shared.pause()),
         events: shared.recent_events(),
-        settings: settings_info(shared),
+        settings: Box::new(settings_info(shared)),
     }
 }
 

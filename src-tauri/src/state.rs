@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bbwatch_core::config::Config;
+use bbwatch_core::credentials::Credentials;
 use bbwatch_core::settings::{FileWatch, Settings};
 use bbwatch_core::{Lang, MonitorHandle};
 use bbwatch_history::History;
 use chrono::{DateTime, Utc};
-use bbwatch_core::credentials::Credentials;
 use tokio::sync::{broadcast, watch, Notify};
 
 use crate::history::{HistoryProblem, Store};

@@ -4,8 +4,8 @@
 use bbwatch_core::event::format_time;
 use bbwatch_core::i18n::Msg;
 use bbwatch_core::render::{
-    asset_stops, describe_reason, event_body, key_problem, event_title, level_meaning, level_name, pair_state_detail,
-    pair_state_name, sentence,
+    asset_stops, describe_reason, event_body, event_title, key_problem, level_meaning, level_name,
+    pair_state_detail, pair_state_name, sentence,
 };
 use bbwatch_core::stream::Link;
 use bbwatch_core::{Event, Lang, Level, PairState, Snapshot};

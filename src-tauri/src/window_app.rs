@@ -328,13 +328,15 @@ fn form_state(app: &AppHandle, w: &Window) -> Result<FormState, CommandError> {
         Some(Err(e)) => (SettingsForm::default(), Some(e.to_string())),
         None => (SettingsForm::default(), None),
     };
+    // One lock at a time: a guard in the struct expression below lives to its end.
+    let api_key = lock(&w.settings).api_key.clone();
     Ok(FormState {
         issues: form.issues().iter().map(|i| i.shown(w.lang())).collect(),
         form,
         config_path: lock(&w.settings).config_path.clone(),
         problem,
         autostart: autostart_enabled(app)?,
-        api_key: lock(&w.settings).api_key.clone(),
+        api_key,
         default_api_url: DEFAULT_API_URL,
         default_public_url: DEFAULT_PUBLIC_URL,
         default_stream_url: bbwatch_core::stream::DEFAULT_STREAM_URL,
@@ -627,7 +629,7 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
         lang: Mutex::new(lang),
         view: Mutex::new(view),
         events: Mutex::new(events.into()),
-        settings: Mutex::new(settings),
+        settings: Mutex::new(*settings),
         to_tray: Mutex::new(stream),
         dirty: AtomicBool::new(false),
         pending: Mutex::new(HashMap::new()),

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod display;
 pub mod form;
+pub mod keyring;
 pub mod notifications;
 pub mod procs;
 pub mod sni;
