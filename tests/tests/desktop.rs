@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use bbwatch_e2e::desktop::app::{self as desktop_app, app_binary, start_tray};
 use bbwatch_e2e::desktop::display::Desktop;
+use bbwatch_e2e::desktop::keyring::Keyring;
 use bbwatch_e2e::desktop::notifications::NotificationServer;
 use bbwatch_e2e::desktop::procs::{children, started_in, window_processes};
 use bbwatch_e2e::desktop::sni::{colour_name, mean_colour, Item, Watcher};
@@ -959,5 +960,85 @@ async fn pausing_until_a_time_from_the_settings_window() -> Result<()> {
     drop(session);
     drop(driver);
     quit(&item, &mut app, &dir).await?;
+    Ok(())
+}
+
+/// With an API key in the keyring, one network's withdrawals stopping turns the tray amber with
+/// the stop in its tooltip and raises one popup that says it; their resumption turns it green
+/// and says so. The secret travels in no request and lands in no file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawal_stop_turns_the_tray_amber_and_its_end_green() -> Result<()> {
+    const STOP: &str = r#"
+[[phases]]
+name = "normal"
+duration = "24h"
+[[phases]]
+name = "eth on polygon: withdrawals stopped"
+duration = "24h"
+stop_withdrawal = ["eth/polygon"]
+[[phases]]
+name = "resumed"
+"#;
+    let bin = app_binary();
+    let dir = scratch_dir("asset-stop");
+    let desktop = Desktop::start(&dir)?;
+    let keyring = Keyring::start(&desktop, &dir.join("keyring"))?;
+    keyring.store_bbwatch_item(r#"{"key":"fake-key","secret":"fake-secret"}"#)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(STOP)?, Options::default()).await?;
+    let (watcher, watcher_conn, notifications, _notify_conn) = panel(&desktop).await?;
+    let config = "interval = \"2s\"\nlanguage = \"en\"\npairs = [\"btc_jpy\"]\n";
+    let env = desktop_app::app_env(&desktop, &dir, &sim, "C.UTF-8", config).0;
+    let mut app = start_tray(&bin, &env, &dir)?;
+    let item = tray_item(&watcher, &watcher_conn).await?;
+    eventually(WAIT, "the tray to turn green", || async {
+        (icon_colour(&item).await == Some("green")).then_some(())
+    })
+    .await?;
+    eventually(WAIT, "the key to be used", || async {
+        (sim.stats().requests.user_assets > 0).then_some(())
+    })
+    .await?;
+
+    sim.next_phase();
+    eventually(WAIT, "the tray to say the withdrawals stopped", || async {
+        tooltip(&item)
+            .await
+            .contains("ETH (polygon network) withdrawals stopped")
+            .then_some(())
+    })
+    .await?;
+    assert_eq!(icon_colour(&item).await, Some("amber"));
+    assert!(tooltip(&item).await.starts_with("bitbank: Degraded"));
+    let stop = eventually(WAIT, "the withdrawal-stop popup", || async {
+        notifications
+            .shown_with("withdrawals stopped")
+            .first()
+            .cloned()
+    })
+    .await?;
+    assert_eq!(
+        stop.summary,
+        "bitbank: ETH (polygon network) withdrawals stopped"
+    );
+
+    sim.next_phase();
+    eventually(WAIT, "the tray to turn green again", || async {
+        (icon_colour(&item).await == Some("green")).then_some(())
+    })
+    .await?;
+    eventually(WAIT, "the resumption popup", || async {
+        notifications
+            .shown_with("withdrawals resumed")
+            .first()
+            .cloned()
+    })
+    .await?;
+    let stops = notifications.shown_with("withdrawals stopped");
+    assert_eq!(stops.len(), 1, "one popup for one stop: {stops:#?}");
+    assert!(notifications.shown_with("restricted").is_empty());
+    quit(&item, &mut app, &dir).await?;
+    assert_eq!(sim.stats().secret_seen, 0, "no request carries the secret");
+    let leaked = bbwatch_e2e::desktop::files_holding(&dir, "fake-secret");
+    assert!(leaked.is_empty(), "the secret in {leaked:?}");
     Ok(())
 }

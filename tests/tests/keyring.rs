@@ -15,7 +15,7 @@ use bbwatch_e2e::desktop::display::Desktop;
 use bbwatch_e2e::desktop::form::{click, js, type_into};
 use bbwatch_e2e::desktop::keyring::Keyring;
 use bbwatch_e2e::desktop::webdriver::{Driver, Session};
-use bbwatch_e2e::desktop::{eventually, scratch_dir, HAND_DRIVEN};
+use bbwatch_e2e::desktop::{eventually, files_holding, scratch_dir, HAND_DRIVEN};
 use fake_bitbank::{FakeBitbank, Options, Scenario};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -23,31 +23,6 @@ const KEY: &str = "fake-key";
 const SECRET: &str = "fake-secret";
 
 const CONFIG: &str = "interval = \"60s\"\nlanguage = \"en\"\nstream = false\n";
-
-/// The files under `dir` that hold `needle` (the keyring's own files are encrypted with the
-/// login password, so they do not).
-fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let path = e.path();
-            let Ok(kind) = e.file_type() else { continue };
-            if kind.is_dir() {
-                stack.push(path);
-            } else if kind.is_file() {
-                let bytes = std::fs::read(&path).unwrap_or_default();
-                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
-                    found.push(path.display().to_string());
-                }
-            }
-        }
-    }
-    found
-}
 
 /// The text of `css`, once it is not empty and not "Working…".
 async fn answer(session: &Session, driver: &Driver, css: &str) -> Result<String> {

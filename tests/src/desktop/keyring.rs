@@ -107,6 +107,41 @@ impl Keyring {
         }
     }
 
+    /// Store an item as the app would (service `bbwatch`, user `bitbank-api-key`): `secret` is
+    /// the stored text, the app's JSON of the key and the secret.
+    pub fn store_bbwatch_item(&self, secret: &str) -> Result<()> {
+        let mut child = Command::new("secret-tool")
+            .args([
+                "store",
+                "--label=bbwatch",
+                "service",
+                "bbwatch",
+                "username",
+                "bitbank-api-key",
+            ])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot run secret-tool (scripts/install-deps.sh test)")?;
+        child
+            .stdin
+            .take()
+            .context("secret-tool stdin")?
+            .write_all(secret.as_bytes())?;
+        let out = child.wait_with_output()?;
+        if !out.status.success() {
+            bail!(
+                "secret-tool store failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(())
+    }
+
     /// The bbwatch API key's item (service `bbwatch`, user `bitbank-api-key`), if stored.
     pub fn bbwatch_item(&self) -> Result<Option<String>> {
         self.lookup(&[("service", "bbwatch"), ("username", "bitbank-api-key")])
