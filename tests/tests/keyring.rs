@@ -26,11 +26,16 @@ const CONFIG: &str = "interval = \"60s\"\nlanguage = \"en\"\nstream = false\n";
 
 /// The text of `css`, once it is not empty and not "Working…".
 async fn answer(session: &Session, driver: &Driver, css: &str) -> Result<String> {
-    eventually(WAIT, "the key's answer", || async {
+    let found = eventually(WAIT, "the key's answer", || async {
         let t = session.text(driver, css).await.ok()??;
         (!t.is_empty() && !t.starts_with("Working")).then_some(t)
     })
-    .await
+    .await;
+    if found.is_err() {
+        let last = session.text(driver, css).await;
+        anyhow::bail!("no answer in {css}: it shows {last:?}");
+    }
+    found
 }
 
 /// Clear the last answer, type the key and secret, click `button`, and read the answer.
@@ -49,6 +54,16 @@ async fn key_action(
     .await?;
     type_into(session, driver, "k-key", key).await?;
     type_into(session, driver, "k-secret", secret).await?;
+    // A button still busy with the last request ignores a click, as for a person.
+    let busy = format!(
+        "return document.querySelector({}).getAttribute('aria-busy');",
+        serde_json::json!(button)
+    );
+    eventually(WAIT, "the button to be free", || async {
+        let v = js(session, driver, &busy).await.ok()?;
+        (v != "true").then_some(())
+    })
+    .await?;
     click(session, driver, button).await?;
     answer(session, driver, "#key-answer").await
 }
