@@ -4,7 +4,7 @@
 use bbwatch_core::event::format_time;
 use bbwatch_core::i18n::Msg;
 use bbwatch_core::render::{
-    asset_stops, describe_reason, event_body, event_title, key_problem, level_meaning, level_name,
+    asset_stops, describe_reason, event_body, event_title, key_problem, level_name,
     pair_state_detail, pair_state_name, sentence,
 };
 use bbwatch_core::stream::Link;
@@ -83,7 +83,11 @@ pub fn status_view(s: &Snapshot, lang: Lang, pause: Pause) -> StatusView {
         lang,
         level: s.level,
         level_name: level_name(s.level, lang).to_owned(),
-        meaning: sentence(level_meaning(s.level, lang)),
+        meaning: sentence(bbwatch_core::render::meaning(
+            s.level,
+            s.reason.as_ref(),
+            lang,
+        )),
         since: s.since.as_ref().map(format_time),
         start_observed: s.start_observed,
         checked_at: s.checked_at.as_ref().map(format_time),

@@ -1020,6 +1020,14 @@ name = "resumed"
         stop.summary,
         "bitbank: ETH (polygon network) withdrawals stopped"
     );
+    // For a person to look at: `BBWATCH_SHOTS=DIR` keeps the status window of the stop.
+    if let Some(shots) = std::env::var_os("BBWATCH_SHOTS") {
+        item.click("Open status window")
+            .await
+            .context("click Open status window")?;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        desktop.screenshot(&Path::new(&shots).join("status-withdrawal-stopped.png"))?;
+    }
 
     sim.next_phase();
     eventually(WAIT, "the tray to turn green again", || async {

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use bbwatch_core::i18n::Msg;
 use bbwatch_core::render::{
-    describe_reason, level_meaning, level_name, local_time, pair_state_detail, pair_state_name,
+    describe_reason, level_name, local_time, pair_state_detail, pair_state_name,
 };
 use bbwatch_core::{sanitize, Lang, Snapshot};
 
@@ -23,7 +23,7 @@ pub fn status_text(s: &Snapshot, lang: Lang) -> String {
     let mut text = format!(
         "{checked} {} — {}",
         level_name(s.level, lang),
-        level_meaning(s.level, lang)
+        bbwatch_core::render::meaning(s.level, s.reason.as_ref(), lang)
     );
     if let Some(r) = &s.reason {
         text.push_str(&format!(" ({})", describe_reason(r, lang, false)));

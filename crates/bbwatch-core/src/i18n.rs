@@ -125,6 +125,8 @@ catalogue! {
     MeaningNormal => ("取引・APIともに通常どおりです", "trading and the API work normally"),
     /// What the level means for the user.
     MeaningDegraded => ("一部の銘柄や注文に制限があります", "some pairs or orders are restricted"),
+    /// What `degraded` means when only deposits or withdrawals are stopped.
+    MeaningDegradedAssets => ("一部の通貨の入金・出金が停止しています", "deposits or withdrawals of a watched asset are stopped"),
     /// What the level means for the user.
     MeaningUnreachable => ("bitbankのどちらのサーバーにも届きません。お使いのネットワークを確認してください", "neither bitbank host answers: check your own network"),
     /// What the level means for the user.
@@ -148,6 +150,8 @@ catalogue! {
     UnreachableEnded => ("接続が回復しました", "Reachable again"),
     /// Event title.
     DegradedStarted => ("一部の取引に制限", "Trading restricted"),
+    /// Event title: `degraded` because deposits or withdrawals stopped.
+    DegradedStartedAssets => ("入出金に制限", "Transfers restricted"),
     /// Event title.
     DegradedEnded => ("制限解除", "Restrictions lifted"),
     /// Event title.

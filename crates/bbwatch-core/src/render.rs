@@ -40,6 +40,15 @@ pub fn level_meaning(level: Level, lang: Lang) -> &'static str {
     .text(lang)
 }
 
+/// What the level means, said for its reason: a `degraded` that is only deposits or
+/// withdrawals stopped is not about trading.
+pub fn meaning(level: Level, reason: Option<&Reason>, lang: Lang) -> &'static str {
+    match (level, reason) {
+        (Level::Degraded, Some(Reason::Assets(_))) => Msg::MeaningDegradedAssets.text(lang),
+        _ => level_meaning(level, lang),
+    }
+}
+
 /// A pair state's name, e.g. `取引停止`.
 pub fn pair_state_name(state: &PairState, lang: Lang) -> &'static str {
     match state {
@@ -420,6 +429,9 @@ pub fn event_title(event: &Event, lang: Lang) -> String {
         EventKind::DownEnded => Msg::DownEnded,
         EventKind::UnreachableStarted => Msg::UnreachableStarted,
         EventKind::UnreachableEnded => Msg::UnreachableEnded,
+        EventKind::DegradedStarted if matches!(event.reason, Some(Reason::Assets(_))) => {
+            Msg::DegradedStartedAssets
+        }
         EventKind::DegradedStarted => Msg::DegradedStarted,
         EventKind::DegradedEnded => Msg::DegradedEnded,
     };
@@ -455,7 +467,7 @@ pub fn event_body(event: &Event, lang: Lang) -> String {
             Some(PairState::Normal) => Msg::PairBodyBackToNormal.text(lang).to_owned(),
             state => pair_state_detail(&state.clone().unwrap_or_default(), lang),
         },
-        _ => level_meaning(event.level, lang).to_owned(),
+        _ => meaning(event.level, event.reason.as_ref(), lang).to_owned(),
     }
 }
 

@@ -10,9 +10,7 @@ use std::time::Duration;
 use bbwatch_core::alert::{self, Collapser, Source};
 use bbwatch_core::config::{Config, Notifications};
 use bbwatch_core::i18n::Msg;
-use bbwatch_core::render::{
-    event_body, level_meaning, level_name, notification_title, quiet_summary, sentence,
-};
+use bbwatch_core::render::{event_body, level_name, notification_title, quiet_summary, sentence};
 use bbwatch_core::{Event, Lang, Level, Snapshot};
 use chrono::{DateTime, Local, Timelike, Utc};
 use notify_rust::{Hint, Notification, NotificationHandle, Timeout, Urgency};
@@ -236,7 +234,11 @@ impl Notifier {
             .with_timezone(&Local)
             .format("%H:%M:%S")
             .to_string();
-        let meaning = sentence(level_meaning(snapshot.level, lang));
+        let meaning = sentence(bbwatch_core::render::meaning(
+            snapshot.level,
+            snapshot.reason.as_ref(),
+            lang,
+        ));
         let mut n = self.base(Some(snapshot.level), lang, Msg::MenuOpen);
         n.summary(&format!("bitbank: {}", level_name(snapshot.level, lang)))
             .body(&Msg::CheckedBody.fill(lang, &[("time", &time), ("meaning", &meaning)]))
