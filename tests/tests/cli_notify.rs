@@ -12,7 +12,7 @@ use anyhow::Result;
 use bbwatch_e2e::desktop::app::app_env;
 use bbwatch_e2e::desktop::display::Desktop;
 use bbwatch_e2e::desktop::notifications::NotificationServer;
-use bbwatch_e2e::desktop::{eventually, scratch_dir, target_dir};
+use bbwatch_e2e::desktop::{eventually, scratch_dir, target_dir, WITHDRAWAL_HAND_DRIVEN};
 use fake_bitbank::{FakeBitbank, Options, Scenario};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -148,20 +148,13 @@ async fn watch_notify_closes_stale_popups_and_sums_up_quiet_hours() -> Result<()
 /// resumption another, which closes the first.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_notify_tells_a_withdrawal_stop_and_its_end() -> Result<()> {
-    const STOP: &str = r#"
-[[phases]]
-name = "normal"
-duration = "24h"
-[[phases]]
-name = "eth on polygon: withdrawals stopped"
-duration = "24h"
-stop_withdrawal = ["eth/polygon"]
-[[phases]]
-name = "resumed"
-"#;
     let dir = scratch_dir("cli-notify-assets");
     let desktop = Desktop::start(&dir)?;
-    let sim = FakeBitbank::start(Scenario::from_toml(STOP)?, Options::default()).await?;
+    let sim = FakeBitbank::start(
+        Scenario::from_toml(WITHDRAWAL_HAND_DRIVEN)?,
+        Options::default(),
+    )
+    .await?;
     let (notifications, _conn) = NotificationServer::start(&desktop.bus_address).await?;
     let config = "interval = \"1s\"\nlanguage = \"en\"\npairs = [\"btc_jpy\"]\n";
     let (env, _file) = app_env(&desktop, &dir, &sim, "C.UTF-8", config);

@@ -15,7 +15,9 @@ use bbwatch_e2e::desktop::notifications::NotificationServer;
 use bbwatch_e2e::desktop::procs::{children, started_in, window_processes};
 use bbwatch_e2e::desktop::sni::{colour_name, mean_colour, Item, Watcher};
 use bbwatch_e2e::desktop::webdriver::Driver;
-use bbwatch_e2e::desktop::{eventually, scratch_dir, target_dir, CIRCUIT_HAND_DRIVEN, HAND_DRIVEN};
+use bbwatch_e2e::desktop::{
+    eventually, scratch_dir, target_dir, CIRCUIT_HAND_DRIVEN, HAND_DRIVEN, WITHDRAWAL_HAND_DRIVEN,
+};
 use fake_bitbank::{FakeBitbank, Options, Scenario};
 use std::sync::atomic::Ordering;
 
@@ -968,23 +970,16 @@ async fn pausing_until_a_time_from_the_settings_window() -> Result<()> {
 /// and says so. The secret travels in no request and lands in no file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_withdrawal_stop_turns_the_tray_amber_and_its_end_green() -> Result<()> {
-    const STOP: &str = r#"
-[[phases]]
-name = "normal"
-duration = "24h"
-[[phases]]
-name = "eth on polygon: withdrawals stopped"
-duration = "24h"
-stop_withdrawal = ["eth/polygon"]
-[[phases]]
-name = "resumed"
-"#;
     let bin = app_binary();
     let dir = scratch_dir("asset-stop");
     let desktop = Desktop::start(&dir)?;
     let keyring = Keyring::start(&desktop, &dir.join("keyring"))?;
     keyring.store_bbwatch_item(r#"{"key":"fake-key","secret":"fake-secret"}"#)?;
-    let sim = FakeBitbank::start(Scenario::from_toml(STOP)?, Options::default()).await?;
+    let sim = FakeBitbank::start(
+        Scenario::from_toml(WITHDRAWAL_HAND_DRIVEN)?,
+        Options::default(),
+    )
+    .await?;
     let (watcher, watcher_conn, notifications, _notify_conn) = panel(&desktop).await?;
     let config = "interval = \"2s\"\nlanguage = \"en\"\npairs = [\"btc_jpy\"]\n";
     let env = desktop_app::app_env(&desktop, &dir, &sim, "C.UTF-8", config).0;

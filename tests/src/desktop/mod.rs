@@ -69,6 +69,21 @@ duration = "24h"
 circuit_break = { xrp_jpy = { mode = "CIRCUIT_BREAK", reopen_in = "30m" } }
 "#;
 
+/// Normal, then withdrawals of eth on its polygon network stopped (with an API key), then
+/// resumed; switched by hand.
+pub const WITHDRAWAL_HAND_DRIVEN: &str = r#"
+description = "normal, eth withdrawals stopped on polygon, resumed; switched by hand"
+[[phases]]
+name = "normal"
+duration = "24h"
+[[phases]]
+name = "eth on polygon: withdrawals stopped"
+duration = "24h"
+stop_withdrawal = ["eth/polygon"]
+[[phases]]
+name = "resumed"
+"#;
+
 /// A fresh directory for one test's config, data and runtime files.
 pub fn scratch_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("bbwatch-desktop-{name}-{}", std::process::id()));
