@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 
-.PHONY: run run-cli test demo demo-cli bench fuzz icons screenshots lint fmt clean
+.PHONY: run run-cli test demo demo-cli bench fuzz icons screenshots lint fmt clean package package-test
 
 ## The tray app, watching the real bitbank.
 run:
@@ -28,6 +28,20 @@ test:
 	node --test ui/tests/
 	$(CARGO) build --workspace
 	$(CARGO) test --workspace
+
+## Packages in target/package/: the tray app as .deb and .rpm (with the bbwatch CLI), and the
+## CLI alone as a tarball.
+package:
+	@scripts/install-deps.sh build
+	@scripts/ui-deps.sh
+	scripts/package.sh
+
+## Build the .deb, check it (lintian, desktop-file-validate), install it with apt-get, run the
+## installed app under Xvfb against the simulator, run the installed bbwatch, remove it again.
+## Needs root or sudo; takes about as long as a release build.
+package-test: package
+	@scripts/install-deps.sh package
+	scripts/package-test.sh
 
 ## The tray app against the simulator: normal 20 s → maintenance 25 s → normal, looping.
 demo:

@@ -1,23 +1,34 @@
 #!/usr/bin/env bash
 # Installs what bbwatch needs and is missing, on Debian/Ubuntu.
-# Usage: scripts/install-deps.sh [build|test|bench|desktop]
+# Usage: scripts/install-deps.sh [build|test|bench|desktop|package]
 #   build:   compilers and the libraries the tray app links (WebKitGTK, …)
 #   test:    build + a private X server and D-Bus, WebKitWebDriver, ImageMagick, Node.js,
 #            promtool (Debian's prometheus package: the serve tests check /metrics with it),
 #            gnome-keyring and secret-tool (the API key's keyring, in the test's own session)
+#   package: test + lintian and desktop-file-validate (make package-test checks the .deb)
 #   desktop: test + a real XFCE panel and notification daemon, CJK fonts and the ja/en locales
 #            (for scripts/real-desktop.sh)
 set -euo pipefail
 
 what=${1:-build}
+case $what in
+  build | test | bench | desktop | package) ;;
+  *) echo "usage: $0 [build|test|bench|desktop|package]" >&2; exit 2 ;;
+esac
 # Node.js and npm: the window's chart library comes from npm (scripts/ui-deps.sh).
-packages=(build-essential pkg-config curl libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev nodejs npm)
-if [ "$what" = test ] || [ "$what" = bench ] || [ "$what" = desktop ]; then
+# libayatana-appindicator3-dev: Tauri's bundler (make package) looks it up to name the tray
+# library the .deb depends on.
+packages=(build-essential pkg-config curl libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev nodejs npm
+  libayatana-appindicator3-dev)
+if [ "$what" != build ]; then
   # python3 and systemd (systemd-analyze): docs/bots.md's examples are run by the tests;
   # prometheus for promtool, which checks /metrics; gnome-keyring and libsecret-tools
   # (secret-tool): the tray keeps the API key in the Secret Service, which tests read back.
   packages+=(xvfb dbus dbus-x11 x11-utils imagemagick webkit2gtk-driver python3 systemd
     prometheus gnome-keyring libsecret-tools)
+fi
+if [ "$what" = package ]; then
+  packages+=(lintian desktop-file-utils)
 fi
 if [ "$what" = desktop ]; then
   packages+=(xfce4-panel xfconf xfwm4 xfce4-notifyd xdotool fonts-noto-cjk adwaita-icon-theme

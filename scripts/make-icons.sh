@@ -3,6 +3,7 @@
 #   icons/tray/<level>-<size>.png              tray icons, 16 22 24 32 64 px
 #   icons/32x32.png icons/128x128.png          application icon, as Tauri expects it
 #   icons/128x128@2x.png icons/icon.png        (256 and 512 px)
+#   icons/hicolor/<size>x<size>.png            the packages' menu icon, 16 to 512 px
 #   docs/icons.png                             preview sheet for reviewers
 # Needs rsvg-convert (Debian: librsvg2-bin), ImageMagick 6 or 7 and fontconfig's fc-match.
 # The output is the same on every run: no timestamps or other metadata go into the PNGs.
@@ -56,6 +57,12 @@ svg_png icons/src/app.svg 32 icons/32x32.png
 svg_png icons/src/app.svg 128 icons/128x128.png
 svg_png icons/src/app.svg 256 icons/128x128@2x.png
 svg_png icons/src/app.svg 512 icons/icon.png
+# Every size of the hicolor theme's apps/ folder that menus and launchers ask for.
+mkdir -p icons/hicolor
+rm -f icons/hicolor/*.png
+for size in 16 22 24 32 48 64 128 256 512; do
+  svg_png icons/src/app.svg "$size" "icons/hicolor/${size}x${size}.png"
+done
 
 # Preview sheet: per panel colour, one row per level with the tray icons at 1:1, then the same
 # pixels enlarged ${zoom}× with nearest-neighbour.
@@ -135,4 +142,4 @@ mkdir -p docs
   PNG24:docs/icons.png
 
 echo "make-icons: wrote icons/tray/*.png ($((${#levels[@]} * ${#tray_sizes[@]})) files)," \
-  "icons/{32x32,128x128,128x128@2x,icon}.png and docs/icons.png"
+  "icons/{32x32,128x128,128x128@2x,icon}.png, icons/hicolor/*.png and docs/icons.png"

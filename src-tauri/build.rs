@@ -22,6 +22,7 @@ fn main() {
             "save_key",
             "remove_key",
             "open_api_key_page",
+            "open_api_docs",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

@@ -6,8 +6,6 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use bbwatch_core::i18n::{Lang, Msg};
-
 const ICON_PNG: &[u8] = include_bytes!("../../icons/128x128.png");
 
 #[derive(Debug, thiserror::Error)]
@@ -70,28 +68,17 @@ fn exec_quote(arg: &str) -> String {
     out.replace('%', "%%")
 }
 
+/// The menu entry the packages install (a Handlebars template for Tauri's bundler): the
+/// autostart entry is the same, so both say the same name in both languages.
+const MENU_ENTRY: &str = include_str!("../packaging/bbwatch.desktop");
+
 /// The autostart entry for the binary at `exe` with its icon at `icon`.
 pub fn entry(exe: &Path, icon: &Path) -> String {
-    let comment = |lang| Msg::AutostartComment.text(lang);
-    format!(
-        "[Desktop Entry]\n\
-         Type=Application\n\
-         Name=bbwatch\n\
-         Name[ja]=bbwatch（bitbank メンテナンス監視）\n\
-         GenericName=bitbank maintenance monitor\n\
-         GenericName[ja]=bitbank メンテナンス監視\n\
-         Comment={}\n\
-         Comment[ja]={}\n\
-         Icon={}\n\
-         Exec={}\n\
-         Terminal=false\n\
-         Categories=Office;Finance;\n\
-         X-GNOME-Autostart-enabled=true\n",
-        comment(Lang::En),
-        comment(Lang::Ja),
-        icon.display(),
-        exec_quote(&exe.display().to_string()),
-    )
+    let mut entry = MENU_ENTRY
+        .replace("{{icon}}", &icon.display().to_string())
+        .replace("{{exec}}", &exec_quote(&exe.display().to_string()));
+    entry.push_str("X-GNOME-Autostart-enabled=true\n");
+    entry
 }
 
 /// Whether the app starts at login.
@@ -147,6 +134,8 @@ mod tests {
         assert!(e.contains("\nIcon=/home/u/.local/share/bbwatch/bbwatch.png\n"));
         assert!(e.contains("\nComment=Shows bitbank maintenance and outages in the tray\n"));
         assert!(e.contains("\nComment[ja]="));
+        assert!(e.contains("\nName[ja]=bitbank メンテナンス監視 (bbwatch)\n"));
+        assert!(!e.contains("{{"), "{e}");
         assert!(e.lines().all(|l| !l.ends_with(' ')), "{e}");
         assert_eq!(
             exec_quote("/usr/bin/bbwatch-desktop"),

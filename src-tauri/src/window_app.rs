@@ -193,6 +193,16 @@ fn open_api_key_page(app: AppHandle) -> Result<(), CommandError> {
         .map_err(|e| CommandError::new("open", e))
 }
 
+/// bitbank's API documentation, linked from the About section.
+const API_DOCS_URL: &str = "https://github.com/bitbankinc/bitbank-api-docs";
+
+#[tauri::command]
+fn open_api_docs(app: AppHandle) -> Result<(), CommandError> {
+    app.opener()
+        .open_url(API_DOCS_URL, None::<&str>)
+        .map_err(|e| CommandError::new("open", e))
+}
+
 #[tauri::command]
 fn open_announcements(app: AppHandle) -> Result<(), CommandError> {
     app.opener()
@@ -295,7 +305,21 @@ struct FormState {
     default_api_url: &'static str,
     default_public_url: &'static str,
     default_stream_url: &'static str,
+    about: About,
 }
+
+/// The About section: this build's version and licence, the workspace's (one version for the
+/// packages, `bbwatch --version` and this window).
+#[derive(Serialize)]
+struct About {
+    version: &'static str,
+    licence: &'static str,
+}
+
+const ABOUT: About = About {
+    version: env!("CARGO_PKG_VERSION"),
+    licence: env!("CARGO_PKG_LICENSE"),
+};
 
 fn config_path(w: &Window) -> Result<PathBuf, CommandError> {
     lock(&w.settings)
@@ -340,6 +364,7 @@ fn form_state(app: &AppHandle, w: &Window) -> Result<FormState, CommandError> {
         default_api_url: DEFAULT_API_URL,
         default_public_url: DEFAULT_PUBLIC_URL,
         default_stream_url: bbwatch_core::stream::DEFAULT_STREAM_URL,
+        about: ABOUT,
     })
 }
 
@@ -649,6 +674,7 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
             check_now,
             pause_notifications,
             open_announcements,
+            open_api_docs,
             get_settings,
             set_autostart,
             open_config_file,

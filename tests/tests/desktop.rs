@@ -12,16 +12,14 @@ use bbwatch_e2e::desktop::app::{self as desktop_app, app_binary, start_tray};
 use bbwatch_e2e::desktop::display::Desktop;
 use bbwatch_e2e::desktop::keyring::Keyring;
 use bbwatch_e2e::desktop::notifications::NotificationServer;
+use bbwatch_e2e::desktop::panel::{icon_colour, panel, quit, tooltip, tray_item, WAIT};
 use bbwatch_e2e::desktop::procs::{children, started_in, window_processes};
-use bbwatch_e2e::desktop::sni::{colour_name, mean_colour, Item, Watcher};
 use bbwatch_e2e::desktop::webdriver::Driver;
 use bbwatch_e2e::desktop::{
     eventually, scratch_dir, target_dir, CIRCUIT_HAND_DRIVEN, HAND_DRIVEN, WITHDRAWAL_HAND_DRIVEN,
 };
 use fake_bitbank::{FakeBitbank, Options, Scenario};
 use std::sync::atomic::Ordering;
-
-const WAIT: Duration = Duration::from_secs(30);
 
 /// The app's environment, in English at `interval`, with its own config file.
 fn app_env(
@@ -34,29 +32,6 @@ fn app_env(
     desktop_app::app_env(desktop, dir, sim, "C.UTF-8", &config).0
 }
 
-async fn serve(
-    bus: &str,
-    name: &str,
-    path: &str,
-    iface: impl zbus::object_server::Interface,
-) -> Result<zbus::Connection> {
-    Ok(zbus::connection::Builder::address(bus)?
-        .name(name.to_owned())?
-        .serve_at(path.to_owned(), iface)?
-        .build()
-        .await?)
-}
-
-async fn icon_colour(item: &Item) -> Option<&'static str> {
-    let (_, _, argb) = item.icon_pixmap().await.ok()?;
-    mean_colour(&argb).ok().map(colour_name)
-}
-
-/// The tooltip a panel shows on hover (its title line).
-async fn tooltip(item: &Item) -> String {
-    item.tooltip().await.map(|(t, _)| t).unwrap_or_default()
-}
-
 /// The files the app has in the runtime directory (the bus socket and the like are not its).
 fn runtime_files(desktop: &Desktop) -> Vec<String> {
     std::fs::read_dir(&desktop.runtime_dir)
@@ -67,66 +42,6 @@ fn runtime_files(desktop: &Desktop) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Start a watcher and a notification server on the desktop's bus, as a panel would.
-async fn panel(
-    desktop: &Desktop,
-) -> Result<(
-    Watcher,
-    zbus::Connection,
-    NotificationServer,
-    zbus::Connection,
-)> {
-    let watcher = Watcher::default();
-    let watcher_conn = serve(
-        &desktop.bus_address,
-        "org.kde.StatusNotifierWatcher",
-        "/StatusNotifierWatcher",
-        watcher.clone(),
-    )
-    .await?;
-    let notifications = NotificationServer::default();
-    let notify_conn = serve(
-        &desktop.bus_address,
-        "org.freedesktop.Notifications",
-        "/org/freedesktop/Notifications",
-        notifications.clone(),
-    )
-    .await?;
-    Ok((watcher, watcher_conn, notifications, notify_conn))
-}
-
-/// The tray item, once it has registered.
-async fn tray_item(watcher: &Watcher, conn: &zbus::Connection) -> Result<Item> {
-    let (bus, path) = eventually(WAIT, "the tray item to register", || async {
-        watcher.items.lock().unwrap().first().cloned()
-    })
-    .await?;
-    Ok(Item::new(conn.clone(), bus, path))
-}
-
-/// Quit from the menu and wait for the app to exit successfully.
-async fn quit(item: &Item, app: &mut std::process::Child, dir: &Path) -> Result<()> {
-    // The app may exit before it answers the click.
-    let _ = item.click("Quit").await;
-    let deadline = std::time::Instant::now() + WAIT;
-    let status = loop {
-        if let Some(status) = app.try_wait()? {
-            break status;
-        }
-        anyhow::ensure!(
-            std::time::Instant::now() < deadline,
-            "the app did not exit on Quit"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    assert!(
-        status.success(),
-        "{status:?}: {}",
-        std::fs::read_to_string(dir.join("app.log"))?
-    );
-    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -52,6 +52,14 @@ async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> 
         save_disabled(&session, &driver).await?,
         "nothing to save yet"
     );
+    // About: the workspace's one version, and the licence.
+    let version = session.text(&driver, "#about-version").await?;
+    assert_eq!(
+        version.as_deref(),
+        Some(concat!("Version ", env!("CARGO_PKG_VERSION")))
+    );
+    let licence = session.text(&driver, "#about-licence").await?;
+    assert_eq!(licence.as_deref(), Some("Licence: MIT OR Apache-2.0"));
 
     // An interval below the minimum: its error beside it, with the rule; Save disabled; nothing
     // written, whatever is clicked.

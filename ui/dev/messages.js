@@ -3,6 +3,10 @@
 // `BBWATCH_BLESS=1 cargo test -p bbwatch-core` after changing the catalogue.
 export const MESSAGES = {
   "en": {
+    "AboutApiDocs": "bitbank API documentation",
+    "AboutLicence": "Licence: {licence}",
+    "AboutTagline": "Tells you the moment bitbank goes into maintenance, halts a pair or stops deposits or withdrawals.",
+    "AboutVersion": "Version {version}",
     "AndMore": "and {count} more",
     "ApiProblemBody": "Bots cannot reach this app. The address can be changed under Bots in the settings.",
     "ApiProblemTitle": "bbwatch: the local API for bots cannot start",
@@ -12,7 +16,6 @@ export const MESSAGES = {
     "AssetStopped": "{asset} {what} stopped",
     "AssetStoppedBody": "wait for them to resume before sending anything",
     "AtLeast": "at least {duration}",
-    "AutostartComment": "Shows bitbank maintenance and outages in the tray",
     "CheckNow": "Check now",
     "CheckedBody": "Checked at {time}. {meaning}",
     "ConfigProblemBody": "bbwatch uses the default settings until it is fixed.",
@@ -175,6 +178,7 @@ export const MESSAGES = {
     "ReasonApiError": "api error {code}: {message}",
     "ReasonApiErrorUnknown": "api error {code}",
     "ReasonHost": "{host}: {failure}",
+    "SetAbout": "About",
     "SetAdvanced": "Advanced",
     "SetApiEnabled": "Serve the local API for bots",
     "SetApiHint": "Bots read the status at /v1/status and follow events at /v1/events on this address. Takes effect when saved.",
@@ -297,6 +301,10 @@ export const MESSAGES = {
     "WaitReady": "bitbank: {level} (waited {waited})"
   },
   "ja": {
+    "AboutApiDocs": "bitbankのAPIドキュメント",
+    "AboutLicence": "ライセンス：{licence}",
+    "AboutTagline": "bitbankのメンテナンス・取引停止・入出金停止をすぐにお知らせします。",
+    "AboutVersion": "バージョン{version}",
     "AndMore": "ほか{count}件",
     "ApiProblemBody": "ボットはこのアプリに接続できません。設定の「ボット連携」でアドレスを変えられます。",
     "ApiProblemTitle": "bbwatch: ボット向けのローカルAPIを開始できません",
@@ -306,7 +314,6 @@ export const MESSAGES = {
     "AssetStopped": "{asset}の{what}が停止されました",
     "AssetStoppedBody": "送金する前に再開を待ってください",
     "AtLeast": "{duration}以上",
-    "AutostartComment": "bitbankのメンテナンスや障害をトレイでお知らせします",
     "CheckNow": "今すぐ確認",
     "CheckedBody": "{time}に確認しました。{meaning}",
     "ConfigProblemBody": "直すまで既定の設定で動作します。",
@@ -469,6 +476,7 @@ export const MESSAGES = {
     "ReasonApiError": "APIエラー {code}: {message}",
     "ReasonApiErrorUnknown": "APIエラー {code}",
     "ReasonHost": "{host}: {failure}",
+    "SetAbout": "このアプリについて",
     "SetAdvanced": "詳細",
     "SetApiEnabled": "ボット向けのローカルAPIを提供する",
     "SetApiHint": "ボットはこのアドレスの「/v1/status」で状態を、「/v1/events」で出来事を受け取れます。保存するとすぐに有効になります。",

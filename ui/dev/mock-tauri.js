@@ -253,6 +253,7 @@ const form = {
   default_api_url: "https://api.bitbank.cc/v1",
   default_public_url: "https://public.bitbank.cc",
   default_stream_url: "wss://stream.bitbank.cc",
+  about: { version: "0.1.0", licence: "MIT OR Apache-2.0" },
 };
 
 function mockIssues(f) {
@@ -366,6 +367,10 @@ const commands = {
   async open_announcements() {
     if (fail) return rejectWith("open", "xdg-open: no method available for opening 'https://…'");
     console.info("mock: open_announcements");
+    return null;
+  },
+  async open_api_docs() {
+    console.info("mock: open_api_docs");
     return null;
   },
   async get_settings() {

@@ -641,8 +641,15 @@ function takeSettings(answer) {
   box.checked = Boolean(answer?.autostart);
   box.disabled = false;
   renderKeyInfo(answer?.api_key);
+  renderAbout(answer?.about);
   writeForm(answer?.form ?? {});
   renderIssues();
+}
+
+/** The About section: this build's version and licence. */
+function renderAbout(about) {
+  setText($("about-version"), about?.version ? fill(t("AboutVersion"), { version: about.version }) : "");
+  setText($("about-licence"), about?.licence ? fill(t("AboutLicence"), { licence: about.licence }) : "");
 }
 
 function renderSettings() {
@@ -986,6 +993,8 @@ function wireControls() {
   $("check-now").addEventListener("click", (e) =>
     withBusy(e.currentTarget, () => invoke("check_now")),
   );
+  $("about-announcements").addEventListener("click", () => invoke("open_announcements").catch(showError));
+  $("about-api-docs").addEventListener("click", () => invoke("open_api_docs").catch(showError));
   $("announcements").addEventListener("click", () =>
     invoke("open_announcements").catch(showError),
   );

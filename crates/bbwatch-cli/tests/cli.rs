@@ -22,6 +22,31 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// One version, the workspace's: the packages and the window's About say the same.
+#[test]
+fn version_is_the_workspace_version() {
+    let manifest = include_str!("../../../Cargo.toml");
+    let workspace = manifest
+        .split("[workspace.package]")
+        .nth(1)
+        .and_then(|t| t.lines().find_map(|l| l.strip_prefix("version = ")))
+        .unwrap()
+        .trim_matches('"');
+    for flag in ["--version", "-V"] {
+        let out = bbwatch(&[flag]);
+        assert!(out.status.success(), "{flag}: {}", stderr(&out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("bbwatch {workspace}\n")
+        );
+    }
+    let sub = bbwatch(&["status", "--version"]);
+    assert_eq!(
+        String::from_utf8_lossy(&sub.stdout),
+        format!("bbwatch-status {workspace}\n")
+    );
+}
+
 #[test]
 fn bad_flags_exit_2_with_a_message() {
     for (args, needle) in [

@@ -398,8 +398,6 @@ catalogue! {
     UiOpenConfig => ("ファイルを開く", "Open file"),
     /// Window: the configuration file has an error (the details follow).
     UiConfigProblem => ("設定ファイルに誤りがあります", "The configuration file has an error"),
-    /// Autostart entry comment.
-    AutostartComment => ("bitbankのメンテナンスや障害をトレイでお知らせします", "Shows bitbank maintenance and outages in the tray"),
 
     /// Settings form (the settings window; see settings_form.rs): section heading.
     SetMonitoring => ("監視", "Monitoring"),
@@ -471,6 +469,16 @@ catalogue! {
     SetGeneral => ("一般", "General"),
     /// Settings form: section heading.
     SetAdvanced => ("詳細", "Advanced"),
+    /// Settings: the About section's heading.
+    SetAbout => ("このアプリについて", "About"),
+    /// About: what the app is, in one line.
+    AboutTagline => ("bitbankのメンテナンス・取引停止・入出金停止をすぐにお知らせします。", "Tells you the moment bitbank goes into maintenance, halts a pair or stops deposits or withdrawals."),
+    /// About: the version of this build.
+    AboutVersion => ("バージョン{version}", "Version {version}"),
+    /// About: the licence.
+    AboutLicence => ("ライセンス：{licence}", "Licence: {licence}"),
+    /// About: the link to bitbank's API documentation.
+    AboutApiDocs => ("bitbankのAPIドキュメント", "bitbank API documentation"),
     /// Settings form: the api host.
     SetApiUrl => ("APIのURL", "API base URL"),
     /// Settings form: the public host.

@@ -6,6 +6,7 @@ pub mod display;
 pub mod form;
 pub mod keyring;
 pub mod notifications;
+pub mod panel;
 pub mod procs;
 pub mod sni;
 pub mod webdriver;

@@ -1,0 +1,98 @@
+//! A panel and a notification server on the test's own bus, as the desktop provides them,
+//! and what a person reads off the tray item: its colour, its tooltip, its menu's Quit.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Result;
+
+use super::display::Desktop;
+use super::eventually;
+use super::notifications::NotificationServer;
+use super::sni::{colour_name, mean_colour, Item, Watcher};
+
+/// How long the tray may take to show what it was told.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+async fn serve(
+    bus: &str,
+    name: &str,
+    path: &str,
+    iface: impl zbus::object_server::Interface,
+) -> Result<zbus::Connection> {
+    Ok(zbus::connection::Builder::address(bus)?
+        .name(name.to_owned())?
+        .serve_at(path.to_owned(), iface)?
+        .build()
+        .await?)
+}
+
+pub async fn icon_colour(item: &Item) -> Option<&'static str> {
+    let (_, _, argb) = item.icon_pixmap().await.ok()?;
+    mean_colour(&argb).ok().map(colour_name)
+}
+
+/// The tooltip a panel shows on hover (its title line).
+pub async fn tooltip(item: &Item) -> String {
+    item.tooltip().await.map(|(t, _)| t).unwrap_or_default()
+}
+
+/// Start a watcher and a notification server on the desktop's bus, as a panel would.
+pub async fn panel(
+    desktop: &Desktop,
+) -> Result<(
+    Watcher,
+    zbus::Connection,
+    NotificationServer,
+    zbus::Connection,
+)> {
+    let watcher = Watcher::default();
+    let watcher_conn = serve(
+        &desktop.bus_address,
+        "org.kde.StatusNotifierWatcher",
+        "/StatusNotifierWatcher",
+        watcher.clone(),
+    )
+    .await?;
+    let notifications = NotificationServer::default();
+    let notify_conn = serve(
+        &desktop.bus_address,
+        "org.freedesktop.Notifications",
+        "/org/freedesktop/Notifications",
+        notifications.clone(),
+    )
+    .await?;
+    Ok((watcher, watcher_conn, notifications, notify_conn))
+}
+
+/// The tray item, once it has registered.
+pub async fn tray_item(watcher: &Watcher, conn: &zbus::Connection) -> Result<Item> {
+    let (bus, path) = eventually(WAIT, "the tray item to register", || async {
+        watcher.items.lock().unwrap().first().cloned()
+    })
+    .await?;
+    Ok(Item::new(conn.clone(), bus, path))
+}
+
+/// Quit from the menu and wait for the app to exit successfully.
+pub async fn quit(item: &Item, app: &mut std::process::Child, dir: &Path) -> Result<()> {
+    // The app may exit before it answers the click.
+    let _ = item.click("Quit").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = app.try_wait()? {
+            break status;
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "the app did not exit on Quit"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        status.success(),
+        "{status:?}: {}",
+        std::fs::read_to_string(dir.join("app.log"))?
+    );
+    Ok(())
+}
