@@ -530,12 +530,10 @@ async fn export_history_csv(
 /// does with bbwatch's notifications whatever the tray is doing.
 #[tauri::command]
 async fn send_test_notification(w: State<'_, Arc<Window>>) -> Result<(), CommandError> {
-    let mut n = notify_rust::Notification::new();
-    n.appname("bbwatch")
-        .icon("")
-        .summary(Msg::TestNotifyTitle.text(w.lang()))
+    let mut n = bbwatch_sinks::popup::ours();
+    n.summary(Msg::TestNotifyTitle.text(w.lang()))
         .body(Msg::TestNotifyBody.text(w.lang()));
-    n.show_async()
+    bbwatch_sinks::popup::send(&n)
         .await
         .map(|_| ())
         .map_err(|e| CommandError::new("notify", e))
