@@ -195,7 +195,7 @@ pub async fn quit(app: AppHandle) {
     if let Some(tray) = app.try_state::<Tray>() {
         tray.shutdown().await;
     }
-    ipc::remove_socket();
+    ipc::unpublish();
     app.exit(0);
 }
 
@@ -336,7 +336,7 @@ fn main() -> anyhow::Result<()> {
         RunEvent::ExitRequested {
             code: None, api, ..
         } => api.prevent_exit(),
-        RunEvent::Exit => ipc::remove_socket(),
+        RunEvent::Exit => ipc::unpublish(),
         _ => {}
     });
     Ok(())

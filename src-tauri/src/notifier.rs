@@ -4,18 +4,20 @@
 
 use bbwatch_core::alert::Source;
 use bbwatch_core::config::Config;
-use bbwatch_core::Level;
 use bbwatch_sinks::{Notifier, NotifierOptions};
-use notify_rust::Hint;
 use std::sync::Arc;
 use tauri::AppHandle;
 use tokio::sync::watch;
 
-use crate::tray::icon_png;
 use crate::window::{self, Section};
 
-/// The level's icon as the notification's image (no file, no theme icon).
-fn level_image(level: Level) -> Option<Hint> {
+/// The level's icon as the notification's image (no file, no theme icon). Image data is a
+/// D-Bus hint: elsewhere popups have no picture of ours.
+#[cfg(target_os = "linux")]
+fn level_image(level: bbwatch_core::Level) -> Option<notify_rust::Hint> {
+    use crate::tray::icon_png;
+    use notify_rust::Hint;
+
     let image = tauri::image::Image::from_bytes(icon_png(level, 64)).ok()?;
     let (w, h) = (
         i32::try_from(image.width()).ok()?,
@@ -40,7 +42,10 @@ pub fn new(app: AppHandle, settings: watch::Receiver<Config>) -> Notifier {
         settings,
         NotifierOptions {
             on_click: Some(Arc::new(on_click)),
+            #[cfg(target_os = "linux")]
             level_image: Some(Arc::new(level_image)),
+            #[cfg(not(target_os = "linux"))]
+            level_image: None,
         },
     )
 }

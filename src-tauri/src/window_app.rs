@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -41,7 +40,7 @@ struct Window {
     view: Mutex<StatusView>,
     events: Mutex<RecentEvents>,
     settings: Mutex<SettingsInfo>,
-    to_tray: Mutex<UnixStream>,
+    to_tray: Mutex<ipc::Link>,
     /// The settings form has changes not saved: closing the window asks first.
     dirty: AtomicBool,
     /// Key requests sent to the tray, waiting for its answer.
@@ -555,12 +554,10 @@ async fn export_history_csv(
 /// does with bbwatch's notifications whatever the tray is doing.
 #[tauri::command]
 async fn send_test_notification(w: State<'_, Arc<Window>>) -> Result<(), CommandError> {
-    let mut n = notify_rust::Notification::new();
-    n.appname("bbwatch")
-        .icon("")
-        .summary(Msg::TestNotifyTitle.text(w.lang()))
+    let mut n = bbwatch_sinks::popup::ours();
+    n.summary(Msg::TestNotifyTitle.text(w.lang()))
         .body(Msg::TestNotifyBody.text(w.lang()));
-    n.show_async()
+    bbwatch_sinks::popup::send(&n)
         .await
         .map(|_| ())
         .map_err(|e| CommandError::new("notify", e))
@@ -572,25 +569,8 @@ fn close_window(window: tauri::WebviewWindow) -> Result<(), CommandError> {
     window.destroy().map_err(|e| CommandError::new("window", e))
 }
 
-/// The tray's socket, waited for briefly (the tray may be starting); only our own user's.
-fn connect() -> anyhow::Result<UnixStream> {
-    let path = ipc::socket_path()?;
-    for _ in 0..50 {
-        if ipc::ours(&path) {
-            if let Ok(s) = UnixStream::connect(&path) {
-                return Ok(s);
-            }
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    anyhow::bail!(
-        "the bbwatch tray app is not running (no {} of this user): start bbwatch-desktop",
-        path.display()
-    )
-}
-
 /// Follow the tray until it goes away, then close.
-fn follow(app: AppHandle, reader: BufReader<UnixStream>) {
+fn follow(app: AppHandle, reader: BufReader<ipc::Link>) {
     for text in reader.lines().map_while(Result::ok) {
         let Ok(msg) = serde_json::from_str::<ToWindow>(&text) else {
             tracing::warn!("bad message from the tray");
@@ -635,7 +615,7 @@ fn follow(app: AppHandle, reader: BufReader<UnixStream>) {
 }
 
 pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
-    let stream = connect()?;
+    let stream = ipc::connect()?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut first = String::new();
     reader

@@ -2,6 +2,8 @@
 //! Xvfb with its own D-Bus session, against fake-bitbank switched by hand; the API read over
 //! HTTP as a bot reads it; the switch turned off and on again in the settings window, through
 //! WebDriver.
+// Linux only: the tray app's desktop (Xvfb, a D-Bus session, StatusNotifierItem).
+#![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;

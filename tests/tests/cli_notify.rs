@@ -2,6 +2,8 @@
 //! own D-Bus session, a notification server recording what is shown, fake-bitbank switched by
 //! hand. The CLI shares the tray app's notifier: the kinds chosen, a popup closed when what it
 //! said is over, quiet hours held back and summed up after.
+// Linux only: the tray app's desktop (Xvfb, a D-Bus session, StatusNotifierItem).
+#![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;

@@ -1,6 +1,8 @@
 //! The tray app as a person meets it: the real `bbwatch-desktop` under Xvfb with its own D-Bus
 //! session; this test is the panel (StatusNotifierWatcher), the notification server and, through
 //! WebDriver, the person looking at the window. fake-bitbank plays normal → maintenance → normal.
+// Linux only: the tray app's desktop (Xvfb, a D-Bus session, StatusNotifierItem).
+#![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;

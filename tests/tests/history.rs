@@ -2,6 +2,8 @@
 //! its own D-Bus session and notification server, against fake-bitbank. The History view shows
 //! a prepared history (list, filters, export, chart); a kill -9 loses no event that was
 //! notified; a restart in the middle of a maintenance tells its end once, with its full length.
+// Linux only: the tray app's desktop (Xvfb, a D-Bus session, StatusNotifierItem).
+#![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;

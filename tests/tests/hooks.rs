@@ -1,6 +1,8 @@
 //! The tray app runs the same `[[hooks]]` as `bbwatch watch`: the real `bbwatch-desktop` under
 //! Xvfb with its own D-Bus session, against fake-bitbank switched by hand, and a hook script
 //! that records how it was called.
+// Linux only: the tray app's desktop (Xvfb, a D-Bus session, StatusNotifierItem).
+#![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::os::unix::fs::PermissionsExt as _;

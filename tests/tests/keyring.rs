@@ -3,6 +3,8 @@
 //! default account is `fake-key` / `fake-secret`), driven through WebDriver. What counts: the
 //! key lands in the keyring and nowhere else (no file under the scratch directory, not the
 //! log), it is there after a restart, and Remove takes it out.
+// Linux only: the tray app's desktop (Xvfb, a D-Bus session, StatusNotifierItem).
+#![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;

@@ -2,6 +2,8 @@
 //! processes) under Xvfb with its own D-Bus session, against fake-bitbank, driven through
 //! WebDriver. What counts is the file on disk: the window's changes land there, keeping what
 //! the user wrote; a wrong value is shown, blocks Save and writes nothing; Cancel discards.
+// Linux only: the tray app's desktop (Xvfb, a D-Bus session, StatusNotifierItem).
+#![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;

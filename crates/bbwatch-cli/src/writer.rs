@@ -49,9 +49,13 @@ impl Writer {
         std::thread::Builder::new()
             .name("stdout".into())
             .spawn(move || write_loop(&q, &on_error))?;
+        #[cfg(unix)]
         std::thread::Builder::new()
             .name("stdout-watch".into())
             .spawn(move || watch_for_hangup(&tx))?;
+        // No poll(2) on a console or pipe handle: a reader gone is noticed at the next write.
+        #[cfg(not(unix))]
+        drop(tx);
         Ok(Writer { queue, gone })
     }
 
@@ -104,6 +108,7 @@ fn write_loop(queue: &(Mutex<Queue>, Condvar), gone: &mpsc::Sender<Gone>) {
 
 /// Wait for the kernel to say stdout's reader is gone: `POLLERR` on a pipe whose read end
 /// closed, `POLLHUP` on a terminal that hung up. Files and /dev/null never say either.
+#[cfg(unix)]
 fn watch_for_hangup(gone: &mpsc::Sender<Gone>) {
     use rustix::event::{poll, PollFd, PollFlags};
     let stdout = std::io::stdout();

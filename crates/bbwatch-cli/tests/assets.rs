@@ -1,6 +1,8 @@
 //! Deposits and withdrawals, end to end: the real `bbwatch` with an API key against
 //! fake-bitbank's signed `/v1/user/assets` on loopback (its account: `fake-key`/`fake-secret`,
 //! holding btc, eth, xrp and jpy; eth has two networks, eth and polygon).
+// Unix only: the key file's mode is part of what is tested.
+#![cfg(unix)]
 
 mod support;
 

@@ -1,6 +1,8 @@
 //! docs/bots.md, run: every example it shows is a file of the repository (checked byte for
 //! byte), and each file is run here against fake-bitbank with a stand-in `my-bot` on `PATH`
 //! that records what it was asked to do.
+// Unix only: the examples are shell scripts, found through symlinks on PATH.
+#![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;

@@ -2,6 +2,8 @@
 //! loopback listeners of our own), one test per fault, each naming the level and events it
 //! expects. Nothing here leaves 127.0.0.1. No assertion is about speed: waits are generous
 //! upper bounds for something that must happen, never a measure of how fast.
+// Linux only: memory is read from /proc, a stuck reader is a Unix socket.
+#![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;

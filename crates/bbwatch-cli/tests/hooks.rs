@@ -1,6 +1,8 @@
 //! Hooks end to end, with the real `bbwatch watch` against fake-bitbank: a recording script
 //! sees the chosen kinds with the event on stdin and in its environment; a hook that hangs is
 //! killed with its process group and holds up nothing; shell metacharacters run nothing.
+// Linux only: the hooks are shell scripts, their processes read from /proc.
+#![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;

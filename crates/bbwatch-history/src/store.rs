@@ -77,7 +77,7 @@ impl Writer {
         let Ok(file) = create_private(&self.path) else {
             return false;
         };
-        match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        match try_lock(&file) {
             Ok(()) => {
                 if self.told_reader {
                     tracing::info!("the other bbwatch stopped: this one records the history now");
@@ -99,6 +99,20 @@ impl Writer {
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Take `file`'s exclusive lock, without waiting.
+#[cfg(unix)]
+fn try_lock(file: &File) -> Result<(), rustix::io::Errno> {
+    rustix::fs::flock(file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+}
+
+/// Take `file`'s exclusive lock, without waiting (`LockFileEx` on Windows). Newer than the
+/// workspace's rust-version, but notify-rust, in every binary, needs a newer Rust still.
+#[cfg(not(unix))]
+#[allow(clippy::incompatible_msrv)]
+fn try_lock(file: &File) -> Result<(), std::fs::TryLockError> {
+    file.try_lock()
 }
 
 /// Open (or create) a file readable and writable by its owner only.

@@ -146,9 +146,25 @@ pub fn environment(event: &Event) -> Vec<(&'static str, String)> {
 
 /// Kills a hook's process group if the run is given up before the hook was reaped (a
 /// timeout, or bbwatch shutting down while it runs).
+#[cfg(unix)]
 struct Group(Option<rustix::process::Pid>);
 
+#[cfg(unix)]
 impl Group {
+    fn of(child: &tokio::process::Child) -> Group {
+        Group(
+            child
+                .id()
+                .and_then(|id| i32::try_from(id).ok())
+                .and_then(rustix::process::Pid::from_raw),
+        )
+    }
+
+    /// Reaped: its pid may be reused, so its group is no longer ours to kill.
+    fn reaped(&mut self) {
+        self.0 = None;
+    }
+
     fn kill(&mut self) {
         if let Some(pid) = self.0.take() {
             if let Err(e) = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL)
@@ -162,10 +178,27 @@ impl Group {
     }
 }
 
+#[cfg(unix)]
 impl Drop for Group {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// No process groups here: the program itself is killed (at its timeout, and when the run
+/// is dropped); what it started may outlive it.
+#[cfg(not(unix))]
+struct Group;
+
+#[cfg(not(unix))]
+impl Group {
+    fn of(_child: &tokio::process::Child) -> Group {
+        Group
+    }
+
+    fn reaped(&mut self) {}
+
+    fn kill(&mut self) {}
 }
 
 /// What a hook wrote on one pipe so far: the first [`MAX_OUTPUT`] bytes.
@@ -208,12 +241,7 @@ pub async fn run_once(hook: &Hook, event: &Event) -> Result<Outcome, HookError> 
         program: program.clone(),
         source,
     })?;
-    let mut group = Group(
-        child
-            .id()
-            .and_then(|id| i32::try_from(id).ok())
-            .and_then(rustix::process::Pid::from_raw),
-    );
+    let mut group = Group::of(&child);
     let stdin = child.stdin.take();
     let input = format!("{}\n", event.to_json_line());
     tokio::spawn(async move {
@@ -234,12 +262,14 @@ pub async fn run_once(hook: &Hook, event: &Event) -> Result<Outcome, HookError> 
                 program: program.clone(),
                 source,
             })?;
-            // Reaped: its pid may be reused, so its group is no longer ours to kill.
-            group.0 = None;
+            group.reaped();
             (status, false)
         }
         Err(_) => {
             group.kill();
+            // Without a group to kill, the program itself.
+            #[cfg(not(unix))]
+            let _ = child.start_kill();
             let status = child.wait().await.map_err(|source| HookError::Wait {
                 program: program.clone(),
                 source,

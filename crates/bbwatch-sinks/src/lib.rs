@@ -4,6 +4,7 @@
 pub mod hooks;
 pub mod notifier;
 pub mod outbound;
+pub mod popup;
 pub mod queue;
 pub mod webhooks;
 

@@ -13,14 +13,17 @@ use bbwatch_core::i18n::Msg;
 use bbwatch_core::render::{event_body, level_name, notification_title, quiet_summary, sentence};
 use bbwatch_core::{Event, Lang, Level, Snapshot};
 use chrono::{DateTime, Local, Timelike, Utc};
-use notify_rust::{Hint, Notification, NotificationHandle, Timeout, Urgency};
+use notify_rust::{Notification, Timeout};
 use tokio::sync::{mpsc, watch, Mutex};
+
+use crate::popup::{self, Picture, Popup};
 
 /// What to do when the user clicks a popup (the tray app opens its window there).
 pub type OnClick = Arc<dyn Fn(&Source) + Send + Sync>;
 
-/// The level's picture for a popup (the tray app's icon, as image data).
-pub type LevelImage = Arc<dyn Fn(Level) -> Option<Hint> + Send + Sync>;
+/// The level's picture for a popup (the tray app's icon, as image data; Linux only, see
+/// [`Picture`]).
+pub type LevelImage = Arc<dyn Fn(Level) -> Option<Picture> + Send + Sync>;
 
 /// How a binary's notifications differ: what a click does, and the picture.
 #[derive(Clone, Default)]
@@ -47,7 +50,7 @@ pub const QUIET_CHECK: Duration = Duration::from_secs(20);
 struct Book {
     collapser: Collapser,
     /// Our popups still on screen, by what they are about.
-    open: HashMap<Source, Arc<NotificationHandle>>,
+    open: HashMap<Source, Arc<Popup>>,
     /// When we last showed an event's notification.
     last_shown: Option<DateTime<Utc>>,
     /// What quiet hours held back, told in one notification when they end.
@@ -61,8 +64,8 @@ fn local_minute() -> u16 {
 }
 
 /// Show `n`; a missing or hung notification server is a warning, never a failure.
-async fn show(n: &Notification) -> Option<NotificationHandle> {
-    match tokio::time::timeout(SERVER_TIMEOUT, n.show_async()).await {
+async fn show(n: &Notification) -> Option<Popup> {
+    match tokio::time::timeout(SERVER_TIMEOUT, popup::send(n)).await {
         Ok(Ok(handle)) => Some(handle),
         Ok(Err(e)) => {
             tracing::warn!("no notification server? {e}");
@@ -75,8 +78,8 @@ async fn show(n: &Notification) -> Option<NotificationHandle> {
     }
 }
 
-async fn close(handle: &NotificationHandle) {
-    if tokio::time::timeout(SERVER_TIMEOUT, handle.close_async())
+async fn close(handle: &Popup) {
+    if tokio::time::timeout(SERVER_TIMEOUT, popup::close(handle))
         .await
         .is_err()
     {
@@ -138,10 +141,9 @@ impl Notifier {
 
     /// A notification of ours: the level's picture, and "Open" where a click does something.
     fn base(&self, level: Option<Level>, lang: Lang, action: Msg) -> Notification {
-        let mut n = Notification::new();
-        n.appname("bbwatch").icon("");
+        let mut n = popup::ours();
         if let Some(image) = level.and_then(|l| self.options.level_image.as_ref()?(l)) {
-            n.hint(image);
+            popup::add_picture(&mut n, image);
         }
         if self.options.on_click.is_some() {
             n.action("default", action.text(lang));
@@ -150,21 +152,16 @@ impl Notifier {
     }
 
     /// Keep `handle` as the popup about `source` until it is closed, and act on its click.
-    fn keep(&self, book: &mut Book, source: Source, handle: NotificationHandle) {
+    fn keep(&self, book: &mut Book, source: Source, handle: Popup) {
         let handle = Arc::new(handle);
         book.open.insert(source.clone(), handle.clone());
         let (on_click, book) = (self.options.on_click.clone(), self.book.clone());
         tokio::spawn(async move {
-            let clicked = &source;
-            handle
-                .wait_for_action_async(|response| {
-                    if let (notify_rust::NotificationResponse::Default, Some(on_click)) =
-                        (response, &on_click)
-                    {
-                        on_click(clicked);
-                    }
-                })
-                .await;
+            if popup::clicked(&handle).await {
+                if let Some(on_click) = &on_click {
+                    on_click(&source);
+                }
+            }
             let mut book = book.lock().await;
             if book.open.get(&source).map(|h| h.id()) == Some(handle.id()) {
                 book.open.remove(&source);
@@ -199,19 +196,11 @@ impl Notifier {
         }
         let mut n = self.base(Some(event.level), lang, Msg::MenuOpen);
         n.summary(&notification_title(event, lang))
-            .body(&sentence(&event_body(event, lang)))
-            .urgency(if alert::urgent(event) {
-                Urgency::Critical
-            } else {
-                Urgency::Normal
-            });
-        if settings.sound {
-            n.hint(Hint::SoundName("message-new-instant".into()));
-        } else {
-            n.hint(Hint::SuppressSound(true));
-        }
+            .body(&sentence(&event_body(event, lang)));
+        popup::urgent(&mut n, alert::urgent(event));
+        popup::sound(&mut n, settings.sound);
         if let Some(id) = replaces {
-            n.id(id);
+            popup::replace(&mut n, id);
         }
         if let Some(handle) = show(&n).await {
             book.collapser.shown(event, handle.id(), now);
@@ -242,12 +231,10 @@ impl Notifier {
         let mut n = self.base(Some(snapshot.level), lang, Msg::MenuOpen);
         n.summary(&format!("bitbank: {}", level_name(snapshot.level, lang)))
             .body(&Msg::CheckedBody.fill(lang, &[("time", &time), ("meaning", &meaning)]))
-            .urgency(Urgency::Low)
-            .hint(Hint::Transient(true))
-            .hint(Hint::SuppressSound(true))
             .timeout(Timeout::Milliseconds(CHECKED_SHOWN_MS));
+        popup::fleeting(&mut n);
         if let Some(old) = book.open.get(&Source::Check) {
-            n.id(old.id());
+            popup::replace(&mut n, old.id());
         }
         if let Some(handle) = show(&n).await {
             self.keep(&mut book, Source::Check, handle);
@@ -291,7 +278,7 @@ impl Notifier {
             .body(body);
         let mut book = self.book.lock().await;
         if let Some(old) = book.open.get(&source) {
-            n.id(old.id());
+            popup::replace(&mut n, old.id());
         }
         if let Some(handle) = show(&n).await {
             self.keep(&mut book, source, handle);
@@ -322,7 +309,7 @@ impl Notifier {
         let mut n = self.base(Some(level), lang, Msg::MenuOpen);
         n.summary(&title).body(&body);
         if !settings.sound {
-            n.hint(Hint::SuppressSound(true));
+            popup::sound(&mut n, false);
         }
         if let Some(handle) = show(&n).await {
             self.keep(&mut book, Source::Quiet, handle);

@@ -8,6 +8,7 @@
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -118,6 +119,7 @@ async fn serve(bin: &PathBuf, secs: u64, dead: bool, history: bool) -> Result<()
     let dir = scratch()?;
     let hook = dir.join("hang.sh");
     std::fs::write(&hook, "#!/bin/sh\nsleep 1000\n")?;
+    #[cfg(unix)]
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))?;
     let config = dir.join("config.toml");
     let targets = if dead {

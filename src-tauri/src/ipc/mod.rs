@@ -1,9 +1,11 @@
-//! The link between the tray process and the window process: JSON lines over a Unix socket in
-//! the user's runtime directory. The tray process owns the monitor and serves; a window process
+//! The link between the tray process and the window process: JSON lines over a transport
+//! only this user can reach. The tray process owns the monitor and serves; a window process
 //! connects, gets everything it needs in one `Hello`, then follows `Status` and `Event` lines.
+//!
+//! The protocol is here, generic over the stream; the transport is a module of its own: a Unix
+//! socket with a peer check on Linux (`linux`), loopback TCP with a token elsewhere
+//! (`loopback`).
 
-use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, PermissionsExt as _};
-use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -12,8 +14,10 @@ use bbwatch_core::Lang;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager as _};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt as _, AsyncWriteExt, BufReader};
-use tokio::net::{UnixListener, UnixStream};
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt,
+    BufReader,
+};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 
@@ -21,6 +25,20 @@ use crate::history::HistoryProblem;
 use crate::state::{Pause, Shared};
 use crate::view::{status_view, EventView, StatusView};
 use crate::window::Section;
+
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(target_os = "linux")]
+use linux as transport;
+
+// Built on Linux too for its tests, though only used elsewhere.
+#[cfg(any(not(target_os = "linux"), test))]
+#[cfg_attr(target_os = "linux", allow(dead_code))]
+mod loopback;
+#[cfg(not(target_os = "linux"))]
+use loopback as transport;
+
+pub use transport::{connect, unpublish, Link};
 
 /// What the settings section shows.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -50,7 +68,7 @@ pub struct KeyInfo {
     pub keyring_problem: Option<String>,
 }
 
-/// A key and secret as typed in the settings window. They travel over this socket only;
+/// A key and secret as typed in the settings window. They travel over this link only;
 /// `Debug` hides both, so no log can show them.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct KeyPair {
@@ -108,59 +126,6 @@ pub enum ToTray {
 
 /// The longest line a window may send (its messages are a few bytes).
 const MAX_REQUEST: usize = 4096;
-
-/// The uid this process runs as (the owner of `/proc/self`).
-pub fn own_uid() -> std::io::Result<u32> {
-    std::fs::metadata("/proc/self").map(|m| m.uid())
-}
-
-/// A directory only we can use: ours, not a link, nobody else may enter.
-fn private_dir(dir: &Path) -> std::io::Result<()> {
-    let meta = std::fs::symlink_metadata(dir)?;
-    if !meta.is_dir() || meta.uid() != own_uid()? || meta.mode() & 0o077 != 0 {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::PermissionDenied,
-            format!("{} is not a private directory of this user", dir.display()),
-        ));
-    }
-    Ok(())
-}
-
-/// `$XDG_RUNTIME_DIR/bbwatch-desktop.sock`; without a runtime directory, the same name in a
-/// `0700` directory of our own in the temp directory (never a name anyone could take first).
-pub fn socket_path() -> std::io::Result<PathBuf> {
-    let dir = match std::env::var_os("XDG_RUNTIME_DIR")
-        .map(PathBuf::from)
-        .filter(|d| d.is_absolute())
-    {
-        Some(dir) => dir,
-        None => {
-            let dir = std::env::temp_dir().join(format!("bbwatch-{}", own_uid()?));
-            match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
-                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
-                _ => {}
-            }
-            private_dir(&dir)?;
-            dir
-        }
-    };
-    Ok(dir.join("bbwatch-desktop.sock"))
-}
-
-/// Take our socket away (on Quit): nothing of the app is left in the runtime directory.
-pub fn remove_socket() {
-    if let Ok(path) = socket_path() {
-        let _ = std::fs::remove_file(path);
-    }
-}
-
-/// Whether the socket at `path` is our own user's (checked before a window trusts it).
-pub fn ours(path: &Path) -> bool {
-    match (std::fs::symlink_metadata(path), own_uid()) {
-        (Ok(meta), Ok(uid)) => meta.uid() == uid,
-        _ => false,
-    }
-}
 
 /// The next line a window sent, at most [`MAX_REQUEST`] bytes; `None` at the end. Lines are
 /// gathered in `buf` across calls, so a read interrupted by `select!` loses nothing.
@@ -224,38 +189,35 @@ fn hello(shared: &Shared) -> ToWindow {
     }
 }
 
-/// Serve window processes until the app exits. The single-instance guard makes this process
-/// the only tray of the session, so a socket left by a crashed one is stale and replaced.
+/// Serve window processes until the app exits.
 pub async fn serve(app: AppHandle) {
-    let bound = socket_path().and_then(|path| {
-        let _ = std::fs::remove_file(&path);
-        let listener = UnixListener::bind(&path)?;
-        // Only this user may connect, whatever the directory allows.
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-        Ok(listener)
-    });
-    let (listener, uid) = match (bound, own_uid()) {
-        (Ok(l), Ok(uid)) => (l, uid),
-        (Err(e), _) | (_, Err(e)) => {
+    let listener = match transport::Listener::bind().await {
+        Ok(l) => l,
+        Err(e) => {
             tracing::error!("cannot listen for the status window: it will not open: {e}");
             return;
         }
     };
     loop {
         match listener.accept().await {
-            Ok((stream, _)) => match stream.peer_cred() {
-                Ok(peer) if peer.uid() == uid => {
-                    tokio::spawn(serve_window(stream, app.clone()));
-                }
-                Ok(peer) => tracing::warn!("refused a window of another user (uid {})", peer.uid()),
-                Err(e) => tracing::warn!("refused a window whose user is unknown: {e}"),
-            },
+            Ok(incoming) => {
+                let app = app.clone();
+                // Admitted on its own task: a window slow to identify holds up no other.
+                tokio::spawn(async move {
+                    if let Some(stream) = incoming.admit().await {
+                        serve_window(stream, app).await;
+                    }
+                });
+            }
             Err(e) => tracing::warn!("window connection failed: {e}"),
         }
     }
 }
 
-async fn serve_window(stream: UnixStream, app: AppHandle) {
+async fn serve_window<S>(stream: S, app: AppHandle)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
     let shared = app.state::<Arc<Shared>>().inner().clone();
     shared.windows_connected.fetch_add(1, Ordering::SeqCst);
     follow_window(stream, &app, &shared).await;
@@ -288,10 +250,13 @@ fn take_request(
     }
 }
 
-async fn follow_window(stream: UnixStream, app: &AppHandle, shared: &Arc<Shared>) {
+async fn follow_window<S>(stream: S, app: &AppHandle, shared: &Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite,
+{
     let mut updates = shared.ui.subscribe();
     let (replies, mut replied) = mpsc::unbounded_channel();
-    let (read, mut write) = stream.into_split();
+    let (read, mut write) = tokio::io::split(stream);
     if write
         .write_all(line(&hello(shared)).as_bytes())
         .await
@@ -359,17 +324,6 @@ mod tests {
         let mut buf = Vec::new();
         assert!(next_request(&mut input, &mut buf).await.is_err());
         assert!(buf.len() <= MAX_REQUEST + 1, "read {} bytes", buf.len());
-    }
-
-    #[test]
-    fn the_fallback_directory_is_private() {
-        let dir = std::env::temp_dir().join(format!("bbwatch-ipc-test-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::DirBuilder::new().mode(0o755).create(&dir).unwrap();
-        assert!(private_dir(&dir).is_err(), "0755 is not private");
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-        assert!(private_dir(&dir).is_ok());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -1,0 +1,161 @@
+//! A popup on the desktop, through notify-rust. On Linux it speaks to the notification server
+//! over D-Bus: popups are replaced, closed, clicked, and carry hints (picture, sound,
+//! urgency). On macOS and Windows notify-rust has no hints, server ids, close or async show,
+//! so there a popup is only shown (on a blocking thread: its `show` blocks) and the rest does
+//! nothing; clicks are not followed either (its wait would hold a thread per popup).
+
+use notify_rust::Notification;
+
+#[cfg(target_os = "linux")]
+pub(crate) use linux::{add_picture, clicked, fleeting, replace, sound, urgent};
+#[cfg(target_os = "linux")]
+pub use linux::{close, send, Picture, Popup};
+
+#[cfg(not(target_os = "linux"))]
+pub(crate) use plain::{add_picture, clicked, fleeting, replace, sound, urgent};
+#[cfg(not(target_os = "linux"))]
+pub use plain::{close, send, Picture, Popup};
+
+/// Why a popup could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum PopupError {
+    /// The notification server (or the system's notification centre) refused it.
+    #[error(transparent)]
+    Server(#[from] notify_rust::error::Error),
+    /// The thread that showed it failed.
+    #[error("the notification thread failed: {0}")]
+    Thread(#[from] tokio::task::JoinError),
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use notify_rust::{Hint, Notification, NotificationHandle, NotificationResponse, Urgency};
+
+    use super::PopupError;
+
+    /// A picture for a popup: an image hint.
+    pub type Picture = Hint;
+
+    /// A popup on screen.
+    pub struct Popup(NotificationHandle);
+
+    impl Popup {
+        /// The server's id, to replace this popup with the next of its kind.
+        pub fn id(&self) -> u32 {
+            self.0.id()
+        }
+    }
+
+    /// Show `n`.
+    pub async fn send(n: &Notification) -> Result<Popup, PopupError> {
+        Ok(Popup(n.show_async().await?))
+    }
+
+    /// Take `popup` off the screen.
+    pub async fn close(popup: &Popup) {
+        popup.0.close_async().await;
+    }
+
+    /// Wait until `popup` is clicked or closed; whether it was clicked.
+    pub(crate) async fn clicked(popup: &Popup) -> bool {
+        let mut clicked = false;
+        popup
+            .0
+            .wait_for_action_async(|response| {
+                clicked = matches!(response, NotificationResponse::Default);
+            })
+            .await;
+        clicked
+    }
+
+    pub(crate) fn add_picture(n: &mut Notification, picture: Picture) {
+        n.hint(picture);
+    }
+
+    /// Critical popups stay until dismissed.
+    pub(crate) fn urgent(n: &mut Notification, urgent: bool) {
+        n.urgency(if urgent {
+            Urgency::Critical
+        } else {
+            Urgency::Normal
+        });
+    }
+
+    pub(crate) fn sound(n: &mut Notification, sound: bool) {
+        if sound {
+            n.hint(Hint::SoundName("message-new-instant".into()));
+        } else {
+            n.hint(Hint::SuppressSound(true));
+        }
+    }
+
+    /// A short-lived answer: low urgency, silent, not kept in the server's history.
+    pub(crate) fn fleeting(n: &mut Notification) {
+        n.urgency(Urgency::Low)
+            .hint(Hint::Transient(true))
+            .hint(Hint::SuppressSound(true));
+    }
+
+    /// Show `n` in the place of the popup with server id `id`.
+    pub(crate) fn replace(n: &mut Notification, id: u32) {
+        n.id(id);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod plain {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use notify_rust::Notification;
+
+    use super::PopupError;
+
+    /// No pictures here: image hints are D-Bus only.
+    pub enum Picture {}
+
+    /// A popup shown (nothing more can be done with it here).
+    pub struct Popup(u32);
+
+    impl Popup {
+        /// An id of our own (no server gives one), unique in this process.
+        pub fn id(&self) -> u32 {
+            self.0
+        }
+    }
+
+    static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+    /// Show `n`. notify-rust's `show` blocks (on macOS the popup goes when its handle drops).
+    pub async fn send(n: &Notification) -> Result<Popup, PopupError> {
+        let n = n.clone();
+        tokio::task::spawn_blocking(move || n.show().map(drop)).await??;
+        Ok(Popup(NEXT_ID.fetch_add(1, Ordering::Relaxed)))
+    }
+
+    /// Popups cannot be closed here; they go by themselves.
+    pub async fn close(_popup: &Popup) {}
+
+    /// Clicks are not told here.
+    pub(crate) async fn clicked(_popup: &Popup) -> bool {
+        false
+    }
+
+    pub(crate) fn add_picture(_n: &mut Notification, picture: Picture) {
+        match picture {}
+    }
+
+    pub(crate) fn urgent(_n: &mut Notification, _urgent: bool) {}
+
+    pub(crate) fn sound(_n: &mut Notification, _sound: bool) {}
+
+    pub(crate) fn fleeting(_n: &mut Notification) {}
+
+    pub(crate) fn replace(_n: &mut Notification, _id: u32) {}
+}
+
+/// A notification of bbwatch's: its name, and no themed icon (the server's default).
+pub fn ours() -> Notification {
+    let mut n = Notification::new();
+    n.appname("bbwatch").icon("");
+    n
+}
