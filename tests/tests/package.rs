@@ -3,6 +3,8 @@
 //! it out): the binary the menu entry starts, in the tray under Xvfb and green against
 //! fake-bitbank; its About section; "start at login" pointing at the installed binary; the
 //! installed `bbwatch`.
+// Linux only: a .deb, under the Linux desktop harness.
+#![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
