@@ -26,7 +26,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "== lintian $deb"
-lintian --fail-on error --info "$deb" | tee "$work/lintian.txt"
+lintian --fail-on error "$deb" | tee "$work/lintian.txt"
 echo "lintian: $(grep -c '^E:' "$work/lintian.txt" || true) errors," \
   "$(grep -c '^W:' "$work/lintian.txt" || true) warnings"
 

@@ -101,7 +101,8 @@ for lang in en ja; do
     shoot_window "$lang" "$theme" $n settings \
       "# my settings\ninterval = \"30s\"\nlanguage = \"$lang\"\n[notifications]\nquiet_hours = \"23:00-07:00\"\n" - \
       "settings-$lang-$theme:0" "settings-$lang-$theme-pairs:5" "settings-$lang-$theme-unavailable:14" \
-      "settings-$lang-$theme-notifications:24" "settings-$lang-$theme-more:40"
+      "settings-$lang-$theme-notifications:24" "settings-$lang-$theme-more:40" \
+      "settings-$lang-$theme-about:80"
     n=$((n + 1))
   done
 done
