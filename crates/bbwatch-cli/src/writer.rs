@@ -71,7 +71,7 @@ impl Writer {
                 .unwrap_or(0);
             q.lines.remove(victim);
             q.dropped += 1;
-            if q.dropped == 1 || q.dropped % 1000 == 0 {
+            if q.dropped == 1 || q.dropped.is_multiple_of(1000) {
                 tracing::warn!(
                     "stdout is not being read; {} lines dropped so far",
                     q.dropped

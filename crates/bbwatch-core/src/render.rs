@@ -124,7 +124,7 @@ pub fn format_duration(secs: u64, lang: Lang) -> String {
     let (h, m, s) = (h.to_string(), m.to_string(), s.to_string());
     if secs >= 3600 {
         Msg::DurationHours.fill(lang, &[("h", &h), ("m", &m)])
-    } else if secs >= 60 && secs % 60 == 0 {
+    } else if secs >= 60 && secs.is_multiple_of(60) {
         Msg::DurationWholeMinutes.fill(lang, &[("m", &m)])
     } else if secs >= 60 {
         Msg::DurationMinutes.fill(lang, &[("m", &m), ("s", &s)])

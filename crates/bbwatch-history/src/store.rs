@@ -107,10 +107,8 @@ fn try_lock(file: &File) -> Result<(), rustix::io::Errno> {
     rustix::fs::flock(file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
 }
 
-/// Take `file`'s exclusive lock, without waiting (`LockFileEx` on Windows). Newer than the
-/// workspace's rust-version, but notify-rust, in every binary, needs a newer Rust still.
+/// Take `file`'s exclusive lock, without waiting (`LockFileEx` on Windows).
 #[cfg(not(unix))]
-#[allow(clippy::incompatible_msrv)]
 fn try_lock(file: &File) -> Result<(), std::fs::TryLockError> {
     file.try_lock()
 }

@@ -119,7 +119,7 @@ async fn run() -> Result<()> {
     while polls < POLLS {
         snapshots.changed().await.context("the monitor stopped")?;
         polls += 1;
-        if polls == 1 || polls % SAMPLE_EVERY == 0 {
+        if polls == 1 || polls.is_multiple_of(SAMPLE_EVERY) {
             let (rss, fds) = (rss_kib()?, open_fds()?);
             samples.push((polls, rss, fds));
             println!(
