@@ -98,7 +98,7 @@ fn settle(
         }
         Err(e) => {
             tracing::warn!("{e}");
-            let text = Msg::KeyringUnavailable.fill(lang, &[("error", &e.to_string())]);
+            let text = Msg::KeyringUnavailable.fill(lang, &[("error", e.detail())]);
             *lock(&shared.keyring_problem) = Some(e);
             (false, text)
         }

@@ -27,6 +27,15 @@ pub enum SecretsError {
     Corrupt(String),
 }
 
+impl SecretsError {
+    /// What the keyring said, without our own words around it (for a message that has them).
+    pub fn detail(&self) -> &str {
+        match self {
+            SecretsError::Unavailable(d) | SecretsError::Failed(d) | SecretsError::Corrupt(d) => d,
+        }
+    }
+}
+
 impl From<keyring::Error> for SecretsError {
     fn from(e: keyring::Error) -> Self {
         match e {

@@ -141,7 +141,7 @@ impl Shared {
                 .as_ref()
                 .map(crate::secrets::shown_key),
             keyring_problem: lock(&self.keyring_problem).as_ref().map(|e| {
-                bbwatch_core::i18n::Msg::KeyringUnavailable.fill(lang, &[("error", &e.to_string())])
+                bbwatch_core::i18n::Msg::KeyringUnavailable.fill(lang, &[("error", e.detail())])
             }),
         }
     }

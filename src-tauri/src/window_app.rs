@@ -184,29 +184,30 @@ async fn remove_key(w: State<'_, Arc<Window>>) -> Result<KeyAnswer, CommandError
 
 /// bitbank's page where API keys are made.
 const API_KEY_URL: &str = "https://app.bitbank.cc/account/api";
-
-#[tauri::command]
-fn open_api_key_page(app: AppHandle) -> Result<(), CommandError> {
-    app.opener()
-        .open_url(API_KEY_URL, None::<&str>)
-        .map_err(|e| CommandError::new("open", e))
-}
-
 /// bitbank's API documentation, linked from the About section.
 const API_DOCS_URL: &str = "https://github.com/bitbankinc/bitbank-api-docs";
 
+/// One of bitbank's pages, in the user's browser. Each page is a command of its own, so that
+/// the window can open only these addresses, never one it was handed.
+fn open_page(app: &AppHandle, url: &str) -> Result<(), CommandError> {
+    app.opener()
+        .open_url(url, None::<&str>)
+        .map_err(|e| CommandError::new("open", e))
+}
+
+#[tauri::command]
+fn open_api_key_page(app: AppHandle) -> Result<(), CommandError> {
+    open_page(&app, API_KEY_URL)
+}
+
 #[tauri::command]
 fn open_api_docs(app: AppHandle) -> Result<(), CommandError> {
-    app.opener()
-        .open_url(API_DOCS_URL, None::<&str>)
-        .map_err(|e| CommandError::new("open", e))
+    open_page(&app, API_DOCS_URL)
 }
 
 #[tauri::command]
 fn open_announcements(app: AppHandle) -> Result<(), CommandError> {
-    app.opener()
-        .open_url(ANNOUNCEMENTS_URL, None::<&str>)
-        .map_err(|e| CommandError::new("open", e))
+    open_page(&app, ANNOUNCEMENTS_URL)
 }
 
 #[derive(Serialize)]
