@@ -38,10 +38,12 @@ fn address_file() -> std::io::Result<PathBuf> {
     Ok(dir.join("bbwatch-desktop.port"))
 }
 
-/// A fresh token: 128 bits in hex.
-fn new_token() -> String {
-    let mut rng = fastrand::Rng::new();
-    format!("{:016x}{:016x}", rng.u64(..), rng.u64(..))
+/// A fresh token: 128 bits from the operating system's secure random source, in hex (a
+/// seeded generator's output could be guessed by another local user).
+fn new_token() -> std::io::Result<String> {
+    let mut bytes = [0u8; TOKEN_LEN / 2];
+    getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Whether `a` and `b` are equal, taking as long whatever the first difference.
@@ -105,7 +107,7 @@ impl Listener {
 
     async fn bind_at(path: &Path) -> std::io::Result<Listener> {
         let inner = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
-        let token = new_token();
+        let token = new_token()?;
         publish(path, inner.local_addr()?.port(), &token)?;
         Ok(Listener { inner, token })
     }
@@ -235,7 +237,7 @@ mod tests {
 
     #[test]
     fn tokens_are_fresh_and_compared_whole() {
-        let (a, b) = (new_token(), new_token());
+        let (a, b) = (new_token().unwrap(), new_token().unwrap());
         assert_eq!(a.len(), TOKEN_LEN);
         assert_ne!(a, b);
         assert!(same(a.as_bytes(), a.as_bytes()));
