@@ -14,7 +14,9 @@ use bbwatch_e2e::desktop::app::{self as desktop_app, app_binary, start_tray};
 use bbwatch_e2e::desktop::display::Desktop;
 use bbwatch_e2e::desktop::keyring::Keyring;
 use bbwatch_e2e::desktop::notifications::NotificationServer;
-use bbwatch_e2e::desktop::panel::{icon_colour, panel, quit, tooltip, tray_item, WAIT};
+use bbwatch_e2e::desktop::panel::{
+    icon_colour, panel, quit, start_on_panel, tooltip, tray_item, WAIT,
+};
 use bbwatch_e2e::desktop::procs::{children, started_in, window_processes};
 use bbwatch_e2e::desktop::webdriver::Driver;
 use bbwatch_e2e::desktop::{
@@ -422,11 +424,9 @@ async fn a_circuit_break_pushed_on_the_stream_turns_the_tray_at_once() -> Result
         Options::default(),
     )
     .await?;
-    let (watcher, watcher_conn, notifications, _notify_conn) = panel(&desktop).await?;
     let config = "interval = \"60s\"\nlanguage = \"en\"\npairs = [\"btc_jpy\", \"xrp_jpy\"]\n";
     let env = desktop_app::app_env(&desktop, &dir, &sim, "C.UTF-8", config).0;
-    let mut app = start_tray(&bin, &env, &dir)?;
-    let item = tray_item(&watcher, &watcher_conn).await?;
+    let (mut app, item, notifications, _panel) = start_on_panel(&desktop, &bin, &env, &dir).await?;
     eventually(WAIT, "the tray to turn green", || async {
         (icon_colour(&item).await == Some("green")).then_some(())
     })
@@ -483,10 +483,8 @@ async fn a_maintenance_seen_from_its_middle_lasted_at_least() -> Result<()> {
     let desktop = Desktop::start(&dir)?;
     let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
     sim.next_phase();
-    let (watcher, watcher_conn, notifications, _notify_conn) = panel(&desktop).await?;
     let env = app_env(&desktop, &dir, &sim, "60s");
-    let mut app = start_tray(&bin, &env, &dir)?;
-    let item = tray_item(&watcher, &watcher_conn).await?;
+    let (mut app, item, notifications, _panel) = start_on_panel(&desktop, &bin, &env, &dir).await?;
     eventually(WAIT, "the tooltip to say Maintenance", || async {
         tooltip(&item).await.contains("Maintenance").then_some(())
     })
@@ -630,10 +628,8 @@ async fn the_app_follows_its_file_edited_by_hand() -> Result<()> {
     let dir = scratch_dir("byhand");
     let desktop = Desktop::start(&dir)?;
     let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
-    let (watcher, watcher_conn, notifications, _notify_conn) = panel(&desktop).await?;
     let env = app_env(&desktop, &dir, &sim, "60s");
-    let mut app = start_tray(&bin, &env, &dir)?;
-    let item = tray_item(&watcher, &watcher_conn).await?;
+    let (mut app, item, notifications, _panel) = start_on_panel(&desktop, &bin, &env, &dir).await?;
     eventually(WAIT, "the tooltip to say Normal", || async {
         tooltip(&item).await.contains("Normal").then_some(())
     })
@@ -696,7 +692,6 @@ async fn quiet_hours_hold_back_popups_and_sum_them_up_after() -> Result<()> {
     let dir = scratch_dir("quiet");
     let desktop = Desktop::start(&dir)?;
     let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
-    let (watcher, watcher_conn, notifications, _notify_conn) = panel(&desktop).await?;
     let env = app_env(&desktop, &dir, &sim, "60s");
     // Quiet from a minute ago to three minutes from now (the app runs in UTC).
     let minute = std::time::SystemTime::now()
@@ -713,8 +708,7 @@ async fn quiet_hours_hold_back_popups_and_sum_them_up_after() -> Result<()> {
             "interval = \"60s\"\nlanguage = \"en\"\n\n[notifications]\nquiet_hours = \"{quiet}\"\n"
         ),
     )?;
-    let mut app = start_tray(&bin, &env, &dir)?;
-    let item = tray_item(&watcher, &watcher_conn).await?;
+    let (mut app, item, notifications, _panel) = start_on_panel(&desktop, &bin, &env, &dir).await?;
     eventually(WAIT, "the tooltip to say Normal", || async {
         tooltip(&item).await.contains("Normal").then_some(())
     })
@@ -754,10 +748,8 @@ async fn pausing_until_a_time_from_the_settings_window() -> Result<()> {
     let dir = scratch_dir("pause-until");
     let desktop = Desktop::start(&dir)?;
     let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
-    let (watcher, watcher_conn, notifications, _notify_conn) = panel(&desktop).await?;
     let env = app_env(&desktop, &dir, &sim, "60s");
-    let mut app = start_tray(&bin, &env, &dir)?;
-    let item = tray_item(&watcher, &watcher_conn).await?;
+    let (mut app, item, notifications, _panel) = start_on_panel(&desktop, &bin, &env, &dir).await?;
     eventually(WAIT, "the tooltip to say Normal", || async {
         tooltip(&item).await.contains("Normal").then_some(())
     })
@@ -897,11 +889,9 @@ async fn a_withdrawal_stop_turns_the_tray_amber_and_its_end_green() -> Result<()
         Options::default(),
     )
     .await?;
-    let (watcher, watcher_conn, notifications, _notify_conn) = panel(&desktop).await?;
     let config = "interval = \"2s\"\nlanguage = \"en\"\npairs = [\"btc_jpy\"]\n";
     let env = desktop_app::app_env(&desktop, &dir, &sim, "C.UTF-8", config).0;
-    let mut app = start_tray(&bin, &env, &dir)?;
-    let item = tray_item(&watcher, &watcher_conn).await?;
+    let (mut app, item, notifications, _panel) = start_on_panel(&desktop, &bin, &env, &dir).await?;
     eventually(WAIT, "the tray to turn green", || async {
         (icon_colour(&item).await == Some("green")).then_some(())
     })

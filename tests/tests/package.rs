@@ -11,10 +11,10 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result};
-use bbwatch_e2e::desktop::app::{app_env, start_tray};
+use bbwatch_e2e::desktop::app::app_env;
 use bbwatch_e2e::desktop::display::Desktop;
 use bbwatch_e2e::desktop::form::click;
-use bbwatch_e2e::desktop::panel::{icon_colour, panel, quit, tooltip, tray_item, WAIT};
+use bbwatch_e2e::desktop::panel::{icon_colour, quit, start_on_panel, tooltip, WAIT};
 use bbwatch_e2e::desktop::webdriver::Driver;
 use bbwatch_e2e::desktop::{eventually, scratch_dir, HAND_DRIVEN};
 use fake_bitbank::{FakeBitbank, Options, Scenario};
@@ -54,11 +54,10 @@ async fn the_installed_app_turns_green_and_its_cli_answers() -> Result<()> {
     let dir = scratch_dir("package");
     let desktop = Desktop::start(&dir)?;
     let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
-    let (watcher, watcher_conn, notifications, _notify_conn) = panel(&desktop).await?;
     let config = "interval = \"2s\"\nlanguage = \"en\"\n";
     let env = app_env(&desktop, &dir, &sim, "C.UTF-8", config).0;
-    let mut app = start_tray(Path::new(APP), &env, &dir)?;
-    let item = tray_item(&watcher, &watcher_conn).await?;
+    let (mut app, item, notifications, _panel) =
+        start_on_panel(&desktop, Path::new(APP), &env, &dir).await?;
     eventually(WAIT, "the installed app's tray to turn green", || async {
         (icon_colour(&item).await == Some("green")).then_some(())
     })

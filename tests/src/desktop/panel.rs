@@ -2,10 +2,12 @@
 //! and what a person reads off the tray item: its colour, its tooltip, its menu's Quit.
 
 use std::path::Path;
+use std::process::Child;
 use std::time::Duration;
 
 use anyhow::Result;
 
+use super::app::start_tray;
 use super::display::Desktop;
 use super::eventually;
 use super::notifications::NotificationServer;
@@ -95,4 +97,33 @@ pub async fn quit(item: &Item, app: &mut std::process::Child, dir: &Path) -> Res
         std::fs::read_to_string(dir.join("app.log"))?
     );
     Ok(())
+}
+
+/// What a test keeps while the app runs on its panel: the panel's connections (the tray item
+/// is watched and the popups are recorded as long as they live).
+pub struct Held {
+    _watcher: zbus::Connection,
+    _notifications: zbus::Connection,
+}
+
+/// Start the app at `bin` with `env`, on a panel and a notification server started first, and
+/// return once its tray item has registered.
+pub async fn start_on_panel(
+    desktop: &Desktop,
+    bin: &Path,
+    env: &[(String, String)],
+    dir: &Path,
+) -> Result<(Child, Item, NotificationServer, Held)> {
+    let (watcher, watcher_conn, notifications, notify_conn) = panel(desktop).await?;
+    let app = start_tray(bin, env, dir)?;
+    let item = tray_item(&watcher, &watcher_conn).await?;
+    Ok((
+        app,
+        item,
+        notifications,
+        Held {
+            _watcher: watcher_conn,
+            _notifications: notify_conn,
+        },
+    ))
 }
