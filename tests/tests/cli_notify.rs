@@ -76,13 +76,9 @@ async fn watch_notify_closes_stale_popups_and_sums_up_quiet_hours() -> Result<()
     .await?;
 
     sim.next_phase();
-    let start = eventually(WAIT, "the maintenance popup", || async {
-        notifications
-            .shown_with("maintenance started")
-            .first()
-            .cloned()
-    })
-    .await?;
+    let start = notifications
+        .first_with("maintenance started", WAIT)
+        .await?;
     assert_eq!(start.summary, "bitbank: maintenance started");
     assert_eq!(start.app_name, "bbwatch");
     assert_eq!(start.urgency, Some(2), "maintenance start is critical");
@@ -93,13 +89,7 @@ async fn watch_notify_closes_stale_popups_and_sums_up_quiet_hours() -> Result<()
     );
 
     sim.next_phase();
-    let ended = eventually(WAIT, "the end popup", || async {
-        notifications
-            .shown_with("maintenance ended")
-            .first()
-            .cloned()
-    })
-    .await?;
+    let ended = notifications.first_with("maintenance ended", WAIT).await?;
     assert_eq!(ended.summary, "bitbank: maintenance ended");
     eventually(WAIT, "the start popup to be closed", || async {
         notifications.closed().contains(&start.id).then_some(())
@@ -131,13 +121,9 @@ async fn watch_notify_closes_stale_popups_and_sums_up_quiet_hours() -> Result<()
     );
 
     std::fs::write(&file, plain)?;
-    let summary = eventually(WAIT, "the summary after quiet hours", || async {
-        notifications
-            .shown_with("while notifications were quiet")
-            .first()
-            .cloned()
-    })
-    .await?;
+    let summary = notifications
+        .first_with("while notifications were quiet", WAIT)
+        .await?;
     assert!(summary.body.contains("Maintenance started"), "{summary:?}");
 
     let _ = watch.kill();
@@ -175,13 +161,9 @@ async fn watch_notify_tells_a_withdrawal_stop_and_its_end() -> Result<()> {
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     sim.next_phase();
-    let stop = eventually(WAIT, "the withdrawal-stop popup", || async {
-        notifications
-            .shown_with("withdrawals stopped")
-            .first()
-            .cloned()
-    })
-    .await?;
+    let stop = notifications
+        .first_with("withdrawals stopped", WAIT)
+        .await?;
     assert_eq!(
         stop.summary,
         "bitbank: ETH (polygon network) withdrawals stopped"
@@ -189,13 +171,9 @@ async fn watch_notify_tells_a_withdrawal_stop_and_its_end() -> Result<()> {
     assert!(stop.body.contains("Wait for them to resume"), "{stop:?}");
 
     sim.next_phase();
-    let resumed = eventually(WAIT, "the resumption popup", || async {
-        notifications
-            .shown_with("withdrawals resumed")
-            .first()
-            .cloned()
-    })
-    .await?;
+    let resumed = notifications
+        .first_with("withdrawals resumed", WAIT)
+        .await?;
     assert_eq!(
         resumed.summary,
         "bitbank: ETH (polygon network) withdrawals resumed"

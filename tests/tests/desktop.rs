@@ -95,10 +95,7 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
     }
     // "Check now" from the menu is answered: the menu is gone by then, so a short
     // notification says what bitbank is.
-    let answer = eventually(WAIT, "the answer to Check now", || async {
-        notifications.shown_with("bitbank: Normal").first().cloned()
-    })
-    .await?;
+    let answer = notifications.first_with("bitbank: Normal", WAIT).await?;
     assert!(answer.body.starts_with("Checked at "), "{answer:?}");
     assert_eq!(answer.urgency, Some(0), "the answer is low urgency");
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -494,24 +491,14 @@ async fn a_maintenance_seen_from_its_middle_lasted_at_least() -> Result<()> {
         tip.starts_with("bitbank: Maintenance since before "),
         "{tip}"
     );
-    let start = eventually(WAIT, "the maintenance notification", || async {
-        notifications
-            .shown_with("maintenance started")
-            .first()
-            .cloned()
-    })
-    .await?;
+    let start = notifications
+        .first_with("maintenance started", WAIT)
+        .await?;
     // Long enough that a wrong "lasted 0s" could not pass for a lower bound of it.
     tokio::time::sleep(Duration::from_secs(2)).await;
     sim.next_phase();
     item.click("Check now").await.context("click Check now")?;
-    let end = eventually(WAIT, "the end notification", || async {
-        notifications
-            .shown_with("maintenance ended")
-            .first()
-            .cloned()
-    })
-    .await?;
+    let end = notifications.first_with("maintenance ended", WAIT).await?;
     assert!(
         end.body.starts_with("Trading can resume (lasted at least "),
         "{end:?}"
@@ -544,10 +531,7 @@ async fn a_bad_config_is_told_in_japanese_and_kept_in_the_window() -> Result<()>
         }
     }
     let mut app = start_tray(&bin, &env, &dir)?;
-    let shown = eventually(WAIT, "the configuration notification", || async {
-        notifications.shown_with("設定ファイル").first().cloned()
-    })
-    .await?;
+    let shown = notifications.first_with("設定ファイル", WAIT).await?;
     assert_eq!(shown.summary, "bbwatch: 設定ファイルに誤りがあります");
     assert!(
         shown.body.starts_with("直すまで既定の設定で動作します。")
@@ -654,10 +638,7 @@ async fn the_app_follows_its_file_edited_by_hand() -> Result<()> {
     );
 
     save("interval = \"often\"\nlanguage = \"en\"\n");
-    let problem = eventually(WAIT, "the problem told", || async {
-        notifications.shown_with("設定ファイル").first().cloned()
-    })
-    .await?;
+    let problem = notifications.first_with("設定ファイル", WAIT).await?;
     assert!(problem.body.contains("interval"), "{problem:?}");
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(
@@ -727,13 +708,9 @@ async fn quiet_hours_hold_back_popups_and_sum_them_up_after() -> Result<()> {
     );
 
     std::fs::write(&config, "interval = \"60s\"\nlanguage = \"en\"\n")?;
-    let summary = eventually(WAIT, "the summary after quiet hours", || async {
-        notifications
-            .shown_with("while notifications were quiet")
-            .first()
-            .cloned()
-    })
-    .await?;
+    let summary = notifications
+        .first_with("while notifications were quiet", WAIT)
+        .await?;
     assert!(summary.body.contains("Maintenance started"), "{summary:?}");
     quit(&item, &mut app, &dir).await?;
     Ok(())
@@ -860,13 +837,7 @@ async fn pausing_until_a_time_from_the_settings_window() -> Result<()> {
     .await?;
     sim.next_phase();
     item.click("Check now").await?;
-    let ended = eventually(WAIT, "the end of the maintenance announced", || async {
-        notifications
-            .shown_with("maintenance ended")
-            .first()
-            .cloned()
-    })
-    .await?;
+    let ended = notifications.first_with("maintenance ended", WAIT).await?;
     assert_eq!(ended.summary, "bitbank: maintenance ended");
     drop(session);
     drop(driver);
@@ -911,13 +882,9 @@ async fn a_withdrawal_stop_turns_the_tray_amber_and_its_end_green() -> Result<()
     .await?;
     assert_eq!(icon_colour(&item).await, Some("amber"));
     assert!(tooltip(&item).await.starts_with("bitbank: Degraded"));
-    let stop = eventually(WAIT, "the withdrawal-stop popup", || async {
-        notifications
-            .shown_with("withdrawals stopped")
-            .first()
-            .cloned()
-    })
-    .await?;
+    let stop = notifications
+        .first_with("withdrawals stopped", WAIT)
+        .await?;
     assert_eq!(
         stop.summary,
         "bitbank: ETH (polygon network) withdrawals stopped"
@@ -936,13 +903,9 @@ async fn a_withdrawal_stop_turns_the_tray_amber_and_its_end_green() -> Result<()
         (icon_colour(&item).await == Some("green")).then_some(())
     })
     .await?;
-    eventually(WAIT, "the resumption popup", || async {
-        notifications
-            .shown_with("withdrawals resumed")
-            .first()
-            .cloned()
-    })
-    .await?;
+    notifications
+        .first_with("withdrawals resumed", WAIT)
+        .await?;
     let stops = notifications.shown_with("withdrawals stopped");
     assert_eq!(stops.len(), 1, "one popup for one stop: {stops:#?}");
     assert!(notifications.shown_with("restricted").is_empty());

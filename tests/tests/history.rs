@@ -307,13 +307,9 @@ async fn a_restart_in_a_maintenance_tells_its_end_once_with_its_full_length() ->
     })
     .await?;
     sim.next_phase();
-    eventually(WAIT, "the maintenance popup", || async {
-        notifications
-            .shown_with("maintenance started")
-            .first()
-            .cloned()
-    })
-    .await?;
+    notifications
+        .first_with("maintenance started", WAIT)
+        .await?;
     let started_at = Utc::now();
     first.kill()?;
     first.wait()?;
@@ -332,13 +328,7 @@ async fn a_restart_in_a_maintenance_tells_its_end_once_with_its_full_length() ->
     })
     .await?;
     sim.next_phase();
-    let end = eventually(WAIT, "the end popup", || async {
-        notifications
-            .shown_with("maintenance ended")
-            .first()
-            .cloned()
-    })
-    .await?;
+    let end = notifications.first_with("maintenance ended", WAIT).await?;
     let lasted = (Utc::now() - started_at).num_seconds();
     assert_eq!(
         notifications.shown_with("maintenance started").len(),

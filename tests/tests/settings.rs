@@ -232,13 +232,9 @@ async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> 
 
     // "Send a test notification" is sent by the window itself.
     click(&session, &driver, "#test-notification").await?;
-    let shown = eventually(WAIT, "the test notification", || async {
-        notifications
-            .shown_with("bitbank: test notification")
-            .first()
-            .cloned()
-    })
-    .await?;
+    let shown = notifications
+        .first_with("bitbank: test notification", WAIT)
+        .await?;
     assert_eq!(shown.body, "This is how bbwatch's notifications look.");
 
     // Live updates switched on in the window: the running monitor connects to the stream, the
@@ -307,10 +303,7 @@ async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> 
     // The tray follows the file within a second or so; then bitbank goes into maintenance.
     tokio::time::sleep(Duration::from_secs(2)).await;
     sim.next_phase();
-    let start = eventually(WAIT, "the maintenance notification", || async {
-        notifications.shown_with("メンテナンス").first().cloned()
-    })
-    .await?;
+    let start = notifications.first_with("メンテナンス", WAIT).await?;
     assert_eq!(start.summary, "bitbank: メンテナンス開始");
 
     drop(session);

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::OwnedValue;
@@ -54,6 +55,16 @@ impl NotificationServer {
             .into_iter()
             .filter(|s| s.summary.contains(text))
             .collect()
+    }
+
+    /// The first notification whose summary contains `text`, once one is shown; an error
+    /// after `timeout`.
+    pub async fn first_with(&self, text: &str, timeout: Duration) -> anyhow::Result<Shown> {
+        let what = format!("a popup saying {text:?}");
+        super::eventually(timeout, &what, || async {
+            self.shown_with(text).first().cloned()
+        })
+        .await
     }
 }
 
