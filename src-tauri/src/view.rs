@@ -135,14 +135,21 @@ pub fn status_view(s: &Snapshot, lang: Lang, pause: Pause) -> StatusView {
 }
 
 pub fn event_view(e: &Event, lang: Lang) -> EventView {
+    let title = event_title(e, lang);
+    // An asset's stop is its own title: the same words twice tell nothing more.
+    let reason_text = e
+        .reason
+        .as_ref()
+        .map(|r| describe_reason(r, lang, false))
+        .filter(|r| *r != title);
     EventView {
         kind: e.kind,
         at: format_time(&e.at),
         level: e.level,
         pair: e.pair.clone(),
-        title: event_title(e, lang),
+        title,
         body: sentence(&event_body(e, lang)),
-        reason_text: e.reason.as_ref().map(|r| describe_reason(r, lang, false)),
+        reason_text,
     }
 }
 
@@ -207,5 +214,24 @@ mod tests {
         let v = status_view(&s, Lang::En, Pause::Off);
         assert!(v.key_problem.unwrap().contains("rejected the API key"));
         assert!(v.assets_stopped.is_empty());
+    }
+
+    #[test]
+    fn an_assets_stop_is_not_said_twice_in_its_event() {
+        use bbwatch_core::assets::{changes, AssetState, Flow, Flows};
+        let state = |withdrawal| AssetState {
+            flows: Flows {
+                deposit: Flow::Open,
+                withdrawal,
+            },
+            networks: Default::default(),
+        };
+        let before = [("xrp".to_owned(), state(Flow::Open))].into();
+        let after = [("xrp".to_owned(), state(Flow::Stopped))].into();
+        let events = changes(&before, &after, Utc::now(), Level::Degraded);
+        let v = event_view(&events[0], Lang::En);
+        assert_eq!(v.title, "XRP withdrawals stopped");
+        assert_eq!(v.reason_text, None);
+        assert!(!v.body.is_empty());
     }
 }

@@ -93,6 +93,17 @@ export function formatDuration(secs, messages) {
   return fill(msgs.DurationSeconds ?? "{s} s", { s });
 }
 
+/**
+ * The line for the folded normal pairs: the one pair by name, else how many, "all" only when
+ * no pair is restricted (UiOnePairNormal / UiOtherPairsNormal / UiPairsAllNormal).
+ */
+export function normalSummary(normal, notable, messages) {
+  const msgs = messages ?? {};
+  if (normal.length === 1) return fill(msgs.UiOnePairNormal ?? "{pair} normal", { pair: normal[0].pair });
+  if (notable.length > 0) return fill(msgs.UiOtherPairsNormal ?? "{count} other pairs normal", { count: normal.length });
+  return fill(msgs.UiPairsAllNormal ?? "all {count} pairs normal", { count: normal.length });
+}
+
 /** Whole seconds from `iso` to `now` (0 if `iso` is in the future); null for a null time. */
 export function elapsedSecs(iso, now) {
   const t = toDate(iso);

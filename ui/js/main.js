@@ -19,6 +19,7 @@ import {
   mergeEvent,
   newestFirst,
   newerView,
+  normalSummary,
   requestCount,
   sameForm,
   sinceParts,
@@ -233,7 +234,7 @@ function renderPairs(now) {
   // Column headings only above rows; the fold line alone needs none.
   $("pairs-head").hidden = notable.length === 0 && !expanded;
   $("fold-body").hidden = normal.length === 0;
-  setText($("normal-summary"), unknown ?? fill(t("UiPairsAllNormal"), { count: normal.length }));
+  setText($("normal-summary"), unknown ?? normalSummary(normal, notable, state.messages));
   $("toggle-normal").setAttribute("aria-expanded", String(expanded));
   // UiHideNormalPairs is optional: without it the label stays and the chevron turns.
   const hide = t("UiHideNormalPairs");

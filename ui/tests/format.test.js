@@ -22,6 +22,7 @@ import {
   mergeEvent,
   newerView,
   newestFirst,
+  normalSummary,
   sinceParts,
   sortPairs,
   splitPairs,
@@ -35,6 +36,8 @@ const JA = {
   Since: "{time} から",
   UiChecked: "最終確認 {time}",
   UiPairsAllNormal: "{count}銘柄すべて通常",
+  UiOnePairNormal: "{pair}は通常",
+  UiOtherPairsNormal: "ほか{count}銘柄は通常",
   PairBodyReopen: "再開予定 {time}",
   DurationHours: "{h}時間{m}分",
   DurationMinutes: "{m}分{s}秒",
@@ -45,6 +48,8 @@ const EN = {
   Since: "since {time}",
   UiChecked: "checked {time}",
   UiPairsAllNormal: "all {count} pairs normal",
+  UiOnePairNormal: "{pair} normal",
+  UiOtherPairsNormal: "{count} other pairs normal",
   PairBodyReopen: "reopens {time}",
   DurationHours: "{h} h {m} min",
   DurationMinutes: "{m} min {s} s",
@@ -255,6 +260,21 @@ describe("stateClass", () => {
 });
 
 const p = (pair, state) => ({ pair, state, state_name: state, detail: "", reopen_at: null });
+
+describe("normalSummary", () => {
+  const pairs = (...names) => names.map((n) => p(n, "normal"));
+  test("one pair by name, in both languages", () => {
+    assert.equal(normalSummary(pairs("btc_jpy"), [], EN), "btc_jpy normal");
+    assert.equal(normalSummary(pairs("btc_jpy"), [p("xrp_jpy", "halted")], JA), "btc_jpyは通常");
+  });
+  test("all of them only when none is restricted", () => {
+    assert.equal(normalSummary(pairs("btc_jpy", "eth_jpy"), [], EN), "all 2 pairs normal");
+    assert.equal(normalSummary(pairs("btc_jpy", "eth_jpy"), [], JA), "2銘柄すべて通常");
+    const halted = [p("xrp_jpy", "halted")];
+    assert.equal(normalSummary(pairs("btc_jpy", "eth_jpy"), halted, EN), "2 other pairs normal");
+    assert.equal(normalSummary(pairs("btc_jpy", "eth_jpy"), halted, JA), "ほか2銘柄は通常");
+  });
+});
 
 describe("sortPairs and splitPairs", () => {
   const pairs = [

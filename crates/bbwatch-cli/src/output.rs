@@ -30,11 +30,11 @@ pub fn status_text(s: &Snapshot, lang: Lang) -> String {
     }
     let affected: Vec<_> = s.pairs.iter().filter(|(_, st)| !st.is_normal()).collect();
     if affected.is_empty() && !s.pairs.is_empty() {
-        let count = s.pairs.len().to_string();
-        text.push_str(&format!(
-            "\n  {}",
-            Msg::StatusAllPairsNormal.fill(lang, &[("count", &count)])
-        ));
+        let line = match s.pairs.keys().collect::<Vec<_>>()[..] {
+            [pair] => Msg::StatusOnePairNormal.fill(lang, &[("pair", pair.as_str())]),
+            _ => Msg::StatusAllPairsNormal.fill(lang, &[("count", &s.pairs.len().to_string())]),
+        };
+        text.push_str(&format!("\n  {line}"));
     }
     for (pair, state) in affected {
         text.push_str(&format!(

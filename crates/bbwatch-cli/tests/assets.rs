@@ -186,9 +186,12 @@ fn status_reads_the_key_from_a_private_file_only() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(10), "degraded: {text}");
     assert!(text.contains("XRP deposits stopped"), "{text}");
+    // Trading goes on: the one watched pair is named, not counted.
+    assert!(text.contains("watched pair btc_jpy normal"), "{text}");
     let out = status("ja");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("XRPの入金が停止されました"), "{text}");
+    assert!(text.contains("監視中のbtc_jpyは通常"), "{text}");
     let json = sim
         .bbwatch(&[
             "status",

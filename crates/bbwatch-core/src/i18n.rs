@@ -282,6 +282,8 @@ catalogue! {
     StatusChecked => ("確認時刻", "checked"),
     /// `status` output: no watched pair is restricted.
     StatusAllPairsNormal => ("監視中の{count}銘柄はすべて通常", "all {count} watched pairs normal"),
+    /// `status` output: the one watched pair is normal.
+    StatusOnePairNormal => ("監視中の{pair}は通常", "watched pair {pair} normal"),
     /// `status` output: since when.
     Since => ("{time}から", "since {time}"),
     /// The start was not seen: the level held already when monitoring began.
@@ -307,6 +309,10 @@ catalogue! {
     UiNoPairs => ("監視中の銘柄はまだありません", "No pairs watched yet"),
     /// Window: all watched pairs normal (the table is folded).
     UiPairsAllNormal => ("{count}銘柄すべて通常", "all {count} pairs normal"),
+    /// Window: the one normal pair (the table is folded).
+    UiOnePairNormal => ("{pair}は通常", "{pair} normal"),
+    /// Window: the normal pairs below restricted ones (the table is folded).
+    UiOtherPairsNormal => ("ほか{count}銘柄は通常", "{count} other pairs normal"),
     /// Window: show every pair.
     UiShowAllPairs => ("すべて表示", "Show all"),
     /// Window and tray: check now.
