@@ -120,6 +120,9 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
         .await?
         .unwrap_or_default();
     assert!(pairs.contains("pairs normal"), "{pairs}");
+    // Whatever fonts the machine has, no button's words are cut short.
+    let cut = session.cut_texts(&driver, ".actions .btn span").await?;
+    assert!(cut.is_empty(), "cut short: {cut:?}");
     // The footer says the stream is connected.
     eventually(
         WAIT,
@@ -846,8 +849,9 @@ async fn pausing_until_a_time_from_the_settings_window() -> Result<()> {
 }
 
 /// With an API key in the keyring, one network's withdrawals stopping turns the tray amber with
-/// the stop in its tooltip and raises one popup that says it; their resumption turns it green
-/// and says so. The secret travels in no request and lands in no file.
+/// the stop in its tooltip, raises one popup that says it and lists it in the status window;
+/// their resumption turns it green, says so and empties the list. The secret travels in no
+/// request and lands in no file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_withdrawal_stop_turns_the_tray_amber_and_its_end_green() -> Result<()> {
     let bin = app_binary();
@@ -889,6 +893,28 @@ async fn a_withdrawal_stop_turns_the_tray_amber_and_its_end_green() -> Result<()
         stop.summary,
         "bitbank: ETH (polygon network) withdrawals stopped"
     );
+    // The status window lists what is stopped.
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(&bin.display().to_string(), &["--window"])
+        .await?;
+    eventually(
+        WAIT,
+        "the window to list the stopped withdrawals",
+        || async {
+            let listed = session.text(&driver, "#assets-stopped").await.ok()??;
+            (listed == "ETH (polygon network) withdrawals stopped").then_some(())
+        },
+    )
+    .await?;
+    assert_eq!(
+        session.text(&driver, "#level-name").await?.as_deref(),
+        Some("Degraded")
+    );
+    let summary = session.text(&driver, "#normal-summary").await?;
+    assert_eq!(summary.as_deref(), Some("btc_jpy normal"));
+    let cut = session.cut_texts(&driver, ".actions .btn span").await?;
+    assert!(cut.is_empty(), "cut short: {cut:?}");
     // For a person to look at: `BBWATCH_SHOTS=DIR` keeps the status window of the stop.
     if let Some(shots) = std::env::var_os("BBWATCH_SHOTS") {
         item.click("Open status window")
@@ -906,6 +932,13 @@ async fn a_withdrawal_stop_turns_the_tray_amber_and_its_end_green() -> Result<()
     notifications
         .first_with("withdrawals resumed", WAIT)
         .await?;
+    let hidden = "return document.getElementById('assets-panel').hidden;";
+    eventually(WAIT, "the window to list nothing stopped", || async {
+        (session.run(&driver, hidden).await.ok()? == serde_json::json!(true)).then_some(())
+    })
+    .await?;
+    drop(session);
+    drop(driver);
     let stops = notifications.shown_with("withdrawals stopped");
     assert_eq!(stops.len(), 1, "one popup for one stop: {stops:#?}");
     assert!(notifications.shown_with("restricted").is_empty());

@@ -97,11 +97,25 @@ function swapClass(el, prefix, cls) {
 function applyMessages() {
   for (const el of document.querySelectorAll("[data-msg]")) setText(el, t(el.dataset.msg));
   applyTitle();
-  // The labels are hidden when the window is narrow.
+  // The labels are hidden when they do not fit (fitActions).
   $("open-settings").title = t("Settings");
   $("open-history").title = t("HistTitle");
   historyView.relabel();
   $("pair-search").placeholder = t("SetPairsSearch");
+  fitActions();
+}
+
+/**
+ * History and Settings go icon-only when the four buttons' words do not fit: how wide they are
+ * depends on the language and on the fonts the machine has (DejaVu Sans is far wider than Noto).
+ */
+function fitActions() {
+  const bar = document.querySelector(".actions");
+  bar.classList.remove("compact");
+  const cut = [...bar.querySelectorAll(".btn > span:last-child")].some(
+    (label) => label.scrollWidth > label.clientWidth,
+  );
+  bar.classList.toggle("compact", cut);
 }
 
 /** The window's title says which view it shows. */
@@ -984,6 +998,7 @@ function wireSettings() {
 }
 
 function wireControls() {
+  if (window.ResizeObserver) new ResizeObserver(fitActions).observe(document.querySelector(".actions"));
   // The error line floats just above the status bar, whose height can grow (notices wrap).
   const bar = document.querySelector(".statusbar");
   if (bar && window.ResizeObserver) {

@@ -116,6 +116,18 @@ impl Session {
         Ok(self.run(d, &script).await?.as_str().map(str::to_owned))
     }
 
+    /// The texts of the elements matching `css` that their box cuts short (an ellipsis where
+    /// words should be), as a person would find them. Labels hidden on purpose (1 px) are not.
+    pub async fn cut_texts(&self, d: &Driver, css: &str) -> Result<Vec<String>> {
+        let script = format!(
+            "return [...document.querySelectorAll({})]
+               .filter((e) => e.clientWidth > 1 && e.scrollWidth > e.clientWidth)
+               .map((e) => e.textContent);",
+            serde_json::to_string(css)?
+        );
+        Ok(serde_json::from_value(self.run(d, &script).await?)?)
+    }
+
     /// Close the current window.
     pub async fn close_window(&self, d: &Driver) -> Result<()> {
         d.send(
