@@ -651,3 +651,103 @@ fn a_public_address_needs_a_token_and_requests_without_it_get_401() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("api.token_file"), "{err}");
 }
+
+/// normal → eth's withdrawals over polygon stopped → normal, each phase until the test moves on.
+const WITHDRAWAL_STOP: &str = r#"
+[[phases]]
+name = "normal"
+duration = "1h"
+
+[[phases]]
+name = "withdrawal-stop"
+duration = "1h"
+stop_withdrawal = ["eth/polygon"]
+
+[[phases]]
+name = "recovered"
+"#;
+
+/// Appends, per run, the asset fields of its environment and then its stdin, one line each.
+const ASSET_RECORDER: &str = r#"#!/bin/sh
+{
+  printf '%s %s %s %s %s\n' "$BBWATCH_KIND" "$BBWATCH_ASSET" "$BBWATCH_NETWORK" "$BBWATCH_DEPOSIT" "$BBWATCH_WITHDRAWAL"
+  cat
+} >> "$1"
+"#;
+
+#[test]
+fn an_asset_change_is_the_same_event_on_the_stream_in_the_status_and_to_a_hook() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let sim = Sim::from_toml(WITHDRAWAL_STOP);
+    let (data, dir) = (empty_dir(), empty_dir());
+    let key = dir.join("key.toml");
+    std::fs::write(&key, "key = \"fake-key\"\nsecret = \"fake-secret\"\n").unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let recorder = dir.join("record.sh");
+    std::fs::write(&recorder, ASSET_RECORDER).unwrap();
+    std::fs::set_permissions(&recorder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let log = dir.join("runs.log");
+    let config = dir.join("config.toml");
+    let command = serde_json::json!([recorder.display().to_string(), log.display().to_string()]);
+    std::fs::write(
+        &config,
+        format!(
+            "api_secret_file = {}\n\n[[hooks]]\non = [\"asset_changed\"]\ncommand = {command}\n",
+            serde_json::json!(key.display().to_string())
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let serve = Serve::start(&sim, &data, "127.0.0.1:0", &["--config", &config]);
+    let status = status_at(&sim, &serve, "normal");
+    assert_eq!(
+        status["snapshot"]["api_key"]["state"], "accepted",
+        "{status}"
+    );
+    let mut live = Stream::open(&sim, &serve.url("/v1/events"), None);
+
+    sim.server.next_phase();
+    let streamed = live.until_kind(&sim, "asset_changed");
+    let (_, _, event) = streamed.last().unwrap();
+    assert_eq!(event["asset"], "eth");
+    assert_eq!(event["network"], "polygon");
+    assert_eq!(event["withdrawal"], "stopped");
+    assert_eq!(event["previous_withdrawal"], "open");
+    assert_eq!(event["deposit"], "open");
+    let status = status_at(&sim, &serve, "degraded");
+    let polygon = &status["snapshot"]["assets"]["eth"]["networks"]["polygon"];
+    assert_eq!(polygon["withdrawal"], "stopped", "{status}");
+    assert_eq!(status["snapshot"]["assets"]["eth"]["withdrawal"], "open");
+
+    sim.server.next_phase();
+    let streamed = live.until_kind(&sim, "asset_changed");
+    let (_, _, resumed) = streamed.last().unwrap();
+    assert_eq!(resumed["withdrawal"], "open");
+    assert_eq!(resumed["previous_withdrawal"], "stopped");
+    assert_eq!(resumed["reason"], Value::Null, "nothing is stopped");
+    status_at(&sim, &serve, "normal");
+
+    // The hook ran once per change, with the fields in its environment and the event on stdin.
+    let deadline = Instant::now() + WAIT;
+    let runs = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let runs: Vec<String> = text.lines().map(str::to_owned).collect();
+        if runs.len() >= 4 || Instant::now() > deadline {
+            break runs;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(
+        runs[0], "asset_changed eth polygon open stopped",
+        "{runs:#?}"
+    );
+    let stdin: Value = serde_json::from_str(&runs[1]).unwrap();
+    assert_eq!(stdin["kind"], "asset_changed");
+    assert_eq!(stdin["withdrawal"], "stopped");
+    assert_eq!(runs[2], "asset_changed eth polygon open open", "{runs:#?}");
+    assert_eq!(runs.len(), 4, "one run per change: {runs:#?}");
+    assert_eq!(sim.server.stats().secret_seen, 0);
+    let (status, stderr) = serve.terminate();
+    assert!(status.success(), "{status}");
+    assert!(!stderr.contains("fake-secret"), "{stderr}");
+}

@@ -394,7 +394,8 @@ pub fn changes(
                 state.flows = Flows::default();
                 state.networks.insert(n.clone(), to);
             }
-            e.reason = Some(Reason::Assets(vec![(asset.clone(), state)]));
+            // A resumption has nothing stopped to tell: no reason, as for any end.
+            e.reason = (!to.is_open()).then(|| Reason::Assets(vec![(asset.clone(), state)]));
             events.push(e);
         };
         push(None, was.flows, now.flows);
@@ -492,9 +493,11 @@ mod tests {
         assert_eq!(e.withdrawal, Some(Flow::Stopped));
         assert_eq!(e.previous_withdrawal, Some(Flow::Open));
         assert_eq!(e.deposit, Some(Flow::Open));
+        assert!(e.reason.is_some());
         let back = changes(&after, &before, Utc::now(), Level::Normal);
         assert_eq!(back.len(), 1);
         assert_eq!(back[0].withdrawal, Some(Flow::Open));
+        assert_eq!(back[0].reason, None, "nothing is stopped");
     }
 
     #[test]
