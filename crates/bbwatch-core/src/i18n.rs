@@ -154,6 +154,8 @@ catalogue! {
     DegradedStartedAssets => ("入出金に制限", "Transfers restricted"),
     /// Event title.
     DegradedEnded => ("制限解除", "Restrictions lifted"),
+    /// Event title: the end of a `degraded` that was only deposits or withdrawals.
+    DegradedEndedAssets => ("入出金の制限解除", "Transfers restored"),
     /// Event title.
     PairChanged => ("{pair}: {state}", "{pair}: {state}"),
     /// Event title: an asset's deposits or withdrawals stopped (`{what}` is a Flow… message).
@@ -183,6 +185,10 @@ catalogue! {
     EndedBody => ("取引を再開できます（継続時間 {duration}）", "trading can resume (lasted {duration})"),
     /// Body of an `_ended` event whose start was not seen.
     EndedBodyAtLeast => ("取引を再開できます（継続時間 {duration}以上）", "trading can resume (lasted at least {duration})"),
+    /// Event body: the end of a `degraded` that was only deposits or withdrawals.
+    EndedBodyTransfers => ("入金・出金ができます（継続時間 {duration}）", "deposits and withdrawals go through again (lasted {duration})"),
+    /// Event body: the same, its start not seen.
+    EndedBodyTransfersAtLeast => ("入金・出金ができます（継続時間 {duration}以上）", "deposits and withdrawals go through again (lasted at least {duration})"),
     /// Body of a pair event.
     PairBodyNormal => ("通常どおり取引できます", "trading normally"),
     /// Body of a pair event: back to normal after a restriction.

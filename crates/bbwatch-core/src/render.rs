@@ -433,6 +433,9 @@ pub fn event_title(event: &Event, lang: Lang) -> String {
             Msg::DegradedStartedAssets
         }
         EventKind::DegradedStarted => Msg::DegradedStarted,
+        EventKind::DegradedEnded if matches!(event.reason, Some(Reason::Assets(_))) => {
+            Msg::DegradedEndedAssets
+        }
         EventKind::DegradedEnded => Msg::DegradedEnded,
     };
     msg.text(lang).to_owned()
@@ -446,10 +449,13 @@ pub fn event_body(event: &Event, lang: Lang) -> String {
         | EventKind::UnreachableEnded
         | EventKind::DegradedEnded => {
             let lasted = format_duration(event.duration_secs.unwrap_or(0), lang);
-            let msg = if event.start_observed == Some(false) {
-                Msg::EndedBodyAtLeast
-            } else {
-                Msg::EndedBody
+            // Trading went on through a stop of transfers: it is they that resume.
+            let transfers = matches!(event.reason, Some(Reason::Assets(_)));
+            let msg = match (event.start_observed == Some(false), transfers) {
+                (false, false) => Msg::EndedBody,
+                (true, false) => Msg::EndedBodyAtLeast,
+                (false, true) => Msg::EndedBodyTransfers,
+                (true, true) => Msg::EndedBodyTransfersAtLeast,
             };
             msg.fill(lang, &[("duration", &lasted)])
         }
@@ -592,6 +598,31 @@ mod tests {
         e.duration_secs = Some(312);
         assert!(event_line(&e, Lang::Ja)
             .contains("メンテナンス終了 — 取引を再開できます（継続時間 5分12秒）"));
+    }
+
+    #[test]
+    fn the_end_of_a_transfer_stop_says_transfers_not_trading_resume() {
+        let mut e = Event::level_change(
+            EventKind::DegradedEnded,
+            at(),
+            Level::Normal,
+            Some(Level::Degraded),
+        );
+        e.duration_secs = Some(11);
+        e.reason = Some(Reason::Assets(vec![("eth".into(), Default::default())]));
+        let en = event_line(&e, Lang::En);
+        assert!(
+            en.ends_with(
+                " Transfers restored — deposits and withdrawals go through again (lasted 11 s)"
+            ),
+            "{en}"
+        );
+        assert!(event_line(&e, Lang::Ja)
+            .contains("入出金の制限解除 — 入金・出金ができます（継続時間 11秒）"));
+        e.start_observed = Some(false);
+        assert!(event_body(&e, Lang::En).ends_with("(lasted at least 11 s)"));
+        e.reason = None;
+        assert_eq!(event_title(&e, Lang::En), "Restrictions lifted");
     }
 
     #[test]
