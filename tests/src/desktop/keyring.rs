@@ -54,29 +54,80 @@ impl Keyring {
             let mut stdin = daemon.stdin.take().context("gnome-keyring-daemon stdin")?;
             stdin.write_all(PASSWORD.as_bytes())?;
         }
-        let keyring = Keyring { daemon, env };
+        let mut keyring = Keyring { daemon, env };
         keyring.wait_served()?;
         Ok(keyring)
     }
 
-    /// Until the bus has a Secret Service and its login collection answers.
-    fn wait_served(&self) -> Result<()> {
+    /// Until our daemon owns org.freedesktop.secrets and the `default` alias names a
+    /// collection (what the app's keyring crate stores into).
+    ///
+    /// Nothing may call the service before that: the bus would start another daemon for the
+    /// call from the system's activation file, one without the unlocked login keyring, and
+    /// if that one won the name every save failed with "result not returned from SS API".
+    /// The bus's own methods used here never activate anything.
+    fn wait_served(&mut self) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            // A lookup of nothing answers "not found" (exit 1) once the service is up, and
-            // fails with a message on stderr while it is not.
-            let out = self.secret_tool(&["lookup", "service", "bbwatch-probe"])?;
-            if out.status.code() == Some(1) && out.stderr.is_empty() {
-                return Ok(());
+            if let Some(status) = self.daemon.try_wait()? {
+                bail!("gnome-keyring-daemon exited ({status}) before serving the Secret Service");
             }
+            let last = match self.owner_pid()? {
+                Some(pid) if pid != self.daemon.id() => bail!(
+                    "org.freedesktop.secrets is served by process {pid}, not the test's daemon"
+                ),
+                Some(_) => match self.default_alias()? {
+                    Some(path) if path != "/" => return Ok(()),
+                    other => format!("the default alias is {other:?}"),
+                },
+                None => "nobody owns org.freedesktop.secrets".to_owned(),
+            };
             if Instant::now() > deadline {
-                bail!(
-                    "gnome-keyring-daemon did not serve org.freedesktop.secrets: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
+                bail!("gnome-keyring-daemon did not serve org.freedesktop.secrets: {last}");
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// The process owning org.freedesktop.secrets on the bus, if any.
+    fn owner_pid(&self) -> Result<Option<u32>> {
+        let reply = self.dbus_send(&[
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetConnectionUnixProcessID",
+            "string:org.freedesktop.secrets",
+        ])?;
+        Ok(reply.and_then(|r| r.strip_prefix("uint32 ")?.parse().ok()))
+    }
+
+    /// The object path the `default` alias points at ("/" for none).
+    fn default_alias(&self) -> Result<Option<String>> {
+        let reply = self.dbus_send(&[
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.ReadAlias",
+            "string:default",
+        ])?;
+        Ok(reply.and_then(|r| Some(r.strip_prefix("object path ")?.trim_matches('"').to_owned())))
+    }
+
+    /// The reply's value line of a `dbus-send` call on the test's bus; `None` for an error
+    /// reply (such as no owner of the name).
+    fn dbus_send(&self, args: &[&str]) -> Result<Option<String>> {
+        let out = Command::new("dbus-send")
+            .args(["--session", "--print-reply"])
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .output()
+            .context("cannot run dbus-send (scripts/install-deps.sh test)")?;
+        if !out.status.success() {
+            return Ok(None);
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        Ok(text.lines().last().map(|l| l.trim().to_owned()))
     }
 
     fn secret_tool(&self, args: &[&str]) -> Result<std::process::Output> {
