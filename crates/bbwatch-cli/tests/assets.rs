@@ -9,7 +9,7 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use support::{empty_dir, Sim, Watch, MAINTENANCE};
+use support::{empty_dir, write_file, Sim, Watch, MAINTENANCE};
 
 const WAIT: Duration = Duration::from_secs(30);
 const KEY: &str = "fake-key";
@@ -147,9 +147,8 @@ fn status_reads_the_key_from_a_private_file_only() {
     let sim = Sim::from_toml(&scenario("stop_deposit = [\"xrp\"]"));
     sim.server.next_phase();
     let dir = empty_dir();
-    let file = dir.join("key.toml");
-    std::fs::write(&file, format!("key = \"{KEY}\"\nsecret = \"{SECRET}\"\n")).unwrap();
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let key = format!("key = \"{KEY}\"\nsecret = \"{SECRET}\"\n");
+    let file = write_file(&dir, "key.toml", &key, 0o644);
     let config = dir.join("config.toml");
     std::fs::write(
         &config,

@@ -7,12 +7,11 @@
 
 mod support;
 
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{empty_dir, Sim, MAINTENANCE};
+use support::{empty_dir, write_file, Sim, MAINTENANCE};
 
 /// Generous: the machines are shared and noisy.
 const WAIT: Duration = Duration::from_secs(40);
@@ -44,10 +43,7 @@ sleep 1000
 "#;
 
 fn script(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
+    write_file(dir, name, text, 0o755)
 }
 
 fn toml_str(s: &str) -> String {

@@ -14,7 +14,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{empty_dir, Sim, MAINTENANCE};
+use support::{empty_dir, write_file, Sim, MAINTENANCE};
 
 const WAIT: Duration = Duration::from_secs(40);
 
@@ -677,15 +677,15 @@ const ASSET_RECORDER: &str = r#"#!/bin/sh
 
 #[test]
 fn an_asset_change_is_the_same_event_on_the_stream_in_the_status_and_to_a_hook() {
-    use std::os::unix::fs::PermissionsExt as _;
     let sim = Sim::from_toml(WITHDRAWAL_STOP);
     let (data, dir) = (empty_dir(), empty_dir());
-    let key = dir.join("key.toml");
-    std::fs::write(&key, "key = \"fake-key\"\nsecret = \"fake-secret\"\n").unwrap();
-    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let recorder = dir.join("record.sh");
-    std::fs::write(&recorder, ASSET_RECORDER).unwrap();
-    std::fs::set_permissions(&recorder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let key = write_file(
+        &dir,
+        "key.toml",
+        "key = \"fake-key\"\nsecret = \"fake-secret\"\n",
+        0o600,
+    );
+    let recorder = write_file(&dir, "record.sh", ASSET_RECORDER, 0o755);
     let log = dir.join("runs.log");
     let config = dir.join("config.toml");
     let command = serde_json::json!([recorder.display().to_string(), log.display().to_string()]);

@@ -172,6 +172,17 @@ pub fn empty_dir() -> PathBuf {
     dir
 }
 
+/// `text` written to `dir/name` with the permission bits `mode` (0o600 for a key file, 0o755
+/// for a script); its path.
+#[cfg(unix)]
+pub fn write_file(dir: &std::path::Path, name: &str, text: &str, mode: u32) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    path
+}
+
 /// A running `bbwatch watch`, its stdout read line by line.
 pub struct Watch {
     child: Child,
