@@ -209,6 +209,22 @@ fn open_file(path: &Path) -> Result<Connection, HistoryError> {
     Ok(conn)
 }
 
+/// [`open_file`], trying again while another process holds the file locked for up to
+/// [`BUSY_TIMEOUT`]. SQLite does not wait on every lock by itself: a switch to WAL while
+/// another bbwatch opens the same new file fails at once, and two started together (a tray and
+/// a `bbwatch watch`) must both get the history.
+fn open_file_waiting(path: &Path) -> Result<Connection, HistoryError> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match open_file(path) {
+            Err(HistoryError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Move a corrupt file (and its -wal and -shm) aside, never deleting it: it may be someone's
 /// only record, and a person may want to look at it. Returns where it went.
 fn move_aside(path: &Path) -> Result<PathBuf, HistoryError> {
@@ -231,7 +247,7 @@ impl History {
     /// Open the history at `path`, creating it (and its directory) if need be. A file that is
     /// not a readable history is moved aside (see [`History::moved_aside`]) and a new one made.
     pub fn open(path: &Path) -> Result<History, HistoryError> {
-        let (conn, moved_aside) = match open_file(path) {
+        let (conn, moved_aside) = match open_file_waiting(path) {
             Ok(conn) => (conn, None),
             Err(HistoryError::Corrupt { message, .. }) => {
                 let to = move_aside(path)?;
@@ -636,6 +652,30 @@ mod tests {
         let err = History::open(&path).unwrap_err();
         assert!(matches!(err, HistoryError::Locked { .. }), "{err}");
         assert!(err.to_string().contains("locked by another process"));
+    }
+
+    #[test]
+    fn two_opening_a_new_file_at_once_both_get_it() {
+        // Each round makes a new file: the race is in making it (the switch to WAL).
+        for round in 0..50 {
+            let path = scratch(&format!("race-{round}"));
+            let both = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let openers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (path, both) = (path.clone(), both.clone());
+                    std::thread::spawn(move || {
+                        both.wait();
+                        History::open(&path).map(|_| ())
+                    })
+                })
+                .collect();
+            for opener in openers {
+                if let Err(e) = opener.join().unwrap() {
+                    panic!("round {round}: {e}");
+                }
+            }
+            std::fs::remove_dir_all(path.parent().unwrap().parent().unwrap()).unwrap();
+        }
     }
 
     #[test]
