@@ -587,28 +587,23 @@ mod tests {
         );
     }
 
+    /// Back to normal from `from` after `secs`.
+    fn ended(kind: EventKind, from: Level, secs: u64) -> Event {
+        let mut e = Event::level_change(kind, at(), Level::Normal, Some(from));
+        e.duration_secs = Some(secs);
+        e
+    }
+
     #[test]
     fn ended_lines_say_how_long() {
-        let mut e = Event::level_change(
-            EventKind::MaintenanceEnded,
-            at(),
-            Level::Normal,
-            Some(Level::Maintenance),
-        );
-        e.duration_secs = Some(312);
+        let e = ended(EventKind::MaintenanceEnded, Level::Maintenance, 312);
         assert!(event_line(&e, Lang::Ja)
             .contains("メンテナンス終了 — 取引を再開できます（継続時間 5分12秒）"));
     }
 
     #[test]
     fn the_end_of_a_transfer_stop_says_transfers_not_trading_resume() {
-        let mut e = Event::level_change(
-            EventKind::DegradedEnded,
-            at(),
-            Level::Normal,
-            Some(Level::Degraded),
-        );
-        e.duration_secs = Some(11);
+        let mut e = ended(EventKind::DegradedEnded, Level::Degraded, 11);
         e.reason = Some(Reason::Assets(vec![("eth".into(), Default::default())]));
         let en = event_line(&e, Lang::En);
         assert!(
@@ -627,13 +622,7 @@ mod tests {
 
     #[test]
     fn an_end_whose_start_was_not_seen_says_at_least() {
-        let mut e = Event::level_change(
-            EventKind::MaintenanceEnded,
-            at(),
-            Level::Normal,
-            Some(Level::Maintenance),
-        );
-        e.duration_secs = Some(8);
+        let mut e = ended(EventKind::MaintenanceEnded, Level::Maintenance, 8);
         e.start_observed = Some(false);
         assert!(event_body(&e, Lang::En).ends_with("(lasted at least 8 s)"));
         assert!(event_body(&e, Lang::Ja).ends_with("（継続時間 8秒以上）"));
