@@ -151,8 +151,8 @@ fn classify(path: &Path, e: rusqlite::Error) -> HistoryError {
     }
 }
 
-/// Open the file as it is, checking it can be read and written.
-fn open_file(path: &Path) -> Result<Connection, HistoryError> {
+/// Open the file as it is once, checking it can be read and written.
+fn open_file_once(path: &Path) -> Result<Connection, HistoryError> {
     let unwritable = |e: std::io::Error| HistoryError::Unwritable {
         path: path.to_owned(),
         message: e.to_string(),
@@ -209,14 +209,14 @@ fn open_file(path: &Path) -> Result<Connection, HistoryError> {
     Ok(conn)
 }
 
-/// [`open_file`], trying again while another process holds the file locked for up to
+/// Open the file as it is, trying again while another process holds it locked, for up to
 /// [`BUSY_TIMEOUT`]. SQLite does not wait on every lock by itself: a switch to WAL while
 /// another bbwatch opens the same new file fails at once, and two started together (a tray and
 /// a `bbwatch watch`) must both get the history.
-fn open_file_waiting(path: &Path) -> Result<Connection, HistoryError> {
+fn open_file(path: &Path) -> Result<Connection, HistoryError> {
     let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
     loop {
-        match open_file(path) {
+        match open_file_once(path) {
             Err(HistoryError::Locked { .. }) if std::time::Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -247,7 +247,7 @@ impl History {
     /// Open the history at `path`, creating it (and its directory) if need be. A file that is
     /// not a readable history is moved aside (see [`History::moved_aside`]) and a new one made.
     pub fn open(path: &Path) -> Result<History, HistoryError> {
-        let (conn, moved_aside) = match open_file_waiting(path) {
+        let (conn, moved_aside) = match open_file(path) {
             Ok(conn) => (conn, None),
             Err(HistoryError::Corrupt { message, .. }) => {
                 let to = move_aside(path)?;
