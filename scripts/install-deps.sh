@@ -2,7 +2,8 @@
 # Installs what bbwatch needs and is missing, on Debian/Ubuntu.
 # Usage: scripts/install-deps.sh [build|test|bench|desktop|package]
 #   build:   compilers and the libraries the tray app links (WebKitGTK, …)
-#   test:    build + a private X server and D-Bus, WebKitWebDriver, ImageMagick, Node.js,
+#   test:    build + a private X server and D-Bus, WebKitWebDriver, ImageMagick, xdotool and
+#            the ja_JP.UTF-8 locale, Node.js,
 #            promtool (Debian's prometheus package: the serve tests check /metrics with it),
 #            gnome-keyring and secret-tool (the API key's keyring, in the test's own session)
 #   package: test + lintian and desktop-file-validate (make package-test checks the .deb)
@@ -24,15 +25,16 @@ if [ "$what" != build ]; then
   # python3 and systemd (systemd-analyze): docs/bots.md's examples are run by the tests;
   # prometheus for promtool, which checks /metrics; gnome-keyring and libsecret-tools
   # (secret-tool): the tray keeps the API key in the Secret Service, which tests read back.
+  # xdotool and the ja_JP locale: a test types into the window as a Japanese user does.
   packages+=(xvfb dbus dbus-x11 x11-utils imagemagick webkit2gtk-driver python3 systemd
-    prometheus gnome-keyring libsecret-tools)
+    prometheus gnome-keyring libsecret-tools xdotool locales)
 fi
 if [ "$what" = package ]; then
   packages+=(lintian desktop-file-utils)
 fi
 if [ "$what" = desktop ]; then
-  packages+=(xfce4-panel xfconf xfwm4 xfce4-notifyd xdotool fonts-noto-cjk adwaita-icon-theme
-    hicolor-icon-theme librsvg2-common locales)
+  packages+=(xfce4-panel xfconf xfwm4 xfce4-notifyd fonts-noto-cjk adwaita-icon-theme
+    hicolor-icon-theme librsvg2-common)
 fi
 
 missing=()
@@ -63,7 +65,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-if [ "$what" = desktop ] && ! locale -a 2>/dev/null | grep -qi '^ja_JP.utf8$'; then
+if [ "$what" != build ] && ! locale -a 2>/dev/null | grep -qi '^ja_JP.utf8$'; then
   as_root sed -i 's/^# *\(ja_JP.UTF-8\)/\1/; s/^# *\(en_US.UTF-8\)/\1/' /etc/locale.gen
   as_root locale-gen >/dev/null
 fi

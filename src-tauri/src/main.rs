@@ -6,6 +6,8 @@
 #[cfg(target_os = "linux")]
 mod autostart;
 mod history;
+#[cfg(target_os = "linux")]
+mod input_method;
 mod ipc;
 mod keys;
 mod notifier;
@@ -249,6 +251,8 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--window") {
         respect_no_at_bridge();
+        #[cfg(target_os = "linux")]
+        input_method::avoid_serverless_xim();
         return window_app::run(Section::from_args(&args), context());
     }
     let show_at_start = args.iter().any(|a| a == "--show");
