@@ -4,6 +4,7 @@
 
 use bbwatch_core::alert::Source;
 use bbwatch_core::config::Config;
+use bbwatch_sinks::popup::Clicked;
 use bbwatch_sinks::{Notifier, NotifierOptions};
 use std::sync::Arc;
 use tauri::AppHandle;
@@ -30,7 +31,11 @@ fn level_image(level: bbwatch_core::Level) -> Option<notify_rust::Hint> {
 
 /// The notifier of the tray app, following `settings`.
 pub fn new(app: AppHandle, settings: watch::Receiver<Config>) -> Notifier {
-    let on_click = move |source: &Source| {
+    let on_click = move |source: &Source, clicked: Clicked| {
+        if clicked == Clicked::Announcements {
+            crate::tray::open_announcements(&app);
+            return;
+        }
         let section = if *source == Source::Config {
             Section::Settings
         } else {

@@ -56,7 +56,22 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
     let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
     let (watcher, watcher_conn, notifications, notify_conn) = panel(&desktop).await?;
     // A long interval: only "Check now" makes the next poll come quickly.
-    let env = app_env(&desktop, &dir, &sim, "60s");
+    let mut env = app_env(&desktop, &dir, &sim, "60s");
+    // The browser the app opens pages in: one that writes down what it was asked to open.
+    let opened = dir.join("opened.txt");
+    let browser_dir = dir.join("browser");
+    std::fs::create_dir_all(&browser_dir)?;
+    let xdg_open = browser_dir.join("xdg-open");
+    std::fs::write(
+        &xdg_open,
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\n", opened.display()),
+    )?;
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&xdg_open, std::fs::Permissions::from_mode(0o755))?;
+    }
+    let path = std::env::var("PATH").unwrap_or_default();
+    env.push(("PATH".into(), format!("{}:{path}", browser_dir.display())));
     let mut tray = start_tray(&bin, &env, &dir)?;
     // The window is a process of its own; WebDriver starts it, as the tray menu would.
     let driver = Driver::start(&env).await?;
@@ -206,6 +221,27 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
     assert_eq!(shown[0].app_name, "bbwatch");
     assert_eq!(shown[0].urgency, Some(2), "maintenance start is critical");
     assert!(shown[0].actions.contains(&"default".to_string()));
+    // It offers bitbank's announcements, where the maintenance is explained; the action opens
+    // them in the browser.
+    let announcements = shown[0].actions.iter().position(|a| a == "announcements");
+    assert_eq!(
+        announcements.and_then(|i| shown[0].actions.get(i + 1)),
+        Some(&"Open announcements".to_string()),
+        "{:?}",
+        shown[0].actions
+    );
+    {
+        let emitter = zbus::object_server::SignalEmitter::new(
+            &notify_conn,
+            "/org/freedesktop/Notifications",
+        )?;
+        NotificationServer::action_invoked(&emitter, shown[0].id, "announcements").await?;
+    }
+    let asked = eventually(WAIT, "the announcements to be opened", || async {
+        std::fs::read_to_string(&opened).ok()
+    })
+    .await?;
+    assert_eq!(asked.trim(), "https://blog.bitbank.cc/tag/service");
     // The window followed without being asked.
     eventually(WAIT, "the window to say Maintenance", || async {
         (session.text(&driver, "#level-name").await.ok()?? == "Maintenance").then_some(())

@@ -236,6 +236,79 @@ fn maintenance_with_http_503_in_japanese() {
 }
 
 #[test]
+fn a_maintenance_that_leaves_a_pair_halted_names_it() {
+    let sim = Sim::start("maintenance-leaves-halt");
+    let data = support::empty_dir();
+    let mut watch = sim.watch_in(&data, &[]);
+    let events = watch.expect(
+        &[
+            "monitor_started normal",
+            "maintenance_started maintenance",
+            "maintenance_ended degraded",
+            "degraded_started degraded",
+            "pair_changed btc_jpy halted",
+            "degraded_ended normal",
+            "pair_changed btc_jpy normal",
+        ],
+        WAIT,
+    );
+    watch.expect_quiet(QUIET);
+    assert!(watch.terminate().success());
+    // The halt is told from the state before the maintenance.
+    assert_eq!(events[4]["previous_pair_state"], "normal");
+    assert_eq!(events[4]["level"], "degraded");
+    assert_eq!(events[6]["previous_pair_state"], "halted");
+    // And the history keeps it as a period of its own.
+    let out = sim.history(&data, &["--json"]);
+    assert!(out.status.success());
+    let periods: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        periods
+            .iter()
+            .any(|p| p["kind"] == "halted" && p["pair"] == "btc_jpy" && p["end"].is_string()),
+        "{periods:#?}"
+    );
+}
+
+/// During a maintenance bbwatch polls every 5 s whatever its interval, so the end is seen
+/// soon after it comes, not up to an interval late.
+#[test]
+fn the_end_of_a_maintenance_is_seen_within_seconds_at_a_long_interval() {
+    let sim = Sim::from_toml(
+        "[[phases]]\nname = \"maintenance\"\nduration = \"1h\"\n\
+         api = { error = 10007, http_status = 503 }\n\n[[phases]]\nname = \"normal\"\n",
+    );
+    let mut watch = support::Watch::spawn(sim.bbwatch(&[
+        "watch",
+        "--json",
+        "--interval",
+        "60s",
+        "--pairs",
+        "btc_jpy",
+    ]));
+    watch.expect(
+        &[
+            "monitor_started maintenance",
+            "maintenance_started maintenance",
+        ],
+        WAIT,
+    );
+    sim.server.next_phase();
+    let ended = watch.expect(&["maintenance_ended normal"], WAIT);
+    // From the first poll to the one that saw the end: one fast interval, not 60 s.
+    let lasted = ended[0]["duration_secs"].as_u64().unwrap();
+    assert!(lasted <= 12, "the end was seen {lasted} s after the start");
+    // Back to the interval: no poll for a while.
+    let polls = sim.server.stats().requests.spot_status;
+    std::thread::sleep(Duration::from_secs(8));
+    assert_eq!(sim.server.stats().requests.spot_status, polls);
+}
+
+#[test]
 fn server_busy() {
     let events = watch_scenario(
         "server-busy",

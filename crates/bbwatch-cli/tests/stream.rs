@@ -265,6 +265,12 @@ fn a_silent_ticker_polls_early_and_sees_a_maintenance_before_the_interval() {
         "{after:#?}"
     );
     assert!(after.stream.ticks <= ticking.stream.ticks + 2, "{after:#?}");
+    // Its end: the ticker's first frame back polls at once, rather than the next silence's
+    // poll 15 s later. How long it lasted is measured by bbwatch, from poll to poll.
+    sim.server.next_phase();
+    let ended = watch.expect(&["maintenance_ended normal"], WAIT);
+    let lasted = ended[0]["duration_secs"].as_u64().unwrap();
+    assert!(lasted <= 8, "the end was seen {lasted} s after the start");
 }
 
 /// `early_poll = false` in the file: a silent ticker changes nothing.

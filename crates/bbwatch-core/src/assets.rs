@@ -361,9 +361,10 @@ pub fn fold(reading: &mut Reading, seen: &Seen) {
     }
 }
 
-/// The `asset_changed` events from `before` to `after` (assets in both only: one that joins
-/// has no "before"). A whole-asset change is one event with no network; a network's own
-/// change (beyond what the whole asset says) is one event naming it.
+/// The `asset_changed` events from `before` to `after`. A whole-asset change is one event with
+/// no network; a network's own change (beyond what the whole asset says) is one event naming
+/// it. An asset that joins (a key added, an asset newly watched) has no "before": it is told
+/// only where it is stopped, with no previous state.
 pub fn changes(
     before: &BTreeMap<String, AssetState>,
     after: &BTreeMap<String, AssetState>,
@@ -372,11 +373,9 @@ pub fn changes(
 ) -> Vec<Event> {
     let mut events = Vec::new();
     for (asset, now) in after {
-        let Some(was) = before.get(asset) else {
-            continue;
-        };
-        let mut push = |network: Option<&String>, from: Flows, to: Flows| {
-            if from == to {
+        let was = before.get(asset);
+        let mut push = |network: Option<&String>, from: Option<Flows>, to: Flows| {
+            if from.map_or(to.is_open(), |from| from == to) {
                 return;
             }
             let mut e = Event::level_change(EventKind::AssetChanged, at, level, None);
@@ -384,8 +383,8 @@ pub fn changes(
             e.network = network.cloned();
             e.deposit = Some(to.deposit);
             e.withdrawal = Some(to.withdrawal);
-            e.previous_deposit = Some(from.deposit);
-            e.previous_withdrawal = Some(from.withdrawal);
+            e.previous_deposit = from.map(|f| f.deposit);
+            e.previous_withdrawal = from.map(|f| f.withdrawal);
             let mut state = AssetState {
                 flows: to,
                 networks: BTreeMap::new(),
@@ -398,13 +397,21 @@ pub fn changes(
             e.reason = (!to.is_open()).then(|| Reason::Assets(vec![(asset.clone(), state)]));
             events.push(e);
         };
-        push(None, was.flows, now.flows);
-        let networks: BTreeSet<&String> = was.networks.keys().chain(now.networks.keys()).collect();
+        push(None, was.map(|w| w.flows), now.flows);
+        let empty = BTreeMap::new();
+        let was_networks = was.map_or(&empty, |w| &w.networks);
+        let networks: BTreeSet<&String> = was_networks.keys().chain(now.networks.keys()).collect();
         for n in networks {
-            let (Some(from), Some(to)) = (was.networks.get(n), now.networks.get(n)) else {
+            let Some(to) = now.networks.get(n) else {
                 continue;
             };
-            push(Some(n), from.beyond(was.flows), to.beyond(now.flows));
+            let from = match (was, was_networks.get(n)) {
+                (Some(w), Some(from)) => Some(from.beyond(w.flows)),
+                // A network that appears on a known asset, as a newly listed one would.
+                (Some(_), None) => continue,
+                (None, _) => None,
+            };
+            push(Some(n), from, to.beyond(now.flows));
         }
     }
     events

@@ -151,6 +151,9 @@ pub struct Detector {
     resumed: bool,
     /// A state too old to continue: ended (end unknown) at the first answer.
     stale: Option<Resume>,
+    /// The pairs' states when the maintenance under way began (`None`: not seen, as when the
+    /// monitor started in it): its end compares with them.
+    before_maintenance: Option<BTreeMap<String, PairState>>,
 }
 
 impl Detector {
@@ -169,6 +172,7 @@ impl Detector {
             successes_in_a_row: 0,
             resumed: false,
             stale: None,
+            before_maintenance: None,
         }
     }
 
@@ -198,6 +202,9 @@ impl Detector {
                 .collect();
         } else {
             self.snapshot.pairs = prior.pairs;
+        }
+        if prior.level == Level::Maintenance {
+            self.before_maintenance = Some(self.snapshot.pairs.clone());
         }
         self.snapshot.level = prior.level;
         self.snapshot.since = Some(prior.since);
@@ -304,9 +311,17 @@ impl Detector {
                     self.snapshot.reason = reading.reason;
                     events = self.announce(at);
                 }
+                let now = self.snapshot.level;
+                if now == Level::Maintenance && current != Level::Maintenance {
+                    self.before_maintenance =
+                        (current != Level::Unknown).then(|| previous_pairs.clone());
+                }
+                if current == Level::Maintenance && now != Level::Maintenance {
+                    events.extend(self.after_maintenance(at));
+                }
                 let quiet = current == Level::Unknown
                     || current == Level::Maintenance
-                    || self.snapshot.level == Level::Maintenance;
+                    || now == Level::Maintenance;
                 if !quiet {
                     events.extend(self.pair_changes(&previous_pairs, at));
                     if let Some(before) = previous_assets {
@@ -340,16 +355,47 @@ impl Detector {
                 {
                     return None;
                 }
-                let mut e =
-                    Event::level_change(EventKind::PairChanged, at, self.snapshot.level, None);
-                e.pair = Some(pair.clone());
-                e.reopen_at = state.reopen_at();
-                e.reason = Some(Reason::Pairs(vec![(pair.clone(), state.clone())]));
-                e.pair_state = Some(state.clone());
-                e.previous_pair_state = Some(before.clone());
-                Some(e)
+                Some(self.pair_event(pair, state, before.clone(), at))
             })
             .collect()
+    }
+
+    /// At the end of a maintenance, every watched pair that does not trade normally again is
+    /// told on its own: "trading can resume" must not hide a pair still halted. A pair in the
+    /// same state as before the maintenance was told then, and its period goes on.
+    fn after_maintenance(&mut self, at: DateTime<Utc>) -> Vec<Event> {
+        let before = self.before_maintenance.take().unwrap_or_default();
+        self.snapshot
+            .pairs
+            .iter()
+            .filter(|(pair, state)| {
+                !state.is_normal()
+                    && **state != PairState::Unknown
+                    && !self.excused.contains(*pair)
+                    && !before.get(*pair).is_some_and(|b| b.same_as(state))
+            })
+            .map(|(pair, state)| {
+                let was = before.get(pair).cloned().unwrap_or_default();
+                self.pair_event(pair, state, was, at)
+            })
+            .collect()
+    }
+
+    /// `pair_changed` for `pair`, from `before` to `state`.
+    fn pair_event(
+        &self,
+        pair: &str,
+        state: &PairState,
+        before: PairState,
+        at: DateTime<Utc>,
+    ) -> Event {
+        let mut e = Event::level_change(EventKind::PairChanged, at, self.snapshot.level, None);
+        e.pair = Some(pair.to_owned());
+        e.reopen_at = state.reopen_at();
+        e.reason = Some(Reason::Pairs(vec![(pair.to_owned(), state.clone())]));
+        e.pair_state = Some(state.clone());
+        e.previous_pair_state = Some(before);
+        e
     }
 
     /// `monitor_started` for a resumed state the first answer confirms (nothing otherwise).
@@ -518,6 +564,33 @@ mod tests {
         assert_eq!(kinds(&events), ["degraded_ended", "asset_changed"]);
         assert_eq!(events[1].withdrawal, Some(Flow::Open));
         assert_eq!(events[1].previous_withdrawal, Some(Flow::Stopped));
+    }
+
+    #[test]
+    fn a_key_added_during_a_withdrawal_stop_tells_the_stop() {
+        use crate::assets::{Flow, Seen};
+        let mut d = detector();
+        // No key: no assets.
+        let mut none = ok(0);
+        crate::assets::fold(&mut none, &Seen::Off);
+        none.assets = Some(BTreeMap::new());
+        d.step(none);
+        let events = d.step(with_assets(ok(30), Flow::Stopped));
+        assert_eq!(kinds(&events), ["degraded_started", "asset_changed"]);
+        let stop = &events[1];
+        assert_eq!(stop.network.as_deref(), Some("polygon"));
+        assert_eq!(stop.withdrawal, Some(Flow::Stopped));
+        assert_eq!(stop.previous_withdrawal, None, "not known before the key");
+        assert_eq!(
+            crate::render::event_title(stop, crate::i18n::Lang::En),
+            "ETH (polygon network) withdrawals stopped"
+        );
+        // Open assets that join say nothing.
+        let mut d = detector();
+        let mut none = ok(0);
+        none.assets = Some(BTreeMap::new());
+        d.step(none);
+        assert!(d.step(with_assets(ok(30), Flow::Open)).is_empty());
     }
 
     #[test]
@@ -832,6 +905,63 @@ mod tests {
     }
 
     #[test]
+    fn a_pair_still_halted_after_a_maintenance_is_told_on_its_own() {
+        use PairState::{Halted, Normal};
+        let mut d = detector();
+        let three = |secs, level, btc: PairState, eth: PairState| {
+            let mut r = reading(
+                secs,
+                level,
+                Certainty::Definite,
+                &[("btc_jpy", btc), ("eth_jpy", eth), ("xrp_jpy", Halted)],
+            );
+            // Suspended when first seen: it holds no level and is not told.
+            r.excused = ["xrp_jpy".to_string()].into();
+            r
+        };
+        d.step(three(0, Level::Normal, Normal, Normal));
+        let events = d.step(three(2, Level::Maintenance, Halted, Halted));
+        assert_eq!(kinds(&events), vec!["maintenance_started"]);
+        // Back, but btc_jpy stays halted: its own event, from the state before the
+        // maintenance; xrp_jpy, halted before and excused, is not told again.
+        let events = d.step(three(3, Level::Degraded, Halted, Normal));
+        assert_eq!(
+            kinds(&events),
+            vec!["maintenance_ended", "degraded_started", "pair_changed"]
+        );
+        assert_eq!(events[2].pair.as_deref(), Some("btc_jpy"));
+        assert_eq!(events[2].pair_state, Some(Halted));
+        assert_eq!(events[2].previous_pair_state, Some(Normal));
+        assert_eq!(events[2].level, Level::Degraded);
+        // Its reopening is then an ordinary change.
+        let events = d.step(three(4, Level::Normal, Normal, Normal));
+        assert!(kinds(&events).contains(&"pair_changed"));
+    }
+
+    #[test]
+    fn a_maintenance_the_monitor_started_in_tells_what_it_left_behind() {
+        let mut d = detector();
+        d.step(reading(
+            0,
+            Level::Maintenance,
+            Certainty::Definite,
+            &[("btc_jpy", PairState::Halted)],
+        ));
+        let events = d.step(reading(
+            1,
+            Level::Degraded,
+            Certainty::Definite,
+            &[("btc_jpy", PairState::Busy), ("eth_jpy", PairState::Normal)],
+        ));
+        let pair = events.iter().find(|e| e.kind == EventKind::PairChanged);
+        assert_eq!(pair.and_then(|e| e.pair.as_deref()), Some("btc_jpy"));
+        assert_eq!(
+            pair.and_then(|e| e.previous_pair_state.clone()),
+            Some(PairState::Unknown)
+        );
+    }
+
+    #[test]
     fn a_circuit_break_event_carries_the_reopen_time() {
         let mut d = detector();
         d.step(ok(0));
@@ -914,9 +1044,15 @@ mod tests {
             Certainty::Definite,
             &[("btc_jpy", PairState::Busy)],
         ));
+        // The pair it left busy is told: nothing was stored of it.
         assert_eq!(
             kinds(&events),
-            vec!["monitor_started", "maintenance_ended", "degraded_started"]
+            vec![
+                "monitor_started",
+                "maintenance_ended",
+                "degraded_started",
+                "pair_changed"
+            ]
         );
     }
 

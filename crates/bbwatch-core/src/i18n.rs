@@ -183,6 +183,10 @@ catalogue! {
 
     /// Body of an `_ended` event.
     EndedBody => ("取引を再開できます（継続時間 {duration}）", "trading can resume (lasted {duration})"),
+    /// Popup body: a maintenance ended, one watched pair still restricted.
+    EndedButPair => ("取引を再開できます。ただし{pair}は引き続き{state}です", "trading can resume, but {pair} is still {state}"),
+    /// Popup body: a maintenance ended, several watched pairs still restricted.
+    EndedButPairs => ("取引を再開できます。ただし次の銘柄は引き続き制限されています: {pairs}", "trading can resume, but these pairs are still restricted: {pairs}"),
     /// Body of an `_ended` event whose start was not seen.
     EndedBodyAtLeast => ("取引を再開できます（継続時間 {duration}以上）", "trading can resume (lasted at least {duration})"),
     /// Event body: the end of a `degraded` that was only deposits or withdrawals.
@@ -361,6 +365,8 @@ catalogue! {
     MenuSettings => ("設定…", "Settings…"),
     /// Tray: open the announcements page.
     MenuAnnouncements => ("bitbankのお知らせを開く", "Open bitbank announcements"),
+    /// A maintenance popup's action: bitbank's announcements.
+    ActionAnnouncements => ("お知らせを開く", "Open announcements"),
     /// Tray: quit.
     MenuQuit => ("終了", "Quit"),
     /// Window: fold the normal pairs again.

@@ -18,6 +18,7 @@ use crate::credentials::Credentials;
 use crate::delivery::{EventStream, Publisher, Subscriptions};
 use crate::detect::{Detector, Resume, Resumed, Snapshot, Thresholds};
 use crate::event::Event;
+use crate::level::Level;
 use crate::metrics::{failures_of, Poll, PollMetrics};
 use crate::observation::Observation;
 use crate::pace::{clock_jumped, Pacer};
@@ -395,6 +396,7 @@ impl Monitor {
                 () = &mut shutdown => return,
             };
             let duration = started.elapsed();
+            let requests = 2 + observation.circuit.len() + usize::from(key.is_some());
             self.assets.take(assets, self.current.assets.as_ref());
             let observation = self.merge_pushes(observation);
             let reading = self.read(&observation);
@@ -412,6 +414,8 @@ impl Monitor {
                 tracing::warn!(?retry_after, "rate limited by bitbank; slowing down");
             }
             self.step(reading);
+            let in_maintenance = self.detector.snapshot().level == Level::Maintenance;
+            self.pacer.hurry(in_maintenance.then_some(requests));
             let delay = self.pacer.next_delay(rate_limited, fastrand::f64());
             if !self.wait(delay, &mut shutdown).await {
                 return;
@@ -454,10 +458,17 @@ impl Monitor {
                 Pushed::Nothing
             }
             Update::Tick => {
-                if let Some(silence) = self.stream.silence.as_mut() {
-                    silence.heard(tokio::time::Instant::now());
+                let back = self
+                    .stream
+                    .silence
+                    .as_mut()
+                    .is_some_and(|silence| silence.heard(tokio::time::Instant::now()));
+                if back {
+                    tracing::info!("the stream's ticker is back: polling now");
+                    Pushed::PollNow
+                } else {
+                    Pushed::Nothing
                 }
-                Pushed::Nothing
             }
             Update::Down {
                 was_connected,

@@ -12,6 +12,11 @@ pub const MAX_INTERVAL: Duration = Duration::from_secs(3600);
 /// A server's `Retry-After` is honoured up to this; more is a server's bug or a hostile
 /// answer, and would stop polling for as long as it likes.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+/// During a maintenance, poll at least this often, to see its end soon after it comes.
+pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(5);
+/// What polling faster may cost: at most this many requests a second on average, well inside
+/// bitbank's documented limit (about 10 a second).
+const FAST_REQUESTS_PER_SEC: u32 = 5;
 /// A wall clock that moved this much further than the monotonic clock means the machine slept.
 const CLOCK_JUMP: Duration = Duration::from_secs(3);
 
@@ -19,6 +24,8 @@ const CLOCK_JUMP: Duration = Duration::from_secs(3);
 #[derive(Clone, Debug)]
 pub struct Pacer {
     interval: Duration,
+    /// The shorter interval in force while something urgent (a maintenance) is under way.
+    urgent: Option<Duration>,
     backoff_steps: u32,
 }
 
@@ -27,6 +34,7 @@ impl Pacer {
     pub fn new(interval: Duration) -> Pacer {
         Pacer {
             interval: interval.min(MAX_INTERVAL),
+            urgent: None,
             backoff_steps: 0,
         }
     }
@@ -36,25 +44,45 @@ impl Pacer {
         self.interval = interval.min(MAX_INTERVAL);
     }
 
+    /// While a maintenance is under way (`requests` a poll, `Some`), poll every
+    /// [`MAINTENANCE_INTERVAL`], or as often as the request budget allows, if that is sooner
+    /// than the interval; `None` goes back to the interval. Rate limiting still backs off.
+    pub fn hurry(&mut self, requests: Option<usize>) {
+        self.urgent = requests.map(|n| {
+            let per_poll = u32::try_from(n).unwrap_or(u32::MAX);
+            MAINTENANCE_INTERVAL
+                .max(Duration::from_secs(1).saturating_mul(per_poll) / FAST_REQUESTS_PER_SEC)
+        });
+    }
+
+    /// The interval in force: the configured one, or the urgent one when sooner.
+    fn current(&self) -> Duration {
+        match self.urgent {
+            Some(urgent) => urgent.min(self.interval),
+            None => self.interval,
+        }
+    }
+
     /// The wait before the next poll. `rate_limited` is `Some(retry_after)` when the poll was
     /// rate limited; `jitter` is a random number in `[0, 1)`. Never more than
     /// `max(interval, MAX_RETRY_AFTER, MAX_BACKOFF)` plus jitter, whatever the server said.
     pub fn next_delay(&mut self, rate_limited: Option<Option<Duration>>, jitter: f64) -> Duration {
+        let interval = self.current();
         let base = match rate_limited {
             None => {
                 self.backoff_steps = 0;
-                self.interval
+                interval
             }
             Some(retry_after) => {
                 self.backoff_steps = self.backoff_steps.saturating_add(1);
                 match retry_after {
-                    Some(r) => r.min(MAX_RETRY_AFTER).max(self.interval),
+                    Some(r) => r.min(MAX_RETRY_AFTER).max(interval),
                     None => {
                         let factor = 2u32.saturating_pow(self.backoff_steps.min(16));
-                        self.interval
+                        interval
                             .saturating_mul(factor)
                             .min(MAX_BACKOFF)
-                            .max(self.interval)
+                            .max(interval)
                     }
                 }
             }
@@ -65,7 +93,7 @@ impl Pacer {
         } else {
             0.0
         };
-        base.saturating_add(self.interval.mul_f64(JITTER_FRACTION * jitter))
+        base.saturating_add(interval.mul_f64(JITTER_FRACTION * jitter))
     }
 }
 
@@ -131,6 +159,30 @@ mod tests {
             assert!(p.next_delay(Some(None), 0.999) <= MAX_INTERVAL * 2);
             assert!(p.next_delay(Some(Some(Duration::MAX)), 0.999) <= MAX_INTERVAL * 2);
         }
+    }
+
+    #[test]
+    fn a_maintenance_polls_faster_within_the_request_budget_and_then_slows_again() {
+        let mut p = Pacer::new(Duration::from_secs(30));
+        p.hurry(Some(2));
+        assert_eq!(p.next_delay(None, 0.0), MAINTENANCE_INTERVAL);
+        // 92 requests a poll at 5 a second: every 18.4 s, still sooner than 30 s.
+        p.hurry(Some(92));
+        assert_eq!(p.next_delay(None, 0.0), Duration::from_millis(18_400));
+        // Never slower than the interval itself.
+        p.hurry(Some(1_000));
+        assert_eq!(p.next_delay(None, 0.0), Duration::from_secs(30));
+        // Nor faster than the user asked for.
+        p.set_interval(Duration::from_secs(2));
+        p.hurry(Some(2));
+        assert_eq!(p.next_delay(None, 0.0), Duration::from_secs(2));
+        // Rate limiting still backs off from the faster pace.
+        p.set_interval(Duration::from_secs(30));
+        assert_eq!(p.next_delay(Some(None), 0.0), MAINTENANCE_INTERVAL * 2);
+        p.hurry(None);
+        assert_eq!(p.next_delay(None, 0.0), Duration::from_secs(30));
+        p.hurry(Some(usize::MAX));
+        assert_eq!(p.next_delay(None, 0.0), Duration::from_secs(30));
     }
 
     #[test]

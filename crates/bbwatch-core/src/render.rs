@@ -226,6 +226,49 @@ pub fn notification_title(event: &Event, lang: Lang) -> String {
     Msg::NotifyTitle.fill(lang, &[("title", &title)])
 }
 
+/// The pairs a maintenance left restricted, when `event` is the `degraded_started` that its
+/// end turned into: the popup that replaces "maintenance ended" must still say it ended.
+fn left_by_maintenance(event: &Event) -> Option<&[(String, PairState)]> {
+    match (&event.kind, event.previous_level, &event.reason) {
+        (EventKind::DegradedStarted, Some(Level::Maintenance), Some(Reason::Pairs(pairs)))
+            if !pairs.is_empty() =>
+        {
+            Some(pairs)
+        }
+        _ => None,
+    }
+}
+
+/// A popup's title: [`notification_title`], except that the restriction a maintenance left
+/// behind is told as the maintenance's end.
+pub fn popup_title(event: &Event, lang: Lang) -> String {
+    if left_by_maintenance(event).is_some() {
+        let mut ended = event.clone();
+        ended.kind = EventKind::MaintenanceEnded;
+        return notification_title(&ended, lang);
+    }
+    notification_title(event, lang)
+}
+
+/// A popup's body: [`event_body`], except after a maintenance that left pairs restricted:
+/// "trading can resume, but btc_jpy is still halted".
+pub fn popup_body(event: &Event, lang: Lang) -> String {
+    match left_by_maintenance(event) {
+        Some([(pair, state)]) => Msg::EndedButPair.fill(
+            lang,
+            &[("pair", pair), ("state", pair_state_name(state, lang))],
+        ),
+        Some(pairs) => Msg::EndedButPairs.fill(
+            lang,
+            &[(
+                "pairs",
+                &describe_reason(&Reason::Pairs(pairs.to_vec()), lang, true),
+            )],
+        ),
+        None => event_body(event, lang),
+    }
+}
+
 fn flow_msg(deposit: bool, withdrawal: bool) -> Option<Msg> {
     match (deposit, withdrawal) {
         (true, true) => Some(Msg::FlowBoth),
@@ -274,8 +317,9 @@ fn asset_change_title(event: &Event, lang: Lang) -> String {
         event.network.as_deref(),
         lang,
     );
+    // With no previous state (a key just added), only what is stopped is news.
     let went = |to: Flow, from: Option<Flow>, now: Option<Flow>| {
-        now == Some(to) && from.is_some_and(|f| f != to)
+        now == Some(to) && from.map_or(to == Flow::Stopped, |f| f != to)
     };
     let (dep, prev_dep) = (event.deposit, event.previous_deposit);
     let (wd, prev_wd) = (event.withdrawal, event.previous_withdrawal);
@@ -680,6 +724,39 @@ mod tests {
         let (_, body) = quiet_summary(&many, Lang::Ja, &at());
         assert!(body.starts_with("ほか3件\n"), "{body}");
         assert_eq!(body.lines().count(), 6);
+    }
+
+    #[test]
+    fn a_maintenance_that_leaves_a_pair_halted_says_so_in_its_popup() {
+        let mut e = Event::level_change(
+            EventKind::DegradedStarted,
+            at(),
+            Level::Degraded,
+            Some(Level::Maintenance),
+        );
+        e.reason = Some(Reason::Pairs(vec![("btc_jpy".into(), PairState::Halted)]));
+        assert_eq!(popup_title(&e, Lang::En), "bitbank: maintenance ended");
+        assert_eq!(
+            popup_body(&e, Lang::En),
+            "trading can resume, but btc_jpy is still halted"
+        );
+        assert_eq!(popup_title(&e, Lang::Ja), "bitbank: メンテナンス終了");
+        assert_eq!(
+            popup_body(&e, Lang::Ja),
+            "取引を再開できます。ただしbtc_jpyは引き続き取引停止です"
+        );
+        e.reason = Some(Reason::Pairs(vec![
+            ("btc_jpy".into(), PairState::Halted),
+            ("eth_jpy".into(), PairState::Busy),
+        ]));
+        assert_eq!(
+            popup_body(&e, Lang::En),
+            "trading can resume, but these pairs are still restricted: btc_jpy halted, eth_jpy busy"
+        );
+        // A degraded that did not follow a maintenance is said as before.
+        e.previous_level = Some(Level::Normal);
+        assert_eq!(popup_body(&e, Lang::En), event_body(&e, Lang::En));
+        assert_eq!(popup_title(&e, Lang::En), notification_title(&e, Lang::En));
     }
 
     #[test]

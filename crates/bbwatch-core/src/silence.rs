@@ -34,9 +34,15 @@ impl Silence {
         Silence::default()
     }
 
-    /// A ticker frame arrived at `now`.
-    pub fn heard(&mut self, now: Instant) {
+    /// A ticker frame arrived at `now`. Returns whether it ends a silence that called for an
+    /// early poll: the ticker coming back (a maintenance ending) is as worth a poll as its
+    /// going quiet was.
+    pub fn heard(&mut self, now: Instant) -> bool {
+        let back = self
+            .fired
+            .is_some_and(|fired| self.heard.is_none_or(|heard| heard <= fired));
         self.heard = Some(now);
+        back
     }
 
     /// The session ended: a room not joined says nothing by its silence.
@@ -103,6 +109,22 @@ mod tests {
         assert_eq!(polls.len(), 20);
         assert!(polls.windows(2).all(|w| w[1] - w[0] >= BOUND));
         assert_eq!(polls[0], BOUND);
+    }
+
+    #[test]
+    fn the_first_frame_after_a_silence_that_polled_calls_for_a_poll_once() {
+        let mut s = Silence::new();
+        let t0 = Instant::now();
+        assert!(!s.heard(t0), "a first frame ends no silence");
+        assert!(!s.heard(t0 + Duration::from_secs(1)));
+        s.fire(t0 + Duration::from_secs(1) + BOUND);
+        assert!(s.heard(t0 + Duration::from_secs(40)), "the ticker is back");
+        assert!(
+            !s.heard(t0 + Duration::from_secs(41)),
+            "only the first frame"
+        );
+        // A silence that did not last long enough to poll ends with no poll.
+        assert!(!s.heard(t0 + Duration::from_secs(50)));
     }
 
     #[test]

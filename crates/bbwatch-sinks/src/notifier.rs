@@ -10,16 +10,17 @@ use std::time::Duration;
 use bbwatch_core::alert::{self, Collapser, Source};
 use bbwatch_core::config::{Config, Notifications};
 use bbwatch_core::i18n::Msg;
-use bbwatch_core::render::{event_body, level_name, notification_title, quiet_summary, sentence};
-use bbwatch_core::{Event, Lang, Level, Snapshot};
+use bbwatch_core::render::{level_name, popup_body, popup_title, quiet_summary, sentence};
+use bbwatch_core::{Event, EventKind, Lang, Level, Snapshot};
 use chrono::{DateTime, Local, Timelike, Utc};
 use notify_rust::{Notification, Timeout};
 use tokio::sync::{mpsc, watch, Mutex};
 
-use crate::popup::{self, Picture, Popup};
+use crate::popup::{self, Clicked, Picture, Popup};
 
-/// What to do when the user clicks a popup (the tray app opens its window there).
-pub type OnClick = Arc<dyn Fn(&Source) + Send + Sync>;
+/// What to do when the user clicks a popup, or one of its actions (the tray app opens its
+/// window, or bitbank's announcements).
+pub type OnClick = Arc<dyn Fn(&Source, Clicked) + Send + Sync>;
 
 /// The level's picture for a popup (the tray app's icon, as image data; Linux only, see
 /// [`Picture`]).
@@ -146,7 +147,7 @@ impl Notifier {
             popup::add_picture(&mut n, image);
         }
         if self.options.on_click.is_some() {
-            n.action("default", action.text(lang));
+            n.action(Clicked::Open.key(), action.text(lang));
         }
         n
     }
@@ -157,10 +158,14 @@ impl Notifier {
         book.open.insert(source.clone(), handle.clone());
         let (on_click, book) = (self.options.on_click.clone(), self.book.clone());
         tokio::spawn(async move {
-            if popup::clicked(&handle).await {
-                if let Some(on_click) = &on_click {
-                    on_click(&source);
-                }
+            let clicked = popup::clicked(&handle).await;
+            if let (Some(clicked), Some(on_click)) = (clicked, &on_click) {
+                on_click(&source, clicked);
+            }
+            if clicked == Some(Clicked::Announcements) {
+                // Reading about it ends nothing: a server that keeps the popup (resident)
+                // still has it closed when what it tells of ends.
+                return;
             }
             let mut book = book.lock().await;
             if book.open.get(&source).map(|h| h.id()) == Some(handle.id()) {
@@ -195,8 +200,15 @@ impl Notifier {
             return;
         }
         let mut n = self.base(Some(event.level), lang, Msg::MenuOpen);
-        n.summary(&notification_title(event, lang))
-            .body(&sentence(&event_body(event, lang)));
+        n.summary(&popup_title(event, lang))
+            .body(&sentence(&popup_body(event, lang)));
+        if self.options.on_click.is_some() && event.kind == EventKind::MaintenanceStarted {
+            // What bitbank says of it (and when it should end) is in its announcements.
+            n.action(
+                Clicked::Announcements.key(),
+                Msg::ActionAnnouncements.text(lang),
+            );
+        }
         popup::urgent(&mut n, alert::urgent(event));
         popup::sound(&mut n, settings.sound);
         if let Some(id) = replaces {

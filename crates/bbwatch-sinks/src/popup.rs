@@ -56,13 +56,17 @@ mod linux {
         popup.0.close_async().await;
     }
 
-    /// Wait until `popup` is clicked or closed; whether it was clicked.
-    pub(crate) async fn clicked(popup: &Popup) -> bool {
-        let mut clicked = false;
+    /// Wait until `popup` is clicked or closed; what was clicked (`None`: closed).
+    pub(crate) async fn clicked(popup: &Popup) -> Option<super::Clicked> {
+        let mut clicked = None;
         popup
             .0
             .wait_for_action_async(|response| {
-                clicked = matches!(response, NotificationResponse::Default);
+                clicked = match response {
+                    NotificationResponse::Default => Some(super::Clicked::Open),
+                    NotificationResponse::Action(key) => super::Clicked::from_key(key),
+                    _ => None,
+                };
             })
             .await;
         clicked
@@ -136,8 +140,8 @@ mod plain {
     pub async fn close(_popup: &Popup) {}
 
     /// Clicks are not told here.
-    pub(crate) async fn clicked(_popup: &Popup) -> bool {
-        false
+    pub(crate) async fn clicked(_popup: &Popup) -> Option<super::Clicked> {
+        None
     }
 
     pub(crate) fn add_picture(_n: &mut Notification, picture: Picture) {
@@ -151,6 +155,31 @@ mod plain {
     pub(crate) fn fleeting(_n: &mut Notification) {}
 
     pub(crate) fn replace(_n: &mut Notification, _id: u32) {}
+}
+
+/// What the user clicked on a popup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clicked {
+    /// The popup itself: open what it is about.
+    Open,
+    /// "Open announcements": bitbank's notices, where a maintenance is explained.
+    Announcements,
+}
+
+impl Clicked {
+    /// The action's key on the wire.
+    pub fn key(self) -> &'static str {
+        match self {
+            Clicked::Open => "default",
+            Clicked::Announcements => "announcements",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Clicked> {
+        [Clicked::Open, Clicked::Announcements]
+            .into_iter()
+            .find(|c| c.key() == key)
+    }
 }
 
 /// A notification of bbwatch's: its name, and no themed icon (the server's default).

@@ -37,6 +37,10 @@ const BUILTINS: &[(&str, &str)] = &[
         "maintenance-503",
         include_str!("../scenarios/maintenance-503.toml"),
     ),
+    (
+        "maintenance-leaves-halt",
+        include_str!("../scenarios/maintenance-leaves-halt.toml"),
+    ),
     ("server-busy", include_str!("../scenarios/server-busy.toml")),
     ("html-api", include_str!("../scenarios/html-api.toml")),
     ("html-both", include_str!("../scenarios/html-both.toml")),
@@ -71,6 +75,7 @@ const BUILTIN_NAMES: &[&str] = &[
     "circuit-break",
     "maintenance-200",
     "maintenance-503",
+    "maintenance-leaves-halt",
     "server-busy",
     "html-api",
     "html-both",

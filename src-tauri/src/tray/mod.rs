@@ -28,6 +28,13 @@ pub use tauri_tray::Tray;
 /// bitbank's announcements (maintenance notices are posted there).
 pub const ANNOUNCEMENTS_URL: &str = "https://blog.bitbank.cc/tag/service";
 
+/// Open bitbank's announcements in the user's browser (the menu, a maintenance popup).
+pub fn open_announcements(app: &AppHandle) {
+    if let Err(e) = app.opener().open_url(ANNOUNCEMENTS_URL, None::<&str>) {
+        tracing::warn!("cannot open {ANNOUNCEMENTS_URL}: {e}");
+    }
+}
+
 /// What a menu entry does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -184,11 +191,7 @@ pub fn act(app: &AppHandle, action: Action) {
         Action::PauseForever => set_pause(app, Pause::Forever),
         Action::Resume => set_pause(app, Pause::Off),
         Action::Settings => window::open(app, Section::Settings),
-        Action::Announcements => {
-            if let Err(e) = app.opener().open_url(ANNOUNCEMENTS_URL, None::<&str>) {
-                tracing::warn!("cannot open {ANNOUNCEMENTS_URL}: {e}");
-            }
-        }
+        Action::Announcements => open_announcements(app),
         Action::Quit => {
             tauri::async_runtime::spawn(crate::quit(app.clone()));
         }
