@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use bbwatch_e2e::desktop::app::{self as desktop_app, app_binary, start_tray};
 use bbwatch_e2e::desktop::display::Desktop;
+use bbwatch_e2e::desktop::form::{click, type_into};
 use bbwatch_e2e::desktop::keyring::Keyring;
 use bbwatch_e2e::desktop::notifications::NotificationServer;
 use bbwatch_e2e::desktop::panel::{
@@ -982,5 +983,60 @@ async fn a_withdrawal_stop_turns_the_tray_amber_and_its_end_green() -> Result<()
     assert_eq!(sim.stats().secret_seen, 0, "no request carries the secret");
     let leaked = bbwatch_e2e::desktop::files_holding(&dir, "fake-secret");
     assert!(leaked.is_empty(), "the secret in {leaked:?}");
+    Ok(())
+}
+
+/// An API key added while a withdrawal stop is already under way: the stop is news to the user,
+/// so it is told (a popup), not only shown by the tray's colour.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_added_during_a_withdrawal_stop_tells_the_stop() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("key-during-stop");
+    let desktop = Desktop::start(&dir)?;
+    let _keyring = Keyring::start(&desktop, &dir.join("keyring"))?;
+    let sim = FakeBitbank::start(
+        Scenario::from_toml(WITHDRAWAL_HAND_DRIVEN)?,
+        Options::default(),
+    )
+    .await?;
+    let config = "interval = \"2s\"\nlanguage = \"en\"\npairs = [\"btc_jpy\"]\n";
+    let env = desktop_app::app_env(&desktop, &dir, &sim, "C.UTF-8", config).0;
+    let (mut app, item, notifications, _panel) = start_on_panel(&desktop, &bin, &env, &dir).await?;
+    // The withdrawals stop before there is a key: nothing to see yet.
+    sim.next_phase();
+    eventually(WAIT, "the tray to turn green", || async {
+        (icon_colour(&item).await == Some("green")).then_some(())
+    })
+    .await?;
+    // The user saves a key in the settings window, as a person does.
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(
+            &bin.display().to_string(),
+            &["--window", "--section=settings"],
+        )
+        .await?;
+    eventually(WAIT, "the key section", || async {
+        let t = session.text(&driver, "#key-stored").await.ok()??;
+        (!t.is_empty()).then_some(())
+    })
+    .await?;
+    type_into(&session, &driver, "k-key", "fake-key").await?;
+    type_into(&session, &driver, "k-secret", "fake-secret").await?;
+    click(&session, &driver, "#key-save").await?;
+    eventually(WAIT, "the tray to turn amber", || async {
+        (icon_colour(&item).await == Some("amber")).then_some(())
+    })
+    .await?;
+    let stop = notifications
+        .first_with("withdrawals stopped", WAIT)
+        .await?;
+    assert_eq!(
+        stop.summary,
+        "bitbank: ETH (polygon network) withdrawals stopped"
+    );
+    drop(session);
+    drop(driver);
+    quit(&item, &mut app, &dir).await?;
     Ok(())
 }
