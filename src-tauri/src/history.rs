@@ -151,7 +151,7 @@ fn period_view(p: &Period, lang: Lang) -> PeriodView {
         pair: p.pair.clone(),
         start: p.start.as_ref().map(format_time),
         end: match p.end {
-            End::At(t) => Some(format_time(&t)),
+            End::At(t) | End::Unwatched(t) => Some(format_time(&t)),
             End::Ongoing | End::Unknown => None,
         },
         duration_text: words::period_duration(p, lang),
@@ -191,6 +191,8 @@ fn last_text(p: &Period, lang: Lang) -> String {
             HistoryMsg::HistLastOngoing.fill(lang, &[("start", &start), ("duration", &duration)])
         }
         End::Unknown => HistoryMsg::HistLastEndUnknown.fill(lang, &[("start", &start)]),
+        End::Unwatched(end) => HistoryMsg::HistLastUnwatched
+            .fill(lang, &[("start", &start), ("end", &local_time(&end))]),
     }
 }
 

@@ -83,6 +83,7 @@ export const MESSAGES = {
     "HistLastEndUnknown": "{start} (end unknown)",
     "HistLastEnded": "{start}, lasted {duration}, ended {end}",
     "HistLastOngoing": "Since {start}, under way ({duration} so far)",
+    "HistLastUnwatched": "{start}, watched until {end}",
     "HistLongest": "Longest",
     "HistMinutesShort": "{m} min",
     "HistMovedAside": "The history file {path} could not be read: it was moved to {aside} and a new history started.",
@@ -184,6 +185,8 @@ export const MESSAGES = {
     "ReasonApiError": "api error {code}: {message}",
     "ReasonApiErrorUnknown": "api error {code}",
     "ReasonHost": "{host}: {failure}",
+    "ReasonKeyRemoved": "API key removed: deposits and withdrawals are no longer checked",
+    "ReasonUnwatched": "no longer watching {names}",
     "SetAbout": "About",
     "SetAdvanced": "Advanced",
     "SetApiEnabled": "Serve the local API for bots",
@@ -305,9 +308,13 @@ export const MESSAGES = {
     "UiTitle": "bbwatch — bitbank status",
     "UnreachableEnded": "Reachable again",
     "UnreachableStarted": "Unreachable",
+    "UnwatchedAt": "{time} (no longer watched)",
     "WaitGaveUp": "bitbank: still {level} after {waited}; giving up",
     "WaitInterrupted": "bitbank: stopped waiting ({level})",
-    "WaitReady": "bitbank: {level} (waited {waited})"
+    "WaitReady": "bitbank: {level} (waited {waited})",
+    "WatchChanged": "Watch list changed",
+    "WatchKeyRemoved": "API key removed",
+    "WatchedFor": "{duration}, then no longer watched"
   },
   "ja": {
     "AboutApiDocs": "bitbankのAPIドキュメント",
@@ -390,6 +397,7 @@ export const MESSAGES = {
     "HistLastEndUnknown": "{start}から（終了時刻不明）",
     "HistLastEnded": "{start}から{duration}、{end}に終了",
     "HistLastOngoing": "{start}から継続中（{duration}経過）",
+    "HistLastUnwatched": "{start}から{end}まで監視（以降は監視対象外）",
     "HistLongest": "最長",
     "HistMinutesShort": "{m}分",
     "HistMovedAside": "履歴ファイル {path} は読めなかったため {aside} に移動し、新しい履歴を始めました。",
@@ -491,6 +499,8 @@ export const MESSAGES = {
     "ReasonApiError": "APIエラー {code}: {message}",
     "ReasonApiErrorUnknown": "APIエラー {code}",
     "ReasonHost": "{host}: {failure}",
+    "ReasonKeyRemoved": "APIキーを削除したため、入金・出金は確認されなくなりました",
+    "ReasonUnwatched": "{names}の監視をやめました",
     "SetAbout": "このアプリについて",
     "SetAdvanced": "詳細",
     "SetApiEnabled": "ボット向けのローカルAPIを提供する",
@@ -612,8 +622,12 @@ export const MESSAGES = {
     "UiTitle": "bbwatch — bitbankの状態",
     "UnreachableEnded": "接続が回復しました",
     "UnreachableStarted": "接続できません",
+    "UnwatchedAt": "{time}（以降は監視対象外）",
     "WaitGaveUp": "bitbank：{waited}待ちましたが、まだ{level}です",
     "WaitInterrupted": "bitbank：待機を中断しました（{level}）",
-    "WaitReady": "bitbank：{level}（{waited}待ちました）"
+    "WaitReady": "bitbank：{level}（{waited}待ちました）",
+    "WatchChanged": "監視対象の変更",
+    "WatchKeyRemoved": "APIキーの削除",
+    "WatchedFor": "{duration}（その後は監視対象外）"
   }
 };

@@ -106,6 +106,7 @@ pub fn period_line(p: &Period, lang: Lang) -> String {
         }
         End::Ongoing => HistoryMsg::Ongoing.text(lang).to_owned(),
         End::Unknown => HistoryMsg::EndUnknown.text(lang).to_owned(),
+        End::Unwatched(t) => HistoryMsg::UnwatchedAt.fill(lang, &[("time", &local_time(&t))]),
     };
     let start = start.unwrap_or_else(|| HistoryMsg::StartUnknown.text(lang).to_owned());
     let mut line = format!("{start} – {end} {}", words::period_name(p, lang));

@@ -213,3 +213,63 @@ fn status_reads_the_key_from_a_private_file_only() {
     );
     assert_eq!(sim.server.stats().secret_seen, 0);
 }
+
+/// The user stops watching an asset whose withdrawals are stopped (the file edited while
+/// `watch` runs): that is said as their change, never as the withdrawals resuming, and the
+/// history does not end the stop as if it were over.
+#[test]
+fn unwatching_a_stopped_asset_is_a_watch_change_not_a_resumption() {
+    let sim = Sim::from_toml(&scenario("stop_withdrawal = [\"eth/polygon\"]"));
+    let data = empty_dir();
+    let config = empty_dir();
+    let file = config.join("bbwatch/config.toml");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "assets = [\"eth\", \"btc\"]\n").unwrap();
+    let mut cmd = sim.bbwatch(&[
+        "watch",
+        "--json",
+        "--interval",
+        "1s",
+        "--timeout",
+        "2s",
+        "--pairs",
+        "btc_jpy",
+    ]);
+    cmd.env("XDG_DATA_HOME", &data)
+        .env("XDG_CONFIG_HOME", &config)
+        .env("BBWATCH_API_KEY", KEY)
+        .env("BBWATCH_API_SECRET", SECRET);
+    let mut watch = Watch::spawn(cmd);
+    watch.expect(&["monitor_started normal"], WAIT);
+    sim.server.next_phase();
+    watch.expect(
+        &[
+            "degraded_started degraded",
+            "asset_changed eth polygon deposit open withdrawal stopped",
+        ],
+        WAIT,
+    );
+    // Saved as an editor does: a new file renamed over the old.
+    let tmp = file.with_extension("toml.swp");
+    std::fs::write(&tmp, "assets = [\"btc\"]\n").unwrap();
+    std::fs::rename(&tmp, &file).unwrap();
+    let changed = watch.expect(&["watch_changed normal"], WAIT);
+    assert_eq!(changed[0]["previous_level"], "degraded");
+    assert_eq!(changed[0]["reason"], "no longer watching eth");
+    assert_eq!(changed[0]["duration_secs"], serde_json::Value::Null);
+    // No "transfers restored", no "withdrawals open": the stop goes on at bitbank.
+    watch.expect_quiet(Duration::from_secs(3));
+    assert!(watch.terminate().success());
+    let out = sim.history(&data, &["--json"]);
+    let periods = String::from_utf8_lossy(&out.stdout).to_string();
+    let degraded: Vec<serde_json::Value> = periods
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|p: &serde_json::Value| p["kind"] == "degraded")
+        .collect();
+    assert_eq!(degraded.len(), 1, "{periods}");
+    assert_eq!(degraded[0]["ended"], "unwatched", "{periods}");
+    let text = sim.history(&data, &["--lang", "en"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("(no longer watched)"), "{text}");
+}

@@ -98,3 +98,35 @@ fn watch_follows_its_file_without_a_restart() {
     assert!(watch.exited().is_none(), "SIGHUP ended the watch");
     assert!(watch.terminate().success());
 }
+
+/// A halted pair taken off the watch list: the user's change, said as such; not "trading
+/// restored" while the pair is still halted.
+#[test]
+fn unwatching_a_halted_pair_is_a_watch_change_not_a_recovery() {
+    let sim = Sim::from_toml(
+        "[[phases]]\nname = \"normal\"\nduration = \"1h\"\n\n\
+         [[phases]]\nname = \"halt\"\nduration = \"1h\"\nstatus = { btc_jpy = \"HALT\" }\n",
+    );
+    let dir = empty_dir();
+    let path = dir.join("bbwatch/config.toml");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        "interval = \"1s\"\npairs = [\"btc_jpy\", \"eth_jpy\"]\n",
+    )
+    .unwrap();
+    let mut cmd = sim.bbwatch(&["watch", "--json", "--timeout", "2s"]);
+    cmd.env("XDG_CONFIG_HOME", &dir);
+    let mut watch = Watch::spawn(cmd);
+    watch.expect(&["monitor_started normal"], WAIT);
+    sim.server.next_phase();
+    watch.expect(
+        &["degraded_started degraded", "pair_changed btc_jpy halted"],
+        WAIT,
+    );
+    save(&path, "interval = \"1s\"\npairs = [\"eth_jpy\"]\n");
+    let changed = watch.expect(&["watch_changed normal"], WAIT);
+    assert_eq!(changed[0]["reason"], "no longer watching btc_jpy");
+    watch.expect_quiet(Duration::from_secs(3));
+    assert!(watch.terminate().success());
+}

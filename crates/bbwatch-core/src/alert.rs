@@ -27,6 +27,8 @@ pub fn wanted(event: &Event, settings: &Notifications) -> bool {
             settings.degraded && !matches!(event.reason, Some(Reason::Assets(_)))
         }
         EventKind::AssetChanged => settings.assets,
+        // The user's own change: the history and the window say it, a popup would only echo.
+        EventKind::WatchChanged => false,
         EventKind::PairChanged => {
             let busy =
                 |s: &Option<PairState>| matches!(s, Some(PairState::Busy | PairState::VeryBusy));
@@ -131,7 +133,8 @@ pub fn ends_its_source(event: &Event) -> bool {
         EventKind::MaintenanceEnded
         | EventKind::DownEnded
         | EventKind::UnreachableEnded
-        | EventKind::DegradedEnded => true,
+        | EventKind::DegradedEnded
+        | EventKind::WatchChanged => true,
         EventKind::PairChanged => {
             matches!(
                 event.pair_state,

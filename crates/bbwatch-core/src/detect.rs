@@ -154,6 +154,26 @@ pub struct Detector {
     /// The pairs' states when the maintenance under way began (`None`: not seen, as when the
     /// monitor started in it): its end compares with them.
     before_maintenance: Option<BTreeMap<String, PairState>>,
+    /// What the user stopped watching while it was restricted, told at the next answer.
+    unwatched: Option<Unwatched>,
+}
+
+/// Pairs and assets the user stopped watching while they were restricted.
+#[derive(Clone, Debug, Default)]
+struct Unwatched {
+    pairs: Vec<(String, PairState)>,
+    assets: Vec<(String, AssetState)>,
+    key_removed: bool,
+}
+
+impl Unwatched {
+    fn into_reason(self) -> Reason {
+        Reason::Unwatched {
+            pairs: self.pairs,
+            assets: self.assets,
+            key_removed: self.key_removed,
+        }
+    }
 }
 
 impl Detector {
@@ -173,6 +193,7 @@ impl Detector {
             resumed: false,
             stale: None,
             before_maintenance: None,
+            unwatched: None,
         }
     }
 
@@ -228,10 +249,46 @@ impl Detector {
     /// leave take their restrictions with them, so the level may change, and that is said.
     pub fn set_watched(&mut self, watched: Option<BTreeSet<String>>) {
         if let Some(set) = &watched {
-            self.snapshot.pairs.retain(|pair, _| set.contains(pair));
+            let (kept, gone): (BTreeMap<_, _>, BTreeMap<_, _>) =
+                std::mem::take(&mut self.snapshot.pairs)
+                    .into_iter()
+                    .partition(|(pair, _)| set.contains(pair));
+            self.snapshot.pairs = kept;
+            let restricted: Vec<(String, PairState)> = gone
+                .into_iter()
+                .filter(|(pair, state)| {
+                    !state.is_normal()
+                        && *state != PairState::Unknown
+                        && !self.excused.contains(pair)
+                })
+                .collect();
+            if !restricted.is_empty() {
+                self.unwatched
+                    .get_or_insert_with(Unwatched::default)
+                    .pairs
+                    .extend(restricted);
+            }
             self.excused.retain(|pair| set.contains(pair));
         }
         self.watched = watched;
+    }
+
+    /// Stop watching the assets `keep` refuses (all of them with `key_removed`, the API key
+    /// being gone). Those that were stopped are told at the next answer as the user's change,
+    /// never as a resumption.
+    pub fn unwatch_assets(&mut self, keep: impl Fn(&str) -> bool, key_removed: bool) {
+        let (kept, gone): (BTreeMap<_, _>, BTreeMap<_, _>) =
+            std::mem::take(&mut self.snapshot.assets)
+                .into_iter()
+                .partition(|(asset, _)| !key_removed && keep(asset));
+        self.snapshot.assets = kept;
+        let stopped: Vec<(String, AssetState)> =
+            gone.into_iter().filter(|(_, s)| !s.is_open()).collect();
+        if !stopped.is_empty() {
+            let unwatched = self.unwatched.get_or_insert_with(Unwatched::default);
+            unwatched.assets.extend(stopped);
+            unwatched.key_removed |= key_removed;
+        }
     }
 
     /// What `classify` needs from before the next poll.
@@ -282,7 +339,12 @@ impl Detector {
                     Vec::new()
                 }
             }
+            Certainty::Definite if self.unwatched.is_some() && current == Level::Degraded => {
+                self.unwatch(reading)
+            }
             Certainty::Definite => {
+                // Nothing that holds the level was unwatched: nothing to tell of it.
+                self.unwatched = None;
                 self.failures_in_a_row = 0;
                 // The first answer after a resume is believed at once, as a first answer is.
                 let first_after_resume = self.resumed && reading.level != current;
@@ -336,6 +398,50 @@ impl Detector {
                 events
             }
         }
+    }
+
+    /// The first answer after the user stopped watching restricted pairs or assets: the level
+    /// follows at once (no success threshold: nothing at bitbank changed) and the change is
+    /// one `watch_changed`, never an `_ended` that would say the restriction is over.
+    fn unwatch(&mut self, reading: Reading) -> Vec<Event> {
+        let unwatched = self.unwatched.take().unwrap_or_default();
+        let at = reading.at;
+        let from = self.snapshot.level;
+        self.failures_in_a_row = 0;
+        self.successes_in_a_row = 0;
+        let previous_pairs = std::mem::replace(&mut self.snapshot.pairs, reading.pairs);
+        let previous_assets = reading
+            .assets
+            .map(|a| std::mem::replace(&mut self.snapshot.assets, a));
+        self.excused = reading.excused;
+        let mut events = Vec::new();
+        if reading.level == Level::Degraded || reading.level == Level::Normal {
+            let mut changed =
+                Event::level_change(EventKind::WatchChanged, at, reading.level, Some(from));
+            changed.reason = Some(unwatched.into_reason());
+            events.push(changed);
+            if reading.level != from {
+                self.snapshot.level = reading.level;
+                self.snapshot.since = Some(at);
+                self.snapshot.start_observed = true;
+            }
+            self.snapshot.reason = reading.reason;
+        } else {
+            // Something worse came meanwhile: it is told as it always is.
+            events = self.transition(reading.level, reading.reason, at);
+        }
+        if self.snapshot.level != Level::Maintenance {
+            events.extend(self.pair_changes(&previous_pairs, at));
+            if let Some(before) = previous_assets {
+                events.extend(crate::assets::changes(
+                    &before,
+                    &self.snapshot.assets,
+                    at,
+                    self.snapshot.level,
+                ));
+            }
+        }
+        events
     }
 
     /// Pair events, except around maintenance, where every pair halting is one story, told once.
@@ -591,6 +697,107 @@ mod tests {
         none.assets = Some(BTreeMap::new());
         d.step(none);
         assert!(d.step(with_assets(ok(30), Flow::Open)).is_empty());
+    }
+
+    #[test]
+    fn unwatching_a_stopped_asset_is_the_users_change_not_a_resumption() {
+        use crate::assets::{Flow, Seen};
+        let mut d = detector();
+        d.step(with_assets(ok(0), Flow::Open));
+        d.step(with_assets(ok(30), Flow::Stopped));
+        assert_eq!(d.snapshot().level, Level::Degraded);
+        // The user watches something else: eth leaves at once, its stop with it.
+        d.unwatch_assets(|a| a == "btc", false);
+        let mut r = ok(60);
+        crate::assets::fold(&mut r, &Seen::States(BTreeMap::new()));
+        let events = d.step(r);
+        assert_eq!(kinds(&events), ["watch_changed"]);
+        assert_eq!(events[0].level, Level::Normal);
+        assert_eq!(events[0].previous_level, Some(Level::Degraded));
+        assert_eq!(
+            events[0]
+                .reason
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("no longer watching eth")
+        );
+        assert_eq!(d.snapshot().level, Level::Normal);
+        assert!(d.step(ok(90)).is_empty());
+    }
+
+    #[test]
+    fn removing_the_key_during_a_stop_says_so_and_nothing_resumes() {
+        use crate::assets::{Flow, Seen};
+        let mut d = detector();
+        d.step(with_assets(ok(0), Flow::Open));
+        d.step(with_assets(ok(30), Flow::Stopped));
+        d.unwatch_assets(|_| true, true);
+        let mut r = ok(60);
+        crate::assets::fold(&mut r, &Seen::Off);
+        r.assets = Some(BTreeMap::new());
+        let events = d.step(r);
+        assert_eq!(kinds(&events), ["watch_changed"]);
+        assert_eq!(
+            crate::render::event_title(&events[0], crate::i18n::Lang::En),
+            "API key removed"
+        );
+        assert_eq!(
+            crate::render::event_body(&events[0], crate::i18n::Lang::En),
+            "API key removed: deposits and withdrawals are no longer checked"
+        );
+        // With nothing stopped, removing the key is nothing to tell.
+        let mut d = detector();
+        d.step(with_assets(ok(0), Flow::Open));
+        d.unwatch_assets(|_| true, true);
+        let mut r = ok(30);
+        r.assets = Some(BTreeMap::new());
+        assert!(d.step(r).is_empty());
+    }
+
+    #[test]
+    fn unwatching_a_halted_pair_keeps_what_else_is_restricted() {
+        let mut d = detector();
+        let both = |secs, btc: PairState, eth: PairState| {
+            reading(
+                secs,
+                if btc.is_normal() && eth.is_normal() {
+                    Level::Normal
+                } else {
+                    Level::Degraded
+                },
+                Certainty::Definite,
+                &[("btc_jpy", btc), ("eth_jpy", eth)],
+            )
+        };
+        d.step(both(0, PairState::Normal, PairState::Normal));
+        d.step(both(30, PairState::Halted, PairState::Busy));
+        assert_eq!(d.snapshot().level, Level::Degraded);
+        d.set_watched(Some(["eth_jpy".to_string()].into()));
+        let mut r = reading(
+            60,
+            Level::Degraded,
+            Certainty::Definite,
+            &[("eth_jpy", PairState::Busy)],
+        );
+        r.reason = Some(Reason::Pairs(vec![("eth_jpy".into(), PairState::Busy)]));
+        let events = d.step(r);
+        assert_eq!(kinds(&events), ["watch_changed"]);
+        assert_eq!(events[0].level, Level::Degraded);
+        assert_eq!(events[0].previous_level, Some(Level::Degraded));
+        assert_eq!(
+            events[0]
+                .reason
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("no longer watching btc_jpy")
+        );
+        // The level's start stays: eth_jpy is still busy since 30.
+        assert_eq!(d.snapshot().since, Some(at(30)));
+        // Unwatching a pair that trades normally says nothing.
+        d.set_watched(Some(["eth_jpy".to_string(), "xrp_jpy".to_string()].into()));
+        assert!(d.unwatched.is_none());
     }
 
     #[test]

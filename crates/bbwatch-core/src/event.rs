@@ -36,11 +36,14 @@ pub enum EventKind {
     /// A watched asset's deposits or withdrawals stopped or resumed (as a whole or on one
     /// network).
     AssetChanged,
+    /// The user stopped watching what held the level (pairs, assets, the API key): the level
+    /// follows at once, and what was stopped is not said to be restored.
+    WatchChanged,
 }
 
 impl EventKind {
     /// Every kind, in schema order.
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::MonitorStarted,
         EventKind::MaintenanceStarted,
         EventKind::MaintenanceEnded,
@@ -52,6 +55,7 @@ impl EventKind {
         EventKind::DegradedEnded,
         EventKind::PairChanged,
         EventKind::AssetChanged,
+        EventKind::WatchChanged,
     ];
 
     /// `X_started` for a level that has one.
@@ -90,6 +94,7 @@ impl EventKind {
             EventKind::DegradedEnded => "degraded_ended",
             EventKind::PairChanged => "pair_changed",
             EventKind::AssetChanged => "asset_changed",
+            EventKind::WatchChanged => "watch_changed",
         }
     }
 }

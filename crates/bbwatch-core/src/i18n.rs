@@ -365,6 +365,14 @@ catalogue! {
     MenuSettings => ("設定…", "Settings…"),
     /// Tray: open the announcements page.
     MenuAnnouncements => ("bitbankのお知らせを開く", "Open bitbank announcements"),
+    /// Event title: the user stopped watching restricted pairs or assets.
+    WatchChanged => ("監視対象の変更", "Watch list changed"),
+    /// Event title: the user removed the API key while transfers were stopped.
+    WatchKeyRemoved => ("APIキーの削除", "API key removed"),
+    /// Reason: what the user no longer watches.
+    ReasonUnwatched => ("{names}の監視をやめました", "no longer watching {names}"),
+    /// Reason: the API key was removed.
+    ReasonKeyRemoved => ("APIキーを削除したため、入金・出金は確認されなくなりました", "API key removed: deposits and withdrawals are no longer checked"),
     /// A maintenance popup's action: bitbank's announcements.
     ActionAnnouncements => ("お知らせを開く", "Open announcements"),
     /// Tray: quit.
@@ -658,6 +666,10 @@ catalogue! {
     Ongoing => ("継続中", "ongoing"),
     /// A period whose end is not known (bbwatch was not running).
     EndUnknown => ("終了時刻不明（bbwatchが停止中に終了）", "end unknown (ended while bbwatch was not running)"),
+    /// A period's end: no longer watched from then (the user's change).
+    UnwatchedAt => ("{time}（以降は監視対象外）", "{time} (no longer watched)"),
+    /// A period's length up to when the user stopped watching it.
+    WatchedFor => ("{duration}（その後は監視対象外）", "{duration}, then no longer watched"),
     /// A period whose start is not in the history.
     StartUnknown => ("開始時刻不明", "start unknown"),
     /// Nothing matched.
@@ -698,6 +710,8 @@ catalogue! {
     HistLastOngoing => ("{start}から継続中（{duration}経過）", "Since {start}, under way ({duration} so far)"),
     /// History view: the last maintenance, its end not known.
     HistLastEndUnknown => ("{start}から（終了時刻不明）", "{start} (end unknown)"),
+    /// History view: the last maintenance, no longer watched.
+    HistLastUnwatched => ("{start}から{end}まで監視（以降は監視対象外）", "{start}, watched until {end}"),
     /// History view: the chart's heading.
     HistChart => ("1日あたりのメンテナンス・障害", "Maintenance and outage per day"),
     /// History view: the chart's range.

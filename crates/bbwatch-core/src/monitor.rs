@@ -398,6 +398,13 @@ impl Monitor {
             let duration = started.elapsed();
             let requests = 2 + observation.circuit.len() + usize::from(key.is_some());
             self.assets.take(assets, self.current.assets.as_ref());
+            // Assets the user no longer watches (or no key at all) leave before the reading,
+            // so their stops are told as the user's change, not as resumed.
+            match (&self.assets.seen, &self.assets.watched) {
+                (Seen::Off, _) => self.detector.unwatch_assets(|_| false, true),
+                (_, Some(watched)) => self.detector.unwatch_assets(|a| watched.contains(a), false),
+                (_, None) => {}
+            }
             let observation = self.merge_pushes(observation);
             let reading = self.read(&observation);
             let failures = failures_of(&observation);

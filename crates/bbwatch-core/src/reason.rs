@@ -32,6 +32,16 @@ pub enum Reason {
     Pairs(Vec<(String, PairState)>),
     /// These watched assets' deposits or withdrawals are stopped (as a whole or on a network).
     Assets(Vec<(String, AssetState)>),
+    /// The user stopped watching what held the level: these pairs and assets (with their
+    /// states when they left), or every asset, the API key being removed.
+    Unwatched {
+        /// Pairs no longer watched, as they were.
+        pairs: Vec<(String, PairState)>,
+        /// Assets no longer watched, as they were.
+        assets: Vec<(String, AssetState)>,
+        /// The API key was removed: no asset is checked any more.
+        key_removed: bool,
+    },
     /// A reason read back from JSON (history, another process): the English text only.
     Text(String),
 }
@@ -106,6 +116,17 @@ impl fmt::Display for Reason {
                     .flat_map(|(a, s)| describe_asset(a, s))
                     .collect();
                 f.write_str(&parts.join(", "))
+            }
+            Reason::Unwatched {
+                key_removed: true, ..
+            } => f.write_str("API key removed: deposits and withdrawals are no longer checked"),
+            Reason::Unwatched { pairs, assets, .. } => {
+                let names: Vec<&str> = pairs
+                    .iter()
+                    .map(|(p, _)| p.as_str())
+                    .chain(assets.iter().map(|(a, _)| a.as_str()))
+                    .collect();
+                write!(f, "no longer watching {}", names.join(", "))
             }
             Reason::Text(text) => f.write_str(text),
         }

@@ -446,6 +446,18 @@ pub fn describe_reason(reason: &Reason, lang: Lang, short: bool) -> String {
                 .collect();
             parts.join(sep)
         }
+        Reason::Unwatched {
+            key_removed: true, ..
+        } => Msg::ReasonKeyRemoved.text(lang).to_owned(),
+        Reason::Unwatched { pairs, assets, .. } => {
+            let sep = if lang == Lang::Ja { "、" } else { ", " };
+            let names: Vec<String> = pairs
+                .iter()
+                .map(|(p, _)| p.clone())
+                .chain(assets.iter().map(|(a, _)| asset_label(a, None, lang)))
+                .collect();
+            Msg::ReasonUnwatched.fill(lang, &[("names", &names.join(sep))])
+        }
         Reason::Text(t) => t.clone(),
     }
 }
@@ -481,6 +493,18 @@ pub fn event_title(event: &Event, lang: Lang) -> String {
             Msg::DegradedEndedAssets
         }
         EventKind::DegradedEnded => Msg::DegradedEnded,
+        EventKind::WatchChanged
+            if matches!(
+                event.reason,
+                Some(Reason::Unwatched {
+                    key_removed: true,
+                    ..
+                })
+            ) =>
+        {
+            Msg::WatchKeyRemoved
+        }
+        EventKind::WatchChanged => Msg::WatchChanged,
     };
     msg.text(lang).to_owned()
 }
@@ -513,6 +537,11 @@ pub fn event_body(event: &Event, lang: Lang) -> String {
             };
             msg.text(lang).to_owned()
         }
+        EventKind::WatchChanged => event
+            .reason
+            .as_ref()
+            .map(|r| describe_reason(r, lang, false))
+            .unwrap_or_default(),
         EventKind::PairChanged => match &event.pair_state {
             Some(PairState::Normal) => Msg::PairBodyBackToNormal.text(lang).to_owned(),
             state => pair_state_detail(&state.clone().unwrap_or_default(), lang),
@@ -555,6 +584,7 @@ pub fn event_line(event: &Event, lang: Lang) -> String {
         // The title and body already say it all; an end is about what comes next, not the cause.
         EventKind::PairChanged
         | EventKind::AssetChanged
+        | EventKind::WatchChanged
         | EventKind::MaintenanceEnded
         | EventKind::DownEnded
         | EventKind::UnreachableEnded

@@ -14,6 +14,7 @@ fn end_word(end: End) -> &'static str {
         End::At(_) => "at",
         End::Ongoing => "ongoing",
         End::Unknown => "unknown",
+        End::Unwatched(_) => "unwatched",
     }
 }
 
@@ -39,7 +40,7 @@ pub fn period_json(p: &Period) -> String {
         start: p.start.as_ref().map(format_time),
         start_observed: p.start_observed,
         end: match p.end {
-            End::At(t) => Some(format_time(&t)),
+            End::At(t) | End::Unwatched(t) => Some(format_time(&t)),
             _ => None,
         },
         ended: end_word(p.end),
@@ -58,7 +59,7 @@ pub const PERIOD_CSV_HEADER: &str =
 /// One period as a CSV row (times RFC 3339 UTC, the reason in English).
 pub fn period_csv(p: &Period) -> String {
     let end = match p.end {
-        End::At(t) => format_time(&t),
+        End::At(t) | End::Unwatched(t) => format_time(&t),
         _ => String::new(),
     };
     csv_row(&[

@@ -151,6 +151,9 @@ pub enum End {
     /// Ended while bbwatch was not running, too long ago to say when
     /// ([`bbwatch_core::detect::RESUME_MAX_GAP`]), or its end was never recorded.
     Unknown,
+    /// No longer watched from then, by the user's choice (`watch_changed`): how it went on
+    /// is not known, and it is not said to have ended.
+    Unwatched(DateTime<Utc>),
 }
 
 /// One period.
@@ -186,7 +189,7 @@ struct Open {
 impl Open {
     fn close(self, pair: Option<String>, end: End, now: DateTime<Utc>) -> Period {
         let to = match end {
-            End::At(t) => Some(t),
+            End::At(t) | End::Unwatched(t) => Some(t),
             End::Ongoing => Some(now),
             End::Unknown => None,
         };
@@ -228,6 +231,22 @@ pub fn derive(events: &[Event], now: DateTime<Utc>) -> Vec<Period> {
                     }
                     for (pair, open) in std::mem::take(&mut pairs) {
                         out.push(open.close(Some(pair), End::Unknown, now));
+                    }
+                }
+            }
+            EventKind::WatchChanged => {
+                // What the user stopped watching leaves the history as no longer watched;
+                // a level that stays (other pairs still restricted) goes on.
+                if e.previous_level != Some(e.level) {
+                    if let Some(open) = level.take() {
+                        out.push(open.close(None, End::Unwatched(e.at), now));
+                    }
+                }
+                if let Some(Reason::Unwatched { pairs: gone, .. }) = &e.reason {
+                    for (pair, _) in gone {
+                        if let Some(open) = pairs.remove(pair) {
+                            out.push(open.close(Some(pair.clone()), End::Unwatched(e.at), now));
+                        }
                     }
                 }
             }
@@ -444,6 +463,48 @@ mod tests {
         assert_eq!(periods[0].end, End::Unknown);
         assert_eq!(periods[1].end, End::Ongoing);
         assert_eq!(periods[1].duration_secs, Some(10));
+    }
+
+    #[test]
+    fn what_the_user_stops_watching_ends_as_no_longer_watched_not_as_ended() {
+        let mut unwatched = level(
+            EventKind::WatchChanged,
+            100,
+            Level::Normal,
+            Some(Level::Degraded),
+        );
+        unwatched.reason = Some(Reason::Unwatched {
+            pairs: vec![("btc_jpy".into(), PairState::Halted)],
+            assets: Vec::new(),
+            key_removed: false,
+        });
+        let events = vec![
+            level(EventKind::MonitorStarted, 0, Level::Normal, None),
+            level(
+                EventKind::DegradedStarted,
+                10,
+                Level::Degraded,
+                Some(Level::Normal),
+            ),
+            pair(10, "btc_jpy", PairState::Halted),
+            unwatched,
+        ];
+        let periods = derive(&events, at(200));
+        let got: Vec<_> = periods
+            .iter()
+            .map(|p| (p.kind, p.end, p.duration_secs))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (PeriodKind::Degraded, End::Unwatched(at(100)), Some(90)),
+                (PeriodKind::Halted, End::Unwatched(at(100)), Some(90)),
+            ]
+        );
+        assert_eq!(
+            crate::words::period_duration(&periods[0], bbwatch_core::Lang::En),
+            "1 min 30 s, then no longer watched"
+        );
     }
 
     #[test]

@@ -116,6 +116,11 @@ pub(crate) enum ReasonRecord {
     Assets {
         assets: Vec<(String, AssetState)>,
     },
+    Unwatched {
+        pairs: Vec<(String, PairState)>,
+        assets: Vec<(String, AssetState)>,
+        key_removed: bool,
+    },
     /// Only for a reason that was already text when recorded (read from another JSON).
     Text {
         text: String,
@@ -183,6 +188,15 @@ impl From<&Reason> for ReasonRecord {
             Reason::Assets(assets) => ReasonRecord::Assets {
                 assets: assets.clone(),
             },
+            Reason::Unwatched {
+                pairs,
+                assets,
+                key_removed,
+            } => ReasonRecord::Unwatched {
+                pairs: pairs.clone(),
+                assets: assets.clone(),
+                key_removed: *key_removed,
+            },
             Reason::Text(text) => ReasonRecord::Text { text: text.clone() },
         }
     }
@@ -209,6 +223,15 @@ impl From<ReasonRecord> for Reason {
             ReasonRecord::AllPairsHalted => Reason::AllPairsHalted,
             ReasonRecord::Pairs { pairs } => Reason::Pairs(pairs),
             ReasonRecord::Assets { assets } => Reason::Assets(assets),
+            ReasonRecord::Unwatched {
+                pairs,
+                assets,
+                key_removed,
+            } => Reason::Unwatched {
+                pairs,
+                assets,
+                key_removed,
+            },
             ReasonRecord::Text { text } => Reason::Text(text),
         }
     }
@@ -366,6 +389,16 @@ pub(crate) mod tests {
                 ],
             },
             Reason::AllPairsHalted,
+            Reason::Unwatched {
+                pairs: vec![("btc_jpy".into(), PairState::Halted)],
+                assets: vec![("eth".into(), AssetState::default())],
+                key_removed: false,
+            },
+            Reason::Unwatched {
+                pairs: Vec::new(),
+                assets: Vec::new(),
+                key_removed: true,
+            },
             Reason::Text("from elsewhere".into()),
         ];
         for (i, reason) in reasons.into_iter().enumerate() {

@@ -40,7 +40,7 @@ type Span = (DateTime<Utc>, DateTime<Utc>);
 fn span(p: &Period, now: DateTime<Utc>) -> Option<Span> {
     let start = p.start?;
     let end = match p.end {
-        End::At(t) => t,
+        End::At(t) | End::Unwatched(t) => t,
         End::Ongoing => now,
         End::Unknown => return None,
     };

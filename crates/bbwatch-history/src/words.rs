@@ -49,7 +49,9 @@ pub fn period_duration(p: &Period, lang: Lang) -> String {
         return HistoryMsg::EndUnknown.text(lang).to_owned();
     };
     let d = format_duration(secs, lang);
-    if p.end == End::Ongoing {
+    if matches!(p.end, End::Unwatched(_)) {
+        HistoryMsg::WatchedFor.fill(lang, &[("duration", &d)])
+    } else if p.end == End::Ongoing {
         HistoryMsg::SoFar.fill(lang, &[("duration", &d)])
     } else if !p.start_observed {
         Msg::AtLeast.fill(lang, &[("duration", &d)])

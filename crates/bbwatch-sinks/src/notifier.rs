@@ -10,6 +10,7 @@ use std::time::Duration;
 use bbwatch_core::alert::{self, Collapser, Source};
 use bbwatch_core::config::{Config, Notifications};
 use bbwatch_core::i18n::Msg;
+use bbwatch_core::reason::Reason;
 use bbwatch_core::render::{level_name, popup_body, popup_title, quiet_summary, sentence};
 use bbwatch_core::{Event, EventKind, Lang, Level, Snapshot};
 use chrono::{DateTime, Local, Timelike, Utc};
@@ -187,6 +188,29 @@ impl Notifier {
         if wanted && quiet && book.held.len() < MAX_HELD {
             // The tray changes now; the popup and its sound wait for the end of quiet hours.
             book.held.push(event.clone());
+        }
+        if let Some(Reason::Unwatched {
+            pairs,
+            assets,
+            key_removed,
+        }) = &event.reason
+        {
+            // What the user stopped watching: its popups no longer say something true.
+            let gone: Vec<Source> = book
+                .open
+                .keys()
+                .filter(|s| match s {
+                    Source::Pair(p) => pairs.iter().any(|(q, _)| q == p),
+                    Source::Asset(a, _) => *key_removed || assets.iter().any(|(b, _)| b == a),
+                    _ => false,
+                })
+                .cloned()
+                .collect();
+            for source in gone {
+                if let Some(old) = book.open.remove(&source) {
+                    close(&old).await;
+                }
+            }
         }
         let replaces = if alert::ends_its_source(event) || !shown {
             if let Some(old) = book.open.remove(&source) {
