@@ -168,9 +168,8 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
     for want in [
         "Open status window",
         "Check now",
-        "Pause notifications",
-        "For 1 hour",
-        "Until resumed",
+        "Pause notifications for 1 hour",
+        "Pause notifications until resumed",
         "Settings",
         "Open bitbank announcements",
         "Quit",
@@ -266,15 +265,46 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
     let _ = desktop.screenshot(&target_dir().join("desktop-e2e/maintenance.png"));
 
     // Pause notifications for an hour: the end of the maintenance is not announced.
-    item.click("For 1 hour").await.context("click For 1 hour")?;
-    eventually(WAIT, "the pause to show as checked", || async {
+    let unpaused_icon = item.icon_pixmap().await?;
+    // One level of menu: XFCE's panel shows ksni's submenus empty.
+    assert!(menu.iter().all(|e| !e.submenu), "{menu:?}");
+    let resume = menu.iter().find(|e| e.label == "Resume notifications");
+    assert!(resume.is_some_and(|e| !e.visible), "{menu:?}");
+    item.click("Pause notifications for 1 hour")
+        .await
+        .context("click Pause notifications for 1 hour")?;
+    let paused_entry = eventually(WAIT, "the pause to show as checked", || async {
         let menu = item.menu().await.ok()?;
-        menu.iter()
-            .find(|e| e.label.starts_with("Until ") && e.label != "Until resumed")?
-            .toggle_state
-            .filter(|s| *s == 1)
+        menu.into_iter()
+            .find(|e| {
+                e.label.starts_with("Notifications paused until ") && !e.label.ends_with("resumed")
+            })
+            .filter(|e| e.toggle_state == Some(1))
     })
     .await?;
+    // Paused is said wherever the user looks: the tooltip, the menu's first line, the icon.
+    let tip = tooltip(&item).await;
+    assert!(tip.ends_with(&paused_entry.label), "{tip}");
+    let menu = item.menu().await?;
+    assert!(
+        menu[0].label.ends_with(&paused_entry.label),
+        "{:?}",
+        menu[0]
+    );
+    // The pause badge: a slate disc (ARGB 255, 55, 65, 81) the level's icon does not have.
+    let badge = |argb: &[u8]| {
+        argb.chunks_exact(4)
+            .filter(|px| *px == [255, 55, 65, 81])
+            .count()
+    };
+    assert_eq!(badge(&unpaused_icon.2), 0);
+    let paused_icon = item.icon_pixmap().await?;
+    assert!(badge(&paused_icon.2) > 100, "the icon shows no pause");
+    assert_eq!(
+        icon_colour(&item).await,
+        Some("red"),
+        "the level's colour stays"
+    );
     let paused = session
         .text(&driver, "#notice-paused")
         .await?
@@ -315,12 +345,15 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
         let menu = item.menu().await.ok()?;
         (menu
             .iter()
-            .find(|e| e.label.contains("For 1 hour"))?
+            .find(|e| e.label.contains("Pause notifications for 1 hour"))?
             .toggle_state
             == Some(0))
         .then_some(())
     })
     .await?;
+    let tip = tooltip(&item).await;
+    assert!(!tip.contains("paused"), "{tip}");
+    assert_eq!(badge(&item.icon_pixmap().await?.2), 0, "the badge stayed");
 
     // Closing the window ends its process; the tray goes on, and never ran a web view itself.
     assert_eq!(window_processes(&dir).len(), 1);
@@ -846,7 +879,7 @@ async fn pausing_until_a_time_from_the_settings_window() -> Result<()> {
     eventually(WAIT, "the tray's pause entry to be checked", || async {
         let menu = item.menu().await.ok()?;
         menu.iter()
-            .find(|e| e.label == format!("Until {until}"))?
+            .find(|e| e.label == format!("Notifications paused until {until}"))?
             .toggle_state
             .filter(|s| *s == 1)
     })

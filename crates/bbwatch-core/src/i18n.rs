@@ -410,6 +410,14 @@ catalogue! {
     NotificationsPausedForever => ("通知を一時停止中（再開するまで）", "Notifications paused until you resume them"),
     /// Tray: the timed pause entry while a pause until a time (an hour, or the window's) is on.
     MenuPausedUntil => ("{time}まで", "Until {time}"),
+    /// Tray menu (one level): pause for an hour.
+    MenuPauseForHour => ("1時間通知を止める", "Pause notifications for 1 hour"),
+    /// Tray menu (one level): pause until resumed.
+    MenuPauseUntilResumed => ("再開するまで通知を止める", "Pause notifications until resumed"),
+    /// Tray menu and tooltip: paused until a time.
+    MenuPausedUntilTime => ("{time}まで通知を停止中", "Notifications paused until {time}"),
+    /// Tray menu and tooltip: paused until resumed.
+    MenuPausedUntilResumed => ("再開するまで通知を停止中", "Notifications paused until resumed"),
     /// Window: pairs whose state is not known during a maintenance.
     UiPairsUnknownMaintenance => ("メンテナンス中は{count}銘柄の状態がわかりません", "{count} pairs: state not known during the maintenance"),
     /// Window: pairs whose state is not known while bitbank does not answer.

@@ -92,8 +92,9 @@ impl PauseView {
         self.hour || self.forever
     }
 
-    /// The timed entry's label: `Until 15:30` while a pause until a time is on (from this
+    /// The timed entry's label in the pause submenu (Tauri's tray): `Until 15:30` while a pause until a time is on (from this
     /// entry or the window's "Pause until"), else `For 1 hour`.
+    #[cfg(not(target_os = "linux"))]
     pub fn hour_label(&self, lang: Lang) -> String {
         match &self.until {
             Some(time) => Msg::MenuPausedUntil.fill(lang, &[("time", time)]),
@@ -102,20 +103,87 @@ impl PauseView {
     }
 }
 
+impl PauseView {
+    /// The timed entry as a menu of its own says it: `Pause notifications for 1 hour`, or
+    /// `Notifications paused until 15:30` while such a pause is on.
+    pub fn hour_entry(&self, lang: Lang) -> String {
+        match &self.until {
+            Some(time) => Msg::MenuPausedUntilTime.fill(lang, &[("time", time)]),
+            None => Msg::MenuPauseForHour.text(lang).to_owned(),
+        }
+    }
+
+    /// `Pause notifications until resumed`, or `Notifications paused until resumed`.
+    pub fn forever_entry(&self, lang: Lang) -> String {
+        if self.forever {
+            Msg::MenuPausedUntilResumed
+        } else {
+            Msg::MenuPauseUntilResumed
+        }
+        .text(lang)
+        .to_owned()
+    }
+
+    /// What the tooltip adds while paused: `Notifications paused until 15:30`.
+    pub fn notice(&self, lang: Lang) -> Option<String> {
+        if self.forever {
+            Some(Msg::MenuPausedUntilResumed.text(lang).to_owned())
+        } else if self.hour {
+            Some(self.hour_entry(lang))
+        } else {
+            None
+        }
+    }
+}
+
 impl TrayView {
     pub fn new(snapshot: &Snapshot, lang: Lang, pause: Pause) -> TrayView {
         let now = Utc::now();
+        let pause = PauseView::new(pause, now);
+        let mut tooltip = tray_tooltip(snapshot, lang, &now);
+        let mut status_line = format!("bitbank: {}", summary_line(snapshot, lang, &now));
+        if let Some(notice) = pause.notice(lang) {
+            // Said wherever the user looks: a silent tray must not look like a calm bitbank.
+            tooltip = format!("{tooltip}\n{notice}");
+            status_line = format!("{status_line} · {notice}");
+        }
         TrayView {
             level: snapshot.level,
             title: format!(
                 "bitbank: {}",
                 bbwatch_core::render::level_name(snapshot.level, lang)
             ),
-            tooltip: tray_tooltip(snapshot, lang, &now),
-            status_line: format!("bitbank: {}", summary_line(snapshot, lang, &now)),
-            pause: PauseView::new(pause, now),
+            tooltip,
+            status_line,
+            pause,
             lang,
         }
+    }
+}
+
+/// Draw a pause badge (a dark disc with two white bars, ringed in white) into the bottom
+/// right of a square RGBA icon `size` px wide.
+pub fn pause_badge(rgba: &mut [u8], size: u32) {
+    let s = f64::from(size);
+    let (cx, cy, r) = (s * 0.72, s * 0.72, s * 0.28);
+    let (bar_half_h, bar_in, bar_out) = (s * 0.12, s * 0.035, s * 0.115);
+    for (i, px) in rgba.chunks_exact_mut(4).enumerate() {
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        let (x, y) = (f64::from(i % size) + 0.5, f64::from(i / size) + 0.5);
+        let d = ((x - cx).powi(2) + (y - cy).powi(2)).sqrt();
+        let colour = if d > r + 1.0 {
+            continue;
+        } else if d > r {
+            [255, 255, 255, 255]
+        } else {
+            let dx = (x - cx).abs();
+            if (y - cy).abs() <= bar_half_h && dx >= bar_in && dx <= bar_out {
+                [255, 255, 255, 255]
+            } else {
+                [55, 65, 81, 255]
+            }
+        };
+        px.copy_from_slice(&colour);
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use bbwatch_core::i18n::Msg;
 use bbwatch_core::Level;
-use ksni::menu::{CheckmarkItem, StandardItem, SubMenu};
+use ksni::menu::{CheckmarkItem, StandardItem};
 use ksni::{MenuItem, TrayMethods as _};
 use tauri::AppHandle;
 
@@ -15,18 +15,24 @@ use crate::state::lock;
 
 const SIZES: [u32; 5] = [16, 22, 24, 32, 64];
 
-/// The level's icon at every size, as ARGB32 pixmaps (decoded once).
-fn pixmaps(level: Level) -> Vec<ksni::Icon> {
-    static CACHE: OnceLock<Vec<(Level, Vec<ksni::Icon>)>> = OnceLock::new();
+/// The level's icon at every size, as ARGB32 pixmaps (decoded once); with a pause badge while
+/// notifications are paused.
+fn pixmaps(level: Level, paused: bool) -> Vec<ksni::Icon> {
+    type Cached = Vec<((Level, bool), Vec<ksni::Icon>)>;
+    static CACHE: OnceLock<Cached> = OnceLock::new();
     let cache = CACHE.get_or_init(|| {
         Level::ALL
             .iter()
-            .map(|&level| {
+            .flat_map(|&level| [(level, false), (level, true)])
+            .map(|(level, paused)| {
                 let icons = SIZES
                     .iter()
                     .filter_map(|&size| {
                         let image = tauri::image::Image::from_bytes(icon_png(level, size)).ok()?;
                         let mut data = image.rgba().to_vec();
+                        if paused {
+                            super::pause_badge(&mut data, image.width());
+                        }
                         for px in data.chunks_exact_mut(4) {
                             px.rotate_right(1); // RGBA → ARGB
                         }
@@ -37,13 +43,13 @@ fn pixmaps(level: Level) -> Vec<ksni::Icon> {
                         })
                     })
                     .collect();
-                (level, icons)
+                ((level, paused), icons)
             })
             .collect()
     });
     cache
         .iter()
-        .find(|(l, _)| *l == level)
+        .find(|(key, _)| *key == (level, paused))
         .map(|(_, icons)| icons.clone())
         .unwrap_or_default()
 }
@@ -87,7 +93,7 @@ impl ksni::Tray for Item {
     }
 
     fn icon_pixmap(&self) -> Vec<ksni::Icon> {
-        pixmaps(self.view.level)
+        pixmaps(self.view.level, self.view.pause.active())
     }
 
     fn tool_tip(&self) -> ksni::ToolTip {
@@ -116,26 +122,22 @@ impl ksni::Tray for Item {
             MenuItem::Separator,
             entry(t(Msg::MenuOpen), Action::Open),
             entry(t(Msg::CheckNow), Action::CheckNow),
-            SubMenu {
-                label: t(Msg::MenuPause),
-                submenu: vec![
-                    check(pause.hour_label(lang), pause.hour, Action::PauseHour),
-                    check(
-                        t(Msg::MenuPauseForever),
-                        pause.forever,
-                        Action::PauseForever,
-                    ),
-                    StandardItem {
-                        label: t(Msg::MenuResume),
-                        enabled: pause.active(),
-                        activate: Box::new(|item: &mut Item| act(&item.app, Action::Resume)),
-                        ..Default::default()
-                    }
-                    .into(),
-                ],
+            // No submenu: XFCE's panel (libdbusmenu) opens ksni's submenus empty.
+            MenuItem::Separator,
+            check(pause.hour_entry(lang), pause.hour, Action::PauseHour),
+            check(
+                pause.forever_entry(lang),
+                pause.forever,
+                Action::PauseForever,
+            ),
+            StandardItem {
+                label: t(Msg::MenuResume),
+                visible: pause.active(),
+                activate: Box::new(|item: &mut Item| act(&item.app, Action::Resume)),
                 ..Default::default()
             }
             .into(),
+            MenuItem::Separator,
             entry(t(Msg::MenuSettings), Action::Settings),
             entry(t(Msg::MenuAnnouncements), Action::Announcements),
             MenuItem::Separator,

@@ -74,6 +74,10 @@ pub struct MenuEntry {
     pub label: String,
     pub enabled: bool,
     pub toggle_state: Option<i32>,
+    /// Whether it opens a submenu (`children-display` is `submenu`).
+    pub submenu: bool,
+    /// Whether it is shown (`visible` is not false).
+    pub visible: bool,
 }
 
 impl Item {
@@ -215,12 +219,17 @@ fn walk(node: &Value<'_>, out: &mut Vec<MenuEntry>) -> Result<()> {
         Some(Value::I32(v)) => Some(*v),
         _ => None,
     };
+    let submenu =
+        matches!(props.get("children-display"), Some(Value::Str(s)) if s.as_str() == "submenu");
+    let visible = !matches!(props.get("visible"), Some(Value::Bool(false)));
     if id != 0 {
         out.push(MenuEntry {
             id,
             label,
             enabled,
             toggle_state,
+            submenu,
+            visible,
         });
     }
     if let Some(Value::Array(children)) = fields.get(2) {
