@@ -57,7 +57,7 @@ fn load_settings() -> Settings {
             Err(e) => tracing::error!("BBWATCH_STREAM_URL: {e}; ignored"),
         }
     }
-    let settings = Settings::new(path, overrides, Config::default(), None);
+    let settings = Settings::new(path, overrides, Config::default(), false);
     if let Err(e) = settings.reload() {
         tracing::error!("{e}; using the defaults");
     }
@@ -118,10 +118,11 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
                 settings: ipc::settings_info(&watching),
             });
             if problem_changed {
+                let lang = watching.lang();
                 let problem = problems
                     .borrow_and_update()
                     .as_ref()
-                    .map(ToString::to_string);
+                    .map(|p| p.describe(lang).0);
                 match problem {
                     Some(problem) => notifying.config_problem(&problem).await,
                     None => notifying.config_fixed().await,
@@ -257,11 +258,12 @@ fn main() -> anyhow::Result<()> {
     }
     let show_at_start = args.iter().any(|a| a == "--show");
     let settings = Arc::new(load_settings());
+    let lang = settings.current().language.resolve();
     let problem = settings
         .problems()
         .borrow()
         .as_ref()
-        .map(ToString::to_string);
+        .map(|p| p.describe(lang).0);
 
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {

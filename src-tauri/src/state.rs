@@ -161,13 +161,15 @@ impl Shared {
         self.settings.path().map(ToOwned::to_owned)
     }
 
-    /// Why the configuration file is not in force (key and line), while it is not.
-    pub fn config_problem(&self) -> Option<String> {
+    /// Why the configuration file is not in force, in the user's language (what is in force
+    /// meanwhile, the file, each key with its line), and whether the settings form can mend it.
+    pub fn config_problem(&self) -> Option<(String, bool)> {
+        let lang = self.lang();
         self.settings
             .problems()
             .borrow()
             .as_ref()
-            .map(ToString::to_string)
+            .map(|p| p.describe(lang))
     }
 
     /// Remember that the tray menu asked for a check at `at`, to answer it when it is done.

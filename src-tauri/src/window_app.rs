@@ -14,7 +14,7 @@ use bbwatch_core::client::{Client, DEFAULT_API_URL, DEFAULT_PUBLIC_URL};
 use bbwatch_core::config::{check_url, read_config_file, Config, ConfigError};
 use bbwatch_core::i18n::{catalogue, Msg};
 use bbwatch_core::settings_form::{
-    base_from_file_text, parse_time_of_day, SettingsForm, ShownIssue,
+    base_from_file_text, describe_file_problem, parse_time_of_day, SettingsForm, ShownIssue,
 };
 use bbwatch_core::{config_file, render, Lang, PairState};
 use bbwatch_history::{Filter, PeriodKind};
@@ -95,15 +95,26 @@ pub struct StatusPayload {
     events: Vec<EventView>,
     /// Why the configuration file is not in force, if it is not.
     config_problem: Option<String>,
+    /// Whether the settings form can mend it (else: open the file).
+    config_problem_in_form: bool,
 }
 
 #[tauri::command]
 fn get_status(w: State<'_, Arc<Window>>) -> StatusPayload {
+    // One lock at a time: a guard in the struct expression below lives to its end.
+    let (config_problem, config_problem_in_form) = {
+        let settings = lock(&w.settings);
+        (
+            settings.config_problem.clone(),
+            settings.config_problem_in_form,
+        )
+    };
     StatusPayload {
         messages: catalogue(w.lang()),
         view: lock(&w.view).clone(),
         events: lock(&w.events).to_vec(),
-        config_problem: lock(&w.settings).config_problem.clone(),
+        config_problem,
+        config_problem_in_form,
     }
 }
 
@@ -299,6 +310,8 @@ struct FormState {
     config_path: Option<String>,
     /// The file's own problem (with its key or line), when it cannot be used as it is.
     problem: Option<String>,
+    /// Whether the form has a field for each of its problems.
+    problem_in_form: bool,
     autostart: bool,
     /// The API key stored (its start only) and whether the keyring can be used.
     api_key: ipc::KeyInfo,
@@ -341,16 +354,33 @@ fn file_text(path: &Path) -> Result<String, ConfigError> {
 
 fn form_state(app: &AppHandle, w: &Window) -> Result<FormState, CommandError> {
     let path = lock(&w.settings).config_path.as_deref().map(PathBuf::from);
-    let (form, problem) = match path.as_deref().map(file_text) {
+    let lang = w.lang();
+    // What is in force meanwhile, as the tray says; a file that went bad since it last read
+    // it leaves the tray's last good settings in force.
+    let in_force = lock(&w.settings)
+        .config_problem
+        .as_deref()
+        .and_then(|p| p.lines().next().map(str::to_owned))
+        .unwrap_or_else(|| Msg::ConfigProblemKept.text(lang).to_owned());
+    let (form, problem, problem_in_form) = match path.as_deref().map(file_text) {
         Some(Ok(text)) => {
-            let problem = Config::from_toml(&text).err().map(|e| match &path {
-                Some(p) => format!("{}: {e}", p.display()),
-                None => e.to_string(),
+            let described = Config::from_toml(&text)
+                .err()
+                .map(|e| describe_file_problem(&text, &e, lang));
+            let in_form = described.as_ref().is_some_and(|d| d.in_form);
+            let problem = described.map(|d| {
+                let file = path.as_deref().map(|p| p.display().to_string());
+                [in_force.clone()]
+                    .into_iter()
+                    .chain(file)
+                    .chain(d.lines)
+                    .collect::<Vec<_>>()
+                    .join("\n")
             });
-            (SettingsForm::from_file_text(&text), problem)
+            (SettingsForm::from_file_text(&text), problem, in_form)
         }
-        Some(Err(e)) => (SettingsForm::default(), Some(e.to_string())),
-        None => (SettingsForm::default(), None),
+        Some(Err(e)) => (SettingsForm::default(), Some(e.to_string()), false),
+        None => (SettingsForm::default(), None, false),
     };
     // One lock at a time: a guard in the struct expression below lives to its end.
     let api_key = lock(&w.settings).api_key.clone();
@@ -359,6 +389,7 @@ fn form_state(app: &AppHandle, w: &Window) -> Result<FormState, CommandError> {
         form,
         config_path: lock(&w.settings).config_path.clone(),
         problem,
+        problem_in_form,
         autostart: autostart_enabled(app)?,
         api_key,
         default_api_url: DEFAULT_API_URL,

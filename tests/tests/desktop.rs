@@ -1073,3 +1073,104 @@ async fn a_key_added_during_a_withdrawal_stop_tells_the_stop() -> Result<()> {
     quit(&item, &mut app, &dir).await?;
     Ok(())
 }
+
+/// A file that goes bad in two places, one of them a value the settings form has no field for
+/// (a webhook's URL): the popup says the truth (the last good settings stay), in the user's
+/// language, every problem with its line; the window's way out is the file itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_problem_of_the_file_is_told_with_its_line_in_the_users_language() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("twoerrors");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let mut env = desktop_app::app_env(
+        &desktop,
+        &dir,
+        &sim,
+        "ja_JP.UTF-8",
+        "interval = \"60s\"\nlanguage = \"ja\"\n",
+    )
+    .0;
+    // The editor the app opens files in: one that writes down what it was asked to open.
+    let opened = dir.join("opened.txt");
+    let editor_dir = dir.join("editor");
+    std::fs::create_dir_all(&editor_dir)?;
+    let xdg_open = editor_dir.join("xdg-open");
+    std::fs::write(
+        &xdg_open,
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\n", opened.display()),
+    )?;
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&xdg_open, std::fs::Permissions::from_mode(0o755))?;
+    }
+    let path = std::env::var("PATH").unwrap_or_default();
+    env.push(("PATH".into(), format!("{}:{path}", editor_dir.display())));
+    let (mut app, item, notifications, _panel) = start_on_panel(&desktop, &bin, &env, &dir).await?;
+    eventually(WAIT, "the tooltip in Japanese", || async {
+        tooltip(&item).await.contains("正常").then_some(())
+    })
+    .await?;
+    let config = dir.join("config/bbwatch/config.toml");
+    let tmp = config.with_extension("toml.tmp");
+    std::fs::write(
+        &tmp,
+        "interval = \"60s\"\nlanguage = \"ja\"\n\n[notifications]\nquiet_hours = \"25:00-07:00\"\n\n\
+         [[webhooks]]\nurl = \"ftp://example.invalid/hook\"\n",
+    )?;
+    std::fs::rename(&tmp, &config)?;
+    let shown = notifications.first_with("設定ファイル", WAIT).await?;
+    let lines: Vec<&str> = shown.body.lines().collect();
+    assert_eq!(
+        lines,
+        vec![
+            "直すまで、最後に正しく読めた設定で動作します。",
+            config.to_str().unwrap(),
+            "5行目 notifications.quiet_hours: 「25:00」は23:00のような時刻ではありません",
+            "8行目 webhooks[0].url: 「ftp://example.invalid/hook」はhttpsまたはhttpのURLではありません",
+        ],
+        "{shown:?}"
+    );
+    // The last good settings are indeed in force: still Japanese, still 60 s.
+    assert!(tooltip(&item).await.contains("正常"));
+
+    // The window shows them too, and since the form has no field for a webhook, its button
+    // opens the file rather than a form that cannot mend it.
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(&bin.display().to_string(), &["--window"])
+        .await?;
+    let text = eventually(WAIT, "the window to show the problems", || async {
+        let t = session
+            .text(&driver, "#config-problem .problem-text")
+            .await
+            .ok()??;
+        t.contains("webhooks[0].url").then_some(t)
+    })
+    .await?;
+    assert!(text.contains("notifications.quiet_hours"), "{text}");
+    assert_eq!(
+        session.text(&driver, "#fix-config-label").await?.as_deref(),
+        Some("ファイルを開く")
+    );
+    click(&session, &driver, "#fix-config").await?;
+    let asked = eventually(WAIT, "the file to be opened", || async {
+        std::fs::read_to_string(&opened).ok()
+    })
+    .await?;
+    assert_eq!(asked.trim(), config.to_str().unwrap());
+    drop(session);
+    drop(driver);
+    // The menu is in Japanese: 終了 is Quit.
+    item.click("終了").await.ok();
+    let deadline = std::time::Instant::now() + WAIT;
+    let exited = loop {
+        if let Some(status) = app.try_wait()? {
+            break status;
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "no exit on 終了");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(exited.success(), "{exited:?}");
+    Ok(())
+}

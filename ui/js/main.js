@@ -204,14 +204,25 @@ async function pauseUntil() {
   }
 }
 
-/** The configuration file's problem, on both views, while the defaults are in force. */
+/** The configuration file's problems, on both views, while they last: what is in force, the
+ *  file, each key with its line. Where the form has no field for one, the way out is the file. */
 function renderConfigProblem() {
   const problem = state.configProblem;
+  const inForm = state.configProblemInForm;
   for (const id of ["config-problem", "settings-config-problem"]) {
     const box = $(id);
     box.hidden = !problem;
     setText(box.querySelector(".problem-text"), problem ?? "");
   }
+  setText($("fix-config-label"), t(inForm ? "Settings" : "UiOpenConfig"));
+  setText($("settings-config-fix"), t(inForm ? "SetFixHint" : "UiConfigFixInFile"));
+  $("settings-config-open").hidden = inForm;
+}
+
+/** The status view's way out of a bad file: the form, or the file itself. */
+function fixConfig(e) {
+  if (state.configProblemInForm) return openSettings();
+  return withBusy(e.currentTarget, () => invoke("open_config_file"));
 }
 
 function pairRow(p, now) {
@@ -371,6 +382,7 @@ function onStatus(view) {
 async function onSettings(info) {
   if (!info) return;
   state.configProblem = info.config_problem ?? null;
+  state.configProblemInForm = Boolean(info.config_problem_in_form);
   renderConfigProblem();
   renderKeyInfo(info.api_key);
   if (!state.settingsOpen || dirty()) return;
@@ -396,6 +408,9 @@ function takeStatus(status) {
   state.messages = status?.messages ?? {};
   // Once the settings have read the file, they know better than the tray's start did.
   state.configProblem = state.settings ? state.settings.problem ?? null : status?.config_problem ?? null;
+  state.configProblemInForm = Boolean(
+    state.settings ? state.settings.problem_in_form : status?.config_problem_in_form,
+  );
   renderConfigProblem();
   state.messagesLang = status?.view?.lang ?? null;
   state.view = newerView(status?.view ?? null, state.view);
@@ -649,6 +664,7 @@ function takeSettings(answer) {
   state.settings = answer;
   state.issues = answer?.issues ?? [];
   state.configProblem = answer?.problem ?? null;
+  state.configProblemInForm = Boolean(answer?.problem_in_form);
   renderConfigProblem();
   renderPath($("set-config-path"), answer?.config_path);
   $("open-config").hidden = !answer?.config_path;
@@ -992,7 +1008,10 @@ function wireSettings() {
     withBusy(e.currentTarget, () => invoke("send_test_notification")),
   );
   $("settings-cancel").addEventListener("click", cancelSettings);
-  $("fix-config").addEventListener("click", openSettings);
+  $("fix-config").addEventListener("click", fixConfig);
+  $("settings-config-open").addEventListener("click", (e) =>
+    withBusy(e.currentTarget, () => invoke("open_config_file")),
+  );
   // Escape in the dialog is "keep editing".
   $("unsaved").addEventListener("cancel", () => {});
 }

@@ -156,7 +156,7 @@ fn start_running(settings: &Settings) -> anyhow::Result<Running> {
         settings.path.clone(),
         settings.overrides.clone(),
         settings.config.clone(),
-        None,
+        true,
     ));
     let config = live.subscribe();
     let history = settings
@@ -322,7 +322,7 @@ async fn wait(
         settings.path.clone(),
         settings.overrides.clone(),
         settings.config.clone(),
-        None,
+        true,
     ));
     let key = credentials(&settings.config)?;
     let (mut monitor, handle, _following) = live.start_monitor(None)?;

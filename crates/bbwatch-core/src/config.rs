@@ -46,13 +46,95 @@ pub enum ConfigError {
         message: String,
     },
     /// A value of the right type but not allowed.
-    #[error("key `{key}`: {message}")]
+    #[error("{}key `{key}`: {message}", line.map(|l| format!("line {l}, ")).unwrap_or_default())]
     Value {
         /// Dotted key, e.g. `notifications.quiet_hours`.
         key: String,
         /// What is wrong.
         message: String,
+        /// The 1-based line of the key in the file, when it was read from one and found.
+        line: Option<usize>,
     },
+    /// More than one value is wrong: each of them, in the file's order.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<ConfigError>),
+}
+
+impl ConfigError {
+    /// Each problem on its own (one for all but [`ConfigError::Several`]).
+    pub fn each(&self) -> Vec<&ConfigError> {
+        match self {
+            ConfigError::Several(all) => all.iter().collect(),
+            one => vec![one],
+        }
+    }
+
+    /// The dotted key at fault, when one is known.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            ConfigError::Value { key, .. } => Some(key),
+            ConfigError::Parse { key, .. } => key.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The 1-based line at fault, when known.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            ConfigError::Value { line, .. } => *line,
+            ConfigError::Parse { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+}
+
+/// The 1-based line where dotted `key` (`interval`, `notifications.quiet_hours`,
+/// `webhooks[1].url`) is set in TOML `text`, for a file written as people write them (tables
+/// and arrays of tables with one key a line); `None` when it cannot be found.
+pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    // `webhooks[1].url` → table `webhooks`, its second `[[webhooks]]`, key `url`.
+    let (table, index, leaf) = match key.rsplit_once('.') {
+        Some((path, leaf)) => match path.split_once('[') {
+            Some((table, rest)) => {
+                let index = rest.trim_end_matches(']').parse::<usize>().ok()?;
+                (Some(table), Some(index), leaf)
+            }
+            None => (Some(path), None, leaf),
+        },
+        None => (None, None, key),
+    };
+    let mut current: Option<String> = None;
+    let mut seen_of_table = 0usize;
+    let mut in_wanted = table.is_none();
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if let Some(header) = line.strip_prefix("[[").and_then(|l| l.split_once("]]")) {
+            let name = header.0.trim().to_owned();
+            if Some(name.as_str()) == table {
+                seen_of_table += 1;
+            }
+            in_wanted =
+                Some(name.as_str()) == table && index.is_none_or(|i| seen_of_table == i + 1);
+            current = Some(name);
+            continue;
+        }
+        if let Some(header) = line.strip_prefix('[').and_then(|l| l.split_once(']')) {
+            let name = header.0.trim().to_owned();
+            in_wanted = index.is_none() && Some(name.as_str()) == table;
+            current = Some(name);
+            continue;
+        }
+        let Some((k, _)) = line.split_once('=') else {
+            continue;
+        };
+        let k = k.trim().trim_matches('"');
+        let top_level_dotted = current.is_none()
+            && table.is_some_and(|t| index.is_none() && k == format!("{t}.{leaf}"));
+        if (in_wanted && k == leaf) || top_level_dotted {
+            return Some(n + 1);
+        }
+    }
+    None
 }
 
 /// A duration written as `"30s"`, `"2m"`, `"1h 30m"`.
@@ -227,6 +309,7 @@ impl LocalApi {
         let bad = |key: &str, message: String| ConfigError::Value {
             key: key.into(),
             message,
+            line: None,
         };
         let listen: SocketAddr = self.listen.trim().parse().map_err(|_| {
             bad(
@@ -272,6 +355,7 @@ impl LocalApi {
         let bad = |message: String| ConfigError::Value {
             key: "api.token_file".into(),
             message,
+            line: None,
         };
         let text =
             read_config_file(path).map_err(|e| bad(format!("cannot read the token: {e}")))?;
@@ -404,7 +488,7 @@ impl Config {
         let config: Config =
             serde_ignored::deserialize(de, |path| unknown_keys.push(path.to_string()))
                 .map_err(|e: toml::de::Error| parse_error(text, &e))?;
-        config.validate()?;
+        in_text(text, config.validate_all())?;
         Ok(Loaded {
             config,
             unknown_keys,
@@ -434,27 +518,37 @@ impl Config {
 
     /// Check every value; the first bad one is reported by its key.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let bad = |key: &str, message: String| {
-            Err(ConfigError::Value {
+        match self.validate_all().into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Check every value: each bad one, by its key, in the file's order of sections.
+    pub fn validate_all(&self) -> Vec<ConfigError> {
+        let mut errors = Vec::new();
+        let mut bad = |key: &str, message: String| {
+            errors.push(ConfigError::Value {
                 key: key.into(),
                 message,
-            })
+                line: None,
+            });
         };
         if let Err(m) = check_interval(self.interval.0) {
-            return bad("interval", m);
+            bad("interval", m);
         }
         if let Err(m) = check_timeout(self.timeout.0) {
-            return bad("timeout", m);
+            bad("timeout", m);
         }
         if self.failure_threshold == 0 {
-            return bad("failure_threshold", "must be at least 1".into());
+            bad("failure_threshold", "must be at least 1".into());
         }
         if self.success_threshold == 0 {
-            return bad("success_threshold", "must be at least 1".into());
+            bad("success_threshold", "must be at least 1".into());
         }
         if let Some(pairs) = &self.pairs {
             if pairs.len() > crate::classify::MAX_WATCHED_PAIRS {
-                return bad(
+                bad(
                     "pairs",
                     format!(
                         "{} pairs listed; at most {} can be watched",
@@ -464,12 +558,14 @@ impl Config {
                 );
             }
             for p in pairs {
-                check_pair_name(p).or_else(|m| bad("pairs", m))?;
+                if let Err(m) = check_pair_name(p) {
+                    bad("pairs", m);
+                }
             }
         }
         if let Some(assets) = &self.assets {
             if assets.len() > crate::assets::MAX_WATCHED_ASSETS {
-                return bad(
+                bad(
                     "assets",
                     format!(
                         "{} assets listed; at most {} can be watched",
@@ -479,20 +575,28 @@ impl Config {
                 );
             }
             for a in assets {
-                crate::assets::check_asset_name(a).or_else(|m| bad("assets", m))?;
+                if let Err(m) = crate::assets::check_asset_name(a) {
+                    bad("assets", m);
+                }
             }
         }
-        check_url(&self.api_url).or_else(|m| bad("api_url", m))?;
-        check_url(&self.public_url).or_else(|m| bad("public_url", m))?;
-        check_stream_url(&self.stream_url).or_else(|m| bad("stream_url", m))?;
+        if let Err(m) = check_url(&self.api_url) {
+            bad("api_url", m);
+        }
+        if let Err(m) = check_url(&self.public_url) {
+            bad("public_url", m);
+        }
+        if let Err(m) = check_stream_url(&self.stream_url) {
+            bad("stream_url", m);
+        }
         if let Some(q) = &self.notifications.quiet_hours {
-            parse_quiet_hours(q)
-                .map(|_| ())
-                .or_else(|m| bad("notifications.quiet_hours", m))?;
+            if let Err(m) = parse_quiet_hours(q) {
+                bad("notifications.quiet_hours", m);
+            }
         }
         for (i, hook) in self.hooks.iter().enumerate() {
             if hook.command.first().is_none_or(|c| c.trim().is_empty()) {
-                return bad(
+                bad(
                     &format!("hooks[{i}].command"),
                     "must name a program, e.g. [\"/usr/local/bin/pause-bot\"]".into(),
                 );
@@ -500,7 +604,7 @@ impl Config {
             if let Some(program) = hook.command.first() {
                 let path = std::path::Path::new(program);
                 if !path.is_absolute() && program.contains('/') {
-                    return bad(
+                    bad(
                         &format!("hooks[{i}].command"),
                         format!(
                             "{program:?} must be an absolute path or a bare name found on PATH \
@@ -510,28 +614,32 @@ impl Config {
                 }
             }
             if hook.timeout.0.is_zero() {
-                return bad(
+                bad(
                     &format!("hooks[{i}].timeout"),
                     "must be more than 0s".into(),
                 );
             }
         }
         for (i, hook) in self.webhooks.iter().enumerate() {
-            check_url(&hook.url).or_else(|m| bad(&format!("webhooks[{i}].url"), m))?;
+            if let Err(m) = check_url(&hook.url) {
+                bad(&format!("webhooks[{i}].url"), m);
+            }
         }
         if let Some(path) = &self.history.path {
             if !path.is_absolute() {
-                return bad("history.path", format!("{path:?} must be an absolute path"));
+                bad("history.path", format!("{path:?} must be an absolute path"));
             }
         }
         if self.history.retention_days > MAX_RETENTION_DAYS {
-            return bad(
+            bad(
                 "history.retention_days",
                 "must be at most 36500 (100 years); 0 keeps everything".into(),
             );
         }
-        self.api.check()?;
-        Ok(())
+        if let Err(e) = self.api.check() {
+            errors.push(e);
+        }
+        errors
     }
 
     /// Watched assets as a set, or `None` for the default.
@@ -686,6 +794,27 @@ pub fn parse_quiet_hours(s: &str) -> Result<(u16, u16), String> {
     Ok((minutes(a).ok_or_else(err)?, minutes(b).ok_or_else(err)?))
 }
 
+/// `errors` of a file's `text`, each with its line, as one error (none: `Ok`).
+pub fn in_text(text: &str, errors: Vec<ConfigError>) -> Result<(), ConfigError> {
+    let mut located: Vec<ConfigError> = errors
+        .into_iter()
+        .map(|e| match e {
+            ConfigError::Value { key, message, .. } => ConfigError::Value {
+                line: line_of_key(text, &key),
+                key,
+                message,
+            },
+            other => other,
+        })
+        .collect();
+    located.sort_by_key(|e| e.line().unwrap_or(usize::MAX));
+    match located.len() {
+        0 => Ok(()),
+        1 => Err(located.remove(0)),
+        _ => Err(ConfigError::Several(located)),
+    }
+}
+
 fn parse_error(text: &str, e: &toml::de::Error) -> ConfigError {
     let (line, key) = match e.span() {
         Some(span) => {
@@ -710,6 +839,53 @@ fn parse_error(text: &str, e: &toml::de::Error) -> ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_bad_value_is_reported_with_its_line() {
+        let text = "interval = \"100ms\"\nlanguage = \"en\"\n\n[notifications]\nquiet_hours = \"25:00-07:00\"\n\n\
+                    [[webhooks]]\nurl = \"https://example.com/ok\"\n\n[[webhooks]]\nurl = \"ftp://nope\"\n";
+        let e = Config::from_toml(text).unwrap_err();
+        let each: Vec<(Option<usize>, Option<&str>)> =
+            e.each().iter().map(|e| (e.line(), e.key())).collect();
+        assert_eq!(
+            each,
+            vec![
+                (Some(1), Some("interval")),
+                (Some(5), Some("notifications.quiet_hours")),
+                (Some(11), Some("webhooks[1].url")),
+            ]
+        );
+        let text = e.to_string();
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(text.starts_with("line 1, key `interval`: "), "{text}");
+        assert!(
+            text.lines()
+                .nth(2)
+                .unwrap()
+                .starts_with("line 11, key `webhooks[1].url`: "),
+            "{text}"
+        );
+        // One bad value is one error, as before.
+        let one = Config::from_toml("timeout = \"0s\"\n").unwrap_err();
+        assert!(
+            matches!(one, ConfigError::Value { line: Some(1), .. }),
+            "{one}"
+        );
+    }
+
+    #[test]
+    fn keys_are_found_where_people_write_them() {
+        let text = "a = 1\nnotifications.sound = true\n[api]\nlisten = \"x\"\n[[hooks]]\ncommand = [\"a\"]\n[[hooks]]\n  command = [\"b\"]\n";
+        assert_eq!(line_of_key(text, "a"), Some(1));
+        assert_eq!(line_of_key(text, "notifications.sound"), Some(2));
+        assert_eq!(line_of_key(text, "api.listen"), Some(4));
+        assert_eq!(line_of_key(text, "hooks[0].command"), Some(6));
+        assert_eq!(line_of_key(text, "hooks[1].command"), Some(8));
+        assert_eq!(line_of_key(text, "hooks[2].command"), None);
+        assert_eq!(line_of_key(text, "listen"), None);
+        assert_eq!(line_of_key("", "x[9].y"), None);
+        assert_eq!(line_of_key("[[x]]\n", "x[bad].y"), None);
+    }
 
     #[test]
     fn an_empty_file_is_the_defaults() {

@@ -402,8 +402,18 @@ catalogue! {
     ApiProblemBody => ("ボットはこのアプリに接続できません。設定の「ボット連携」でアドレスを変えられます。", "Bots cannot reach this app. The address can be changed under Bots in the settings."),
     /// Notification title: the configuration file could not be used.
     ConfigProblemTitle => ("bbwatch: 設定ファイルに誤りがあります", "bbwatch: the configuration file has an error"),
-    /// Notification body and window banner: the defaults are in use.
+    /// Notification body and window banner: the defaults are in use (the file never loaded).
     ConfigProblemBody => ("直すまで既定の設定で動作します。", "bbwatch uses the default settings until it is fixed."),
+    /// Notification body and window banner: the last good settings stay in use.
+    ConfigProblemKept => ("直すまで、最後に正しく読めた設定で動作します。", "bbwatch keeps the last settings it could read until it is fixed."),
+    /// One problem of the file, at a line: `line 12, webhooks[0].url: …`.
+    ConfigIssueLine => ("{line}行目 {key}: {detail}", "line {line}, {key}: {detail}"),
+    /// One problem of the file, its line not found.
+    ConfigIssueKey => ("{key}: {detail}", "{key}: {detail}"),
+    /// The file is not valid TOML there.
+    ConfigSyntax => ("{line}行目: TOMLとして読めません（{detail}）", "line {line}: not valid TOML ({detail})"),
+    /// Window: a problem the form has no field for.
+    UiConfigFixInFile => ("この値は設定画面にないため、ファイルで直してください。", "The settings window has no field for this: fix it in the file."),
     /// Window: notifications paused until a time.
     NotificationsPausedUntil => ("{time}まで通知を一時停止中", "Notifications paused until {time}"),
     /// Window: notifications paused until the user resumes them.
@@ -825,6 +835,7 @@ mod tests {
                 &Msg::UiLanguageEn,
                 &Msg::NotifyTitle,
                 &Msg::NotifyPairTitle,
+                &Msg::ConfigIssueKey,
             ]
         );
     }

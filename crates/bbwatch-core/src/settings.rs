@@ -12,9 +12,11 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 use crate::client::ClientError;
-use crate::config::{Config, ConfigError, LanguageSetting};
+use crate::config::{read_config_file, Config, ConfigError, LanguageSetting};
 use crate::detect::Resume;
+use crate::i18n::{Lang, Msg};
 use crate::monitor::{Monitor, MonitorHandle};
+use crate::settings_form::{describe_file_problem, FileProblem};
 
 /// Editors write a file in bursts (truncate, write, rename): wait this long for the last one.
 const SETTLE: Duration = Duration::from_millis(300);
@@ -71,18 +73,56 @@ impl Overrides {
     }
 }
 
-/// The configuration file could not be used; the last good settings stay in force.
+/// The configuration file could not be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     /// The file.
     pub path: PathBuf,
-    /// What is wrong, naming the key (and the line).
+    /// What is wrong, naming each key and line (English, a line each).
     pub message: String,
+    /// What is in force meanwhile.
+    pub in_force: InForce,
+    /// The file's text when it was read (empty when it could not be), to say the problem again
+    /// in another language.
+    pub text: String,
+}
+
+/// The settings in force while the file cannot be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InForce {
+    /// The defaults: the file has not been read well since the start.
+    Defaults,
+    /// The last settings read well: the file went bad since.
+    LastGood,
 }
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+impl Problem {
+    /// What is in force, where the file is, and each problem with its line, in `lang`; and
+    /// whether the settings form can mend it.
+    pub fn describe(&self, lang: Lang) -> (String, bool) {
+        let in_force = match self.in_force {
+            InForce::Defaults => Msg::ConfigProblemBody,
+            InForce::LastGood => Msg::ConfigProblemKept,
+        };
+        let described = match Config::from_toml(&self.text) {
+            Err(e) if !self.text.is_empty() => describe_file_problem(&self.text, &e, lang),
+            _ => FileProblem {
+                lines: vec![self.message.clone()],
+                in_form: false,
+            },
+        };
+        let mut text = format!("{}\n{}", in_force.text(lang), self.path.display());
+        for line in &described.lines {
+            text.push('\n');
+            text.push_str(line);
+        }
+        (text, described.in_form)
     }
 }
 
@@ -109,22 +149,25 @@ pub struct Settings {
     overrides: Overrides,
     config: watch::Sender<Config>,
     problem: watch::Sender<Option<Problem>>,
+    /// Whether the settings in force were read from the file (else they are the defaults).
+    loaded: std::sync::atomic::AtomicBool,
 }
 
 impl Settings {
     /// Settings read from `path` (none: the defaults) with `overrides` laid over them;
-    /// `initial` is what was read at start (or the defaults, with `problem` saying why).
+    /// `initial` is what was read at start (`loaded`), or the defaults until [`Settings::reload`].
     pub fn new(
         path: Option<PathBuf>,
         overrides: Overrides,
         initial: Config,
-        problem: Option<Problem>,
+        loaded: bool,
     ) -> Settings {
         Settings {
             path,
             overrides,
             config: watch::channel(initial).0,
-            problem: watch::channel(problem).0,
+            problem: watch::channel(None).0,
+            loaded: std::sync::atomic::AtomicBool::new(loaded),
         }
     }
 
@@ -151,9 +194,19 @@ impl Settings {
     /// Read the file again. `Ok(true)` when the settings changed, `Ok(false)` when they did
     /// not; an error leaves the last good settings in force and is published as the problem.
     pub fn reload(&self) -> Result<bool, ConfigError> {
-        let loaded = match &self.path {
-            Some(path) => Config::load(path),
-            None => Config::from_toml(""),
+        // A missing file is the defaults; its text is kept to say a problem in any language.
+        let (text, loaded) = match self.path.as_deref().map(read_config_file) {
+            Some(Ok(text)) => {
+                let loaded = Config::from_toml(&text);
+                (text, loaded)
+            }
+            Some(Err(ConfigError::Io { source, .. }))
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                (String::new(), Config::from_toml(""))
+            }
+            Some(Err(e)) => (String::new(), Err(e)),
+            None => (String::new(), Config::from_toml("")),
         };
         let checked = loaded.and_then(|loaded| {
             let config = self.overrides.apply(loaded.config);
@@ -166,6 +219,8 @@ impl Settings {
                     tracing::warn!("unknown key `{key}` in the configuration file, ignored");
                 }
                 self.problem.send_if_modified(|p| p.take().is_some());
+                self.loaded
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
                 Ok(self.config.send_if_modified(|current| {
                     let changed = *current != config;
                     *current = config;
@@ -173,9 +228,16 @@ impl Settings {
                 }))
             }
             Err(e) => {
+                let in_force = if self.loaded.load(std::sync::atomic::Ordering::Relaxed) {
+                    InForce::LastGood
+                } else {
+                    InForce::Defaults
+                };
                 let problem = Problem {
                     path: self.path.clone().unwrap_or_default(),
                     message: e.to_string(),
+                    in_force,
+                    text,
                 };
                 self.problem.send_if_modified(|p| {
                     let changed = p.as_ref() != Some(&problem);
@@ -302,7 +364,7 @@ mod tests {
             language: Some(LanguageSetting::Ja),
             ..Overrides::default()
         };
-        let s = Settings::new(Some(path.clone()), overrides, Config::default(), None);
+        let s = Settings::new(Some(path.clone()), overrides, Config::default(), false);
         assert!(s.reload().unwrap());
         assert_eq!(s.current().interval.0, Duration::from_secs(5));
         assert_eq!(s.current().language, LanguageSetting::Ja);
@@ -321,7 +383,7 @@ mod tests {
             Some(path.clone()),
             Overrides::default(),
             Config::default(),
-            None,
+            false,
         );
         s.reload().unwrap();
         let problems = s.problems();
@@ -342,7 +404,7 @@ mod tests {
             Some(path.clone()),
             Overrides::default(),
             Config::default(),
-            None,
+            false,
         ));
         let mut rx = s.subscribe();
         let _watch = s.watch_file().unwrap();

@@ -237,6 +237,104 @@ impl Issue {
     }
 }
 
+/// A configuration file's problems as a person reads them: one line each, naming the file's
+/// line and the key, what is wrong in the reader's language where the form knows the rule (the
+/// rule's English words otherwise), and whether the settings window's form can mend them all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FileProblem {
+    /// A line per problem, in the file's order.
+    pub lines: Vec<String>,
+    /// Whether every problem is in a field of the form (else only the file can mend it).
+    pub in_form: bool,
+}
+
+/// The form's field that edits `key`, if any.
+fn field_of_key(key: &str) -> Option<Field> {
+    Some(match key {
+        "interval" => Field::Interval,
+        "timeout" => Field::Timeout,
+        "failure_threshold" => Field::FailureThreshold,
+        "pairs" => Field::Pairs,
+        "assets" => Field::Assets,
+        "api_url" => Field::ApiUrl,
+        "public_url" => Field::PublicUrl,
+        "stream_url" => Field::StreamUrl,
+        "notifications.quiet_hours" => Field::QuietFrom,
+        "history.retention_days" => Field::RetentionDays,
+        "api.listen" | "api.token" => Field::ApiListen,
+        _ => return None,
+    })
+}
+
+/// The string at dotted `key` (`webhooks[1].url`) in TOML `text`, if there is one.
+fn value_at(text: &str, key: &str) -> Option<String> {
+    let root: toml::Value = toml::from_str(text).ok()?;
+    let mut node = &root;
+    for part in key.split('.') {
+        node = match part.split_once('[') {
+            Some((name, index)) => {
+                let i: usize = index.trim_end_matches(']').parse().ok()?;
+                node.get(name)?.get(i)?
+            }
+            None => node.get(part)?,
+        };
+    }
+    node.as_str().map(str::to_owned)
+}
+
+/// `error`, from reading the file whose text is `text`, in `lang`.
+pub fn describe_file_problem(text: &str, error: &ConfigError, lang: Lang) -> FileProblem {
+    let form_issues = SettingsForm::from_file_text(text).issues();
+    let mut in_form = true;
+    let lines = error
+        .each()
+        .into_iter()
+        .map(|e| {
+            let key = e.key().unwrap_or_default().to_owned();
+            let field = field_of_key(&key);
+            in_form &= field.is_some();
+            let english = match e {
+                ConfigError::Value { message, .. } | ConfigError::Parse { message, .. } => {
+                    message.clone()
+                }
+                other => other.to_string(),
+            };
+            let localized = field
+                .and_then(|f| {
+                    form_issues.iter().find(|i| {
+                        i.field == f || (f == Field::QuietFrom && i.field == Field::QuietTo)
+                    })
+                })
+                .map(|i| i.error.message(lang))
+                .or_else(|| {
+                    // Every URL of the file follows the same rule, the form's or not.
+                    key.ends_with("url")
+                        .then(|| value_at(text, &key))
+                        .flatten()
+                        .map(|v| FieldError::NotUrl(v).message(lang))
+                });
+            // Where no rule of ours says it, TOML's own words, as a syntax error.
+            let syntax = localized.is_none() && matches!(e, ConfigError::Parse { .. });
+            let detail = localized.unwrap_or(english);
+            match (syntax, e.line()) {
+                (true, Some(line)) => Msg::ConfigSyntax
+                    .fill(lang, &[("line", &line.to_string()), ("detail", &detail)]),
+                (_, Some(line)) => Msg::ConfigIssueLine.fill(
+                    lang,
+                    &[
+                        ("line", &line.to_string()),
+                        ("key", &key),
+                        ("detail", &detail),
+                    ],
+                ),
+                (_, None) if key.is_empty() => detail,
+                (_, None) => Msg::ConfigIssueKey.fill(lang, &[("key", &key), ("detail", &detail)]),
+            }
+        })
+        .collect();
+    FileProblem { lines, in_form }
+}
+
 /// A duration field: parsed by config.rs, then bounded by `check` (whose limits say which
 /// error it is).
 fn duration_field(

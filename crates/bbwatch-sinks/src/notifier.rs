@@ -277,12 +277,10 @@ impl Notifier {
         }
     }
 
-    /// The configuration file could not be used: say so in the user's language, with the
-    /// file's own words (key and line), and that the last good settings are in force.
+    /// The configuration file could not be used: `problem` says it in the user's language
+    /// (what is in force meanwhile, the file, each key at fault with its line).
     pub async fn config_problem(&self, problem: &str) {
-        let lang = self.now().1;
-        let body = format!("{}\n{problem}", Msg::ConfigProblemBody.text(lang));
-        self.problem(Source::Config, Msg::ConfigProblemTitle, &body)
+        self.problem(Source::Config, Msg::ConfigProblemTitle, problem)
             .await;
     }
 

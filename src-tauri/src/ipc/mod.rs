@@ -47,8 +47,12 @@ pub struct SettingsInfo {
     pub interval_secs: u64,
     pub pairs: Option<Vec<String>>,
     pub language: LanguageSetting,
-    /// Why the file could not be used (the defaults are in force).
+    /// Why the file could not be used, in the user's language (what is in force meanwhile,
+    /// the file, each key at fault with its line).
     pub config_problem: Option<String>,
+    /// Whether the settings form has a field for every problem (else only the file mends it).
+    #[serde(default)]
+    pub config_problem_in_form: bool,
     /// The history file the tray records to, and what is wrong with it.
     #[serde(default)]
     pub history_path: Option<String>,
@@ -163,12 +167,14 @@ pub fn line<T: Serialize>(msg: &T) -> String {
 /// What the settings section shows, from the settings in force.
 pub fn settings_info(shared: &Shared) -> SettingsInfo {
     let config = shared.config();
+    let problem = shared.config_problem();
     SettingsInfo {
         config_path: shared.config_path().map(|p| p.display().to_string()),
         interval_secs: config.interval.0.as_secs(),
         pairs: config.pairs.clone(),
         language: config.language,
-        config_problem: shared.config_problem(),
+        config_problem_in_form: problem.as_ref().is_some_and(|(_, in_form)| *in_form),
+        config_problem: problem.map(|(text, _)| text),
         history_path: shared
             .history_path
             .as_ref()
