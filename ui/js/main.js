@@ -913,17 +913,43 @@ async function keyAction(command, withKey) {
     if (answer?.ok && command !== "test_key") {
       $("k-key").value = "";
       $("k-secret").value = "";
+      showSecret(false);
     }
   } catch (err) {
     showKeyAnswer({ ok: false, text: errorMessage(err) || "?" });
   }
 }
 
+/** The secret as typed, or hidden again (each time it is emptied, too). */
+function showSecret(show) {
+  $("k-secret").type = show ? "text" : "password";
+  const button = $("k-secret-show");
+  button.setAttribute("aria-pressed", String(show));
+  button.dataset.msg = show ? "SetSecretHide" : "SetSecretShow";
+  setText(button, t(button.dataset.msg));
+}
+
+/** Remove key: asked first, in the page (a native confirm() may never show in a webview). */
+function askRemoveKey() {
+  const dialog = $("remove-key");
+  if (dialog.open) return;
+  const answer = (remove) => () => {
+    dialog.close();
+    if (remove) withBusy($("key-remove"), () => keyAction("remove_key", false));
+    else $("key-remove").focus();
+  };
+  $("remove-key-keep").onclick = answer(false);
+  $("remove-key-confirm").onclick = answer(true);
+  dialog.showModal();
+  $("remove-key-keep").focus();
+}
+
 function wireKey() {
   $("open-api-key-page").addEventListener("click", () => invoke("open_api_key_page").catch(showError));
   $("key-test").addEventListener("click", (e) => withBusy(e.currentTarget, () => keyAction("test_key", true)));
   $("key-save").addEventListener("click", (e) => withBusy(e.currentTarget, () => keyAction("save_key", true)));
-  $("key-remove").addEventListener("click", (e) => withBusy(e.currentTarget, () => keyAction("remove_key", false)));
+  $("key-remove").addEventListener("click", askRemoveKey);
+  $("k-secret-show").addEventListener("click", () => showSecret($("k-secret").type === "password"));
   for (const id of ["k-key", "k-secret"]) {
     $(id).addEventListener("keydown", (e) => {
       // Enter tests the key; it must not submit the settings form.
@@ -997,6 +1023,11 @@ function wireSettings() {
   $("unsaved").addEventListener("cancel", () => {});
 }
 
+/** A dialog is asking: its own keys (Escape closes it) come first. */
+function dialogOpen() {
+  return Boolean(document.querySelector("dialog[open]"));
+}
+
 function wireControls() {
   if (window.ResizeObserver) new ResizeObserver(fitActions).observe(document.querySelector(".actions"));
   // The error line floats just above the status bar, whose height can grow (notices wrap).
@@ -1037,13 +1068,13 @@ function wireControls() {
       return;
     }
     // Ctrl+H: the history, as in a browser; again to go back.
-    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "h" && !e.defaultPrevented && !$("unsaved").open) {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "h" && !e.defaultPrevented && !dialogOpen()) {
       e.preventDefault();
       if (state.historyOpen) closeHistory();
       else openHistory();
       return;
     }
-    if (e.key !== "Escape" || e.defaultPrevented || $("unsaved").open) return;
+    if (e.key !== "Escape" || e.defaultPrevented || dialogOpen()) return;
     if (state.historyOpen) {
       e.preventDefault();
       closeHistory();

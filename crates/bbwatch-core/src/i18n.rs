@@ -176,6 +176,18 @@ catalogue! {
     AssetResumedBody => ("通常どおり送金できます", "transfers go through again"),
     /// The API key was refused (status line, CLI, settings window).
     KeyRejected => ("bitbankがAPIキーを拒否しました（コード {code}）", "bitbank rejected the API key (code {code})"),
+    /// The API key was refused, and what bitbank's code means for the user.
+    KeyRejectedWhy => ("bitbankがAPIキーを拒否しました（コード {code}）：{why}", "bitbank rejected the API key (code {code}): {why}"),
+    /// Why a key was refused: 20001.
+    KeyWhyAuth => ("認証に失敗しました。APIキーとシークレット、このコンピューターの時計が正しいか確認してください", "authentication failed; check the API key and the secret, and that this computer's clock is right"),
+    /// Why a key was refused: 20002.
+    KeyWhyKeyInvalid => ("APIキーが正しくありません。全体をコピーしたか確認してください", "the API key is not valid; check that it was copied whole"),
+    /// Why a key was refused: 20003.
+    KeyWhyKeyUnknown => ("このAPIキーはbitbankにありません（削除されたか、打ち間違いです）", "bitbank knows no such API key (it was deleted, or mistyped)"),
+    /// Why a key was refused: 20004.
+    KeyWhyNonce => ("リクエストの時刻情報（nonce）がありません。bbwatchの不具合です", "the request had no nonce; this is a bug in bbwatch"),
+    /// Why a key was refused: 20005.
+    KeyWhySecret => ("APIシークレットが正しくありません", "the API secret is wrong"),
     /// The API key was accepted (settings window's Test).
     KeyAccepted => ("APIキーは有効です（入出金の状態を取得できました）", "the API key works (deposits and withdrawals can be read)"),
     /// The key test could not reach bitbank.
@@ -608,6 +620,16 @@ catalogue! {
     SetKeySave => ("キーを保存", "Save key"),
     /// Settings: button.
     SetKeyRemove => ("キーを削除", "Remove key"),
+    /// Settings: the button that shows the typed secret.
+    SetSecretShow => ("表示", "Show"),
+    /// Settings: the button that hides the typed secret again.
+    SetSecretHide => ("隠す", "Hide"),
+    /// Settings: the question before removing the key.
+    SetKeyRemoveTitle => ("APIキーを削除しますか？", "Remove the API key?"),
+    /// Settings: what removing the key does.
+    SetKeyRemoveBody => ("キーはシステムのキーリングから削除され、入金・出金の停止は見張られなくなります。bitbankのキー自体は有効なままです。不要ならbitbankでも削除してください。", "bbwatch takes it out of the system keyring and stops watching deposits and withdrawals. The key itself stays valid on bitbank: delete it there too if you no longer need it."),
+    /// Settings: the answer that keeps the key.
+    SetKeyRemoveKeep => ("削除しない", "Keep the key"),
     /// Settings: a key is stored (its first characters).
     SetKeyStored => ("保存済みのキー：{key}", "Key stored: {key}"),
     /// Settings: no key stored.

@@ -297,19 +297,41 @@ pub fn key_check_text(check: &crate::assets::KeyCheck, lang: Lang) -> String {
     use crate::assets::KeyCheck;
     match check {
         KeyCheck::Accepted => Msg::KeyAccepted.text(lang).to_owned(),
-        KeyCheck::Rejected(code) => Msg::KeyRejected.fill(lang, &[("code", &code.to_string())]),
+        KeyCheck::Rejected(code) => key_rejected_text(*code, lang),
         KeyCheck::Unchecked(f) => {
             Msg::KeyUnchecked.fill(lang, &[("failure", &failure_text(f, lang))])
         }
     }
 }
 
+/// A key bitbank refused with `code`, and what is wrong in words: 20005 is "the API secret is
+/// wrong". A code with no words of ours says bitbank's documented message, if any.
+pub fn key_rejected_text(code: crate::code::ErrorCode, lang: Lang) -> String {
+    let why = match code.0 {
+        20_001 => Some(Msg::KeyWhyAuth.text(lang)),
+        20_002 => Some(Msg::KeyWhyKeyInvalid.text(lang)),
+        20_003 => Some(Msg::KeyWhyKeyUnknown.text(lang)),
+        20_004 => Some(Msg::KeyWhyNonce.text(lang)),
+        20_005 => Some(Msg::KeyWhySecret.text(lang)),
+        _ => code.message(lang),
+    };
+    let code_s = code.to_string();
+    match why {
+        Some(why) => Msg::KeyRejectedWhy.fill(
+            lang,
+            &[
+                ("code", &code_s),
+                ("why", why.trim_end_matches(['.', '。'])),
+            ],
+        ),
+        None => Msg::KeyRejected.fill(lang, &[("code", &code_s)]),
+    }
+}
+
 /// What the snapshot says of the key when it needs saying: bitbank refused it.
 pub fn key_problem(state: crate::assets::KeyState, lang: Lang) -> Option<String> {
     match state {
-        crate::assets::KeyState::Rejected { code } => {
-            Some(Msg::KeyRejected.fill(lang, &[("code", &code.to_string())]))
-        }
+        crate::assets::KeyState::Rejected { code } => Some(key_rejected_text(code, lang)),
         _ => None,
     }
 }
@@ -552,6 +574,37 @@ mod tests {
         assert!(!line.contains('-'), "today's time has no date: {line}");
         let line = summary_line(&s, Lang::Ja, &(at() + chrono::Duration::days(2)));
         assert!(line.starts_with("メンテナンス中 · 11-27 "), "{line}");
+    }
+
+    #[test]
+    fn a_refused_key_says_what_is_wrong() {
+        assert_eq!(
+            key_rejected_text(ErrorCode(20005), Lang::En),
+            "bitbank rejected the API key (code 20005): the API secret is wrong"
+        );
+        assert_eq!(
+            key_rejected_text(ErrorCode(20005), Lang::Ja),
+            "bitbankがAPIキーを拒否しました（コード 20005）：APIシークレットが正しくありません"
+        );
+        for code in 20001..=20005 {
+            for lang in [Lang::En, Lang::Ja] {
+                let text = key_rejected_text(ErrorCode(code), lang);
+                assert!(text.contains(&code.to_string()), "{text}");
+                assert!(
+                    text.contains('：') || text.contains("): "),
+                    "no words: {text}"
+                );
+            }
+        }
+        // Documented elsewhere: bitbank's own words; undocumented: the code alone.
+        assert_eq!(
+            key_rejected_text(ErrorCode(20011), Lang::En),
+            "bitbank rejected the API key (code 20011): MFA failed"
+        );
+        assert_eq!(
+            key_rejected_text(ErrorCode(20999), Lang::En),
+            "bitbank rejected the API key (code 20999)"
+        );
     }
 
     #[test]
