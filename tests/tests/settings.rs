@@ -410,3 +410,84 @@ async fn a_bad_file_is_corrected_in_the_settings_window() -> Result<()> {
     let _ = tray.wait();
     Ok(())
 }
+
+/// "Start at login" is a setting like the others: ticking it writes nothing until Save, and
+/// Cancel throws it away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_at_login_applies_on_save_and_cancel_discards_it() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("settings-autostart");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let original = "language = \"en\"\nstream = false\n";
+    let (env, file) = app_env(&desktop, &dir, &sim, "C.UTF-8", original);
+    let entry = dir.join("config/autostart/bbwatch.desktop");
+    let mut tray = start_tray(&bin, &env, &dir)?;
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(
+            &bin.display().to_string(),
+            &["--window", "--section=settings"],
+        )
+        .await?;
+    let enabled = "const b = document.getElementById('set-autostart'); \
+                   return b.disabled ? null : b.checked;";
+    eventually(WAIT, "the autostart box to be ready", || async {
+        (js(&session, &driver, enabled).await.ok()? == json!(false)).then_some(())
+    })
+    .await?;
+
+    // Ticked, then Cancel: nothing written, and unticked when Settings opens again.
+    click(&session, &driver, "#set-autostart").await?;
+    eventually(WAIT, "Save to be enabled by the tick", || async {
+        (!save_disabled(&session, &driver).await.ok()?).then_some(())
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!entry.exists(), "applied before Save");
+    click(&session, &driver, "#settings-cancel").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!entry.exists(), "applied by Cancel");
+    click(&session, &driver, "#open-settings").await?;
+    eventually(WAIT, "the box unticked again", || async {
+        (js(&session, &driver, enabled).await.ok()? == json!(false)).then_some(())
+    })
+    .await?;
+    assert!(save_disabled(&session, &driver).await?, "nothing to save");
+
+    // Ticked, then Save: the entry is written.
+    click(&session, &driver, "#set-autostart").await?;
+    eventually(WAIT, "Save to be enabled by the tick", || async {
+        (!save_disabled(&session, &driver).await.ok()?).then_some(())
+    })
+    .await?;
+    assert!(!entry.exists(), "applied before Save");
+    click(&session, &driver, "#settings-save").await?;
+    eventually(WAIT, "the autostart entry", || async {
+        entry.exists().then_some(())
+    })
+    .await?;
+    eventually(WAIT, "the window to say Saved", || async {
+        let t = session.text(&driver, "#save-status").await.ok()??;
+        (t == "Saved").then_some(())
+    })
+    .await?;
+    assert_eq!(js(&session, &driver, enabled).await?, json!(true));
+    assert_eq!(
+        std::fs::read_to_string(&file)?,
+        original,
+        "the file changed"
+    );
+
+    // Unticked, then Cancel: still there.
+    click(&session, &driver, "#set-autostart").await?;
+    click(&session, &driver, "#settings-cancel").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(entry.exists(), "removed by Cancel");
+
+    drop(session);
+    drop(driver);
+    let _ = tray.kill();
+    let _ = tray.wait();
+    Ok(())
+}

@@ -498,7 +498,12 @@ const FLAGS = [
 ];
 const ERROR_FIELDS = [...TEXT_FIELDS, "pairs", "other"];
 
-const dirty = () => Boolean(state.settings) && !sameForm(state.form, state.settings.form);
+const dirty = () =>
+  Boolean(state.settings) && (!sameForm(state.form, state.settings.form) || autostartChanged());
+
+/** "Start at login" is not in the file, but it is applied on Save like every field. */
+const autostartChanged = () =>
+  Boolean(state.settings) && $("set-autostart").checked !== Boolean(state.settings.autostart);
 
 /** The form as the controls say it. */
 function readForm() {
@@ -690,6 +695,7 @@ async function loadPairs() {
 async function saveSettings() {
   state.form = readForm();
   try {
+    if (autostartChanged()) await invoke("set_autostart", { enabled: $("set-autostart").checked });
     takeSettings(await invoke("save_settings", { form: state.form }));
     state.saved = true;
     invoke("set_dirty", { dirty: false }).catch(() => {});
@@ -705,6 +711,7 @@ async function saveSettings() {
 function discardChanges() {
   if (!state.settings) return;
   writeForm(state.settings.form);
+  $("set-autostart").checked = Boolean(state.settings.autostart);
   state.issues = state.settings.issues ?? [];
   state.saved = false;
   renderIssues();
@@ -866,22 +873,6 @@ function closeHistory() {
   $("open-history").focus();
 }
 
-async function onAutostartChange() {
-  const box = $("set-autostart");
-  const enabled = box.checked;
-  box.disabled = true;
-  try {
-    await invoke("set_autostart", { enabled });
-    if (state.settings) state.settings.autostart = enabled;
-    hideError();
-  } catch (err) {
-    box.checked = !enabled;
-    showError(err);
-  } finally {
-    box.disabled = false;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The API key: typed here, sent to the tray (which keeps it in the keyring), never kept here.
 
@@ -984,7 +975,7 @@ function wireSettings() {
       renderPairChoices();
     }
     if (box.id === "f-quiet_hours") renderQuiet();
-    if (box.id !== "set-autostart" && box.id !== "pair-search") onFormInput();
+    if (box.id !== "pair-search") onFormInput();
   });
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -1051,7 +1042,6 @@ function wireControls() {
   historyView.wire();
   $("back").addEventListener("click", leaveSettings);
   wireSettings();
-  $("set-autostart").addEventListener("change", onAutostartChange);
   $("open-config").addEventListener("click", (e) =>
     withBusy(e.currentTarget, () => invoke("open_config_file")),
   );
