@@ -491,3 +491,129 @@ async fn start_at_login_applies_on_save_and_cancel_discards_it() -> Result<()> {
     let _ = tray.wait();
     Ok(())
 }
+
+/// The pair list as a person meets it: a search that finds nothing says so, an error does not
+/// move the fields below it, and the keyboard gets past the ~90 pairs in a few presses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pair_list_says_no_match_and_the_keyboard_skips_it() -> Result<()> {
+    const TAB: &str = "\u{E004}";
+    const ENTER: &str = "\u{E007}";
+    let bin = app_binary();
+    let dir = scratch_dir("settings-pairs");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let (env, _file) = app_env(
+        &desktop,
+        &dir,
+        &sim,
+        "C.UTF-8",
+        "interval = \"60s\"\nlanguage = \"en\"\nstream = false\n",
+    );
+    let mut tray = start_tray(&bin, &env, &dir)?;
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(
+            &bin.display().to_string(),
+            &["--window", "--section=settings"],
+        )
+        .await?;
+    wait_value(&session, &driver, "f-interval", "1m").await?;
+    eventually(WAIT, "the pair list from spot/pairs", || async {
+        let n = js(
+            &session,
+            &driver,
+            "return document.querySelectorAll('#pair-groups input[type=checkbox]').length;",
+        )
+        .await
+        .ok()?;
+        (n.as_u64()? > 10).then_some(())
+    })
+    .await?;
+
+    // A search with no match: the words, not a blank.
+    type_into(&session, &driver, "pair-search", "xyz").await?;
+    let shown = js(
+        &session,
+        &driver,
+        "return [document.getElementById('pairs-status').textContent, \
+                 document.querySelectorAll('#pair-groups input').length];",
+    )
+    .await?;
+    assert_eq!(shown, json!(["No pair matches “xyz”", 0]));
+    let shots = bbwatch_e2e::desktop::target_dir().join("desktop-e2e");
+    let _ = std::fs::create_dir_all(&shots);
+    js(
+        &session,
+        &driver,
+        "document.getElementById('pair-search').scrollIntoView({block: 'center'}); return null;",
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = desktop.screenshot(&shots.join("settings-pairs-no-match.png"));
+    type_into(&session, &driver, "pair-search", "btc").await?;
+    let shown = js(
+        &session,
+        &driver,
+        "return [document.getElementById('pairs-status').textContent, \
+                 document.querySelectorAll('#pair-groups input[value=\"btc_jpy\"]').length];",
+    )
+    .await?;
+    assert_eq!(shown, json!(["", 1]));
+    type_into(&session, &driver, "pair-search", "").await?;
+
+    // An error under the interval: the field below stays where it was.
+    let below = "document.getElementById('settings-form').scrollTop = 0; \
+                 return document.getElementById('f-timeout').getBoundingClientRect().top;";
+    let before = js(&session, &driver, below).await?;
+    type_into(&session, &driver, "f-interval", "500ms").await?;
+    eventually(WAIT, "the interval's error", || async {
+        Some(field_error(&session, &driver, "interval").await).filter(|e| !e.is_empty())
+    })
+    .await?;
+    assert_eq!(
+        js(&session, &driver, below).await?,
+        before,
+        "the layout jumped"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = desktop.screenshot(&shots.join("settings-interval-error.png"));
+    type_into(&session, &driver, "f-interval", "1m").await?;
+    wait_value(&session, &driver, "f-interval", "1m").await?;
+
+    // From the search field, a few Tabs reach "Skip the pair list"; Enter takes the focus to
+    // the next section, and the notifications are a few Tabs further, not ~90.
+    let focused = "return document.activeElement ? document.activeElement.id : null;";
+    js(
+        &session,
+        &driver,
+        "document.getElementById('pair-search').focus(); return null;",
+    )
+    .await?;
+    let mut presses = 0;
+    while js(&session, &driver, focused).await? != json!("skip-pairs") {
+        presses += 1;
+        assert!(presses <= 4, "no skip link within 4 Tabs");
+        session.press(&driver, TAB).await?;
+    }
+    session.press(&driver, ENTER).await?;
+    assert_eq!(
+        js(&session, &driver, focused).await?,
+        json!("open-api-key-page"),
+        "Enter on the skip link goes to the next section"
+    );
+    let mut more = 0;
+    while js(&session, &driver, focused).await? != json!("f-notify_maintenance") {
+        more += 1;
+        assert!(
+            more <= 10,
+            "the notifications are more than 10 Tabs further"
+        );
+        session.press(&driver, TAB).await?;
+    }
+
+    drop(session);
+    drop(driver);
+    let _ = tray.kill();
+    let _ = tray.wait();
+    Ok(())
+}

@@ -611,6 +611,8 @@ function renderPairChoices() {
     .map(([g, pairs]) => pairGroup(fill(t("SetQuoteGroup"), { quote: g.quote.toUpperCase() }), pairs, ""));
   const off = shown(unavailable);
   if (off.length) sets.push(pairGroup(t("SetPairsUnavailable"), off, "unavailable"));
+  // A search that finds nothing says so, rather than leaving an empty space.
+  if (!sets.length && query.trim()) setText(status, fill(t("SetPairsNoMatch"), { query: query.trim() }));
   box.replaceChildren(...sets);
   renderRequests();
 }
@@ -982,6 +984,12 @@ function wireSettings() {
     if (!$("settings-save").disabled) saveSettings();
   });
   $("select-all").addEventListener("click", () => choosePairs((set) => visiblePairs().forEach((p) => set.add(p))));
+  // The keyboard's way past some 90 checkboxes: to the next section's first control.
+  $("skip-pairs").addEventListener("click", () => {
+    const next = document.querySelector("#sec-api-key").closest("section");
+    const first = next.querySelector("button:not([hidden]), input:not([disabled]), select, a[href]");
+    first?.focus();
+  });
   $("select-none").addEventListener("click", () => choosePairs((set) => set.clear()));
   $("select-tradable").addEventListener("click", () =>
     choosePairs((set) => {

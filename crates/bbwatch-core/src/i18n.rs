@@ -455,6 +455,10 @@ catalogue! {
     SetPairDelisted => ("bitbankの銘柄一覧にありません（上場廃止）", "not in bitbank's list of pairs (delisted)"),
     /// Settings form: the pair list is being fetched.
     SetPairsLoading => ("銘柄一覧を取得しています…", "Fetching the list of pairs…"),
+    /// Settings: the pair search found nothing.
+    SetPairsNoMatch => ("「{query}」に一致する銘柄はありません", "No pair matches “{query}”"),
+    /// Settings: the link that moves the keyboard focus past the pair list.
+    SetSkipPairs => ("銘柄の一覧を飛ばす", "Skip the pair list"),
     /// Settings form: the pair list could not be fetched.
     SetPairsFailed => ("銘柄一覧を取得できませんでした：{error}", "Could not fetch the list of pairs: {error}"),
     /// Settings form: how many requests one check makes.
