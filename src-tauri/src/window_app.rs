@@ -483,19 +483,19 @@ async fn get_history(w: State<'_, Arc<Window>>) -> Result<HistoryPayload, Comman
     let Some(path) = path.filter(|_| problem != Some(HistoryProblem::Off)) else {
         return Ok(history::view(
             &[],
+            false,
             problem_text,
             lang,
             &chrono::Local::now(),
         ));
     };
-    let read = tokio::task::spawn_blocking(move || {
-        history::read_periods(Path::new(&path), &Filter::default())
-    })
-    .await
-    .map_err(|e| CommandError::new("history", e))?;
+    let read = tokio::task::spawn_blocking(move || history::read_view_data(Path::new(&path)))
+        .await
+        .map_err(|e| CommandError::new("history", e))?;
     match read {
-        Ok(periods) => Ok(history::view(
+        Ok((periods, has_data)) => Ok(history::view(
             &periods,
+            has_data,
             problem_text,
             lang,
             &chrono::Local::now(),
@@ -507,6 +507,7 @@ async fn get_history(w: State<'_, Arc<Window>>) -> Result<HistoryPayload, Comman
             };
             Ok(history::view(
                 &[],
+                false,
                 Some(problem.text(lang)),
                 lang,
                 &chrono::Local::now(),
@@ -522,10 +523,11 @@ async fn export_history_csv(
     kind: Option<String>,
     pair: Option<String>,
 ) -> Result<String, CommandError> {
+    let lang = w.lang();
     let path = lock(&w.settings)
         .history_path
         .clone()
-        .ok_or_else(|| CommandError::new("history", HistoryProblem::Off.text(w.lang())))?;
+        .ok_or_else(|| CommandError::new("history", HistoryProblem::Off.text(lang)))?;
     let kinds = match kind {
         Some(k) => vec![k
             .parse::<PeriodKind>()
@@ -542,6 +544,7 @@ async fn export_history_csv(
             Path::new(&path),
             &filter,
             &history::downloads_dir(),
+            lang,
             &chrono::Local::now(),
         )
     })

@@ -325,6 +325,7 @@ function minuteKey(d) {
 
 /** Once a second: the running duration; once a minute: times that may turn from today to dated. */
 function tick() {
+  if (state.historyOpen && !document.hidden) historyView.tick();
   if (!state.view || document.hidden) return;
   const now = new Date();
   renderSince(now);

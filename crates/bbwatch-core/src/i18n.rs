@@ -728,6 +728,8 @@ catalogue! {
     HistOutage => ("障害・接続不可", "Outage"),
     /// History view: availability over the range.
     HistAvailability => ("直近{days}日の稼働率 {percent}%", "Availability over {days} days: {percent}%"),
+    /// History: no availability to show, as nothing is recorded yet.
+    HistNoData => ("まだデータがありません", "No data yet"),
     /// History view: the chart for screen readers.
     HistChartLabel => ("直近{days}日の1日あたりのメンテナンス・障害の分数", "Minutes of maintenance and outage per day over the last {days} days"),
     /// History view: the chart library did not load.
