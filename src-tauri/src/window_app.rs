@@ -618,6 +618,43 @@ fn follow(app: AppHandle, reader: BufReader<ipc::Link>) {
     app.exit(0);
 }
 
+/// The window's size when the screen has room (logical pixels), and its smallest.
+const WANTED: (f64, f64) = (560.0, 640.0);
+const SMALLEST: (f64, f64) = (420.0, 420.0);
+/// Room left for the title bar the window manager adds above the inner size, and around.
+const TITLE_BAR: f64 = 40.0;
+const MARGIN: f64 = 8.0;
+
+/// The inner size and the smallest inner size that fit a work area of `area` (logical pixels):
+/// the wanted size when it fits, else as much as the area holds once the title bar and a
+/// margin are taken off, so that Save and Cancel stay on the screen.
+fn fit(area: (f64, f64)) -> ((f64, f64), (f64, f64)) {
+    let room = (
+        (area.0 - 2.0 * MARGIN).max(1.0),
+        (area.1 - TITLE_BAR - 2.0 * MARGIN).max(1.0),
+    );
+    let size = (WANTED.0.min(room.0), WANTED.1.min(room.1));
+    let smallest = (SMALLEST.0.min(size.0), SMALLEST.1.min(size.1));
+    (size, smallest)
+}
+
+/// The work area (logical pixels) of the monitor under the pointer, else the primary one.
+fn work_area(app: &tauri::App) -> Option<(f64, f64)> {
+    let monitor = app
+        .cursor_position()
+        .ok()
+        .and_then(|p| app.monitor_from_point(p.x, p.y).ok().flatten())
+        .or_else(|| app.primary_monitor().ok().flatten())?;
+    let scale = monitor.scale_factor();
+    let size = monitor.work_area().size;
+    (size.width > 0 && size.height > 0 && scale > 0.0).then(|| {
+        (
+            f64::from(size.width) / scale,
+            f64::from(size.height) / scale,
+        )
+    })
+}
+
 pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
     let stream = ipc::connect()?;
     let mut reader = BufReader::new(stream.try_clone()?);
@@ -692,10 +729,12 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
         })
         .setup(move |app| {
             let url = format!("index.html#{}", section.as_str());
+            let (size, smallest) = work_area(app).map(fit).unwrap_or((WANTED, SMALLEST));
             WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App(url.into()))
                 .title(Msg::UiTitle.text(lang))
-                .inner_size(560.0, 640.0)
-                .min_inner_size(420.0, 420.0)
+                .inner_size(size.0, size.1)
+                .min_inner_size(smallest.0, smallest.1)
+                .center()
                 .build()?;
             let handle = app.handle().clone();
             std::thread::spawn(move || follow(handle, reader));
@@ -703,4 +742,24 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
         })
         .run(context)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_fits_a_small_screen_and_keeps_its_size_on_a_large_one() {
+        assert_eq!(fit((1920.0, 1080.0)), (WANTED, SMALLEST));
+        // 1024×600: the height is cut so that the title bar and Save both fit.
+        let ((w, h), (_, min_h)) = fit((1024.0, 600.0));
+        assert_eq!(w, 560.0);
+        assert!(h + TITLE_BAR <= 600.0 && h >= 500.0, "{h}");
+        assert!(min_h <= h);
+        // Tinier than the smallest size: the smallest gives way too; nothing is negative.
+        let ((w, h), (min_w, min_h)) = fit((300.0, 200.0));
+        assert!(w <= 300.0 && h <= 200.0 && min_w <= w && min_h <= h && h > 0.0);
+        let ((w, h), _) = fit((0.0, 0.0));
+        assert!(w > 0.0 && h > 0.0);
+    }
 }

@@ -617,3 +617,63 @@ async fn the_pair_list_says_no_match_and_the_keyboard_skips_it() -> Result<()> {
     let _ = tray.wait();
     Ok(())
 }
+
+/// On a 1024×600 screen the settings window fits: its Save and Cancel can be reached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_settings_window_fits_a_small_screen() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("settings-small");
+    let desktop = Desktop::start_sized(&dir, "1024x600")?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let (env, _file) = app_env(
+        &desktop,
+        &dir,
+        &sim,
+        "C.UTF-8",
+        "interval = \"60s\"\nlanguage = \"en\"\nstream = false\n",
+    );
+    let mut tray = start_tray(&bin, &env, &dir)?;
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(
+            &bin.display().to_string(),
+            &["--window", "--section=settings"],
+        )
+        .await?;
+    wait_value(&session, &driver, "f-interval", "1m").await?;
+    let screen = js(&session, &driver, "return [screen.width, screen.height];").await?;
+    assert_eq!(screen, json!([1024, 600]));
+    // Where the window is, and where its buttons are inside it.
+    let window = session.window_rect(&driver).await?;
+    let inside = js(
+        &session,
+        &driver,
+        "const r = (id) => document.getElementById(id).getBoundingClientRect(); \
+         return [window.innerHeight, r('settings-save').bottom, r('settings-cancel').bottom];",
+    )
+    .await?;
+    let (y, height) = (
+        window["y"].as_f64().unwrap(),
+        window["height"].as_f64().unwrap(),
+    );
+    let inner = inside[0].as_f64().unwrap();
+    // Anything above the page (a title bar) is the difference between the two heights.
+    let top = y + (height - inner);
+    for (i, name) in [(1, "Save"), (2, "Cancel")] {
+        let bottom = top + inside[i].as_f64().unwrap();
+        assert!(
+            bottom <= 600.0,
+            "{name} ends at {bottom} px, below the 600 px screen (window {window}, {inside})"
+        );
+    }
+    assert!(y >= 0.0, "the window starts above the screen: {window}");
+    let _ = std::fs::create_dir_all(bbwatch_e2e::desktop::target_dir().join("desktop-e2e"));
+    let _ = desktop
+        .screenshot(&bbwatch_e2e::desktop::target_dir().join("desktop-e2e/settings-1024x600.png"));
+
+    drop(session);
+    drop(driver);
+    let _ = tray.kill();
+    let _ = tray.wait();
+    Ok(())
+}

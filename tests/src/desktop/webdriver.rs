@@ -144,6 +144,16 @@ impl Session {
         Ok(())
     }
 
+    /// The current window's place and size on the screen: `{x, y, width, height}`.
+    pub async fn window_rect(&self, d: &Driver) -> Result<Value> {
+        d.send(
+            reqwest::Method::GET,
+            &format!("{}/window/rect", self.base),
+            None,
+        )
+        .await
+    }
+
     /// Close the current window.
     pub async fn close_window(&self, d: &Driver) -> Result<()> {
         d.send(
