@@ -305,7 +305,43 @@ struct FormState {
     default_api_url: &'static str,
     default_public_url: &'static str,
     default_stream_url: &'static str,
+    /// The hosts the environment sets, which the tray uses instead of the file's.
+    env_urls: Vec<EnvUrl>,
     about: About,
+}
+
+/// A host set by the environment: in use, whatever the file says.
+#[derive(Debug, PartialEq, Eq, Serialize)]
+struct EnvUrl {
+    /// The form's field: `api_url`, `public_url` or `stream_url`.
+    field: &'static str,
+    var: &'static str,
+    url: String,
+}
+
+/// The hosts `BBWATCH_API_URL` / `BBWATCH_PUBLIC_URL` / `BBWATCH_STREAM_URL` set, checked as
+/// the tray checks them (a wrong one is ignored there, so it is not shown as in use here).
+fn env_urls(var: impl Fn(&str) -> Option<String>) -> Vec<EnvUrl> {
+    [
+        ("api_url", "BBWATCH_API_URL"),
+        ("public_url", "BBWATCH_PUBLIC_URL"),
+        ("stream_url", "BBWATCH_STREAM_URL"),
+    ]
+    .into_iter()
+    .filter_map(|(field, name)| {
+        let url = var(name)?;
+        let ok = if field == "stream_url" {
+            bbwatch_core::config::check_stream_url(&url).is_ok()
+        } else {
+            check_url(&url).is_ok()
+        };
+        ok.then_some(EnvUrl {
+            field,
+            var: name,
+            url,
+        })
+    })
+    .collect()
 }
 
 /// The About section: this build's version and licence, the workspace's (one version for the
@@ -364,6 +400,7 @@ fn form_state(app: &AppHandle, w: &Window) -> Result<FormState, CommandError> {
         default_api_url: DEFAULT_API_URL,
         default_public_url: DEFAULT_PUBLIC_URL,
         default_stream_url: bbwatch_core::stream::DEFAULT_STREAM_URL,
+        env_urls: env_urls(|v| std::env::var(v).ok()),
         about: ABOUT,
     })
 }
@@ -747,6 +784,32 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_environments_hosts_are_those_in_use_and_a_wrong_one_is_not() {
+        let urls = env_urls(|v| match v {
+            "BBWATCH_API_URL" => Some("http://127.0.0.1:9/v1".into()),
+            "BBWATCH_PUBLIC_URL" => Some("not a url".into()),
+            "BBWATCH_STREAM_URL" => Some("ws://127.0.0.1:9".into()),
+            _ => None,
+        });
+        assert_eq!(
+            urls,
+            [
+                EnvUrl {
+                    field: "api_url",
+                    var: "BBWATCH_API_URL",
+                    url: "http://127.0.0.1:9/v1".into()
+                },
+                EnvUrl {
+                    field: "stream_url",
+                    var: "BBWATCH_STREAM_URL",
+                    url: "ws://127.0.0.1:9".into()
+                },
+            ]
+        );
+        assert!(env_urls(|_| None).is_empty());
+    }
 
     #[test]
     fn the_window_fits_a_small_screen_and_keeps_its_size_on_a_large_one() {

@@ -677,3 +677,74 @@ async fn the_settings_window_fits_a_small_screen() -> Result<()> {
     let _ = tray.wait();
     Ok(())
 }
+
+/// With the hosts set in the environment (as every desktop test sets them, to the simulator),
+/// Advanced shows those in use, read-only, says where they come from, and saving writes none of
+/// them to the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn advanced_shows_the_hosts_the_environment_sets() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("settings-env-urls");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let original = "interval = \"60s\"\nlanguage = \"en\"\nstream = false\n";
+    let (env, file) = app_env(&desktop, &dir, &sim, "C.UTF-8", original);
+    let mut tray = start_tray(&bin, &env, &dir)?;
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(
+            &bin.display().to_string(),
+            &["--window", "--section=settings"],
+        )
+        .await?;
+    wait_value(&session, &driver, "f-interval", "1m").await?;
+    let shown = js(
+        &session,
+        &driver,
+        "return ['api_url', 'public_url', 'stream_url'].map((f) => { \
+           const i = document.getElementById('f-' + f); \
+           const n = document.getElementById('n-' + f); \
+           return [i.value, i.readOnly, n.hidden ? '' : n.textContent]; });",
+    )
+    .await?;
+    let note = |var: &str| {
+        format!("In use, set by {var} in the environment (read-only here; the file's value is not used while it is set)")
+    };
+    assert_eq!(
+        shown,
+        json!([
+            [sim.api_url(), true, note("BBWATCH_API_URL")],
+            [sim.public_url(), true, note("BBWATCH_PUBLIC_URL")],
+            [sim.stream_url(), true, note("BBWATCH_STREAM_URL")],
+        ])
+    );
+    js(
+        &session,
+        &driver,
+        "document.getElementById('sec-advanced').scrollIntoView(); return null;",
+    )
+    .await?;
+    let _ = std::fs::create_dir_all(bbwatch_e2e::desktop::target_dir().join("desktop-e2e"));
+    let _ = desktop
+        .screenshot(&bbwatch_e2e::desktop::target_dir().join("desktop-e2e/settings-env-urls.png"));
+    // Nothing to save from them, and a save of another field writes none of them.
+    assert!(save_disabled(&session, &driver).await?);
+    type_into(&session, &driver, "f-interval", "2m").await?;
+    wait_valid(&session, &driver, "interval").await?;
+    click(&session, &driver, "#settings-save").await?;
+    let written = eventually(WAIT, "the file to be written", || async {
+        let text = std::fs::read_to_string(&file).ok()?;
+        (text != original).then_some(text)
+    })
+    .await?;
+    assert_eq!(
+        written,
+        "interval = \"2m\"\nlanguage = \"en\"\nstream = false\n"
+    );
+
+    drop(session);
+    drop(driver);
+    let _ = tray.kill();
+    let _ = tray.wait();
+    Ok(())
+}

@@ -509,7 +509,7 @@ const autostartChanged = () =>
 /** The form as the controls say it. */
 function readForm() {
   const form = {};
-  for (const f of TEXT_FIELDS) form[f] = $(`f-${f}`).value;
+  for (const f of TEXT_FIELDS) form[f] = fileValue(f);
   for (const f of FLAGS) form[f] = $(`f-${f}`).checked;
   form.language = $("f-language").value;
   form.pairs = $("f-pairs-chosen").checked ? [...state.chosen].sort() : null;
@@ -518,6 +518,7 @@ function readForm() {
 
 function writeForm(form) {
   for (const f of TEXT_FIELDS) $(`f-${f}`).value = form[f] ?? "";
+  showEnvUrls(form);
   for (const f of FLAGS) $(`f-${f}`).checked = Boolean(form[f]);
   $("f-language").value = form.language ?? "auto";
   const chosen = Array.isArray(form.pairs);
@@ -527,6 +528,34 @@ function writeForm(form) {
   state.form = readForm();
   renderPairChoices();
   renderQuiet();
+}
+
+/** A field's value for the file: a host the environment sets shows that host, read-only, and
+ *  keeps the file's own value for the file. */
+function fileValue(field) {
+  const input = $(`f-${field}`);
+  return input.dataset.env ? input.dataset.fileValue ?? "" : input.value;
+}
+
+/** The hosts in use: those the environment sets (BBWATCH_API_URL, …) replace the file's. */
+function showEnvUrls(form) {
+  const env = new Map((state.settings?.env_urls ?? []).map((e) => [e.field, e]));
+  for (const field of ["api_url", "public_url", "stream_url"]) {
+    const input = $(`f-${field}`);
+    const note = $(`n-${field}`);
+    const set = env.get(field);
+    input.readOnly = Boolean(set);
+    if (set) {
+      input.dataset.env = set.var;
+      input.dataset.fileValue = form[field] ?? "";
+      input.value = set.url;
+    } else {
+      delete input.dataset.env;
+      delete input.dataset.fileValue;
+    }
+    note.hidden = !set;
+    setText(note, set ? fill(t("SetUrlFromEnv"), { var: set.var }) : "");
+  }
 }
 
 function renderQuiet() {
@@ -999,9 +1028,12 @@ function wireSettings() {
     }),
   );
   $("reset-urls").addEventListener("click", () => {
-    $("f-api_url").value = state.settings?.default_api_url ?? "";
-    $("f-public_url").value = state.settings?.default_public_url ?? "";
-    $("f-stream_url").value = state.settings?.default_stream_url ?? "";
+    for (const f of ["api_url", "public_url", "stream_url"]) {
+      const value = state.settings?.[`default_${f}`] ?? "";
+      // A host the environment sets stays shown; the file gets bitbank's.
+      if ($(`f-${f}`).dataset.env) $(`f-${f}`).dataset.fileValue = value;
+      else $(`f-${f}`).value = value;
+    }
     onFormInput();
   });
   $("pause-apply").addEventListener("click", (e) => withBusy(e.currentTarget, pauseUntil));

@@ -515,6 +515,8 @@ catalogue! {
     SetStreamUrl => ("ストリームのURL", "Stream URL"),
     /// Settings form: restore bitbank's URLs.
     SetResetUrls => ("bitbankの既定に戻す", "Reset to bitbank's"),
+    /// Settings: a host set by the environment, shown as the one in use.
+    SetUrlFromEnv => ("環境変数 {var} で指定されたアドレスを使用中です（ここでは変更できません。ファイルの値はその間使われません）", "In use, set by {var} in the environment (read-only here; the file's value is not used while it is set)"),
     /// Settings: how long the history is kept.
     SetRetention => ("履歴を残す日数", "Keep history for (days)"),
     /// Settings: the history field's hint.
