@@ -267,6 +267,7 @@ fn main() -> anyhow::Result<()> {
         .setup(move |app| {
             // Within the runtime: the file watcher's task is spawned there.
             let wired = settings.clone();
+            let started_at = chrono::Utc::now();
             let store = history::open(&settings.current());
             let resume = store.history.as_ref().and_then(|h| {
                 h.resume_state()
@@ -298,12 +299,13 @@ fn main() -> anyhow::Result<()> {
                 store,
                 key_sender,
                 keyring_problem,
+                started_at,
             ));
             *state::lock(&shared.following) = following;
             let lang = shared.lang();
             app.manage(shared.clone());
             app.manage(notifier.clone());
-            let view = TrayView::new(&Snapshot::default(), lang, Pause::Off);
+            let view = TrayView::new(&Snapshot::default(), lang, Pause::Off, None);
             match tauri::async_runtime::block_on(Tray::build(app.handle(), view)) {
                 Ok(tray) => {
                     app.manage(tray);

@@ -97,6 +97,8 @@ pub struct Shared {
     pub credentials: watch::Sender<Option<Credentials>>,
     /// Why the keyring could not be used, the last time it was asked.
     pub keyring_problem: Mutex<Option<SecretsError>>,
+    /// When this run began (before the monitor's first poll).
+    pub started_at: DateTime<Utc>,
 }
 
 /// A poisoned lock only means another thread panicked mid-update of plain data: keep going.
@@ -111,6 +113,7 @@ impl Shared {
         store: Store,
         credentials: watch::Sender<Option<Credentials>>,
         keyring_problem: Option<SecretsError>,
+        started_at: DateTime<Utc>,
     ) -> Shared {
         Shared {
             monitor,
@@ -128,6 +131,7 @@ impl Shared {
             check_asked: Mutex::new(None),
             credentials,
             keyring_problem: Mutex::new(keyring_problem),
+            started_at,
         }
     }
 

@@ -306,6 +306,8 @@ catalogue! {
     Since => ("{time}から", "since {time}"),
     /// The start was not seen: the level held already when monitoring began.
     SinceBefore => ("{time}より前から", "since before {time}"),
+    /// Since when, for a level that held already when this run of bbwatch first looked.
+    SinceStarted => ("bbwatch起動時の{time}から", "since {time} (when bbwatch started)"),
 
     /// Window title.
     UiTitle => ("bbwatch — bitbankの状態", "bbwatch — bitbank status"),

@@ -96,7 +96,14 @@ impl PauseView {
 }
 
 impl TrayView {
-    pub fn new(snapshot: &Snapshot, lang: Lang, pause: Pause) -> TrayView {
+    /// `started`: when this run of the app began (a level that held already then is "since
+    /// 14:31 (when bbwatch started)").
+    pub fn new(
+        snapshot: &Snapshot,
+        lang: Lang,
+        pause: Pause,
+        started: Option<&DateTime<Utc>>,
+    ) -> TrayView {
         let now = Utc::now();
         TrayView {
             level: snapshot.level,
@@ -104,8 +111,8 @@ impl TrayView {
                 "bitbank: {}",
                 bbwatch_core::render::level_name(snapshot.level, lang)
             ),
-            tooltip: tray_tooltip(snapshot, lang, &now),
-            status_line: format!("bitbank: {}", summary_line(snapshot, lang, &now)),
+            tooltip: tray_tooltip(snapshot, lang, &now, started),
+            status_line: format!("bitbank: {}", summary_line(snapshot, lang, &now, started)),
             pause: PauseView::new(pause, now),
             lang,
         }
@@ -139,7 +146,12 @@ pub fn icon_png(level: Level, size: u32) -> &'static [u8] {
 pub fn refresh(app: &AppHandle) {
     let shared = app.state::<Arc<Shared>>();
     let snapshot = shared.monitor.snapshot().borrow().clone();
-    let view = TrayView::new(&snapshot, shared.lang(), shared.pause());
+    let view = TrayView::new(
+        &snapshot,
+        shared.lang(),
+        shared.pause(),
+        Some(&shared.started_at),
+    );
     if let Some(tray) = app.try_state::<Tray>() {
         tray.show(view);
     }
