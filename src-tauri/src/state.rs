@@ -99,6 +99,8 @@ pub struct Shared {
     pub keyring_problem: Mutex<Option<SecretsError>>,
     /// When this run began (before the monitor's first poll).
     pub started_at: DateTime<Utc>,
+    /// The very first start, until the window's welcome was read.
+    pub welcome: AtomicBool,
 }
 
 /// A poisoned lock only means another thread panicked mid-update of plain data: keep going.
@@ -114,6 +116,7 @@ impl Shared {
         credentials: watch::Sender<Option<Credentials>>,
         keyring_problem: Option<SecretsError>,
         started_at: DateTime<Utc>,
+        first_run: bool,
     ) -> Shared {
         Shared {
             monitor,
@@ -132,6 +135,7 @@ impl Shared {
             credentials,
             keyring_problem: Mutex::new(keyring_problem),
             started_at,
+            welcome: AtomicBool::new(first_run),
         }
     }
 

@@ -95,16 +95,31 @@ pub struct StatusPayload {
     events: Vec<EventView>,
     /// Why the configuration file is not in force, if it is not.
     config_problem: Option<String>,
+    /// The very first start: welcome the user (once).
+    welcome: bool,
 }
 
 #[tauri::command]
 fn get_status(w: State<'_, Arc<Window>>) -> StatusPayload {
+    // One lock at a time: a guard in the struct expression would live to its end.
+    let (config_problem, welcome) = {
+        let s = lock(&w.settings);
+        (s.config_problem.clone(), s.welcome)
+    };
     StatusPayload {
         messages: catalogue(w.lang()),
         view: lock(&w.view).clone(),
         events: lock(&w.events).to_vec(),
-        config_problem: lock(&w.settings).config_problem.clone(),
+        config_problem,
+        welcome,
     }
+}
+
+/// The welcome was read (closed, or one of its settings chosen): no window shows it again.
+#[tauri::command]
+fn welcome_seen(w: State<'_, Arc<Window>>) -> Result<(), CommandError> {
+    lock(&w.settings).welcome = false;
+    w.tell_tray(&ToTray::WelcomeSeen)
 }
 
 #[tauri::command]
@@ -729,6 +744,7 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
         .manage(window)
         .invoke_handler(tauri::generate_handler![
             get_status,
+            welcome_seen,
             check_now,
             pause_notifications,
             open_announcements,

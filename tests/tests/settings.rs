@@ -748,3 +748,114 @@ async fn advanced_shows_the_hosts_the_environment_sets() -> Result<()> {
     let _ = tray.wait();
     Ok(())
 }
+
+/// The very first start (no config file, no history) welcomes the user once: what the icon's
+/// colours mean, how to click it, and the settings worth a look; then never again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_start_welcomes_once_and_offers_the_settings() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("settings-welcome");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let (env, file) = app_env(&desktop, &dir, &sim, "C.UTF-8", "");
+    std::fs::remove_file(&file)?;
+    let mut tray = start_tray(&bin, &env, &dir)?;
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(&bin.display().to_string(), &["--window"])
+        .await?;
+    let open = "return document.getElementById('welcome').open;";
+    eventually(WAIT, "the welcome", || async {
+        (js(&session, &driver, open).await.ok()? == json!(true)).then_some(())
+    })
+    .await?;
+    let said = js(
+        &session,
+        &driver,
+        "return [document.getElementById('welcome-title').textContent, \
+                 [...document.querySelectorAll('#welcome-levels li')].map((l) => l.textContent), \
+                 document.getElementById('welcome').textContent.includes('Left click the icon'), \
+                 [...document.querySelectorAll('.welcome-offers button')].map((b) => b.textContent)];",
+    )
+    .await?;
+    assert_eq!(said[0], "Welcome to bbwatch");
+    let levels = said[1].as_array().unwrap();
+    assert_eq!(levels.len(), 6, "{said}");
+    assert!(
+        levels[0]
+            .as_str()
+            .unwrap()
+            .starts_with("Normal — trading and the API work normally"),
+        "{said}"
+    );
+    assert_eq!(said[2], json!(true));
+    assert_eq!(
+        said[3],
+        json!([
+            "Choose the pairs to watch",
+            "Add a read-only API key (optional)",
+            "Start at login"
+        ])
+    );
+    let shots = bbwatch_e2e::desktop::target_dir().join("desktop-e2e");
+    let _ = std::fs::create_dir_all(&shots);
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let _ = desktop.screenshot(&shots.join("welcome.png"));
+
+    // "Start at login" goes to that setting, in Settings.
+    click(&session, &driver, "#welcome-autostart").await?;
+    eventually(WAIT, "Settings on Start at login", || async {
+        let v = js(
+            &session,
+            &driver,
+            "return [document.getElementById('welcome').open, \
+                     document.getElementById('settings-view').hidden, \
+                     document.activeElement.id];",
+        )
+        .await
+        .ok()?;
+        (v == json!([false, false, "set-autostart"])).then_some(())
+    })
+    .await?;
+
+    // Once: another window, and the next start, do not welcome again.
+    drop(session);
+    drop(driver);
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(&bin.display().to_string(), &["--window"])
+        .await?;
+    eventually(WAIT, "the status window", || async {
+        let t = session.text(&driver, "#level-name").await.ok()??;
+        (!t.is_empty()).then_some(())
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(js(&session, &driver, open).await?, json!(false));
+    drop(session);
+    drop(driver);
+    let _ = tray.kill();
+    let _ = tray.wait();
+    let mut tray = start_tray(&bin, &env, &dir)?;
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(&bin.display().to_string(), &["--window"])
+        .await?;
+    eventually(WAIT, "the status window after a restart", || async {
+        let t = session.text(&driver, "#level-name").await.ok()??;
+        (!t.is_empty()).then_some(())
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        js(&session, &driver, open).await?,
+        json!(false),
+        "welcomed again after a restart"
+    );
+
+    drop(session);
+    drop(driver);
+    let _ = tray.kill();
+    let _ = tray.wait();
+    Ok(())
+}

@@ -320,7 +320,15 @@ export const MESSAGES = {
     "UnreachableStarted": "Unreachable",
     "WaitGaveUp": "bitbank: still {level} after {waited}; giving up",
     "WaitInterrupted": "bitbank: stopped waiting ({level})",
-    "WaitReady": "bitbank: {level} (waited {waited})"
+    "WaitReady": "bitbank: {level} (waited {waited})",
+    "WelcomeAutostart": "Start at login",
+    "WelcomeClicks": "Left click the icon to open this window (the status); right click it for the menu.",
+    "WelcomeDone": "Got it",
+    "WelcomeIntro": "bbwatch watches bitbank from the tray. Its icon's colour and shape say how bitbank is:",
+    "WelcomeKey": "Add a read-only API key (optional)",
+    "WelcomeOffer": "If you like, set up now (or later, in Settings):",
+    "WelcomePairs": "Choose the pairs to watch",
+    "WelcomeTitle": "Welcome to bbwatch"
   },
   "ja": {
     "AboutApiDocs": "bitbankのAPIドキュメント",
@@ -640,6 +648,14 @@ export const MESSAGES = {
     "UnreachableStarted": "接続できません",
     "WaitGaveUp": "bitbank：{waited}待ちましたが、まだ{level}です",
     "WaitInterrupted": "bitbank：待機を中断しました（{level}）",
-    "WaitReady": "bitbank：{level}（{waited}待ちました）"
+    "WaitReady": "bitbank：{level}（{waited}待ちました）",
+    "WelcomeAutostart": "ログイン時に起動する",
+    "WelcomeClicks": "アイコンを左クリックするとこの画面（状態）が開き、右クリックでメニューが開きます。",
+    "WelcomeDone": "はじめる",
+    "WelcomeIntro": "bbwatchはトレイからbitbankを見張ります。アイコンの色と形で状態がわかります。",
+    "WelcomeKey": "参照専用のAPIキーを追加（任意）",
+    "WelcomeOffer": "必要なら、今すぐ（あとで「設定」からでも）設定できます：",
+    "WelcomePairs": "見張る銘柄を選ぶ",
+    "WelcomeTitle": "bbwatchへようこそ"
   }
 };

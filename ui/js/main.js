@@ -58,6 +58,7 @@ const state = {
   validateSeq: 0,
   saved: false,
   configProblem: null, // why the configuration file is not in force, if it is not
+  welcomed: false, // the first start's welcome was shown by this window
   lastMinute: null,
 };
 
@@ -404,6 +405,62 @@ function takeStatus(status) {
   applyMessages();
   if (state.settings) renderSettings();
   render();
+  if (status?.welcome && !state.welcomed) showWelcome();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The very first start: what the tray icon says and how to use it, once.
+
+const WELCOME_LEVELS = [
+  ["normal", "LevelNormal", "MeaningNormal"],
+  ["degraded", "LevelDegraded", "MeaningDegraded"],
+  ["maintenance", "LevelMaintenance", "MeaningMaintenance"],
+  ["down", "LevelDown", "MeaningDown"],
+  ["unreachable", "LevelUnreachable", "MeaningUnreachable"],
+  ["unknown", "LevelUnknown", "MeaningUnknown"],
+];
+
+function showWelcome() {
+  const dialog = $("welcome");
+  if (dialog.open) return;
+  state.welcomed = true;
+  $("welcome-levels").replaceChildren(
+    ...WELCOME_LEVELS.map(([level, name, meaning]) => {
+      const li = document.createElement("li");
+      const badge = document.createElement("span");
+      badge.className = `mini-badge ${levelClass(level)}`;
+      badge.setAttribute("aria-hidden", "true");
+      const glyph = document.createElement("span");
+      glyph.className = "glyph";
+      badge.append(glyph);
+      const text = document.createElement("span");
+      const strong = document.createElement("strong");
+      strong.textContent = t(name);
+      text.append(strong, ` — ${t(meaning)}`);
+      li.append(badge, text);
+      return li;
+    }),
+  );
+  // However it closes (a choice, Got it, Escape), it is not shown again.
+  dialog.onclose = () => invoke("welcome_seen").catch(() => {});
+  const then = (after) => async () => {
+    dialog.close();
+    if (!after) return;
+    await openSettings();
+    after();
+  };
+  // Only the form scrolls (scrollIntoView would scroll the whole page too).
+  const reveal = (id, focus) => () => {
+    const form = $("settings-form");
+    form.scrollTop += $(id).getBoundingClientRect().top - form.getBoundingClientRect().top - 8;
+    $(focus)?.focus({ preventScroll: true });
+  };
+  $("welcome-pairs").onclick = then(reveal("sec-pairs", "f-pairs-chosen"));
+  $("welcome-key").onclick = then(reveal("sec-api-key", "k-key"));
+  $("welcome-autostart").onclick = then(reveal("sec-general", "set-autostart"));
+  $("welcome-done").onclick = then(null);
+  dialog.showModal();
+  $("welcome-done").focus();
 }
 
 /** The language changed under us: fetch the catalogue once more (not a poll: once per change). */

@@ -652,6 +652,22 @@ catalogue! {
     KeySaved => ("キーを保存しました", "Key saved"),
     /// The key was removed.
     KeyRemoved => ("キーを削除しました", "Key removed"),
+    /// First start: the welcome's title.
+    WelcomeTitle => ("bbwatchへようこそ", "Welcome to bbwatch"),
+    /// First start: what bbwatch does, before the icon's colours.
+    WelcomeIntro => ("bbwatchはトレイからbitbankを見張ります。アイコンの色と形で状態がわかります。", "bbwatch watches bitbank from the tray. Its icon's colour and shape say how bitbank is:"),
+    /// First start: how to use the tray icon.
+    WelcomeClicks => ("アイコンを左クリックするとこの画面（状態）が開き、右クリックでメニューが開きます。", "Left click the icon to open this window (the status); right click it for the menu."),
+    /// First start: what can be set now.
+    WelcomeOffer => ("必要なら、今すぐ（あとで「設定」からでも）設定できます：", "If you like, set up now (or later, in Settings):"),
+    /// First start: the button to the watched pairs.
+    WelcomePairs => ("見張る銘柄を選ぶ", "Choose the pairs to watch"),
+    /// First start: the button to the API key.
+    WelcomeKey => ("参照専用のAPIキーを追加（任意）", "Add a read-only API key (optional)"),
+    /// First start: the button to "Start at login".
+    WelcomeAutostart => ("ログイン時に起動する", "Start at login"),
+    /// First start: the button that closes the welcome.
+    WelcomeDone => ("はじめる", "Got it"),
     /// Settings: the watched assets' field.
     SetAssets => ("見張る通貨", "Watched assets"),
     /// Settings: the watched assets' hint.
