@@ -3,6 +3,7 @@ fn main() {
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
         tauri_build::AppManifest::new().commands(&[
             "get_status",
+            "welcome_seen",
             "check_now",
             "pause_notifications",
             "open_announcements",

@@ -106,6 +106,8 @@ pub struct PeriodView {
     pub end: Option<String>,
     pub duration_text: String,
     pub reason_text: Option<String>,
+    /// Still under way: the window counts its "… so far" on from `start` every second.
+    pub ongoing: bool,
 }
 
 /// A kind the filter offers.
@@ -131,6 +133,16 @@ pub struct SummaryView {
     pub month_average_text: Option<String>,
     pub month_longest_text: Option<String>,
     pub last_text: Option<String>,
+    /// The last one, when it is still under way: the window counts its length on.
+    pub last_ongoing: Option<OngoingView>,
+}
+
+/// A period under way, for a text the window keeps current: its start (RFC 3339 UTC) and the
+/// start as the summary says it.
+#[derive(Debug, Serialize)]
+pub struct OngoingView {
+    pub start: String,
+    pub start_text: String,
 }
 
 /// Everything the History view shows, in `lang`.
@@ -142,6 +154,8 @@ pub struct HistoryPayload {
     pub days: Vec<DayView>,
     pub summary: SummaryView,
     pub problem: Option<String>,
+    /// Whether the history holds anything at all: without it, no availability is claimed.
+    pub has_data: bool,
 }
 
 fn period_view(p: &Period, lang: Lang) -> PeriodView {
@@ -156,6 +170,7 @@ fn period_view(p: &Period, lang: Lang) -> PeriodView {
         },
         duration_text: words::period_duration(p, lang),
         reason_text: words::period_why(p, lang),
+        ongoing: p.end == End::Ongoing && p.start.is_some(),
     }
 }
 
@@ -196,9 +211,20 @@ fn last_text(p: &Period, lang: Lang) -> String {
     }
 }
 
-/// The view of `periods` (ordered by start) at `now`.
+fn ongoing_view(p: &Period) -> Option<OngoingView> {
+    match (p.end, p.start) {
+        (End::Ongoing, Some(start)) => Some(OngoingView {
+            start: format_time(&start),
+            start_text: local_time(&start),
+        }),
+        _ => None,
+    }
+}
+
+/// The view of `periods` (ordered by start) at `now`; `has_data`: the history holds any event.
 pub fn view(
     periods: &[Period],
+    has_data: bool,
     problem: Option<String>,
     lang: Lang,
     now: &DateTime<Local>,
@@ -225,8 +251,10 @@ pub fn view(
             month_average_text: summary.average_secs.map(|s| format_duration(s, lang)),
             month_longest_text: summary.longest_secs.map(|s| format_duration(s, lang)),
             last_text: summary.last.as_ref().map(|p| last_text(p, lang)),
+            last_ongoing: summary.last.as_ref().and_then(ongoing_view),
         },
         problem,
+        has_data: has_data || !periods.is_empty(),
     }
 }
 
@@ -235,16 +263,25 @@ pub fn read_periods(path: &Path, filter: &Filter) -> Result<Vec<Period>, History
     History::open(path)?.periods(filter)
 }
 
+/// Read every period of the file at `path`, and whether it holds any event at all.
+pub fn read_view_data(path: &Path) -> Result<(Vec<Period>, bool), HistoryError> {
+    let history = History::open(path)?;
+    let periods = history.periods(&Filter::default())?;
+    Ok((periods, history.count()? > 0))
+}
+
 /// Write the periods `filter` selects as CSV into `dir`, under a name of its own (never over a
-/// file): `bbwatch-history-20261201-2315.csv`. Returns where.
+/// file): `bbwatch-history-20261201-2315.csv`, the script's columns then local times and words
+/// in `lang`. Returns where.
 pub fn export_csv(
     path: &Path,
     filter: &Filter,
     dir: &Path,
+    lang: Lang,
     now: &DateTime<Local>,
 ) -> Result<PathBuf, ExportError> {
     let periods = read_periods(path, filter)?;
-    let text = export::periods_csv(&periods);
+    let text = export::periods_csv_local(&periods, lang, &Local);
     let stem = format!("bbwatch-history-{}", now.format("%Y%m%d-%H%M%S"));
     std::fs::create_dir_all(dir)?;
     for n in 0..100 {
@@ -340,7 +377,7 @@ mod tests {
         };
         let periods = [p(PeriodKind::Maintenance, 0), p(PeriodKind::Down, 30)];
         let now = Local.from_utc_datetime(&(start + chrono::Duration::days(3)).naive_utc());
-        let v = view(&periods, None, Lang::Ja, &now);
+        let v = view(&periods, true, None, Lang::Ja, &now);
         assert_eq!(v.periods[0].kind, PeriodKind::Down);
         assert_eq!(v.periods[1].kind_text, "メンテナンス");
         assert_eq!(v.periods[1].duration_text, "1時間23分");
@@ -350,6 +387,32 @@ mod tests {
         );
         assert_eq!(v.days.len(), 90);
         assert!(v.summary.last_text.unwrap().contains("1時間23分"));
+        assert!(v.summary.last_ongoing.is_none());
+        assert!(v.has_data);
+        assert!(!v.periods[0].ongoing);
+    }
+
+    #[test]
+    fn an_empty_history_has_no_data_and_an_ongoing_period_is_marked() {
+        let now = Local::now();
+        assert!(!view(&[], false, None, Lang::En, &now).has_data);
+        let start = Utc::now() - chrono::Duration::seconds(32);
+        let p = Period {
+            kind: PeriodKind::Maintenance,
+            pair: None,
+            start: Some(start),
+            start_observed: true,
+            end: End::Ongoing,
+            duration_secs: Some(32),
+            reason: None,
+            pair_state: None,
+        };
+        let v = view(&[p], false, None, Lang::En, &now);
+        assert!(v.has_data, "a period is data");
+        assert!(v.periods[0].ongoing);
+        assert_eq!(v.periods[0].duration_text, "32 s so far");
+        let last = v.summary.last_ongoing.unwrap();
+        assert_eq!(last.start, format_time(&start));
     }
 
     #[test]
@@ -358,8 +421,8 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let db = dir.join("history.sqlite3");
         let now = Local::now();
-        let a = export_csv(&db, &Filter::default(), &dir, &now).unwrap();
-        let b = export_csv(&db, &Filter::default(), &dir, &now).unwrap();
+        let a = export_csv(&db, &Filter::default(), &dir, Lang::En, &now).unwrap();
+        let b = export_csv(&db, &Filter::default(), &dir, Lang::En, &now).unwrap();
         assert_ne!(a, b);
         assert!(std::fs::read_to_string(&a)
             .unwrap()

@@ -273,6 +273,11 @@ fn main() -> anyhow::Result<()> {
         .setup(move |app| {
             // Within the runtime: the file watcher's task is spawned there.
             let wired = settings.clone();
+            let started_at = chrono::Utc::now();
+            // The very first start: no config file and no history yet (opening it makes one).
+            let first_run = Config::default_path().is_some_and(|p| !p.exists())
+                && bbwatch_history::configured_path(&settings.current().history)
+                    .is_some_and(|p| !p.exists());
             let store = history::open(&settings.current());
             let resume = store.history.as_ref().and_then(|h| {
                 h.resume_state()
@@ -304,12 +309,14 @@ fn main() -> anyhow::Result<()> {
                 store,
                 key_sender,
                 keyring_problem,
+                started_at,
+                first_run,
             ));
             *state::lock(&shared.following) = following;
             let lang = shared.lang();
             app.manage(shared.clone());
             app.manage(notifier.clone());
-            let view = TrayView::new(&Snapshot::default(), lang, Pause::Off);
+            let view = TrayView::new(&Snapshot::default(), lang, Pause::Off, None);
             match tauri::async_runtime::block_on(Tray::build(app.handle(), view)) {
                 Ok(tray) => {
                     app.manage(tray);
@@ -330,7 +337,8 @@ fn main() -> anyhow::Result<()> {
             if problem.is_some() {
                 // The defaults are in force until the file is fixed: show where to fix it.
                 window::open(app.handle(), Section::Settings);
-            } else if show_at_start {
+            } else if show_at_start || first_run {
+                // The first start opens the window once, on its welcome.
                 window::open(app.handle(), Section::Status);
             }
             Ok(())

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 pub const SERVICE: &str = "bbwatch";
 /// The keyring entry's user.
 pub const USER: &str = "bitbank-api-key";
+/// The item's label: what a keyring manager (Seahorse, KWallet) shows a person.
+pub const LABEL: &str = "bbwatch: bitbank API key";
 
 /// Why the keyring could not be used. The texts never hold the key or the secret.
 #[derive(Clone, Debug, thiserror::Error, Serialize, Deserialize, PartialEq, Eq)]
@@ -55,6 +57,16 @@ struct Stored {
     secret: String,
 }
 
+/// The entry: the keyring crate's attributes for `SERVICE` and `USER`, labelled in words.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+fn entry() -> Result<keyring::Entry, SecretsError> {
+    let mut credential =
+        keyring::secret_service::SsCredential::new_with_target(None, SERVICE, USER)?;
+    credential.label = LABEL.to_owned();
+    Ok(keyring::Entry::new_with_credential(Box::new(credential)))
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd")))]
 fn entry() -> Result<keyring::Entry, SecretsError> {
     Ok(keyring::Entry::new(SERVICE, USER)?)
 }
@@ -81,7 +93,12 @@ pub fn store(credentials: &Credentials) -> Result<(), SecretsError> {
         secret: credentials.secret().expose().to_owned(),
     };
     let text = serde_json::to_string(&stored).map_err(|e| SecretsError::Failed(e.to_string()))?;
-    Ok(entry()?.set_password(&text)?)
+    let entry = entry()?;
+    entry.set_password(&text)?;
+    // An item stored by an older bbwatch keeps its label when only its secret is replaced.
+    #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+    entry.update_attributes(&std::collections::HashMap::from([("label", LABEL)]))?;
+    Ok(())
 }
 
 /// Delete the stored key; none stored is no error.

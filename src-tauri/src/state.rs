@@ -97,6 +97,10 @@ pub struct Shared {
     pub credentials: watch::Sender<Option<Credentials>>,
     /// Why the keyring could not be used, the last time it was asked.
     pub keyring_problem: Mutex<Option<SecretsError>>,
+    /// When this run began (before the monitor's first poll).
+    pub started_at: DateTime<Utc>,
+    /// The very first start, until the window's welcome was read.
+    pub welcome: AtomicBool,
 }
 
 /// A poisoned lock only means another thread panicked mid-update of plain data: keep going.
@@ -111,6 +115,8 @@ impl Shared {
         store: Store,
         credentials: watch::Sender<Option<Credentials>>,
         keyring_problem: Option<SecretsError>,
+        started_at: DateTime<Utc>,
+        first_run: bool,
     ) -> Shared {
         Shared {
             monitor,
@@ -128,6 +134,8 @@ impl Shared {
             check_asked: Mutex::new(None),
             credentials,
             keyring_problem: Mutex::new(keyring_problem),
+            started_at,
+            welcome: AtomicBool::new(first_run),
         }
     }
 

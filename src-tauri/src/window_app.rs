@@ -97,16 +97,19 @@ pub struct StatusPayload {
     config_problem: Option<String>,
     /// Whether the settings form can mend it (else: open the file).
     config_problem_in_form: bool,
+    /// The very first start: welcome the user (once).
+    welcome: bool,
 }
 
 #[tauri::command]
 fn get_status(w: State<'_, Arc<Window>>) -> StatusPayload {
     // One lock at a time: a guard in the struct expression below lives to its end.
-    let (config_problem, config_problem_in_form) = {
-        let settings = lock(&w.settings);
+    let (config_problem, config_problem_in_form, welcome) = {
+        let s = lock(&w.settings);
         (
-            settings.config_problem.clone(),
-            settings.config_problem_in_form,
+            s.config_problem.clone(),
+            s.config_problem_in_form,
+            s.welcome,
         )
     };
     StatusPayload {
@@ -115,7 +118,15 @@ fn get_status(w: State<'_, Arc<Window>>) -> StatusPayload {
         events: lock(&w.events).to_vec(),
         config_problem,
         config_problem_in_form,
+        welcome,
     }
+}
+
+/// The welcome was read (closed, or one of its settings chosen): no window shows it again.
+#[tauri::command]
+fn welcome_seen(w: State<'_, Arc<Window>>) -> Result<(), CommandError> {
+    lock(&w.settings).welcome = false;
+    w.tell_tray(&ToTray::WelcomeSeen)
 }
 
 #[tauri::command]
@@ -318,7 +329,43 @@ struct FormState {
     default_api_url: &'static str,
     default_public_url: &'static str,
     default_stream_url: &'static str,
+    /// The hosts the environment sets, which the tray uses instead of the file's.
+    env_urls: Vec<EnvUrl>,
     about: About,
+}
+
+/// A host set by the environment: in use, whatever the file says.
+#[derive(Debug, PartialEq, Eq, Serialize)]
+struct EnvUrl {
+    /// The form's field: `api_url`, `public_url` or `stream_url`.
+    field: &'static str,
+    var: &'static str,
+    url: String,
+}
+
+/// The hosts `BBWATCH_API_URL` / `BBWATCH_PUBLIC_URL` / `BBWATCH_STREAM_URL` set, checked as
+/// the tray checks them (a wrong one is ignored there, so it is not shown as in use here).
+fn env_urls(var: impl Fn(&str) -> Option<String>) -> Vec<EnvUrl> {
+    [
+        ("api_url", "BBWATCH_API_URL"),
+        ("public_url", "BBWATCH_PUBLIC_URL"),
+        ("stream_url", "BBWATCH_STREAM_URL"),
+    ]
+    .into_iter()
+    .filter_map(|(field, name)| {
+        let url = var(name)?;
+        let ok = if field == "stream_url" {
+            bbwatch_core::config::check_stream_url(&url).is_ok()
+        } else {
+            check_url(&url).is_ok()
+        };
+        ok.then_some(EnvUrl {
+            field,
+            var: name,
+            url,
+        })
+    })
+    .collect()
 }
 
 /// The About section: this build's version and licence, the workspace's (one version for the
@@ -395,6 +442,7 @@ fn form_state(app: &AppHandle, w: &Window) -> Result<FormState, CommandError> {
         default_api_url: DEFAULT_API_URL,
         default_public_url: DEFAULT_PUBLIC_URL,
         default_stream_url: bbwatch_core::stream::DEFAULT_STREAM_URL,
+        env_urls: env_urls(|v| std::env::var(v).ok()),
         about: ABOUT,
     })
 }
@@ -514,19 +562,19 @@ async fn get_history(w: State<'_, Arc<Window>>) -> Result<HistoryPayload, Comman
     let Some(path) = path.filter(|_| problem != Some(HistoryProblem::Off)) else {
         return Ok(history::view(
             &[],
+            false,
             problem_text,
             lang,
             &chrono::Local::now(),
         ));
     };
-    let read = tokio::task::spawn_blocking(move || {
-        history::read_periods(Path::new(&path), &Filter::default())
-    })
-    .await
-    .map_err(|e| CommandError::new("history", e))?;
+    let read = tokio::task::spawn_blocking(move || history::read_view_data(Path::new(&path)))
+        .await
+        .map_err(|e| CommandError::new("history", e))?;
     match read {
-        Ok(periods) => Ok(history::view(
+        Ok((periods, has_data)) => Ok(history::view(
             &periods,
+            has_data,
             problem_text,
             lang,
             &chrono::Local::now(),
@@ -538,6 +586,7 @@ async fn get_history(w: State<'_, Arc<Window>>) -> Result<HistoryPayload, Comman
             };
             Ok(history::view(
                 &[],
+                false,
                 Some(problem.text(lang)),
                 lang,
                 &chrono::Local::now(),
@@ -553,10 +602,11 @@ async fn export_history_csv(
     kind: Option<String>,
     pair: Option<String>,
 ) -> Result<String, CommandError> {
+    let lang = w.lang();
     let path = lock(&w.settings)
         .history_path
         .clone()
-        .ok_or_else(|| CommandError::new("history", HistoryProblem::Off.text(w.lang())))?;
+        .ok_or_else(|| CommandError::new("history", HistoryProblem::Off.text(lang)))?;
     let kinds = match kind {
         Some(k) => vec![k
             .parse::<PeriodKind>()
@@ -573,6 +623,7 @@ async fn export_history_csv(
             Path::new(&path),
             &filter,
             &history::downloads_dir(),
+            lang,
             &chrono::Local::now(),
         )
     })
@@ -646,6 +697,43 @@ fn follow(app: AppHandle, reader: BufReader<ipc::Link>) {
     app.exit(0);
 }
 
+/// The window's size when the screen has room (logical pixels), and its smallest.
+const WANTED: (f64, f64) = (560.0, 640.0);
+const SMALLEST: (f64, f64) = (420.0, 420.0);
+/// Room left for the title bar the window manager adds above the inner size, and around.
+const TITLE_BAR: f64 = 40.0;
+const MARGIN: f64 = 8.0;
+
+/// The inner size and the smallest inner size that fit a work area of `area` (logical pixels):
+/// the wanted size when it fits, else as much as the area holds once the title bar and a
+/// margin are taken off, so that Save and Cancel stay on the screen.
+fn fit(area: (f64, f64)) -> ((f64, f64), (f64, f64)) {
+    let room = (
+        (area.0 - 2.0 * MARGIN).max(1.0),
+        (area.1 - TITLE_BAR - 2.0 * MARGIN).max(1.0),
+    );
+    let size = (WANTED.0.min(room.0), WANTED.1.min(room.1));
+    let smallest = (SMALLEST.0.min(size.0), SMALLEST.1.min(size.1));
+    (size, smallest)
+}
+
+/// The work area (logical pixels) of the monitor under the pointer, else the primary one.
+fn work_area(app: &tauri::App) -> Option<(f64, f64)> {
+    let monitor = app
+        .cursor_position()
+        .ok()
+        .and_then(|p| app.monitor_from_point(p.x, p.y).ok().flatten())
+        .or_else(|| app.primary_monitor().ok().flatten())?;
+    let scale = monitor.scale_factor();
+    let size = monitor.work_area().size;
+    (size.width > 0 && size.height > 0 && scale > 0.0).then(|| {
+        (
+            f64::from(size.width) / scale,
+            f64::from(size.height) / scale,
+        )
+    })
+}
+
 pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
     let stream = ipc::connect()?;
     let mut reader = BufReader::new(stream.try_clone()?);
@@ -683,6 +771,7 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
         .manage(window)
         .invoke_handler(tauri::generate_handler![
             get_status,
+            welcome_seen,
             check_now,
             pause_notifications,
             open_announcements,
@@ -720,10 +809,12 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
         })
         .setup(move |app| {
             let url = format!("index.html#{}", section.as_str());
+            let (size, smallest) = work_area(app).map(fit).unwrap_or((WANTED, SMALLEST));
             WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App(url.into()))
                 .title(Msg::UiTitle.text(lang))
-                .inner_size(560.0, 640.0)
-                .min_inner_size(420.0, 420.0)
+                .inner_size(size.0, size.1)
+                .min_inner_size(smallest.0, smallest.1)
+                .center()
                 .build()?;
             let handle = app.handle().clone();
             std::thread::spawn(move || follow(handle, reader));
@@ -731,4 +822,50 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
         })
         .run(context)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environments_hosts_are_those_in_use_and_a_wrong_one_is_not() {
+        let urls = env_urls(|v| match v {
+            "BBWATCH_API_URL" => Some("http://127.0.0.1:9/v1".into()),
+            "BBWATCH_PUBLIC_URL" => Some("not a url".into()),
+            "BBWATCH_STREAM_URL" => Some("ws://127.0.0.1:9".into()),
+            _ => None,
+        });
+        assert_eq!(
+            urls,
+            [
+                EnvUrl {
+                    field: "api_url",
+                    var: "BBWATCH_API_URL",
+                    url: "http://127.0.0.1:9/v1".into()
+                },
+                EnvUrl {
+                    field: "stream_url",
+                    var: "BBWATCH_STREAM_URL",
+                    url: "ws://127.0.0.1:9".into()
+                },
+            ]
+        );
+        assert!(env_urls(|_| None).is_empty());
+    }
+
+    #[test]
+    fn the_window_fits_a_small_screen_and_keeps_its_size_on_a_large_one() {
+        assert_eq!(fit((1920.0, 1080.0)), (WANTED, SMALLEST));
+        // 1024×600: the height is cut so that the title bar and Save both fit.
+        let ((w, h), (_, min_h)) = fit((1024.0, 600.0));
+        assert_eq!(w, 560.0);
+        assert!(h + TITLE_BAR <= 600.0 && h >= 500.0, "{h}");
+        assert!(min_h <= h);
+        // Tinier than the smallest size: the smallest gives way too; nothing is negative.
+        let ((w, h), (min_w, min_h)) = fit((300.0, 200.0));
+        assert!(w <= 300.0 && h <= 200.0 && min_w <= w && min_h <= h && h > 0.0);
+        let ((w, h), _) = fit((0.0, 0.0));
+        assert!(w > 0.0 && h > 0.0);
+    }
 }

@@ -66,6 +66,9 @@ async fn the_history_view_lists_filters_exports_and_draws_a_prepared_history() -
     );
     let downloads = dir.join("downloads");
     env.push(("XDG_DOWNLOAD_DIR".into(), downloads.display().to_string()));
+    // Tokyo, so that the export's local times are not UTC's.
+    env.retain(|(k, _)| k != "TZ");
+    env.push(("TZ".into(), "Asia/Tokyo".into()));
     let now = Utc::now();
     history_sample::prepare(&history_file(&dir), now)?;
     let (_notifications, _conn) = NotificationServer::start(&desktop.bus_address).await?;
@@ -194,8 +197,28 @@ async fn the_history_view_lists_filters_exports_and_draws_a_prepared_history() -
     let csv = std::fs::read_to_string(&file)?;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 2, "{csv}");
-    assert!(lines[0].starts_with("kind,pair,start,"), "{csv}");
+    // The columns scripts read are unchanged (UTC, English); the ones for people follow:
+    // local times with their offset, and the words in the window's language.
+    assert_eq!(
+        lines[0],
+        "kind,pair,start,start_observed,end,ended,duration_secs,pair_state,reason,start_local,end_local,what,why",
+        "{csv}"
+    );
     assert!(lines[1].starts_with("halted,xrp_jpy,"), "{csv}");
+    let fields: Vec<&str> = lines[1].split(',').collect();
+    assert!(fields[2].ends_with('Z'), "{csv}");
+    assert!(
+        fields[9].ends_with("+09:00") && fields[10].ends_with("+09:00"),
+        "{csv}"
+    );
+    let start_utc = chrono::DateTime::parse_from_rfc3339(fields[2])?;
+    let start_local = chrono::DateTime::parse_from_rfc3339(fields[9])?;
+    assert_eq!(
+        start_utc.timestamp(),
+        start_local.timestamp(),
+        "the same time (to the second), said in Tokyo's"
+    );
+    assert_eq!(fields[11], "xrp_jpy halted", "{csv}");
 
     // Escape goes back to the status view.
     js(
@@ -420,6 +443,112 @@ async fn a_corrupt_history_is_moved_aside_said_in_the_view_and_monitoring_goes_o
         said.contains("読めなかったため") && said.contains(&aside.display().to_string()),
         "{said}"
     );
+    drop(session);
+    drop(driver);
+    let _ = tray.kill();
+    let _ = tray.wait();
+    Ok(())
+}
+
+/// A history with nothing in it claims no availability; a period under way counts on while the
+/// view is open ("3 s so far", then "5 s so far") without a new event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_data_claims_no_availability_and_an_ongoing_period_counts_on() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("history-live");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let config = "interval = \"2s\"\nlanguage = \"en\"\nstream = false\n";
+
+    // No answer from bitbank yet (its host refuses connections): nothing is recorded.
+    // Many failures before "unreachable", so that nothing is recorded while the test looks.
+    let patient = format!("{config}failure_threshold = 100\n");
+    let (mut env, _) = app_env(&desktop, &dir, &sim, "C.UTF-8", &patient);
+    env.retain(|(k, _)| k != "BBWATCH_API_URL" && k != "BBWATCH_PUBLIC_URL");
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+        l.local_addr()?.port()
+    };
+    env.push((
+        "BBWATCH_API_URL".into(),
+        format!("http://127.0.0.1:{closed}/v1"),
+    ));
+    env.push((
+        "BBWATCH_PUBLIC_URL".into(),
+        format!("http://127.0.0.1:{closed}"),
+    ));
+    let mut tray = start_tray(&bin, &env, &dir)?;
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(
+            &bin.display().to_string(),
+            &["--window", "--section=history"],
+        )
+        .await?;
+    let said = eventually(WAIT, "the availability line", || async {
+        let t = session.text(&driver, "#availability").await.ok()??;
+        (!t.is_empty()).then_some(t)
+    })
+    .await?;
+    assert_eq!(said, "No data yet");
+    let shots = target_dir().join("desktop-e2e");
+    let _ = std::fs::create_dir_all(&shots);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = desktop.screenshot(&shots.join("history-no-data.png"));
+    drop(session);
+    drop(driver);
+    let _ = tray.kill();
+    let _ = tray.wait();
+
+    // bitbank answers, then goes into maintenance: the period under way counts on.
+    let (env, _) = app_env(&desktop, &dir, &sim, "C.UTF-8", config);
+    let mut tray = start_tray(&bin, &env, &dir)?;
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(
+            &bin.display().to_string(),
+            &["--window", "--section=history"],
+        )
+        .await?;
+    // The monitor's first answer is recorded: then there is data.
+    eventually(WAIT, "an availability", || async {
+        let t = session.text(&driver, "#availability").await.ok()??;
+        t.starts_with("Availability over 30 days").then_some(())
+    })
+    .await?;
+    sim.next_phase();
+    let under_way = "const c = [...document.querySelectorAll('#periods-body .period-duration')] \
+                       .find((c) => c.textContent.endsWith('so far')); \
+                     return c ? [c.textContent, document.getElementById('sum-last').textContent] : null;";
+    let first = eventually(WAIT, "the maintenance under way", || async {
+        let v = js(&session, &driver, under_way).await.ok()?;
+        (!v.is_null()).then_some(v)
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let later = js(&session, &driver, under_way).await?;
+    assert!(!later.is_null(), "still under way");
+    assert_ne!(
+        first[0], later[0],
+        "the length did not count on: {first} {later}"
+    );
+    assert!(
+        later[1].as_str().unwrap().contains("so far)"),
+        "the summary says it is under way: {later}"
+    );
+    assert_ne!(
+        first[1], later[1],
+        "the summary did not count on: {first} {later}"
+    );
+    js(
+        &session,
+        &driver,
+        "document.getElementById('h-periods').scrollIntoView(); return null;",
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = desktop.screenshot(&shots.join("history-ongoing.png"));
+
     drop(session);
     drop(driver);
     let _ = tray.kill();

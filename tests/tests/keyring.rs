@@ -19,6 +19,7 @@ use bbwatch_e2e::desktop::keyring::Keyring;
 use bbwatch_e2e::desktop::webdriver::{Driver, Session};
 use bbwatch_e2e::desktop::{eventually, files_holding, scratch_dir, HAND_DRIVEN};
 use fake_bitbank::{FakeBitbank, Options, Scenario};
+use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(30);
 const KEY: &str = "fake-key";
@@ -134,6 +135,11 @@ async fn the_key_is_kept_in_the_keyring_only_and_survives_a_restart() -> Result<
     let stored: serde_json::Value = serde_json::from_str(&item)?;
     assert_eq!(stored["key"], KEY);
     assert_eq!(stored["secret"], SECRET);
+    // A keyring manager shows it in words.
+    assert_eq!(
+        keyring.bbwatch_label()?.as_deref(),
+        Some("bbwatch: bitbank API key")
+    );
     // What the window shows: the key's start, and the fields emptied.
     let shown = eventually(WAIT, "the stored key shown", || async {
         let t = session.text(&driver, "#key-stored").await.ok()??;
@@ -185,7 +191,25 @@ async fn the_key_is_kept_in_the_keyring_only_and_survives_a_restart() -> Result<
     .await?;
     assert_eq!(secret_field, "", "the secret is never prefilled");
 
+    // Remove asks first, in the page; "Keep the key" keeps it.
+    let open = "return document.getElementById('remove-key').open;";
     click(&session, &driver, "#key-remove").await?;
+    assert_eq!(js(&session, &driver, open).await?, json!(true), "asked");
+    assert_eq!(
+        session.text(&driver, "#remove-key-title").await?.as_deref(),
+        Some("Remove the API key?")
+    );
+    shot(&desktop, "settings-key-remove-asked");
+    click(&session, &driver, "#remove-key-keep").await?;
+    assert_eq!(js(&session, &driver, open).await?, json!(false));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(keyring.bbwatch_item()?.is_some(), "removed without a yes");
+    assert_eq!(
+        session.text(&driver, "#key-answer").await?.as_deref(),
+        Some("")
+    );
+    click(&session, &driver, "#key-remove").await?;
+    click(&session, &driver, "#remove-key-confirm").await?;
     assert_eq!(
         answer(&session, &driver, "#key-answer").await?,
         "Key removed"
@@ -217,10 +241,46 @@ async fn test_says_whether_bitbank_takes_the_key() -> Result<()> {
     let driver = Driver::start(&env).await?;
     let session = settings_window(&driver, &bin).await?;
 
+    // The secret is hidden as typed; Show shows it, Hide hides it again.
+    type_into(&session, &driver, "k-secret", SECRET).await?;
+    let field = "const i = document.getElementById('k-secret'); \
+                 const b = document.getElementById('k-secret-show'); \
+                 return [i.type, b.textContent, b.getAttribute('aria-pressed')];";
+    assert_eq!(
+        js(&session, &driver, field).await?,
+        json!(["password", "Show", "false"])
+    );
+    click(&session, &driver, "#k-secret-show").await?;
+    assert_eq!(
+        js(&session, &driver, field).await?,
+        json!(["text", "Hide", "true"])
+    );
+    js(
+        &session,
+        &driver,
+        "document.getElementById('sec-api-key').scrollIntoView(); return null;",
+    )
+    .await?;
+    shot(&desktop, "settings-key-secret-shown");
+    click(&session, &driver, "#k-secret-show").await?;
+    assert_eq!(
+        js(&session, &driver, field).await?,
+        json!(["password", "Show", "false"])
+    );
+
     let good = key_action(&session, &driver, KEY, SECRET, "#key-test").await?;
     assert!(good.contains("the API key works"), "{good}");
     let bad = key_action(&session, &driver, KEY, "wrong-secret", "#key-test").await?;
-    assert!(bad.contains("bitbank rejected the API key"), "{bad}");
+    // bitbank's code in words: what is wrong, not only a number.
+    assert_eq!(
+        bad,
+        "bitbank rejected the API key (code 20005): the API secret is wrong"
+    );
+    let unknown = key_action(&session, &driver, "no-such-key", SECRET, "#key-test").await?;
+    assert_eq!(
+        unknown,
+        "bitbank rejected the API key (code 20003): bitbank knows no such API key (it was deleted, or mistyped)"
+    );
     js(
         &session,
         &driver,

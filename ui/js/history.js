@@ -4,7 +4,14 @@
 // arranges them and computes nothing but what the chart and the filters need (history-format.js).
 
 import { fill, formatFullLocalTime } from "./format.js";
-import { availability, chartSeries, filterPeriods, pairsOf } from "./history-format.js";
+import {
+  availabilityText,
+  chartSeries,
+  filterPeriods,
+  lastOngoingText,
+  pairsOf,
+  soFarText,
+} from "./history-format.js";
 
 /**
  * uPlot reads `navigator.language` as it loads; under the C locale WebKit says "C", which Intl
@@ -37,6 +44,21 @@ export function createHistory({ $, t, invoke, showError, setText }) {
     chartFailed: false,
   };
 
+  /** The catalogue texts the pure helpers take. */
+  const messages = () =>
+    Object.fromEntries(
+      [
+        "SoFar",
+        "HistLastOngoing",
+        "HistNoData",
+        "HistAvailability",
+        "DurationHours",
+        "DurationWholeMinutes",
+        "DurationMinutes",
+        "DurationSeconds",
+      ].map((k) => [k, t(k)]),
+    );
+
   async function load() {
     try {
       view.data = await invoke("get_history");
@@ -63,6 +85,18 @@ export function createHistory({ $, t, invoke, showError, setText }) {
     setText($("sum-average"), s?.month_average_text || "—");
     setText($("sum-longest"), s?.month_longest_text || "—");
     setText($("sum-last"), s?.last_text || t("HistNone"));
+    tick();
+  }
+
+  /** Once a second while shown: what is under way counts on ("32 s so far", then "33 s"). */
+  function tick() {
+    const now = Date.now();
+    const msgs = messages();
+    for (const cell of $("periods-body").querySelectorAll("[data-since]")) {
+      setText(cell, soFarText(cell.dataset.since, now, msgs));
+    }
+    const last = view.data?.summary?.last_ongoing;
+    if (last) setText($("sum-last"), lastOngoingText(last, now, msgs));
   }
 
   function renderFilters(d) {
@@ -106,6 +140,10 @@ export function createHistory({ $, t, invoke, showError, setText }) {
       const duration = document.createElement("td");
       duration.className = "period-duration";
       duration.textContent = p.duration_text;
+      if (p.ongoing && p.start) {
+        duration.dataset.since = p.start;
+        duration.textContent = soFarText(p.start, Date.now(), messages()) || p.duration_text;
+      }
       if (p.end) duration.title = fill(t("HistEndedAt"), { time: formatFullLocalTime(p.end) });
       const what = document.createElement("td");
       what.className = "period-what";
@@ -134,11 +172,7 @@ export function createHistory({ $, t, invoke, showError, setText }) {
   async function renderChart(d) {
     const days = d?.days ?? [];
     const series = chartSeries(days, view.range);
-    const avail = availability(days, view.range);
-    setText(
-      $("availability"),
-      avail == null ? "" : fill(t("HistAvailability"), { percent: avail.toFixed(2), days: view.range }),
-    );
+    setText($("availability"), availabilityText(days, view.range, d?.has_data ?? false, messages()));
     for (const b of document.querySelectorAll("#chart-range button")) {
       b.setAttribute("aria-pressed", String(Number(b.dataset.days) === view.range));
     }
@@ -249,5 +283,5 @@ export function createHistory({ $, t, invoke, showError, setText }) {
     if (view.data) render();
   }
 
-  return { load, render, wire, relabel };
+  return { load, render, wire, relabel, tick };
 }

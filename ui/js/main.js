@@ -58,6 +58,7 @@ const state = {
   validateSeq: 0,
   saved: false,
   configProblem: null, // why the configuration file is not in force, if it is not
+  welcomed: false, // the first start's welcome was shown by this window
   lastMinute: null,
 };
 
@@ -336,6 +337,7 @@ function minuteKey(d) {
 
 /** Once a second: the running duration; once a minute: times that may turn from today to dated. */
 function tick() {
+  if (state.historyOpen && !document.hidden) historyView.tick();
   if (!state.view || document.hidden) return;
   const now = new Date();
   renderSince(now);
@@ -418,6 +420,62 @@ function takeStatus(status) {
   applyMessages();
   if (state.settings) renderSettings();
   render();
+  if (status?.welcome && !state.welcomed) showWelcome();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The very first start: what the tray icon says and how to use it, once.
+
+const WELCOME_LEVELS = [
+  ["normal", "LevelNormal", "MeaningNormal"],
+  ["degraded", "LevelDegraded", "MeaningDegraded"],
+  ["maintenance", "LevelMaintenance", "MeaningMaintenance"],
+  ["down", "LevelDown", "MeaningDown"],
+  ["unreachable", "LevelUnreachable", "MeaningUnreachable"],
+  ["unknown", "LevelUnknown", "MeaningUnknown"],
+];
+
+function showWelcome() {
+  const dialog = $("welcome");
+  if (dialog.open) return;
+  state.welcomed = true;
+  $("welcome-levels").replaceChildren(
+    ...WELCOME_LEVELS.map(([level, name, meaning]) => {
+      const li = document.createElement("li");
+      const badge = document.createElement("span");
+      badge.className = `mini-badge ${levelClass(level)}`;
+      badge.setAttribute("aria-hidden", "true");
+      const glyph = document.createElement("span");
+      glyph.className = "glyph";
+      badge.append(glyph);
+      const text = document.createElement("span");
+      const strong = document.createElement("strong");
+      strong.textContent = t(name);
+      text.append(strong, ` — ${t(meaning)}`);
+      li.append(badge, text);
+      return li;
+    }),
+  );
+  // However it closes (a choice, Got it, Escape), it is not shown again.
+  dialog.onclose = () => invoke("welcome_seen").catch(() => {});
+  const then = (after) => async () => {
+    dialog.close();
+    if (!after) return;
+    await openSettings();
+    after();
+  };
+  // Only the form scrolls (scrollIntoView would scroll the whole page too).
+  const reveal = (id, focus) => () => {
+    const form = $("settings-form");
+    form.scrollTop += $(id).getBoundingClientRect().top - form.getBoundingClientRect().top - 8;
+    $(focus)?.focus({ preventScroll: true });
+  };
+  $("welcome-pairs").onclick = then(reveal("sec-pairs", "f-pairs-chosen"));
+  $("welcome-key").onclick = then(reveal("sec-api-key", "k-key"));
+  $("welcome-autostart").onclick = then(reveal("sec-general", "set-autostart"));
+  $("welcome-done").onclick = then(null);
+  dialog.showModal();
+  $("welcome-done").focus();
 }
 
 /** The language changed under us: fetch the catalogue once more (not a poll: once per change). */
@@ -513,12 +571,17 @@ const FLAGS = [
 ];
 const ERROR_FIELDS = [...TEXT_FIELDS, "pairs", "other"];
 
-const dirty = () => Boolean(state.settings) && !sameForm(state.form, state.settings.form);
+const dirty = () =>
+  Boolean(state.settings) && (!sameForm(state.form, state.settings.form) || autostartChanged());
+
+/** "Start at login" is not in the file, but it is applied on Save like every field. */
+const autostartChanged = () =>
+  Boolean(state.settings) && $("set-autostart").checked !== Boolean(state.settings.autostart);
 
 /** The form as the controls say it. */
 function readForm() {
   const form = {};
-  for (const f of TEXT_FIELDS) form[f] = $(`f-${f}`).value;
+  for (const f of TEXT_FIELDS) form[f] = fileValue(f);
   for (const f of FLAGS) form[f] = $(`f-${f}`).checked;
   form.language = $("f-language").value;
   form.pairs = $("f-pairs-chosen").checked ? [...state.chosen].sort() : null;
@@ -527,6 +590,7 @@ function readForm() {
 
 function writeForm(form) {
   for (const f of TEXT_FIELDS) $(`f-${f}`).value = form[f] ?? "";
+  showEnvUrls(form);
   for (const f of FLAGS) $(`f-${f}`).checked = Boolean(form[f]);
   $("f-language").value = form.language ?? "auto";
   const chosen = Array.isArray(form.pairs);
@@ -536,6 +600,34 @@ function writeForm(form) {
   state.form = readForm();
   renderPairChoices();
   renderQuiet();
+}
+
+/** A field's value for the file: a host the environment sets shows that host, read-only, and
+ *  keeps the file's own value for the file. */
+function fileValue(field) {
+  const input = $(`f-${field}`);
+  return input.dataset.env ? input.dataset.fileValue ?? "" : input.value;
+}
+
+/** The hosts in use: those the environment sets (BBWATCH_API_URL, …) replace the file's. */
+function showEnvUrls(form) {
+  const env = new Map((state.settings?.env_urls ?? []).map((e) => [e.field, e]));
+  for (const field of ["api_url", "public_url", "stream_url"]) {
+    const input = $(`f-${field}`);
+    const note = $(`n-${field}`);
+    const set = env.get(field);
+    input.readOnly = Boolean(set);
+    if (set) {
+      input.dataset.env = set.var;
+      input.dataset.fileValue = form[field] ?? "";
+      input.value = set.url;
+    } else {
+      delete input.dataset.env;
+      delete input.dataset.fileValue;
+    }
+    note.hidden = !set;
+    setText(note, set ? fill(t("SetUrlFromEnv"), { var: set.var }) : "");
+  }
 }
 
 function renderQuiet() {
@@ -621,6 +713,8 @@ function renderPairChoices() {
     .map(([g, pairs]) => pairGroup(fill(t("SetQuoteGroup"), { quote: g.quote.toUpperCase() }), pairs, ""));
   const off = shown(unavailable);
   if (off.length) sets.push(pairGroup(t("SetPairsUnavailable"), off, "unavailable"));
+  // A search that finds nothing says so, rather than leaving an empty space.
+  if (!sets.length && query.trim()) setText(status, fill(t("SetPairsNoMatch"), { query: query.trim() }));
   box.replaceChildren(...sets);
   renderRequests();
 }
@@ -706,6 +800,7 @@ async function loadPairs() {
 async function saveSettings() {
   state.form = readForm();
   try {
+    if (autostartChanged()) await invoke("set_autostart", { enabled: $("set-autostart").checked });
     takeSettings(await invoke("save_settings", { form: state.form }));
     state.saved = true;
     invoke("set_dirty", { dirty: false }).catch(() => {});
@@ -721,6 +816,7 @@ async function saveSettings() {
 function discardChanges() {
   if (!state.settings) return;
   writeForm(state.settings.form);
+  $("set-autostart").checked = Boolean(state.settings.autostart);
   state.issues = state.settings.issues ?? [];
   state.saved = false;
   renderIssues();
@@ -882,22 +978,6 @@ function closeHistory() {
   $("open-history").focus();
 }
 
-async function onAutostartChange() {
-  const box = $("set-autostart");
-  const enabled = box.checked;
-  box.disabled = true;
-  try {
-    await invoke("set_autostart", { enabled });
-    if (state.settings) state.settings.autostart = enabled;
-    hideError();
-  } catch (err) {
-    box.checked = !enabled;
-    showError(err);
-  } finally {
-    box.disabled = false;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The API key: typed here, sent to the tray (which keeps it in the keyring), never kept here.
 
@@ -929,17 +1009,43 @@ async function keyAction(command, withKey) {
     if (answer?.ok && command !== "test_key") {
       $("k-key").value = "";
       $("k-secret").value = "";
+      showSecret(false);
     }
   } catch (err) {
     showKeyAnswer({ ok: false, text: errorMessage(err) || "?" });
   }
 }
 
+/** The secret as typed, or hidden again (each time it is emptied, too). */
+function showSecret(show) {
+  $("k-secret").type = show ? "text" : "password";
+  const button = $("k-secret-show");
+  button.setAttribute("aria-pressed", String(show));
+  button.dataset.msg = show ? "SetSecretHide" : "SetSecretShow";
+  setText(button, t(button.dataset.msg));
+}
+
+/** Remove key: asked first, in the page (a native confirm() may never show in a webview). */
+function askRemoveKey() {
+  const dialog = $("remove-key");
+  if (dialog.open) return;
+  const answer = (remove) => () => {
+    dialog.close();
+    if (remove) withBusy($("key-remove"), () => keyAction("remove_key", false));
+    else $("key-remove").focus();
+  };
+  $("remove-key-keep").onclick = answer(false);
+  $("remove-key-confirm").onclick = answer(true);
+  dialog.showModal();
+  $("remove-key-keep").focus();
+}
+
 function wireKey() {
   $("open-api-key-page").addEventListener("click", () => invoke("open_api_key_page").catch(showError));
   $("key-test").addEventListener("click", (e) => withBusy(e.currentTarget, () => keyAction("test_key", true)));
   $("key-save").addEventListener("click", (e) => withBusy(e.currentTarget, () => keyAction("save_key", true)));
-  $("key-remove").addEventListener("click", (e) => withBusy(e.currentTarget, () => keyAction("remove_key", false)));
+  $("key-remove").addEventListener("click", askRemoveKey);
+  $("k-secret-show").addEventListener("click", () => showSecret($("k-secret").type === "password"));
   for (const id of ["k-key", "k-secret"]) {
     $(id).addEventListener("keydown", (e) => {
       // Enter tests the key; it must not submit the settings form.
@@ -974,13 +1080,19 @@ function wireSettings() {
       renderPairChoices();
     }
     if (box.id === "f-quiet_hours") renderQuiet();
-    if (box.id !== "set-autostart" && box.id !== "pair-search") onFormInput();
+    if (box.id !== "pair-search") onFormInput();
   });
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     if (!$("settings-save").disabled) saveSettings();
   });
   $("select-all").addEventListener("click", () => choosePairs((set) => visiblePairs().forEach((p) => set.add(p))));
+  // The keyboard's way past some 90 checkboxes: to the next section's first control.
+  $("skip-pairs").addEventListener("click", () => {
+    const next = document.querySelector("#sec-api-key").closest("section");
+    const first = next.querySelector("button:not([hidden]), input:not([disabled]), select, a[href]");
+    first?.focus();
+  });
   $("select-none").addEventListener("click", () => choosePairs((set) => set.clear()));
   $("select-tradable").addEventListener("click", () =>
     choosePairs((set) => {
@@ -989,9 +1101,12 @@ function wireSettings() {
     }),
   );
   $("reset-urls").addEventListener("click", () => {
-    $("f-api_url").value = state.settings?.default_api_url ?? "";
-    $("f-public_url").value = state.settings?.default_public_url ?? "";
-    $("f-stream_url").value = state.settings?.default_stream_url ?? "";
+    for (const f of ["api_url", "public_url", "stream_url"]) {
+      const value = state.settings?.[`default_${f}`] ?? "";
+      // A host the environment sets stays shown; the file gets bitbank's.
+      if ($(`f-${f}`).dataset.env) $(`f-${f}`).dataset.fileValue = value;
+      else $(`f-${f}`).value = value;
+    }
     onFormInput();
   });
   $("pause-apply").addEventListener("click", (e) => withBusy(e.currentTarget, pauseUntil));
@@ -1014,6 +1129,11 @@ function wireSettings() {
   );
   // Escape in the dialog is "keep editing".
   $("unsaved").addEventListener("cancel", () => {});
+}
+
+/** A dialog is asking: its own keys (Escape closes it) come first. */
+function dialogOpen() {
+  return Boolean(document.querySelector("dialog[open]"));
 }
 
 function wireControls() {
@@ -1039,7 +1159,6 @@ function wireControls() {
   historyView.wire();
   $("back").addEventListener("click", leaveSettings);
   wireSettings();
-  $("set-autostart").addEventListener("change", onAutostartChange);
   $("open-config").addEventListener("click", (e) =>
     withBusy(e.currentTarget, () => invoke("open_config_file")),
   );
@@ -1056,13 +1175,13 @@ function wireControls() {
       return;
     }
     // Ctrl+H: the history, as in a browser; again to go back.
-    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "h" && !e.defaultPrevented && !$("unsaved").open) {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "h" && !e.defaultPrevented && !dialogOpen()) {
       e.preventDefault();
       if (state.historyOpen) closeHistory();
       else openHistory();
       return;
     }
-    if (e.key !== "Escape" || e.defaultPrevented || $("unsaved").open) return;
+    if (e.key !== "Escape" || e.defaultPrevented || dialogOpen()) return;
     if (state.historyOpen) {
       e.preventDefault();
       closeHistory();

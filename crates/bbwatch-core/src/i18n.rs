@@ -176,6 +176,18 @@ catalogue! {
     AssetResumedBody => ("通常どおり送金できます", "transfers go through again"),
     /// The API key was refused (status line, CLI, settings window).
     KeyRejected => ("bitbankがAPIキーを拒否しました（コード {code}）", "bitbank rejected the API key (code {code})"),
+    /// The API key was refused, and what bitbank's code means for the user.
+    KeyRejectedWhy => ("bitbankがAPIキーを拒否しました（コード {code}）：{why}", "bitbank rejected the API key (code {code}): {why}"),
+    /// Why a key was refused: 20001.
+    KeyWhyAuth => ("認証に失敗しました。APIキーとシークレット、このコンピューターの時計が正しいか確認してください", "authentication failed; check the API key and the secret, and that this computer's clock is right"),
+    /// Why a key was refused: 20002.
+    KeyWhyKeyInvalid => ("APIキーが正しくありません。全体をコピーしたか確認してください", "the API key is not valid; check that it was copied whole"),
+    /// Why a key was refused: 20003.
+    KeyWhyKeyUnknown => ("このAPIキーはbitbankにありません（削除されたか、打ち間違いです）", "bitbank knows no such API key (it was deleted, or mistyped)"),
+    /// Why a key was refused: 20004.
+    KeyWhyNonce => ("リクエストの時刻情報（nonce）がありません。bbwatchの不具合です", "the request had no nonce; this is a bug in bbwatch"),
+    /// Why a key was refused: 20005.
+    KeyWhySecret => ("APIシークレットが正しくありません", "the API secret is wrong"),
     /// The API key was accepted (settings window's Test).
     KeyAccepted => ("APIキーは有効です（入出金の状態を取得できました）", "the API key works (deposits and withdrawals can be read)"),
     /// The key test could not reach bitbank.
@@ -298,6 +310,8 @@ catalogue! {
     Since => ("{time}から", "since {time}"),
     /// The start was not seen: the level held already when monitoring began.
     SinceBefore => ("{time}より前から", "since before {time}"),
+    /// Since when, for a level that held already when this run of bbwatch first looked.
+    SinceStarted => ("bbwatch起動時の{time}から", "since {time} (when bbwatch started)"),
 
     /// Window title.
     UiTitle => ("bbwatch — bitbankの状態", "bbwatch — bitbank status"),
@@ -475,6 +489,10 @@ catalogue! {
     SetPairDelisted => ("bitbankの銘柄一覧にありません（上場廃止）", "not in bitbank's list of pairs (delisted)"),
     /// Settings form: the pair list is being fetched.
     SetPairsLoading => ("銘柄一覧を取得しています…", "Fetching the list of pairs…"),
+    /// Settings: the pair search found nothing.
+    SetPairsNoMatch => ("「{query}」に一致する銘柄はありません", "No pair matches “{query}”"),
+    /// Settings: the link that moves the keyboard focus past the pair list.
+    SetSkipPairs => ("銘柄の一覧を飛ばす", "Skip the pair list"),
     /// Settings form: the pair list could not be fetched.
     SetPairsFailed => ("銘柄一覧を取得できませんでした：{error}", "Could not fetch the list of pairs: {error}"),
     /// Settings form: how many requests one check makes.
@@ -531,6 +549,8 @@ catalogue! {
     SetStreamUrl => ("ストリームのURL", "Stream URL"),
     /// Settings form: restore bitbank's URLs.
     SetResetUrls => ("bitbankの既定に戻す", "Reset to bitbank's"),
+    /// Settings: a host set by the environment, shown as the one in use.
+    SetUrlFromEnv => ("環境変数 {var} で指定されたアドレスを使用中です（ここでは変更できません。ファイルの値はその間使われません）", "In use, set by {var} in the environment (read-only here; the file's value is not used while it is set)"),
     /// Settings: how long the history is kept.
     SetRetention => ("履歴を残す日数", "Keep history for (days)"),
     /// Settings: the history field's hint.
@@ -640,6 +660,16 @@ catalogue! {
     SetKeySave => ("キーを保存", "Save key"),
     /// Settings: button.
     SetKeyRemove => ("キーを削除", "Remove key"),
+    /// Settings: the button that shows the typed secret.
+    SetSecretShow => ("表示", "Show"),
+    /// Settings: the button that hides the typed secret again.
+    SetSecretHide => ("隠す", "Hide"),
+    /// Settings: the question before removing the key.
+    SetKeyRemoveTitle => ("APIキーを削除しますか？", "Remove the API key?"),
+    /// Settings: what removing the key does.
+    SetKeyRemoveBody => ("キーはシステムのキーリングから削除され、入金・出金の停止は見張られなくなります。bitbankのキー自体は有効なままです。不要ならbitbankでも削除してください。", "bbwatch takes it out of the system keyring and stops watching deposits and withdrawals. The key itself stays valid on bitbank: delete it there too if you no longer need it."),
+    /// Settings: the answer that keeps the key.
+    SetKeyRemoveKeep => ("削除しない", "Keep the key"),
     /// Settings: a key is stored (its first characters).
     SetKeyStored => ("保存済みのキー：{key}", "Key stored: {key}"),
     /// Settings: no key stored.
@@ -654,6 +684,22 @@ catalogue! {
     KeySaved => ("キーを保存しました", "Key saved"),
     /// The key was removed.
     KeyRemoved => ("キーを削除しました", "Key removed"),
+    /// First start: the welcome's title.
+    WelcomeTitle => ("bbwatchへようこそ", "Welcome to bbwatch"),
+    /// First start: what bbwatch does, before the icon's colours.
+    WelcomeIntro => ("bbwatchはトレイからbitbankを見張ります。アイコンの色と形で状態がわかります。", "bbwatch watches bitbank from the tray. Its icon's colour and shape say how bitbank is:"),
+    /// First start: how to use the tray icon.
+    WelcomeClicks => ("アイコンを左クリックするとこの画面（状態）が開き、右クリックでメニューが開きます。", "Left click the icon to open this window (the status); right click it for the menu."),
+    /// First start: what can be set now.
+    WelcomeOffer => ("必要なら、今すぐ（あとで「設定」からでも）設定できます：", "If you like, set up now (or later, in Settings):"),
+    /// First start: the button to the watched pairs.
+    WelcomePairs => ("見張る銘柄を選ぶ", "Choose the pairs to watch"),
+    /// First start: the button to the API key.
+    WelcomeKey => ("参照専用のAPIキーを追加（任意）", "Add a read-only API key (optional)"),
+    /// First start: the button to "Start at login".
+    WelcomeAutostart => ("ログイン時に起動する", "Start at login"),
+    /// First start: the button that closes the welcome.
+    WelcomeDone => ("はじめる", "Got it"),
     /// Settings: the watched assets' field.
     SetAssets => ("見張る通貨", "Watched assets"),
     /// Settings: the watched assets' hint.
@@ -740,6 +786,8 @@ catalogue! {
     HistOutage => ("障害・接続不可", "Outage"),
     /// History view: availability over the range.
     HistAvailability => ("直近{days}日の稼働率 {percent}%", "Availability over {days} days: {percent}%"),
+    /// History: no availability to show, as nothing is recorded yet.
+    HistNoData => ("まだデータがありません", "No data yet"),
     /// History view: the chart for screen readers.
     HistChartLabel => ("直近{days}日の1日あたりのメンテナンス・障害の分数", "Minutes of maintenance and outage per day over the last {days} days"),
     /// History view: the chart library did not load.

@@ -145,9 +145,17 @@ pub fn short_local_time(t: &DateTime<Utc>, now: &DateTime<Utc>) -> String {
 
 /// The level, since when and why, in one short line for the tray:
 /// `Maintenance · since 14:31 · api error 10007`.
-pub fn summary_line(snapshot: &crate::Snapshot, lang: Lang, now: &DateTime<Utc>) -> String {
+///
+/// `started`: when this run of the app began; a level that held already then is "since 14:31
+/// (when bbwatch started)" rather than "since before 14:31" (see [`since_text_run`]).
+pub fn summary_line(
+    snapshot: &crate::Snapshot,
+    lang: Lang,
+    now: &DateTime<Utc>,
+    started: Option<&DateTime<Utc>>,
+) -> String {
     let mut parts = vec![level_name(snapshot.level, lang).to_owned()];
-    parts.extend(since_text(snapshot, lang, now));
+    parts.extend(since_text_run(snapshot, lang, now, started));
     if let Some(reason) = &snapshot.reason {
         parts.push(short_reason(reason, lang));
     }
@@ -176,10 +184,33 @@ pub fn since_text(snapshot: &crate::Snapshot, lang: Lang, now: &DateTime<Utc>) -
     Some(msg.fill(lang, &[("time", &short_local_time(since, now))]))
 }
 
+/// [`since_text`] for a run of the app that began at `started`: a level whose start was not
+/// seen and that this run first saw (no history carried an earlier start) is "since 14:31
+/// (when bbwatch started)", which says both the time and why its start is not known.
+pub fn since_text_run(
+    snapshot: &crate::Snapshot,
+    lang: Lang,
+    now: &DateTime<Utc>,
+    started: Option<&DateTime<Utc>>,
+) -> Option<String> {
+    let since = snapshot.since.as_ref()?;
+    match started {
+        Some(started) if !snapshot.start_observed && since >= started => {
+            Some(Msg::SinceStarted.fill(lang, &[("time", &short_local_time(since, now))]))
+        }
+        _ => since_text(snapshot, lang, now),
+    }
+}
+
 /// The tray's tooltip: `bitbank: Maintenance since 14:31 — api error 10007`.
-pub fn tray_tooltip(snapshot: &crate::Snapshot, lang: Lang, now: &DateTime<Utc>) -> String {
+pub fn tray_tooltip(
+    snapshot: &crate::Snapshot,
+    lang: Lang,
+    now: &DateTime<Utc>,
+    started: Option<&DateTime<Utc>>,
+) -> String {
     let level = level_name(snapshot.level, lang);
-    let head = match since_text(snapshot, lang, now) {
+    let head = match since_text_run(snapshot, lang, now, started) {
         Some(since) => Msg::TrayTooltip.fill(lang, &[("level", level), ("since", &since)]),
         None => format!("bitbank: {level}"),
     };
@@ -341,19 +372,41 @@ pub fn key_check_text(check: &crate::assets::KeyCheck, lang: Lang) -> String {
     use crate::assets::KeyCheck;
     match check {
         KeyCheck::Accepted => Msg::KeyAccepted.text(lang).to_owned(),
-        KeyCheck::Rejected(code) => Msg::KeyRejected.fill(lang, &[("code", &code.to_string())]),
+        KeyCheck::Rejected(code) => key_rejected_text(*code, lang),
         KeyCheck::Unchecked(f) => {
             Msg::KeyUnchecked.fill(lang, &[("failure", &failure_text(f, lang))])
         }
     }
 }
 
+/// A key bitbank refused with `code`, and what is wrong in words: 20005 is "the API secret is
+/// wrong". A code with no words of ours says bitbank's documented message, if any.
+pub fn key_rejected_text(code: crate::code::ErrorCode, lang: Lang) -> String {
+    let why = match code.0 {
+        20_001 => Some(Msg::KeyWhyAuth.text(lang)),
+        20_002 => Some(Msg::KeyWhyKeyInvalid.text(lang)),
+        20_003 => Some(Msg::KeyWhyKeyUnknown.text(lang)),
+        20_004 => Some(Msg::KeyWhyNonce.text(lang)),
+        20_005 => Some(Msg::KeyWhySecret.text(lang)),
+        _ => code.message(lang),
+    };
+    let code_s = code.to_string();
+    match why {
+        Some(why) => Msg::KeyRejectedWhy.fill(
+            lang,
+            &[
+                ("code", &code_s),
+                ("why", why.trim_end_matches(['.', '。'])),
+            ],
+        ),
+        None => Msg::KeyRejected.fill(lang, &[("code", &code_s)]),
+    }
+}
+
 /// What the snapshot says of the key when it needs saying: bitbank refused it.
 pub fn key_problem(state: crate::assets::KeyState, lang: Lang) -> Option<String> {
     match state {
-        crate::assets::KeyState::Rejected { code } => {
-            Some(Msg::KeyRejected.fill(lang, &[("code", &code.to_string())]))
-        }
+        crate::assets::KeyState::Rejected { code } => Some(key_rejected_text(code, lang)),
         _ => None,
     }
 }
@@ -612,20 +665,51 @@ mod tests {
     #[test]
     fn the_summary_line_is_short() {
         let mut s = crate::Snapshot::default();
-        assert_eq!(summary_line(&s, Lang::En, &at()), "Checking");
+        assert_eq!(summary_line(&s, Lang::En, &at(), None), "Checking");
         s.level = Level::Maintenance;
         s.since = Some(at());
         s.reason = Some(Reason::ApiError {
             code: ErrorCode::SYSTEM_MAINTENANCE,
         });
-        let line = summary_line(&s, Lang::En, &at());
+        let line = summary_line(&s, Lang::En, &at(), None);
         assert!(
             line.starts_with("Maintenance · since ") && line.ends_with(" · api error 10007"),
             "{line}"
         );
         assert!(!line.contains('-'), "today's time has no date: {line}");
-        let line = summary_line(&s, Lang::Ja, &(at() + chrono::Duration::days(2)));
+        let line = summary_line(&s, Lang::Ja, &(at() + chrono::Duration::days(2)), None);
         assert!(line.starts_with("メンテナンス中 · 11-27 "), "{line}");
+    }
+
+    #[test]
+    fn a_refused_key_says_what_is_wrong() {
+        assert_eq!(
+            key_rejected_text(ErrorCode(20005), Lang::En),
+            "bitbank rejected the API key (code 20005): the API secret is wrong"
+        );
+        assert_eq!(
+            key_rejected_text(ErrorCode(20005), Lang::Ja),
+            "bitbankがAPIキーを拒否しました（コード 20005）：APIシークレットが正しくありません"
+        );
+        for code in 20001..=20005 {
+            for lang in [Lang::En, Lang::Ja] {
+                let text = key_rejected_text(ErrorCode(code), lang);
+                assert!(text.contains(&code.to_string()), "{text}");
+                assert!(
+                    text.contains('：') || text.contains("): "),
+                    "no words: {text}"
+                );
+            }
+        }
+        // Documented elsewhere: bitbank's own words; undocumented: the code alone.
+        assert_eq!(
+            key_rejected_text(ErrorCode(20011), Lang::En),
+            "bitbank rejected the API key (code 20011): MFA failed"
+        );
+        assert_eq!(
+            key_rejected_text(ErrorCode(20999), Lang::En),
+            "bitbank rejected the API key (code 20999)"
+        );
     }
 
     #[test]
@@ -705,9 +789,38 @@ mod tests {
             since: Some(at()),
             ..Default::default()
         };
-        assert!(summary_line(&s, Lang::En, &at()).contains("since before "));
+        assert!(summary_line(&s, Lang::En, &at(), None).contains("since before "));
         s.start_observed = true;
-        assert!(!summary_line(&s, Lang::En, &at()).contains("before"));
+        assert!(!summary_line(&s, Lang::En, &at(), None).contains("before"));
+    }
+
+    #[test]
+    fn a_level_first_seen_by_this_run_is_since_bbwatch_started() {
+        let started = at() - chrono::Duration::seconds(2);
+        let mut s = crate::Snapshot {
+            level: Level::Normal,
+            since: Some(at()),
+            ..Default::default()
+        };
+        let time = short_local_time(&at(), &at());
+        assert_eq!(
+            tray_tooltip(&s, Lang::En, &at(), Some(&started)),
+            format!("bitbank: Normal since {time} (when bbwatch started)")
+        );
+        assert_eq!(
+            tray_tooltip(&s, Lang::Ja, &at(), Some(&started)),
+            format!("bitbank: 正常（bbwatch起動時の{time}から）")
+        );
+        // Carried over from the history, from before this run: still "since before".
+        s.since = Some(started - chrono::Duration::hours(1));
+        assert!(tray_tooltip(&s, Lang::En, &at(), Some(&started)).contains("since before "));
+        // Seen starting: plain "since".
+        s.since = Some(at());
+        s.start_observed = true;
+        assert_eq!(
+            tray_tooltip(&s, Lang::En, &at(), Some(&started)),
+            format!("bitbank: Normal since {time}")
+        );
     }
 
     #[test]
@@ -721,10 +834,10 @@ mod tests {
             }),
             ..Default::default()
         };
-        let en = tray_tooltip(&s, Lang::En, &at());
+        let en = tray_tooltip(&s, Lang::En, &at(), None);
         assert!(en.starts_with("bitbank: Maintenance since "), "{en}");
         assert!(en.ends_with(" — api error 10007"), "{en}");
-        let ja = tray_tooltip(&s, Lang::Ja, &at());
+        let ja = tray_tooltip(&s, Lang::Ja, &at(), None);
         assert!(ja.starts_with("bitbank: メンテナンス中（"), "{ja}");
         assert!(ja.ends_with("から）、APIエラー 10007"), "{ja}");
     }

@@ -1,6 +1,7 @@
 //! Periods and events as JSON and CSV: times RFC 3339 UTC, reasons in English as in the event
 //! schema, so a script reads them the same in any language. Shared by `bbwatch history` and
-//! the window's "Export CSV".
+//! the window's "Export CSV", whose file adds the same times in local time (with the offset)
+//! and the words in the reader's language, for a person opening it in a spreadsheet.
 
 use bbwatch_core::event::format_time;
 use bbwatch_core::Level;
@@ -79,6 +80,52 @@ pub fn period_csv(p: &Period) -> String {
             .map(ToString::to_string)
             .unwrap_or_default(),
     ])
+}
+
+/// The columns the window's export adds to [`PERIOD_CSV_HEADER`]'s, for people: start and end
+/// in local time with the offset, what it was and why, in the reader's language.
+pub const PERIOD_CSV_LOCAL_COLUMNS: &str = "start_local,end_local,what,why";
+
+/// A time in `tz`, RFC 3339 with the offset: `2026-11-27T14:00:00+09:00`.
+fn local_rfc3339<Tz: chrono::TimeZone>(t: &chrono::DateTime<chrono::Utc>, tz: &Tz) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    t.with_timezone(tz)
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+/// Periods as the window's CSV file: [`periods_csv`]'s columns, unchanged, then
+/// [`PERIOD_CSV_LOCAL_COLUMNS`] in `tz` and `lang`.
+pub fn periods_csv_local<'a, Tz: chrono::TimeZone>(
+    periods: impl IntoIterator<Item = &'a Period>,
+    lang: bbwatch_core::Lang,
+    tz: &Tz,
+) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let mut out = format!("{PERIOD_CSV_HEADER},{PERIOD_CSV_LOCAL_COLUMNS}\n");
+    for p in periods {
+        let end = match p.end {
+            End::At(t) => local_rfc3339(&t, tz),
+            _ => String::new(),
+        };
+        out.push_str(&period_csv(p));
+        out.push(',');
+        out.push_str(&csv_row(&[
+            p.start
+                .as_ref()
+                .map(|t| local_rfc3339(t, tz))
+                .unwrap_or_default(),
+            end,
+            crate::words::period_name(p, lang),
+            crate::words::period_why(p, lang).unwrap_or_default(),
+        ]));
+        out.push('\n');
+    }
+    out
 }
 
 /// One event as the event schema's JSON line, with its id first.
@@ -171,6 +218,26 @@ mod tests {
             }),
             pair_state: None,
         }
+    }
+
+    #[test]
+    fn the_windows_csv_adds_local_times_and_words() {
+        let tokyo = chrono::FixedOffset::east_opt(9 * 3600).unwrap();
+        let csv = periods_csv_local([&maintenance()], bbwatch_core::Lang::Ja, &tokyo);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines[0],
+            "kind,pair,start,start_observed,end,ended,duration_secs,pair_state,reason,start_local,end_local,what,why"
+        );
+        // The first columns say what they always said; the last ones are for people.
+        let (first, added) = lines[1].split_at(period_csv(&maintenance()).len());
+        assert_eq!(first, period_csv(&maintenance()));
+        assert!(
+            added.starts_with(",2026-11-27T14:00:00+09:00,2026-11-27T15:23:00+09:00,メンテナンス,"),
+            "{added}"
+        );
+        assert!(added.contains("メンテナンス"), "{added}");
+        assert!(!added.contains("System maintenance"), "{added}");
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub struct SettingsInfo {
     /// The API key in the keyring (its start only, never the secret).
     #[serde(default)]
     pub api_key: KeyInfo,
+    /// The very first start (no config file, no history): the window welcomes the user once.
+    #[serde(default)]
+    pub welcome: bool,
 }
 
 /// What the settings window shows of the API key.
@@ -126,6 +129,8 @@ pub enum ToTray {
     SaveKey { id: u64, pair: KeyPair },
     /// "Remove key": out of the keyring; the monitor stops asking for the assets.
     RemoveKey { id: u64 },
+    /// The first start's welcome was read: no window shows it again.
+    WelcomeSeen,
 }
 
 /// The longest line a window may send (its messages are a few bytes).
@@ -181,6 +186,7 @@ pub fn settings_info(shared: &Shared) -> SettingsInfo {
             .map(|p| p.display().to_string()),
         history_problem: shared.history_problem.clone(),
         api_key: shared.key_info(),
+        welcome: shared.welcome.load(std::sync::atomic::Ordering::SeqCst),
     }
 }
 
@@ -253,6 +259,14 @@ fn take_request(
         ToTray::TestKey { id, pair } => answer(id, crate::keys::Job::Test(pair)),
         ToTray::SaveKey { id, pair } => answer(id, crate::keys::Job::Save(pair)),
         ToTray::RemoveKey { id } => answer(id, crate::keys::Job::Remove),
+        ToTray::WelcomeSeen => {
+            shared
+                .welcome
+                .store(false, std::sync::atomic::Ordering::SeqCst);
+            let _ = shared.ui.send(ToWindow::Settings {
+                settings: settings_info(shared),
+            });
+        }
     }
 }
 

@@ -137,11 +137,18 @@ impl PauseView {
 }
 
 impl TrayView {
-    pub fn new(snapshot: &Snapshot, lang: Lang, pause: Pause) -> TrayView {
+    /// `started`: when this run of the app began (a level that held already then is "since
+    /// 14:31 (when bbwatch started)").
+    pub fn new(
+        snapshot: &Snapshot,
+        lang: Lang,
+        pause: Pause,
+        started: Option<&DateTime<Utc>>,
+    ) -> TrayView {
         let now = Utc::now();
         let pause = PauseView::new(pause, now);
-        let mut tooltip = tray_tooltip(snapshot, lang, &now);
-        let mut status_line = format!("bitbank: {}", summary_line(snapshot, lang, &now));
+        let mut tooltip = tray_tooltip(snapshot, lang, &now, started);
+        let mut status_line = format!("bitbank: {}", summary_line(snapshot, lang, &now, started));
         if let Some(notice) = pause.notice(lang) {
             // Said wherever the user looks: a silent tray must not look like a calm bitbank.
             tooltip = format!("{tooltip}\n{notice}");
@@ -214,7 +221,12 @@ pub fn icon_png(level: Level, size: u32) -> &'static [u8] {
 pub fn refresh(app: &AppHandle) {
     let shared = app.state::<Arc<Shared>>();
     let snapshot = shared.monitor.snapshot().borrow().clone();
-    let view = TrayView::new(&snapshot, shared.lang(), shared.pause());
+    let view = TrayView::new(
+        &snapshot,
+        shared.lang(),
+        shared.pause(),
+        Some(&shared.started_at),
+    );
     if let Some(tray) = app.try_state::<Tray>() {
         tray.show(view);
     }

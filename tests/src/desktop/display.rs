@@ -16,7 +16,13 @@ pub struct Desktop {
 }
 
 impl Desktop {
+    /// A screen of 1280×800.
     pub fn start(dir: &Path) -> Result<Desktop> {
+        Desktop::start_sized(dir, "1280x800")
+    }
+
+    /// A screen of `size` (`"1024x600"`), as a small laptop's.
+    pub fn start_sized(dir: &Path, size: &str) -> Result<Desktop> {
         // Xvfb picks a free display itself and writes its number to stdout (-displayfd), so
         // tests running side by side never share one.
         let mut xvfb = Command::new("Xvfb")
@@ -25,7 +31,7 @@ impl Desktop {
                 "1",
                 "-screen",
                 "0",
-                "1280x800x24",
+                &format!("{size}x24"),
                 "-nolisten",
                 "tcp",
             ])

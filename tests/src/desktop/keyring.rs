@@ -193,6 +193,25 @@ impl Keyring {
         Ok(())
     }
 
+    /// The label of the bbwatch API key's item (what a keyring manager shows), if stored.
+    pub fn bbwatch_label(&self) -> Result<Option<String>> {
+        let out = self.secret_tool(&[
+            "search",
+            "--all",
+            "service",
+            "bbwatch",
+            "username",
+            "bitbank-api-key",
+        ])?;
+        // `secret-tool search` prints each item's details as `name = value` lines.
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        Ok(text
+            .lines()
+            .find_map(|l| l.strip_prefix("label = "))
+            .map(str::to_owned))
+    }
+
     /// The bbwatch API key's item (service `bbwatch`, user `bitbank-api-key`), if stored.
     pub fn bbwatch_item(&self) -> Result<Option<String>> {
         self.lookup(&[("service", "bbwatch"), ("username", "bitbank-api-key")])

@@ -128,6 +128,32 @@ impl Session {
         Ok(serde_json::from_value(self.run(d, &script).await?)?)
     }
 
+    /// Press and release `key` on the keyboard (a WebDriver key: `"\u{E004}"` is Tab,
+    /// `"\u{E007}"` Enter), as a person does: the page gets real key events.
+    pub async fn press(&self, d: &Driver, key: &str) -> Result<()> {
+        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+            {"type": "keyDown", "value": key},
+            {"type": "keyUp", "value": key},
+        ]}]});
+        d.send(
+            reqwest::Method::POST,
+            &format!("{}/actions", self.base),
+            Some(actions),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The current window's place and size on the screen: `{x, y, width, height}`.
+    pub async fn window_rect(&self, d: &Driver) -> Result<Value> {
+        d.send(
+            reqwest::Method::GET,
+            &format!("{}/window/rect", self.base),
+            None,
+        )
+        .await
+    }
+
     /// Close the current window.
     pub async fn close_window(&self, d: &Driver) -> Result<()> {
         d.send(
