@@ -117,6 +117,10 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
             let _ = watching.ui.send(ToWindow::Settings {
                 settings: ipc::settings_info(&watching),
             });
+            // In the language now in force: nothing the window lists stays in the old one.
+            let _ = watching.ui.send(ToWindow::Events {
+                events: watching.recent_events(),
+            });
             if problem_changed {
                 let lang = watching.lang();
                 let problem = problems
@@ -151,7 +155,7 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
             // another bbwatch records the history, it runs the hooks and webhooks.
             let claimed = bbwatch_history::record_and_claim(recorder.as_mut(), &event);
             let view = event_view(&event, listing.lang());
-            listing.push_event(view.clone());
+            listing.push_event(event.clone());
             let _ = listing.ui.send(ToWindow::Event { view });
             if claimed {
                 let _ = to_outbound.send(event.clone());

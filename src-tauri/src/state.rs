@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use bbwatch_core::config::Config;
 use bbwatch_core::credentials::Credentials;
 use bbwatch_core::settings::{FileWatch, Settings};
-use bbwatch_core::{Lang, MonitorHandle};
+use bbwatch_core::{Event, Lang, MonitorHandle};
 use bbwatch_history::History;
 use chrono::{DateTime, Utc};
 use tokio::sync::{broadcast, watch, Notify};
@@ -17,30 +17,37 @@ use tokio::sync::{broadcast, watch, Notify};
 use crate::history::{HistoryProblem, Store};
 use crate::ipc::{KeyInfo, ToWindow};
 use crate::secrets::SecretsError;
-use crate::view::EventView;
+use crate::view::{event_view, EventView};
 
 /// How many events a newly opened window is given.
 pub const RECENT_EVENTS: usize = 100;
 
-/// The latest events, oldest first, at most [`RECENT_EVENTS`].
-#[derive(Debug, Default)]
-pub struct RecentEvents(VecDeque<EventView>);
+/// The latest events (the tray keeps them typed, to say them in any language; the window their
+/// views), oldest first, at most [`RECENT_EVENTS`].
+#[derive(Debug)]
+pub struct RecentEvents<T = EventView>(VecDeque<T>);
 
-impl RecentEvents {
-    pub fn push(&mut self, view: EventView) {
+impl<T> Default for RecentEvents<T> {
+    fn default() -> Self {
+        RecentEvents(VecDeque::new())
+    }
+}
+
+impl<T: Clone> RecentEvents<T> {
+    pub fn push(&mut self, item: T) {
         if self.0.len() == RECENT_EVENTS {
             self.0.pop_front();
         }
-        self.0.push_back(view);
+        self.0.push_back(item);
     }
 
-    pub fn to_vec(&self) -> Vec<EventView> {
+    pub fn to_vec(&self) -> Vec<T> {
         self.0.iter().cloned().collect()
     }
 }
 
-impl From<Vec<EventView>> for RecentEvents {
-    fn from(events: Vec<EventView>) -> Self {
+impl<T: Clone> From<Vec<T>> for RecentEvents<T> {
+    fn from(events: Vec<T>) -> Self {
         let mut recent = RecentEvents::default();
         for e in events {
             recent.push(e);
@@ -89,7 +96,7 @@ pub struct Shared {
     pub window_alive: AtomicBool,
     /// Window processes connected now (however they were started).
     pub windows_connected: AtomicUsize,
-    recent: Mutex<RecentEvents>,
+    recent: Mutex<RecentEvents<Event>>,
     pause: Mutex<Pause>,
     /// When "Check now" was chosen in the tray menu, until its answer is shown.
     check_asked: Mutex<Option<DateTime<Utc>>>,
@@ -196,12 +203,15 @@ impl Shared {
         }
     }
 
-    pub fn push_event(&self, view: EventView) {
-        lock(&self.recent).push(view);
+    pub fn push_event(&self, event: Event) {
+        lock(&self.recent).push(event);
     }
 
+    /// The latest events, said in the language in force now.
     pub fn recent_events(&self) -> Vec<EventView> {
-        lock(&self.recent).to_vec()
+        let lang = self.lang();
+        let events = lock(&self.recent).to_vec();
+        events.iter().map(|e| event_view(e, lang)).collect()
     }
 
     pub fn pause(&self) -> Pause {

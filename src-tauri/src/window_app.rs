@@ -670,6 +670,10 @@ fn follow(app: AppHandle, reader: BufReader<ipc::Link>) {
                 lock(&w.events).push(view.clone());
                 let _ = app.emit("bbwatch://event", view);
             }
+            ToWindow::Events { events } => {
+                *lock(&w.events) = events.clone().into();
+                let _ = app.emit("bbwatch://events", events);
+            }
             ToWindow::Hello { view, events, .. } => {
                 *lock(&w.view) = view.clone();
                 *lock(&w.events) = events.into();

@@ -1181,3 +1181,54 @@ async fn every_problem_of_the_file_is_told_with_its_line_in_the_users_language()
     assert!(exited.success(), "{exited:?}");
     Ok(())
 }
+
+/// Switching the language while the window is open says everything again in the new one: the
+/// level, the latest events (rendered by the tray), the words of the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_language_switched_live_re_renders_the_events_too() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("relang");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let env = app_env(&desktop, &dir, &sim, "60s");
+    let (mut app, item, _notifications, _panel) =
+        start_on_panel(&desktop, &bin, &env, &dir).await?;
+    sim.next_phase();
+    item.click("Check now").await?;
+    eventually(WAIT, "the tray to say Maintenance", || async {
+        tooltip(&item).await.contains("Maintenance").then_some(())
+    })
+    .await?;
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(&bin.display().to_string(), &["--window"])
+        .await?;
+    eventually(WAIT, "the event in English", || async {
+        let first = session.text(&driver, "#events li").await.ok()??;
+        first.contains("Maintenance started").then_some(())
+    })
+    .await?;
+    let config = dir.join("config/bbwatch/config.toml");
+    let tmp = config.with_extension("toml.tmp");
+    std::fs::write(&tmp, "interval = \"60s\"\nlanguage = \"ja\"\n")?;
+    std::fs::rename(&tmp, &config)?;
+    let first = eventually(WAIT, "the event in Japanese", || async {
+        let first = session.text(&driver, "#events li").await.ok()??;
+        first.contains("メンテナンス開始").then_some(first)
+    })
+    .await?;
+    assert!(!first.contains("Maintenance"), "{first}");
+    assert_eq!(
+        session.text(&driver, "#level-name").await?.as_deref(),
+        Some("メンテナンス中")
+    );
+    drop(session);
+    drop(driver);
+    item.click("終了").await.ok();
+    let deadline = std::time::Instant::now() + WAIT;
+    while app.try_wait()?.is_none() {
+        anyhow::ensure!(std::time::Instant::now() < deadline, "no exit on 終了");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}

@@ -32,6 +32,7 @@ import { createHistory } from "./history.js";
 
 const EV_STATUS = "bbwatch://status";
 const EV_EVENT = "bbwatch://event";
+const EV_EVENTS = "bbwatch://events";
 const EV_SECTION = "bbwatch://section";
 const EV_SETTINGS = "bbwatch://settings";
 const EV_CLOSE = "bbwatch://close-requested";
@@ -395,6 +396,13 @@ async function onSettings(info) {
   }
 }
 
+/** The latest events said anew (the language changed): they replace the list. */
+function onEvents(events) {
+  if (!Array.isArray(events)) return;
+  state.events = events.slice(-EVENT_CAP);
+  renderEvents(new Date());
+}
+
 function onEvent(ev) {
   if (!ev) return;
   state.events = mergeEvent(state.events, ev, EVENT_CAP);
@@ -414,7 +422,12 @@ function takeStatus(status) {
     state.settings ? state.settings.problem_in_form : status?.config_problem_in_form,
   );
   renderConfigProblem();
+  const before = state.messagesLang;
   state.messagesLang = status?.view?.lang ?? null;
+  if (before && state.messagesLang !== before) {
+    // An answer said in the old language is not said again: it goes.
+    setText($("key-answer"), "");
+  }
   state.view = newerView(status?.view ?? null, state.view);
   for (const ev of status?.events ?? []) state.events = mergeEvent(state.events, ev, EVENT_CAP);
   applyMessages();
@@ -503,6 +516,7 @@ async function start() {
     await Promise.all([
       api.event.listen(EV_STATUS, (e) => onStatus(e?.payload)),
       api.event.listen(EV_EVENT, (e) => onEvent(e?.payload)),
+      api.event.listen(EV_EVENTS, (e) => onEvents(e?.payload)),
       api.event.listen(EV_SECTION, (e) => showSection(e?.payload)),
       api.event.listen(EV_SETTINGS, (e) => onSettings(e?.payload)),
       api.event.listen(EV_CLOSE, () => requestClose()),

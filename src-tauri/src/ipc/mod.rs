@@ -105,6 +105,8 @@ pub enum ToWindow {
     Status { view: StatusView },
     /// Something happened.
     Event { view: EventView },
+    /// The latest events again, said anew (the language changed).
+    Events { events: Vec<EventView> },
     /// Come to the front, at this section.
     Show { section: Section },
     /// The settings in force changed (the file was edited, or became invalid).
