@@ -26,8 +26,11 @@ if [ "$what" != build ]; then
   # prometheus for promtool, which checks /metrics; gnome-keyring and libsecret-tools
   # (secret-tool): the tray keeps the API key in the Secret Service, which tests read back.
   # xdotool and the ja_JP locale: a test types into the window as a Japanese user does.
+  # pulseaudio, pulseaudio-utils and the freedesktop sound theme: a test hears the popup's
+  # sound that bbwatch plays where the notification server plays none.
   packages+=(xvfb dbus dbus-x11 x11-utils imagemagick webkit2gtk-driver python3 systemd
-    prometheus gnome-keyring libsecret-tools xdotool locales)
+    prometheus gnome-keyring libsecret-tools xdotool locales pulseaudio pulseaudio-utils
+    sound-theme-freedesktop)
 fi
 if [ "$what" = package ]; then
   packages+=(lintian desktop-file-utils)

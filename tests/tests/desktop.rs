@@ -1232,3 +1232,48 @@ async fn a_language_switched_live_re_renders_the_events_too() -> Result<()> {
     }
     Ok(())
 }
+
+/// "Play a sound" where the notification server plays none (xfce4-notifyd has no `sound`
+/// capability): bbwatch plays it itself, heard by a sound server of the test's own; switched
+/// off, nothing plays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sound_plays_where_the_notification_server_has_none() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("sound");
+    let desktop = Desktop::start(&dir)?;
+    let sound = bbwatch_e2e::desktop::sound::SoundServer::start(&desktop, &dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let (notifications, _notify_conn) =
+        NotificationServer::start_without_sound(&desktop.bus_address).await?;
+    let config = "interval = \"2s\"\nlanguage = \"en\"\nstream = false\n\n\
+                  [notifications]\nsound = true\n";
+    let (env, file) = desktop_app::app_env(&desktop, &dir, &sim, "C.UTF-8", config);
+    let mut app = start_tray(&bin, &env, &dir)?;
+    // Let the app start (its first answer raises no popup).
+    eventually(WAIT, "a few polls", || async {
+        (sim.stats().requests.spot_status >= 2).then_some(())
+    })
+    .await?;
+    assert_eq!(sound.sounds(), 0, "a sound with no popup");
+    sim.next_phase();
+    notifications
+        .first_with("maintenance started", WAIT)
+        .await?;
+    eventually(WAIT, "the popup's sound to play", || async {
+        (sound.sounds() >= 1).then_some(())
+    })
+    .await?;
+    // Switched off: the end of the maintenance pops up in silence.
+    let tmp = file.with_extension("toml.tmp");
+    std::fs::write(&tmp, config.replace("sound = true", "sound = false"))?;
+    std::fs::rename(&tmp, &file)?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let heard = sound.sounds();
+    sim.next_phase();
+    notifications.first_with("maintenance ended", WAIT).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(sound.sounds(), heard, "a sound while switched off");
+    let _ = app.kill();
+    let _ = app.wait();
+    Ok(())
+}

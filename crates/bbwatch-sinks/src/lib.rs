@@ -6,6 +6,7 @@ pub mod notifier;
 pub mod outbound;
 pub mod popup;
 pub mod queue;
+pub mod sound;
 pub mod webhooks;
 
 pub use hooks::Hooks;

@@ -239,6 +239,9 @@ impl Notifier {
             popup::replace(&mut n, id);
         }
         if let Some(handle) = show(&n).await {
+            if settings.sound && !popup::server_plays_sound().await {
+                crate::sound::play();
+            }
             book.collapser.shown(event, handle.id(), now);
             book.last_shown = Some(now);
             self.keep(&mut book, source, handle);

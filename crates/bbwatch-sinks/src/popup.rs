@@ -7,12 +7,16 @@
 use notify_rust::Notification;
 
 #[cfg(target_os = "linux")]
-pub(crate) use linux::{add_picture, clicked, fleeting, replace, sound, urgent};
+pub(crate) use linux::{
+    add_picture, clicked, fleeting, replace, server_plays_sound, sound, urgent,
+};
 #[cfg(target_os = "linux")]
 pub use linux::{close, send, Picture, Popup};
 
 #[cfg(not(target_os = "linux"))]
-pub(crate) use plain::{add_picture, clicked, fleeting, replace, sound, urgent};
+pub(crate) use plain::{
+    add_picture, clicked, fleeting, replace, server_plays_sound, sound, urgent,
+};
 #[cfg(not(target_os = "linux"))]
 pub use plain::{close, send, Picture, Popup};
 
@@ -87,9 +91,18 @@ mod linux {
 
     pub(crate) fn sound(n: &mut Notification, sound: bool) {
         if sound {
-            n.hint(Hint::SoundName("message-new-instant".into()));
+            n.hint(Hint::SoundName(crate::sound::SOUND_NAME.into()));
         } else {
             n.hint(Hint::SuppressSound(true));
+        }
+    }
+
+    /// Whether the notification server plays the sound hint itself (its `sound` capability);
+    /// a server that cannot be asked is taken to play it.
+    pub(crate) async fn server_plays_sound() -> bool {
+        match tokio::task::spawn_blocking(notify_rust::get_capabilities).await {
+            Ok(Ok(caps)) => caps.iter().any(|c| c == "sound"),
+            _ => true,
         }
     }
 
@@ -151,6 +164,11 @@ mod plain {
     pub(crate) fn urgent(_n: &mut Notification, _urgent: bool) {}
 
     pub(crate) fn sound(_n: &mut Notification, _sound: bool) {}
+
+    /// The system's notification centre plays its own sound.
+    pub(crate) async fn server_plays_sound() -> bool {
+        true
+    }
 
     pub(crate) fn fleeting(_n: &mut Notification) {}
 

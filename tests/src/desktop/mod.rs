@@ -9,6 +9,7 @@ pub mod notifications;
 pub mod panel;
 pub mod procs;
 pub mod sni;
+pub mod sound;
 pub mod webdriver;
 
 use std::path::PathBuf;

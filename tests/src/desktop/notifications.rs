@@ -26,13 +26,32 @@ pub struct NotificationServer {
     /// The ids the app asked to close (`CloseNotification`), in order.
     pub closed: Arc<Mutex<Vec<u32>>>,
     next_id: Arc<Mutex<u32>>,
+    /// A server without the `sound` capability, as xfce4-notifyd is.
+    pub no_sound: bool,
 }
 
 impl NotificationServer {
     /// A server on the bus at `bus_address`, as a desktop session has; it serves as long as
     /// the connection is kept.
     pub async fn start(bus_address: &str) -> zbus::Result<(NotificationServer, zbus::Connection)> {
-        let server = NotificationServer::default();
+        NotificationServer::serve(bus_address, NotificationServer::default()).await
+    }
+
+    /// The same, without the `sound` capability: the server plays no sound (xfce4-notifyd).
+    pub async fn start_without_sound(
+        bus_address: &str,
+    ) -> zbus::Result<(NotificationServer, zbus::Connection)> {
+        let server = NotificationServer {
+            no_sound: true,
+            ..NotificationServer::default()
+        };
+        NotificationServer::serve(bus_address, server).await
+    }
+
+    async fn serve(
+        bus_address: &str,
+        server: NotificationServer,
+    ) -> zbus::Result<(NotificationServer, zbus::Connection)> {
         let conn = zbus::connection::Builder::address(bus_address)?
             .name("org.freedesktop.Notifications")?
             .serve_at("/org/freedesktop/Notifications", server.clone())?
@@ -71,7 +90,11 @@ impl NotificationServer {
 #[zbus::interface(name = "org.freedesktop.Notifications")]
 impl NotificationServer {
     fn get_capabilities(&self) -> Vec<String> {
-        vec!["body".into(), "actions".into(), "sound".into()]
+        let mut caps = vec!["body".to_string(), "actions".into()];
+        if !self.no_sound {
+            caps.push("sound".into());
+        }
+        caps
     }
 
     #[allow(clippy::too_many_arguments)]
