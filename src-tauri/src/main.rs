@@ -80,11 +80,24 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
     let handle = app.clone();
     let feedback = notifier.clone();
     let watching = shared.clone();
+    let told = notifier.clone();
     tauri::async_runtime::spawn(async move {
+        let mut unlisted = bbwatch_core::Unlisted::default();
         while snapshots.changed().await.is_ok() {
             let snapshot = snapshots.borrow_and_update().clone();
             tray::refresh(&handle);
             publish_status(&handle);
+            if snapshot.unlisted != unlisted {
+                // A name bitbank does not list is told like any bad value of the file.
+                unlisted = snapshot.unlisted.clone();
+                let _ = watching.ui.send(ToWindow::Settings {
+                    settings: ipc::settings_info(&watching),
+                });
+                match watching.config_problem() {
+                    Some((problem, _)) => told.config_problem(&problem).await,
+                    None => told.config_fixed().await,
+                }
+            }
             if let Some(asked) = watching.take_check_feedback(snapshot.checked_at) {
                 let feedback = feedback.clone();
                 tauri::async_runtime::spawn(async move {

@@ -180,11 +180,25 @@ impl Shared {
     /// meanwhile, the file, each key with its line), and whether the settings form can mend it.
     pub fn config_problem(&self) -> Option<(String, bool)> {
         let lang = self.lang();
-        self.settings
-            .problems()
-            .borrow()
-            .as_ref()
-            .map(|p| p.describe(lang))
+        if let Some(problem) = self.settings.problems().borrow().as_ref() {
+            return Some(problem.describe(lang));
+        }
+        // Names bitbank does not list are bad values too, found only once it answered.
+        let unlisted = self.monitor.snapshot().borrow().unlisted.clone();
+        if unlisted.is_empty() {
+            return None;
+        }
+        let path = self.config_path();
+        let text = path
+            .as_deref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default();
+        let lines = bbwatch_core::settings_form::describe_unlisted(&text, &unlisted, lang);
+        let file = path.map(|p| p.display().to_string());
+        Some((
+            file.into_iter().chain(lines).collect::<Vec<_>>().join("\n"),
+            true,
+        ))
     }
 
     /// Remember that the tray menu asked for a check at `at`, to answer it when it is done.

@@ -1277,3 +1277,46 @@ async fn the_sound_plays_where_the_notification_server_has_none() -> Result<()> 
     let _ = app.wait();
     Ok(())
 }
+
+/// A pair in the file that bitbank does not list is reported like any bad value: a popup
+/// naming it with its line, the same in the window; the other pairs are watched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pair_bitbank_does_not_list_is_told_like_a_bad_value() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("unlisted");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let config = "interval = \"60s\"\nlanguage = \"en\"\npairs = [\"btc_jpy\", \"foo_jpy\"]\n";
+    let env = desktop_app::app_env(&desktop, &dir, &sim, "C.UTF-8", config).0;
+    let (mut app, item, notifications, _panel) = start_on_panel(&desktop, &bin, &env, &dir).await?;
+    let shown = notifications
+        .first_with("the configuration file has an error", WAIT)
+        .await?;
+    assert!(
+        shown
+            .body
+            .ends_with("line 3, pairs: bitbank does not list foo_jpy, so it cannot be watched"),
+        "{shown:?}"
+    );
+    assert_eq!(
+        icon_colour(&item).await,
+        Some("green"),
+        "btc_jpy is watched"
+    );
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(&bin.display().to_string(), &["--window"])
+        .await?;
+    eventually(WAIT, "the window to say it", || async {
+        let t = session
+            .text(&driver, "#config-problem .problem-text")
+            .await
+            .ok()??;
+        t.contains("does not list foo_jpy").then_some(())
+    })
+    .await?;
+    drop(session);
+    drop(driver);
+    quit(&item, &mut app, &dir).await?;
+    Ok(())
+}

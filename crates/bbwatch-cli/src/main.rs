@@ -216,6 +216,24 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
         tx
     });
     let mut run = tokio::spawn(monitor.run(shutdown_signal()));
+    // A name bitbank does not list is a bad value, said once it is known (stderr).
+    let mut snapshots = handle.snapshot();
+    tokio::spawn(async move {
+        let mut told = bbwatch_core::Unlisted::default();
+        while snapshots.changed().await.is_ok() {
+            let unlisted = snapshots.borrow_and_update().unlisted.clone();
+            if unlisted != told {
+                for line in bbwatch_core::settings_form::describe_unlisted(
+                    "",
+                    &unlisted,
+                    bbwatch_core::Lang::En,
+                ) {
+                    tracing::error!("configuration: {line}");
+                }
+                told = unlisted;
+            }
+        }
+    });
     loop {
         tokio::select! {
             // Events first, so none still queued is lost when the monitor stops.

@@ -53,5 +53,8 @@ pub fn status_text(s: &Snapshot, lang: Lang) -> String {
     if let Some(problem) = bbwatch_core::render::key_problem(s.api_key, lang) {
         text.push_str(&format!("\n  {problem}"));
     }
+    for line in bbwatch_core::settings_form::describe_unlisted("", &s.unlisted, lang) {
+        text.push_str(&format!("\n  {line}"));
+    }
     text
 }

@@ -480,3 +480,37 @@ fn a_realistic_day() {
     }
     watch.expect_quiet(QUIET);
 }
+
+/// A watched pair bitbank does not list (a typo, a delisted pair) is a bad value: said by
+/// `status` and, once bitbank has answered, by `watch` on stderr; the others are watched.
+#[test]
+fn a_pair_bitbank_does_not_list_is_reported() {
+    let sim = Sim::start("normal");
+    let out = sim.status(&["--pairs", "btc_jpy,foo_jpy", "--lang", "en"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("pairs: bitbank does not list foo_jpy, so it cannot be watched"),
+        "{text}"
+    );
+    let json = sim.status(&["--pairs", "btc_jpy,foo_jpy", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["unlisted"]["pairs"], serde_json::json!(["foo_jpy"]));
+    let mut watch = support::Watch::spawn_keeping_stderr(sim.bbwatch(&[
+        "watch",
+        "--json",
+        "--interval",
+        "1s",
+        "--pairs",
+        "btc_jpy,foo_jpy",
+    ]));
+    watch.expect(&["monitor_started normal"], WAIT);
+    watch.expect_quiet(Duration::from_secs(2));
+    let (_, stderr) = watch.terminate_keeping_stderr();
+    assert_eq!(
+        stderr
+            .matches("pairs: bitbank does not list foo_jpy, so it cannot be watched")
+            .count(),
+        1,
+        "said once: {stderr}"
+    );
+}

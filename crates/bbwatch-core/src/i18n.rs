@@ -424,6 +424,8 @@ catalogue! {
     ConfigIssueLine => ("{line}行目 {key}: {detail}", "line {line}, {key}: {detail}"),
     /// One problem of the file, its line not found.
     ConfigIssueKey => ("{key}: {detail}", "{key}: {detail}"),
+    /// Names in the settings that bitbank does not list.
+    UnlistedDetail => ("bitbankが扱っていないため監視できません: {names}", "bitbank does not list {names}, so it cannot be watched"),
     /// The file is not valid TOML there.
     ConfigSyntax => ("{line}行目: TOMLとして読めません（{detail}）", "line {line}: not valid TOML ({detail})"),
     /// Window: a problem the form has no field for.

@@ -31,7 +31,7 @@ pub mod settings_form;
 pub mod silence;
 pub mod stream;
 
-pub use detect::{Detector, Resume, Resumed, Snapshot, Thresholds};
+pub use detect::{Detector, Resume, Resumed, Snapshot, Thresholds, Unlisted};
 pub use event::{Event, EventKind};
 pub use i18n::Lang;
 pub use level::{Level, PairState};

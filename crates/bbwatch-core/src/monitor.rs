@@ -16,7 +16,7 @@ use crate::client::{Client, ClientError, Endpoints};
 use crate::config::Config;
 use crate::credentials::Credentials;
 use crate::delivery::{EventStream, Publisher, Subscriptions};
-use crate::detect::{Detector, Resume, Resumed, Snapshot, Thresholds};
+use crate::detect::{Detector, Resume, Resumed, Snapshot, Thresholds, Unlisted};
 use crate::event::Event;
 use crate::level::Level;
 use crate::metrics::{failures_of, Poll, PollMetrics};
@@ -109,6 +109,8 @@ pub struct Monitor {
     /// The API key, when deposits and withdrawals are watched; it can change while running.
     credentials: Option<watch::Receiver<Option<Credentials>>>,
     assets: AssetWatch,
+    /// Names in the settings bitbank does not list, as its last answers said.
+    unlisted: Unlisted,
 }
 
 /// The deposits-and-withdrawals side of the observation model.
@@ -334,6 +336,7 @@ impl Monitor {
             stream: StreamState::new(),
             credentials: None,
             assets: AssetWatch::default(),
+            unlisted: Unlisted::default(),
         };
         Ok((monitor, handle))
     }
@@ -397,6 +400,23 @@ impl Monitor {
             };
             let duration = started.elapsed();
             let requests = 2 + observation.circuit.len() + usize::from(key.is_some());
+            // What bitbank lists, when it said: a name it does not list cannot be watched.
+            if let Ok(infos) = &observation.pairs {
+                self.unlisted.pairs = Unlisted::missing(
+                    self.current.pairs.as_ref(),
+                    infos.iter().map(|i| i.name.as_str()),
+                );
+            }
+            match &assets {
+                Some(Ok(answer)) => {
+                    self.unlisted.assets = Unlisted::missing(
+                        self.current.assets.as_ref(),
+                        answer.iter().map(|a| a.asset.as_str()),
+                    );
+                }
+                None => self.unlisted.assets.clear(),
+                Some(Err(_)) => {}
+            }
             self.assets.take(assets, self.current.assets.as_ref());
             // Assets the user no longer watches (or no key at all) leave before the reading,
             // so their stops are told as the user's change, not as resumed.
@@ -449,6 +469,7 @@ impl Monitor {
         let mut snapshot = self.detector.snapshot().clone();
         snapshot.stream = self.stream.link;
         snapshot.api_key = self.assets.key;
+        snapshot.unlisted = self.unlisted.clone();
         self.snapshot_tx.send_replace(snapshot);
         for event in events {
             tracing::info!(kind = %event.kind, level = %event.level, "event");
@@ -726,11 +747,22 @@ pub async fn check_once(
             previous: &previous,
         },
     );
+    let unlisted_assets = match &fetched {
+        Some(Ok(answer)) => Unlisted::missing(assets, answer.iter().map(|a| a.asset.as_str())),
+        _ => Vec::new(),
+    };
     let mut watch = AssetWatch::default();
     watch.take(fetched, assets);
     crate::assets::fold(&mut reading, &watch.seen);
     let mut snapshot = Snapshot::from_reading(reading);
     snapshot.api_key = watch.key;
+    snapshot.unlisted = Unlisted {
+        pairs: match &observation.pairs {
+            Ok(infos) => Unlisted::missing(pairs, infos.iter().map(|i| i.name.as_str())),
+            Err(_) => Vec::new(),
+        },
+        assets: unlisted_assets,
+    };
     snapshot
 }
 

@@ -335,6 +335,34 @@ pub fn describe_file_problem(text: &str, error: &ConfigError, lang: Lang) -> Fil
     FileProblem { lines, in_form }
 }
 
+/// Names in the settings that bitbank does not list, as problems of the file whose text is
+/// `text`: a line for the pairs and one for the assets, each with its line in the file.
+pub fn describe_unlisted(
+    text: &str,
+    unlisted: &crate::detect::Unlisted,
+    lang: Lang,
+) -> Vec<String> {
+    let sep = if lang == Lang::Ja { "、" } else { ", " };
+    [("pairs", &unlisted.pairs), ("assets", &unlisted.assets)]
+        .into_iter()
+        .filter(|(_, names)| !names.is_empty())
+        .map(|(key, names)| {
+            let detail = Msg::UnlistedDetail.fill(lang, &[("names", &names.join(sep))]);
+            match crate::config::line_of_key(text, key) {
+                Some(line) => Msg::ConfigIssueLine.fill(
+                    lang,
+                    &[
+                        ("line", &line.to_string()),
+                        ("key", key),
+                        ("detail", &detail),
+                    ],
+                ),
+                None => Msg::ConfigIssueKey.fill(lang, &[("key", key), ("detail", &detail)]),
+            }
+        })
+        .collect()
+}
+
 /// A duration field: parsed by config.rs, then bounded by `check` (whose limits say which
 /// error it is).
 fn duration_field(
