@@ -16,7 +16,7 @@ use bbwatch_e2e::desktop::form::{click, type_into};
 use bbwatch_e2e::desktop::keyring::Keyring;
 use bbwatch_e2e::desktop::notifications::NotificationServer;
 use bbwatch_e2e::desktop::panel::{
-    icon_colour, panel, quit, start_on_panel, tooltip, tray_item, WAIT,
+    icon_colour, panel, quit, quit_labelled, start_on_panel, tooltip, tray_item, WAIT,
 };
 use bbwatch_e2e::desktop::procs::{children, started_in, window_processes};
 use bbwatch_e2e::desktop::webdriver::Driver;
@@ -59,20 +59,8 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
     // A long interval: only "Check now" makes the next poll come quickly.
     let mut env = app_env(&desktop, &dir, &sim, "60s");
     // The browser the app opens pages in: one that writes down what it was asked to open.
-    let opened = dir.join("opened.txt");
-    let browser_dir = dir.join("browser");
-    std::fs::create_dir_all(&browser_dir)?;
-    let xdg_open = browser_dir.join("xdg-open");
-    std::fs::write(
-        &xdg_open,
-        format!("#!/bin/sh\necho \"$@\" >> '{}'\n", opened.display()),
-    )?;
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&xdg_open, std::fs::Permissions::from_mode(0o755))?;
-    }
-    let path = std::env::var("PATH").unwrap_or_default();
-    env.push(("PATH".into(), format!("{}:{path}", browser_dir.display())));
+    let (path, opened) = desktop_app::recording_opener(&dir, &env)?;
+    env.push(path);
     let mut tray = start_tray(&bin, &env, &dir)?;
     // The window is a process of its own; WebDriver starts it, as the tray menu would.
     let driver = Driver::start(&env).await?;
@@ -1099,20 +1087,8 @@ async fn every_problem_of_the_file_is_told_with_its_line_in_the_users_language()
     )
     .0;
     // The editor the app opens files in: one that writes down what it was asked to open.
-    let opened = dir.join("opened.txt");
-    let editor_dir = dir.join("editor");
-    std::fs::create_dir_all(&editor_dir)?;
-    let xdg_open = editor_dir.join("xdg-open");
-    std::fs::write(
-        &xdg_open,
-        format!("#!/bin/sh\necho \"$@\" >> '{}'\n", opened.display()),
-    )?;
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&xdg_open, std::fs::Permissions::from_mode(0o755))?;
-    }
-    let path = std::env::var("PATH").unwrap_or_default();
-    env.push(("PATH".into(), format!("{}:{path}", editor_dir.display())));
+    let (path, opened) = desktop_app::recording_opener(&dir, &env)?;
+    env.push(path);
     let (mut app, item, notifications, _panel) = start_on_panel(&desktop, &bin, &env, &dir).await?;
     eventually(WAIT, "the tooltip in Japanese", || async {
         tooltip(&item).await.contains("正常").then_some(())
@@ -1169,16 +1145,7 @@ async fn every_problem_of_the_file_is_told_with_its_line_in_the_users_language()
     drop(session);
     drop(driver);
     // The menu is in Japanese: 終了 is Quit.
-    item.click("終了").await.ok();
-    let deadline = std::time::Instant::now() + WAIT;
-    let exited = loop {
-        if let Some(status) = app.try_wait()? {
-            break status;
-        }
-        anyhow::ensure!(std::time::Instant::now() < deadline, "no exit on 終了");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    assert!(exited.success(), "{exited:?}");
+    quit_labelled(&item, &mut app, &dir, "終了").await?;
     Ok(())
 }
 
@@ -1224,12 +1191,7 @@ async fn a_language_switched_live_re_renders_the_events_too() -> Result<()> {
     );
     drop(session);
     drop(driver);
-    item.click("終了").await.ok();
-    let deadline = std::time::Instant::now() + WAIT;
-    while app.try_wait()?.is_none() {
-        anyhow::ensure!(std::time::Instant::now() < deadline, "no exit on 終了");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    quit_labelled(&item, &mut app, &dir, "終了").await?;
     Ok(())
 }
 

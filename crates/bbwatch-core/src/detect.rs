@@ -423,15 +423,7 @@ impl Detector {
                     || current == Level::Maintenance
                     || now == Level::Maintenance;
                 if !quiet {
-                    events.extend(self.pair_changes(&previous_pairs, at));
-                    if let Some(before) = previous_assets {
-                        events.extend(crate::assets::changes(
-                            &before,
-                            &self.snapshot.assets,
-                            at,
-                            self.snapshot.level,
-                        ));
-                    }
+                    events.extend(self.changes(&previous_pairs, previous_assets, at));
                 }
                 events
             }
@@ -469,15 +461,26 @@ impl Detector {
             events = self.transition(reading.level, reading.reason, at);
         }
         if self.snapshot.level != Level::Maintenance {
-            events.extend(self.pair_changes(&previous_pairs, at));
-            if let Some(before) = previous_assets {
-                events.extend(crate::assets::changes(
-                    &before,
-                    &self.snapshot.assets,
-                    at,
-                    self.snapshot.level,
-                ));
-            }
+            events.extend(self.changes(&previous_pairs, previous_assets, at));
+        }
+        events
+    }
+
+    /// The pair and asset events from the states before this reading to the snapshot's.
+    fn changes(
+        &self,
+        previous_pairs: &BTreeMap<String, PairState>,
+        previous_assets: Option<BTreeMap<String, AssetState>>,
+        at: DateTime<Utc>,
+    ) -> Vec<Event> {
+        let mut events = self.pair_changes(previous_pairs, at);
+        if let Some(before) = previous_assets {
+            events.extend(crate::assets::changes(
+                &before,
+                &self.snapshot.assets,
+                at,
+                self.snapshot.level,
+            ));
         }
         events
     }

@@ -64,3 +64,29 @@ pub fn start_tray(bin: &Path, env: &[(String, String)], dir: &Path) -> Result<Ch
         .stderr(std::fs::File::create(dir.join("app.log"))?)
         .spawn()?)
 }
+
+/// A stand-in for the desktop's opener (`xdg-open`) that writes down what it was asked to
+/// open, one line a call: put first on the app's `PATH` with the returned entry; what it
+/// opened is read from the returned file.
+pub fn recording_opener(
+    dir: &Path,
+    env: &[(String, String)],
+) -> Result<((String, String), PathBuf)> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let opened = dir.join("opened.txt");
+    let bin = dir.join("opener");
+    std::fs::create_dir_all(&bin)?;
+    let xdg_open = bin.join("xdg-open");
+    std::fs::write(
+        &xdg_open,
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\n", opened.display()),
+    )?;
+    std::fs::set_permissions(&xdg_open, std::fs::Permissions::from_mode(0o755))?;
+    let path = env
+        .iter()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.clone())
+        .or_else(|| std::env::var("PATH").ok())
+        .unwrap_or_default();
+    Ok((("PATH".into(), format!("{}:{path}", bin.display())), opened))
+}

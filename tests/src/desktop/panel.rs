@@ -78,8 +78,18 @@ pub async fn tray_item(watcher: &Watcher, conn: &zbus::Connection) -> Result<Ite
 
 /// Quit from the menu and wait for the app to exit successfully.
 pub async fn quit(item: &Item, app: &mut std::process::Child, dir: &Path) -> Result<()> {
+    quit_labelled(item, app, dir, "Quit").await
+}
+
+/// The same, with the menu in another language (`終了`).
+pub async fn quit_labelled(
+    item: &Item,
+    app: &mut std::process::Child,
+    dir: &Path,
+    label: &str,
+) -> Result<()> {
     // The app may exit before it answers the click.
-    let _ = item.click("Quit").await;
+    let _ = item.click(label).await;
     let deadline = std::time::Instant::now() + WAIT;
     let status = loop {
         if let Some(status) = app.try_wait()? {
