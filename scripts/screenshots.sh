@@ -4,6 +4,9 @@
 # SETTINGS_ONLY=1 takes only the settings window's, HISTORY_ONLY=1 only the History view's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The window (560×640) centred on a screen with room around it, as the app sizes it to the
+# work area: the shot is the window alone.
+window=560x640+20+40
 bin=${BIN_DIR:-target/release}
 out=docs/screenshots
 mkdir -p "$out"
@@ -13,7 +16,7 @@ trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 shoot() {
   local lang=$1 theme=$2 n=$3 scenario=${4:-scripts/screenshot-scenario.toml} wait=${5:-14} name=${6:-status-$1-$2}
   local display=:$((140 + n))
-  Xvfb "$display" -screen 0 560x640x24 -nolisten tcp >/dev/null 2>&1 &
+  Xvfb "$display" -screen 0 600x720x24 -nolisten tcp >/dev/null 2>&1 &
   local xvfb=$!
   "$bin/fake-bitbank" --scenario "$scenario" >"$work/urls" 2>/dev/null &
   local sim=$!
@@ -30,7 +33,7 @@ shoot() {
     "$bin/bbwatch-desktop" --show >/dev/null 2>&1 &
   local app=$!
   sleep "$wait"
-  import -display "$display" -window root -define png:exclude-chunks=date,time "$out/$name.png"
+  import -display "$display" -window root -crop "$window" +repage -define png:exclude-chunks=date,time "$out/$name.png"
   kill $app $sim $xvfb 2>/dev/null || true
   wait $app $sim $xvfb 2>/dev/null || true
 }
@@ -44,7 +47,7 @@ shoot_window() {
   local lang=$1 theme=$2 n=$3 section=$4 config=$5 sample=$6
   shift 6
   local display=:$((140 + n))
-  Xvfb "$display" -screen 0 560x640x24 -nolisten tcp >/dev/null 2>&1 &
+  Xvfb "$display" -screen 0 600x720x24 -nolisten tcp >/dev/null 2>&1 &
   local xvfb=$!
   "$bin/fake-bitbank" --scenario scripts/screenshot-scenario.toml >"$work/urls" 2>/dev/null &
   local sim=$!
@@ -79,7 +82,7 @@ shoot_window() {
     # The pointer is moved off the window so that no hover shows.
     DISPLAY=$display xdotool mousemove 559 0
     sleep 0.5
-    import -display "$display" -window root -define png:exclude-chunks=date,time "$out/$name.png"
+    import -display "$display" -window root -crop "$window" +repage -define png:exclude-chunks=date,time "$out/$name.png"
   done
   kill $win $app $sim $xvfb 2>/dev/null || true
   wait $win $app $sim $xvfb 2>/dev/null || true
