@@ -403,3 +403,53 @@ fn two_bbwatch_on_one_history_run_each_hook_once_per_event() {
     first.terminate();
     second.terminate();
 }
+
+/// A hook gets a minimal environment: what a program needs (the path, home, locale), never
+/// bbwatch's secrets (the API key and secret it was given in its environment).
+#[test]
+fn a_hook_never_sees_the_api_key_or_secret() {
+    let sim = Sim::from_toml(MAINTENANCE);
+    let dir = empty_dir();
+    let dump = script(
+        &dir,
+        "dump.sh",
+        "#!/bin/sh\nenv > \"$1.tmp\" && mv \"$1.tmp\" \"$1\"\n",
+    );
+    let seen = dir.join("env.txt");
+    let config = config(
+        &dir,
+        &[hook(
+            &["maintenance_started"],
+            &[&dump.display().to_string(), &seen.display().to_string()],
+            "20s",
+        )],
+    );
+    let mut cmd = sim.bbwatch(&[
+        "watch",
+        "--json",
+        "--interval",
+        "1s",
+        "--timeout",
+        "2s",
+        "--config",
+        &config,
+    ]);
+    cmd.env("BBWATCH_API_KEY", "fake-key")
+        .env("BBWATCH_API_SECRET", "fake-secret")
+        .env("MY_OWN_TOKEN", "not for hooks");
+    let mut watch = support::Watch::spawn(cmd);
+    watch.expect(&["monitor_started normal"], WAIT);
+    sim.server.next_phase();
+    watch.expect(&["maintenance_started maintenance"], WAIT);
+    eventually("the hook to run", || seen.exists());
+    let env = std::fs::read_to_string(&seen).unwrap();
+    assert!(!env.contains("fake-secret"), "{env}");
+    assert!(!env.contains("BBWATCH_API_"), "{env}");
+    assert!(!env.contains("MY_OWN_TOKEN"), "{env}");
+    assert!(env.lines().any(|l| l.starts_with("PATH=")), "{env}");
+    assert!(
+        env.lines().any(|l| l == "BBWATCH_KIND=maintenance_started"),
+        "{env}"
+    );
+    watch.terminate();
+}

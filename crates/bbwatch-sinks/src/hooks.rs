@@ -6,8 +6,9 @@
 //!   `BBWATCH_KIND`, `BBWATCH_LEVEL`, `BBWATCH_PREVIOUS_LEVEL`, `BBWATCH_PAIR`,
 //!   `BBWATCH_REASON` (the English reason), `BBWATCH_DURATION_SECS`, and for `asset_changed`
 //!   `BBWATCH_ASSET`, `BBWATCH_NETWORK`, `BBWATCH_DEPOSIT` and `BBWATCH_WITHDRAWAL` (`open` or
-//!   `stopped`) — an empty string when the event has no such value — on top of bbwatch's own
-//!   environment.
+//!   `stopped`) — an empty string when the event has no such value — on top of a minimal part
+//!   of bbwatch's own environment ([`inherited`]: the path, home, user, locale, time zone and
+//!   the session's display and bus), never its secrets (`BBWATCH_API_KEY`/`_SECRET`).
 //! - The program starts in a process group of its own. At its `timeout` the whole group is
 //!   killed (SIGKILL, so a `sleep &` it left behind goes too) and the program is reaped.
 //! - Its stdout and stderr (the first [`MAX_OUTPUT`] bytes of each) and its exit status are
@@ -223,6 +224,44 @@ async fn capture(pipe: Option<impl AsyncRead + Unpin>, kept: Kept) {
     }
 }
 
+/// What a hook keeps of bbwatch's environment: what a program needs to find others, speak the
+/// user's language and reach the user's session (`systemctl --user`, a notification), and
+/// nothing else, so no secret of bbwatch's (the API key) reaches a hook.
+pub fn inherited(
+    env: impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+    const KEPT: &[&str] = &[
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "SHELL",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "TMPDIR",
+        "XDG_RUNTIME_DIR",
+        "XDG_CONFIG_HOME",
+        "XDG_DATA_HOME",
+        "XDG_CACHE_HOME",
+        "XDG_STATE_HOME",
+        "DISPLAY",
+        "WAYLAND_DISPLAY",
+        "DBUS_SESSION_BUS_ADDRESS",
+        "SYSTEMROOT",
+        "USERPROFILE",
+        "APPDATA",
+        "LOCALAPPDATA",
+        "TEMP",
+        "TMP",
+    ];
+    env.filter(|(name, _)| {
+        name.to_str()
+            .is_some_and(|n| KEPT.contains(&n) || n.starts_with("LC_"))
+    })
+    .collect()
+}
+
 /// Run `hook` once for `event`: the command with the event on stdin and in the environment,
 /// killed with its process group at the hook's timeout.
 pub async fn run_once(hook: &Hook, event: &Event) -> Result<Outcome, HookError> {
@@ -230,6 +269,8 @@ pub async fn run_once(hook: &Hook, event: &Event) -> Result<Outcome, HookError> 
     let mut command = tokio::process::Command::new(program);
     command
         .args(args)
+        .env_clear()
+        .envs(inherited(std::env::vars_os()))
         .envs(environment(event))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -392,6 +433,26 @@ mod tests {
         assert!(!wants(&some, EventKind::MonitorStarted));
         let every = hook(&[], &["x"], Duration::from_secs(1));
         assert!(EventKind::ALL.iter().all(|k| wants(&every, *k)));
+    }
+
+    #[test]
+    fn a_hook_keeps_what_programs_need_of_the_environment_and_no_secret() {
+        let env = [
+            ("PATH", "/usr/bin"),
+            ("HOME", "/home/me"),
+            ("LC_TIME", "ja_JP.UTF-8"),
+            ("XDG_RUNTIME_DIR", "/run/user/1000"),
+            ("BBWATCH_API_KEY", "key"),
+            ("BBWATCH_API_SECRET", "secret"),
+            ("AWS_SECRET_ACCESS_KEY", "x"),
+            ("BBWATCH_LOG", "debug"),
+        ]
+        .map(|(k, v)| (k.into(), v.into()));
+        let kept: Vec<String> = inherited(env.into_iter())
+            .into_iter()
+            .map(|(k, _)| k.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(kept, ["PATH", "HOME", "LC_TIME", "XDG_RUNTIME_DIR"]);
     }
 
     #[test]
