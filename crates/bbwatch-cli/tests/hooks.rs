@@ -453,3 +453,38 @@ fn a_hook_never_sees_the_api_key_or_secret() {
     );
     watch.terminate();
 }
+
+/// A hook whose program does not exist, or is not executable, is a bad value at load, named
+/// by its key: not a surprise at the first event, which may be the maintenance it was for.
+#[test]
+fn a_hook_that_cannot_run_is_refused_at_load() {
+    let sim = Sim::start("normal");
+    let dir = empty_dir();
+    let not_executable = write_file(&dir, "plain.sh", "#!/bin/sh\n", 0o644);
+    for (program, says) in [
+        (
+            "/nonexistent/pause-bot".to_owned(),
+            "does not exist".to_owned(),
+        ),
+        (
+            "no-such-program-anywhere".to_owned(),
+            "is not found on PATH".to_owned(),
+        ),
+        (
+            not_executable.display().to_string(),
+            "is not an executable program".to_owned(),
+        ),
+    ] {
+        let config = config(&dir, &[hook(&["maintenance_started"], &[&program], "20s")]);
+        let out = sim
+            .bbwatch(&["watch", "--json", "--config", &config])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{program}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("key `hooks[0].command`") && stderr.contains(&says),
+            "{program}: {stderr}"
+        );
+    }
+}

@@ -601,7 +601,7 @@ impl Config {
                     "must name a program, e.g. [\"/usr/local/bin/pause-bot\"]".into(),
                 );
             }
-            if let Some(program) = hook.command.first() {
+            if let Some(program) = hook.command.first().filter(|c| !c.trim().is_empty()) {
                 let path = std::path::Path::new(program);
                 if !path.is_absolute() && program.contains('/') {
                     bad(
@@ -611,6 +611,9 @@ impl Config {
                              (a relative path would depend on where bbwatch was started)"
                         ),
                     );
+                } else if let Some(problem) = program_problem(program) {
+                    // Said now, not at the first event: that may be the maintenance it was for.
+                    bad(&format!("hooks[{i}].command"), problem);
                 }
             }
             if hook.timeout.0.is_zero() {
@@ -794,6 +797,38 @@ pub fn parse_quiet_hours(s: &str) -> Result<(u16, u16), String> {
     Ok((minutes(a).ok_or_else(err)?, minutes(b).ok_or_else(err)?))
 }
 
+/// Why `program` (an absolute path, or a bare name looked up on `PATH`) cannot be run, if it
+/// cannot: it does not exist, or is not an executable file.
+fn program_problem(program: &str) -> Option<String> {
+    let path = std::path::Path::new(program);
+    let found = if path.is_absolute() {
+        Some(path.to_owned())
+    } else {
+        std::env::var_os("PATH").and_then(|dirs| {
+            std::env::split_paths(&dirs)
+                .map(|d| d.join(program))
+                .find(|p| p.exists())
+        })
+    };
+    let Some(found) = found.filter(|p| p.exists()) else {
+        return Some(if path.is_absolute() {
+            format!("{program:?} does not exist")
+        } else {
+            format!("{program:?} is not found on PATH")
+        });
+    };
+    #[cfg(unix)]
+    let runnable = {
+        use std::os::unix::fs::PermissionsExt as _;
+        found
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    #[cfg(not(unix))]
+    let runnable = found.is_file();
+    (!runnable).then(|| format!("{} is not an executable program", found.display()))
+}
+
 /// `errors` of a file's `text`, each with its line, as one error (none: `Ok`).
 pub fn in_text(text: &str, errors: Vec<ConfigError>) -> Result<(), ConfigError> {
     let mut located: Vec<ConfigError> = errors
@@ -923,7 +958,7 @@ quiet_hours = "23:00-07:00"
 
 [[hooks]]
 on = ["maintenance_started", "maintenance_ended"]
-command = ["/home/me/bin/pause-bot", "--from-bbwatch"]
+command = ["/bin/sh", "-c", "true"]
 timeout = "30s"
 
 [[webhooks]]
