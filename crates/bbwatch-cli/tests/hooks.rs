@@ -488,3 +488,51 @@ fn a_hook_that_cannot_run_is_refused_at_load() {
         );
     }
 }
+
+/// The configuration file deleted while `watch` runs: the settings in force stay (its hook
+/// still runs), and that is said; a new file is read when it appears.
+#[test]
+fn a_deleted_config_file_keeps_its_hooks_and_says_so() {
+    let sim = Sim::from_toml(MAINTENANCE);
+    let dir = empty_dir();
+    let recorder = script(&dir, "record.sh", RECORDER);
+    let log = dir.join("runs.log");
+    let conf_dir = dir.join("conf");
+    std::fs::create_dir_all(conf_dir.join("bbwatch")).unwrap();
+    let file = conf_dir.join("bbwatch/config.toml");
+    std::fs::write(
+        &file,
+        hook(
+            &["maintenance_started", "maintenance_ended"],
+            &[&recorder.display().to_string(), &log.display().to_string()],
+            "20s",
+        ),
+    )
+    .unwrap();
+    let mut cmd = sim.bbwatch(&["watch", "--json", "--interval", "1s", "--timeout", "2s"]);
+    cmd.env("XDG_CONFIG_HOME", &conf_dir);
+    let mut watch = support::Watch::spawn_keeping_stderr(cmd);
+    watch.expect(&["monitor_started normal"], WAIT);
+    std::fs::remove_file(&file).unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    sim.server.next_phase();
+    watch.expect(&["maintenance_started maintenance"], WAIT);
+    let got = wait_for_runs(&log, 1);
+    assert_eq!(got[0].env["kind"], "maintenance_started");
+    // A new file, without the hook: read when it appears.
+    std::fs::write(&file, "interval = \"1s\"\n").unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    sim.server.next_phase();
+    watch.expect(&["maintenance_ended normal"], WAIT);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        runs(&log).len(),
+        1,
+        "the new file's settings were not taken"
+    );
+    let (_, stderr) = watch.terminate_keeping_stderr();
+    assert!(
+        stderr.contains("config.toml was removed; the last good settings stay in force"),
+        "{stderr}"
+    );
+}

@@ -55,6 +55,12 @@ pub enum ConfigError {
         /// The 1-based line of the key in the file, when it was read from one and found.
         line: Option<usize>,
     },
+    /// The file was there and is gone: the settings in force stay until it is back.
+    #[error("{path} was removed")]
+    Removed {
+        /// The file.
+        path: PathBuf,
+    },
     /// More than one value is wrong: each of them, in the file's order.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Several(Vec<ConfigError>),

@@ -424,6 +424,8 @@ catalogue! {
     ConfigIssueLine => ("{line}行目 {key}: {detail}", "line {line}, {key}: {detail}"),
     /// One problem of the file, its line not found.
     ConfigIssueKey => ("{key}: {detail}", "{key}: {detail}"),
+    /// Notification body and window banner: the file was removed.
+    ConfigFileRemoved => ("設定ファイルが削除されました。ファイルが戻るまで、今の設定で動作します。", "The configuration file was removed: bbwatch keeps the settings in force until a file is there again."),
     /// Names in the settings that bitbank does not list.
     UnlistedDetail => ("bitbankが扱っていないため監視できません: {names}", "bitbank does not list {names}, so it cannot be watched"),
     /// The file is not valid TOML there.

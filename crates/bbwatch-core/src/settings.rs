@@ -85,6 +85,8 @@ pub struct Problem {
     /// The file's text when it was read (empty when it could not be), to say the problem again
     /// in another language.
     pub text: String,
+    /// The file was removed (the settings in force stay until it is back).
+    pub removed: bool,
 }
 
 /// The settings in force while the file cannot be used.
@@ -106,6 +108,14 @@ impl Problem {
     /// What is in force, where the file is, and each problem with its line, in `lang`; and
     /// whether the settings form can mend it.
     pub fn describe(&self, lang: Lang) -> (String, bool) {
+        if self.removed {
+            let text = format!(
+                "{}\n{}",
+                Msg::ConfigFileRemoved.text(lang),
+                self.path.display()
+            );
+            return (text, false);
+        }
         let in_force = match self.in_force {
             InForce::Defaults => Msg::ConfigProblemBody,
             InForce::LastGood => Msg::ConfigProblemKept,
@@ -151,6 +161,8 @@ pub struct Settings {
     problem: watch::Sender<Option<Problem>>,
     /// Whether the settings in force were read from the file (else they are the defaults).
     loaded: std::sync::atomic::AtomicBool,
+    /// Whether the file was there in this run: its removal then keeps the settings in force.
+    had_file: std::sync::atomic::AtomicBool,
 }
 
 impl Settings {
@@ -163,9 +175,10 @@ impl Settings {
         loaded: bool,
     ) -> Settings {
         Settings {
-            path,
             overrides,
             config: watch::channel(initial).0,
+            had_file: std::sync::atomic::AtomicBool::new(path.as_deref().is_some_and(Path::exists)),
+            path,
             problem: watch::channel(None).0,
             loaded: std::sync::atomic::AtomicBool::new(loaded),
         }
@@ -197,8 +210,18 @@ impl Settings {
         // A missing file is the defaults; its text is kept to say a problem in any language.
         let (text, loaded) = match self.path.as_deref().map(read_config_file) {
             Some(Ok(text)) => {
+                self.had_file
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
                 let loaded = Config::from_toml(&text);
                 (text, loaded)
+            }
+            // Removed while bbwatch runs (deleted by mistake, or an editor's save not finished):
+            // the settings in force stay, hooks and all, and that is said.
+            Some(Err(ConfigError::Io { source, path }))
+                if source.kind() == std::io::ErrorKind::NotFound
+                    && self.had_file.load(std::sync::atomic::Ordering::Relaxed) =>
+            {
+                (String::new(), Err(ConfigError::Removed { path }))
             }
             Some(Err(ConfigError::Io { source, .. }))
                 if source.kind() == std::io::ErrorKind::NotFound =>
@@ -238,6 +261,7 @@ impl Settings {
                     message: e.to_string(),
                     in_force,
                     text,
+                    removed: matches!(e, ConfigError::Removed { .. }),
                 };
                 self.problem.send_if_modified(|p| {
                     let changed = p.as_ref() != Some(&problem);
@@ -395,6 +419,42 @@ mod tests {
         std::fs::write(&path, "interval = \"3m\"\n").unwrap();
         assert!(s.reload().unwrap());
         assert_eq!(*problems.borrow(), None);
+    }
+
+    #[test]
+    fn a_removed_file_keeps_the_settings_in_force_and_says_so() {
+        let path = scratch("removed");
+        std::fs::write(&path, "interval = \"2m\"\n").unwrap();
+        let s = Settings::new(
+            Some(path.clone()),
+            Overrides::default(),
+            Config::default(),
+            false,
+        );
+        s.reload().unwrap();
+        let problems = s.problems();
+        std::fs::remove_file(&path).unwrap();
+        assert!(matches!(s.reload(), Err(ConfigError::Removed { .. })));
+        assert_eq!(s.current().interval.0, Duration::from_secs(120));
+        let problem = problems.borrow().clone().unwrap();
+        assert!(problem.removed);
+        assert!(problem
+            .describe(Lang::En)
+            .0
+            .starts_with("The configuration file was removed"));
+        // Again and again: still kept.
+        assert!(s.reload().is_err());
+        assert_eq!(s.current().interval.0, Duration::from_secs(120));
+        // A new file is read when it appears.
+        std::fs::write(&path, "interval = \"3m\"\n").unwrap();
+        assert!(s.reload().unwrap());
+        assert_eq!(s.current().interval.0, Duration::from_secs(180));
+        assert_eq!(*problems.borrow(), None);
+        // A file that was never there is the defaults, as at a first start.
+        let never = scratch("never");
+        let _ = std::fs::remove_file(&never);
+        let s = Settings::new(Some(never), Overrides::default(), Config::default(), false);
+        assert!(s.reload().is_ok());
     }
 
     #[tokio::test]
