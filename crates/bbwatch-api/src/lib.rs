@@ -133,6 +133,7 @@ pub async fn serve(
         feed,
         closing,
         streams: Arc::default(),
+        auth_log: std::sync::Mutex::default(),
     });
     let app = routes::router(shared);
     axum::serve(

@@ -35,6 +35,8 @@ pub(crate) struct Shared {
     pub(crate) closing: watch::Receiver<bool>,
     /// Event streams open now (at most [`crate::sse::MAX_STREAMS`]).
     pub(crate) streams: Arc<std::sync::atomic::AtomicUsize>,
+    /// Refused requests per peer, for a log that a wrong token cannot flood.
+    pub(crate) auth_log: std::sync::Mutex<crate::auth::AuthLog>,
 }
 
 /// The app: every route, the `Host` and token checks in front of all of them (the fallbacks

@@ -751,3 +751,31 @@ fn an_asset_change_is_the_same_event_on_the_stream_in_the_status_and_to_a_hook()
     assert!(status.success(), "{status}");
     assert!(!stderr.contains("fake-secret"), "{stderr}");
 }
+
+/// A client looping on a wrong token cannot flood the log: one line a minute per peer, with a
+/// count of the rest.
+#[test]
+fn refused_requests_are_logged_once_a_minute_per_peer() {
+    let sim = Sim::start("normal");
+    let dir = empty_dir();
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "[api]\ntoken = \"correct-horse-battery\"\n").unwrap();
+    let serve = Serve::start(
+        &sim,
+        &empty_dir(),
+        "127.0.0.1:0",
+        &["--config", config.to_str().unwrap()],
+    );
+    let status = serve.url("/v1/status");
+    for _ in 0..50 {
+        let wrong = request(&sim, reqwest::Method::GET, &status, Some("wrong-guess-123"));
+        assert_eq!(wrong.status, 401);
+    }
+    let (exit, stderr) = serve.terminate();
+    assert!(exit.success());
+    assert_eq!(
+        stderr.matches("local API: 401").count(),
+        1,
+        "one line for 50 refusals: {stderr}"
+    );
+}
