@@ -536,3 +536,68 @@ fn a_deleted_config_file_keeps_its_hooks_and_says_so() {
         "{stderr}"
     );
 }
+
+/// A hook that exits leaving a child behind (`sleep & exit 0`): the child ends with it.
+#[test]
+fn what_a_hook_leaves_running_ends_with_it() {
+    let sim = Sim::from_toml(MAINTENANCE);
+    let dir = empty_dir();
+    let leaver = script(
+        &dir,
+        "leave.sh",
+        "#!/bin/sh\nsleep 1000 &\necho $! >> \"$1/children\"\nexit 0\n",
+    );
+    let config = config(
+        &dir,
+        &[hook(
+            &["monitor_started"],
+            &[&leaver.display().to_string(), &dir.display().to_string()],
+            "20s",
+        )],
+    );
+    let mut watch = sim.watch(&["--config", &config]);
+    watch.expect(&["monitor_started normal"], WAIT);
+    eventually("the hook runs", || children(&dir).len() == 1);
+    let left = children(&dir)[0].clone();
+    eventually("what it left running is killed", || !alive(&left));
+    watch.terminate();
+}
+
+/// A history lock file that cannot be opened (here: a directory in its place, as a root-owned
+/// file is for a user) proves nothing of another bbwatch: it is said once, and this process
+/// runs the hooks itself rather than leaving them to no one.
+#[test]
+fn an_unusable_history_lock_is_said_and_the_hooks_still_run() {
+    let sim = Sim::from_toml(MAINTENANCE);
+    let dir = empty_dir();
+    let data = dir.join("data");
+    std::fs::create_dir_all(data.join("bbwatch/history.sqlite3.lock")).unwrap();
+    let recorder = script(&dir, "record.sh", RECORDER);
+    let log = dir.join("runs.log");
+    let config = config(
+        &dir,
+        &[hook(
+            &["maintenance_started"],
+            &[&recorder.display().to_string(), &log.display().to_string()],
+            "20s",
+        )],
+    );
+    let mut watch = sim.watch_in(&data, &["--config", &config]);
+    watch.expect(&["monitor_started normal"], WAIT);
+    sim.server.next_phase();
+    watch.expect(&["maintenance_started maintenance"], WAIT);
+    let got = wait_for_runs(&log, 1);
+    assert_eq!(got[0].env["kind"], "maintenance_started");
+    let (_, stderr) = watch.terminate_keeping_stderr();
+    // Said once for the events and once for the kept state, not at every event.
+    for what in [
+        "events are not being recorded",
+        "the state is not being kept",
+    ] {
+        let said = stderr
+            .lines()
+            .filter(|l| l.contains("cannot open the lock file") && l.contains(what))
+            .count();
+        assert_eq!(said, 1, "{what}: {stderr}");
+    }
+}

@@ -70,29 +70,36 @@ struct Writer {
 }
 
 impl Writer {
-    fn try_take(&mut self) -> bool {
+    /// Whether this process records: `Ok(false)` only when another bbwatch holds the lock. A
+    /// lock file that cannot be opened or locked (left root-owned by `sudo`, a read-only
+    /// directory) proves nothing of another process: it is an error, not "another one records".
+    fn try_take(&mut self) -> Result<bool, HistoryError> {
         if self.held.is_some() {
-            return true;
+            return Ok(true);
         }
-        let Ok(file) = create_private(&self.path) else {
-            return false;
+        let unusable = |message: String| HistoryError::Unwritable {
+            path: self.path.clone(),
+            message,
         };
+        let file = create_private(&self.path)
+            .map_err(|e| unusable(format!("cannot open the lock file: {e}")))?;
         match try_lock(&file) {
             Ok(()) => {
                 if self.told_reader {
                     tracing::info!("the other bbwatch stopped: this one records the history now");
                 }
                 self.held = Some(file);
-                true
+                Ok(true)
             }
-            Err(_) => {
+            Err(e) if lock_taken(&e) => {
                 if !std::mem::replace(&mut self.told_reader, true) {
                     tracing::info!(
                         "another bbwatch records the history; this one leaves it to that one"
                     );
                 }
-                false
+                Ok(false)
             }
+            Err(e) => Err(unusable(format!("cannot lock the lock file: {e}"))),
         }
     }
 }
@@ -105,6 +112,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(unix)]
 fn try_lock(file: &File) -> Result<(), rustix::io::Errno> {
     rustix::fs::flock(file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+}
+
+/// Whether a failed [`try_lock`] means another process holds the lock.
+#[cfg(unix)]
+fn lock_taken(e: &rustix::io::Errno) -> bool {
+    *e == rustix::io::Errno::WOULDBLOCK
+}
+
+#[cfg(not(unix))]
+fn lock_taken(e: &std::fs::TryLockError) -> bool {
+    matches!(e, std::fs::TryLockError::WouldBlock)
 }
 
 /// Take `file`'s exclusive lock, without waiting (`LockFileEx` on Windows).
@@ -282,8 +300,9 @@ impl History {
         self.moved_aside.as_deref()
     }
 
-    /// Whether this process is the one that records (it takes over when the other stops).
-    pub fn is_writer(&self) -> bool {
+    /// Whether this process is the one that records (it takes over when the other stops);
+    /// an error when the lock file cannot be used at all.
+    pub fn is_writer(&self) -> Result<bool, HistoryError> {
         lock(&self.writer).try_take()
     }
 
@@ -294,7 +313,7 @@ impl History {
     /// Record `event`, committed before this returns (so it survives this process being
     /// killed). `Ok(None)` when another bbwatch records the history: it sees the same events.
     pub fn record(&self, event: &Event) -> Result<Option<i64>, HistoryError> {
-        if !self.is_writer() {
+        if !self.is_writer()? {
             return Ok(None);
         }
         let data = serde_json::to_string(&EventRecord::from(event))?;
@@ -313,7 +332,7 @@ impl History {
         let Some(record) = SnapshotRecord::of(snapshot) else {
             return Ok(());
         };
-        if !self.is_writer() {
+        if !self.is_writer()? {
             return Ok(());
         }
         let data = serde_json::to_string(&record)?;
@@ -371,7 +390,7 @@ impl History {
     /// Delete the events recorded before `older_than`; returns how many. Only the writer
     /// prunes (`Ok(0)` otherwise).
     pub fn prune(&self, older_than: DateTime<Utc>) -> Result<u64, HistoryError> {
-        if !self.is_writer() {
+        if !self.is_writer()? {
             return Ok(0);
         }
         let conn = lock(&self.conn);

@@ -9,8 +9,9 @@
 //!   `stopped`) — an empty string when the event has no such value — on top of a minimal part
 //!   of bbwatch's own environment ([`inherited`]: the path, home, user, locale, time zone and
 //!   the session's display and bus), never its secrets (`BBWATCH_API_KEY`/`_SECRET`).
-//! - The program starts in a process group of its own. At its `timeout` the whole group is
-//!   killed (SIGKILL, so a `sleep &` it left behind goes too) and the program is reaped.
+//! - The program starts in a process group of its own. When it exits, and at its `timeout`,
+//!   the whole group is killed (SIGKILL, so a `sleep &` it left behind goes too) and the
+//!   program is reaped. A process that leaves the group (`setsid`) is not followed.
 //! - Its stdout and stderr (the first [`MAX_OUTPUT`] bytes of each) and its exit status are
 //!   logged: info when it exits 0, a warning otherwise.
 //! - Each hook has a worker of its own (see [`crate::queue`]) that runs it once at a time, in
@@ -161,11 +162,6 @@ impl Group {
         )
     }
 
-    /// Reaped: its pid may be reused, so its group is no longer ours to kill.
-    fn reaped(&mut self) {
-        self.0 = None;
-    }
-
     fn kill(&mut self) {
         if let Some(pid) = self.0.take() {
             if let Err(e) = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL)
@@ -196,8 +192,6 @@ impl Group {
     fn of(_child: &tokio::process::Child) -> Group {
         Group
     }
-
-    fn reaped(&mut self) {}
 
     fn kill(&mut self) {}
 }
@@ -303,7 +297,10 @@ pub async fn run_once(hook: &Hook, event: &Event) -> Result<Outcome, HookError> 
                 program: program.clone(),
                 source,
             })?;
-            group.reaped();
+            // What it left running in its group (`sleep & exit 0`) ends with it. While a
+            // member lives the group's id cannot be given to another process, and a group
+            // with none left is ESRCH.
+            group.kill();
             (status, false)
         }
         Err(_) => {
