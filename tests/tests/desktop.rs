@@ -1282,3 +1282,40 @@ async fn a_pair_bitbank_does_not_list_is_told_like_a_bad_value() -> Result<()> {
     quit(&item, &mut app, &dir).await?;
     Ok(())
 }
+
+/// A history whose lock file cannot be used (a directory in its place, as a root-owned file
+/// is for a user): the tray says so once, in a popup with why, and goes on telling the events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_history_that_cannot_be_recorded_is_told_once() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("nolock");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    std::fs::create_dir_all(dir.join("data/bbwatch/history.sqlite3.lock"))?;
+    let env = app_env(&desktop, &dir, &sim, "2s");
+    let (mut app, item, notifications, _panel) = start_on_panel(&desktop, &bin, &env, &dir).await?;
+    eventually(WAIT, "the tray to turn green", || async {
+        (icon_colour(&item).await == Some("green")).then_some(())
+    })
+    .await?;
+    sim.next_phase();
+    notifications
+        .first_with("maintenance started", WAIT)
+        .await?;
+    let told = notifications
+        .first_with("the history cannot be recorded", WAIT)
+        .await?;
+    assert!(told.body.contains("cannot open the lock file"), "{told:?}");
+    sim.next_phase();
+    notifications.first_with("maintenance ended", WAIT).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        notifications
+            .shown_with("the history cannot be recorded")
+            .len(),
+        1,
+        "told once"
+    );
+    quit(&item, &mut app, &dir).await?;
+    Ok(())
+}

@@ -111,6 +111,8 @@ pub enum Source {
     Config,
     /// The local API cannot be served.
     Api,
+    /// The history cannot be recorded.
+    History,
     /// What quiet hours held back, told when they end.
     Quiet,
 }

@@ -412,6 +412,10 @@ catalogue! {
     TrayTooltipReason => ("{head}、{reason}", "{head} — {reason}"),
     /// Notification: the local API cannot be served.
     ApiProblemTitle => ("bbwatch: ボット向けのローカルAPIを開始できません", "bbwatch: the local API for bots cannot start"),
+    /// Notification: the history cannot be recorded.
+    HistoryProblemTitle => ("bbwatch: 履歴を記録できません", "bbwatch: the history cannot be recorded"),
+    /// Notification: what that means.
+    HistoryProblemBody => ("監視と通知、フック、Webhookは続けます。", "Monitoring, notifications, hooks and webhooks go on."),
     /// Notification: what that means.
     ApiProblemBody => ("ボットはこのアプリに接続できません。設定の「ボット連携」でアドレスを変えられます。", "Bots cannot reach this app. The address can be changed under Bots in the settings."),
     /// Notification title: the configuration file could not be used.

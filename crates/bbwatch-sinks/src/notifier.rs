@@ -300,6 +300,15 @@ impl Notifier {
         self.problem(Source::Api, Msg::ApiProblemTitle, &body).await;
     }
 
+    /// The history cannot be recorded (its file or lock file cannot be used): said once, with
+    /// why; monitoring and the other sinks go on.
+    pub async fn history_problem(&self, problem: &str) {
+        let lang = self.now().1;
+        let body = format!("{}\n{problem}", Msg::HistoryProblemBody.text(lang));
+        self.problem(Source::History, Msg::HistoryProblemTitle, &body)
+            .await;
+    }
+
     /// The local API is served again (or switched off): its problem's popup goes.
     pub async fn api_fixed(&self) {
         self.problem_gone(Source::Api).await;
