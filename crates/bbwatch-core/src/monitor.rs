@@ -401,21 +401,11 @@ impl Monitor {
             let duration = started.elapsed();
             let requests = 2 + observation.circuit.len() + usize::from(key.is_some());
             // What bitbank lists, when it said: a name it does not list cannot be watched.
-            if let Ok(infos) = &observation.pairs {
-                self.unlisted.pairs = Unlisted::missing(
-                    self.current.pairs.as_ref(),
-                    infos.iter().map(|i| i.name.as_str()),
-                );
+            if let Some(pairs) = unlisted_pairs(self.current.pairs.as_ref(), &observation) {
+                self.unlisted.pairs = pairs;
             }
-            match &assets {
-                Some(Ok(answer)) => {
-                    self.unlisted.assets = Unlisted::missing(
-                        self.current.assets.as_ref(),
-                        answer.iter().map(|a| a.asset.as_str()),
-                    );
-                }
-                None => self.unlisted.assets.clear(),
-                Some(Err(_)) => {}
+            if let Some(assets) = unlisted_assets(self.current.assets.as_ref(), assets.as_ref()) {
+                self.unlisted.assets = assets;
             }
             self.assets.take(assets, self.current.assets.as_ref());
             // Assets the user no longer watches (or no key at all) leave before the reading,
@@ -747,23 +737,45 @@ pub async fn check_once(
             previous: &previous,
         },
     );
-    let unlisted_assets = match &fetched {
-        Some(Ok(answer)) => Unlisted::missing(assets, answer.iter().map(|a| a.asset.as_str())),
-        _ => Vec::new(),
+    let unlisted = Unlisted {
+        pairs: unlisted_pairs(pairs, &observation).unwrap_or_default(),
+        assets: unlisted_assets(assets, fetched.as_ref()).unwrap_or_default(),
     };
     let mut watch = AssetWatch::default();
     watch.take(fetched, assets);
     crate::assets::fold(&mut reading, &watch.seen);
     let mut snapshot = Snapshot::from_reading(reading);
     snapshot.api_key = watch.key;
-    snapshot.unlisted = Unlisted {
-        pairs: match &observation.pairs {
-            Ok(infos) => Unlisted::missing(pairs, infos.iter().map(|i| i.name.as_str())),
-            Err(_) => Vec::new(),
-        },
-        assets: unlisted_assets,
-    };
+    snapshot.unlisted = unlisted;
     snapshot
+}
+
+/// The configured pairs bitbank's pair list lacks; `None` when this poll had no list.
+fn unlisted_pairs(
+    configured: Option<&BTreeSet<String>>,
+    observation: &Observation,
+) -> Option<Vec<String>> {
+    let infos = observation.pairs.as_ref().ok()?;
+    Some(Unlisted::missing(
+        configured,
+        infos.iter().map(|i| i.name.as_str()),
+    ))
+}
+
+/// The configured assets the account's asset list lacks: none without a key (nothing is
+/// checked), `None` when the request failed (what was known stays).
+fn unlisted_assets(
+    configured: Option<&BTreeSet<String>>,
+    fetched: Option<&Fetch<Vec<AssetInfo>>>,
+) -> Option<Vec<String>> {
+    match fetched {
+        None => Some(Vec::new()),
+        Some(Ok(answer)) => Some(Unlisted::missing(
+            configured,
+            answer.iter().map(|a| a.asset.as_str()),
+        )),
+        Some(Err(_)) => None,
+    }
 }
 
 #[cfg(test)]

@@ -319,16 +319,8 @@ pub fn describe_file_problem(text: &str, error: &ConfigError, lang: Lang) -> Fil
             match (syntax, e.line()) {
                 (true, Some(line)) => Msg::ConfigSyntax
                     .fill(lang, &[("line", &line.to_string()), ("detail", &detail)]),
-                (_, Some(line)) => Msg::ConfigIssueLine.fill(
-                    lang,
-                    &[
-                        ("line", &line.to_string()),
-                        ("key", &key),
-                        ("detail", &detail),
-                    ],
-                ),
                 (_, None) if key.is_empty() => detail,
-                (_, None) => Msg::ConfigIssueKey.fill(lang, &[("key", &key), ("detail", &detail)]),
+                (_, line) => issue_line(line, &key, &detail, lang),
             }
         })
         .collect();
@@ -348,19 +340,25 @@ pub fn describe_unlisted(
         .filter(|(_, names)| !names.is_empty())
         .map(|(key, names)| {
             let detail = Msg::UnlistedDetail.fill(lang, &[("names", &names.join(sep))]);
-            match crate::config::line_of_key(text, key) {
-                Some(line) => Msg::ConfigIssueLine.fill(
-                    lang,
-                    &[
-                        ("line", &line.to_string()),
-                        ("key", key),
-                        ("detail", &detail),
-                    ],
-                ),
-                None => Msg::ConfigIssueKey.fill(lang, &[("key", key), ("detail", &detail)]),
-            }
+            issue_line(crate::config::line_of_key(text, key), key, &detail, lang)
         })
         .collect()
+}
+
+/// One problem of the file: `line 12, webhooks[0].url: …`, or without the line when it was
+/// not found.
+fn issue_line(line: Option<usize>, key: &str, detail: &str, lang: Lang) -> String {
+    match line {
+        Some(line) => Msg::ConfigIssueLine.fill(
+            lang,
+            &[
+                ("line", &line.to_string()),
+                ("key", key),
+                ("detail", detail),
+            ],
+        ),
+        None => Msg::ConfigIssueKey.fill(lang, &[("key", key), ("detail", detail)]),
+    }
 }
 
 /// A duration field: parsed by config.rs, then bounded by `check` (whose limits say which
