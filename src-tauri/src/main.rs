@@ -164,27 +164,17 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
     let mut recorder = shared.history.clone().map(Recorder::new);
     let telling = notifier.clone();
     tauri::async_runtime::spawn(async move {
-        let mut told = false;
         while let Some(event) = events.recv().await {
-            // A failure is logged once by the recorder and told once in a popup; the event is
-            // shown all the same, and this process runs the hooks and webhooks (better twice
-            // than never). When another bbwatch records the history, that one runs them.
-            let claimed = match recorder.as_mut().map(|r| r.record(&event)) {
-                None => true,
-                Some(Ok(id)) => {
-                    told = false;
-                    id.is_some()
-                }
-                Some(Err(e)) => {
-                    if !std::mem::replace(&mut told, true) {
-                        let (notifier, problem) = (telling.clone(), e.to_string());
-                        tauri::async_runtime::spawn(async move {
-                            notifier.history_problem(&problem).await;
-                        });
-                    }
-                    true
-                }
-            };
+            // A failure is said once by the recorder (and here in a popup); the event is shown
+            // all the same. When another bbwatch records the history, it runs the hooks and
+            // webhooks.
+            let claimed = bbwatch_history::record_and_claim(recorder.as_mut(), &event);
+            if let Some(problem) = recorder.as_mut().and_then(Recorder::take_new_failure) {
+                let notifier = telling.clone();
+                tauri::async_runtime::spawn(async move {
+                    notifier.history_problem(&problem).await;
+                });
+            }
             let view = event_view(&event, listing.lang());
             listing.push_event(event.clone());
             let _ = listing.ui.send(ToWindow::Event { view });

@@ -14,6 +14,8 @@ use crate::{History, HistoryError};
 pub struct Recorder {
     history: Arc<History>,
     told: HashSet<std::mem::Discriminant<HistoryError>>,
+    /// A failure said for the first time, not yet taken by [`Recorder::take_new_failure`].
+    new_failure: Option<String>,
 }
 
 impl Recorder {
@@ -22,6 +24,7 @@ impl Recorder {
         Recorder {
             history,
             told: HashSet::new(),
+            new_failure: None,
         }
     }
 
@@ -42,10 +45,17 @@ impl Recorder {
             Err(e) => {
                 if self.told.insert(discriminant(e)) {
                     tracing::warn!("{e}; events are not being recorded");
+                    self.new_failure = Some(e.to_string());
                 }
             }
         }
         recorded
+    }
+
+    /// The failure to record that was just said for the first time (once per kind of failure,
+    /// as the log says it), for a binary that tells it elsewhere too (the tray's popup).
+    pub fn take_new_failure(&mut self) -> Option<String> {
+        self.new_failure.take()
     }
 
     /// Record `event` (as [`Recorder::record`] does) and say whether this process acts on it
