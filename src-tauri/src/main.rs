@@ -282,6 +282,8 @@ fn main() -> anyhow::Result<()> {
         return window_app::run(Section::from_args(&args), context());
     }
     let show_at_start = args.iter().any(|a| a == "--show");
+    // Before any socket: clients of the local API must not use up the monitor's descriptors.
+    bbwatch_core::descriptors::raise_limit();
     let settings = Arc::new(load_settings());
     let lang = settings.current().language.resolve();
     let problem = settings

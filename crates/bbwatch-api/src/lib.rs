@@ -13,12 +13,16 @@
 //! [`bind`], [`ApiState`], [`Server::spawn`]) to report a bad address before it starts.
 
 mod auth;
+mod connections;
 mod feed;
 pub mod follow;
 mod host;
 mod metrics_text;
+mod origin;
+mod refusals;
 mod routes;
 mod sse;
+mod streams;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -34,6 +38,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use auth::Token;
+pub use connections::{Limits, DEFAULT_HEAD_TIMEOUT};
 pub use follow::{follow_settings, Followed};
 
 /// How often an idle event stream gets a comment line, so proxies keep it open.
@@ -79,6 +84,11 @@ pub struct ApiState {
     pub token: Option<Token>,
     /// The interval of the event stream's heartbeat comments.
     pub heartbeat: Duration,
+    /// What one client can hold: connections, and time to send a request.
+    pub limits: Limits,
+    /// Web page origins allowed to call (`[api] origins`, as
+    /// [`LocalApi::allowed_origins`] gives them); any other page is refused.
+    pub origins: Vec<String>,
 }
 
 impl ApiState {
@@ -95,6 +105,8 @@ impl ApiState {
             history,
             token,
             heartbeat: DEFAULT_HEARTBEAT,
+            limits: Limits::for_this_process(),
+            origins: Vec::new(),
         }
     }
 }
@@ -122,6 +134,8 @@ pub async fn serve(
         history,
         token,
         heartbeat,
+        limits,
+        origins,
     } = state;
     let feed = feed::Feed::start(history.clone(), events, closing.clone()).await;
     let shared = Arc::new(routes::Shared {
@@ -131,22 +145,19 @@ pub async fn serve(
         token,
         heartbeat,
         feed,
-        closing,
+        closing: closing.clone(),
         streams: Arc::default(),
-        auth_log: std::sync::Mutex::default(),
+        origins,
+        refusals: Default::default(),
     });
     let app = routes::router(shared);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let stop = async move {
         shutdown.await;
         // Event streams never end by themselves: tell them to, or the shutdown waits forever.
         let _ = closing_tx.send(true);
-    })
-    .await
-    .map_err(ApiError::Serve)
+    };
+    tokio::join!(connections::serve(listener, app, limits, closing), stop);
+    Ok(())
 }
 
 /// The API running in a task of its own; stopped by [`Server::stop`] or by being dropped.
@@ -168,8 +179,11 @@ impl Server {
         history: Option<Arc<History>>,
     ) -> Result<Server, ApiError> {
         let token = Token::from_config(api)?;
+        let origins = api.allowed_origins()?;
         let listener = bind(api).await?;
-        Server::spawn(listener, ApiState::new(handle, history, token))
+        let mut state = ApiState::new(handle, history, token);
+        state.origins = origins;
+        Server::spawn(listener, state)
     }
 
     /// Serve `state` on `listener` in a new task.

@@ -21,6 +21,7 @@ use tokio::sync::watch;
 use crate::auth::{require_token, Token};
 use crate::feed::Feed;
 use crate::host::check_host;
+use crate::origin::check_origin;
 use crate::{metrics_text, sse};
 
 /// What every handler reads.
@@ -33,10 +34,12 @@ pub(crate) struct Shared {
     pub(crate) feed: Arc<Feed>,
     /// Turns true when the server stops (event streams end).
     pub(crate) closing: watch::Receiver<bool>,
-    /// Event streams open now (at most [`crate::sse::MAX_STREAMS`]).
-    pub(crate) streams: Arc<std::sync::atomic::AtomicUsize>,
+    /// Event streams open now, by who holds them.
+    pub(crate) streams: Arc<crate::streams::Streams>,
+    /// Web page origins allowed (`[api] origins`).
+    pub(crate) origins: Vec<String>,
     /// Refused requests per peer, for a log that a wrong token cannot flood.
-    pub(crate) auth_log: std::sync::Mutex<crate::auth::AuthLog>,
+    pub(crate) refusals: crate::refusals::RefusalLog,
 }
 
 /// The app: every route, the `Host` and token checks in front of all of them (the fallbacks
@@ -52,6 +55,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&shared),
             require_token,
+        ))
+        // Before the token: a page's preflight carries none.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            check_origin,
         ))
         // The outer layer runs first: a page's request is refused before anything else.
         .layer(axum::middleware::from_fn_with_state(

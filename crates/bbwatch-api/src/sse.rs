@@ -6,13 +6,13 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use bbwatch_history::export::event_json;
 use bbwatch_history::StoredEvent;
 use futures::Stream;
@@ -20,28 +20,9 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch};
 
 use crate::feed::{Feed, PAGE};
+use crate::origin::Caller;
 use crate::routes::{json_error, BadRequest, Params, Shared};
-
-/// Event streams open at once, at most: each holds a connection for as long as the client
-/// wants, so a runaway client must not take them all.
-pub(crate) const MAX_STREAMS: usize = 64;
-
-/// One open stream, counted while it lives.
-struct Slot(Arc<AtomicUsize>);
-
-impl Slot {
-    fn take(count: &Arc<AtomicUsize>) -> Option<Slot> {
-        let open = count.fetch_add(1, Ordering::SeqCst);
-        let slot = Slot(Arc::clone(count));
-        (open < MAX_STREAMS).then_some(slot)
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
+use crate::streams::{Full, Holder, Slot, KEPT_FOR_LOCAL, MAX_STREAMS, PER_HOLDER};
 
 /// Where a client's stream is.
 struct Client {
@@ -124,6 +105,8 @@ fn resume_from(headers: &HeaderMap, params: &Params) -> Result<Option<i64>, BadR
 
 pub(crate) async fn events(
     State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -135,11 +118,30 @@ pub(crate) async fn events(
         Ok(from) => from,
         Err(bad) => return bad.into_response(),
     };
-    let Some(slot) = Slot::take(&shared.streams) else {
-        return json_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &format!("too many event streams open (at most {MAX_STREAMS})"),
-        );
+    let origin = match caller {
+        Caller::Listed(origin) => Some(origin),
+        _ => None,
+    };
+    let slot = match shared.streams.take(Holder::of(peer.ip(), origin)) {
+        Ok(slot) => slot,
+        Err(Full::All) => {
+            return json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!(
+                    "too many event streams open (at most {MAX_STREAMS}, the last \
+                     {KEPT_FOR_LOCAL} for programs on this machine)"
+                ),
+            )
+        }
+        Err(Full::Holder) => {
+            return json_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!(
+                    "too many event streams open from this page or address (at most \
+                     {PER_HOLDER})"
+                ),
+            )
+        }
     };
     // Subscribed before anything is read: whatever is passed on from now is received.
     let live = shared.feed.subscribe();

@@ -33,6 +33,8 @@ const EXIT_TERMINATED: u8 = 143;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.common.verbose);
+    // Before any socket: clients of the local API must not use up the monitor's descriptors.
+    bbwatch_core::descriptors::raise_limit();
     let settings = match cli.common.settings() {
         Ok(s) => s,
         Err(e) => {
@@ -310,6 +312,7 @@ async fn serve(settings: &Settings, listen: Option<std::net::SocketAddr>) -> any
     } = start_running(settings)?;
     let mut state = bbwatch_api::ApiState::new(&handle, history, token);
     state.heartbeat = heartbeat;
+    state.origins = api.allowed_origins()?;
     let server = bbwatch_api::Server::spawn(listener, state)?;
     eprintln!("bbwatch: listening on http://{}", server.local_addr());
     let mut events = handle.events();

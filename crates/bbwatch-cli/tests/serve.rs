@@ -6,6 +6,7 @@
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -31,6 +32,11 @@ impl Serve {
     /// `bbwatch serve --listen LISTEN` at a 1 s interval, its history in `data`, heartbeats
     /// every second.
     fn start(sim: &Sim, data: &Path, listen: &str, extra: &[&str]) -> Serve {
+        Serve::spawn(Serve::command(sim, data, listen, extra))
+    }
+
+    /// The command [`Serve::start`] runs.
+    fn command(sim: &Sim, data: &Path, listen: &str, extra: &[&str]) -> Command {
         let mut args = vec![
             "serve",
             "--listen",
@@ -46,6 +52,11 @@ impl Serve {
             .env("BBWATCH_SSE_HEARTBEAT", "1s")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// Run `cmd` (a `bbwatch serve --listen …`) and wait until it listens.
+    fn spawn(mut cmd: Command) -> Serve {
         let mut child = cmd.spawn().unwrap();
         let pipe = child.stderr.take().unwrap();
         let stderr = Arc::new(Mutex::new(String::new()));
@@ -778,4 +789,246 @@ fn refused_requests_are_logged_once_a_minute_per_peer() {
         1,
         "one line for 50 refusals: {stderr}"
     );
+}
+
+/// `cmd` run with at most `n` open descriptors (soft and hard limit), stderr piped.
+fn with_descriptor_limit(cmd: &Command, n: u32) -> Command {
+    let mut limited = Command::new("sh");
+    limited
+        .arg("-c")
+        .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(v) => limited.env(key, v),
+            None => limited.env_remove(key),
+        };
+    }
+    limited
+}
+
+/// `n` connections to `to` from `from`, each having sent half a request line.
+fn half_open(sim: &Sim, from: &str, to: SocketAddr, n: usize) -> Vec<tokio::net::TcpStream> {
+    use tokio::io::AsyncWriteExt as _;
+    sim.rt.block_on(async {
+        let mut held = Vec::new();
+        for _ in 0..n {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+            // A server that accepts nothing more leaves a connect pending for minutes.
+            let connect = tokio::time::timeout(Duration::from_secs(1), socket.connect(to));
+            let Ok(Ok(mut stream)) = connect.await else {
+                continue;
+            };
+            let _ = stream.write_all(b"GET /v1/sta").await;
+            held.push(stream);
+        }
+        held
+    })
+}
+
+/// How many of `streams` the server has not closed.
+fn still_open(streams: &[tokio::net::TcpStream]) -> usize {
+    streams
+        .iter()
+        .filter(|s| {
+            let mut buf = [0u8; 64];
+            matches!(s.try_read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+        })
+        .count()
+}
+
+#[test]
+fn half_open_connections_neither_take_the_api_down_nor_fake_an_outage() {
+    // Enough descriptors for this process's end of the flood.
+    bbwatch_core::descriptors::raise_limit();
+    let sim = Sim::from_toml(MAINTENANCE);
+    let dir = empty_dir();
+    let log = dir.join("hook.log");
+    let hook = write_file(
+        &dir,
+        "hook.sh",
+        "#!/bin/sh\necho \"$BBWATCH_KIND\" >> \"$1\"\n",
+        0o755,
+    );
+    let config = write_file(
+        &dir,
+        "config.toml",
+        &format!(
+            "[[hooks]]\non = [\"maintenance_started\"]\ncommand = [{:?}, {:?}]\n",
+            hook.to_str().unwrap(),
+            log.to_str().unwrap()
+        ),
+        0o600,
+    );
+    let data = empty_dir();
+    // 320 descriptors: 64 connections for clients (32 from one address), the rest kept.
+    let serve = Serve::spawn(with_descriptor_limit(
+        &Serve::command(
+            &sim,
+            &data,
+            "127.0.0.1:0",
+            &["--config", config.to_str().unwrap()],
+        ),
+        320,
+    ));
+    status_at(&sim, &serve, "normal");
+
+    // 500 connections from one address, each stuck halfway through its request line: more
+    // than the process has descriptors.
+    let flood = half_open(&sim, "127.0.0.2", serve.addr, 500);
+    assert!(flood.len() > 400, "only {} connected", flood.len());
+    std::thread::sleep(Duration::from_secs(1));
+    let held = still_open(&flood);
+    assert!(held <= 32, "{held} connections from one address held open");
+
+    // Everyone else is still answered, the monitor still polls, and the hook still runs.
+    let json = status_at(&sim, &serve, "normal");
+    assert_eq!(json["exit_code"], 0);
+    sim.server.next_phase();
+    status_at(&sim, &serve, "maintenance");
+    let deadline = Instant::now() + WAIT;
+    while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("maintenance_started")) {
+        assert!(Instant::now() < deadline, "the hook never ran");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    sim.server.next_phase();
+    status_at(&sim, &serve, "normal");
+    let events = events_once_recorded(&sim, &serve, "maintenance_ended");
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "monitor_started",
+            "maintenance_started",
+            "maintenance_ended"
+        ]
+    );
+
+    // Connections that never finish their request are closed after the head timeout (10 s).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while still_open(&flood) > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "{} half-open connections were never closed",
+            still_open(&flood)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (exit, stderr) = serve.terminate();
+    assert!(exit.success(), "{stderr}");
+    assert!(
+        !stderr.to_lowercase().contains("too many open files"),
+        "{stderr}"
+    );
+    let refusals = stderr.matches("refused").count();
+    assert!(
+        (1..=2).contains(&refusals),
+        "refused connections are logged once a minute: {stderr}"
+    );
+    drop(flood);
+}
+
+/// `n` requests for `/v1/events` as a browser page of `origin` sends them, each to a loopback
+/// name of its own (`pN.localhost`, as a page gets round a browser's per-host limit); the
+/// answers, their streams left open.
+fn page_streams(sim: &Sim, serve: &Serve, origin: &str, n: usize) -> Vec<reqwest::Response> {
+    sim.rt.block_on(async {
+        let client = reqwest::Client::new();
+        let mut answers = Vec::new();
+        for i in 0..n {
+            let resp = client
+                .get(serve.url("/v1/events"))
+                .header("Host", format!("p{i}.localhost:{}", serve.addr.port()))
+                .header("Origin", origin)
+                .send()
+                .await
+                .unwrap();
+            answers.push(resp);
+        }
+        answers
+    })
+}
+
+fn statuses(answers: &[reqwest::Response]) -> BTreeMap<u16, usize> {
+    let mut counts = BTreeMap::new();
+    for a in answers {
+        *counts.entry(a.status().as_u16()).or_insert(0) += 1;
+    }
+    counts
+}
+
+#[test]
+fn web_pages_cannot_take_the_event_streams_from_the_bots() {
+    let sim = Sim::start("normal");
+    let serve = Serve::start(&sim, &empty_dir(), "127.0.0.1:0", &[]);
+    // A page of any site is refused before it holds anything.
+    let pages = page_streams(&sim, &serve, "https://evil.example", 64);
+    assert_eq!(statuses(&pages), BTreeMap::from([(403, 64)]));
+    let body = sim.rt.block_on(async {
+        let resp = reqwest::Client::new()
+            .get(serve.url("/v1/status"))
+            .header("Origin", "http://localhost:3000")
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    });
+    assert_eq!(body.0, 403);
+    assert!(body.1.contains("[api] origins"), "{}", body.1);
+    let bot = Stream::open(&sim, &serve.url("/v1/events"), None);
+    drop((bot, pages));
+    let (_, stderr) = serve.terminate();
+    assert_eq!(
+        stderr.matches("403").count(),
+        1,
+        "refusals are logged once a minute per peer: {stderr}"
+    );
+    assert!(stderr.contains("https://evil.example"), "{stderr}");
+
+    // A page of an origin the user listed gets its streams, at most 16, and a bot still
+    // gets one.
+    let dir = empty_dir();
+    let config = write_file(
+        &dir,
+        "config.toml",
+        "[api]\norigins = [\"http://dash.localhost:8080\"]\n",
+        0o600,
+    );
+    let serve = Serve::start(
+        &sim,
+        &empty_dir(),
+        "127.0.0.1:0",
+        &["--config", config.to_str().unwrap()],
+    );
+    let pages = page_streams(&sim, &serve, "http://dash.localhost:8080", 64);
+    assert_eq!(statuses(&pages), BTreeMap::from([(200, 16), (429, 48)]));
+    assert_eq!(
+        pages[0].headers()["access-control-allow-origin"],
+        "http://dash.localhost:8080"
+    );
+    let bot = Stream::open(&sim, &serve.url("/v1/events"), None);
+    // The page's preflight (for a token or Last-Event-ID) is answered.
+    let preflight = sim.rt.block_on(async {
+        reqwest::Client::new()
+            .request(reqwest::Method::OPTIONS, serve.url("/v1/events"))
+            .header("Origin", "http://dash.localhost:8080")
+            .header("Access-Control-Request-Method", "GET")
+            .header("Access-Control-Request-Headers", "authorization")
+            .send()
+            .await
+            .unwrap()
+    });
+    assert_eq!(preflight.status(), 204);
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(allowed.contains("authorization"), "{allowed}");
+    drop((bot, pages));
+    let (exit, _) = serve.terminate();
+    assert!(exit.success());
 }

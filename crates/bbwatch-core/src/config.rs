@@ -294,6 +294,10 @@ pub struct LocalApi {
     /// A file holding the token instead (absolute path; its contents, trimmed, are the token),
     /// so the configuration file can be shared without the secret.
     pub token_file: Option<PathBuf>,
+    /// Web pages allowed to call the API from a browser, by origin (`https://dash.example`):
+    /// a request carrying any other `Origin` is refused, so a page on any site cannot open
+    /// event streams to it.
+    pub origins: Vec<String>,
 }
 
 impl Default for LocalApi {
@@ -303,6 +307,7 @@ impl Default for LocalApi {
             listen: "127.0.0.1:8765".into(),
             token: String::new(),
             token_file: None,
+            origins: Vec::new(),
         }
     }
 }
@@ -347,7 +352,27 @@ impl LocalApi {
                 ),
             ));
         }
+        self.allowed_origins()?;
         Ok(listen)
+    }
+
+    /// `origins`, each as a browser sends it in `Origin` (`scheme://host[:port]`, lower case,
+    /// no default port); anything else (a path, a query, `null`, not http or https) is an
+    /// error naming `api.origins`.
+    pub fn allowed_origins(&self) -> Result<Vec<String>, ConfigError> {
+        self.origins
+            .iter()
+            .map(|o| {
+                web_origin(o).ok_or_else(|| ConfigError::Value {
+                    key: "api.origins".into(),
+                    message: format!(
+                        "{o:?} is not a web origin like https://dash.example or \
+                         http://localhost:3000 (scheme, host and port only)"
+                    ),
+                    line: None,
+                })
+            })
+            .collect()
     }
 
     /// The token in force: `token`, or the trimmed contents of `token_file`; `None` when
@@ -371,6 +396,20 @@ impl LocalApi {
         }
         Ok(Some(token.to_owned()))
     }
+}
+
+/// `text` as a browser's `Origin` header would give it, if it is one (http or https, a host,
+/// maybe a port, nothing after).
+fn web_origin(text: &str) -> Option<String> {
+    let url = reqwest::Url::parse(text.trim()).ok()?;
+    let bare = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none();
+    bare.then(|| url.origin().ascii_serialization())
 }
 
 /// The history of events (`[history]`).
@@ -1038,6 +1077,13 @@ token = ""
             ("[api]\nlisten = \"0.0.0.0:8765\"", "api.token"),
             ("[api]\nlisten = \"here\"", "api.listen"),
             (
+                "[api]\norigins = [\"https://a.example/page\"]",
+                "api.origins",
+            ),
+            ("[api]\norigins = [\"null\"]", "api.origins"),
+            ("[api]\norigins = [\"file:///tmp/x.html\"]", "api.origins"),
+            ("[api]\norigins = [\"https://a.example?x\"]", "api.origins"),
+            (
                 "[api]\ntoken = \"t\"\ntoken_file = \"/etc/bbwatch-token\"",
                 "api.token_file",
             ),
@@ -1154,5 +1200,25 @@ token = ""
         assert!(check_pair_name("btc").is_err());
         assert!(check_pair_name("_jpy").is_err());
         assert!(check_pair_name("btc_jpy/../x").is_err());
+    }
+
+    #[test]
+    fn origins_are_kept_as_a_browser_sends_them() {
+        let api = LocalApi {
+            origins: vec![
+                "HTTPS://Dash.Example/".into(),
+                "http://localhost:3000".into(),
+                "https://a.example:443".into(),
+            ],
+            ..LocalApi::default()
+        };
+        assert_eq!(
+            api.allowed_origins().unwrap(),
+            [
+                "https://dash.example",
+                "http://localhost:3000",
+                "https://a.example"
+            ]
+        );
     }
 }

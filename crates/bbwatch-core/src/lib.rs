@@ -15,6 +15,7 @@ pub mod config;
 pub mod config_file;
 pub mod credentials;
 pub mod delivery;
+pub mod descriptors;
 pub mod detect;
 pub mod event;
 pub mod i18n;
