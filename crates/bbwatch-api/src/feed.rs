@@ -15,7 +15,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bbwatch_core::delivery::EventStream;
-use bbwatch_history::{History, StoredEvent};
+use bbwatch_history::{EventCursor, Filter, History, StoredEvent};
+
+use crate::reading::Reading;
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
@@ -32,7 +34,8 @@ const EAGER_FOR: Duration = Duration::from_secs(2);
 
 /// Where events and their ids come from.
 enum Store {
-    History(Arc<History>),
+    /// The history, read through a connection of the feed's own.
+    History(Reading),
     Memory(Mutex<VecDeque<StoredEvent>>),
 }
 
@@ -60,7 +63,7 @@ impl Feed {
                     .ok()
                     .and_then(|r| r.map_err(|e| tracing::warn!("local API: {e}")).ok())
                     .unwrap_or(0);
-                (Store::History(h), last)
+                (Store::History(Reading::new(h.path().to_owned())), last)
             }
             None => (Store::Memory(Mutex::new(VecDeque::new())), 0),
         };
@@ -87,13 +90,11 @@ impl Feed {
     /// Up to [`PAGE`] events after `after`, from the store.
     pub(crate) async fn after(&self, after: i64) -> Result<Vec<StoredEvent>, String> {
         match &self.store {
-            Store::History(h) => {
-                let h = Arc::clone(h);
-                tokio::task::spawn_blocking(move || h.events_after(after, PAGE))
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| e.to_string())
-            }
+            Store::History(reading) => reading
+                .run(move |r| r.events(&Filter::default(), Some(EventCursor(after)), PAGE))
+                .await?
+                .map(|page| page.items)
+                .map_err(|e| e.to_string()),
             Store::Memory(m) => Ok(m
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)

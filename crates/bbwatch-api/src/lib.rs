@@ -19,6 +19,7 @@ pub mod follow;
 mod host;
 mod metrics_text;
 mod origin;
+mod reading;
 mod refusals;
 mod routes;
 mod sse;
@@ -137,17 +138,20 @@ pub async fn serve(
         limits,
         origins,
     } = state;
-    let feed = feed::Feed::start(history.clone(), events, closing.clone()).await;
+    let reading = history
+        .as_ref()
+        .map(|h| reading::Reading::new(h.path().to_owned()));
+    let feed = feed::Feed::start(history, events, closing.clone()).await;
     let shared = Arc::new(routes::Shared {
         snapshot,
         metrics,
-        history,
         token,
         heartbeat,
         feed,
         closing: closing.clone(),
         streams: Arc::default(),
         origins,
+        reading,
         refusals: Default::default(),
     });
     let app = routes::router(shared);

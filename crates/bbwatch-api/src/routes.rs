@@ -15,7 +15,7 @@ use bbwatch_core::metrics::PollMetrics;
 use bbwatch_core::Snapshot;
 use bbwatch_history::export::{event_json, period_json};
 use bbwatch_history::query::{parse_kinds, parse_pair, parse_since, parse_until};
-use bbwatch_history::{Filter, History};
+use bbwatch_history::{EventCursor, Filter, PeriodCursor};
 use tokio::sync::watch;
 
 use crate::auth::{require_token, Token};
@@ -28,7 +28,6 @@ use crate::{metrics_text, sse};
 pub(crate) struct Shared {
     pub(crate) snapshot: watch::Receiver<Snapshot>,
     pub(crate) metrics: Arc<PollMetrics>,
-    pub(crate) history: Option<Arc<History>>,
     pub(crate) token: Option<Token>,
     pub(crate) heartbeat: Duration,
     pub(crate) feed: Arc<Feed>,
@@ -38,6 +37,9 @@ pub(crate) struct Shared {
     pub(crate) streams: Arc<crate::streams::Streams>,
     /// Web page origins allowed (`[api] origins`).
     pub(crate) origins: Vec<String>,
+    /// `/v1/history`'s own connection to the history, one request at a time: its clients
+    /// wait on each other, never on the recorder nor the event streams.
+    pub(crate) reading: Option<crate::reading::Reading>,
     /// Refused requests per peer, for a log that a wrong token cannot flood.
     pub(crate) refusals: crate::refusals::RefusalLog,
 }
@@ -172,11 +174,32 @@ fn history_filter(params: &Params) -> Result<(Filter, bool), String> {
     ))
 }
 
+/// Items of a `/v1/history` page unless `limit` says otherwise.
+pub(crate) const DEFAULT_PAGE: usize = 1000;
+
+/// Items of a `/v1/history` page at most.
+pub(crate) const MAX_PAGE: usize = 10_000;
+
+/// `limit`: 1 to [`MAX_PAGE`], [`DEFAULT_PAGE`] when absent.
+fn page_limit(params: &Params) -> Result<usize, String> {
+    match params.get("limit") {
+        None => Ok(DEFAULT_PAGE),
+        Some(v) => match v.trim().parse::<usize>() {
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+            _ => Err(format!("limit: {v:?} is not a number from 1 to {MAX_PAGE}")),
+        },
+    }
+}
+
+/// One page: its items as JSON, and the cursor of the next.
+type Lines = (Vec<String>, Option<String>);
+
 async fn history(
     State(shared): State<Arc<Shared>>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let params = match Params::from_query(query, &["since", "until", "kind", "pair", "events"]) {
+    const KNOWN: [&str; 7] = ["since", "until", "kind", "pair", "events", "limit", "after"];
+    let params = match Params::from_query(query, &KNOWN) {
         Ok(p) => p,
         Err(bad) => return bad.into_response(),
     };
@@ -184,34 +207,96 @@ async fn history(
         Ok(f) => f,
         Err(e) => return json_error(StatusCode::BAD_REQUEST, &e),
     };
-    let Some(history) = shared.history.clone() else {
+    let limit = match page_limit(&params) {
+        Ok(n) => n,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, &e),
+    };
+    let after = params.get("after").map(str::to_owned);
+    let Some(reading) = &shared.reading else {
         return json_error(
             StatusCode::NOT_FOUND,
             "history is off (--no-history or [history] enabled = false)",
         );
     };
-    // SQLite reads block: off the async threads.
-    let lines = tokio::task::spawn_blocking(move || {
-        if events {
-            history
-                .events(&filter)
-                .map(|es| es.iter().map(event_json).collect::<Vec<_>>())
-        } else {
-            history
-                .periods(&filter)
-                .map(|ps| ps.iter().map(period_json).collect::<Vec<_>>())
-        }
-    })
-    .await;
-    match lines {
-        Ok(Ok(lines)) => (
-            [(header::CONTENT_TYPE, "application/json")],
-            format!("[{}]", lines.join(",")),
-        )
-            .into_response(),
-        Ok(Err(e)) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-        Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    let page = reading
+        .run(move |reader| -> Result<Lines, (StatusCode, String)> {
+            let failed = |e: bbwatch_history::HistoryError| {
+                (StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+            };
+            let bad =
+                |e: bbwatch_history::BadCursor| (StatusCode::BAD_REQUEST, format!("after: {e}"));
+            if events {
+                let after = after
+                    .map(|a| a.parse::<EventCursor>())
+                    .transpose()
+                    .map_err(bad)?;
+                let page = reader.events(&filter, after, limit).map_err(failed)?;
+                Ok((
+                    page.items.iter().map(event_json).collect(),
+                    page.next.map(|c| c.to_string()),
+                ))
+            } else {
+                let after = after
+                    .map(|a| a.parse::<PeriodCursor>())
+                    .transpose()
+                    .map_err(bad)?;
+                let page = reader
+                    .periods(&filter, after, limit, chrono::Utc::now())
+                    .map_err(failed)?;
+                Ok((
+                    page.items.iter().map(period_json).collect(),
+                    page.next.map(|c| c.to_string()),
+                ))
+            }
+        })
+        .await;
+    let (lines, next) = match page {
+        Ok(Ok(page)) => page,
+        Ok(Err((status, e))) => return json_error(status, &e),
+        Err(e) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let mut response = (
+        [(header::CONTENT_TYPE, "application/json")],
+        format!("[{}]", lines.join(",")),
+    )
+        .into_response();
+    if let Some(link) = next.and_then(|next| next_link(&params, &KNOWN, &next)) {
+        response.headers_mut().insert(header::LINK, link);
     }
+    response
+}
+
+/// `Link: </v1/history?…&after=NEXT>; rel="next"`: the same query, from the next page on.
+fn next_link(params: &Params, known: &[&str], next: &str) -> Option<header::HeaderValue> {
+    let mut query: Vec<(String, String)> = Vec::new();
+    for name in known.iter().filter(|n| **n != "after") {
+        for value in params.all(name) {
+            query.push(((*name).to_owned(), value.clone()));
+        }
+    }
+    query.push(("after".into(), next.to_owned()));
+    let encoded: Vec<String> = query
+        .iter()
+        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+        .collect();
+    header::HeaderValue::from_str(&format!(
+        "</v1/history?{}>; rel=\"next\"",
+        encoded.join("&")
+    ))
+    .ok()
+}
+
+/// `value` with everything but unreserved characters percent-encoded.
+fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {

@@ -1032,3 +1032,168 @@ fn web_pages_cannot_take_the_event_streams_from_the_bots() {
     let (exit, _) = serve.terminate();
     assert!(exit.success());
 }
+
+/// A history at `path` with `4 × 2^doublings` events: maintenances with btc_jpy halted
+/// during each, copied over and over (as a year of a busy exchange would fill it).
+fn long_history(path: &Path, doublings: u32) {
+    use bbwatch_core::{Event, EventKind, Level, PairState};
+    let history = bbwatch_history::History::open(path).unwrap();
+    let at = chrono::Utc::now() - chrono::Duration::days(30);
+    let begin = Event::level_change(
+        EventKind::MaintenanceStarted,
+        at,
+        Level::Maintenance,
+        Some(Level::Normal),
+    );
+    let mut halt = begin.clone();
+    halt.kind = EventKind::PairChanged;
+    halt.pair = Some("btc_jpy".into());
+    halt.pair_state = Some(PairState::Halted);
+    halt.previous_pair_state = Some(PairState::Normal);
+    let mut end = Event::level_change(
+        EventKind::MaintenanceEnded,
+        at + chrono::Duration::seconds(30),
+        Level::Normal,
+        Some(Level::Maintenance),
+    );
+    end.duration_secs = Some(30);
+    let mut resume = halt.clone();
+    resume.at = end.at;
+    resume.pair_state = Some(PairState::Normal);
+    resume.previous_pair_state = Some(PairState::Halted);
+    for e in [begin, halt, end, resume] {
+        history.record(&e).unwrap();
+    }
+    drop(history);
+    let conn = rusqlite::Connection::open(path).unwrap();
+    for _ in 0..doublings {
+        conn.execute(
+            "INSERT INTO events (at_ms, kind, pair, data) \
+             SELECT at_ms, kind, pair, data FROM events ORDER BY id",
+            [],
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn history_is_read_a_page_at_a_time_and_never_holds_up_recording_or_hooks() {
+    let sim = Sim::from_toml(MAINTENANCE);
+    let dir = empty_dir();
+    let data = empty_dir();
+    // 32 768 events.
+    long_history(&data.join("bbwatch").join("history.sqlite3"), 13);
+    let log = dir.join("hook.log");
+    let hook = write_file(
+        &dir,
+        "hook.sh",
+        "#!/bin/sh\necho \"$BBWATCH_KIND\" >> \"$1\"\n",
+        0o755,
+    );
+    let config = write_file(
+        &dir,
+        "config.toml",
+        &format!(
+            "[[hooks]]\non = [\"maintenance_started\"]\ncommand = [{:?}, {:?}]\n",
+            hook.to_str().unwrap(),
+            log.to_str().unwrap()
+        ),
+        0o600,
+    );
+    let serve = Serve::start(
+        &sim,
+        &data,
+        "127.0.0.1:0",
+        &["--config", config.to_str().unwrap()],
+    );
+    status_at(&sim, &serve, "normal");
+
+    // A page is 1 000 items unless `limit` says otherwise; `Link` gives the next one.
+    let first = get(&sim, &serve.url("/v1/history?events=true"));
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.json().as_array().unwrap().len(), 1000);
+    let link = first.headers["link"].to_str().unwrap().to_owned();
+    assert!(
+        link.starts_with("</v1/history?events=true&after=1000>") && link.ends_with("rel=\"next\""),
+        "{link}"
+    );
+    // Following the links gives every event once, in order.
+    let mut ids = Vec::new();
+    let mut next = Some("/v1/history?events=true&limit=10000".to_owned());
+    while let Some(path) = next.take() {
+        let page = get(&sim, &serve.url(&path));
+        assert_eq!(page.status, 200, "{}", page.body);
+        let items = page.json();
+        let items = items.as_array().unwrap();
+        assert!(items.len() <= 10_000);
+        ids.extend(items.iter().map(|e| e["id"].as_i64().unwrap()));
+        next = page.headers.get("link").map(|l| {
+            let l = l.to_str().unwrap();
+            l[1..l.find('>').unwrap()].to_owned()
+        });
+    }
+    assert!(ids.len() > 32_768, "{}", ids.len());
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "in order, no repeat");
+    // Periods page the same way, a filter applied before the cut.
+    let halted = get(&sim, &serve.url("/v1/history?kind=halted&limit=7"));
+    let halted = halted.json();
+    let halted = halted.as_array().unwrap();
+    assert_eq!(halted.len(), 7);
+    assert!(halted.iter().all(|p| p["kind"] == "halted"), "{halted:?}");
+    for (query, names) in [
+        ("limit=0", "limit"),
+        ("limit=10001", "limit"),
+        ("limit=many", "limit"),
+        ("after=p1.x", "after"),
+        ("events=true&after=p1.2", "after"),
+    ] {
+        let got = get(&sim, &serve.url(&format!("/v1/history?{query}")));
+        assert_eq!(got.status, 400, "{query}");
+        let error = got.json()["error"].as_str().unwrap().to_owned();
+        assert!(error.starts_with(names), "{query}: {error}");
+    }
+
+    // Four clients reading the whole history over and over: a maintenance is still recorded
+    // and its hook still runs.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..4)
+        .map(|i| {
+            let stop = stop.clone();
+            let url = serve.url(if i % 2 == 0 {
+                "/v1/history?events=true&limit=10000"
+            } else {
+                "/v1/history?limit=10000"
+            });
+            sim.rt.spawn(async move {
+                let client = client();
+                let mut pages = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    let resp = client.get(&url).send().await.unwrap();
+                    assert_eq!(resp.status(), 200);
+                    resp.bytes().await.unwrap();
+                    pages += 1;
+                }
+                pages
+            })
+        })
+        .collect();
+    sim.server.next_phase();
+    status_at(&sim, &serve, "maintenance");
+    let deadline = Instant::now() + WAIT;
+    while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("maintenance_started")) {
+        assert!(Instant::now() < deadline, "the hook never ran");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let recorded = get(
+        &sim,
+        &serve.url("/v1/history?events=true&kind=maintenance&since=1h"),
+    );
+    assert_eq!(recorded.json().as_array().unwrap().len(), 1);
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for r in readers {
+        let pages = sim.rt.block_on(r).unwrap();
+        assert!(pages > 0);
+    }
+    let (exit, stderr) = serve.terminate();
+    assert!(exit.success(), "{stderr}");
+}

@@ -14,6 +14,7 @@
 //! other leaves it to that one, taking over when it stops: each event is recorded once.
 
 pub mod export;
+mod page;
 mod period;
 pub mod query;
 mod record;
@@ -24,7 +25,8 @@ pub mod stats;
 mod store;
 pub mod words;
 
-pub use period::{derive, End, Period, PeriodKind, UnknownKind};
+pub use page::{BadCursor, EventCursor, Page, PeriodCursor, Reader};
+pub use period::{derive, Deriver, End, Period, PeriodKind, UnknownKind};
 pub use retention::{configured_path, prune_daily};
 pub use sink::{keep_snapshot, record_and_claim, Recorder};
 pub use store::{default_path, Filter, History, StoredEvent, BUSY_TIMEOUT};

@@ -178,6 +178,7 @@ pub struct Period {
     pub pair_state: Option<PairState>,
 }
 
+/// A period under way.
 struct Open {
     kind: PeriodKind,
     start: DateTime<Utc>,
@@ -210,8 +211,9 @@ fn secs_between(a: DateTime<Utc>, b: DateTime<Utc>) -> u64 {
     u64::try_from((b - a).num_seconds()).unwrap_or(0)
 }
 
-/// The periods `events` (in recorded order) tell of, ordered by start; those still open at
-/// the end are [`End::Ongoing`], with their duration to `now`.
+/// The periods `events` (in recorded order) tell of, ordered by start (periods that begin
+/// together in the order their first events were recorded); those still open at the end are
+/// [`End::Ongoing`], with their duration to `now`.
 ///
 /// The rules: `X_started` opens a period, `X_ended` closes it (with the event's duration,
 /// which counts from the true start across restarts; with none, the end is unknown). A
@@ -220,17 +222,48 @@ fn secs_between(a: DateTime<Utc>, b: DateTime<Utc>) -> u64 {
 /// pair's period, and opens one when the new state is not normal.
 pub fn derive(events: &[Event], now: DateTime<Utc>) -> Vec<Period> {
     let mut out = Vec::new();
-    let mut level: Option<Open> = None;
-    let mut pairs: BTreeMap<String, Open> = BTreeMap::new();
-    for e in events {
+    let mut deriver = Deriver::new(now);
+    for (key, e) in (0i64..).zip(events) {
+        deriver.feed(key, e, |key, p| out.push((key, p)));
+    }
+    deriver.finish(|key, p| out.push((key, p)));
+    out.sort_by_key(|(key, p)| (p.start, *key));
+    out.into_iter().map(|(_, p)| p).collect()
+}
+
+/// [`derive`], one event at a time, so that a long history is never held in memory whole.
+/// Each period is given, as it closes, with the key of the event that began it (or, for a
+/// period whose start is not in the history, of the event that ended it): sorting by start
+/// and then key gives [`derive`]'s order.
+pub struct Deriver {
+    now: DateTime<Utc>,
+    level: Option<(i64, Open)>,
+    pairs: BTreeMap<String, (i64, Open)>,
+}
+
+impl Deriver {
+    /// Nothing open yet; periods still open at the end last until `now`.
+    pub fn new(now: DateTime<Utc>) -> Deriver {
+        Deriver {
+            now,
+            level: None,
+            pairs: BTreeMap::new(),
+        }
+    }
+
+    /// The next event `e` (`key`: its id, increasing); `out` gets each period it closes.
+    pub fn feed(&mut self, key: i64, e: &Event, mut out: impl FnMut(i64, Period)) {
+        let now = self.now;
+        let level = &mut self.level;
+        let pairs = &mut self.pairs;
         match e.kind {
             EventKind::MonitorStarted => {
                 if e.previous_level.is_none() {
-                    if let Some(open) = level.take() {
-                        out.push(open.close(None, End::Unknown, now));
+                    if let Some((k, open)) = level.take() {
+                        out(k, open.close(None, End::Unknown, now));
                     }
-                    for (pair, open) in std::mem::take(&mut pairs) {
-                        out.push(open.close(Some(pair), End::Unknown, now));
+                    for (pair, (k, open)) in std::mem::take(pairs) {
+                        out(k, open.close(Some(pair), End::Unknown, now));
                     }
                 }
             }
@@ -238,22 +271,22 @@ pub fn derive(events: &[Event], now: DateTime<Utc>) -> Vec<Period> {
                 // What the user stopped watching leaves the history as no longer watched;
                 // a level that stays (other pairs still restricted) goes on.
                 if e.previous_level != Some(e.level) {
-                    if let Some(open) = level.take() {
-                        out.push(open.close(None, End::Unwatched(e.at), now));
+                    if let Some((k, open)) = level.take() {
+                        out(k, open.close(None, End::Unwatched(e.at), now));
                     }
                 }
                 if let Some(Reason::Unwatched { pairs: gone, .. }) = &e.reason {
                     for (pair, _) in gone {
-                        if let Some(open) = pairs.remove(pair) {
-                            out.push(open.close(Some(pair.clone()), End::Unwatched(e.at), now));
+                        if let Some((k, open)) = pairs.remove(pair) {
+                            out(k, open.close(Some(pair.clone()), End::Unwatched(e.at), now));
                         }
                     }
                 }
             }
             EventKind::PairChanged => {
-                let Some(pair) = &e.pair else { continue };
-                if let Some(open) = pairs.remove(pair) {
-                    out.push(open.close(Some(pair.clone()), End::At(e.at), now));
+                let Some(pair) = &e.pair else { return };
+                if let Some((k, open)) = pairs.remove(pair) {
+                    out(k, open.close(Some(pair.clone()), End::At(e.at), now));
                 }
                 let state = e.pair_state.clone().unwrap_or_default();
                 if let Some(kind) = PeriodKind::of_pair_state(&state) {
@@ -264,7 +297,7 @@ pub fn derive(events: &[Event], now: DateTime<Utc>) -> Vec<Period> {
                         reason: e.reason.clone(),
                         pair_state: Some(state),
                     };
-                    pairs.insert(pair.clone(), open);
+                    pairs.insert(pair.clone(), (key, open));
                 }
             }
             kind => {
@@ -275,20 +308,23 @@ pub fn derive(events: &[Event], now: DateTime<Utc>) -> Vec<Period> {
                     .into_iter()
                     .find(|l| EventKind::ended(*l) == Some(kind));
                 if let Some(l) = started.and_then(PeriodKind::of_level) {
-                    if let Some(open) = level.take() {
+                    if let Some((k, open)) = level.take() {
                         // A start while one is open: that one's end was never recorded.
-                        out.push(open.close(None, End::Unknown, now));
+                        out(k, open.close(None, End::Unknown, now));
                     }
-                    level = Some(Open {
-                        kind: l,
-                        start: e.at,
-                        start_observed: e.start_observed.unwrap_or(true),
-                        reason: e.reason.clone(),
-                        pair_state: None,
-                    });
+                    *level = Some((
+                        key,
+                        Open {
+                            kind: l,
+                            start: e.at,
+                            start_observed: e.start_observed.unwrap_or(true),
+                            reason: e.reason.clone(),
+                            pair_state: None,
+                        },
+                    ));
                 } else if let Some(l) = ended.and_then(PeriodKind::of_level) {
                     match level.take() {
-                        Some(open) if open.kind == l => {
+                        Some((k, open)) if open.kind == l => {
                             let mut p = open.close(None, End::At(e.at), now);
                             match e.duration_secs {
                                 Some(d) => p.duration_secs = Some(d),
@@ -297,11 +333,11 @@ pub fn derive(events: &[Event], now: DateTime<Utc>) -> Vec<Period> {
                                     p.duration_secs = None;
                                 }
                             }
-                            out.push(p);
+                            out(k, p);
                         }
                         other => {
-                            if let Some(open) = other {
-                                out.push(open.close(None, End::Unknown, now));
+                            if let Some((k, open)) = other {
+                                out(k, open.close(None, End::Unknown, now));
                             }
                             // Its start is not in the history (pruned, or recorded elsewhere).
                             if let Some(d) = e.duration_secs {
@@ -309,16 +345,19 @@ pub fn derive(events: &[Event], now: DateTime<Utc>) -> Vec<Period> {
                                     .ok()
                                     .and_then(chrono::TimeDelta::try_seconds)
                                     .and_then(|d| e.at.checked_sub_signed(d));
-                                out.push(Period {
-                                    kind: l,
-                                    pair: None,
-                                    start,
-                                    start_observed: e.start_observed.unwrap_or(false),
-                                    end: End::At(e.at),
-                                    duration_secs: Some(d),
-                                    reason: e.reason.clone(),
-                                    pair_state: None,
-                                });
+                                out(
+                                    key,
+                                    Period {
+                                        kind: l,
+                                        pair: None,
+                                        start,
+                                        start_observed: e.start_observed.unwrap_or(false),
+                                        end: End::At(e.at),
+                                        duration_secs: Some(d),
+                                        reason: e.reason.clone(),
+                                        pair_state: None,
+                                    },
+                                );
                             }
                         }
                     }
@@ -326,14 +365,16 @@ pub fn derive(events: &[Event], now: DateTime<Utc>) -> Vec<Period> {
             }
         }
     }
-    if let Some(open) = level {
-        out.push(open.close(None, End::Ongoing, now));
+
+    /// No more events: `out` gets the periods still under way.
+    pub fn finish(self, mut out: impl FnMut(i64, Period)) {
+        if let Some((k, open)) = self.level {
+            out(k, open.close(None, End::Ongoing, self.now));
+        }
+        for (pair, (k, open)) in self.pairs {
+            out(k, open.close(Some(pair), End::Ongoing, self.now));
+        }
     }
-    for (pair, open) in pairs {
-        out.push(open.close(Some(pair), End::Ongoing, now));
-    }
-    out.sort_by_key(|p| p.start);
-    out
 }
 
 #[cfg(test)]

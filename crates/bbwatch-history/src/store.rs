@@ -146,12 +146,12 @@ fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-fn millis(t: DateTime<Utc>) -> i64 {
+pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
 /// What an error from SQLite means for the file.
-fn classify(path: &Path, e: rusqlite::Error) -> HistoryError {
+pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> HistoryError {
     use rusqlite::ErrorCode as C;
     match e.sqlite_error_code() {
         Some(C::DatabaseBusy | C::DatabaseLocked) => HistoryError::Locked {
@@ -455,25 +455,34 @@ impl History {
         let mut out = Vec::new();
         for row in rows {
             let (id, data) = self.sql(row)?;
-            match serde_json::from_str::<EventRecord>(&data) {
-                Ok(record) => out.push(StoredEvent {
-                    id,
-                    event: record.into(),
-                }),
-                // One unreadable row (a newer bbwatch's kind) must not hide the rest.
-                Err(e) => tracing::warn!("history: event {id} cannot be read, skipped: {e}"),
-            }
+            out.extend(stored_event(id, &data));
         }
         Ok(out)
     }
 }
 
+/// The event stored as `data` under `id`; `None` (logged) when it cannot be read: one
+/// unreadable row (a newer bbwatch's kind) must not hide the rest.
+pub(crate) fn stored_event(id: i64, data: &str) -> Option<StoredEvent> {
+    match serde_json::from_str::<EventRecord>(data) {
+        Ok(record) => Some(StoredEvent {
+            id,
+            event: record.into(),
+        }),
+        Err(e) => {
+            tracing::warn!("history: event {id} cannot be read, skipped: {e}");
+            None
+        }
+    }
+}
+
 /// A row of `SELECT id, data FROM events`.
-fn id_and_data(r: &rusqlite::Row<'_>) -> Result<(i64, String), rusqlite::Error> {
+pub(crate) fn id_and_data(r: &rusqlite::Row<'_>) -> Result<(i64, String), rusqlite::Error> {
     Ok((r.get(0)?, r.get(1)?))
 }
 
-fn event_matches(e: &Event, f: &Filter) -> bool {
+/// Whether `filter` selects event `e` (its kinds and pair; the times are the query's).
+pub(crate) fn event_matches(e: &Event, f: &Filter) -> bool {
     if let Some(pair) = &f.pair {
         if e.pair.as_ref() != Some(pair) {
             return false;
@@ -494,7 +503,8 @@ fn event_matches(e: &Event, f: &Filter) -> bool {
     })
 }
 
-fn period_matches(p: &Period, f: &Filter) -> bool {
+/// Whether `filter` selects period `p`.
+pub(crate) fn period_matches(p: &Period, f: &Filter) -> bool {
     if !f.kinds.is_empty() && !f.kinds.contains(&p.kind) {
         return false;
     }
