@@ -601,3 +601,68 @@ fn an_unusable_history_lock_is_said_and_the_hooks_still_run() {
         assert_eq!(said, 1, "{what}: {stderr}");
     }
 }
+
+/// Leaves a `sleep` in a session of its own (`setsid`), so out of the hook's process group,
+/// noting its pid in `$1/children` and the event in `$1/started`; then, when `$2` is the
+/// event's kind, hangs.
+const ESCAPER: &str = r#"#!/bin/sh
+setsid sleep 1000 &
+echo $! >> "$1/children"
+echo "$BBWATCH_KIND" >> "$1/started"
+if [ "$BBWATCH_KIND" = "$2" ]; then sleep 1000; fi
+exit 0
+"#;
+
+#[test]
+fn what_a_hook_starts_in_a_session_of_its_own_ends_with_it_and_with_bbwatch() {
+    let sim = Sim::from_toml(MAINTENANCE);
+    let dir = empty_dir();
+    let (quick, last) = (dir.join("quick"), dir.join("last"));
+    for d in [&quick, &last] {
+        std::fs::create_dir(d).unwrap();
+    }
+    let escaper = script(&dir, "escape.sh", ESCAPER).display().to_string();
+    let config = config(
+        &dir,
+        &[
+            // Exits at once for monitor_started; hangs past its timeout on maintenance_started.
+            hook(
+                &["monitor_started", "maintenance_started"],
+                &[
+                    &escaper,
+                    &quick.display().to_string(),
+                    "maintenance_started",
+                ],
+                "2s",
+            ),
+            // Still running when bbwatch stops.
+            hook(
+                &["maintenance_ended"],
+                &[&escaper, &last.display().to_string(), "maintenance_ended"],
+                "60s",
+            ),
+        ],
+    );
+    let mut watch = sim.watch(&["--config", &config]);
+    watch.expect(&["monitor_started normal"], WAIT);
+    eventually("the hook runs", || children(&quick).len() == 1);
+    let first = children(&quick)[0].clone();
+    eventually("what it left in its own session ends when it exits", || {
+        !alive(&first)
+    });
+
+    sim.server.next_phase();
+    watch.expect(&["maintenance_started maintenance"], WAIT);
+    eventually("the hook runs again", || children(&quick).len() == 2);
+    let second = children(&quick)[1].clone();
+    eventually("…and at its timeout", || !alive(&second));
+
+    sim.server.next_phase();
+    watch.expect(&["maintenance_ended normal"], WAIT);
+    eventually("the last hook runs", || children(&last).len() == 1);
+    let third = children(&last)[0].clone();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(alive(&third), "killed before its hook ended");
+    watch.terminate();
+    eventually("…and when bbwatch stops", || !alive(&third));
+}

@@ -9,9 +9,12 @@
 //!   `stopped`) — an empty string when the event has no such value — on top of a minimal part
 //!   of bbwatch's own environment ([`inherited`]: the path, home, user, locale, time zone and
 //!   the session's display and bus), never its secrets (`BBWATCH_API_KEY`/`_SECRET`).
-//! - The program starts in a process group of its own. When it exits, and at its `timeout`,
-//!   the whole group is killed (SIGKILL, so a `sleep &` it left behind goes too) and the
-//!   program is reaped. A process that leaves the group (`setsid`) is not followed.
+//! - The program starts in a process group of its own. When it exits, at its `timeout` and
+//!   when bbwatch stops while it runs, the whole group is killed (SIGKILL, so a `sleep &` it
+//!   left behind goes too) and the program is reaped. On Linux every process of the run is
+//!   also found by the [`RUN_TAG`] in its environment (`/proc/PID/environ`) and killed, so one
+//!   that left the group (`setsid`, a double fork) goes too; only one that clears its
+//!   environment, or runs as another user, escapes.
 //! - Its stdout and stderr (the first [`MAX_OUTPUT`] bytes of each) and its exit status are
 //!   logged: info when it exits 0, a warning otherwise.
 //! - Each hook has a worker of its own (see [`crate::queue`]) that runs it once at a time, in
@@ -34,6 +37,13 @@ use crate::queue::{Target, Workers};
 
 /// Events one hook may have waiting; beyond that the oldest go.
 pub use crate::queue::QUEUE;
+
+/// The environment variable that marks every process of one run of a hook
+/// (`<bbwatch's pid>.<run>`): inherited by whatever it starts, wherever that goes.
+pub const RUN_TAG: &str = "BBWATCH_HOOK_RUN";
+
+/// Runs started by this process, for [`RUN_TAG`].
+static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// How much of a hook's stdout and of its stderr is kept for the log (bytes, each).
 pub const MAX_OUTPUT: usize = 4096;
@@ -146,24 +156,33 @@ pub fn environment(event: &Event) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Kills a hook's process group if the run is given up before the hook was reaped (a
-/// timeout, or bbwatch shutting down while it runs).
-#[cfg(unix)]
-struct Group(Option<rustix::process::Pid>);
+/// What one run started: its process group and its [`RUN_TAG`]. Killed when the run ends,
+/// and if the run is given up before (a timeout, or bbwatch shutting down while it runs).
+struct Group {
+    #[cfg(unix)]
+    pid: Option<rustix::process::Pid>,
+    tag: Option<String>,
+}
 
-#[cfg(unix)]
 impl Group {
-    fn of(child: &tokio::process::Child) -> Group {
-        Group(
-            child
+    fn of(child: &tokio::process::Child, tag: String) -> Group {
+        #[cfg(not(unix))]
+        let _ = child;
+        Group {
+            #[cfg(unix)]
+            pid: child
                 .id()
                 .and_then(|id| i32::try_from(id).ok())
                 .and_then(rustix::process::Pid::from_raw),
-        )
+            tag: Some(tag),
+        }
     }
 
+    /// Kill the group, then every process that carries the run's tag. On Windows neither
+    /// exists: the program itself is killed, and what it started may outlive it.
     fn kill(&mut self) {
-        if let Some(pid) = self.0.take() {
+        #[cfg(unix)]
+        if let Some(pid) = self.pid.take() {
             if let Err(e) = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL)
             {
                 // ESRCH: the group is gone already.
@@ -172,28 +191,63 @@ impl Group {
                 }
             }
         }
+        if let Some(tag) = self.tag.take() {
+            #[cfg(target_os = "linux")]
+            tagged::kill(&tag);
+            #[cfg(not(target_os = "linux"))]
+            let _ = tag;
+        }
     }
 }
 
-#[cfg(unix)]
 impl Drop for Group {
     fn drop(&mut self) {
         self.kill();
     }
 }
 
-/// No process groups here: the program itself is killed (at its timeout, and when the run
-/// is dropped); what it started may outlive it.
-#[cfg(not(unix))]
-struct Group;
+/// The processes of a run found by their environment, wherever they went.
+#[cfg(target_os = "linux")]
+mod tagged {
+    use std::os::unix::fs::MetadataExt as _;
 
-#[cfg(not(unix))]
-impl Group {
-    fn of(_child: &tokio::process::Child) -> Group {
-        Group
+    use rustix::process::{kill_process, Pid, Signal};
+
+    /// Kill every process of ours whose environment has `RUN_TAG=tag`. Again while some are
+    /// found, as one may fork between the look and the kill (a few rounds: a process that
+    /// forks faster than that is a fork bomb, and the group kill has its parent).
+    pub(super) fn kill(tag: &str) {
+        let needle = format!("\0{}={tag}\0", super::RUN_TAG).into_bytes();
+        for _ in 0..5 {
+            let found = find(&needle);
+            if found.is_empty() {
+                return;
+            }
+            for pid in found {
+                tracing::info!("killing {pid:?}, left behind by a hook (tagged {tag})");
+                let _ = kill_process(pid, Signal::KILL);
+            }
+        }
     }
 
-    fn kill(&mut self) {}
+    /// Our processes whose environment holds `needle` (`\0NAME=value\0`).
+    fn find(needle: &[u8]) -> Vec<Pid> {
+        let me = rustix::process::getuid().as_raw();
+        let Ok(dir) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        dir.filter_map(Result::ok)
+            .filter(|entry| entry.metadata().is_ok_and(|m| m.uid() == me))
+            .filter_map(|entry| {
+                let pid = entry.file_name().to_str()?.parse::<i32>().ok()?;
+                let mut environ = vec![0u8];
+                environ.extend(std::fs::read(entry.path().join("environ")).ok()?);
+                environ.push(0);
+                let has = environ.windows(needle.len()).any(|w| w == needle);
+                has.then(|| Pid::from_raw(pid)).flatten()
+            })
+            .collect()
+    }
 }
 
 /// What a hook wrote on one pipe so far: the first [`MAX_OUTPUT`] bytes.
@@ -260,12 +314,18 @@ pub fn inherited(
 /// killed with its process group at the hook's timeout.
 pub async fn run_once(hook: &Hook, event: &Event) -> Result<Outcome, HookError> {
     let (program, args) = hook.command.split_first().ok_or(HookError::NoCommand)?;
+    let tag = format!(
+        "{}.{}",
+        std::process::id(),
+        RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
     let mut command = tokio::process::Command::new(program);
     command
         .args(args)
         .env_clear()
         .envs(inherited(std::env::vars_os()))
         .envs(environment(event))
+        .env(RUN_TAG, &tag)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -276,7 +336,7 @@ pub async fn run_once(hook: &Hook, event: &Event) -> Result<Outcome, HookError> 
         program: program.clone(),
         source,
     })?;
-    let mut group = Group::of(&child);
+    let mut group = Group::of(&child, tag);
     let stdin = child.stdin.take();
     let input = format!("{}\n", event.to_json_line());
     tokio::spawn(async move {
