@@ -66,6 +66,7 @@ bench:
 	./target/release/bench
 	./target/release/bench-polls
 	./target/release/bench-outbound
+	./target/release/bench-api
 	./target/release/bench-desktop
 	$(CARGO) bench -p bbwatch-history --bench history
 

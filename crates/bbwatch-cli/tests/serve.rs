@@ -1033,56 +1033,18 @@ fn web_pages_cannot_take_the_event_streams_from_the_bots() {
     assert!(exit.success());
 }
 
-/// A history at `path` with `4 × 2^doublings` events: maintenances with btc_jpy halted
-/// during each, copied over and over (as a year of a busy exchange would fill it).
-fn long_history(path: &Path, doublings: u32) {
-    use bbwatch_core::{Event, EventKind, Level, PairState};
-    let history = bbwatch_history::History::open(path).unwrap();
-    let at = chrono::Utc::now() - chrono::Duration::days(30);
-    let begin = Event::level_change(
-        EventKind::MaintenanceStarted,
-        at,
-        Level::Maintenance,
-        Some(Level::Normal),
-    );
-    let mut halt = begin.clone();
-    halt.kind = EventKind::PairChanged;
-    halt.pair = Some("btc_jpy".into());
-    halt.pair_state = Some(PairState::Halted);
-    halt.previous_pair_state = Some(PairState::Normal);
-    let mut end = Event::level_change(
-        EventKind::MaintenanceEnded,
-        at + chrono::Duration::seconds(30),
-        Level::Normal,
-        Some(Level::Maintenance),
-    );
-    end.duration_secs = Some(30);
-    let mut resume = halt.clone();
-    resume.at = end.at;
-    resume.pair_state = Some(PairState::Normal);
-    resume.previous_pair_state = Some(PairState::Halted);
-    for e in [begin, halt, end, resume] {
-        history.record(&e).unwrap();
-    }
-    drop(history);
-    let conn = rusqlite::Connection::open(path).unwrap();
-    for _ in 0..doublings {
-        conn.execute(
-            "INSERT INTO events (at_ms, kind, pair, data) \
-             SELECT at_ms, kind, pair, data FROM events ORDER BY id",
-            [],
-        )
-        .unwrap();
-    }
-}
-
 #[test]
 fn history_is_read_a_page_at_a_time_and_never_holds_up_recording_or_hooks() {
     let sim = Sim::from_toml(MAINTENANCE);
     let dir = empty_dir();
     let data = empty_dir();
     // 32 768 events.
-    long_history(&data.join("bbwatch").join("history.sqlite3"), 13);
+    bbwatch_history::sample::repeated_maintenances(
+        &data.join("bbwatch").join("history.sqlite3"),
+        chrono::Utc::now() - chrono::Duration::days(30),
+        13,
+    )
+    .unwrap();
     let log = dir.join("hook.log");
     let hook = write_file(
         &dir,

@@ -19,6 +19,7 @@ mod period;
 pub mod query;
 mod record;
 mod retention;
+pub mod sample;
 pub mod schema;
 mod sink;
 pub mod stats;

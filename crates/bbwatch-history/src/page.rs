@@ -258,67 +258,29 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::History;
-    use bbwatch_core::{Event, EventKind, Level, PairState};
+    use bbwatch_core::EventKind;
     use chrono::TimeZone;
 
-    fn at(secs: i64) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 27, 5, 0, 0)
-            .single()
-            .unwrap()
-            + chrono::Duration::seconds(secs)
-    }
-
-    /// A history with `n` maintenances, and btc_jpy halted during each.
-    fn history(n: i64) -> (History, std::path::PathBuf) {
-        let dir = std::env::temp_dir().join(format!("bbwatch-page-{}-{n}", std::process::id()));
+    /// A history of `4 × 2^doublings` events.
+    fn history(doublings: u32) -> (History, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("bbwatch-page-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let path = dir.join("history.sqlite3");
-        let h = History::open(&path).unwrap();
-        for i in 0..n {
-            let t = i * 100;
-            let mut begin = Event::level_change(
-                EventKind::MaintenanceStarted,
-                at(t),
-                Level::Maintenance,
-                Some(Level::Normal),
-            );
-            begin.start_observed = Some(true);
-            h.record(&begin).unwrap();
-            let mut halt = Event::level_change(
-                EventKind::PairChanged,
-                at(t),
-                Level::Maintenance,
-                Some(Level::Maintenance),
-            );
-            halt.pair = Some("btc_jpy".into());
-            halt.pair_state = Some(PairState::Halted);
-            halt.previous_pair_state = Some(PairState::Normal);
-            h.record(&halt).unwrap();
-            let mut end = Event::level_change(
-                EventKind::MaintenanceEnded,
-                at(t + 30),
-                Level::Normal,
-                Some(Level::Maintenance),
-            );
-            end.duration_secs = Some(30);
-            h.record(&end).unwrap();
-            let mut resume = halt.clone();
-            resume.at = at(t + 40);
-            resume.level = Level::Normal;
-            resume.pair_state = Some(PairState::Normal);
-            resume.previous_pair_state = Some(PairState::Halted);
-            h.record(&resume).unwrap();
-        }
-        (h, dir)
+        let at = Utc
+            .with_ymd_and_hms(2026, 11, 27, 5, 0, 0)
+            .single()
+            .unwrap();
+        crate::sample::repeated_maintenances(&path, at, doublings).unwrap();
+        (History::open(&path).unwrap(), dir)
     }
 
     #[test]
     fn pages_of_events_and_periods_add_up_to_the_whole() {
-        let (h, dir) = history(700);
+        let (h, dir) = history(9);
         let reader = Reader::open(h.path()).unwrap();
         let all_events = h.events(&Filter::default()).unwrap();
         let all_periods = h.periods(&Filter::default()).unwrap();
-        assert_eq!((all_events.len(), all_periods.len()), (2800, 1400));
+        assert_eq!((all_events.len(), all_periods.len()), (2048, 1024));
 
         let mut events = Vec::new();
         let mut after = None;

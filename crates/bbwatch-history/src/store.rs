@@ -55,7 +55,7 @@ pub struct StoredEvent {
 #[derive(Debug)]
 pub struct History {
     path: PathBuf,
-    conn: Mutex<Connection>,
+    pub(crate) conn: Mutex<Connection>,
     writer: Mutex<Writer>,
     moved_aside: Option<PathBuf>,
 }
@@ -104,7 +104,7 @@ impl Writer {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
