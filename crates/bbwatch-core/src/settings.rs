@@ -287,7 +287,7 @@ impl Settings {
         };
         // The directory, not the file: editors replace the file by renaming another over it,
         // and a file not written yet can still appear.
-        std::fs::create_dir_all(&dir).map_err(|e| failed(e.to_string()))?;
+        crate::config_file::create_private_dir(&dir).map_err(|e| failed(e.to_string()))?;
         let name = path.file_name().map(ToOwned::to_owned);
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut watcher =
