@@ -1101,6 +1101,12 @@ async fn every_problem_of_the_file_is_told_with_its_line_in_the_users_language()
         "interval = \"60s\"\nlanguage = \"ja\"\n\n[notifications]\nquiet_hours = \"25:00-07:00\"\n\n\
          [[webhooks]]\nurl = \"ftp://example.invalid/hook\"\n",
     )?;
+    // Private whatever the umask: the webhooks of a file others can change are set aside
+    // unread, and this one's bad URL is to be said.
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+    }
     std::fs::rename(&tmp, &config)?;
     let shown = notifications.first_with("設定ファイル", WAIT).await?;
     let lines: Vec<&str> = shown.body.lines().collect();

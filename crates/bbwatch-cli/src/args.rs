@@ -218,7 +218,8 @@ pub struct SettingsError {
 }
 
 impl Common {
-    /// Load the file and apply the flags. Unknown keys are warned about on stderr.
+    /// Load the file and apply the flags. Unknown keys, and what was set aside from a file
+    /// others can change, are warned about on stderr.
     pub fn settings(&self) -> Result<Settings, SettingsError> {
         let path = self.config.clone().or_else(Config::default_path);
         let loaded = match (&path, &self.config) {
@@ -236,6 +237,10 @@ impl Common {
         })?;
         for key in &loaded.unknown_keys {
             eprintln!("bbwatch: warning: {shown}: unknown key `{key}` ignored");
+        }
+        // Hooks, webhooks and the API token of a file others can change: the rest applies.
+        for refused in &loaded.refused {
+            eprintln!("bbwatch: warning: {shown}: {refused}");
         }
         let overrides = Overrides {
             interval: self.interval,

@@ -275,8 +275,9 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
 /// `bbwatch serve`: the local HTTP API (see the bbwatch-api crate) over a monitor that
 /// records the history and runs the hooks as `watch` does, until Ctrl-C or SIGTERM (exit 0).
 /// `--listen` overrides `[api] listen`; an `[api]` that cannot be served (a public address
-/// without a token, an unreadable token file) exits 2 before anything starts. Changes to
-/// `[api]` in the file apply at the next start.
+/// without a token, an unreadable token file, a token others could read or choose) exits 2
+/// before anything starts, on any address. Changes to `[api]` in the file apply at the next
+/// start.
 async fn serve(settings: &Settings, listen: Option<std::net::SocketAddr>) -> anyhow::Result<u8> {
     let mut api = settings.config.api.clone();
     if let Some(addr) = listen {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{empty_dir, Sim, MAINTENANCE};
+use support::{empty_dir, write_private, Sim, MAINTENANCE};
 
 /// Generous: the machines are shared and noisy.
 const WAIT: Duration = Duration::from_secs(60);
@@ -233,14 +233,13 @@ fn the_hook_script_pauses_the_bot_and_resumes_it() {
     let sim = Sim::from_toml(MAINTENANCE);
     let bin = Bin::new();
     let config = empty_dir().join("config.toml");
-    std::fs::write(
+    write_private(
         &config,
-        format!(
+        &format!(
             "[[hooks]]\non = [\"maintenance_started\", \"maintenance_ended\", \"down_started\", \"down_ended\"]\ncommand = [{:?}]\ntimeout = \"30s\"\n",
             example("pause-bot-hook.sh").canonicalize().unwrap()
         ),
-    )
-    .unwrap();
+    );
     let mut command = Command::new(env!("CARGO_BIN_EXE_bbwatch"));
     command
         .args(["watch", "--json", "--interval", "1s", "--timeout", "2s"])

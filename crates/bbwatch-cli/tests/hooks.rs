@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{empty_dir, write_file, Sim, MAINTENANCE};
+use support::{empty_dir, write_file, write_private, Sim, MAINTENANCE};
 
 /// Generous: the machines are shared and noisy.
 const WAIT: Duration = Duration::from_secs(40);
@@ -64,7 +64,7 @@ fn hook(on: &[&str], command: &[&str], timeout: &str) -> String {
 
 fn config(dir: &Path, hooks: &[String]) -> String {
     let path = dir.join("config.toml");
-    std::fs::write(&path, hooks.concat()).unwrap();
+    write_private(&path, &hooks.concat());
     path.display().to_string()
 }
 
@@ -338,15 +338,14 @@ fn a_change_of_the_hooks_in_the_file_applies_to_the_next_event() {
     // The old hook replaced by another, then SIGHUP: once it has been read, the next
     // events go to the new hook only.
     let tmp = dir.join("config.toml.swp");
-    std::fs::write(
+    write_private(
         &tmp,
-        hook(
+        &hook(
             &["maintenance_started", "maintenance_ended"],
             &[&recorder, &new_log.display().to_string()],
             "20s",
         ),
-    )
-    .unwrap();
+    );
     std::fs::rename(&tmp, &path).unwrap();
     let _ = std::process::Command::new("kill")
         .args(["-HUP", &watch.pid().to_string()])
@@ -498,17 +497,16 @@ fn a_deleted_config_file_keeps_its_hooks_and_says_so() {
     let recorder = script(&dir, "record.sh", RECORDER);
     let log = dir.join("runs.log");
     let conf_dir = dir.join("conf");
-    std::fs::create_dir_all(conf_dir.join("bbwatch")).unwrap();
+    support::private_dir(&conf_dir.join("bbwatch"));
     let file = conf_dir.join("bbwatch/config.toml");
-    std::fs::write(
+    write_private(
         &file,
-        hook(
+        &hook(
             &["maintenance_started", "maintenance_ended"],
             &[&recorder.display().to_string(), &log.display().to_string()],
             "20s",
         ),
-    )
-    .unwrap();
+    );
     let mut cmd = sim.bbwatch(&["watch", "--json", "--interval", "1s", "--timeout", "2s"]);
     cmd.env("XDG_CONFIG_HOME", &conf_dir);
     let mut watch = support::Watch::spawn_keeping_stderr(cmd);

@@ -15,7 +15,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{empty_dir, write_file, Sim, MAINTENANCE};
+use support::{empty_dir, write_file, write_private, Sim, MAINTENANCE};
 
 const WAIT: Duration = Duration::from_secs(40);
 
@@ -594,7 +594,7 @@ fn a_public_address_needs_a_token_and_requests_without_it_get_401() {
 
     let dir = empty_dir();
     let config = dir.join("config.toml");
-    std::fs::write(&config, "[api]\ntoken = \"correct-horse-battery\"\n").unwrap();
+    write_private(&config, "[api]\ntoken = \"correct-horse-battery\"\n");
     let serve = Serve::start(
         &sim,
         &empty_dir(),
@@ -629,7 +629,7 @@ fn a_public_address_needs_a_token_and_requests_without_it_get_401() {
 
     // The token from a file.
     let token_file = dir.join("token");
-    std::fs::write(&token_file, "from-a-file-42\n").unwrap();
+    write_private(&token_file, "from-a-file-42\n");
     std::fs::write(
         &config,
         format!("[api]\ntoken_file = {:?}\n", token_file.to_str().unwrap()),
@@ -700,14 +700,13 @@ fn an_asset_change_is_the_same_event_on_the_stream_in_the_status_and_to_a_hook()
     let log = dir.join("runs.log");
     let config = dir.join("config.toml");
     let command = serde_json::json!([recorder.display().to_string(), log.display().to_string()]);
-    std::fs::write(
+    write_private(
         &config,
-        format!(
+        &format!(
             "api_secret_file = {}\n\n[[hooks]]\non = [\"asset_changed\"]\ncommand = {command}\n",
             serde_json::json!(key.display().to_string())
         ),
-    )
-    .unwrap();
+    );
     let config = config.display().to_string();
     let serve = Serve::start(&sim, &data, "127.0.0.1:0", &["--config", &config]);
     let status = status_at(&sim, &serve, "normal");
@@ -770,7 +769,7 @@ fn refused_requests_are_logged_once_a_minute_per_peer() {
     let sim = Sim::start("normal");
     let dir = empty_dir();
     let config = dir.join("config.toml");
-    std::fs::write(&config, "[api]\ntoken = \"correct-horse-battery\"\n").unwrap();
+    write_private(&config, "[api]\ntoken = \"correct-horse-battery\"\n");
     let serve = Serve::start(
         &sim,
         &empty_dir(),

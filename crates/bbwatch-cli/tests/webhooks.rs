@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{empty_dir, Sim, MAINTENANCE};
+use support::{empty_dir, write_private, Sim, MAINTENANCE};
 
 /// Generous: the machines are shared and noisy.
 const WAIT: Duration = Duration::from_secs(40);
@@ -190,7 +190,7 @@ fn webhook(url: &str, format: &str, on: &[&str]) -> String {
 
 fn config(dir: &Path, tables: &[String]) -> String {
     let path = dir.join("config.toml");
-    std::fs::write(&path, tables.concat()).unwrap();
+    write_private(&path, &tables.concat());
     path.display().to_string()
 }
 

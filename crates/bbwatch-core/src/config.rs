@@ -95,8 +95,9 @@ impl ConfigError {
 }
 
 /// The 1-based line where dotted `key` (`interval`, `notifications.quiet_hours`,
-/// `webhooks[1].url`) is set in TOML `text`, for a file written as people write them (tables
-/// and arrays of tables with one key a line); `None` when it cannot be found.
+/// `webhooks[1].url`; `hooks` alone for where the first `[[hooks]]` starts) is set in TOML
+/// `text`, for a file written as people write them (tables and arrays of tables with one key a
+/// line); `None` when it cannot be found.
 pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
     // `webhooks[1].url` → table `webhooks`, its second `[[webhooks]]`, key `url`.
     let (table, index, leaf) = match key.rsplit_once('.') {
@@ -116,6 +117,10 @@ pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
         let line = raw.trim();
         if let Some(header) = line.strip_prefix("[[").and_then(|l| l.split_once("]]")) {
             let name = header.0.trim().to_owned();
+            // A bare key naming an array of tables (`hooks`): where the first one starts.
+            if table.is_none() && name == leaf {
+                return Some(n + 1);
+            }
             if Some(name.as_str()) == table {
                 seen_of_table += 1;
             }
@@ -292,12 +297,18 @@ pub struct LocalApi {
     /// address.
     pub token: String,
     /// A file holding the token instead (absolute path; its contents, trimmed, are the token),
-    /// so the configuration file can be shared without the secret.
+    /// so the configuration file can be shared without the secret. It must be open to its
+    /// owner only ([`crate::trust::check_secret`]).
     pub token_file: Option<PathBuf>,
     /// Web pages allowed to call the API from a browser, by origin (`https://dash.example`):
     /// a request carrying any other `Origin` is refused, so a page on any site cannot open
     /// event streams to it.
     pub origins: Vec<String>,
+    /// Why `token` or `token_file` may not be used: the file that set it can be changed by
+    /// others ([`crate::trust`]). The API is then not served at all, rather than served
+    /// without the token asked for. Never read from nor written to the file.
+    #[serde(skip)]
+    pub refused: Option<String>,
 }
 
 impl Default for LocalApi {
@@ -308,6 +319,7 @@ impl Default for LocalApi {
             token: String::new(),
             token_file: None,
             origins: Vec::new(),
+            refused: None,
         }
     }
 }
@@ -376,9 +388,17 @@ impl LocalApi {
     }
 
     /// The token in force: `token`, or the trimmed contents of `token_file`; `None` when
-    /// neither is set. An unreadable or empty token file is an error naming `api.token_file`.
+    /// neither is set. An unreadable or empty token file, or one others can read, is an error
+    /// naming `api.token_file`; a token from a file others can change is an error too.
     pub fn resolve_token(&self) -> Result<Option<String>, ConfigError> {
         self.check()?;
+        if let Some(why) = &self.refused {
+            return Err(ConfigError::Value {
+                key: self.token_key().into(),
+                message: why.clone(),
+                line: None,
+            });
+        }
         let Some(path) = &self.token_file else {
             let token = self.token.trim();
             return Ok((!token.is_empty()).then(|| token.to_owned()));
@@ -390,12 +410,42 @@ impl LocalApi {
         };
         let text =
             read_config_file(path).map_err(|e| bad(format!("cannot read the token: {e}")))?;
+        // Read first: a file that is not there is said as such.
+        crate::trust::check_secret(path).map_err(|u| {
+            bad(format!(
+                "not used, and the local API not served: {}, so others could learn the token{}",
+                u.what(),
+                fix_clause(&u)
+            ))
+        })?;
         let token = text.trim();
         if token.is_empty() {
             return Err(bad(format!("{} is empty", path.display())));
         }
         Ok(Some(token.to_owned()))
     }
+
+    /// Whether a token is set, by `token` or `token_file`.
+    fn has_token(&self) -> bool {
+        !self.token.trim().is_empty() || self.token_file.is_some()
+    }
+
+    /// The key that sets the token: `api.token_file` when there is one, else `api.token`.
+    fn token_key(&self) -> &'static str {
+        if self.token_file.is_some() {
+            "api.token_file"
+        } else {
+            "api.token"
+        }
+    }
+}
+
+/// `; run `FIX`` for a file others can change, when there is a fix to say.
+fn fix_clause(untrusted: &crate::trust::Untrusted) -> String {
+    untrusted
+        .fix()
+        .map(|fix| format!("; run `{fix}`"))
+        .unwrap_or_default()
 }
 
 /// `text` as a browser's `Origin` header would give it, if it is one (http or https, a host,
@@ -505,13 +555,18 @@ impl Default for Config {
     }
 }
 
-/// A parsed configuration and the unknown keys it contained (warnings, not errors).
-#[derive(Clone, Debug)]
+/// A parsed configuration, the unknown keys it contained and what was set aside (warnings,
+/// not errors: the rest is in force).
+#[derive(Debug)]
 pub struct Loaded {
     /// The configuration.
     pub config: Config,
     /// Dotted paths of keys bbwatch does not know.
     pub unknown_keys: Vec<String>,
+    /// What runs programs or carries a secret, set aside because others can change the file
+    /// ([`crate::trust`]): each a [`ConfigError::Value`] naming its key (`hooks`, `webhooks`,
+    /// `api.token`, `api.token_file`) with its line, in the file's order.
+    pub refused: Vec<ConfigError>,
 }
 
 impl Config {
@@ -526,30 +581,97 @@ impl Config {
         Some(base.join("bbwatch").join("config.toml"))
     }
 
-    /// Parse and validate TOML text.
+    /// Parse and validate TOML text, trusted with everything it says.
     pub fn from_toml(text: &str) -> Result<Loaded, ConfigError> {
+        Config::parse(text, None)
+    }
+
+    /// Parse and validate `text`, read from the file at `path`. When others could change that
+    /// file ([`crate::trust::check_config`]), its hooks, webhooks and API token are set aside
+    /// ([`Loaded::refused`]) and the rest is in force.
+    pub fn from_file_text(path: &Path, text: &str) -> Result<Loaded, ConfigError> {
+        Config::parse(text, Some(path))
+    }
+
+    /// Parse `text`; what runs programs or carries a secret is taken only from a file (`path`)
+    /// nobody else can change, and is set aside before the values are checked: what does not
+    /// apply is not checked either.
+    fn parse(text: &str, path: Option<&Path>) -> Result<Loaded, ConfigError> {
         let mut unknown_keys = Vec::new();
         let de = toml::Deserializer::new(text);
-        let config: Config =
+        let mut config: Config =
             serde_ignored::deserialize(de, |path| unknown_keys.push(path.to_string()))
                 .map_err(|e: toml::de::Error| parse_error(text, &e))?;
+        // The files are looked at only when there is something to refuse.
+        let refused = match path.filter(|_| config.needs_trust()) {
+            Some(path) => match crate::trust::check_config(path) {
+                Ok(()) => Vec::new(),
+                Err(untrusted) => located(text, config.set_aside(&untrusted)),
+            },
+            None => Vec::new(),
+        };
         in_text(text, config.validate_all())?;
         Ok(Loaded {
             config,
             unknown_keys,
+            refused,
         })
+    }
+
+    /// Whether the configuration runs programs or carries a secret: the parts only a file
+    /// nobody else can change may set.
+    fn needs_trust(&self) -> bool {
+        !self.hooks.is_empty() || !self.webhooks.is_empty() || self.api.has_token()
+    }
+
+    /// Set aside the hooks and webhooks, and refuse the API token, of a file others can
+    /// change (`untrusted` says how): each as a problem naming its key.
+    fn set_aside(&mut self, untrusted: &crate::trust::Untrusted) -> Vec<ConfigError> {
+        let (what, fix) = (untrusted.what(), fix_clause(untrusted));
+        let refused = |key: &str, message: String| ConfigError::Value {
+            key: key.into(),
+            message,
+            line: None,
+        };
+        let mut set_aside = Vec::new();
+        if !self.hooks.is_empty() {
+            self.hooks.clear();
+            set_aside.push(refused(
+                "hooks",
+                format!("not run: {what}, so others could make bbwatch run programs as you{fix}"),
+            ));
+        }
+        if !self.webhooks.is_empty() {
+            self.webhooks.clear();
+            set_aside.push(refused(
+                "webhooks",
+                format!("not sent: {what}, so others could have your events sent anywhere{fix}"),
+            ));
+        }
+        if self.api.has_token() {
+            // Kept where it is, refused where it is read: a refused token must never leave
+            // the API open, wherever it listens.
+            let message = format!(
+                "not used, and the local API not served: {what}, so others could choose the \
+                 token{fix}"
+            );
+            self.api.refused = Some(message.clone());
+            set_aside.push(refused(self.api.token_key(), message));
+        }
+        set_aside
     }
 
     /// Read `path`; a missing file is the default configuration.
     pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
         match read_config_file(path) {
-            Ok(text) => Config::from_toml(&text),
+            Ok(text) => Config::from_file_text(path, &text),
             Err(ConfigError::Io { source, .. })
                 if source.kind() == std::io::ErrorKind::NotFound =>
             {
                 Ok(Loaded {
                     config: Config::default(),
                     unknown_keys: Vec::new(),
+                    refused: Vec::new(),
                 })
             }
             Err(e) => Err(e),
@@ -558,7 +680,7 @@ impl Config {
 
     /// Read `path`, which must exist (a file named on the command line).
     pub fn load_existing(path: &Path) -> Result<Loaded, ConfigError> {
-        Config::from_toml(&read_config_file(path)?)
+        Config::from_file_text(path, &read_config_file(path)?)
     }
 
     /// Check every value; the first bad one is reported by its key.
@@ -876,6 +998,16 @@ fn program_problem(program: &str) -> Option<String> {
 
 /// `errors` of a file's `text`, each with its line, as one error (none: `Ok`).
 pub fn in_text(text: &str, errors: Vec<ConfigError>) -> Result<(), ConfigError> {
+    let mut located = located(text, errors);
+    match located.len() {
+        0 => Ok(()),
+        1 => Err(located.remove(0)),
+        _ => Err(ConfigError::Several(located)),
+    }
+}
+
+/// `errors` of a file's `text`, each with its line, in the file's order.
+fn located(text: &str, errors: Vec<ConfigError>) -> Vec<ConfigError> {
     let mut located: Vec<ConfigError> = errors
         .into_iter()
         .map(|e| match e {
@@ -888,11 +1020,7 @@ pub fn in_text(text: &str, errors: Vec<ConfigError>) -> Result<(), ConfigError> 
         })
         .collect();
     located.sort_by_key(|e| e.line().unwrap_or(usize::MAX));
-    match located.len() {
-        0 => Ok(()),
-        1 => Err(located.remove(0)),
-        _ => Err(ConfigError::Several(located)),
-    }
+    located
 }
 
 fn parse_error(text: &str, e: &toml::de::Error) -> ConfigError {
@@ -962,6 +1090,7 @@ mod tests {
         assert_eq!(line_of_key(text, "hooks[0].command"), Some(6));
         assert_eq!(line_of_key(text, "hooks[1].command"), Some(8));
         assert_eq!(line_of_key(text, "hooks[2].command"), None);
+        assert_eq!(line_of_key(text, "hooks"), Some(5));
         assert_eq!(line_of_key(text, "listen"), None);
         assert_eq!(line_of_key("", "x[9].y"), None);
         assert_eq!(line_of_key("[[x]]\n", "x[bad].y"), None);
@@ -1115,9 +1244,12 @@ token = ""
             Some("abc".into())
         );
         let dir = std::env::temp_dir().join(format!("bbwatch-token-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
+        set_mode(&dir, 0o700);
         let file = dir.join("token");
         std::fs::write(&file, "from-the-file\n").unwrap();
+        set_mode(&file, 0o600);
         let public = |path: &Path| {
             api(&format!(
                 "[api]\nlisten = \"0.0.0.0:8765\"\ntoken_file = {:?}",
@@ -1139,6 +1271,135 @@ token = ""
             .unwrap_err()
             .to_string();
         assert!(err.contains("api.token_file"), "{err}");
+        // Readable by others: refused, naming the file, its mode and the fix.
+        std::fs::write(&file, "from-the-file\n").unwrap();
+        set_mode(&file, 0o644);
+        let err = public(&file).resolve_token().unwrap_err().to_string();
+        let shown = file.display();
+        assert!(
+            err.contains("key `api.token_file`")
+                && err.contains(&format!("{shown} is readable by every user (mode 0644)"))
+                && err.contains(&format!("run `chmod 600 {shown}`")),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Set `path`'s permission bits (tests write files whatever the umask is).
+    fn set_mode(path: &Path, mode: u32) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        #[cfg(not(unix))]
+        let _ = (path, mode);
+    }
+
+    const PROGRAMS_AND_SECRETS: &str = "pairs = [\"btc_jpy\"]\n\n[[hooks]]\ncommand = [\"/no/such/program\"]\n\n\
+         [[webhooks]]\nurl = \"https://example.invalid/hook\"\n\n[api]\nlisten = \"0.0.0.0:8765\"\ntoken = \"t0ken\"\n";
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_others_can_change_has_its_programs_and_secrets_set_aside() {
+        let dir = std::env::temp_dir().join(format!("bbwatch-trusted-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        set_mode(&dir, 0o700);
+        let path = dir.join("config.toml");
+        std::fs::write(&path, PROGRAMS_AND_SECRETS).unwrap();
+        set_mode(&path, 0o666);
+        let loaded = Config::load(&path).unwrap();
+        let c = &loaded.config;
+        // The rest applies.
+        assert_eq!(c.pairs, Some(vec!["btc_jpy".to_string()]));
+        assert_eq!(c.api.listen, "0.0.0.0:8765");
+        assert!(c.hooks.is_empty() && c.webhooks.is_empty());
+        let each: Vec<(Option<usize>, Option<&str>)> =
+            loaded.refused.iter().map(|e| (e.line(), e.key())).collect();
+        assert_eq!(
+            each,
+            vec![
+                (Some(3), Some("hooks")),
+                (Some(6), Some("webhooks")),
+                (Some(11), Some("api.token")),
+            ]
+        );
+        let shown = path.display();
+        let first = loaded.refused[0].to_string();
+        assert_eq!(
+            first,
+            format!(
+                "line 3, key `hooks`: not run: {shown} is writable by every user (mode 0666), \
+                 so others could make bbwatch run programs as you; run `chmod go-w {shown}`"
+            )
+        );
+        // The token is never used: not on this address, not on loopback.
+        let err = c.api.resolve_token().unwrap_err().to_string();
+        assert!(err.contains("api.token") && err.contains("0666"), "{err}");
+        let mut loopback = c.api.clone();
+        loopback.listen = "127.0.0.1:8765".into();
+        assert!(loopback.resolve_token().is_err());
+
+        // Made private: everything applies (and the hook's program is checked again).
+        set_mode(&path, 0o600);
+        let err = Config::load(&path).unwrap_err().to_string();
+        assert!(err.contains("hooks[0].command"), "{err}");
+        std::fs::write(
+            &path,
+            PROGRAMS_AND_SECRETS.replace("/no/such/program", "/bin/sh"),
+        )
+        .unwrap();
+        let loaded = Config::load_existing(&path).unwrap();
+        assert!(loaded.refused.is_empty());
+        assert_eq!(loaded.config.hooks.len(), 1);
+        assert_eq!(loaded.config.webhooks.len(), 1);
+        assert_eq!(
+            loaded.config.api.resolve_token().unwrap(),
+            Some("t0ken".into())
+        );
+
+        // In a directory others can write, sticky or not.
+        set_mode(&dir, 0o1777);
+        let loaded = Config::load(&path).unwrap();
+        assert_eq!(loaded.refused.len(), 3);
+        let real = std::fs::canonicalize(&dir).unwrap();
+        assert!(
+            loaded.refused[0].to_string().contains(&format!(
+                "{} is writable by every user (mode 1777)",
+                real.display()
+            )),
+            "{}",
+            loaded.refused[0]
+        );
+        // Text alone, as the settings form reads it, is trusted: it names no file.
+        assert!(Config::from_toml(&std::fs::read_to_string(&path).unwrap())
+            .unwrap()
+            .refused
+            .is_empty());
+        set_mode(&dir, 0o700);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_without_programs_or_secrets_is_not_looked_at() {
+        // Nothing to refuse: the file's mode is not even read.
+        let dir = std::env::temp_dir().join(format!("bbwatch-plain-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        set_mode(&dir, 0o777);
+        let path = dir.join("config.toml");
+        std::fs::write(
+            &path,
+            "pairs = [\"btc_jpy\"]\n[api]\nlisten = \"127.0.0.1:1\"\n",
+        )
+        .unwrap();
+        set_mode(&path, 0o666);
+        let loaded = Config::load(&path).unwrap();
+        assert!(loaded.refused.is_empty());
+        assert_eq!(loaded.config.api.resolve_token().unwrap(), None);
+        set_mode(&dir, 0o700);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -1,8 +1,9 @@
 //! Writing the configuration file the way a person edits it: only the keys whose values
 //! changed are touched, so the user's comments, key order and keys bbwatch does not know
 //! stay as they were. The file is replaced atomically (a temporary file in the same
-//! directory, fsync, rename) with mode 0600, and never written when the result would not read
-//! back as exactly the configuration asked for.
+//! directory, fsync, rename) with mode 0600 (in a directory made 0700 when it is missing),
+//! and never written when the result would not read back as exactly the configuration asked
+//! for.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -190,6 +191,17 @@ pub fn save(path: &Path, config: &Config) -> Result<(), SaveError> {
     write_atomically(path, text.as_bytes())
 }
 
+/// Make `dir` and those above it that are missing, mode 0700 whatever the umask: a
+/// directory others can write would have the hooks of the file in it refused
+/// ([`crate::trust`]). Directories already there are left as they are.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
 /// Replace `path` with `bytes`: a temporary file beside it (mode 0600), fsync, rename, fsync
 /// of the directory. A crash at any point leaves the old file or the new one, never half.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
@@ -197,7 +209,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
         Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    create_private_dir(&dir).map_err(io(&dir))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -319,6 +331,11 @@ sound = true
             use std::os::unix::fs::PermissionsExt as _;
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+            let mode = std::fs::metadata(path.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o700, "the directory made for it");
         }
         let dir = path.parent().unwrap();
         let names: Vec<_> = std::fs::read_dir(dir)

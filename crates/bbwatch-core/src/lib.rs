@@ -31,6 +31,7 @@ pub mod settings;
 pub mod settings_form;
 pub mod silence;
 pub mod stream;
+pub mod trust;
 
 pub use detect::{Detector, Resume, Resumed, Snapshot, Thresholds, Unlisted};
 pub use event::{Event, EventKind};

@@ -3,7 +3,9 @@
 //! every sink read. The file is the one source of truth: it is read again when it changes
 //! ([`Settings::watch_file`]) or when asked ([`Settings::reload`], e.g. on SIGHUP). A file that
 //! becomes invalid leaves the last good settings in force, and the problem is published
-//! (key and line) until the file is fixed.
+//! (key and line) until the file is fixed. A file others can change has its hooks, webhooks
+//! and API token set aside ([`crate::trust`]): the rest is in force, and what was set aside is
+//! published the same way.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -73,7 +75,7 @@ impl Overrides {
     }
 }
 
-/// The configuration file could not be used.
+/// The configuration file could not be used, or not all of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     /// The file.
@@ -96,6 +98,9 @@ pub enum InForce {
     Defaults,
     /// The last settings read well: the file went bad since.
     LastGood,
+    /// The file, but for the keys the message names: others can change it, so its hooks,
+    /// webhooks and API token are set aside ([`crate::config::Loaded::refused`]).
+    AllBut,
 }
 
 impl std::fmt::Display for Problem {
@@ -119,6 +124,11 @@ impl Problem {
         let in_force = match self.in_force {
             InForce::Defaults => Msg::ConfigProblemBody,
             InForce::LastGood => Msg::ConfigProblemKept,
+            // The file is in force but for what each line names (and says why, in English):
+            // a matter of its mode, which the settings form cannot mend.
+            InForce::AllBut => {
+                return (format!("{}\n{}", self.path.display(), self.message), false);
+            }
         };
         let described = match Config::from_toml(&self.text) {
             Err(e) if !self.text.is_empty() => describe_file_problem(&self.text, &e, lang),
@@ -199,49 +209,68 @@ impl Settings {
         self.config.borrow().clone()
     }
 
-    /// Why the file is not in force, while it is not.
+    /// Why the file is not in force, or not all of it, while it is not.
     pub fn problems(&self) -> watch::Receiver<Option<Problem>> {
         self.problem.subscribe()
     }
 
     /// Read the file again. `Ok(true)` when the settings changed, `Ok(false)` when they did
     /// not; an error leaves the last good settings in force and is published as the problem.
+    /// What was set aside from a file others can change is published as the problem too (and
+    /// logged when it changes), with the rest in force.
     pub fn reload(&self) -> Result<bool, ConfigError> {
         // A missing file is the defaults; its text is kept to say a problem in any language.
-        let (text, loaded) = match self.path.as_deref().map(read_config_file) {
-            Some(Ok(text)) => {
+        let (text, loaded) = match self.path.as_deref().map(|p| (p, read_config_file(p))) {
+            Some((path, Ok(text))) => {
                 self.had_file
                     .store(true, std::sync::atomic::Ordering::Relaxed);
-                let loaded = Config::from_toml(&text);
+                let loaded = Config::from_file_text(path, &text);
                 (text, loaded)
             }
             // Removed while bbwatch runs (deleted by mistake, or an editor's save not finished):
             // the settings in force stay, hooks and all, and that is said.
-            Some(Err(ConfigError::Io { source, path }))
+            Some((_, Err(ConfigError::Io { source, path })))
                 if source.kind() == std::io::ErrorKind::NotFound
                     && self.had_file.load(std::sync::atomic::Ordering::Relaxed) =>
             {
                 (String::new(), Err(ConfigError::Removed { path }))
             }
-            Some(Err(ConfigError::Io { source, .. }))
+            Some((_, Err(ConfigError::Io { source, .. })))
                 if source.kind() == std::io::ErrorKind::NotFound =>
             {
                 (String::new(), Config::from_toml(""))
             }
-            Some(Err(e)) => (String::new(), Err(e)),
+            Some((_, Err(e))) => (String::new(), Err(e)),
             None => (String::new(), Config::from_toml("")),
         };
         let checked = loaded.and_then(|loaded| {
             let config = self.overrides.apply(loaded.config);
             config.validate()?;
-            Ok((config, loaded.unknown_keys))
+            Ok((config, loaded.unknown_keys, loaded.refused))
         });
         match checked {
-            Ok((config, unknown_keys)) => {
+            Ok((config, unknown_keys, refused)) => {
                 for key in unknown_keys {
                     tracing::warn!("unknown key `{key}` in the configuration file, ignored");
                 }
-                self.problem.send_if_modified(|p| p.take().is_some());
+                let set_aside = (!refused.is_empty()).then(|| Problem {
+                    path: self.path.clone().unwrap_or_default(),
+                    message: ConfigError::Several(refused).to_string(),
+                    in_force: InForce::AllBut,
+                    text,
+                    removed: false,
+                });
+                let changed = self.problem.send_if_modified(|p| {
+                    let changed = *p != set_aside;
+                    *p = set_aside;
+                    changed
+                });
+                // Said once, not at every save of the file.
+                if let Some(problem) = self.problem.borrow().as_ref().filter(|_| changed) {
+                    for line in problem.message.lines() {
+                        tracing::warn!("{}: {line}", problem.path.display());
+                    }
+                }
                 self.loaded
                     .store(true, std::sync::atomic::Ordering::Relaxed);
                 Ok(self.config.send_if_modified(|current| {
@@ -287,7 +316,7 @@ impl Settings {
         };
         // The directory, not the file: editors replace the file by renaming another over it,
         // and a file not written yet can still appear.
-        std::fs::create_dir_all(&dir).map_err(|e| failed(e.to_string()))?;
+        crate::config_file::create_private_dir(&dir).map_err(|e| failed(e.to_string()))?;
         let name = path.file_name().map(ToOwned::to_owned);
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut watcher =
@@ -455,6 +484,89 @@ mod tests {
         let _ = std::fs::remove_file(&never);
         let s = Settings::new(Some(never), Overrides::default(), Config::default(), false);
         assert!(s.reload().is_ok());
+    }
+
+    #[cfg(unix)]
+    fn set_mode(path: &Path, mode: u32) {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// A hook that runs nothing, in a file of mode `mode` in a 0700 directory.
+    #[cfg(unix)]
+    fn with_a_hook(name: &str, mode: u32) -> PathBuf {
+        let path = scratch(name);
+        set_mode(path.parent().unwrap(), 0o700);
+        std::fs::write(
+            &path,
+            "interval = \"2m\"\n\n[[hooks]]\ncommand = [\"/bin/true\"]\n",
+        )
+        .unwrap();
+        set_mode(&path, mode);
+        path
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_others_can_change_is_in_force_but_for_its_hooks_and_says_so() {
+        let path = with_a_hook("untrusted", 0o666);
+        let s = Settings::new(
+            Some(path.clone()),
+            Overrides::default(),
+            Config::default(),
+            false,
+        );
+        assert!(s.reload().unwrap());
+        assert_eq!(s.current().interval.0, Duration::from_secs(120));
+        assert!(s.current().hooks.is_empty());
+        let problem = s.problems().borrow().clone().unwrap();
+        assert_eq!(problem.in_force, InForce::AllBut);
+        let (text, in_form) = problem.describe(Lang::Ja);
+        assert!(!in_form, "a mode is not for the settings form to mend");
+        let shown = path.display();
+        assert_eq!(
+            text,
+            format!(
+                "{shown}\nline 3, key `hooks`: not run: {shown} is writable by every user \
+                 (mode 0666), so others could make bbwatch run programs as you; run \
+                 `chmod go-w {shown}`"
+            )
+        );
+        // Again: the same problem, not a new one.
+        let mut problems = s.problems();
+        problems.borrow_and_update();
+        assert!(!s.reload().unwrap());
+        assert!(!problems.has_changed().unwrap());
+        // Made private: the hook is in force, and the problem gone.
+        set_mode(&path, 0o600);
+        assert!(s.reload().unwrap());
+        assert_eq!(s.current().hooks.len(), 1);
+        assert_eq!(*s.problems().borrow(), None);
+    }
+
+    /// A chmod alone is a change of the file: the watch reads it again.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_chmod_is_picked_up() {
+        let path = with_a_hook("chmod", 0o600);
+        let s = Arc::new(Settings::new(
+            Some(path.clone()),
+            Overrides::default(),
+            Config::default(),
+            false,
+        ));
+        s.reload().unwrap();
+        assert_eq!(s.current().hooks.len(), 1);
+        let mut rx = s.subscribe();
+        rx.borrow_and_update();
+        let _watch = s.watch_file().unwrap();
+        // The watch is set up before this returns; the chmod comes after.
+        set_mode(&path, 0o666);
+        tokio::time::timeout(Duration::from_secs(20), rx.changed())
+            .await
+            .expect("the chmod within 20 s")
+            .unwrap();
+        assert!(rx.borrow().hooks.is_empty());
     }
 
     #[tokio::test]

@@ -41,6 +41,9 @@ fn scratch() -> Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("bbwatch-bench-outbound-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
+    // The configuration's directory must be one nobody else can write (hooks, webhooks).
+    #[cfg(unix)]
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
     Ok(dir)
 }
 
@@ -134,6 +137,9 @@ async fn serve(bin: &PathBuf, secs: u64, dead: bool, history: bool) -> Result<()
         String::new()
     };
     std::fs::write(&config, targets)?;
+    // Hooks and webhooks are taken only from a file nobody else can change.
+    #[cfg(unix)]
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600))?;
     let mut child = Command::new(bin)
         .args(["serve", "--interval", "1s", "--listen", "127.0.0.1:0"])
         .arg("--config")

@@ -30,10 +30,18 @@ pub fn app_env(
     lang: &str,
     config: &str,
 ) -> (Vec<(String, String)>, PathBuf) {
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
     let config_home = dir.join("config");
-    std::fs::create_dir_all(config_home.join("bbwatch")).expect("config dir");
+    // Private whatever the umask: hooks and webhooks are taken only from a file nobody else
+    // can change.
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(config_home.join("bbwatch"))
+        .expect("config dir");
     let file = config_home.join("bbwatch/config.toml");
     std::fs::write(&file, config).expect("config file");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("config file");
     let mut env = desktop.env();
     env.extend([
         ("XDG_CONFIG_HOME".into(), config_home.display().to_string()),

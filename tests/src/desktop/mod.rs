@@ -86,11 +86,14 @@ stop_withdrawal = ["eth/polygon"]
 name = "resumed"
 "#;
 
-/// A fresh directory for one test's config, data and runtime files.
+/// A fresh directory for one test's config, data and runtime files, mode 0700 whatever the
+/// umask (it is the app's home: a configuration others could change has its hooks refused).
 pub fn scratch_dir(name: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
     let dir = std::env::temp_dir().join(format!("bbwatch-desktop-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("scratch dir");
     dir
 }
 

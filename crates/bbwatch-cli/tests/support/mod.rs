@@ -162,14 +162,41 @@ api = { error = 10007, http_status = 200 }
 name = "recovered"
 "#;
 
-/// A fresh, empty directory under the system temp dir.
+/// A fresh, empty directory under the system temp dir, mode 0700 whatever the umask: a
+/// configuration file in a directory others can write has its hooks, webhooks and API token
+/// refused.
 pub fn empty_dir() -> PathBuf {
     static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let dir = std::env::temp_dir().join(format!("bbwatch-test-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
     dir
+}
+
+/// `dir` and the directories above it that are missing, mode 0700 whatever the umask.
+pub fn private_dir(dir: &std::path::Path) {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).unwrap();
+}
+
+/// `text` written to `path`, mode 0600 whatever the umask (a configuration file with hooks,
+/// webhooks or a token, or a token file, must be its owner's alone).
+pub fn write_private(path: &std::path::Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
 }
 
 /// `text` written to `dir/name` with the permission bits `mode` (0o600 for a key file, 0o755
