@@ -290,7 +290,7 @@ fn main() -> anyhow::Result<()> {
         .problems()
         .borrow()
         .as_ref()
-        .map(|p| p.describe(lang).0);
+        .map(|p| p.describe(lang));
 
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -355,15 +355,21 @@ fn main() -> anyhow::Result<()> {
             tauri::async_runtime::spawn(ipc::serve(app.handle().clone()));
             let stop = shared.shutdown.clone();
             tauri::async_runtime::spawn(monitor.run(async move { stop.notified().await }));
-            if let Some(problem) = &problem {
+            if let Some((problem, _)) = &problem {
                 let problem = problem.clone();
                 tauri::async_runtime::spawn(async move {
                     notifier.config_problem(&problem).await;
                 });
             }
-            if problem.is_some() {
-                // The defaults are in force until the file is fixed: show where to fix it.
-                window::open(app.handle(), Section::Settings);
+            if let Some((_, in_form)) = &problem {
+                // The file is not (all) in force until it is fixed: show where to fix it — the
+                // form, or the status view's way to the file when the form cannot (its mode).
+                let section = if *in_form {
+                    Section::Settings
+                } else {
+                    Section::Status
+                };
+                window::open(app.handle(), section);
             } else if show_at_start || first_run {
                 // The first start opens the window once, on its welcome.
                 window::open(app.handle(), Section::Status);

@@ -424,6 +424,9 @@ fn form_state(app: &AppHandle, w: &Window) -> Result<FormState, CommandError> {
                     .collect::<Vec<_>>()
                     .join("\n")
             });
+            // A file the form reads well may still not be all in force (its hooks set aside,
+            // as others can change it): as the tray says, and not for the form to mend.
+            let problem = problem.or_else(|| lock(&w.settings).config_problem.clone());
             (SettingsForm::from_file_text(&text), problem, in_form)
         }
         Some(Err(e)) => (SettingsForm::default(), Some(e.to_string()), false),

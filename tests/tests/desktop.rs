@@ -1325,3 +1325,73 @@ async fn a_history_that_cannot_be_recorded_is_told_once() -> Result<()> {
     quit(&item, &mut app, &dir).await?;
     Ok(())
 }
+
+/// A configuration file others can write, with a hook: the tray says the hook is not run, with
+/// the file, its mode and the fix; the rest of the file is in force; the window opens on the
+/// status view, as the settings form cannot mend a file's mode, and both views say it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hooks_of_a_file_others_can_write_are_not_run_and_that_is_told() -> Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let bin = app_binary();
+    let dir = scratch_dir("untrusted");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let ran = dir.join("ran");
+    let config = format!(
+        "interval = \"2s\"\nlanguage = \"en\"\n\n[[hooks]]\ncommand = [\"/usr/bin/touch\", {:?}]\n",
+        ran.display().to_string()
+    );
+    let (env, file) = desktop_app::app_env(&desktop, &dir, &sim, "C.UTF-8", &config);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666))?;
+    let (mut app, item, notifications, _panel) = start_on_panel(&desktop, &bin, &env, &dir).await?;
+    let shown = notifications
+        .first_with("the configuration file has an error", WAIT)
+        .await?;
+    let file_name = file.display().to_string();
+    assert!(
+        shown.body.contains("key `hooks`: not run")
+            && shown.body.contains("mode 0666")
+            && shown.body.contains(&format!("chmod go-w {file_name}")),
+        "{shown:?}"
+    );
+    // The window the tray opened is the status view.
+    let windows = eventually(WAIT, "the window to open", || async {
+        let w = window_processes(&dir);
+        (!w.is_empty()).then_some(w)
+    })
+    .await?;
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", windows[0]))?;
+    assert!(
+        String::from_utf8_lossy(&cmdline).contains("--section=status"),
+        "{}",
+        String::from_utf8_lossy(&cmdline)
+    );
+    // The rest of the file is in force (2 s), the hook is not.
+    sim.next_phase();
+    notifications
+        .first_with("maintenance started", WAIT)
+        .await?;
+    assert!(!ran.exists(), "the hook of a file others can write ran");
+
+    // Both views say it; the form has no field that mends it.
+    let driver = Driver::start(&env).await?;
+    let session = driver
+        .session(
+            &bin.display().to_string(),
+            &["--window", "--section=settings"],
+        )
+        .await?;
+    let text = eventually(WAIT, "the settings view to say it", || async {
+        let t = session
+            .text(&driver, "#settings-config-problem .problem-text")
+            .await
+            .ok()??;
+        t.contains("not run").then_some(t)
+    })
+    .await?;
+    assert!(text.contains(&file_name), "{text}");
+    drop(session);
+    drop(driver);
+    quit(&item, &mut app, &dir).await?;
+    Ok(())
+}
