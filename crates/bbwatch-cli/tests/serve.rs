@@ -9,7 +9,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -790,6 +790,38 @@ fn refused_requests_are_logged_once_a_minute_per_peer() {
     );
 }
 
+/// A config file in `dir` with a pause hook on `maintenance_started` that notes each run in a
+/// log: the config's path and the log's.
+fn pause_hook(dir: &Path) -> (PathBuf, PathBuf) {
+    let log = dir.join("hook.log");
+    let hook = write_file(
+        dir,
+        "hook.sh",
+        "#!/bin/sh\necho \"$BBWATCH_KIND\" >> \"$1\"\n",
+        0o755,
+    );
+    let config = write_file(
+        dir,
+        "config.toml",
+        &format!(
+            "[[hooks]]\non = [\"maintenance_started\"]\ncommand = [{:?}, {:?}]\n",
+            hook.to_str().unwrap(),
+            log.to_str().unwrap()
+        ),
+        0o600,
+    );
+    (config, log)
+}
+
+/// Until the pause hook of [`pause_hook`] has run (within [`WAIT`]).
+fn wait_for_pause_hook(log: &Path) {
+    let deadline = Instant::now() + WAIT;
+    while !std::fs::read_to_string(log).is_ok_and(|l| l.contains("maintenance_started")) {
+        assert!(Instant::now() < deadline, "the hook never ran");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// `cmd` run with at most `n` open descriptors (soft and hard limit), stderr piped.
 fn with_descriptor_limit(cmd: &Command, n: u32) -> Command {
     let mut limited = Command::new("sh");
@@ -846,23 +878,7 @@ fn half_open_connections_neither_take_the_api_down_nor_fake_an_outage() {
     bbwatch_core::descriptors::raise_limit();
     let sim = Sim::from_toml(MAINTENANCE);
     let dir = empty_dir();
-    let log = dir.join("hook.log");
-    let hook = write_file(
-        &dir,
-        "hook.sh",
-        "#!/bin/sh\necho \"$BBWATCH_KIND\" >> \"$1\"\n",
-        0o755,
-    );
-    let config = write_file(
-        &dir,
-        "config.toml",
-        &format!(
-            "[[hooks]]\non = [\"maintenance_started\"]\ncommand = [{:?}, {:?}]\n",
-            hook.to_str().unwrap(),
-            log.to_str().unwrap()
-        ),
-        0o600,
-    );
+    let (config, log) = pause_hook(&dir);
     let data = empty_dir();
     // 320 descriptors: 64 connections for clients (32 from one address), the rest kept.
     let serve = Serve::spawn(with_descriptor_limit(
@@ -889,11 +905,7 @@ fn half_open_connections_neither_take_the_api_down_nor_fake_an_outage() {
     assert_eq!(json["exit_code"], 0);
     sim.server.next_phase();
     status_at(&sim, &serve, "maintenance");
-    let deadline = Instant::now() + WAIT;
-    while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("maintenance_started")) {
-        assert!(Instant::now() < deadline, "the hook never ran");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_pause_hook(&log);
     sim.server.next_phase();
     status_at(&sim, &serve, "normal");
     let events = events_once_recorded(&sim, &serve, "maintenance_ended");
@@ -1044,23 +1056,7 @@ fn history_is_read_a_page_at_a_time_and_never_holds_up_recording_or_hooks() {
         13,
     )
     .unwrap();
-    let log = dir.join("hook.log");
-    let hook = write_file(
-        &dir,
-        "hook.sh",
-        "#!/bin/sh\necho \"$BBWATCH_KIND\" >> \"$1\"\n",
-        0o755,
-    );
-    let config = write_file(
-        &dir,
-        "config.toml",
-        &format!(
-            "[[hooks]]\non = [\"maintenance_started\"]\ncommand = [{:?}, {:?}]\n",
-            hook.to_str().unwrap(),
-            log.to_str().unwrap()
-        ),
-        0o600,
-    );
+    let (config, log) = pause_hook(&dir);
     let serve = Serve::start(
         &sim,
         &data,
@@ -1140,11 +1136,7 @@ fn history_is_read_a_page_at_a_time_and_never_holds_up_recording_or_hooks() {
         .collect();
     sim.server.next_phase();
     status_at(&sim, &serve, "maintenance");
-    let deadline = Instant::now() + WAIT;
-    while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("maintenance_started")) {
-        assert!(Instant::now() < deadline, "the hook never ran");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_pause_hook(&log);
     let recorded = get(
         &sim,
         &serve.url("/v1/history?events=true&kind=maintenance&since=1h"),
