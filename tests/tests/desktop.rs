@@ -1349,7 +1349,8 @@ async fn hooks_of_a_file_others_can_write_are_not_run_and_that_is_told() -> Resu
         .await?;
     let file_name = file.display().to_string();
     assert!(
-        shown.body.contains("key `hooks`: not run")
+        shown.body.starts_with("The rest of the file is in force.")
+            && shown.body.contains("hooks: not run")
             && shown.body.contains("mode 0666")
             && shown.body.contains(&format!("chmod go-w {file_name}")),
         "{shown:?}"

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::client::{Endpoints, DEFAULT_API_URL, DEFAULT_PUBLIC_URL};
 use crate::detect::Thresholds;
 use crate::event::EventKind;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Msg};
 
 /// The shortest allowed poll interval.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
@@ -61,9 +61,45 @@ pub enum ConfigError {
         /// The file.
         path: PathBuf,
     },
+    /// A part of a file others can change, set aside: the rest of the file is in force.
+    #[error("{}key `{key}`: {}", line.map(|l| format!("line {l}, ")).unwrap_or_default(), part.detail(untrusted, Lang::En))]
+    SetAside {
+        /// `hooks`, `webhooks`, `api.token` or `api.token_file`.
+        key: String,
+        /// What it was.
+        part: SetAside,
+        /// Who else could change the file, and how to mend it.
+        untrusted: crate::trust::Untrusted,
+        /// The 1-based line of the key in the file, when found.
+        line: Option<usize>,
+    },
     /// More than one value is wrong: each of them, in the file's order.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Several(Vec<ConfigError>),
+}
+
+/// What of a file others can change is not used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetAside {
+    /// Its hooks: not run.
+    Hooks,
+    /// Its webhooks: not sent.
+    Webhooks,
+    /// Its API token: not used, and the API not served.
+    Token,
+}
+
+impl SetAside {
+    /// Why it is set aside and how to mend that, in `lang`.
+    pub fn detail(self, untrusted: &crate::trust::Untrusted, lang: Lang) -> String {
+        let msg = match self {
+            SetAside::Hooks => Msg::SetAsideHooks,
+            SetAside::Webhooks => Msg::SetAsideWebhooks,
+            SetAside::Token => Msg::SetAsideToken,
+        };
+        let detail = msg.fill(lang, &[("what", &untrusted.what_in(lang))]);
+        untrusted.with_fix(&detail, lang)
+    }
 }
 
 impl ConfigError {
@@ -78,7 +114,7 @@ impl ConfigError {
     /// The dotted key at fault, when one is known.
     pub fn key(&self) -> Option<&str> {
         match self {
-            ConfigError::Value { key, .. } => Some(key),
+            ConfigError::Value { key, .. } | ConfigError::SetAside { key, .. } => Some(key),
             ConfigError::Parse { key, .. } => key.as_deref(),
             _ => None,
         }
@@ -87,7 +123,7 @@ impl ConfigError {
     /// The 1-based line at fault, when known.
     pub fn line(&self) -> Option<usize> {
         match self {
-            ConfigError::Value { line, .. } => *line,
+            ConfigError::Value { line, .. } | ConfigError::SetAside { line, .. } => *line,
             ConfigError::Parse { line, .. } => Some(*line),
             _ => None,
         }
@@ -412,10 +448,12 @@ impl LocalApi {
             read_config_file(path).map_err(|e| bad(format!("cannot read the token: {e}")))?;
         // Read first: a file that is not there is said as such.
         crate::trust::check_secret(path).map_err(|u| {
-            bad(format!(
-                "not used, and the local API not served: {}, so others could learn the token{}",
-                u.what(),
-                fix_clause(&u)
+            bad(u.with_fix(
+                &format!(
+                    "not used, and the local API not served: {}, so others could learn the token",
+                    u.what()
+                ),
+                Lang::En,
             ))
         })?;
         let token = text.trim();
@@ -438,14 +476,6 @@ impl LocalApi {
             "api.token"
         }
     }
-}
-
-/// `; run `FIX`` for a file others can change, when there is a fix to say.
-fn fix_clause(untrusted: &crate::trust::Untrusted) -> String {
-    untrusted
-        .fix()
-        .map(|fix| format!("; run `{fix}`"))
-        .unwrap_or_default()
 }
 
 /// `text` as a browser's `Origin` header would give it, if it is one (http or https, a host,
@@ -627,36 +657,26 @@ impl Config {
     /// Set aside the hooks and webhooks, and refuse the API token, of a file others can
     /// change (`untrusted` says how): each as a problem naming its key.
     fn set_aside(&mut self, untrusted: &crate::trust::Untrusted) -> Vec<ConfigError> {
-        let (what, fix) = (untrusted.what(), fix_clause(untrusted));
-        let refused = |key: &str, message: String| ConfigError::Value {
+        let refused = |key: &str, part: SetAside| ConfigError::SetAside {
             key: key.into(),
-            message,
+            part,
+            untrusted: untrusted.clone(),
             line: None,
         };
         let mut set_aside = Vec::new();
         if !self.hooks.is_empty() {
             self.hooks.clear();
-            set_aside.push(refused(
-                "hooks",
-                format!("not run: {what}, so others could make bbwatch run programs as you{fix}"),
-            ));
+            set_aside.push(refused("hooks", SetAside::Hooks));
         }
         if !self.webhooks.is_empty() {
             self.webhooks.clear();
-            set_aside.push(refused(
-                "webhooks",
-                format!("not sent: {what}, so others could have your events sent anywhere{fix}"),
-            ));
+            set_aside.push(refused("webhooks", SetAside::Webhooks));
         }
         if self.api.has_token() {
             // Kept where it is, refused where it is read: a refused token must never leave
             // the API open, wherever it listens.
-            let message = format!(
-                "not used, and the local API not served: {what}, so others could choose the \
-                 token{fix}"
-            );
-            self.api.refused = Some(message.clone());
-            set_aside.push(refused(self.api.token_key(), message));
+            self.api.refused = Some(SetAside::Token.detail(untrusted, Lang::En));
+            set_aside.push(refused(self.api.token_key(), SetAside::Token));
         }
         set_aside
     }
@@ -1015,6 +1035,17 @@ fn located(text: &str, errors: Vec<ConfigError>) -> Vec<ConfigError> {
                 line: line_of_key(text, &key),
                 key,
                 message,
+            },
+            ConfigError::SetAside {
+                key,
+                part,
+                untrusted,
+                ..
+            } => ConfigError::SetAside {
+                line: line_of_key(text, &key),
+                key,
+                part,
+                untrusted,
             },
             other => other,
         })

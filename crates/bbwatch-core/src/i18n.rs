@@ -434,6 +434,30 @@ catalogue! {
     UnlistedDetail => ("bitbankが扱っていないため監視できません: {names}", "bitbank does not list {names}, so it cannot be watched"),
     /// The file is not valid TOML there.
     ConfigSyntax => ("{line}行目: TOMLとして読めません（{detail}）", "line {line}: not valid TOML ({detail})"),
+    /// Notification body and window banner: parts of the file are set aside (others can change it).
+    ConfigSetAsideBody => ("ファイルのそれ以外の設定は有効です。", "The rest of the file is in force."),
+    /// A part of a file others can change: hooks not run.
+    SetAsideHooks => ("実行しません: {what}。他のユーザーがbbwatchにあなたとしてプログラムを実行させられるためです", "not run: {what}, so others could make bbwatch run programs as you"),
+    /// A part of a file others can change: webhooks not sent.
+    SetAsideWebhooks => ("送信しません: {what}。他のユーザーがイベントを任意の宛先に送らせられるためです", "not sent: {what}, so others could have your events sent anywhere"),
+    /// A part of a file others can change: the API token.
+    SetAsideToken => ("使用せず、ローカルAPIも提供しません: {what}。他のユーザーがトークンを決められるためです", "not used, and the local API not served: {what}, so others could choose the token"),
+    /// What mends a file others can change.
+    TrustRun => ("{detail}。`{fix}` を実行してください", "{detail}; run `{fix}`"),
+    /// A file or directory others can write.
+    TrustWritable => ("{path}は{who}が書き込めます（モード {mode}）", "{path} is writable by {who} (mode {mode})"),
+    /// A secret others can read.
+    TrustReadable => ("{path}は{who}が読めます（モード {mode}）", "{path} is readable by {who} (mode {mode})"),
+    /// A secret open to others in some other way.
+    TrustOpen => ("{path}は{who}に開かれています（モード {mode}）", "{path} is open to {who} (mode {mode})"),
+    /// Who: every user.
+    TrustEveryUser => ("すべてのユーザー", "every user"),
+    /// Who: the file's group.
+    TrustGroup => ("グループのユーザー", "its group"),
+    /// A file or directory owned by someone else.
+    TrustForeign => ("{path}は別のユーザー（uid {owner}）が所有しています", "{path} is owned by another user (uid {owner})"),
+    /// A file or directory whose owner and mode cannot be read.
+    TrustUnknown => ("{path}を確認できません（{reason}）", "{path} cannot be checked ({reason})"),
     /// Window: a problem the form has no field for.
     UiConfigFixInFile => ("この値は設定画面にないため、ファイルで直してください。", "The settings window has no field for this: fix it in the file."),
     /// Window: notifications paused until a time.

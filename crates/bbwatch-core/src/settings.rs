@@ -18,7 +18,7 @@ use crate::config::{read_config_file, Config, ConfigError, LanguageSetting};
 use crate::detect::Resume;
 use crate::i18n::{Lang, Msg};
 use crate::monitor::{Monitor, MonitorHandle};
-use crate::settings_form::{describe_file_problem, FileProblem};
+use crate::settings_form::{describe_file_problem, issue_line, FileProblem};
 
 /// Editors write a file in bursts (truncate, write, rename): wait this long for the last one.
 const SETTLE: Duration = Duration::from_millis(300);
@@ -124,10 +124,37 @@ impl Problem {
         let in_force = match self.in_force {
             InForce::Defaults => Msg::ConfigProblemBody,
             InForce::LastGood => Msg::ConfigProblemKept,
-            // The file is in force but for what each line names (and says why, in English):
-            // a matter of its mode, which the settings form cannot mend.
+            // The file is in force but for what each line names: a matter of its mode,
+            // which the settings form cannot mend.
             InForce::AllBut => {
-                return (format!("{}\n{}", self.path.display(), self.message), false);
+                let set_aside = Config::from_file_text(&self.path, &self.text)
+                    .map(|loaded| loaded.refused)
+                    .unwrap_or_default();
+                let lines: Vec<String> = set_aside
+                    .iter()
+                    .filter_map(|e| match e {
+                        ConfigError::SetAside {
+                            key,
+                            part,
+                            untrusted,
+                            line,
+                        } => Some(issue_line(*line, key, &part.detail(untrusted, lang), lang)),
+                        _ => None,
+                    })
+                    .collect();
+                // Mended since it was read: what was said then.
+                let lines = if lines.is_empty() {
+                    vec![self.message.clone()]
+                } else {
+                    lines
+                };
+                let text = format!(
+                    "{}\n{}\n{}",
+                    Msg::ConfigSetAsideBody.text(lang),
+                    self.path.display(),
+                    lines.join("\n")
+                );
+                return (text, false);
             }
         };
         let described = match Config::from_toml(&self.text) {
@@ -521,15 +548,26 @@ mod tests {
         assert!(s.current().hooks.is_empty());
         let problem = s.problems().borrow().clone().unwrap();
         assert_eq!(problem.in_force, InForce::AllBut);
-        let (text, in_form) = problem.describe(Lang::Ja);
+        let (text, in_form) = problem.describe(Lang::En);
         assert!(!in_form, "a mode is not for the settings form to mend");
         let shown = path.display();
         assert_eq!(
             text,
             format!(
-                "{shown}\nline 3, key `hooks`: not run: {shown} is writable by every user \
-                 (mode 0666), so others could make bbwatch run programs as you; run \
-                 `chmod go-w {shown}`"
+                "The rest of the file is in force.\n{shown}\nline 3, hooks: not run: {shown} is \
+                 writable by every user (mode 0666), so others could make bbwatch run programs \
+                 as you; run `chmod go-w {shown}`"
+            )
+        );
+        // In the reader's language.
+        let (text, _) = problem.describe(Lang::Ja);
+        assert_eq!(
+            text,
+            format!(
+                "ファイルのそれ以外の設定は有効です。\n{shown}\n3行目 hooks: 実行しません: \
+                 {shown}はすべてのユーザーが書き込めます（モード 0666）。他のユーザーがbbwatchに\
+                 あなたとしてプログラムを実行させられるためです。`chmod go-w {shown}` を実行して\
+                 ください"
             )
         );
         // Again: the same problem, not a new one.

@@ -347,7 +347,8 @@ pub fn describe_unlisted(
 
 /// One problem of the file: `line 12, webhooks[0].url: …`, or without the line when it was
 /// not found.
-fn issue_line(line: Option<usize>, key: &str, detail: &str, lang: Lang) -> String {
+/// One problem of the file, `key` at `line`, said as `detail`, in `lang`.
+pub(crate) fn issue_line(line: Option<usize>, key: &str, detail: &str, lang: Lang) -> String {
     match line {
         Some(line) => Msg::ConfigIssueLine.fill(
             lang,

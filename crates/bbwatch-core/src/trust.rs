@@ -19,6 +19,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::i18n::{Lang, Msg};
+
 /// Mode bits that let the group or other users change a file or directory.
 const GROUP_OTHER_WRITE: u32 = 0o022;
 /// Mode bits that open a secret to anyone but its owner.
@@ -64,25 +66,57 @@ impl Untrusted {
     /// What is wrong, e.g. `/home/u/.config/bbwatch/config.toml is writable by every user
     /// (mode 0666)`.
     pub fn what(&self) -> String {
-        let path = self.path.display();
+        self.what_in(Lang::En)
+    }
+
+    /// What is wrong, in `lang`.
+    pub fn what_in(&self, lang: Lang) -> String {
+        let path = self.path.display().to_string();
+        let mode_of = |mode: &u32| format!("{mode:04o}");
         match &self.flaw {
-            Flaw::Writable { mode } => {
-                let who = who(mode & GROUP_OTHER_WRITE);
-                format!("{path} is writable by {who} (mode {mode:04o})")
-            }
+            Flaw::Writable { mode } => Msg::TrustWritable.fill(
+                lang,
+                &[
+                    ("path", &path),
+                    ("who", who(mode & GROUP_OTHER_WRITE).text(lang)),
+                    ("mode", &mode_of(mode)),
+                ],
+            ),
             Flaw::Open { mode } => {
                 // The worst it allows: reading the secret, else changing it.
-                let (how, bits) = [("readable", 0o044), ("writable", 0o022), ("open", 0o011)]
-                    .into_iter()
-                    .map(|(how, bits)| (how, mode & bits))
-                    .find(|(_, bits)| *bits != 0)
-                    .unwrap_or(("open", *mode));
-                format!("{path} is {how} by {} (mode {mode:04o})", who(bits))
+                let (how, bits) = [
+                    (Msg::TrustReadable, 0o044),
+                    (Msg::TrustWritable, 0o022),
+                    (Msg::TrustOpen, 0o011),
+                ]
+                .into_iter()
+                .map(|(how, bits)| (how, mode & bits))
+                .find(|(_, bits)| *bits != 0)
+                .unwrap_or((Msg::TrustOpen, *mode));
+                how.fill(
+                    lang,
+                    &[
+                        ("path", &path),
+                        ("who", who(bits).text(lang)),
+                        ("mode", &mode_of(mode)),
+                    ],
+                )
             }
             Flaw::Foreign { owner, .. } => {
-                format!("{path} is owned by another user (uid {owner})")
+                Msg::TrustForeign.fill(lang, &[("path", &path), ("owner", &owner.to_string())])
             }
-            Flaw::Unknown { reason } => format!("{path} cannot be checked ({reason})"),
+            Flaw::Unknown { reason } => {
+                Msg::TrustUnknown.fill(lang, &[("path", &path), ("reason", reason)])
+            }
+        }
+    }
+
+    /// `detail` (what is not used because of this), with the command that mends it, in
+    /// `lang`.
+    pub fn with_fix(&self, detail: &str, lang: Lang) -> String {
+        match self.fix() {
+            Some(fix) => Msg::TrustRun.fill(lang, &[("detail", detail), ("fix", &fix)]),
+            None => detail.to_owned(),
         }
     }
 
@@ -100,21 +134,17 @@ impl Untrusted {
 
 impl std::fmt::Display for Untrusted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.what())?;
-        match self.fix() {
-            Some(fix) => write!(f, "; run `{fix}`"),
-            None => Ok(()),
-        }
+        f.write_str(&self.with_fix(&self.what(), Lang::En))
     }
 }
 
-/// Who `bits` (group and other bits of one kind) let in: "every user" when an other bit is
-/// set, else "its group".
-fn who(mode: u32) -> &'static str {
+/// Who `bits` (group and other bits of one kind) let in: every user when an other bit is
+/// set, else the group.
+fn who(mode: u32) -> Msg {
     if mode & 0o007 != 0 {
-        "every user"
+        Msg::TrustEveryUser
     } else {
-        "its group"
+        Msg::TrustGroup
     }
 }
 
