@@ -109,12 +109,14 @@ async fn status(settings: &Settings, json: bool) -> anyhow::Result<u8> {
             None => anyhow::bail!("bitbank rate-limited this check; try again in a minute"),
         }
     }
-    let text = if json {
-        serde_json::to_string(&snapshot)?
+    let lines = if json {
+        vec![serde_json::to_string(&snapshot)?]
     } else {
-        output::status_text(&snapshot, settings.lang)
+        output::status_lines(&snapshot, settings.lang)
     };
-    output::line(&text).context("cannot write to stdout")?;
+    for line in &lines {
+        output::line(line).context("cannot write to stdout")?;
+    }
     u8::try_from(snapshot.level.exit_code()).context("exit code out of range")
 }
 
