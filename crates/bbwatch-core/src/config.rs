@@ -1304,6 +1304,7 @@ token = ""
         let _ = (path, mode);
     }
 
+    #[cfg(unix)]
     const PROGRAMS_AND_SECRETS: &str = "pairs = [\"btc_jpy\"]\n\n[[hooks]]\ncommand = [\"/no/such/program\"]\n\n\
          [[webhooks]]\nurl = \"https://example.invalid/hook\"\n\n[api]\nlisten = \"0.0.0.0:8765\"\ntoken = \"t0ken\"\n";
 
