@@ -5,7 +5,9 @@
 #   test:    build + a private X server and D-Bus, WebKitWebDriver, ImageMagick, xdotool and
 #            the ja_JP.UTF-8 locale, Node.js,
 #            promtool (Debian's prometheus package: the serve tests check /metrics with it),
-#            gnome-keyring and secret-tool (the API key's keyring, in the test's own session)
+#            gnome-keyring and secret-tool (the API key's keyring, in the test's own session),
+#            and for the Windows build: the Rust target x86_64-pc-windows-gnu, mingw-w64 and
+#            Wine (the CLI's tests run bbwatch.exe under it)
 #   package: test + lintian and desktop-file-validate (make package-test checks the .deb)
 #   desktop: test + a real XFCE panel and notification daemon, CJK fonts and the ja/en locales
 #            (for scripts/real-desktop.sh)
@@ -31,6 +33,9 @@ if [ "$what" != build ]; then
   packages+=(xvfb dbus dbus-x11 x11-utils imagemagick webkit2gtk-driver python3 systemd
     prometheus gnome-keyring libsecret-tools xdotool locales pulseaudio pulseaudio-utils
     sound-theme-freedesktop)
+  # The workspace cross-compiled for Windows (mingw-w64 links it), and bbwatch.exe tested under
+  # Wine (scripts/wine-tests.sh).
+  packages+=(gcc-mingw-w64-x86-64 wine wine64)
 fi
 if [ "$what" = package ]; then
   packages+=(lintian desktop-file-utils)
@@ -79,4 +84,8 @@ fi
 if ! command -v cargo >/dev/null; then
   echo "Installing the Rust toolchain with rustup (https://rustup.rs)"
   curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component clippy,rustfmt
+fi
+if [ "$what" != build ] && command -v rustup >/dev/null &&
+  ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+  rustup target add x86_64-pc-windows-gnu
 fi

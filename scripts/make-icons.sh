@@ -4,6 +4,7 @@
 #   icons/32x32.png icons/128x128.png          application icon, as Tauri expects it
 #   icons/128x128@2x.png icons/icon.png        (256 and 512 px)
 #   icons/hicolor/<size>x<size>.png            the packages' menu icon, 16 to 512 px
+#   icons/icon.ico                             Windows: the .exe's icon (16 to 256 px)
 #   docs/icons.png                             preview sheet for reviewers
 # Needs rsvg-convert (Debian: librsvg2-bin), ImageMagick 6 or 7 and fontconfig's fc-match.
 # The output is the same on every run: no timestamps or other metadata go into the PNGs.
@@ -63,6 +64,9 @@ rm -f icons/hicolor/*.png
 for size in 16 22 24 32 48 64 128 256 512; do
   svg_png icons/src/app.svg "$size" "icons/hicolor/${size}x${size}.png"
 done
+
+# Windows: the executable's icon resource, every size Explorer and the taskbar ask for.
+"${im[@]}" icons/hicolor/{16x16,24x24,32x32,48x48,64x64,128x128,256x256}.png "${clean[@]}" icons/icon.ico
 
 # Preview sheet: per panel colour, one row per level with the tray icons at 1:1, then the same
 # pixels enlarged ${zoom}× with nearest-neighbour.
@@ -142,4 +146,4 @@ mkdir -p docs
   PNG24:docs/icons.png
 
 echo "make-icons: wrote icons/tray/*.png ($((${#levels[@]} * ${#tray_sizes[@]})) files)," \
-  "icons/{32x32,128x128,128x128@2x,icon}.png, icons/hicolor/*.png and docs/icons.png"
+  "icons/{32x32,128x128,128x128@2x,icon}.png, icons/hicolor/*.png, icons/icon.ico and docs/icons.png"

@@ -265,6 +265,7 @@ fn context() -> tauri::Context {
 
 fn main() -> anyhow::Result<()> {
     prefer_lean_rendering();
+    use std::io::IsTerminal as _;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BBWATCH_LOG").unwrap_or_else(|_| {
@@ -272,6 +273,8 @@ fn main() -> anyhow::Result<()> {
             }),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, never into a log file or a journal.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     // WebDriver and desktop launchers may add arguments of their own: only ours are looked at.
     let args: Vec<String> = std::env::args().collect();

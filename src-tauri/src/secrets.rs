@@ -13,6 +13,7 @@ pub const SERVICE: &str = "bbwatch";
 /// The keyring entry's user.
 pub const USER: &str = "bitbank-api-key";
 /// The item's label: what a keyring manager (Seahorse, KWallet) shows a person.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
 pub const LABEL: &str = "bbwatch: bitbank API key";
 
 /// Why the keyring could not be used. The texts never hold the key or the secret.

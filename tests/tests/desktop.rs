@@ -454,6 +454,11 @@ async fn runs_without_a_tray_host_or_a_notification_server() -> Result<()> {
         },
     )
     .await?;
+    let logged = std::fs::read_to_string(&log)?;
+    assert!(
+        !logged.contains('\u{1b}'),
+        "colour codes in a log file: {logged:?}"
+    );
     assert!(
         app.try_wait()?.is_none(),
         "the app died: {}",

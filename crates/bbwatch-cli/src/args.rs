@@ -125,7 +125,8 @@ pub struct Common {
     /// Pairs to watch, comma-separated (default: every pair tradable at start).
     #[arg(long, global = true, value_delimiter = ',', value_parser = parse_pair, value_name = "PAIRS")]
     pub pairs: Option<Vec<String>>,
-    /// Configuration file (default: $XDG_CONFIG_HOME/bbwatch/config.toml).
+    /// Configuration file (default: $XDG_CONFIG_HOME/bbwatch/config.toml; on Windows
+    /// %APPDATA%\bbwatch\config.toml).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Language of human output (default: from the config file, else the locale).
@@ -143,7 +144,8 @@ pub struct Common {
     /// Poll every pair's circuit_break_info over REST instead of following the stream.
     #[arg(long, global = true)]
     pub no_stream: bool,
-    /// History file (default: [history] path, else $XDG_DATA_HOME/bbwatch/history.sqlite3).
+    /// History file (default: [history] path, else $XDG_DATA_HOME/bbwatch/history.sqlite3;
+    /// on Windows %LOCALAPPDATA%\bbwatch\history.sqlite3).
     #[arg(
         long,
         global = true,
@@ -204,8 +206,11 @@ pub struct Settings {
     pub path: Option<PathBuf>,
     /// The flags, laid over the file again on every reload.
     pub overrides: Overrides,
-    /// The history file, unless history is off (`--no-history`, `[history] enabled = false`).
+    /// The history file, unless history is off (`--no-history`, `[history] enabled = false`)
+    /// or there is no directory to keep it in.
     pub history: Option<PathBuf>,
+    /// Whether history is off by choice (`--no-history`, `[history] enabled = false`).
+    pub history_off: bool,
 }
 
 /// A configuration problem, with the file it came from.
@@ -263,6 +268,7 @@ impl Common {
             _ => bbwatch_history::configured_path(&config.history),
         };
         Ok(Settings {
+            history_off: self.no_history || !config.history.enabled,
             config,
             lang,
             path,

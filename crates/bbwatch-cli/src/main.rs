@@ -23,6 +23,12 @@ use clap::Parser;
 
 use crate::args::{Cli, Command, Settings, Until};
 
+/// Where the history goes by default, for messages.
+#[cfg(windows)]
+const DATA_DIR: &str = "%LOCALAPPDATA% is not set";
+#[cfg(not(windows))]
+const DATA_DIR: &str = "neither XDG_DATA_HOME nor HOME is set";
+
 /// Exit code for a runtime error (DESIGN.md); usage errors exit 2.
 const EXIT_RUNTIME: u8 = 1;
 const EXIT_USAGE: u8 = 2;
@@ -109,12 +115,14 @@ async fn status(settings: &Settings, json: bool) -> anyhow::Result<u8> {
             None => anyhow::bail!("bitbank rate-limited this check; try again in a minute"),
         }
     }
-    let text = if json {
-        serde_json::to_string(&snapshot)?
+    let lines = if json {
+        vec![serde_json::to_string(&snapshot)?]
     } else {
-        output::status_text(&snapshot, settings.lang)
+        output::status_lines(&snapshot, settings.lang)
     };
-    output::line(&text).context("cannot write to stdout")?;
+    for line in &lines {
+        output::line(line).context("cannot write to stdout")?;
+    }
     u8::try_from(snapshot.level.exit_code()).context("exit code out of range")
 }
 
@@ -421,7 +429,13 @@ async fn interrupt_signal() -> u8 {
 /// `bbwatch history`: the periods (or events) recorded, in the user's language, JSON or CSV.
 fn show_history(settings: &Settings, args: &args::HistoryArgs) -> anyhow::Result<u8> {
     let Some(path) = settings.history.as_deref() else {
-        anyhow::bail!("history is off (--no-history or [history] enabled = false)");
+        if settings.history_off {
+            anyhow::bail!("history is off (--no-history or [history] enabled = false)");
+        }
+        anyhow::bail!(
+            "no directory for the history ({}); name a file with --history",
+            DATA_DIR
+        );
     };
     if !path.exists() {
         eprintln!(

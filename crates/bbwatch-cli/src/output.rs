@@ -17,28 +17,30 @@ pub fn line(text: &str) -> std::io::Result<()> {
     out.flush()
 }
 
-/// `status`'s human output: the level line, then each watched pair that is not normal.
-pub fn status_text(s: &Snapshot, lang: Lang) -> String {
+/// `status`'s human output: the level line, then each watched pair that is not normal, one
+/// string per line (each goes through [`line`], which shows a line break as an escape).
+pub fn status_lines(s: &Snapshot, lang: Lang) -> Vec<String> {
     let checked = s.checked_at.as_ref().map(local_time).unwrap_or_default();
-    let mut text = format!(
+    let mut first = format!(
         "{checked} {} — {}",
         level_name(s.level, lang),
         bbwatch_core::render::meaning(s.level, s.reason.as_ref(), lang)
     );
     if let Some(r) = &s.reason {
-        text.push_str(&format!(" ({})", describe_reason(r, lang, false)));
+        first.push_str(&format!(" ({})", describe_reason(r, lang, false)));
     }
+    let mut lines = vec![first];
     let affected: Vec<_> = s.pairs.iter().filter(|(_, st)| !st.is_normal()).collect();
     if affected.is_empty() && !s.pairs.is_empty() {
         let line = match s.pairs.keys().collect::<Vec<_>>()[..] {
             [pair] => Msg::StatusOnePairNormal.fill(lang, &[("pair", pair.as_str())]),
             _ => Msg::StatusAllPairsNormal.fill(lang, &[("count", &s.pairs.len().to_string())]),
         };
-        text.push_str(&format!("\n  {line}"));
+        lines.push(format!("  {line}"));
     }
     for (pair, state) in affected {
-        text.push_str(&format!(
-            "\n  {pair}: {} — {}",
+        lines.push(format!(
+            "  {pair}: {} — {}",
             pair_state_name(state, lang),
             pair_state_detail(state, lang)
         ));
@@ -47,14 +49,14 @@ pub fn status_text(s: &Snapshot, lang: Lang) -> String {
     let told = matches!(s.reason, Some(bbwatch_core::reason::Reason::Assets(_)));
     for (asset, state) in s.assets.iter().filter(|_| !told) {
         for stop in bbwatch_core::render::asset_stops(asset, state, lang) {
-            text.push_str(&format!("\n  {stop}"));
+            lines.push(format!("  {stop}"));
         }
     }
     if let Some(problem) = bbwatch_core::render::key_problem(s.api_key, lang) {
-        text.push_str(&format!("\n  {problem}"));
+        lines.push(format!("  {problem}"));
     }
     for line in bbwatch_core::settings_form::describe_unlisted("", &s.unlisted, lang) {
-        text.push_str(&format!("\n  {line}"));
+        lines.push(format!("  {line}"));
     }
-    text
+    lines
 }

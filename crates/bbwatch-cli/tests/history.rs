@@ -99,6 +99,8 @@ fn a_restart_in_the_middle_of_a_maintenance_gives_one_period_with_its_full_durat
     sim.server.next_phase();
     let started = first.expect(&["maintenance_started maintenance"], WAIT)[0].clone();
     assert!(first.terminate().success());
+    // Where the platform keeps data: $XDG_DATA_HOME, on Windows %LOCALAPPDATA%.
+    assert!(history_file(&data).is_file());
 
     let mut second = sim.watch_in(&data, &["--pairs", "btc_jpy"]);
     let resumed = second.expect(&["monitor_started maintenance"], WAIT)[0].clone();

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{empty_dir, Sim, Watch};
+use support::{empty_dir, Homes as _, Sim, Watch};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -47,7 +47,7 @@ fn watch_follows_its_file_without_a_restart() {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, "interval = \"30s\"\npairs = [\"btc_jpy\"]\n").unwrap();
     let mut cmd = sim.bbwatch(&["watch", "--json", "--timeout", "2s"]);
-    cmd.env("XDG_CONFIG_HOME", &dir);
+    cmd.config_home(&dir);
     let mut watch = Watch::spawn(cmd);
     watch.expect(&["monitor_started normal"], WAIT);
     assert_eq!(requests(&sim, "btc_jpy"), 1);
@@ -116,7 +116,7 @@ fn unwatching_a_halted_pair_is_a_watch_change_not_a_recovery() {
     )
     .unwrap();
     let mut cmd = sim.bbwatch(&["watch", "--json", "--timeout", "2s"]);
-    cmd.env("XDG_CONFIG_HOME", &dir);
+    cmd.config_home(&dir);
     let mut watch = Watch::spawn(cmd);
     watch.expect(&["monitor_started normal"], WAIT);
     sim.server.next_phase();
@@ -129,4 +129,29 @@ fn unwatching_a_halted_pair_is_a_watch_change_not_a_recovery() {
     assert_eq!(changed[0]["reason"], "no longer watching btc_jpy");
     watch.expect_quiet(Duration::from_secs(3));
     assert!(watch.terminate().success());
+}
+
+/// With no configuration file yet, `watch` follows the place where it would be: nothing to
+/// warn about at the start, and a file saved there later is in force without a restart.
+#[test]
+fn a_file_saved_after_the_start_is_followed() {
+    let sim = Sim::start("normal");
+    let dir = empty_dir();
+    let mut cmd = sim.bbwatch(&["watch", "--json", "--timeout", "2s"]);
+    cmd.config_home(&dir);
+    let mut watch = Watch::spawn_keeping_stderr(cmd);
+    watch.expect(&["monitor_started normal"], WAIT);
+    let path = dir.join("bbwatch/config.toml");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    save(&path, "interval = \"1s\"\npairs = [\"eth_jpy\"]\n");
+    let btc = requests(&sim, "btc_jpy");
+    eventually("polls every second of the pair the new file names", || {
+        requests(&sim, "eth_jpy") >= 4
+    });
+    assert_eq!(requests(&sim, "btc_jpy"), btc, "a pair no longer watched");
+    let (status, stderr) = watch.terminate_keeping_stderr();
+    assert!(status.success());
+    for unwanted in ["no configuration file to follow", "cannot follow"] {
+        assert!(!stderr.contains(unwanted), "{stderr}");
+    }
 }

@@ -15,7 +15,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{empty_dir, write_file, write_private, Sim, MAINTENANCE};
+use support::{empty_dir, write_file, write_private, Homes as _, Sim, MAINTENANCE};
 
 const WAIT: Duration = Duration::from_secs(40);
 
@@ -48,7 +48,7 @@ impl Serve {
         ];
         args.extend_from_slice(extra);
         let mut cmd = sim.bbwatch(&args);
-        cmd.env("XDG_DATA_HOME", data)
+        cmd.data_home(data)
             .env("BBWATCH_SSE_HEARTBEAT", "1s")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -88,10 +88,12 @@ impl Serve {
         format!("http://{}{path}", self.addr)
     }
 
-    /// SIGTERM; the exit status and everything it wrote on stderr.
+    /// SIGTERM (under Wine, Ctrl-C); the exit status and everything it wrote on stderr.
     fn terminate(mut self) -> (std::process::ExitStatus, String) {
         let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let _ = Command::new("kill")
+            .args([support::stop_signal(), &pid])
+            .status();
         let deadline = Instant::now() + Duration::from_secs(15);
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {

@@ -7,7 +7,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use fake_bitbank::Stats;
-use support::{Sim, Watch};
+use support::{Homes as _, Sim, Watch};
 
 const WAIT: Duration = Duration::from_secs(30);
 const PING: Duration = Duration::from_secs(1);
@@ -288,7 +288,7 @@ fn without_the_early_trigger_a_silent_ticker_waits_for_the_interval() {
         "--pairs",
         "btc_jpy,xrp_jpy",
     ]);
-    cmd.env("XDG_CONFIG_HOME", config.parent().unwrap());
+    cmd.config_home(config.parent().unwrap());
     let mut watch = Watch::spawn(cmd);
     watch.expect(&["monitor_started normal"], WAIT);
     let before = wait_covered(&sim);

@@ -599,14 +599,22 @@ pub struct Loaded {
     pub refused: Vec<ConfigError>,
 }
 
+/// The directory the environment variable `name` holds, if it is set to an absolute path.
+pub fn absolute_env_dir(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| Path::new(v).is_absolute())
+        .map(PathBuf::from)
+}
+
 impl Config {
-    /// `$XDG_CONFIG_HOME/bbwatch/config.toml` (else `~/.config/bbwatch/config.toml`).
-    /// A relative `XDG_CONFIG_HOME` is ignored, as the XDG spec says: it would load a
-    /// configuration from whatever the working directory is.
+    /// `$XDG_CONFIG_HOME/bbwatch/config.toml` (else `~/.config/bbwatch/config.toml`); on
+    /// Windows `%APPDATA%\bbwatch\config.toml`. A relative directory is ignored, as the XDG
+    /// spec says: it would load a configuration from whatever the working directory is.
     pub fn default_path() -> Option<PathBuf> {
-        let base = std::env::var_os("XDG_CONFIG_HOME")
-            .filter(|v| Path::new(v).is_absolute())
-            .map(PathBuf::from)
+        #[cfg(windows)]
+        let base = absolute_env_dir("APPDATA")?;
+        #[cfg(not(windows))]
+        let base = absolute_env_dir("XDG_CONFIG_HOME")
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
         Some(base.join("bbwatch").join("config.toml"))
     }
@@ -1327,6 +1335,7 @@ token = ""
         let _ = (path, mode);
     }
 
+    #[cfg(unix)]
     const PROGRAMS_AND_SECRETS: &str = "pairs = [\"btc_jpy\"]\n\n[[hooks]]\ncommand = [\"/no/such/program\"]\n\n\
          [[webhooks]]\nurl = \"https://example.invalid/hook\"\n\n[api]\nlisten = \"0.0.0.0:8765\"\ntoken = \"t0ken\"\n";
 

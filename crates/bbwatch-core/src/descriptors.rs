@@ -6,6 +6,7 @@
 
 /// The highest soft limit we ask for: enough for any use, and no more than the kernel's
 /// default `nr_open`, which a larger value would exceed.
+#[cfg(unix)]
 const MOST: u64 = 1 << 20;
 
 /// Raise the soft limit on open descriptors to the hard limit (at most 2^20), once at start.
@@ -49,6 +50,7 @@ pub fn limit() -> Option<u64> {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    #[cfg(unix)]
     use super::*;
 
     #[cfg(unix)]

@@ -18,12 +18,15 @@ use crate::{schema, HistoryError};
 /// Ours are a single insert each: another bbwatch never holds the file anywhere near as long.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// `$XDG_DATA_HOME/bbwatch/history.sqlite3` (else `~/.local/share/bbwatch/history.sqlite3`).
-/// A relative `XDG_DATA_HOME` is ignored, as the XDG spec says.
+/// `$XDG_DATA_HOME/bbwatch/history.sqlite3` (else `~/.local/share/bbwatch/history.sqlite3`);
+/// on Windows `%LOCALAPPDATA%\bbwatch\history.sqlite3` (the history is this machine's, it
+/// does not roam). A relative directory is ignored, as the XDG spec says.
 pub fn default_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .filter(|v| Path::new(v).is_absolute())
-        .map(PathBuf::from)
+    use bbwatch_core::config::absolute_env_dir;
+    #[cfg(windows)]
+    let base = absolute_env_dir("LOCALAPPDATA")?;
+    #[cfg(not(windows))]
+    let base = absolute_env_dir("XDG_DATA_HOME")
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
     Some(base.join("bbwatch").join("history.sqlite3"))
 }

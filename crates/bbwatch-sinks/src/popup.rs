@@ -193,6 +193,8 @@ impl Clicked {
         }
     }
 
+    // Only Linux's notification servers answer with an action's key.
+    #[cfg(target_os = "linux")]
     fn from_key(key: &str) -> Option<Clicked> {
         [Clicked::Open, Clicked::Announcements]
             .into_iter()

@@ -114,6 +114,7 @@ impl PauseView {
     }
 
     /// `Pause notifications until resumed`, or `Notifications paused until resumed`.
+    #[cfg(target_os = "linux")]
     pub fn forever_entry(&self, lang: Lang) -> String {
         if self.forever {
             Msg::MenuPausedUntilResumed
@@ -170,6 +171,7 @@ impl TrayView {
 
 /// Draw a pause badge (a dark disc with two white bars, ringed in white) into the bottom
 /// right of a square RGBA icon `size` px wide.
+#[cfg(target_os = "linux")]
 pub fn pause_badge(rgba: &mut [u8], size: u32) {
     let s = f64::from(size);
     let (cx, cy, r) = (s * 0.72, s * 0.72, s * 0.28);

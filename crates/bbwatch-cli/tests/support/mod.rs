@@ -90,14 +90,88 @@ pub fn bbwatch_at(api_url: &str, public_url: &str, args: &[&str]) -> Command {
     cmd
 }
 
+/// The Windows `bbwatch.exe` to test instead of the native binary, and the Wine loader that
+/// runs it (`scripts/wine-tests.sh` sets both, with a Wine prefix of the tests' own).
+const WINE_EXE: &str = "BBWATCH_TEST_WINE_EXE";
+const WINE_LOADER: &str = "BBWATCH_TEST_WINE";
+
+/// Whether these tests run the Windows `bbwatch.exe` under Wine.
+pub fn under_wine() -> bool {
+    std::env::var_os(WINE_EXE).is_some()
+}
+
+/// A command running `bbwatch` with no arguments yet: the native binary, or under Wine the
+/// Windows one.
+pub fn bbwatch_program() -> Command {
+    match std::env::var_os(WINE_EXE) {
+        Some(exe) => {
+            let loader = std::env::var_os(WINE_LOADER)
+                .unwrap_or_else(|| panic!("{WINE_EXE} is set but not {WINE_LOADER}"));
+            let mut cmd = Command::new(loader);
+            cmd.arg(exe);
+            cmd
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_bbwatch")),
+    }
+}
+
+/// `path` as the program under test names it: as is, or under Wine the same file on the
+/// `Z:` drive (Wine's view of `/`).
+pub fn arg_path(path: &std::path::Path) -> String {
+    let unix = path.to_str().unwrap();
+    if under_wine() {
+        format!("Z:{}", unix.replace('/', "\\"))
+    } else {
+        unix.to_owned()
+    }
+}
+
+/// Where the configuration and the history are looked for by default, per platform.
+pub trait Homes {
+    /// The directory holding `bbwatch/config.toml`: `$XDG_CONFIG_HOME`, on Windows
+    /// `%APPDATA%`.
+    fn config_home(&mut self, dir: &std::path::Path) -> &mut Self;
+    /// The directory holding `bbwatch/history.sqlite3`: `$XDG_DATA_HOME`, on Windows
+    /// `%LOCALAPPDATA%`.
+    fn data_home(&mut self, dir: &std::path::Path) -> &mut Self;
+}
+
+impl Homes for Command {
+    fn config_home(&mut self, dir: &std::path::Path) -> &mut Self {
+        if under_wine() {
+            self.env("APPDATA", arg_path(dir))
+        } else {
+            self.env("XDG_CONFIG_HOME", dir)
+        }
+    }
+
+    fn data_home(&mut self, dir: &std::path::Path) -> &mut Self {
+        if under_wine() {
+            self.env("LOCALAPPDATA", arg_path(dir))
+        } else {
+            self.env("XDG_DATA_HOME", dir)
+        }
+    }
+}
+
+/// How a test asks `bbwatch` to stop: SIGTERM, or under Wine SIGINT, which Wine turns into
+/// the Ctrl-C a Windows console program gets (Windows has no SIGTERM).
+pub fn stop_signal() -> &'static str {
+    if under_wine() {
+        "-INT"
+    } else {
+        "-TERM"
+    }
+}
+
 /// [`bbwatch_at`] without `--no-stream`: the caller says where the stream is.
 pub fn bbwatch_base(api_url: &str, public_url: &str, args: &[&str]) -> Command {
     {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bbwatch"));
+        let mut cmd = bbwatch_program();
         cmd.args(args)
             .args(["--api-url", api_url, "--public-url", public_url])
-            .env("XDG_CONFIG_HOME", empty_dir())
-            .env("XDG_DATA_HOME", empty_dir())
+            .config_home(&empty_dir())
+            .data_home(&empty_dir())
             .env("LANG", "C.UTF-8")
             .env("TZ", "UTC")
             .env_remove("LC_ALL")
@@ -125,7 +199,7 @@ impl Sim {
         let mut args = vec!["watch", "--json", "--interval", "1s", "--timeout", "2s"];
         args.extend_from_slice(extra);
         let mut cmd = self.bbwatch(&args);
-        cmd.env("XDG_DATA_HOME", data_dir);
+        cmd.data_home(data_dir);
         Watch::spawn_keeping_stderr(cmd)
     }
 
@@ -133,10 +207,7 @@ impl Sim {
     pub fn history(&self, data_dir: &std::path::Path, args: &[&str]) -> Output {
         let mut all = vec!["history"];
         all.extend_from_slice(args);
-        self.bbwatch(&all)
-            .env("XDG_DATA_HOME", data_dir)
-            .output()
-            .unwrap()
+        self.bbwatch(&all).data_home(data_dir).output().unwrap()
     }
 
     /// `bbwatch status` with the given extra flags.
@@ -200,13 +271,17 @@ pub fn write_private(path: &std::path::Path, text: &str) {
 }
 
 /// `text` written to `dir/name` with the permission bits `mode` (0o600 for a key file, 0o755
-/// for a script); its path.
-#[cfg(unix)]
+/// for a script; Unix only); its path.
 pub fn write_file(dir: &std::path::Path, name: &str, text: &str, mode: u32) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt as _;
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
     path
 }
 
@@ -346,10 +421,10 @@ impl Watch {
         }
     }
 
-    /// Stop it with SIGTERM and return its exit status.
+    /// Stop it with SIGTERM (under Wine, Ctrl-C) and return its exit status.
     pub fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let _ = Command::new("kill").args([stop_signal(), &pid]).status();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The CLI's end-to-end tests listed in tests/wine/cli-tests.txt, run again against the Windows
+# bbwatch.exe under Wine, against fake-bitbank on 127.0.0.1 (make test; the native test
+# binaries must be built, and bbwatch.exe by
+# `cargo build --target x86_64-pc-windows-gnu -p bbwatch-cli`).
+#
+# Wine runs in a prefix of the tests' own (target/wine-prefix, made once), with one persistent
+# wineserver for the whole run (each bbwatch.exe then starts in a fraction of a second), no
+# display, and no Mono or Gecko to offer: nothing asks a person anything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+target=${CARGO_TARGET_DIR:-$PWD/target}
+exe=$target/x86_64-pc-windows-gnu/debug/bbwatch.exe
+list=tests/wine/cli-tests.txt
+[ -f "$exe" ] || { echo "$0: no $exe: build it first" >&2; exit 1; }
+
+# Wine 8's loader: Debian keeps it in /usr/lib/wine (its `wine` is a script around it);
+# elsewhere `wine64`, or from Wine 9 on `wine` itself.
+wine=
+for w in /usr/lib/wine/wine64 "$(command -v wine64 || true)" "$(command -v wine || true)"; do
+  if [ -n "$w" ] && [ -x "$w" ]; then wine=$w; break; fi
+done
+wineserver=
+for w in "$(command -v wineserver || true)" /usr/lib/wine/wineserver64 /usr/lib/wine/wineserver; do
+  if [ -n "$w" ] && [ -x "$w" ]; then wineserver=$w; break; fi
+done
+if [ -z "$wine" ] || [ -z "$wineserver" ]; then
+  echo "$0: Wine is missing (scripts/install-deps.sh test installs it)" >&2
+  exit 1
+fi
+
+# Rust's standard library needs ProcessPrng, which Wine has only from version 9: a shim
+# beside the .exe (a test harness's, never shipped).
+x86_64-w64-mingw32-gcc -shared -O2 -s -o "$(dirname "$exe")/bcryptprimitives.dll" \
+  tests/wine/bcryptprimitives.c -ladvapi32
+
+export WINEPREFIX=$target/wine-prefix WINELOADER=$wine WINEDEBUG=-all
+export WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY= WAYLAND_DISPLAY=
+unset WINEARCH
+if [ ! -f "$WINEPREFIX/system.reg" ]; then
+  echo "Making the Wine prefix $WINEPREFIX"
+  rm -rf "$WINEPREFIX"
+  "$wine" wineboot.exe --init >/dev/null 2>&1
+  "$wineserver" -w
+fi
+"$wineserver" -p
+trap '"$wineserver" -k 2>/dev/null || true' EXIT
+"$wine" cmd.exe /c exit >/dev/null 2>&1
+# Each session's wineboot writes %APPDATA% and %LOCALAPPDATA% into the registry, and the
+# registry's value beats the environment's: the tests give every run directories of its own,
+# so this session has none.
+for var in APPDATA LOCALAPPDATA; do
+  "$wine" reg.exe delete 'HKCU\Volatile Environment' /v $var /f >/dev/null 2>&1 || true
+done
+seen=$(APPDATA='Z:\bbwatch-probe' "$wine" cmd.exe /c 'echo %APPDATA%' | tr -d '\r')
+if [ "$seen" != 'Z:\bbwatch-probe' ]; then
+  echo "$0: Wine does not pass %APPDATA% through (got $seen)" >&2
+  exit 1
+fi
+
+export BBWATCH_TEST_WINE=$wine BBWATCH_TEST_WINE_EXE=$exe
+# Tests by name, file by file; each must have run and passed (a name that matches nothing is
+# a failure, not a pass).
+failed=0
+for file in $(grep -v '^#' "$list" | sed -n 's/::.*//p' | sort -u); do
+  mapfile -t names < <(grep -v '^#' "$list" | sed -n "s/^$file:://p")
+  log=$(mktemp)
+  if ! ${CARGO:-cargo} test --workspace --test "$file" -- --exact "${names[@]}" 2>&1 | tee "$log"; then
+    failed=1
+  fi
+  for name in "${names[@]}"; do
+    grep -q "^test $name \.\.\. ok$" "$log" || { echo "under Wine: $file::$name did not pass" >&2; failed=1; }
+  done
+  rm -f "$log"
+done
+exit $failed
