@@ -68,8 +68,8 @@ pub enum ConfigError {
         key: String,
         /// What it was.
         part: SetAside,
-        /// Who else could change the file, and how to mend it.
-        untrusted: crate::trust::Untrusted,
+        /// Who else could change the file, and how to mend it (boxed: errors stay small).
+        untrusted: Box<crate::trust::Untrusted>,
         /// The 1-based line of the key in the file, when found.
         line: Option<usize>,
     },
@@ -668,7 +668,7 @@ impl Config {
         let refused = |key: &str, part: SetAside| ConfigError::SetAside {
             key: key.into(),
             part,
-            untrusted: untrusted.clone(),
+            untrusted: Box::new(untrusted.clone()),
             line: None,
         };
         let mut set_aside = Vec::new();
