@@ -33,6 +33,11 @@ use crate::view::{event_view, status_view};
 use crate::window::Section;
 use bbwatch_sinks::Notifier;
 
+/// The app's AppUserModelID on Windows (its identifier in tauri.conf.json): the installer
+/// registers it with the app's name and icon, and toasts are sent under it.
+#[cfg(windows)]
+pub const APP_ID: &str = "io.github.bbwatch.desktop";
+
 /// The settings in force: the file (a bad one is reported and the defaults used, so the app
 /// still starts and says so), then `BBWATCH_API_URL` / `BBWATCH_PUBLIC_URL` /
 /// `BBWATCH_STREAM_URL`; followed while
@@ -213,6 +218,9 @@ fn serve_api(shared: &Arc<Shared>, notifier: Arc<Notifier>) {
     ));
 }
 
+/// The flag that asks the running tray app to quit.
+const QUIT_FLAG: &str = "--quit";
+
 /// Quit: stop the monitor, take our popups and the tray item away, leave no file behind.
 pub async fn quit(app: AppHandle) {
     let shared = app.state::<Arc<Shared>>().inner().clone();
@@ -285,6 +293,9 @@ fn main() -> anyhow::Result<()> {
         return window_app::run(Section::from_args(&args), context());
     }
     let show_at_start = args.iter().any(|a| a == "--show");
+    // `--quit` asks the running tray app to quit, as its menu's Quit does (an uninstaller, a
+    // script, a tray whose menu cannot open); the single-instance plugin hands it over.
+    let quit_at_start = args.iter().any(|a| a == QUIT_FLAG);
     // Before any socket: clients of the local API must not use up the monitor's descriptors.
     bbwatch_core::descriptors::raise_limit();
     let settings = Arc::new(load_settings());
@@ -296,11 +307,20 @@ fn main() -> anyhow::Result<()> {
         .map(|p| p.describe(lang));
 
     let app = tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            window::open(app, Section::Status);
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            if args.iter().any(|a| a == QUIT_FLAG) {
+                tauri::async_runtime::spawn(quit(app.clone()));
+            } else {
+                window::open(app, Section::Status);
+            }
         }))
         .plugin(tauri_plugin_opener::init())
         .setup(move |app| {
+            if quit_at_start {
+                // Only the first instance gets here: there is none to ask.
+                eprintln!("bbwatch-desktop is not running");
+                std::process::exit(0);
+            }
             // Within the runtime: the file watcher's task is spawned there.
             let wired = settings.clone();
             let started_at = chrono::Utc::now();

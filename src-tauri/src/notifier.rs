@@ -1,6 +1,7 @@
 //! The tray app's notifications: the shared notifier (`bbwatch_sinks`) with the level's icon
 //! as the popup's picture, and a click that opens the status window (at the settings for a
-//! configuration problem).
+//! configuration problem). On Windows a toast under the app's own id where the installer
+//! registered it, else (and wherever toasts fail) the tray icon's balloon.
 
 use bbwatch_core::alert::Source;
 use bbwatch_core::config::Config;
@@ -31,6 +32,8 @@ fn level_image(level: bbwatch_core::Level) -> Option<notify_rust::Hint> {
 
 /// The notifier of the tray app, following `settings`.
 pub fn new(app: AppHandle, settings: watch::Receiver<Config>) -> Notifier {
+    #[cfg(windows)]
+    let balloon_app = app.clone();
     let on_click = move |source: &Source, clicked: Clicked| {
         if clicked == Clicked::Announcements {
             crate::tray::open_announcements(&app);
@@ -43,14 +46,21 @@ pub fn new(app: AppHandle, settings: watch::Receiver<Config>) -> Notifier {
         };
         window::open(&app, section);
     };
-    Notifier::new(
-        settings,
-        NotifierOptions {
-            on_click: Some(Arc::new(on_click)),
-            #[cfg(target_os = "linux")]
-            level_image: Some(Arc::new(level_image)),
-            #[cfg(not(target_os = "linux"))]
-            level_image: None,
-        },
-    )
+    #[allow(unused_mut)] // set further on Windows only
+    let mut options = NotifierOptions {
+        on_click: Some(Arc::new(on_click)),
+        #[cfg(target_os = "linux")]
+        level_image: Some(Arc::new(level_image)),
+        ..NotifierOptions::default()
+    };
+    #[cfg(windows)]
+    {
+        options.app_id = Some(crate::APP_ID);
+        options.fallback = Some(Arc::new(move |title: &str, body: &str, level| {
+            crate::tray::balloon(&balloon_app, title, body, level)
+        }));
+        // Windows drops a toast of an id it does not know without a word.
+        options.fallback_only = !bbwatch_windows::registered(crate::APP_ID);
+    }
+    Notifier::new(settings, options)
 }

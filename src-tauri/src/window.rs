@@ -51,6 +51,16 @@ pub fn open(app: &AppHandle, section: Section) {
         let _ = shared.ui.send(ToWindow::Show { section });
         return;
     }
+    #[cfg(windows)]
+    if let Err(e) = tauri::webview_version() {
+        shared.window_alive.store(false, Ordering::SeqCst);
+        tracing::error!("cannot open the status window: no WebView2 runtime ({e})");
+        if let Some(notifier) = app.try_state::<Arc<bbwatch_sinks::Notifier>>() {
+            let notifier = notifier.inner().clone();
+            tauri::async_runtime::spawn(async move { notifier.webview_missing().await });
+        }
+        return;
+    }
     let spawned = std::env::current_exe().and_then(|exe| {
         Command::new(exe)
             .arg("--window")

@@ -113,6 +113,8 @@ pub enum Source {
     Api,
     /// The history cannot be recorded.
     History,
+    /// The status window cannot be shown (Windows: no WebView2).
+    Window,
     /// What quiet hours held back, told when they end.
     Quiet,
 }

@@ -416,6 +416,10 @@ catalogue! {
     HistoryProblemTitle => ("bbwatch: 履歴を記録できません", "bbwatch: the history cannot be recorded"),
     /// Notification: what that means.
     HistoryProblemBody => ("監視と通知、フック、Webhookは続けます。", "Monitoring, notifications, hooks and webhooks go on."),
+    /// Notification title (Windows): the status window needs WebView2, which is missing.
+    WebViewMissingTitle => ("bbwatch: ウィンドウを開けません", "bbwatch: the window cannot open"),
+    /// Notification: what to install (the URL is Microsoft's WebView2 Runtime download).
+    WebViewMissingBody => ("状態ウィンドウにはMicrosoft Edge WebView2ランタイムが必要です。WebView2ランタイム（https://go.microsoft.com/fwlink/p/?LinkId=2124703）をインストールしてから、もう一度開いてください。トレイと通知はこのまま使えます。", "The status window needs the Microsoft Edge WebView2 Runtime. Install it from https://go.microsoft.com/fwlink/p/?LinkId=2124703 and open the window again. The tray and notifications work meanwhile."),
     /// Notification: what that means.
     ApiProblemBody => ("ボットはこのアプリに接続できません。設定の「ボット連携」でアドレスを変えられます。", "Bots cannot reach this app. The address can be changed under Bots in the settings."),
     /// Notification title: the configuration file could not be used.

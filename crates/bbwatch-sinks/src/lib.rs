@@ -10,5 +10,5 @@ pub mod sound;
 pub mod webhooks;
 
 pub use hooks::Hooks;
-pub use notifier::{Notifier, NotifierOptions};
+pub use notifier::{Fallback, Notifier, NotifierOptions};
 pub use webhooks::Webhooks;

@@ -27,6 +27,15 @@ pub type OnClick = Arc<dyn Fn(&Source, Clicked) + Send + Sync>;
 /// [`Picture`]).
 pub type LevelImage = Arc<dyn Fn(Level) -> Option<Picture> + Send + Sync>;
 
+/// Another way to show a popup where the system's notifications fail (the tray app's icon
+/// balloon on Windows: Wine has no toasts, and Windows drops those of an app not installed).
+/// Given the popup's title and body, and its level (none for a problem of bbwatch's own).
+pub type Fallback = Arc<
+    dyn Fn(&str, &str, Option<Level>) -> Result<(), Box<dyn std::error::Error + Send + Sync>>
+        + Send
+        + Sync,
+>;
+
 /// How a binary's notifications differ: what a click does, and the picture.
 #[derive(Clone, Default)]
 pub struct NotifierOptions {
@@ -34,6 +43,24 @@ pub struct NotifierOptions {
     pub on_click: Option<OnClick>,
     /// The level's picture; without it, the server's default.
     pub level_image: Option<LevelImage>,
+    /// The app's id for the system: on Windows the AppUserModelID its installer registered,
+    /// which gives a toast the app's name and icon (elsewhere unused).
+    pub app_id: Option<&'static str>,
+    /// Where a popup goes when the system's notifications fail.
+    pub fallback: Option<Fallback>,
+    /// Show every popup through [`fallback`](Self::fallback), never the system's
+    /// notifications (they are known not to work here).
+    pub fallback_only: bool,
+}
+
+/// What became of a popup.
+enum Shown {
+    /// The system shows it.
+    Popup(Box<Popup>),
+    /// The fallback showed it (it cannot be replaced or closed).
+    Fallback,
+    /// Nothing showed it (a warning is logged).
+    Not,
 }
 
 /// How long the "checked" answer to Check now stays.
@@ -65,18 +92,12 @@ fn local_minute() -> u16 {
     u16::try_from(local.hour() * 60 + local.minute()).unwrap_or(0)
 }
 
-/// Show `n`; a missing or hung notification server is a warning, never a failure.
-async fn show(n: &Notification) -> Option<Popup> {
+/// Show `n` through the system; a missing or hung notification server is a warning.
+async fn show_system(n: &Notification) -> Result<Popup, String> {
     match tokio::time::timeout(SERVER_TIMEOUT, popup::send(n)).await {
-        Ok(Ok(handle)) => Some(handle),
-        Ok(Err(e)) => {
-            tracing::warn!("no notification server? {e}");
-            None
-        }
-        Err(_) => {
-            tracing::warn!("the notification server did not answer; notification skipped");
-            None
-        }
+        Ok(Ok(handle)) => Ok(handle),
+        Ok(Err(e)) => Err(format!("no notification server? {e}")),
+        Err(_) => Err("the notification server did not answer".into()),
     }
 }
 
@@ -141,9 +162,42 @@ impl Notifier {
         (config.notifications.clone(), config.language.resolve())
     }
 
+    /// Show `n` (about `level`), through the system or else the fallback; never a failure.
+    async fn show(&self, n: &Notification, level: Option<Level>) -> Shown {
+        let failed = if self.options.fallback_only {
+            None
+        } else {
+            match show_system(n).await {
+                Ok(popup) => return Shown::Popup(Box::new(popup)),
+                Err(e) => Some(e),
+            }
+        };
+        let Some(fallback) = &self.options.fallback else {
+            tracing::warn!("{}; notification skipped", failed.unwrap_or_default());
+            return Shown::Not;
+        };
+        let (title, body) = (n.summary.clone(), n.body.clone());
+        let fallback = fallback.clone();
+        match tokio::task::spawn_blocking(move || fallback(&title, &body, level)).await {
+            Ok(Ok(())) => Shown::Fallback,
+            Ok(Err(e)) => {
+                let before = failed.map(|f| format!("{f}; ")).unwrap_or_default();
+                tracing::warn!("{before}cannot show it another way either: {e}");
+                Shown::Not
+            }
+            Err(e) => {
+                tracing::warn!("the notification thread failed: {e}");
+                Shown::Not
+            }
+        }
+    }
+
     /// A notification of ours: the level's picture, and "Open" where a click does something.
     fn base(&self, level: Option<Level>, lang: Lang, action: Msg) -> Notification {
         let mut n = popup::ours();
+        if let Some(id) = self.options.app_id {
+            popup::app_id(&mut n, id);
+        }
         if let Some(image) = level.and_then(|l| self.options.level_image.as_ref()?(l)) {
             popup::add_picture(&mut n, image);
         }
@@ -238,13 +292,17 @@ impl Notifier {
         if let Some(id) = replaces {
             popup::replace(&mut n, id);
         }
-        if let Some(handle) = show(&n).await {
-            if settings.sound && !popup::server_plays_sound().await {
-                crate::sound::play();
+        match self.show(&n, Some(event.level)).await {
+            Shown::Popup(handle) => {
+                if settings.sound && !popup::server_plays_sound().await {
+                    crate::sound::play();
+                }
+                book.collapser.shown(event, handle.id(), now);
+                book.last_shown = Some(now);
+                self.keep(&mut book, source, *handle);
             }
-            book.collapser.shown(event, handle.id(), now);
-            book.last_shown = Some(now);
-            self.keep(&mut book, source, handle);
+            Shown::Fallback => book.last_shown = Some(now),
+            Shown::Not => {}
         }
     }
 
@@ -275,8 +333,8 @@ impl Notifier {
         if let Some(old) = book.open.get(&Source::Check) {
             popup::replace(&mut n, old.id());
         }
-        if let Some(handle) = show(&n).await {
-            self.keep(&mut book, Source::Check, handle);
+        if let Shown::Popup(handle) = self.show(&n, Some(snapshot.level)).await {
+            self.keep(&mut book, Source::Check, *handle);
         }
     }
 
@@ -309,6 +367,18 @@ impl Notifier {
             .await;
     }
 
+    /// The status window cannot be shown: the WebView2 runtime it needs is missing (Windows).
+    /// Says what to install.
+    pub async fn webview_missing(&self) {
+        let lang = self.now().1;
+        self.problem(
+            Source::Window,
+            Msg::WebViewMissingTitle,
+            Msg::WebViewMissingBody.text(lang),
+        )
+        .await;
+    }
+
     /// The local API is served again (or switched off): its problem's popup goes.
     pub async fn api_fixed(&self) {
         self.problem_gone(Source::Api).await;
@@ -326,8 +396,8 @@ impl Notifier {
         if let Some(old) = book.open.get(&source) {
             popup::replace(&mut n, old.id());
         }
-        if let Some(handle) = show(&n).await {
-            self.keep(&mut book, source, handle);
+        if let Shown::Popup(handle) = self.show(&n, None).await {
+            self.keep(&mut book, source, *handle);
         }
     }
 
@@ -357,8 +427,8 @@ impl Notifier {
         if !settings.sound {
             popup::sound(&mut n, false);
         }
-        if let Some(handle) = show(&n).await {
-            self.keep(&mut book, Source::Quiet, handle);
+        if let Shown::Popup(handle) = self.show(&n, Some(level)).await {
+            self.keep(&mut book, Source::Quiet, *handle);
         }
     }
 

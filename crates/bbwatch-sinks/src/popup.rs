@@ -8,14 +8,14 @@ use notify_rust::Notification;
 
 #[cfg(target_os = "linux")]
 pub(crate) use linux::{
-    add_picture, clicked, fleeting, replace, server_plays_sound, sound, urgent,
+    add_picture, app_id, clicked, fleeting, replace, server_plays_sound, sound, urgent,
 };
 #[cfg(target_os = "linux")]
 pub use linux::{close, send, Picture, Popup};
 
 #[cfg(not(target_os = "linux"))]
 pub(crate) use plain::{
-    add_picture, clicked, fleeting, replace, server_plays_sound, sound, urgent,
+    add_picture, app_id, clicked, fleeting, replace, server_plays_sound, sound, urgent,
 };
 #[cfg(not(target_os = "linux"))]
 pub use plain::{close, send, Picture, Popup};
@@ -79,6 +79,9 @@ mod linux {
     pub(crate) fn add_picture(n: &mut Notification, picture: Picture) {
         n.hint(picture);
     }
+
+    /// Servers here know an app by its name, not an id.
+    pub(crate) fn app_id(_n: &mut Notification, _id: &str) {}
 
     /// Critical popups stay until dismissed.
     pub(crate) fn urgent(n: &mut Notification, urgent: bool) {
@@ -159,6 +162,14 @@ mod plain {
 
     pub(crate) fn add_picture(_n: &mut Notification, picture: Picture) {
         match picture {}
+    }
+
+    /// The toast's AppUserModelID (Windows; macOS knows an app by its bundle).
+    pub(crate) fn app_id(n: &mut Notification, id: &str) {
+        #[cfg(windows)]
+        n.app_id(id);
+        #[cfg(not(windows))]
+        let _ = (n, id);
     }
 
     pub(crate) fn urgent(_n: &mut Notification, _urgent: bool) {}

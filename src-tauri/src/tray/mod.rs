@@ -35,6 +35,21 @@ pub fn open_announcements(app: &AppHandle) {
     }
 }
 
+/// Show a popup's `title` and `body` as a balloon from the tray icon (Windows: where toasts
+/// cannot be shown).
+#[cfg(windows)]
+pub fn balloon(
+    app: &AppHandle,
+    title: &str,
+    body: &str,
+    level: Option<Level>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let tray = app
+        .try_state::<Tray>()
+        .ok_or("the tray icon is not there yet")?;
+    tray.balloon(title, body, level)
+}
+
 /// What a menu entry does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {

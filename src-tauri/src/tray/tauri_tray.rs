@@ -145,8 +145,53 @@ impl Tray {
         *shown = Some(view);
     }
 
+    /// Show `title` and `body` as a balloon from the icon, with the shell's icon for `level`.
+    #[cfg(windows)]
+    pub fn balloon(
+        &self,
+        title: &str,
+        body: &str,
+        level: Option<bbwatch_core::Level>,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        use bbwatch_core::Level;
+        use bbwatch_windows::{Balloon, Severity};
+
+        // The handle is an address to the shell, not a pointer we follow.
+        let window = self.window()?;
+        let severity = match level {
+            Some(Level::Normal) => Severity::Info,
+            Some(Level::Maintenance | Level::Down) => Severity::Error,
+            _ => Severity::Warning,
+        };
+        bbwatch_windows::show_balloon(
+            window,
+            &Balloon {
+                title,
+                body,
+                severity,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// The icon's hidden window, as an address for the shell.
+    #[cfg(windows)]
+    fn window(&self) -> tauri::Result<isize> {
+        self.icon
+            .with_inner_tray_icon(|icon| icon.window_handle() as isize)
+    }
+
     /// Take the icon off the tray.
     pub async fn shutdown(&self) {
         let _ = self.icon.set_visible(false);
+        // Tauri removes it only when the icon is dropped, which an exit does not wait for.
+        #[cfg(windows)]
+        if let Err(e) = self
+            .window()
+            .map_err(|e| e.to_string())
+            .and_then(|w| bbwatch_windows::remove(w).map_err(|e| e.to_string()))
+        {
+            tracing::warn!("cannot take the icon off the tray: {e}");
+        }
     }
 }
