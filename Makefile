@@ -22,7 +22,8 @@ run-cli:
 
 ## Every test: formatting, clippy (warnings are errors; for Linux and for Windows), the UI's
 ## unit tests, unit and end-to-end tests (CLI against the simulator; the tray app under Xvfb),
-## then the CLI's end-to-end tests again with the Windows bbwatch.exe under Wine.
+## then the CLI's end-to-end tests again with the Windows bbwatch.exe under Wine, and the
+## Windows tray app (bbwatch-desktop.exe) in Wine's desktop on Xvfb.
 ## bbwatch-e2e is left out of the Windows clippy: it drives the Linux desktop (Xvfb, D-Bus,
 ## file modes) and runs only on the Linux host.
 test:
@@ -33,7 +34,7 @@ test:
 	$(CARGO) clippy --target $(WINDOWS) --workspace --exclude bbwatch-e2e --all-targets -- -D warnings
 	node --test ui/tests/
 	$(CARGO) build --workspace
-	$(CARGO) build --target $(WINDOWS) -p bbwatch-cli
+	$(CARGO) build --target $(WINDOWS) -p bbwatch-cli -p bbwatch-desktop
 	$(CARGO) test --workspace
 	scripts/wine-tests.sh
 

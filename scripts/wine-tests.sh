@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The CLI's end-to-end tests listed in tests/wine/cli-tests.txt, run again against the Windows
-# bbwatch.exe under Wine, against fake-bitbank on 127.0.0.1 (make test; the native test
-# binaries must be built, and bbwatch.exe by
-# `cargo build --target x86_64-pc-windows-gnu -p bbwatch-cli`).
+# bbwatch.exe under Wine, then the tray app's (tests/tests/wine_tray.rs: bbwatch-desktop.exe
+# in Wine's virtual desktop on Xvfb), against fake-bitbank on 127.0.0.1 (make test; the
+# native test binaries must be built, and the exes by
+# `cargo build --target x86_64-pc-windows-gnu -p bbwatch-cli -p bbwatch-desktop`).
 #
 # Wine runs in a prefix of the tests' own (target/wine-prefix, made once), with one persistent
 # wineserver for the whole run (each bbwatch.exe then starts in a fraction of a second), no
@@ -12,8 +13,11 @@ cd "$(dirname "$0")/.."
 
 target=${CARGO_TARGET_DIR:-$PWD/target}
 exe=$target/x86_64-pc-windows-gnu/debug/bbwatch.exe
+desktop_exe=$target/x86_64-pc-windows-gnu/debug/bbwatch-desktop.exe
 list=tests/wine/cli-tests.txt
-[ -f "$exe" ] || { echo "$0: no $exe: build it first" >&2; exit 1; }
+for f in "$exe" "$desktop_exe"; do
+  [ -f "$f" ] || { echo "$0: no $f: build it first" >&2; exit 1; }
+done
 
 # Wine 8's loader: Debian keeps it in /usr/lib/wine (its `wine` is a script around it);
 # elsewhere `wine64`, or from Wine 9 on `wine` itself.
@@ -34,6 +38,10 @@ fi
 # beside the .exe (a test harness's, never shipped).
 x86_64-w64-mingw32-gcc -shared -O2 -s -o "$(dirname "$exe")/bcryptprimitives.dll" \
   tests/wine/bcryptprimitives.c -ladvapi32
+# What Wine's shell shows (tray icons, tooltips, balloons, windows), for the tray test.
+probe=$target/wine-tools/shell-probe.exe
+mkdir -p "$(dirname "$probe")"
+x86_64-w64-mingw32-gcc -O2 -Wall -Werror -o "$probe" tests/wine/shell-probe.c -lcomctl32
 
 export WINEPREFIX=$target/wine-prefix WINELOADER=$wine WINEDEBUG=-all
 export WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY= WAYLAND_DISPLAY=
@@ -74,4 +82,17 @@ for file in $(grep -v '^#' "$list" | sed -n 's/::.*//p' | sort -u); do
   done
   rm -f "$log"
 done
+
+# The tray app, in a Wine session of its own: the CLI's has no display.
+"$wineserver" -k 2>/dev/null || true
+"$wineserver" -w 2>/dev/null || true
+export BBWATCH_TEST_WINESERVER=$wineserver BBWATCH_TEST_WINE_DESKTOP_EXE=$desktop_exe
+export BBWATCH_TEST_WINE_PROBE=$probe
+name=the_windows_tray_shows_the_level_and_tells_a_maintenance_in_balloons
+log=$(mktemp)
+if ! ${CARGO:-cargo} test -p bbwatch-e2e --test wine_tray -- --ignored --exact "$name" 2>&1 | tee "$log"; then
+  failed=1
+fi
+grep -q "^test $name \.\.\. ok$" "$log" || { echo "under Wine: wine_tray::$name did not pass" >&2; failed=1; }
+rm -f "$log"
 exit $failed

@@ -7,3 +7,4 @@
 
 pub mod desktop;
 pub mod history_sample;
+pub mod wine;
