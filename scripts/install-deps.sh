@@ -7,7 +7,9 @@
 #            promtool (Debian's prometheus package: the serve tests check /metrics with it),
 #            gnome-keyring and secret-tool (the API key's keyring, in the test's own session),
 #            and for the Windows build: the Rust target x86_64-pc-windows-gnu, mingw-w64 and
-#            Wine (the CLI's tests run bbwatch.exe under it)
+#            Wine (the CLI's tests run bbwatch.exe under it), and for the macOS check: the Rust
+#            target aarch64-apple-darwin and zig (PyPI's ziglang, in a venv of its own under
+#            ~/.cache/bbwatch; python3-venv makes the venv)
 #   package: test + lintian and desktop-file-validate (make package-test checks the .deb)
 #   desktop: test + a real XFCE panel and notification daemon, CJK fonts and the ja/en locales
 #            (for scripts/real-desktop.sh)
@@ -36,6 +38,8 @@ if [ "$what" != build ]; then
   # The workspace cross-compiled for Windows (mingw-w64 links it), and bbwatch.exe tested under
   # Wine (scripts/wine-tests.sh).
   packages+=(gcc-mingw-w64-x86-64 wine wine64)
+  # The macOS check's C compiler, zig, comes from PyPI into a venv (below).
+  packages+=(python3-venv)
 fi
 if [ "$what" = package ]; then
   packages+=(lintian desktop-file-utils)
@@ -88,4 +92,19 @@ fi
 if [ "$what" != build ] && command -v rustup >/dev/null &&
   ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
   rustup target add x86_64-pc-windows-gnu
+fi
+# macOS is checked (clippy), not built: the Rust target, and zig as the C compiler of build
+# scripts (scripts/zig-cc-macos) — PyPI's ziglang in a venv of its own, which needs no root
+# and leaves Debian's externally managed Python alone.
+if [ "$what" != build ] && command -v rustup >/dev/null &&
+  ! rustup target list --installed | grep -qx aarch64-apple-darwin; then
+  rustup target add aarch64-apple-darwin
+fi
+ziglang=${XDG_CACHE_HOME:-$HOME/.cache}/bbwatch/ziglang zig_version=0.17.1
+if [ "$what" != build ] &&
+  ! "$ziglang/bin/python" -c "import importlib.metadata as m; assert m.version('ziglang') == '$zig_version'" 2>/dev/null; then
+  echo "Installing zig $zig_version (PyPI's ziglang) into $ziglang"
+  rm -rf "$ziglang"
+  python3 -m venv "$ziglang"
+  "$ziglang/bin/python" -m pip install --quiet --disable-pip-version-check "ziglang==$zig_version"
 fi
