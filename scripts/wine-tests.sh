@@ -42,6 +42,10 @@ x86_64-w64-mingw32-gcc -shared -O2 -s -o "$(dirname "$exe")/bcryptprimitives.dll
 probe=$target/wine-tools/shell-probe.exe
 mkdir -p "$(dirname "$probe")"
 x86_64-w64-mingw32-gcc -O2 -Wall -Werror -o "$probe" tests/wine/shell-probe.c -lcomctl32
+# And what puts the API key into the Credential Manager before the tray app starts.
+store_credential=$target/wine-tools/store-credential.exe
+x86_64-w64-mingw32-gcc -municode -O2 -Wall -Werror -o "$store_credential" \
+  tests/wine/store-credential.c -ladvapi32
 
 export WINEPREFIX=$target/wine-prefix WINELOADER=$wine WINEDEBUG=-all
 export WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY= WAYLAND_DISPLAY=
@@ -87,7 +91,7 @@ done
 "$wineserver" -k 2>/dev/null || true
 "$wineserver" -w 2>/dev/null || true
 export BBWATCH_TEST_WINESERVER=$wineserver BBWATCH_TEST_WINE_DESKTOP_EXE=$desktop_exe
-export BBWATCH_TEST_WINE_PROBE=$probe
+export BBWATCH_TEST_WINE_PROBE=$probe BBWATCH_TEST_WINE_STORE_CREDENTIAL=$store_credential
 name=the_windows_tray_shows_the_level_and_tells_a_maintenance_in_balloons
 log=$(mktemp)
 if ! ${CARGO:-cargo} test -p bbwatch-e2e --test wine_tray -- --ignored --exact "$name" 2>&1 | tee "$log"; then

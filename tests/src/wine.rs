@@ -17,6 +17,7 @@ pub struct Wine {
     /// `bbwatch-desktop.exe`.
     pub desktop_exe: PathBuf,
     probe_exe: PathBuf,
+    credential_exe: PathBuf,
     /// What every Wine process of the test gets besides the inherited environment.
     env: Vec<(String, String)>,
     /// Where a finished program's output is kept.
@@ -45,6 +46,7 @@ impl Wine {
             server: var("BBWATCH_TEST_WINESERVER")?,
             desktop_exe: var("BBWATCH_TEST_WINE_DESKTOP_EXE")?,
             probe_exe: var("BBWATCH_TEST_WINE_PROBE")?,
+            credential_exe: var("BBWATCH_TEST_WINE_STORE_CREDENTIAL")?,
             env: vec![("DISPLAY".into(), display.into())],
             scratch: dir.to_path_buf(),
         })
@@ -130,6 +132,16 @@ impl Wine {
             bail!("shell-probe.exe: {}\n{}", done.status, done.stderr);
         }
         Ok(Shell::parse(&done.stdout))
+    }
+
+    /// Store a generic credential `target` with `secret` in Wine's Credential Manager, as the
+    /// keyring crate does (tests/wine/store-credential.c).
+    pub fn store_credential(&self, target: &str, secret: &str) -> Result<()> {
+        let done = self.finish(self.command(&self.credential_exe, &[target, secret]))?;
+        if !done.status.success() {
+            bail!("store-credential.exe: {}\n{}", done.status, done.stderr);
+        }
+        Ok(())
     }
 
     /// End every Wine process of the prefix (the test's last word).

@@ -1,7 +1,8 @@
 //! The tray app on Windows: `bbwatch-desktop.exe` (cross-compiled) under Wine, in Wine's
 //! virtual desktop on a private X server, against fake-bitbank on 127.0.0.1. Read as a user
 //! sees it: the icon in the taskbar's tray (its colour from a screenshot, its tooltip from
-//! the shell), the balloons the shell shows, the windows that could get a taskbar button.
+//! the shell), the balloons the shell shows, the windows that could get a taskbar button, and
+//! the API key read from the Credential Manager.
 //!
 //! Ignored in a plain `cargo test`: it needs Wine and the Windows build, which
 //! scripts/wine-tests.sh (make test) provides before running it.
@@ -58,6 +59,12 @@ async fn the_windows_tray_shows_the_level_and_tells_a_maintenance_in_balloons() 
         wine.set(key, &value);
     }
     wine.prepare_session("1000x650")?;
+    // The API key, where the settings window (WebView2) would have saved it: the Credential
+    // Manager, under the keyring crate's name for service `bbwatch`, user `bitbank-api-key`.
+    wine.store_credential(
+        "bitbank-api-key.bbwatch",
+        r#"{"key":"fake-key","secret":"fake-secret"}"#,
+    )?;
     let log = std::fs::File::create(dir.join("app.log"))?;
     let mut app = wine
         .command(&wine.desktop_exe, &[])
@@ -74,6 +81,15 @@ async fn the_windows_tray_shows_the_level_and_tells_a_maintenance_in_balloons() 
             .await?;
             desktop.screenshot(&shot)?;
             assert_eq!(icon_colour(&shot, icon.rect)?, Some("green"), "{icon:?}");
+
+            // The key came from the Credential Manager: private requests, signed, none refused.
+            eventually(WAIT, "a private request with the stored key", || async {
+                (sim.stats().requests.user_assets > 0).then_some(())
+            })
+            .await?;
+            let stats = sim.stats();
+            assert_eq!(stats.auth_failures, 0, "{stats:?}");
+            assert_eq!(stats.secret_seen, 0, "{stats:?}");
 
             // No taskbar button while no window is open: every window of ours that is shown is
             // a tool window (Wine 8's taskbar draws a button for them all the same; Windows
