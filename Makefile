@@ -38,9 +38,10 @@ test:
 	scripts/wine-tests.sh
 
 ## Packages in target/package/: the tray app as .deb and .rpm (with the bbwatch CLI), and the
-## CLI alone as a tarball.
+## CLI alone as a tarball; for Windows (cross-built), the tray app's setup (NSIS, per user)
+## and the CLI alone as a zip.
 package:
-	@scripts/install-deps.sh build
+	@scripts/install-deps.sh package
 	@scripts/ui-deps.sh
 	scripts/package.sh
 

@@ -8,7 +8,8 @@
 #            gnome-keyring and secret-tool (the API key's keyring, in the test's own session),
 #            and for the Windows build: the Rust target x86_64-pc-windows-gnu, mingw-w64 and
 #            Wine (the CLI's tests run bbwatch.exe under it)
-#   package: test + lintian and desktop-file-validate (make package-test checks the .deb)
+#   package: test + lintian and desktop-file-validate (make package-test checks the .deb),
+#            makensis (Debian's nsis: the Windows setup) and zip/unzip (the Windows CLI zip)
 #   desktop: test + a real XFCE panel and notification daemon, CJK fonts and the ja/en locales
 #            (for scripts/real-desktop.sh)
 set -euo pipefail
@@ -38,7 +39,7 @@ if [ "$what" != build ]; then
   packages+=(gcc-mingw-w64-x86-64 wine wine64)
 fi
 if [ "$what" = package ]; then
-  packages+=(lintian desktop-file-utils)
+  packages+=(lintian desktop-file-utils nsis zip unzip)
 fi
 if [ "$what" = desktop ]; then
   packages+=(xfce4-panel xfconf xfwm4 xfce4-notifyd fonts-noto-cjk adwaita-icon-theme
