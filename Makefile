@@ -45,17 +45,20 @@ test:
 	scripts/wine-tests.sh
 
 ## Packages in target/package/: the tray app as .deb and .rpm (with the bbwatch CLI), and the
-## CLI alone as a tarball.
+## CLI alone as a tarball; for Windows (cross-built), the tray app's setup (NSIS, per user)
+## and the CLI alone as a zip.
 package:
-	@scripts/install-deps.sh build
+	@scripts/install-deps.sh package
 	@scripts/ui-deps.sh
 	scripts/package.sh
 
-## Build the .deb, check it (lintian, desktop-file-validate), install it with apt-get, run the
-## installed app under Xvfb against the simulator, run the installed bbwatch, remove it again.
-## Needs root or sudo; takes about as long as a release build.
+## Build the packages; install the Windows setup silently under Wine (a prefix of its own), run
+## the installed bbwatch.exe against the simulator, uninstall it; then check the .deb (lintian,
+## desktop-file-validate), install it with apt-get, run the installed app under Xvfb against
+## the simulator, run the installed bbwatch, remove it again.
+## The .deb part needs root or sudo; the whole takes about as long as two release builds.
 package-test: package
-	@scripts/install-deps.sh package
+	scripts/package-test-windows.sh
 	scripts/package-test.sh
 
 ## The tray app against the simulator: normal 20 s → maintenance 25 s → normal, looping.

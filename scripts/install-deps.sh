@@ -10,7 +10,8 @@
 #            Wine (the CLI's tests run bbwatch.exe under it), and for the macOS check: the Rust
 #            target aarch64-apple-darwin and zig (PyPI's ziglang, in a venv of its own under
 #            ~/.cache/bbwatch; python3-venv makes the venv)
-#   package: test + lintian and desktop-file-validate (make package-test checks the .deb)
+#   package: test + lintian and desktop-file-validate (make package-test checks the .deb),
+#            makensis (Debian's nsis: the Windows setup) and zip/unzip (the Windows CLI zip)
 #   desktop: test + a real XFCE panel and notification daemon, CJK fonts and the ja/en locales
 #            (for scripts/real-desktop.sh)
 set -euo pipefail
@@ -42,7 +43,7 @@ if [ "$what" != build ]; then
   packages+=(python3-venv)
 fi
 if [ "$what" = package ]; then
-  packages+=(lintian desktop-file-utils)
+  packages+=(lintian desktop-file-utils nsis zip unzip)
 fi
 if [ "$what" = desktop ]; then
   packages+=(xfce4-panel xfconf xfwm4 xfce4-notifyd fonts-noto-cjk adwaita-icon-theme

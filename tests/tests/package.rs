@@ -98,8 +98,12 @@ async fn the_installed_app_turns_green_and_its_cli_answers() -> Result<()> {
     .await?;
     assert_eq!(about, concat!("Version ", env!("CARGO_PKG_VERSION")));
     click(&session, &driver, "#set-autostart").await?;
+    // Like every setting, it is applied on Save (once the tick has enabled the button).
     let autostart = dir.join("config/autostart/bbwatch.desktop");
     let written = eventually(WAIT, "the autostart entry", || async {
+        if !autostart.exists() {
+            click(&session, &driver, "#settings-save").await.ok()?;
+        }
         std::fs::read_to_string(&autostart).ok()
     })
     .await?;
