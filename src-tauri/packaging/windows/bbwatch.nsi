@@ -95,8 +95,13 @@ VIAddVersionKey /LANG=${LANG_ENGLISH} "FileVersion" "${VERSION}"
 VIAddVersionKey /LANG=${LANG_ENGLISH} "ProductVersion" "${VERSION}"
 
 ; A running tray app (or its window) holds its files open: end it before replacing or removing
-; them. bbwatch.exe (a bot's `bbwatch serve`, say) is left alone.
+; them. First it is asked to quit as its menu's Quit does (`--quit`: its icon leaves the tray
+; at once; with none running it only exits), then whatever is left is ended. bbwatch.exe (a
+; bot's `bbwatch serve`, say) is left alone.
 !macro StopTrayApp
+  IfFileExists "$INSTDIR\bbwatch-desktop.exe" 0 +3
+    ExecWait '"$INSTDIR\bbwatch-desktop.exe" --quit'
+    Sleep 1000
   nsExec::ExecToLog '"$SYSDIR\taskkill.exe" /F /IM bbwatch-desktop.exe'
   Pop $0
 !macroend
