@@ -31,15 +31,7 @@ version=$(sed -n '/^\[workspace\.package\]/,/^\[/s/^version = "\(.*\)"$/\1/p' Ca
 zip=target/package/bbwatch-cli-$version-x86_64-windows.zip
 [ -f "$zip" ] || fail "no $zip: run make package first"
 
-# Wine, as scripts/wine-tests.sh finds it.
-wine=
-for w in /usr/lib/wine/wine64 "$(command -v wine64 || true)" "$(command -v wine || true)"; do
-  if [ -n "$w" ] && [ -x "$w" ]; then wine=$w; break; fi
-done
-wineserver=
-for w in "$(command -v wineserver || true)" /usr/lib/wine/wineserver64 /usr/lib/wine/wineserver; do
-  if [ -n "$w" ] && [ -x "$w" ]; then wineserver=$w; break; fi
-done
+. scripts/wine-find.sh
 [ -n "$wine" ] && [ -n "$wineserver" ] || fail "Wine is missing (scripts/install-deps.sh package installs it)"
 
 echo "== the CLI zip"

@@ -19,16 +19,7 @@ for f in "$exe" "$desktop_exe"; do
   [ -f "$f" ] || { echo "$0: no $f: build it first" >&2; exit 1; }
 done
 
-# Wine 8's loader: Debian keeps it in /usr/lib/wine (its `wine` is a script around it);
-# elsewhere `wine64`, or from Wine 9 on `wine` itself.
-wine=
-for w in /usr/lib/wine/wine64 "$(command -v wine64 || true)" "$(command -v wine || true)"; do
-  if [ -n "$w" ] && [ -x "$w" ]; then wine=$w; break; fi
-done
-wineserver=
-for w in "$(command -v wineserver || true)" /usr/lib/wine/wineserver64 /usr/lib/wine/wineserver; do
-  if [ -n "$w" ] && [ -x "$w" ]; then wineserver=$w; break; fi
-done
+. scripts/wine-find.sh
 if [ -z "$wine" ] || [ -z "$wineserver" ]; then
   echo "$0: Wine is missing (scripts/install-deps.sh test installs it)" >&2
   exit 1
