@@ -173,7 +173,8 @@ impl Notifier {
             }
         };
         let Some(fallback) = &self.options.fallback else {
-            tracing::warn!("{}; notification skipped", failed.unwrap_or_default());
+            let why = failed.as_deref().unwrap_or("no way to show it");
+            tracing::warn!("{why}; notification skipped");
             return Shown::Not;
         };
         let (title, body) = (n.summary.clone(), n.body.clone());

@@ -181,16 +181,19 @@ impl Tray {
             .with_inner_tray_icon(|icon| icon.window_handle() as isize)
     }
 
+    /// Take the icon out of the shell now.
+    #[cfg(windows)]
+    fn remove(&self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        bbwatch_windows::remove(self.window()?)?;
+        Ok(())
+    }
+
     /// Take the icon off the tray.
     pub async fn shutdown(&self) {
         let _ = self.icon.set_visible(false);
         // Tauri removes it only when the icon is dropped, which an exit does not wait for.
         #[cfg(windows)]
-        if let Err(e) = self
-            .window()
-            .map_err(|e| e.to_string())
-            .and_then(|w| bbwatch_windows::remove(w).map_err(|e| e.to_string()))
-        {
+        if let Err(e) = self.remove() {
             tracing::warn!("cannot take the icon off the tray: {e}");
         }
     }
