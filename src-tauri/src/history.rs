@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bbwatch_core::config::Config;
-use bbwatch_core::event::format_time;
 use bbwatch_core::i18n::HistoryMsg;
-use bbwatch_core::render::{format_duration, local_time};
+use bbwatch_core::model::event::format_time;
+use bbwatch_core::present::render::{format_duration, local_time};
 use bbwatch_core::Lang;
 use bbwatch_history::stats::{self, Day};
 use bbwatch_history::{

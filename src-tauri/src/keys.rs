@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
-use bbwatch_core::client::Client;
-use bbwatch_core::credentials::Credentials;
+use bbwatch_core::bitbank::client;
+use bbwatch_core::bitbank::client::Client;
+use bbwatch_core::bitbank::credentials::Credentials;
 use bbwatch_core::i18n::Msg;
-use bbwatch_core::{assets, render, Lang};
+use bbwatch_core::present::render;
+use bbwatch_core::Lang;
 
 use crate::ipc::{self, KeyPair, ToWindow};
 use crate::secrets::{self, SecretsError};
@@ -60,8 +62,8 @@ pub async fn run(shared: &Arc<Shared>, job: Job) -> (bool, String) {
                 Ok(c) => c,
                 Err(e) => return (false, e.to_string()),
             };
-            let check = assets::check_key(&client, &credentials).await;
-            let ok = matches!(check, assets::KeyCheck::Accepted);
+            let check = client::check_key(&client, &credentials).await;
+            let ok = matches!(check, client::KeyCheck::Accepted);
             (ok, render::key_check_text(&check, lang))
         }
         Job::Save(pair) => {

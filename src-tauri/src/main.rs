@@ -20,8 +20,9 @@ mod window_app;
 
 use std::sync::Arc;
 
-use bbwatch_core::config::{check_url, Config};
-use bbwatch_core::settings::{Overrides, Settings};
+use bbwatch_core::config::Config;
+use bbwatch_core::model::url::check_url;
+use bbwatch_core::runtime::settings::{Overrides, Settings};
 use bbwatch_core::Snapshot;
 use bbwatch_history::Recorder;
 use tauri::{AppHandle, Manager, RunEvent};
@@ -57,7 +58,7 @@ fn load_settings() -> Settings {
         }
     }
     if let Ok(url) = std::env::var("BBWATCH_STREAM_URL") {
-        match bbwatch_core::config::check_stream_url(&url) {
+        match bbwatch_core::model::url::check_stream_url(&url) {
             Ok(()) => overrides.stream_url = Some(url),
             Err(e) => tracing::error!("BBWATCH_STREAM_URL: {e}; ignored"),
         }
@@ -297,7 +298,7 @@ fn main() -> anyhow::Result<()> {
     // script, a tray whose menu cannot open); the single-instance plugin hands it over.
     let quit_at_start = args.iter().any(|a| a == QUIT_FLAG);
     // Before any socket: clients of the local API must not use up the monitor's descriptors.
-    bbwatch_core::descriptors::raise_limit();
+    bbwatch_core::present::descriptors::raise_limit();
     let settings = Arc::new(load_settings());
     let lang = settings.current().language.resolve();
     let problem = settings

@@ -3,8 +3,8 @@
 //! configuration problem). On Windows a toast under the app's own id where the installer
 //! registered it, else (and wherever toasts fail) the tray icon's balloon.
 
-use bbwatch_core::alert::Source;
 use bbwatch_core::config::Config;
+use bbwatch_core::present::alert::Source;
 use bbwatch_sinks::popup::Clicked;
 use bbwatch_sinks::{Notifier, NotifierOptions};
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 //! of the runtime (`spawn_blocking`), never on the main thread (the keyring crate's tokio
 //! backend deadlocks there).
 
-use bbwatch_core::credentials::Credentials;
+use bbwatch_core::bitbank::credentials::Credentials;
 use serde::{Deserialize, Serialize};
 
 /// The keyring entry's service.

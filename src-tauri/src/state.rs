@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use bbwatch_core::bitbank::credentials::Credentials;
 use bbwatch_core::config::Config;
-use bbwatch_core::credentials::Credentials;
-use bbwatch_core::settings::{FileWatch, Settings};
+use bbwatch_core::runtime::settings::{FileWatch, Settings};
 use bbwatch_core::{Event, Lang, MonitorHandle};
 use bbwatch_history::History;
 use chrono::{DateTime, Utc};
@@ -193,7 +193,7 @@ impl Shared {
             .as_deref()
             .and_then(|p| std::fs::read_to_string(p).ok())
             .unwrap_or_default();
-        let lines = bbwatch_core::settings_form::describe_unlisted(&text, &unlisted, lang);
+        let lines = bbwatch_core::present::settings_form::describe_unlisted(&text, &unlisted, lang);
         let file = path.map(|p| p.display().to_string());
         Some((
             file.into_iter().chain(lines).collect::<Vec<_>>().join("\n"),

@@ -1,13 +1,13 @@
 //! What the web UI is sent (through the window process): the snapshot and events with their words already in the user's
 //! language (from the core's catalogue), so the UI decides nothing about meaning.
 
-use bbwatch_core::event::format_time;
 use bbwatch_core::i18n::Msg;
-use bbwatch_core::render::{
+use bbwatch_core::model::event::format_time;
+use bbwatch_core::model::link::Link;
+use bbwatch_core::present::render::{
     asset_stops, describe_reason, event_body, event_title, key_problem, level_name,
     pair_state_detail, pair_state_name, sentence,
 };
-use bbwatch_core::stream::Link;
 use bbwatch_core::{Event, Lang, Level, PairState, Snapshot};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -83,7 +83,7 @@ pub fn status_view(s: &Snapshot, lang: Lang, pause: Pause) -> StatusView {
         lang,
         level: s.level,
         level_name: level_name(s.level, lang).to_owned(),
-        meaning: sentence(bbwatch_core::render::meaning(
+        meaning: sentence(bbwatch_core::present::render::meaning(
             s.level,
             s.reason.as_ref(),
             lang,
@@ -208,8 +208,8 @@ mod tests {
     fn a_refused_key_is_said() {
         let mut s = snapshot(Level::Normal);
         assert_eq!(status_view(&s, Lang::En, Pause::Off).key_problem, None);
-        s.api_key = bbwatch_core::assets::KeyState::Rejected {
-            code: bbwatch_core::code::ErrorCode(20001),
+        s.api_key = bbwatch_core::model::asset::KeyState::Rejected {
+            code: bbwatch_core::model::code::ErrorCode(20001),
         };
         let v = status_view(&s, Lang::En, Pause::Off);
         assert!(v.key_problem.unwrap().contains("rejected the API key"));
@@ -218,7 +218,8 @@ mod tests {
 
     #[test]
     fn an_assets_stop_is_not_said_twice_in_its_event() {
-        use bbwatch_core::assets::{changes, AssetState, Flow, Flows};
+        use bbwatch_core::engine::asset_changes::changes;
+        use bbwatch_core::model::asset::{AssetState, Flow, Flows};
         let state = |withdrawal| AssetState {
             flows: Flows {
                 deposit: Flow::Open,

@@ -9,14 +9,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use bbwatch_core::alert::next_time_of_day;
-use bbwatch_core::client::{Client, DEFAULT_API_URL, DEFAULT_PUBLIC_URL};
-use bbwatch_core::config::{check_url, read_config_file, Config, ConfigError};
+use bbwatch_core::bitbank::client::{Client, DEFAULT_API_URL, DEFAULT_PUBLIC_URL};
+use bbwatch_core::config::file as config_file;
+use bbwatch_core::config::{read_config_file, Config, ConfigError};
 use bbwatch_core::i18n::{catalogue, Msg};
-use bbwatch_core::settings_form::{
+use bbwatch_core::model::url::check_url;
+use bbwatch_core::present::alert::next_time_of_day;
+use bbwatch_core::present::render;
+use bbwatch_core::present::settings_form::{
     base_from_file_text, describe_file_problem, parse_time_of_day, SettingsForm, ShownIssue,
 };
-use bbwatch_core::{config_file, render, Lang, PairState};
+use bbwatch_core::{Lang, PairState};
 use bbwatch_history::{Filter, PeriodKind};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
@@ -355,7 +358,7 @@ fn env_urls(var: impl Fn(&str) -> Option<String>) -> Vec<EnvUrl> {
     .filter_map(|(field, name)| {
         let url = var(name)?;
         let ok = if field == "stream_url" {
-            bbwatch_core::config::check_stream_url(&url).is_ok()
+            bbwatch_core::model::url::check_stream_url(&url).is_ok()
         } else {
             check_url(&url).is_ok()
         };
@@ -444,7 +447,7 @@ fn form_state(app: &AppHandle, w: &Window) -> Result<FormState, CommandError> {
         api_key,
         default_api_url: DEFAULT_API_URL,
         default_public_url: DEFAULT_PUBLIC_URL,
-        default_stream_url: bbwatch_core::stream::DEFAULT_STREAM_URL,
+        default_stream_url: bbwatch_core::bitbank::stream::DEFAULT_STREAM_URL,
         env_urls: env_urls(|v| std::env::var(v).ok()),
         about: ABOUT,
     })
@@ -507,7 +510,7 @@ struct PairChoice {
 
 /// The hosts to ask: the file's (or bitbank's), overridden like the tray's by
 /// `BBWATCH_API_URL` / `BBWATCH_PUBLIC_URL`.
-fn endpoints(w: &Window) -> (bbwatch_core::client::Endpoints, Duration) {
+fn endpoints(w: &Window) -> (bbwatch_core::bitbank::client::Endpoints, Duration) {
     let config = config_path(w)
         .ok()
         .and_then(|p| Config::load(&p).ok())
@@ -541,8 +544,12 @@ async fn get_pairs(w: State<'_, Arc<Window>>) -> Result<Vec<PairChoice>, Command
     Ok(pairs
         .iter()
         .map(|info| {
-            let state =
-                bbwatch_core::classify::pair_state(status.get(&info.name), Some(info), None, None);
+            let state = bbwatch_core::bitbank::classify::pair_state(
+                status.get(&info.name),
+                Some(info),
+                None,
+                None,
+            );
             let stopped = matches!(state, PairState::Halted | PairState::Suspended { .. });
             PairChoice {
                 name: info.name.clone(),

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use bbwatch_core::api::{Failure, Host};
-use bbwatch_core::code::ErrorCode;
-use bbwatch_core::reason::Reason;
+use bbwatch_core::model::code::ErrorCode;
+use bbwatch_core::model::fetch::{Failure, Host};
+use bbwatch_core::model::reason::Reason;
 use bbwatch_core::{Event, EventKind, Level, PairState};
 use bbwatch_history::History;
 use chrono::{DateTime, Duration as Span, Utc};

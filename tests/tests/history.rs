@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Result;
-use bbwatch_core::render::notification_title;
+use bbwatch_core::present::render::notification_title;
 use bbwatch_core::{EventKind, Lang};
 use bbwatch_e2e::desktop::app::{app_binary, app_env, start_tray};
 use bbwatch_e2e::desktop::display::Desktop;

@@ -66,7 +66,7 @@ impl Limits {
 
     /// The limits for this process's descriptor limit as it is now.
     pub fn for_this_process() -> Limits {
-        Limits::for_descriptors(bbwatch_core::descriptors::limit())
+        Limits::for_descriptors(bbwatch_core::present::descriptors::limit())
     }
 }
 

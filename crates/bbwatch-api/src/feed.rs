@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use bbwatch_core::delivery::EventStream;
+use bbwatch_core::engine::delivery::EventStream;
 use bbwatch_history::{EventCursor, Filter, History, StoredEvent};
 
 use crate::reading::Reading;

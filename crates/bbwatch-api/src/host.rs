@@ -50,7 +50,7 @@ pub(crate) async fn check_host(
                 "local API: 403 for {} {} from {peer}: Host {:?} is not localhost or an address",
                 request.method(),
                 request.uri().path(),
-                bbwatch_core::sanitize::text(host)
+                bbwatch_core::model::sanitize::text(host)
             );
             json_error(
                 StatusCode::FORBIDDEN,

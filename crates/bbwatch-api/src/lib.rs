@@ -30,9 +30,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bbwatch_core::bitbank::metrics::PollMetrics;
 use bbwatch_core::config::{ConfigError, LocalApi};
-use bbwatch_core::delivery::EventStream;
-use bbwatch_core::metrics::PollMetrics;
+use bbwatch_core::engine::delivery::EventStream;
 use bbwatch_core::{MonitorHandle, Snapshot};
 use bbwatch_history::History;
 use tokio::net::TcpListener;

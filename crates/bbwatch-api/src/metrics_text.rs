@@ -5,8 +5,8 @@
 
 use std::fmt::Write as _;
 
-use bbwatch_core::api::Host;
-use bbwatch_core::metrics::{host_label, FailureKind, PollStats, BUCKETS};
+use bbwatch_core::bitbank::metrics::{host_label, FailureKind, PollStats, BUCKETS};
+use bbwatch_core::model::fetch::Host;
 use bbwatch_core::{Level, Snapshot};
 
 /// The `Content-Type` of the text format.
@@ -186,15 +186,15 @@ pub(crate) fn render(snapshot: &Snapshot, stats: &PollStats) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use bbwatch_core::classify::Certainty;
-    use bbwatch_core::metrics::Poll;
+    use bbwatch_core::bitbank::metrics::Poll;
+    use bbwatch_core::model::reading::Certainty;
     use bbwatch_core::PairState;
     use chrono::{TimeZone, Utc};
     use std::time::Duration;
 
     #[test]
     fn stream_reconnects_are_counted() {
-        let metrics = bbwatch_core::metrics::PollMetrics::default();
+        let metrics = bbwatch_core::bitbank::metrics::PollMetrics::default();
         metrics.record_reconnect();
         metrics.record_reconnect();
         metrics.set_stream_connected(true);

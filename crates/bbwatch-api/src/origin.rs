@@ -73,7 +73,7 @@ pub(crate) async fn check_origin(
                      origins){more}",
                     request.method(),
                     request.uri().path(),
-                    bbwatch_core::sanitize::text(&origin)
+                    bbwatch_core::model::sanitize::text(&origin)
                 );
             }
             json_error(

@@ -11,7 +11,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use bbwatch_core::metrics::PollMetrics;
+use bbwatch_core::bitbank::metrics::PollMetrics;
 use bbwatch_core::Snapshot;
 use bbwatch_history::export::{event_json, period_json};
 use bbwatch_history::query::{parse_kinds, parse_pair, parse_since, parse_until};

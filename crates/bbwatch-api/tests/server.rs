@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bbwatch_api::{ApiError, Server};
 use bbwatch_core::config::{Config, HumanDuration, LocalApi};
-use bbwatch_core::{Monitor, MonitorConfig};
+use bbwatch_core::Monitor;
 use fake_bitbank::{FakeBitbank, Options, Scenario};
 
 fn local(listen: &str) -> LocalApi {
@@ -43,7 +43,7 @@ async fn the_tray_apps_entry_point_serves_and_stops() {
         timeout: HumanDuration(Duration::from_secs(2)),
         ..Config::default()
     };
-    let (monitor, handle) = Monitor::new(MonitorConfig::from_config(&config)).unwrap();
+    let (monitor, handle) = Monitor::new(config.monitor_config()).unwrap();
 
     let server = Server::start(&local("127.0.0.1:0"), &handle, None)
         .await

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use bbwatch_core::config::{self, Config, ConfigError, LanguageSetting};
-use bbwatch_core::settings::Overrides;
+use bbwatch_core::runtime::settings::Overrides;
 use bbwatch_core::Lang;
 use bbwatch_history::query::{parse_pair, parse_since, parse_until};
 use bbwatch_history::PeriodKind;
@@ -189,12 +189,12 @@ fn parse_listen(s: &str) -> Result<SocketAddr, String> {
 }
 
 fn parse_url(s: &str) -> Result<String, String> {
-    config::check_url(s)?;
+    bbwatch_core::model::url::check_url(s)?;
     Ok(s.to_owned())
 }
 
 fn parse_stream_url(s: &str) -> Result<String, String> {
-    config::check_stream_url(s)?;
+    bbwatch_core::model::url::check_stream_url(s)?;
     Ok(s.to_owned())
 }
 

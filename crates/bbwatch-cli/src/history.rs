@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bbwatch_core::i18n::HistoryMsg;
-use bbwatch_core::render::{event_line, local_time};
+use bbwatch_core::present::render::{event_line, local_time};
 use bbwatch_core::Lang;
 use bbwatch_history::export::{
     event_csv, event_json, period_csv, period_json, EVENT_CSV_HEADER, PERIOD_CSV_HEADER,
@@ -125,9 +125,9 @@ pub fn period_line(p: &Period, lang: Lang) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use bbwatch_core::code::ErrorCode;
-    use bbwatch_core::level::Restriction;
-    use bbwatch_core::reason::Reason;
+    use bbwatch_core::model::code::ErrorCode;
+    use bbwatch_core::model::level::Restriction;
+    use bbwatch_core::model::reason::Reason;
     use bbwatch_core::PairState;
     use bbwatch_history::PeriodKind;
     use chrono::{DateTime, TimeZone, Utc};

@@ -9,13 +9,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use bbwatch_core::client::Client;
+use bbwatch_core::bitbank::client::Client;
+use bbwatch_core::bitbank::credentials::Credentials;
 use bbwatch_core::config::Config;
-use bbwatch_core::credentials::Credentials;
+use bbwatch_core::engine::monitor::check_once;
 use bbwatch_core::i18n::HistoryMsg;
-use bbwatch_core::monitor::check_once;
-use bbwatch_core::render::event_line;
-use bbwatch_core::settings::{FileWatch, Settings as LiveSettings};
+use bbwatch_core::present::render::event_line;
+use bbwatch_core::runtime::settings::{FileWatch, Settings as LiveSettings};
 use bbwatch_core::{Monitor, MonitorHandle};
 use bbwatch_history::{History, Recorder};
 use bbwatch_sinks::{Notifier, NotifierOptions};
@@ -40,7 +40,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.common.verbose);
     // Before any socket: clients of the local API must not use up the monitor's descriptors.
-    bbwatch_core::descriptors::raise_limit();
+    bbwatch_core::present::descriptors::raise_limit();
     let settings = match cli.common.settings() {
         Ok(s) => s,
         Err(e) => {
@@ -233,7 +233,7 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
         while snapshots.changed().await.is_ok() {
             let unlisted = snapshots.borrow_and_update().unlisted.clone();
             if unlisted != told {
-                for line in bbwatch_core::settings_form::describe_unlisted(
+                for line in bbwatch_core::present::settings_form::describe_unlisted(
                     "",
                     &unlisted,
                     bbwatch_core::Lang::En,
@@ -254,7 +254,7 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
                     let claimed = bbwatch_history::record_and_claim(recorder.as_mut(), &event);
                     let lang = config.borrow().language.resolve();
                     let text = if json { event.to_json_line() } else { event_line(&event, lang) };
-                    out.line(text, bbwatch_core::delivery::is_level_change(&event));
+                    out.line(text, bbwatch_core::engine::delivery::is_level_change(&event));
                     if let Some(notifier) = &to_notifier {
                         let _ = notifier.send(event.clone());
                     }
@@ -347,7 +347,7 @@ async fn wait(
     max_wait: Option<std::time::Duration>,
 ) -> anyhow::Result<u8> {
     use bbwatch_core::i18n::Msg;
-    use bbwatch_core::render::{format_duration, level_name};
+    use bbwatch_core::present::render::{format_duration, level_name};
     let live = Arc::new(LiveSettings::new(
         settings.path.clone(),
         settings.overrides.clone(),

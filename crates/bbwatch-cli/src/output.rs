@@ -3,10 +3,11 @@
 use std::io::Write;
 
 use bbwatch_core::i18n::Msg;
-use bbwatch_core::render::{
+use bbwatch_core::model::sanitize;
+use bbwatch_core::present::render::{
     describe_reason, level_name, local_time, pair_state_detail, pair_state_name,
 };
-use bbwatch_core::{sanitize, Lang, Snapshot};
+use bbwatch_core::{Lang, Snapshot};
 
 /// Write one line; a closed stdout (e.g. `| head -1`) is reported to the caller, not a panic.
 /// The line is made terminal-safe first: what came from the network is already sanitized
@@ -24,7 +25,7 @@ pub fn status_lines(s: &Snapshot, lang: Lang) -> Vec<String> {
     let mut first = format!(
         "{checked} {} — {}",
         level_name(s.level, lang),
-        bbwatch_core::render::meaning(s.level, s.reason.as_ref(), lang)
+        bbwatch_core::present::render::meaning(s.level, s.reason.as_ref(), lang)
     );
     if let Some(r) = &s.reason {
         first.push_str(&format!(" ({})", describe_reason(r, lang, false)));
@@ -46,16 +47,19 @@ pub fn status_lines(s: &Snapshot, lang: Lang) -> Vec<String> {
         ));
     }
     // A reason that is the assets' stops has said them already.
-    let told = matches!(s.reason, Some(bbwatch_core::reason::Reason::Assets(_)));
+    let told = matches!(
+        s.reason,
+        Some(bbwatch_core::model::reason::Reason::Assets(_))
+    );
     for (asset, state) in s.assets.iter().filter(|_| !told) {
-        for stop in bbwatch_core::render::asset_stops(asset, state, lang) {
+        for stop in bbwatch_core::present::render::asset_stops(asset, state, lang) {
             lines.push(format!("  {stop}"));
         }
     }
-    if let Some(problem) = bbwatch_core::render::key_problem(s.api_key, lang) {
+    if let Some(problem) = bbwatch_core::present::render::key_problem(s.api_key, lang) {
         lines.push(format!("  {problem}"));
     }
-    for line in bbwatch_core::settings_form::describe_unlisted("", &s.unlisted, lang) {
+    for line in bbwatch_core::present::settings_form::describe_unlisted("", &s.unlisted, lang) {
         lines.push(format!("  {line}"));
     }
     lines

@@ -367,6 +367,6 @@ fn retention_days_forgets_old_events_and_keeps_the_rest() {
         .map(|e| e["at"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(ats.len(), 2, "{ats:?}");
-    assert_eq!(ats[0], bbwatch_core::event::format_time(&recent));
+    assert_eq!(ats[0], bbwatch_core::model::event::format_time(&recent));
     assert_eq!(events[0]["id"], 2, "ids are not reused");
 }

@@ -877,7 +877,7 @@ fn still_open(streams: &[tokio::net::TcpStream]) -> usize {
 #[test]
 fn half_open_connections_neither_take_the_api_down_nor_fake_an_outage() {
     // Enough descriptors for this process's end of the flood.
-    bbwatch_core::descriptors::raise_limit();
+    bbwatch_core::present::descriptors::raise_limit();
     let sim = Sim::from_toml(MAINTENANCE);
     let dir = empty_dir();
     let (config, log) = pause_hook(&dir);

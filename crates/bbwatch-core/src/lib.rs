@@ -2,39 +2,33 @@
 //! transitions, and publishes the current [`Snapshot`] and a stream of [`Event`]s for every sink
 //! (CLI, tray, notifications, history, hooks, local API) to subscribe to.
 //!
-//! Data flows one way: [`client`] (I/O) → [`observation::Observation`] → [`classify`] (pure) →
-//! [`classify::Reading`] → [`detect`] (pure, time passed in) → [`Snapshot`] + [`Event`]s.
+//! The crate is in layers; each imports only from those below it (`make test` checks that no
+//! module imports one that imports it back):
+//!
+//! | layer | what it holds |
+//! |---|---|
+//! | [`runtime`] | the settings in force, followed by the monitor |
+//! | [`present`] | rendering, the alert policy, the settings form |
+//! | [`config`] | the configuration file, typed and validated once |
+//! | [`engine`] | detection, pacing, silence, delivery, the monitor |
+//! | [`bitbank`] | bitbank's wire format, client, stream, credentials |
+//! | [`model`] | levels, pair states, reasons, events, readings, assets |
+//! | [`i18n`] | the catalogue of messages in English and Japanese (a leaf) |
+//!
+//! Data flows one way: the client (I/O) → [`bitbank::observation::Observation`] →
+//! [`bitbank::classify`] (pure) → [`model::reading::Reading`] → [`engine::detect`] (pure, time
+//! passed in) → [`Snapshot`] + [`Event`]s.
 
-pub mod alert;
-pub mod api;
-pub mod assets;
-pub mod classify;
-pub mod client;
-pub mod code;
+pub mod bitbank;
 pub mod config;
-pub mod config_file;
-pub mod credentials;
-pub mod delivery;
-pub mod descriptors;
-pub mod detect;
-pub mod event;
+pub mod engine;
 pub mod i18n;
-pub mod level;
-pub mod metrics;
-pub mod monitor;
-pub mod observation;
-pub mod pace;
-pub mod reason;
-pub mod render;
-pub mod sanitize;
-pub mod settings;
-pub mod settings_form;
-pub mod silence;
-pub mod stream;
-pub mod trust;
+pub mod model;
+pub mod present;
+pub mod runtime;
 
-pub use detect::{Detector, Resume, Resumed, Snapshot, Thresholds, Unlisted};
-pub use event::{Event, EventKind};
+pub use engine::detect::{Detector, Resume, Resumed, Snapshot, Thresholds, Unlisted};
+pub use engine::monitor::{Monitor, MonitorConfig, MonitorHandle};
 pub use i18n::Lang;
-pub use level::{Level, PairState};
-pub use monitor::{Monitor, MonitorConfig, MonitorHandle};
+pub use model::event::{Event, EventKind};
+pub use model::level::{Level, PairState};

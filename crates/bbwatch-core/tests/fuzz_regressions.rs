@@ -5,12 +5,13 @@
 
 use std::path::PathBuf;
 
-use bbwatch_core::api::{
+use bbwatch_core::bitbank::api::{
     parse_circuit_break_info, parse_retry_after, parse_spot_pairs, parse_spot_status,
 };
-use bbwatch_core::config::{check_pair_name, Config};
-use bbwatch_core::level::{CircuitMode, PairStatus};
-use bbwatch_core::sanitize::{is_unsafe, line, text, token, url_for_log};
+use bbwatch_core::config::Config;
+use bbwatch_core::model::level::{CircuitMode, PairStatus};
+use bbwatch_core::model::pair::check_pair_name;
+use bbwatch_core::model::sanitize::{is_unsafe, line, text, token, url_for_log};
 
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

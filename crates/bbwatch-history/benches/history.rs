@@ -6,8 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use bbwatch_core::code::ErrorCode;
-use bbwatch_core::reason::Reason;
+use bbwatch_core::model::code::ErrorCode;
+use bbwatch_core::model::reason::Reason;
 use bbwatch_core::{Event, EventKind, Level, PairState};
 use bbwatch_history::{Filter, History, PeriodKind};
 use chrono::{DateTime, TimeZone, Utc};

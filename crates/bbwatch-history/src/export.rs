@@ -3,7 +3,7 @@
 //! the window's "Export CSV", whose file adds the same times in local time (with the offset)
 //! and the words in the reader's language, for a person opening it in a spreadsheet.
 
-use bbwatch_core::event::format_time;
+use bbwatch_core::model::event::format_time;
 use bbwatch_core::Level;
 
 use crate::period::{End, Period};
@@ -198,8 +198,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::period::PeriodKind;
-    use bbwatch_core::code::ErrorCode;
-    use bbwatch_core::reason::Reason;
+    use bbwatch_core::model::code::ErrorCode;
+    use bbwatch_core::model::reason::Reason;
     use chrono::{TimeZone, Utc};
 
     fn maintenance() -> Period {

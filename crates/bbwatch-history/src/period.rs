@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use bbwatch_core::reason::Reason;
+use bbwatch_core::model::reason::Reason;
 use bbwatch_core::{Event, EventKind, Level, PairState};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -149,7 +149,7 @@ pub enum End {
     /// Ended then.
     At(DateTime<Utc>),
     /// Ended while bbwatch was not running, too long ago to say when
-    /// ([`bbwatch_core::detect::RESUME_MAX_GAP`]), or its end was never recorded.
+    /// ([`bbwatch_core::engine::detect::RESUME_MAX_GAP`]), or its end was never recorded.
     Unknown,
     /// No longer watched from then, by the user's choice (`watch_changed`): how it went on
     /// is not known, and it is not said to have ended.
@@ -381,7 +381,7 @@ impl Deriver {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use bbwatch_core::code::ErrorCode;
+    use bbwatch_core::model::code::ErrorCode;
     use chrono::TimeZone;
 
     fn at(secs: i64) -> DateTime<Utc> {

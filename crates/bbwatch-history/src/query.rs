@@ -2,7 +2,6 @@
 //! 3339, comma-separated period kinds and a pair name. Shared by `bbwatch history`'s flags and
 //! the local API's `/v1/history?since=…` so both read them the same.
 
-use bbwatch_core::config;
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 use crate::period::PeriodKind;
@@ -72,7 +71,7 @@ pub fn parse_kinds(s: &str) -> Result<Vec<PeriodKind>, String> {
 /// A pair name, lowercased: `BTC_JPY` → `btc_jpy`.
 pub fn parse_pair(s: &str) -> Result<String, String> {
     let s = s.trim().to_ascii_lowercase();
-    config::check_pair_name(&s)?;
+    bbwatch_core::model::pair::check_pair_name(&s)?;
     Ok(s)
 }
 

@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use bbwatch_core::api::{Failure, Host};
-use bbwatch_core::assets::{AssetState, Flow};
-use bbwatch_core::code::ErrorCode;
-use bbwatch_core::reason::Reason;
+use bbwatch_core::model::asset::{AssetState, Flow};
+use bbwatch_core::model::code::ErrorCode;
+use bbwatch_core::model::fetch::{Failure, Host};
+use bbwatch_core::model::reason::Reason;
 use bbwatch_core::{Event, EventKind, Level, PairState, Resume, Snapshot};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -330,7 +330,7 @@ impl SnapshotRecord {
 pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use bbwatch_core::level::{CircuitMode, Restriction};
+    use bbwatch_core::model::level::{CircuitMode, Restriction};
     use chrono::TimeZone;
 
     fn at(secs: i64) -> DateTime<Utc> {
@@ -471,7 +471,7 @@ pub(crate) mod tests {
             checked_at: Some(at(30)),
             rate_limited: false,
             retry_after_secs: None,
-            stream: bbwatch_core::stream::Link::Off,
+            stream: bbwatch_core::model::link::Link::Off,
             ..Snapshot::default()
         };
         let json = serde_json::to_string(&SnapshotRecord::of(&s).unwrap()).unwrap();

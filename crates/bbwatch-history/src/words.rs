@@ -2,7 +2,9 @@
 //! history` and the window's History view.
 
 use bbwatch_core::i18n::{HistoryMsg, Msg};
-use bbwatch_core::render::{describe_reason, format_duration, pair_state_detail, pair_state_name};
+use bbwatch_core::present::render::{
+    describe_reason, format_duration, pair_state_detail, pair_state_name,
+};
 use bbwatch_core::Lang;
 
 use crate::period::{End, Period, PeriodKind};

@@ -463,9 +463,9 @@ impl Hooks {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use bbwatch_core::code::ErrorCode;
     use bbwatch_core::config::HumanDuration;
-    use bbwatch_core::reason::Reason;
+    use bbwatch_core::model::code::ErrorCode;
+    use bbwatch_core::model::reason::Reason;
     use bbwatch_core::Level;
     use chrono::Utc;
 

@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bbwatch_core::alert::{self, Collapser, Source};
 use bbwatch_core::config::{Config, Notifications};
 use bbwatch_core::i18n::Msg;
-use bbwatch_core::reason::Reason;
-use bbwatch_core::render::{level_name, popup_body, popup_title, quiet_summary, sentence};
+use bbwatch_core::model::reason::Reason;
+use bbwatch_core::present::alert::{self, Collapser, Source};
+use bbwatch_core::present::render::{level_name, popup_body, popup_title, quiet_summary, sentence};
 use bbwatch_core::{Event, EventKind, Lang, Level, Snapshot};
 use chrono::{DateTime, Local, Timelike, Utc};
 use notify_rust::{Notification, Timeout};
@@ -321,7 +321,7 @@ impl Notifier {
             .with_timezone(&Local)
             .format("%H:%M:%S")
             .to_string();
-        let meaning = sentence(bbwatch_core::render::meaning(
+        let meaning = sentence(bbwatch_core::present::render::meaning(
             snapshot.level,
             snapshot.reason.as_ref(),
             lang,

@@ -79,7 +79,7 @@ impl Queue {
             tracing::warn!(
                 "{name} cannot keep up: {} at {} dropped, not delivered",
                 old.kind,
-                bbwatch_core::event::format_time(&old.at),
+                bbwatch_core::model::event::format_time(&old.at),
             );
         }
         events.push_back(event);

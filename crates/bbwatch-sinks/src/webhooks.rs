@@ -3,7 +3,7 @@
 //! - `format = "json"`: the body is the event JSON, exactly as `bbwatch watch --json` prints
 //!   it. `"discord"`: a Discord message (`{"content": …}`), `"slack"`: a Slack message
 //!   (`{"text": …}`), whose text is the event's one line in the language in force, from the
-//!   catalogue ([`bbwatch_core::render::event_line`]). Always `Content-Type: application/json`.
+//!   catalogue ([`bbwatch_core::present::render::event_line`]). Always `Content-Type: application/json`.
 //! - http(s) only (the configuration checks it), TLS certificates verified (rustls, the
 //!   webpki roots), a [`TIMEOUT`] per request, redirects not followed (a redirect would carry
 //!   the body somewhere the user did not choose).
@@ -18,7 +18,7 @@
 use std::time::Duration;
 
 use bbwatch_core::config::{Config, Webhook, WebhookFormat};
-use bbwatch_core::render::event_line;
+use bbwatch_core::present::render::event_line;
 use bbwatch_core::{Event, Lang};
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
@@ -95,7 +95,8 @@ pub fn url_for_log(url: &str) -> String {
     } else {
         "/…"
     };
-    bbwatch_core::sanitize::text(&format!("{}://{host}{port}{rest}", u.scheme())).into_owned()
+    bbwatch_core::model::sanitize::text(&format!("{}://{host}{port}{rest}", u.scheme()))
+        .into_owned()
 }
 
 /// Slack reads `&`, `<` and `>` as markup (`<!channel>` pings everyone): escape them, as
@@ -184,7 +185,7 @@ fn network_text(e: &reqwest::Error) -> String {
     if text.is_empty() {
         text = "the request failed".into();
     }
-    bbwatch_core::sanitize::text(&text).into_owned()
+    bbwatch_core::model::sanitize::text(&text).into_owned()
 }
 
 /// The HTTP client of every webhook: a timeout per request, no redirects, our User-Agent.
@@ -311,8 +312,8 @@ impl Webhooks {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use bbwatch_core::code::ErrorCode;
-    use bbwatch_core::reason::Reason;
+    use bbwatch_core::model::code::ErrorCode;
+    use bbwatch_core::model::reason::Reason;
     use bbwatch_core::{EventKind, Level};
     use chrono::TimeZone;
     use serde_json::Value;

@@ -11,7 +11,7 @@ mod tauri_tray;
 use std::sync::Arc;
 
 use bbwatch_core::i18n::Msg;
-use bbwatch_core::render::{summary_line, tray_tooltip};
+use bbwatch_core::present::render::{summary_line, tray_tooltip};
 use bbwatch_core::{Lang, Level, Snapshot};
 use chrono::{DateTime, Local, Utc};
 use tauri::{AppHandle, Manager};
@@ -174,7 +174,7 @@ impl TrayView {
             level: snapshot.level,
             title: format!(
                 "bitbank: {}",
-                bbwatch_core::render::level_name(snapshot.level, lang)
+                bbwatch_core::present::render::level_name(snapshot.level, lang)
             ),
             tooltip,
             status_line,

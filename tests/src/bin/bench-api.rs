@@ -173,7 +173,7 @@ fn main() -> Result<()> {
 }
 
 async fn run() -> Result<()> {
-    bbwatch_core::descriptors::raise_limit();
+    bbwatch_core::present::descriptors::raise_limit();
     println!("### History readers\n");
     println!(
         "| history | readers | pause hook delay: median · max | pages read | RSS peak · at the end |"

@@ -10,9 +10,9 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use bbwatch_core::client::Endpoints;
-use bbwatch_core::detect::Thresholds;
-use bbwatch_core::monitor::{Monitor, MonitorConfig};
+use bbwatch_core::bitbank::client::Endpoints;
+use bbwatch_core::engine::detect::Thresholds;
+use bbwatch_core::engine::monitor::{Monitor, MonitorConfig};
 use fake_bitbank::{FakeBitbank, Options, Scenario};
 
 const POLLS: u64 = 10_000;

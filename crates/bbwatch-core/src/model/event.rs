@@ -5,9 +5,9 @@ use std::fmt;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::assets::Flow;
-use crate::level::{Level, PairState};
-use crate::reason::Reason;
+use crate::model::asset::Flow;
+use crate::model::level::{Level, PairState};
+use crate::model::reason::Reason;
 
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -242,7 +242,7 @@ mod pair_state_kind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::code::ErrorCode;
+    use crate::model::code::ErrorCode;
     use chrono::TimeZone;
 
     #[test]

@@ -13,13 +13,20 @@ use futures::stream::{self, StreamExt};
 use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, RETRY_AFTER};
 use reqwest::Url;
 
-use crate::api::{self, CircuitBreakInfo, Failure, Fetch, PairInfo, PairStatusEntry};
-use crate::assets::{self, AssetInfo};
-use crate::classify::{tradable_pairs, MAX_WATCHED_PAIRS};
-use crate::config::check_pair_name;
-use crate::credentials::{Credentials, SignedHeaders};
-use crate::observation::Observation;
-use crate::sanitize;
+use crate::bitbank::api::{self, CircuitBreakInfo, PairInfo, PairStatusEntry};
+use crate::bitbank::assets::{self, is_auth_error, AssetInfo};
+use crate::bitbank::classify::tradable_pairs;
+use crate::bitbank::credentials::{Credentials, SignedHeaders};
+use crate::bitbank::observation::Observation;
+use crate::model::code::ErrorCode;
+use crate::model::fetch::{Failure, Fetch};
+use crate::model::pair::{check_pair_name, MAX_WATCHED_PAIRS};
+use crate::model::sanitize;
+
+/// The shortest allowed request timeout: below it, every answer from Japan would time out.
+pub const MIN_TIMEOUT: Duration = Duration::from_secs(1);
+/// The longest allowed request timeout.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The real bitbank api host.
 pub const DEFAULT_API_URL: &str = "https://api.bitbank.cc/v1";
@@ -130,7 +137,7 @@ impl Client {
     /// A client with `timeout` for each whole request (connect to last body byte), clamped
     /// to the configuration's bounds.
     pub fn new(endpoints: Endpoints, timeout: Duration) -> Result<Client, ClientError> {
-        let timeout = timeout.clamp(crate::config::MIN_TIMEOUT, crate::config::MAX_TIMEOUT);
+        let timeout = timeout.clamp(MIN_TIMEOUT, MAX_TIMEOUT);
         let api_base = base_url(&endpoints.api_url)?;
         let public_base = base_url(&endpoints.public_url)?;
         let origins = [api_base.origin(), public_base.origin()];
@@ -345,6 +352,26 @@ fn transport_failure(e: reqwest::Error) -> Failure {
     }
     Failure::Network {
         detail: sanitize::text(&detail).into_owned(),
+    }
+}
+
+/// The answer to one signed request made to try a key (the settings window's "Test").
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeyCheck {
+    /// bitbank answered with the assets.
+    Accepted,
+    /// bitbank refused the key.
+    Rejected(ErrorCode),
+    /// No verdict: bitbank is in maintenance, or the request failed.
+    Unchecked(Failure),
+}
+
+/// Make one signed request with `credentials` and say what bitbank made of the key.
+pub async fn check_key(client: &Client, credentials: &Credentials) -> KeyCheck {
+    match client.user_assets(credentials).await {
+        Ok(_) => KeyCheck::Accepted,
+        Err(Failure::Api { code, .. }) if is_auth_error(code) => KeyCheck::Rejected(code),
+        Err(f) => KeyCheck::Unchecked(f),
     }
 }
 

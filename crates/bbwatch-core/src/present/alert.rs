@@ -5,11 +5,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use crate::assets::Flow;
 use crate::config::{parse_quiet_hours, Notifications};
-use crate::event::{Event, EventKind};
-use crate::level::{Level, PairState};
-use crate::reason::Reason;
+use crate::model::asset::Flow;
+use crate::model::event::{Event, EventKind};
+use crate::model::level::{Level, PairState};
+use crate::model::reason::Reason;
 
 /// Notifications about the same source within this many seconds replace each other.
 pub const COLLAPSE_SECS: i64 = 120;

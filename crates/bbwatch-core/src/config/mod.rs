@@ -3,6 +3,9 @@
 //! A missing key takes its default; an unknown key is returned as a warning; a bad value is an
 //! error that names the key (and, for TOML syntax, the line).
 
+pub mod file;
+pub mod trust;
+
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -10,20 +13,20 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::{Endpoints, DEFAULT_API_URL, DEFAULT_PUBLIC_URL};
-use crate::detect::Thresholds;
-use crate::event::EventKind;
+use crate::bitbank::client::{
+    Endpoints, DEFAULT_API_URL, DEFAULT_PUBLIC_URL, MAX_TIMEOUT, MIN_TIMEOUT,
+};
+use crate::engine::detect::Thresholds;
+use crate::engine::monitor::{MonitorConfig, StreamConfig};
 use crate::i18n::{Lang, Msg};
+use crate::model::event::EventKind;
+use crate::model::pair::check_pair_name;
+use crate::model::url::{check_stream_url, check_url};
 
 /// The shortest allowed poll interval.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
 /// The longest allowed poll interval.
-pub use crate::pace::MAX_INTERVAL;
-/// The shortest allowed request timeout: below it, every answer from Japan would time out.
-pub const MIN_TIMEOUT: Duration = Duration::from_secs(1);
-/// The longest allowed request timeout.
-pub const MAX_TIMEOUT: Duration = Duration::from_secs(120);
-
+pub use crate::engine::pace::MAX_INTERVAL;
 /// A configuration problem, naming the key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -69,7 +72,7 @@ pub enum ConfigError {
         /// What it was.
         part: SetAside,
         /// Who else could change the file, and how to mend it (boxed: errors stay small).
-        untrusted: Box<crate::trust::Untrusted>,
+        untrusted: Box<crate::config::trust::Untrusted>,
         /// The 1-based line of the key in the file, when found.
         line: Option<usize>,
     },
@@ -91,7 +94,7 @@ pub enum SetAside {
 
 impl SetAside {
     /// Why it is set aside and how to mend that, in `lang`.
-    pub fn detail(self, untrusted: &crate::trust::Untrusted, lang: Lang) -> String {
+    pub fn detail(self, untrusted: &crate::config::trust::Untrusted, lang: Lang) -> String {
         let msg = match self {
             SetAside::Hooks => Msg::SetAsideHooks,
             SetAside::Webhooks => Msg::SetAsideWebhooks,
@@ -334,14 +337,14 @@ pub struct LocalApi {
     pub token: String,
     /// A file holding the token instead (absolute path; its contents, trimmed, are the token),
     /// so the configuration file can be shared without the secret. It must be open to its
-    /// owner only ([`crate::trust::check_secret`]).
+    /// owner only ([`crate::config::trust::check_secret`]).
     pub token_file: Option<PathBuf>,
     /// Web pages allowed to call the API from a browser, by origin (`https://dash.example`):
     /// a request carrying any other `Origin` is refused, so a page on any site cannot open
     /// event streams to it.
     pub origins: Vec<String>,
     /// Why `token` or `token_file` may not be used: the file that set it can be changed by
-    /// others ([`crate::trust`]). The API is then not served at all, rather than served
+    /// others ([`crate::config::trust`]). The API is then not served at all, rather than served
     /// without the token asked for. Never read from nor written to the file.
     #[serde(skip)]
     pub refused: Option<String>,
@@ -447,7 +450,7 @@ impl LocalApi {
         let text =
             read_config_file(path).map_err(|e| bad(format!("cannot read the token: {e}")))?;
         // Read first: a file that is not there is said as such.
-        crate::trust::check_secret(path).map_err(|u| {
+        crate::config::trust::check_secret(path).map_err(|u| {
             bad(u.with_fix(
                 &format!(
                     "not used, and the local API not served: {}, so others could learn the token",
@@ -546,7 +549,7 @@ pub struct Config {
     /// The stream host (`wss://`, or `ws://` for a simulator on loopback).
     pub stream_url: String,
     /// With the stream: poll at once when btc_jpy's ticker falls silent on it for longer than
-    /// [`crate::silence::BOUND`] (at most one extra poll per bound).
+    /// [`crate::engine::silence::BOUND`] (at most one extra poll per bound).
     pub early_poll: bool,
     /// Desktop notifications.
     pub notifications: Notifications,
@@ -574,7 +577,7 @@ impl Default for Config {
             api_url: DEFAULT_API_URL.into(),
             public_url: DEFAULT_PUBLIC_URL.into(),
             stream: true,
-            stream_url: crate::stream::DEFAULT_STREAM_URL.into(),
+            stream_url: crate::bitbank::stream::DEFAULT_STREAM_URL.into(),
             early_poll: true,
             notifications: Notifications::default(),
             hooks: Vec::new(),
@@ -594,7 +597,7 @@ pub struct Loaded {
     /// Dotted paths of keys bbwatch does not know.
     pub unknown_keys: Vec<String>,
     /// What runs programs or carries a secret, set aside because others can change the file
-    /// ([`crate::trust`]): each a [`ConfigError::Value`] naming its key (`hooks`, `webhooks`,
+    /// ([`crate::config::trust`]): each a [`ConfigError::Value`] naming its key (`hooks`, `webhooks`,
     /// `api.token`, `api.token_file`) with its line, in the file's order.
     pub refused: Vec<ConfigError>,
 }
@@ -625,7 +628,7 @@ impl Config {
     }
 
     /// Parse and validate `text`, read from the file at `path`. When others could change that
-    /// file ([`crate::trust::check_config`]), its hooks, webhooks and API token are set aside
+    /// file ([`crate::config::trust::check_config`]), its hooks, webhooks and API token are set aside
     /// ([`Loaded::refused`]) and the rest is in force.
     pub fn from_file_text(path: &Path, text: &str) -> Result<Loaded, ConfigError> {
         Config::parse(text, Some(path))
@@ -642,7 +645,7 @@ impl Config {
                 .map_err(|e: toml::de::Error| parse_error(text, &e))?;
         // The files are looked at only when there is something to refuse.
         let refused = match path.filter(|_| config.needs_trust()) {
-            Some(path) => match crate::trust::check_config(path) {
+            Some(path) => match crate::config::trust::check_config(path) {
                 Ok(()) => Vec::new(),
                 Err(untrusted) => located(text, config.set_aside(&untrusted)),
             },
@@ -664,7 +667,7 @@ impl Config {
 
     /// Set aside the hooks and webhooks, and refuse the API token, of a file others can
     /// change (`untrusted` says how): each as a problem naming its key.
-    fn set_aside(&mut self, untrusted: &crate::trust::Untrusted) -> Vec<ConfigError> {
+    fn set_aside(&mut self, untrusted: &crate::config::trust::Untrusted) -> Vec<ConfigError> {
         let refused = |key: &str, part: SetAside| ConfigError::SetAside {
             key: key.into(),
             part,
@@ -742,13 +745,13 @@ impl Config {
             bad("success_threshold", "must be at least 1".into());
         }
         if let Some(pairs) = &self.pairs {
-            if pairs.len() > crate::classify::MAX_WATCHED_PAIRS {
+            if pairs.len() > crate::model::pair::MAX_WATCHED_PAIRS {
                 bad(
                     "pairs",
                     format!(
                         "{} pairs listed; at most {} can be watched",
                         pairs.len(),
-                        crate::classify::MAX_WATCHED_PAIRS
+                        crate::model::pair::MAX_WATCHED_PAIRS
                     ),
                 );
             }
@@ -759,18 +762,18 @@ impl Config {
             }
         }
         if let Some(assets) = &self.assets {
-            if assets.len() > crate::assets::MAX_WATCHED_ASSETS {
+            if assets.len() > crate::model::asset::MAX_WATCHED_ASSETS {
                 bad(
                     "assets",
                     format!(
                         "{} assets listed; at most {} can be watched",
                         assets.len(),
-                        crate::assets::MAX_WATCHED_ASSETS
+                        crate::model::asset::MAX_WATCHED_ASSETS
                     ),
                 );
             }
             for a in assets {
-                if let Err(m) = crate::assets::check_asset_name(a) {
+                if let Err(m) = crate::model::asset::check_asset_name(a) {
                     bad("assets", m);
                 }
             }
@@ -838,6 +841,22 @@ impl Config {
             errors.push(e);
         }
         errors
+    }
+
+    /// What the monitor takes from these settings.
+    pub fn monitor_config(&self) -> MonitorConfig {
+        MonitorConfig {
+            interval: self.interval.0,
+            timeout: self.timeout.0,
+            thresholds: self.thresholds(),
+            pairs: self.pair_set(),
+            endpoints: self.endpoints(),
+            stream: self.stream.then(|| StreamConfig {
+                url: self.stream_url.clone(),
+                early_poll: self.early_poll,
+            }),
+            assets: self.asset_set(),
+        }
     }
 
     /// Watched assets as a set, or `None` for the default.
@@ -943,41 +962,6 @@ pub fn check_timeout(d: Duration) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// A pair name like `btc_jpy`: lowercase letters and digits either side of one underscore.
-pub fn check_pair_name(p: &str) -> Result<(), String> {
-    let ok = p.split_once('_').is_some_and(|(a, b)| {
-        let part = |s: &str| {
-            !s.is_empty()
-                && s.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        };
-        part(a) && part(b)
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("{p:?} is not a pair name like \"btc_jpy\""))
-    }
-}
-
-/// An `http://` or `https://` URL with a host.
-pub fn check_url(url: &str) -> Result<(), String> {
-    match reqwest::Url::parse(url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
-        Ok(_) => Err(format!("{url:?} is not an http(s) URL")),
-        Err(e) => Err(format!("{url:?} is not a URL ({e})")),
-    }
-}
-
-/// A `ws://` or `wss://` URL with a host.
-pub fn check_stream_url(url: &str) -> Result<(), String> {
-    match reqwest::Url::parse(url) {
-        Ok(u) if matches!(u.scheme(), "ws" | "wss") && u.host().is_some() => Ok(()),
-        Ok(_) => Err(format!("{url:?} is not a ws(s) URL")),
-        Err(e) => Err(format!("{url:?} is not a URL ({e})")),
-    }
 }
 
 /// `"HH:MM-HH:MM"` → minutes after midnight of start and end.
@@ -1494,13 +1478,9 @@ token = ""
     }
 
     #[test]
-    fn quiet_hours_and_pair_names() {
+    fn quiet_hours() {
         assert_eq!(parse_quiet_hours("23:00-07:30"), Ok((1380, 450)));
         assert!(parse_quiet_hours("25:00-07:00").is_err());
-        assert!(check_pair_name("btc_jpy").is_ok());
-        assert!(check_pair_name("btc").is_err());
-        assert!(check_pair_name("_jpy").is_err());
-        assert!(check_pair_name("btc_jpy/../x").is_err());
     }
 
     #[test]

@@ -4,12 +4,12 @@
 
 use chrono::{DateTime, Local, Utc};
 
-use crate::api::{Failure, Host};
-use crate::assets::{AssetState, Flow, Flows};
-use crate::event::{Event, EventKind};
 use crate::i18n::{Lang, Msg};
-use crate::level::{CircuitMode, Level, PairState, Restriction};
-use crate::reason::Reason;
+use crate::model::asset::{AssetState, Flow, Flows};
+use crate::model::event::{Event, EventKind};
+use crate::model::fetch::{Failure, Host};
+use crate::model::level::{CircuitMode, Level, PairState, Restriction};
+use crate::model::reason::Reason;
 
 /// How many pairs a localized reason names before "and N more".
 const MAX_LISTED_PAIRS: usize = 5;
@@ -368,8 +368,8 @@ fn asset_change_title(event: &Event, lang: Lang) -> String {
 }
 
 /// The verdict of a key test, or the key state of the snapshot, in words.
-pub fn key_check_text(check: &crate::assets::KeyCheck, lang: Lang) -> String {
-    use crate::assets::KeyCheck;
+pub fn key_check_text(check: &crate::bitbank::client::KeyCheck, lang: Lang) -> String {
+    use crate::bitbank::client::KeyCheck;
     match check {
         KeyCheck::Accepted => Msg::KeyAccepted.text(lang).to_owned(),
         KeyCheck::Rejected(code) => key_rejected_text(*code, lang),
@@ -381,7 +381,7 @@ pub fn key_check_text(check: &crate::assets::KeyCheck, lang: Lang) -> String {
 
 /// A key bitbank refused with `code`, and what is wrong in words: 20005 is "the API secret is
 /// wrong". A code with no words of ours says bitbank's documented message, if any.
-pub fn key_rejected_text(code: crate::code::ErrorCode, lang: Lang) -> String {
+pub fn key_rejected_text(code: crate::model::code::ErrorCode, lang: Lang) -> String {
     let why = match code.0 {
         20_001 => Some(Msg::KeyWhyAuth.text(lang)),
         20_002 => Some(Msg::KeyWhyKeyInvalid.text(lang)),
@@ -404,9 +404,9 @@ pub fn key_rejected_text(code: crate::code::ErrorCode, lang: Lang) -> String {
 }
 
 /// What the snapshot says of the key when it needs saying: bitbank refused it.
-pub fn key_problem(state: crate::assets::KeyState, lang: Lang) -> Option<String> {
+pub fn key_problem(state: crate::model::asset::KeyState, lang: Lang) -> Option<String> {
     match state {
-        crate::assets::KeyState::Rejected { code } => Some(key_rejected_text(code, lang)),
+        crate::model::asset::KeyState::Rejected { code } => Some(key_rejected_text(code, lang)),
         _ => None,
     }
 }
@@ -438,7 +438,7 @@ pub fn failure_text(f: &Failure, lang: Lang) -> String {
     }
 }
 
-fn api_error_text(code: crate::code::ErrorCode, lang: Lang) -> String {
+fn api_error_text(code: crate::model::code::ErrorCode, lang: Lang) -> String {
     let code_s = code.to_string();
     match code.message(lang) {
         Some(m) => Msg::ReasonApiError.fill(
@@ -653,7 +653,7 @@ pub fn event_line(event: &Event, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::code::ErrorCode;
+    use crate::model::code::ErrorCode;
     use chrono::TimeZone;
 
     fn at() -> DateTime<Utc> {

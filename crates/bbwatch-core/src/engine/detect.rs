@@ -6,11 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::assets::{AssetState, KeyState};
-use crate::classify::{Certainty, Context, Reading};
-use crate::event::{Event, EventKind};
-use crate::level::{Level, PairState};
-use crate::reason::Reason;
+use crate::bitbank::classify::Context;
+use crate::model::asset::{AssetState, KeyState};
+use crate::model::event::{Event, EventKind};
+use crate::model::level::{Level, PairState};
+use crate::model::reading::{Certainty, Reading};
+use crate::model::reason::Reason;
 
 /// How many polls in a row confirm an ambiguous failure, or a recovery.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,7 +37,7 @@ pub struct Snapshot {
     /// The overall level.
     pub level: Level,
     /// Since when this level holds.
-    #[serde(with = "crate::event::rfc3339_opt")]
+    #[serde(with = "crate::model::event::rfc3339_opt")]
     pub since: Option<DateTime<Utc>>,
     /// Whether the start of this level was seen. False when it was already under way at the
     /// first answer: `since` is then only when we first saw it, and the level began earlier.
@@ -47,17 +48,17 @@ pub struct Snapshot {
     /// Every watched pair's state.
     pub pairs: BTreeMap<String, PairState>,
     /// When bitbank was last polled.
-    #[serde(with = "crate::event::rfc3339_opt")]
+    #[serde(with = "crate::model::event::rfc3339_opt")]
     pub checked_at: Option<DateTime<Utc>>,
     /// Whether the last poll was rate limited (polling is slowed; the level is kept).
     pub rate_limited: bool,
     /// When rate limited: how long bitbank asked us to wait (`Retry-After`, in seconds, capped
-    /// at [`crate::pace::MAX_RETRY_AFTER`]); `None` when it did not say.
+    /// at [`crate::engine::pace::MAX_RETRY_AFTER`]); `None` when it did not say.
     #[serde(default)]
     pub retry_after_secs: Option<u64>,
     /// Whether live updates from bitbank's stream are in use (the monitor sets it).
     #[serde(default)]
-    pub stream: crate::stream::Link,
+    pub stream: crate::model::link::Link,
     /// The watched assets' deposits and withdrawals (empty without an API key).
     #[serde(default)]
     pub assets: BTreeMap<String, AssetState>,
@@ -107,7 +108,7 @@ fn capped_retry_after(reading: &Reading) -> Option<u64> {
     (reading.certainty == Certainty::RateLimited)
         .then_some(reading.retry_after)
         .flatten()
-        .map(|d| d.min(crate::pace::MAX_RETRY_AFTER).as_secs())
+        .map(|d| d.min(crate::engine::pace::MAX_RETRY_AFTER).as_secs())
 }
 
 impl Snapshot {
@@ -123,7 +124,7 @@ impl Snapshot {
             checked_at: Some(reading.at),
             rate_limited: reading.certainty == Certainty::RateLimited,
             retry_after_secs,
-            stream: crate::stream::Link::Off,
+            stream: crate::model::link::Link::Off,
             assets: reading.assets.unwrap_or_default(),
             api_key: KeyState::None,
             unlisted: Unlisted::default(),
@@ -475,7 +476,7 @@ impl Detector {
     ) -> Vec<Event> {
         let mut events = self.pair_changes(previous_pairs, at);
         if let Some(before) = previous_assets {
-            events.extend(crate::assets::changes(
+            events.extend(crate::engine::asset_changes::changes(
                 &before,
                 &self.snapshot.assets,
                 at,
@@ -614,8 +615,8 @@ impl Detector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{Failure, Host};
-    use crate::code::ErrorCode;
+    use crate::model::code::ErrorCode;
+    use crate::model::fetch::{Failure, Host};
     use chrono::TimeZone;
 
     fn at(secs: i64) -> DateTime<Utc> {
@@ -677,8 +678,9 @@ mod tests {
         Detector::new(Thresholds::default(), None)
     }
 
-    fn with_assets(mut r: Reading, polygon_withdrawal: crate::assets::Flow) -> Reading {
-        use crate::assets::{AssetState, Flows, Seen};
+    fn with_assets(mut r: Reading, polygon_withdrawal: crate::model::asset::Flow) -> Reading {
+        use crate::bitbank::assets::Seen;
+        use crate::model::asset::{AssetState, Flows};
         let mut eth = AssetState::default();
         eth.networks.insert("eth".into(), Flows::default());
         eth.networks.insert(
@@ -688,13 +690,13 @@ mod tests {
                 ..Flows::default()
             },
         );
-        crate::assets::fold(&mut r, &Seen::States([("eth".to_string(), eth)].into()));
+        crate::bitbank::assets::fold(&mut r, &Seen::States([("eth".to_string(), eth)].into()));
         r
     }
 
     #[test]
     fn a_networks_withdrawal_stop_degrades_and_its_end_restores() {
-        use crate::assets::Flow;
+        use crate::model::asset::Flow;
         let mut d = detector();
         assert_eq!(
             kinds(&d.step(with_assets(ok(0), Flow::Open))),
@@ -715,11 +717,12 @@ mod tests {
 
     #[test]
     fn a_key_added_during_a_withdrawal_stop_tells_the_stop() {
-        use crate::assets::{Flow, Seen};
+        use crate::bitbank::assets::Seen;
+        use crate::model::asset::Flow;
         let mut d = detector();
         // No key: no assets.
         let mut none = ok(0);
-        crate::assets::fold(&mut none, &Seen::Off);
+        crate::bitbank::assets::fold(&mut none, &Seen::Off);
         none.assets = Some(BTreeMap::new());
         d.step(none);
         let events = d.step(with_assets(ok(30), Flow::Stopped));
@@ -729,7 +732,7 @@ mod tests {
         assert_eq!(stop.withdrawal, Some(Flow::Stopped));
         assert_eq!(stop.previous_withdrawal, None, "not known before the key");
         assert_eq!(
-            crate::render::event_title(stop, crate::i18n::Lang::En),
+            crate::present::render::event_title(stop, crate::i18n::Lang::En),
             "ETH (polygon network) withdrawals stopped"
         );
         // Open assets that join say nothing.
@@ -742,7 +745,8 @@ mod tests {
 
     #[test]
     fn unwatching_a_stopped_asset_is_the_users_change_not_a_resumption() {
-        use crate::assets::{Flow, Seen};
+        use crate::bitbank::assets::Seen;
+        use crate::model::asset::Flow;
         let mut d = detector();
         d.step(with_assets(ok(0), Flow::Open));
         d.step(with_assets(ok(30), Flow::Stopped));
@@ -750,7 +754,7 @@ mod tests {
         // The user watches something else: eth leaves at once, its stop with it.
         d.unwatch_assets(|a| a == "btc", false);
         let mut r = ok(60);
-        crate::assets::fold(&mut r, &Seen::States(BTreeMap::new()));
+        crate::bitbank::assets::fold(&mut r, &Seen::States(BTreeMap::new()));
         let events = d.step(r);
         assert_eq!(kinds(&events), ["watch_changed"]);
         assert_eq!(events[0].level, Level::Normal);
@@ -769,22 +773,23 @@ mod tests {
 
     #[test]
     fn removing_the_key_during_a_stop_says_so_and_nothing_resumes() {
-        use crate::assets::{Flow, Seen};
+        use crate::bitbank::assets::Seen;
+        use crate::model::asset::Flow;
         let mut d = detector();
         d.step(with_assets(ok(0), Flow::Open));
         d.step(with_assets(ok(30), Flow::Stopped));
         d.unwatch_assets(|_| true, true);
         let mut r = ok(60);
-        crate::assets::fold(&mut r, &Seen::Off);
+        crate::bitbank::assets::fold(&mut r, &Seen::Off);
         r.assets = Some(BTreeMap::new());
         let events = d.step(r);
         assert_eq!(kinds(&events), ["watch_changed"]);
         assert_eq!(
-            crate::render::event_title(&events[0], crate::i18n::Lang::En),
+            crate::present::render::event_title(&events[0], crate::i18n::Lang::En),
             "API key removed"
         );
         assert_eq!(
-            crate::render::event_body(&events[0], crate::i18n::Lang::En),
+            crate::present::render::event_body(&events[0], crate::i18n::Lang::En),
             "API key removed: deposits and withdrawals are no longer checked"
         );
         // With nothing stopped, removing the key is nothing to tell.
@@ -843,7 +848,7 @@ mod tests {
 
     #[test]
     fn a_maintenance_tells_no_asset_events() {
-        use crate::assets::Flow;
+        use crate::model::asset::Flow;
         let mut d = detector();
         d.step(with_assets(ok(0), Flow::Open));
         let m = reading(
@@ -1214,7 +1219,7 @@ mod tests {
         let mut d = detector();
         d.step(ok(0));
         let cb = PairState::CircuitBreak {
-            mode: crate::level::CircuitMode::CircuitBreak,
+            mode: crate::model::level::CircuitMode::CircuitBreak,
             reopen_at: Some(at(1800)),
         };
         let events = d.step(reading(
@@ -1228,7 +1233,7 @@ mod tests {
         assert_eq!(events[1].reopen_at, Some(at(1800)));
         // The reopen time moving is not a new event.
         let later = PairState::CircuitBreak {
-            mode: crate::level::CircuitMode::CircuitBreak,
+            mode: crate::model::level::CircuitMode::CircuitBreak,
             reopen_at: Some(at(2400)),
         };
         assert!(d

@@ -1,4 +1,4 @@
-//! The early trigger: when the stream's ticker room ([`crate::stream::TICKER_ROOM`]) falls
+//! The early trigger: when the stream's ticker room ([`crate::bitbank::stream::TICKER_ROOM`]) falls
 //! silent for longer than [`BOUND`], poll over REST at once instead of at the end of the
 //! interval, because a matching engine that stopped pushing its ticker may be going into
 //! maintenance. At most one such poll per [`BOUND`], however long the silence lasts.

@@ -24,10 +24,10 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::api::{self, CircuitBreakInfo};
-use crate::config::check_pair_name;
-use crate::metrics::PollMetrics;
-use crate::sanitize;
+use crate::bitbank::api::{self, CircuitBreakInfo};
+use crate::bitbank::metrics::PollMetrics;
+use crate::model::pair::check_pair_name;
+use crate::model::sanitize;
 
 /// The real bitbank stream host.
 pub const DEFAULT_STREAM_URL: &str = "wss://stream.bitbank.cc";
@@ -207,7 +207,7 @@ pub fn join_ticker() -> String {
 
 /// The WebSocket URL of a stream host: `{base}/socket.io/?EIO=4&transport=websocket`.
 pub fn socket_url(base: &str) -> Result<Url, String> {
-    crate::config::check_stream_url(base)?;
+    crate::model::url::check_stream_url(base)?;
     let mut url = Url::parse(base).map_err(|e| e.to_string())?;
     let path = format!("{}/socket.io/", url.path().trim_end_matches('/'));
     url.set_path(&path);
@@ -228,20 +228,6 @@ pub fn backoff(attempt: u32, jitter: f64) -> Duration {
 /// How long after the OPEN packet, or the last ping, a silent server is taken for dead.
 pub fn keepalive(ping_interval: Duration, ping_timeout: Duration) -> Duration {
     (ping_interval + ping_timeout).clamp(MIN_KEEPALIVE, MAX_KEEPALIVE)
-}
-
-/// Whether live updates from the stream are in use, as the status window and `/v1/status`
-/// tell it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Link {
-    /// The stream is turned off: everything is polled over REST.
-    #[default]
-    Off,
-    /// On, but not connected (yet, or again): everything is polled over REST meanwhile.
-    Connecting,
-    /// Connected: circuit breaks arrive as they happen.
-    Connected,
 }
 
 /// What the stream tells the monitor.
@@ -457,7 +443,7 @@ async fn session(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::level::CircuitMode;
+    use crate::model::level::CircuitMode;
 
     fn fixture(name: &str) -> String {
         std::fs::read_to_string(format!(

@@ -193,7 +193,7 @@ pub fn save(path: &Path, config: &Config) -> Result<(), SaveError> {
 
 /// Make `dir` and those above it that are missing, mode 0700 whatever the umask: a
 /// directory others can write would have the hooks of the file in it refused
-/// ([`crate::trust`]). Directories already there are left as they are.
+/// ([`crate::config::trust`]). Directories already there are left as they are.
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::event::{Event, EventKind};
+use crate::model::event::{Event, EventKind};
 
 /// Level changes kept for subscribers that lag: with at most three per poll, more than 300
 /// polls' worth.
@@ -166,7 +166,7 @@ impl EventStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::level::Level;
+    use crate::model::level::Level;
 
     fn event(kind: EventKind, pair: Option<&str>) -> Event {
         let mut e = Event::level_change(

@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::api::{CircuitBreakInfo, Fetch, PairInfo, PairStatusEntry};
+use crate::bitbank::api::{CircuitBreakInfo, PairInfo, PairStatusEntry};
+use crate::model::fetch::Fetch;
 
-/// One poll's answers. `classify` turns it into a [`crate::classify::Reading`].
+/// One poll's answers. `classify` turns it into a [`crate::model::reading::Reading`].
 #[derive(Clone, Debug)]
 pub struct Observation {
     /// When the poll started.

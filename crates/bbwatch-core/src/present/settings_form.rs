@@ -1,7 +1,7 @@
 //! The settings window's form: the values as the user typed them, checked field by field with
 //! messages in the user's language, and turned into a [`Config`] to save.
 //!
-//! The rules are config.rs's ([`parse_duration`], [`check_interval`], [`check_timeout`],
+//! The rules are the configuration's ([`parse_duration`], [`check_interval`], [`check_timeout`],
 //! [`check_pair_name`], [`check_url`], [`parse_quiet_hours`] and the limits beside them): this
 //! module only says which field broke which rule, in words a person can act on. The window asks
 //! it as the user types, so the rules live in Rust once.
@@ -11,13 +11,14 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::classify::MAX_WATCHED_PAIRS;
+use crate::bitbank::client::{MAX_TIMEOUT, MIN_TIMEOUT};
 use crate::config::{
-    check_interval, check_pair_name, check_stream_url, check_timeout, check_url, parse_duration,
-    parse_quiet_hours, Config, ConfigError, LanguageSetting, MAX_INTERVAL, MAX_RETENTION_DAYS,
-    MAX_TIMEOUT, MIN_INTERVAL, MIN_TIMEOUT,
+    check_interval, check_timeout, parse_duration, parse_quiet_hours, Config, ConfigError,
+    LanguageSetting, MAX_INTERVAL, MAX_RETENTION_DAYS, MIN_INTERVAL,
 };
 use crate::i18n::{Lang, Msg};
+use crate::model::pair::{check_pair_name, MAX_WATCHED_PAIRS};
+use crate::model::url::{check_stream_url, check_url};
 
 /// The form's values, as typed (text fields are strings, so that a half-typed value can be
 /// shown its error instead of being lost).
@@ -331,7 +332,7 @@ pub fn describe_file_problem(text: &str, error: &ConfigError, lang: Lang) -> Fil
 /// `text`: a line for the pairs and one for the assets, each with its line in the file.
 pub fn describe_unlisted(
     text: &str,
-    unlisted: &crate::detect::Unlisted,
+    unlisted: &crate::engine::detect::Unlisted,
     lang: Lang,
 ) -> Vec<String> {
     let sep = if lang == Lang::Ja { "、" } else { ", " };
@@ -770,7 +771,7 @@ fn assets_field(text: &str) -> Result<Option<Vec<String>>, FieldError> {
     }
     match names
         .iter()
-        .find(|a| crate::assets::check_asset_name(a).is_err())
+        .find(|a| crate::model::asset::check_asset_name(a).is_err())
     {
         Some(bad) => Err(FieldError::NotAssetName(bad.clone())),
         None => Ok(Some(names)),

@@ -4,7 +4,7 @@
 //! ([`Settings::watch_file`]) or when asked ([`Settings::reload`], e.g. on SIGHUP). A file that
 //! becomes invalid leaves the last good settings in force, and the problem is published
 //! (key and line) until the file is fixed. A file others can change has its hooks, webhooks
-//! and API token set aside ([`crate::trust`]): the rest is in force, and what was set aside is
+//! and API token set aside ([`crate::config::trust`]): the rest is in force, and what was set aside is
 //! published the same way.
 
 use std::path::{Path, PathBuf};
@@ -13,12 +13,12 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
-use crate::client::ClientError;
+use crate::bitbank::client::ClientError;
 use crate::config::{read_config_file, Config, ConfigError, LanguageSetting};
-use crate::detect::Resume;
+use crate::engine::detect::Resume;
+use crate::engine::monitor::{Monitor, MonitorConfig, MonitorHandle};
 use crate::i18n::{Lang, Msg};
-use crate::monitor::{Monitor, MonitorHandle};
-use crate::settings_form::{describe_file_problem, issue_line, FileProblem};
+use crate::present::settings_form::{describe_file_problem, issue_line, FileProblem};
 
 /// Editors write a file in bursts (truncate, write, rename): wait this long for the last one.
 const SETTLE: Duration = Duration::from_millis(300);
@@ -231,6 +231,28 @@ impl Settings {
         self.config.subscribe()
     }
 
+    /// What the monitor takes from the settings in force, and every change to it. Follows the
+    /// settings until they or every receiver are gone; call from within a tokio runtime.
+    fn monitor_config(&self) -> watch::Receiver<MonitorConfig> {
+        let mut settings = self.subscribe();
+        let (tx, rx) = watch::channel(settings.borrow_and_update().monitor_config());
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    changed = settings.changed() => if changed.is_err() { break },
+                    () = tx.closed() => break,
+                }
+                let new = settings.borrow_and_update().monitor_config();
+                tx.send_if_modified(|current| {
+                    let changed = *current != new;
+                    *current = new;
+                    changed
+                });
+            }
+        });
+        rx
+    }
+
     /// The settings in force now.
     pub fn current(&self) -> Config {
         self.config.borrow().clone()
@@ -343,7 +365,7 @@ impl Settings {
         };
         // The directory, not the file: editors replace the file by renaming another over it,
         // and a file not written yet can still appear.
-        crate::config_file::create_private_dir(&dir).map_err(|e| failed(e.to_string()))?;
+        crate::config::file::create_private_dir(&dir).map_err(|e| failed(e.to_string()))?;
         let name = path.file_name().map(ToOwned::to_owned);
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut watcher =
@@ -385,12 +407,12 @@ impl Settings {
     /// followed for them (`None`, with a warning, where it cannot be: changes then wait for a
     /// reload by hand). Sinks subscribe to the handle's events and read [`Settings::subscribe`].
     /// `resume` is what an earlier run left (the history's `resume_state()`), continued when
-    /// recent enough ([`crate::detect::RESUME_MAX_GAP`]). Call from within a tokio runtime.
+    /// recent enough ([`crate::engine::detect::RESUME_MAX_GAP`]). Call from within a tokio runtime.
     pub fn start_monitor(
         self: &Arc<Self>,
         resume: Option<Resume>,
     ) -> Result<(Monitor, MonitorHandle, Option<FileWatch>), ClientError> {
-        let (mut monitor, handle) = Monitor::following(self.subscribe())?;
+        let (mut monitor, handle) = Monitor::following(self.monitor_config())?;
         if let Some(prior) = resume {
             monitor.resume(prior, chrono::Utc::now());
         }

@@ -104,7 +104,7 @@ impl From<&str> for PairStatus {
             "VERY_BUSY" => PairStatus::VeryBusy,
             "HALT" => PairStatus::Halt,
             // A value from the network: kept recognisable, never raw (it reaches terminals).
-            other => PairStatus::Other(crate::sanitize::token(other)),
+            other => PairStatus::Other(crate::model::sanitize::token(other)),
         }
     }
 }
@@ -148,7 +148,7 @@ impl From<&str> for CircuitMode {
             "FULL_RANGE_CIRCUIT_BREAK" => CircuitMode::FullRangeCircuitBreak,
             "RESUMPTION" => CircuitMode::Resumption,
             "LISTING" => CircuitMode::Listing,
-            other => CircuitMode::Other(crate::sanitize::token(other)),
+            other => CircuitMode::Other(crate::model::sanitize::token(other)),
         }
     }
 }

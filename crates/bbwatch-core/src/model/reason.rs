@@ -4,10 +4,10 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::api::{Failure, Host};
-use crate::assets::{AssetState, Flow, Flows};
-use crate::code::ErrorCode;
-use crate::level::PairState;
+use crate::model::asset::{AssetState, Flow, Flows};
+use crate::model::code::ErrorCode;
+use crate::model::fetch::{Failure, Host};
+use crate::model::level::PairState;
 
 /// How many affected pairs a reason names before "and N more".
 const MAX_LISTED_PAIRS: usize = 5;
@@ -167,7 +167,7 @@ impl<'de> Deserialize<'de> for Reason {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::level::{CircuitMode, Restriction};
+    use crate::model::level::{CircuitMode, Restriction};
 
     #[test]
     fn english_texts() {

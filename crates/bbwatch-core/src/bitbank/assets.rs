@@ -1,115 +1,25 @@
-//! Deposits and withdrawals: `GET /v1/user/assets` (private, signed), what each watched asset
-//! allows, and the `asset_changed` events between two answers. Pure except for the parse's
-//! logging; balances are read only to say whether an asset is held, and then dropped.
+//! bitbank's deposits and withdrawals: `GET /v1/user/assets` (private, signed) and what each
+//! watched asset allows. Pure except for the parse's logging; balances are read only to say
+//! whether an asset is held, and then dropped.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
-use crate::api::{parse_envelope, Failure, Fetch};
-use crate::classify::{Certainty, Reading};
-use crate::code::ErrorCode;
-use crate::event::{Event, EventKind};
-use crate::level::Level;
-use crate::reason::Reason;
-use crate::sanitize;
+use crate::bitbank::api::parse_envelope;
+use crate::model::asset::{
+    check_asset_name, AssetState, Flow, Flows, KeyState, JPY, MAX_WATCHED_ASSETS,
+};
+use crate::model::code::ErrorCode;
+use crate::model::fetch::{Failure, Fetch};
+use crate::model::level::Level;
+use crate::model::reading::{Certainty, Reading};
+use crate::model::reason::Reason;
+use crate::model::sanitize;
 
 /// The request path, as signed.
 pub const PATH: &str = "/v1/user/assets";
-/// Always watched when the watch list is the default: yen deposits and withdrawals.
-pub const JPY: &str = "jpy";
-/// At most this many assets are watched (bitbank lists about fifty).
-pub const MAX_WATCHED_ASSETS: usize = 200;
-
-/// Whether deposits (or withdrawals) of an asset go through.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Flow {
-    /// They go through.
-    #[default]
-    Open,
-    /// bitbank stopped them.
-    Stopped,
-}
-
-impl Flow {
-    fn from_stop(stop: bool) -> Flow {
-        if stop {
-            Flow::Stopped
-        } else {
-            Flow::Open
-        }
-    }
-
-    /// The snake_case name used in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Flow::Open => "open",
-            Flow::Stopped => "stopped",
-        }
-    }
-}
-
-/// Deposits and withdrawals together.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-pub struct Flows {
-    /// Deposits.
-    pub deposit: Flow,
-    /// Withdrawals.
-    pub withdrawal: Flow,
-}
-
-impl Flows {
-    /// Both open.
-    pub fn is_open(self) -> bool {
-        self.deposit == Flow::Open && self.withdrawal == Flow::Open
-    }
-
-    /// `self` as a network's own story: a direction the whole asset stopped is told by the
-    /// asset's event, not once more per network.
-    fn beyond(self, asset: Flows) -> Flows {
-        let own = |net: Flow, all: Flow| {
-            if all == Flow::Stopped {
-                Flow::Open
-            } else {
-                net
-            }
-        };
-        Flows {
-            deposit: own(self.deposit, asset.deposit),
-            withdrawal: own(self.withdrawal, asset.withdrawal),
-        }
-    }
-}
-
-/// One asset's deposits and withdrawals, as a whole and per network.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct AssetState {
-    /// The whole asset (bitbank sets it stopped when every network is).
-    #[serde(flatten)]
-    pub flows: Flows,
-    /// Per network, where bitbank lists networks (not for JPY).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub networks: BTreeMap<String, Flows>,
-}
-
-impl AssetState {
-    /// Deposits and withdrawals open, on every network.
-    pub fn is_open(&self) -> bool {
-        self.flows.is_open() && self.networks.values().all(|f| f.is_open())
-    }
-
-    /// What is stopped beyond the whole asset's flags, per network.
-    pub fn stopped_networks(&self) -> impl Iterator<Item = (&String, Flows)> {
-        self.networks
-            .iter()
-            .map(|(n, f)| (n, f.beyond(self.flows)))
-            .filter(|(_, f)| !f.is_open())
-    }
-}
-
 /// One entry of the answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AssetInfo {
@@ -119,19 +29,6 @@ pub struct AssetInfo {
     pub held: bool,
     /// Its deposits and withdrawals.
     pub state: AssetState,
-}
-
-/// An asset name as bitbank writes it: lowercase letters and digits.
-pub fn check_asset_name(a: &str) -> Result<(), String> {
-    if !a.is_empty()
-        && a.len() <= 16
-        && a.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-    {
-        Ok(())
-    } else {
-        Err(format!("{a:?} is not an asset name like \"xrp\""))
-    }
 }
 
 /// Whether a decimal string is above zero, without reading it as a number.
@@ -245,24 +142,6 @@ pub fn states(watched: &BTreeSet<String>, answer: &[AssetInfo]) -> BTreeMap<Stri
         .collect()
 }
 
-/// What the key is doing, for the snapshot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case", tag = "state")]
-pub enum KeyState {
-    /// No API key: deposits and withdrawals are not watched.
-    #[default]
-    None,
-    /// Given, no answer yet (or the last request failed for another reason).
-    Pending,
-    /// bitbank accepted it.
-    Accepted,
-    /// bitbank refused it (a 2000x code).
-    Rejected {
-        /// The code.
-        code: ErrorCode,
-    },
-}
-
 /// Whether a code is one of bitbank's authentication errors (20001–20005 and the rest of the
 /// 20000 family).
 pub fn is_auth_error(code: ErrorCode) -> bool {
@@ -308,29 +187,6 @@ impl Seen {
     }
 }
 
-/// The answer to one signed request made to try a key (the settings window's "Test").
-#[derive(Clone, Debug, PartialEq)]
-pub enum KeyCheck {
-    /// bitbank answered with the assets.
-    Accepted,
-    /// bitbank refused the key.
-    Rejected(ErrorCode),
-    /// No verdict: bitbank is in maintenance, or the request failed.
-    Unchecked(Failure),
-}
-
-/// Make one signed request with `credentials` and say what bitbank made of the key.
-pub async fn check_key(
-    client: &crate::client::Client,
-    credentials: &crate::credentials::Credentials,
-) -> KeyCheck {
-    match client.user_assets(credentials).await {
-        Ok(_) => KeyCheck::Accepted,
-        Err(Failure::Api { code, .. }) if is_auth_error(code) => KeyCheck::Rejected(code),
-        Err(f) => KeyCheck::Unchecked(f),
-    }
-}
-
 /// Fold what the assets request said into a poll's reading: a 10007 is a maintenance, a
 /// stopped watched asset makes a normal reading degraded. Other answers change no level.
 pub fn fold(reading: &mut Reading, seen: &Seen) {
@@ -361,67 +217,11 @@ pub fn fold(reading: &mut Reading, seen: &Seen) {
     }
 }
 
-/// The `asset_changed` events from `before` to `after`. A whole-asset change is one event with
-/// no network; a network's own change (beyond what the whole asset says) is one event naming
-/// it. An asset that joins (a key added, an asset newly watched) has no "before": it is told
-/// only where it is stopped, with no previous state.
-pub fn changes(
-    before: &BTreeMap<String, AssetState>,
-    after: &BTreeMap<String, AssetState>,
-    at: DateTime<Utc>,
-    level: Level,
-) -> Vec<Event> {
-    let mut events = Vec::new();
-    for (asset, now) in after {
-        let was = before.get(asset);
-        let mut push = |network: Option<&String>, from: Option<Flows>, to: Flows| {
-            if from.map_or(to.is_open(), |from| from == to) {
-                return;
-            }
-            let mut e = Event::level_change(EventKind::AssetChanged, at, level, None);
-            e.asset = Some(asset.clone());
-            e.network = network.cloned();
-            e.deposit = Some(to.deposit);
-            e.withdrawal = Some(to.withdrawal);
-            e.previous_deposit = from.map(|f| f.deposit);
-            e.previous_withdrawal = from.map(|f| f.withdrawal);
-            let mut state = AssetState {
-                flows: to,
-                networks: BTreeMap::new(),
-            };
-            if let Some(n) = network {
-                state.flows = Flows::default();
-                state.networks.insert(n.clone(), to);
-            }
-            // A resumption has nothing stopped to tell: no reason, as for any end.
-            e.reason = (!to.is_open()).then(|| Reason::Assets(vec![(asset.clone(), state)]));
-            events.push(e);
-        };
-        push(None, was.map(|w| w.flows), now.flows);
-        let empty = BTreeMap::new();
-        let was_networks = was.map_or(&empty, |w| &w.networks);
-        let networks: BTreeSet<&String> = was_networks.keys().chain(now.networks.keys()).collect();
-        for n in networks {
-            let Some(to) = now.networks.get(n) else {
-                continue;
-            };
-            let from = match (was, was_networks.get(n)) {
-                (Some(w), Some(from)) => Some(from.beyond(w.flows)),
-                // A network that appears on a known asset, as a newly listed one would.
-                (Some(_), None) => continue,
-                (None, _) => None,
-            };
-            push(Some(n), from, to.beyond(now.flows));
-        }
-    }
-    events
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const SAMPLE: &str = include_str!("../tests/fixtures/user_assets.json");
+    const SAMPLE: &str = include_str!("../../tests/fixtures/user_assets.json");
 
     fn flows(d: Flow, w: Flow) -> Flows {
         Flows {
@@ -486,53 +286,16 @@ mod tests {
     }
 
     #[test]
-    fn one_networks_stop_is_one_event_naming_it() {
-        let open = flows(Flow::Open, Flow::Open);
-        let out = flows(Flow::Open, Flow::Stopped);
-        let before = eth(open, open, open);
-        let after = eth(open, open, out);
-        let events = changes(&before, &after, Utc::now(), Level::Degraded);
-        assert_eq!(events.len(), 1);
-        let e = &events[0];
-        assert_eq!(e.kind, EventKind::AssetChanged);
-        assert_eq!(e.asset.as_deref(), Some("eth"));
-        assert_eq!(e.network.as_deref(), Some("polygon"));
-        assert_eq!(e.withdrawal, Some(Flow::Stopped));
-        assert_eq!(e.previous_withdrawal, Some(Flow::Open));
-        assert_eq!(e.deposit, Some(Flow::Open));
-        assert!(e.reason.is_some());
-        let back = changes(&after, &before, Utc::now(), Level::Normal);
-        assert_eq!(back.len(), 1);
-        assert_eq!(back[0].withdrawal, Some(Flow::Open));
-        assert_eq!(back[0].reason, None, "nothing is stopped");
-    }
-
-    #[test]
-    fn a_whole_asset_stop_is_one_event_however_many_networks() {
-        let open = flows(Flow::Open, Flow::Open);
-        let out = flows(Flow::Stopped, Flow::Stopped);
-        let events = changes(
-            &eth(open, open, open),
-            &eth(out, out, out),
-            Utc::now(),
-            Level::Degraded,
-        );
-        assert_eq!(events.len(), 1);
-        assert_eq!(events[0].network, None);
-        assert_eq!(events[0].deposit, Some(Flow::Stopped));
-    }
-
-    #[test]
     fn stops_make_a_normal_reading_degraded() {
         let open = flows(Flow::Open, Flow::Open);
-        let mut reading = crate::classify::tests_support::normal_reading();
+        let mut reading = crate::model::reading::tests_support::normal_reading();
         fold(
             &mut reading,
             &Seen::States(eth(open, open, flows(Flow::Stopped, Flow::Open))),
         );
         assert_eq!(reading.level, Level::Degraded);
         assert!(matches!(reading.reason, Some(Reason::Assets(ref a)) if a.len() == 1));
-        let mut reading = crate::classify::tests_support::normal_reading();
+        let mut reading = crate::model::reading::tests_support::normal_reading();
         fold(&mut reading, &Seen::Rejected(ErrorCode(20003)));
         assert_eq!(
             reading.level,

@@ -8,22 +8,25 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{broadcast, mpsc, watch, Notify};
 
-use crate::api::{CircuitBreakInfo, Fetch};
-use crate::assets::{AssetInfo, KeyState, Seen};
-use crate::classify::MAX_WATCHED_PAIRS;
-use crate::classify::{classify, Certainty, Context, Reading};
-use crate::client::{Client, ClientError, Endpoints};
-use crate::config::Config;
-use crate::credentials::Credentials;
-use crate::delivery::{EventStream, Publisher, Subscriptions};
-use crate::detect::{Detector, Resume, Resumed, Snapshot, Thresholds, Unlisted};
-use crate::event::Event;
-use crate::level::Level;
-use crate::metrics::{failures_of, Poll, PollMetrics};
-use crate::observation::Observation;
-use crate::pace::{clock_jumped, Pacer};
-use crate::silence::Silence;
-use crate::stream::{self, Link, Update};
+use crate::bitbank::api::CircuitBreakInfo;
+use crate::bitbank::assets::{AssetInfo, Seen};
+use crate::bitbank::classify::{classify, Context};
+use crate::bitbank::client::{Client, ClientError, Endpoints};
+use crate::bitbank::credentials::Credentials;
+use crate::bitbank::metrics::{failures_of, Poll, PollMetrics};
+use crate::bitbank::observation::Observation;
+use crate::bitbank::stream::{self, Update};
+use crate::engine::delivery::{EventStream, Publisher, Subscriptions};
+use crate::engine::detect::{Detector, Resume, Resumed, Snapshot, Thresholds, Unlisted};
+use crate::engine::pace::{clock_jumped, Pacer};
+use crate::engine::silence::Silence;
+use crate::model::asset::KeyState;
+use crate::model::event::Event;
+use crate::model::fetch::Fetch;
+use crate::model::level::Level;
+use crate::model::link::Link;
+use crate::model::pair::MAX_WATCHED_PAIRS;
+use crate::model::reading::{Certainty, Reading};
 
 /// How many events a slow subscriber may lag behind before it misses some.
 const EVENT_BUFFER: usize = 256;
@@ -63,24 +66,6 @@ pub struct StreamConfig {
     pub early_poll: bool,
 }
 
-impl MonitorConfig {
-    /// What the monitor takes from the configuration in force.
-    pub fn from_config(config: &Config) -> MonitorConfig {
-        MonitorConfig {
-            interval: config.interval.0,
-            timeout: config.timeout.0,
-            thresholds: config.thresholds(),
-            pairs: config.pair_set(),
-            endpoints: config.endpoints(),
-            stream: config.stream.then(|| StreamConfig {
-                url: config.stream_url.clone(),
-                early_poll: config.early_poll,
-            }),
-            assets: config.asset_set(),
-        }
-    }
-}
-
 /// What a change of settings asks of the wait in progress.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Applied {
@@ -98,7 +83,7 @@ pub struct Monitor {
     /// What the monitor runs with now.
     current: MonitorConfig,
     /// The settings in force, when they can change while it runs.
-    settings: Option<watch::Receiver<Config>>,
+    settings: Option<watch::Receiver<MonitorConfig>>,
     detector: Detector,
     pacer: Pacer,
     snapshot_tx: watch::Sender<Snapshot>,
@@ -137,7 +122,7 @@ impl AssetWatch {
             return;
         };
         if let (None, Ok(answer)) = (&self.watched, &fetch) {
-            self.watched = Some(crate::assets::watched_assets(configured, answer));
+            self.watched = Some(crate::bitbank::assets::watched_assets(configured, answer));
         }
         let watched = self.watched.clone().unwrap_or_default();
         self.seen = Seen::from_fetch(&fetch, &watched);
@@ -267,7 +252,7 @@ impl MonitorHandle {
     }
 
     /// Events from now on, never losing a level change however far the reader lags
-    /// (see [`crate::delivery`]). Ends when the monitor stops.
+    /// (see [`crate::engine::delivery`]). Ends when the monitor stops.
     pub fn events(&self) -> EventStream {
         self.streams.stream()
     }
@@ -300,15 +285,15 @@ impl Monitor {
     /// reading. Settings that change nothing the monitor uses (notifications, language) wake
     /// nothing.
     pub fn following(
-        settings: watch::Receiver<Config>,
+        settings: watch::Receiver<MonitorConfig>,
     ) -> Result<(Monitor, MonitorHandle), ClientError> {
-        let config = MonitorConfig::from_config(&settings.borrow());
+        let config = settings.borrow().clone();
         Monitor::build(config, Some(settings))
     }
 
     fn build(
         config: MonitorConfig,
-        settings: Option<watch::Receiver<Config>>,
+        settings: Option<watch::Receiver<MonitorConfig>>,
     ) -> Result<(Monitor, MonitorHandle), ClientError> {
         let client = Client::new(config.endpoints.clone(), config.timeout)?;
         let (snapshot_tx, snapshot_rx) = watch::channel(Snapshot::default());
@@ -368,7 +353,7 @@ impl Monitor {
             // No key (any more): the assets leave the snapshot with their stops.
             reading.assets = Some(BTreeMap::new());
         }
-        crate::assets::fold(&mut reading, &self.assets.seen);
+        crate::bitbank::assets::fold(&mut reading, &self.assets.seen);
         reading
     }
 
@@ -553,7 +538,7 @@ impl Monitor {
         let Some(settings) = self.settings.as_mut() else {
             return Applied::Nothing;
         };
-        let new = MonitorConfig::from_config(&settings.borrow_and_update());
+        let new = settings.borrow_and_update().clone();
         if new == self.current {
             return Applied::Nothing;
         }
@@ -632,7 +617,7 @@ impl Monitor {
                     }
                     tracing::info!(
                         "the stream's ticker fell silent for {:?}: polling now",
-                        crate::silence::BOUND
+                        crate::engine::silence::BOUND
                     );
                     return true;
                 }
@@ -670,7 +655,7 @@ impl Monitor {
 
 /// Completes when the settings change; never, when there are none to follow (or they can no
 /// longer change).
-async fn settings_changed(settings: &mut Option<watch::Receiver<Config>>) {
+async fn settings_changed(settings: &mut Option<watch::Receiver<MonitorConfig>>) {
     match settings {
         Some(rx) => {
             if rx.changed().await.is_err() {
@@ -743,7 +728,7 @@ pub async fn check_once(
     };
     let mut watch = AssetWatch::default();
     watch.take(fetched, assets);
-    crate::assets::fold(&mut reading, &watch.seen);
+    crate::bitbank::assets::fold(&mut reading, &watch.seen);
     let mut snapshot = Snapshot::from_reading(reading);
     snapshot.api_key = watch.key;
     snapshot.unlisted = unlisted;
@@ -782,9 +767,9 @@ fn unlisted_assets(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::api::{PairInfo, PairStatusEntry};
-    use crate::event::EventKind;
-    use crate::level::{CircuitMode, PairStatus};
+    use crate::bitbank::api::{PairInfo, PairStatusEntry};
+    use crate::model::event::EventKind;
+    use crate::model::level::{CircuitMode, PairStatus};
 
     fn monitor(pairs: &[&str]) -> (Monitor, MonitorHandle) {
         Monitor::new(MonitorConfig {
@@ -873,7 +858,7 @@ mod tests {
         let before = tokio::time::Instant::now();
         monitor.on_stream(Update::Tick);
         let due = monitor.stream.silence.as_ref().unwrap().due().unwrap();
-        assert!(due >= before + crate::silence::BOUND);
+        assert!(due >= before + crate::engine::silence::BOUND);
         monitor.on_stream(Update::Down {
             was_connected: true,
             reason: "closed".into(),
@@ -953,19 +938,18 @@ mod tests {
 
     #[tokio::test]
     async fn turning_the_stream_on_or_off_in_the_settings_polls_at_once() {
-        let config = Config {
-            stream: false,
-            pairs: Some(vec!["btc_jpy".into()]),
-            api_url: "http://127.0.0.1:9/v1".into(),
-            public_url: "http://127.0.0.1:9".into(),
-            stream_url: "ws://127.0.0.1:9".into(),
-            ..Config::default()
+        let config = MonitorConfig {
+            stream: None,
+            ..monitor(&["btc_jpy"]).0.current
         };
         let (tx, rx) = watch::channel(config.clone());
         let (mut monitor, _handle) = Monitor::following(rx).unwrap();
         assert_eq!(monitor.current.stream, None);
-        tx.send_replace(Config {
-            stream: true,
+        tx.send_replace(MonitorConfig {
+            stream: Some(StreamConfig {
+                url: "ws://127.0.0.1:9".into(),
+                early_poll: true,
+            }),
             ..config.clone()
         });
         assert_eq!(monitor.apply_settings(), Applied::PollNow);

@@ -2,51 +2,15 @@
 //! Pure: everything it needs is passed in.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
-use crate::api::{CircuitBreakInfo, Failure, Fetch, Host, PairInfo, PairStatusEntry};
-use crate::code::ErrorCode;
-use crate::level::{CircuitMode, Level, PairState, PairStatus};
-use crate::observation::Observation;
-use crate::reason::Reason;
-
-/// How much a reading can be trusted on its own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Certainty {
-    /// An explicit signal (10007, HALT, flags, circuit break) or a clean answer: acts at once.
-    Definite,
-    /// A failure that may be a blip (timeout, 5xx, HTML, refused): needs `failure_threshold`.
-    Ambiguous,
-    /// We were rate limited: says nothing about bitbank; changes no level.
-    RateLimited,
-}
-
-/// What one poll points to.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Reading {
-    /// When the poll started.
-    pub at: DateTime<Utc>,
-    /// The level this poll alone points to (`unknown` when rate limited).
-    pub level: Level,
-    /// How sure.
-    pub certainty: Certainty,
-    /// Why.
-    pub reason: Option<Reason>,
-    /// Every watched pair's state (the previous state where this poll had no data).
-    pub pairs: BTreeMap<String, PairState>,
-    /// The watch list in force: as configured, or the pairs tradable at the first answer.
-    pub watched: Option<BTreeSet<String>>,
-    /// Watched pairs that are suspended and were already suspended when first seen: they do
-    /// not hold the level at degraded (a pair suspended for years would otherwise do so forever).
-    pub excused: BTreeSet<String>,
-    /// The server's `Retry-After`, when rate limited.
-    pub retry_after: Option<Duration>,
-    /// The watched assets' deposits and withdrawals, when this poll read them (set by
-    /// [`crate::assets::fold`]; `None` keeps the previous ones).
-    pub assets: Option<BTreeMap<String, crate::assets::AssetState>>,
-}
+use crate::bitbank::api::{CircuitBreakInfo, PairInfo, PairStatusEntry};
+use crate::bitbank::observation::Observation;
+use crate::model::code::ErrorCode;
+use crate::model::fetch::{Failure, Fetch, Host};
+use crate::model::level::{CircuitMode, Level, PairState, PairStatus};
+use crate::model::pair::MAX_WATCHED_PAIRS;
+use crate::model::reading::{Certainty, Reading};
+use crate::model::reason::Reason;
 
 /// What classification needs to know from before this poll.
 #[derive(Clone, Copy, Debug)]
@@ -74,11 +38,6 @@ pub fn tradable_pairs(pairs: &[PairInfo]) -> BTreeSet<String> {
     }
     all.into_iter().take(MAX_WATCHED_PAIRS).collect()
 }
-
-/// The most pairs watched (and probed, one request each, per poll): bitbank lists about 60,
-/// so a list of thousands is an error of the server's, which must not make us send thousands
-/// of requests a poll, nor emit more events in one poll than a subscriber can buffer.
-pub const MAX_WATCHED_PAIRS: usize = 200;
 
 /// One pair's state from its three sources, most restrictive first. `circuit` is `None` when
 /// this poll has no circuit-break answer for it; a circuit break seen before is then kept.
@@ -281,30 +240,12 @@ fn pair_states(
 }
 
 #[cfg(test)]
-pub(crate) mod tests_support {
-    use super::*;
-
-    /// A definite normal reading with no pairs.
-    pub(crate) fn normal_reading() -> Reading {
-        Reading {
-            at: Utc::now(),
-            level: Level::Normal,
-            certainty: Certainty::Definite,
-            reason: None,
-            pairs: BTreeMap::new(),
-            watched: None,
-            excused: BTreeSet::new(),
-            retry_after: None,
-            assets: None,
-        }
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::level::Restriction;
+    use crate::model::level::Restriction;
     use chrono::TimeZone;
+    use chrono::{DateTime, Utc};
+    use std::time::Duration;
 
     pub(crate) fn t0() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 27, 5, 0, 0)

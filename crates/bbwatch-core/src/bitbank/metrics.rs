@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::api::{Failure, Host};
-use crate::classify::Certainty;
-use crate::observation::Observation;
+use crate::bitbank::observation::Observation;
+use crate::model::fetch::{Failure, Host};
+use crate::model::reading::Certainty;
 
 /// Upper bounds (seconds) of the poll latency histogram's buckets; `+Inf` is implied. A poll
 /// is three or more requests made one after another, each within the timeout (≤ 2 min).
@@ -201,7 +201,7 @@ impl PollMetrics {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::code::ErrorCode;
+    use crate::model::code::ErrorCode;
     use chrono::TimeZone;
 
     fn poll(ms: u64, failures: Vec<(Host, FailureKind)>, certainty: Certainty) -> Poll {
@@ -265,8 +265,8 @@ mod tests {
                 ),
                 (
                     "eth_jpy".to_string(),
-                    Ok(crate::api::CircuitBreakInfo {
-                        mode: crate::level::CircuitMode::None,
+                    Ok(crate::bitbank::api::CircuitBreakInfo {
+                        mode: crate::model::level::CircuitMode::None,
                         reopen_at: None,
                     }),
                 ),

@@ -11,7 +11,7 @@
 //!   and paragraph separators and bidirectional overrides are shown as `\u{..}` escapes, and
 //!   the result is cut to a bounded length.
 //!
-//! Pair names are not sanitized but validated ([`crate::config::check_pair_name`]): a name
+//! Pair names are not sanitized but validated ([`crate::model::pair::check_pair_name`]): a name
 //! that is not `[a-z0-9]+_[a-z0-9]+` is dropped with its entry.
 
 use std::borrow::Cow;

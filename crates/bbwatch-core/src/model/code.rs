@@ -37,7 +37,7 @@ fn table() -> &'static BTreeMap<u32, CodeInfo> {
     TABLE.get_or_init(|| {
         // The file is embedded and checked by a unit test, so failure here is a build defect;
         // an empty table still leaves every code usable as a number.
-        serde_json::from_str::<Table>(include_str!("../data/error-codes.json"))
+        serde_json::from_str::<Table>(include_str!("../../data/error-codes.json"))
             .map(|t| t.codes)
             .unwrap_or_default()
     })

@@ -1,0 +1,3 @@
+//! The runtime: the settings in force and what follows them. The top layer.
+
+pub mod settings;
