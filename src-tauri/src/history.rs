@@ -16,23 +16,12 @@ use bbwatch_history::{
     configured_path, export, words, End, Filter, History, HistoryError, Period, PeriodKind,
 };
 use chrono::{DateTime, Local};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use crate::ipc::messages::HistoryProblem;
 
 /// Days the chart can show, at most.
 const CHART_DAYS: u32 = 90;
-
-/// What the History view has to say about the file. Typed here, put into words in the
-/// window's language.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum HistoryProblem {
-    /// `[history] enabled = false`.
-    Off,
-    /// The file was not a readable history: moved aside, a new one started.
-    MovedAside { path: String, aside: String },
-    /// The file cannot be used (locked, read-only directory, …): nothing is recorded.
-    Unusable { error: String },
-}
 
 impl HistoryProblem {
     pub fn text(&self, lang: Lang) -> String {

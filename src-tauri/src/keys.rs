@@ -10,7 +10,7 @@ use bbwatch_core::i18n::Msg;
 use bbwatch_core::present::render;
 use bbwatch_core::Lang;
 
-use crate::ipc::{self, KeyPair, ToWindow};
+use crate::ipc::messages::{KeyPair, ToWindow};
 use crate::secrets::{self, SecretsError};
 use crate::state::{lock, Shared};
 
@@ -106,7 +106,7 @@ fn settle(
         }
     };
     let _ = shared.ui.send(ToWindow::Settings {
-        settings: ipc::settings_info(shared),
+        settings: shared.settings_info(),
     });
     answer
 }

@@ -11,6 +11,7 @@ mod input_method;
 mod ipc;
 mod keys;
 mod notifier;
+mod pause;
 mod secrets;
 mod state;
 mod tray;
@@ -27,17 +28,12 @@ use bbwatch_core::Snapshot;
 use bbwatch_history::Recorder;
 use tauri::{AppHandle, Manager, RunEvent};
 
-use crate::ipc::ToWindow;
-use crate::state::{Pause, Shared};
+use crate::ipc::messages::{Section, ToWindow};
+use crate::pause::Pause;
+use crate::state::Shared;
 use crate::tray::{Tray, TrayView};
-use crate::view::{event_view, status_view};
-use crate::window::Section;
+use crate::view::event_view;
 use bbwatch_sinks::Notifier;
-
-/// The app's AppUserModelID on Windows (its identifier in tauri.conf.json): the installer
-/// registers it with the app's name and icon, and toasts are sent under it.
-#[cfg(windows)]
-pub const APP_ID: &str = "io.github.bbwatch.desktop";
 
 /// The settings in force: the file (a bad one is reported and the defaults used, so the app
 /// still starts and says so), then `BBWATCH_API_URL` / `BBWATCH_PUBLIC_URL` /
@@ -70,15 +66,6 @@ fn load_settings() -> Settings {
     settings
 }
 
-/// Send the current status to the window, if one is open.
-pub fn publish_status(app: &AppHandle) {
-    let shared = app.state::<Arc<Shared>>();
-    let snapshot = shared.monitor.snapshot().borrow().clone();
-    let view = status_view(&snapshot, shared.lang(), shared.pause());
-    // No window, no receiver: nothing to do.
-    let _ = shared.ui.send(ToWindow::Status { view });
-}
-
 /// Follow the monitor: the snapshot drives the tray and the window; events drive
 /// notifications and the window's list.
 fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
@@ -92,12 +79,12 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
         while snapshots.changed().await.is_ok() {
             let snapshot = snapshots.borrow_and_update().clone();
             tray::refresh(&handle);
-            publish_status(&handle);
+            watching.publish_status();
             if snapshot.unlisted != unlisted {
                 // A name bitbank does not list is told like any bad value of the file.
                 unlisted = snapshot.unlisted.clone();
                 let _ = watching.ui.send(ToWindow::Settings {
-                    settings: ipc::settings_info(&watching),
+                    settings: watching.settings_info(),
                 });
                 match watching.config_problem() {
                     Some((problem, _)) => told.config_problem(&problem).await,
@@ -132,9 +119,9 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
                 },
             };
             tray::refresh(&handle);
-            publish_status(&handle);
+            watching.publish_status();
             let _ = watching.ui.send(ToWindow::Settings {
-                settings: ipc::settings_info(&watching),
+                settings: watching.settings_info(),
             });
             // In the language now in force: nothing the window lists stays in the old one.
             let _ = watching.ui.send(ToWindow::Events {
@@ -377,6 +364,11 @@ fn main() -> anyhow::Result<()> {
             subscribe(app.handle(), &shared, notifier.clone());
             serve_api(&shared, notifier.clone());
             tauri::async_runtime::spawn(ipc::serve(app.handle().clone()));
+            let (quitting, asked) = (app.handle().clone(), shared.clone());
+            tauri::async_runtime::spawn(async move {
+                asked.quit.notified().await;
+                quit(quitting).await;
+            });
             let stop = shared.shutdown.clone();
             tauri::async_runtime::spawn(monitor.run(async move { stop.notified().await }));
             if let Some((problem, _)) = &problem {

@@ -11,7 +11,13 @@ use std::sync::Arc;
 use tauri::AppHandle;
 use tokio::sync::watch;
 
-use crate::window::{self, Section};
+/// The app's AppUserModelID on Windows (its identifier in tauri.conf.json): the installer
+/// registers it with the app's name and icon, and toasts are sent under it.
+#[cfg(windows)]
+pub const APP_ID: &str = "io.github.bbwatch.desktop";
+
+use crate::ipc::messages::Section;
+use crate::window;
 
 /// The level's icon as the notification's image (no file, no theme icon). Image data is a
 /// D-Bus hint: elsewhere popups have no picture of ours.
@@ -55,12 +61,12 @@ pub fn new(app: AppHandle, settings: watch::Receiver<Config>) -> Notifier {
     };
     #[cfg(windows)]
     {
-        options.app_id = Some(crate::APP_ID);
+        options.app_id = Some(APP_ID);
         options.fallback = Some(Arc::new(move |title: &str, body: &str, level| {
             crate::tray::balloon(&balloon_app, title, body, level)
         }));
         // Windows drops a toast of an id it does not know without a word.
-        options.fallback_only = !bbwatch_windows::registered(crate::APP_ID);
+        options.fallback_only = !bbwatch_windows::registered(APP_ID);
     }
     Notifier::new(settings, options)
 }

@@ -14,10 +14,11 @@ use bbwatch_history::History;
 use chrono::{DateTime, Utc};
 use tokio::sync::{broadcast, watch, Notify};
 
-use crate::history::{HistoryProblem, Store};
-use crate::ipc::{KeyInfo, ToWindow};
+use crate::history::Store;
+use crate::ipc::messages::{EventView, HistoryProblem, KeyInfo, SettingsInfo, ToWindow};
+use crate::pause::Pause;
 use crate::secrets::SecretsError;
-use crate::view::{event_view, EventView};
+use crate::view::{event_view, status_view};
 
 /// How many events a newly opened window is given.
 pub const RECENT_EVENTS: usize = 100;
@@ -56,28 +57,6 @@ impl<T: Clone> From<Vec<T>> for RecentEvents<T> {
     }
 }
 
-/// Whether notifications are paused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pause {
-    /// Notifications are shown.
-    Off,
-    /// Paused until this time.
-    Until(DateTime<Utc>),
-    /// Paused until the user resumes.
-    Forever,
-}
-
-impl Pause {
-    /// Whether notifications are held back at `now`.
-    pub fn active(self, now: DateTime<Utc>) -> bool {
-        match self {
-            Pause::Off => false,
-            Pause::Until(t) => now < t,
-            Pause::Forever => true,
-        }
-    }
-}
-
 /// Shared by the tray, the commands and the subscriber tasks.
 pub struct Shared {
     pub monitor: MonitorHandle,
@@ -90,6 +69,8 @@ pub struct Shared {
     pub history_path: Option<PathBuf>,
     pub history_problem: Option<HistoryProblem>,
     pub shutdown: Arc<Notify>,
+    /// Asked for from the tray's menu; main quits.
+    pub quit: Notify,
     /// What the window process is sent.
     pub ui: broadcast::Sender<ToWindow>,
     /// Whether a window process this app started is running (or starting).
@@ -133,6 +114,7 @@ impl Shared {
             history_path: store.path,
             history_problem: store.problem,
             shutdown: Arc::new(Notify::new()),
+            quit: Notify::new(),
             ui: broadcast::channel(64).0,
             window_alive: AtomicBool::new(false),
             windows_connected: AtomicUsize::new(0),
@@ -238,5 +220,31 @@ impl Shared {
 
     pub fn paused_now(&self) -> bool {
         self.pause().active(Utc::now())
+    }
+
+    /// What the settings section shows, from the settings in force.
+    pub fn settings_info(&self) -> SettingsInfo {
+        let config = self.config();
+        let problem = self.config_problem();
+        SettingsInfo {
+            config_path: self.config_path().map(|p| p.display().to_string()),
+            interval_secs: config.interval.0.as_secs(),
+            pairs: config.pairs.clone(),
+            language: config.language,
+            config_problem_in_form: problem.as_ref().is_some_and(|(_, in_form)| *in_form),
+            config_problem: problem.map(|(text, _)| text),
+            history_path: self.history_path.as_ref().map(|p| p.display().to_string()),
+            history_problem: self.history_problem.clone(),
+            api_key: self.key_info(),
+            welcome: self.welcome.load(std::sync::atomic::Ordering::SeqCst),
+        }
+    }
+
+    /// Send the current status to the window, if one is open.
+    pub fn publish_status(&self) {
+        let snapshot = self.monitor.snapshot().borrow().clone();
+        let view = status_view(&snapshot, self.lang(), self.pause());
+        // No window, no receiver: nothing to do.
+        let _ = self.ui.send(ToWindow::Status { view });
     }
 }

@@ -10,61 +10,9 @@ use bbwatch_core::present::render::{
 };
 use bbwatch_core::{Event, Lang, Level, PairState, Snapshot};
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
 
-use crate::state::Pause;
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PairView {
-    pub pair: String,
-    pub state: String,
-    pub state_name: String,
-    pub detail: String,
-    pub reopen_at: Option<String>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct StatusView {
-    pub lang: Lang,
-    pub level: bbwatch_core::Level,
-    pub level_name: String,
-    pub meaning: String,
-    pub since: Option<String>,
-    /// False when the level held already at the first answer: `since` is a lower bound.
-    pub start_observed: bool,
-    pub checked_at: Option<String>,
-    pub reason_text: Option<String>,
-    pub rate_limited: bool,
-    /// Whether live updates from bitbank's stream are in use.
-    pub stream: Link,
-    /// What the footer says of them; none when the stream is off.
-    pub stream_text: Option<String>,
-    pub notifications_paused: bool,
-    /// Until when notifications are paused (none: until resumed, or not paused).
-    pub paused_until: Option<String>,
-    pub pairs: Vec<PairView>,
-    /// When bitbank gives no pair data (a maintenance, no answer), what the pairs' line says
-    /// instead of "all normal"; the pairs are then shown as not known.
-    pub pairs_unknown: Option<String>,
-    /// What is stopped of the watched assets' deposits and withdrawals, one line each
-    /// (with an API key only).
-    #[serde(default)]
-    pub assets_stopped: Vec<String>,
-    /// bitbank refused the API key: why nothing of the assets is known.
-    #[serde(default)]
-    pub key_problem: Option<String>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct EventView {
-    pub kind: bbwatch_core::EventKind,
-    pub at: String,
-    pub level: bbwatch_core::Level,
-    pub pair: Option<String>,
-    pub title: String,
-    pub body: String,
-    pub reason_text: Option<String>,
-}
+use crate::ipc::messages::{EventView, PairView, StatusView};
+use crate::pause::Pause;
 
 /// The words for pairs whose state bitbank does not tell at this level, if it does not.
 fn pairs_unknown(level: Level, count: usize, lang: Lang) -> Option<String> {

@@ -6,41 +6,10 @@ use std::process::Command;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager};
 
-use crate::ipc::ToWindow;
+use crate::ipc::messages::{Section, ToWindow};
 use crate::state::Shared;
-
-/// Which part of the window to show.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Section {
-    Status,
-    Settings,
-    History,
-}
-
-impl Section {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Section::Status => "status",
-            Section::Settings => "settings",
-            Section::History => "history",
-        }
-    }
-
-    /// From `--section=settings` or `--section=history`; anything else is the status view.
-    pub fn from_args(args: &[String]) -> Section {
-        if args.iter().any(|a| a == "--section=settings") {
-            Section::Settings
-        } else if args.iter().any(|a| a == "--section=history") {
-            Section::History
-        } else {
-            Section::Status
-        }
-    }
-}
 
 /// Show the status window at `section`: bring the running one forward, or start one.
 pub fn open(app: &AppHandle, section: Section) {

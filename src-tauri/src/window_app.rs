@@ -27,12 +27,14 @@ use tauri::{AppHandle, Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_opener::OpenerExt as _;
 
-use crate::history::{self, HistoryPayload, HistoryProblem};
-use crate::ipc::{self, KeyPair, SettingsInfo, ToTray, ToWindow};
+use crate::history::{self, HistoryPayload};
+use crate::ipc::messages::{
+    self, EventView, HistoryProblem, KeyInfo, KeyPair, Section, SettingsInfo, StatusView, ToTray,
+    ToWindow,
+};
+use crate::ipc::{self, Link};
 use crate::state::{lock, RecentEvents};
 use crate::tray::ANNOUNCEMENTS_URL;
-use crate::view::{EventView, StatusView};
-use crate::window::Section;
 
 const LABEL: &str = "status";
 
@@ -43,7 +45,7 @@ struct Window {
     view: Mutex<StatusView>,
     events: Mutex<RecentEvents>,
     settings: Mutex<SettingsInfo>,
-    to_tray: Mutex<ipc::Link>,
+    to_tray: Mutex<Link>,
     /// The settings form has changes not saved: closing the window asks first.
     dirty: AtomicBool,
     /// Key requests sent to the tray, waiting for its answer.
@@ -69,7 +71,7 @@ impl Window {
 
     fn tell_tray(&self, request: &ToTray) -> Result<(), CommandError> {
         lock(&self.to_tray)
-            .write_all(ipc::line(request).as_bytes())
+            .write_all(messages::line(request).as_bytes())
             .map_err(|e| CommandError::new("tray", e))
     }
 }
@@ -328,7 +330,7 @@ struct FormState {
     problem_in_form: bool,
     autostart: bool,
     /// The API key stored (its start only) and whether the keyring can be used.
-    api_key: ipc::KeyInfo,
+    api_key: KeyInfo,
     default_api_url: &'static str,
     default_public_url: &'static str,
     default_stream_url: &'static str,
@@ -663,7 +665,7 @@ fn close_window(window: tauri::WebviewWindow) -> Result<(), CommandError> {
 }
 
 /// Follow the tray until it goes away, then close.
-fn follow(app: AppHandle, reader: BufReader<ipc::Link>) {
+fn follow(app: AppHandle, reader: BufReader<Link>) {
     for text in reader.lines().map_while(Result::ok) {
         let Ok(msg) = serde_json::from_str::<ToWindow>(&text) else {
             tracing::warn!("bad message from the tray");

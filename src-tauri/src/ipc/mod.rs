@@ -9,10 +9,6 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use bbwatch_core::config::LanguageSetting;
-use bbwatch_core::Lang;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager as _};
 use tokio::io::{
     AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt,
@@ -21,10 +17,12 @@ use tokio::io::{
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 
-use crate::history::HistoryProblem;
-use crate::state::{Pause, Shared};
-use crate::view::{status_view, EventView, StatusView};
-use crate::window::Section;
+use crate::pause::Pause;
+use crate::state::Shared;
+use crate::view::status_view;
+
+pub mod messages;
+use messages::{line, ToTray, ToWindow};
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -39,101 +37,6 @@ mod loopback;
 use loopback as transport;
 
 pub use transport::{connect, unpublish, Link};
-
-/// What the settings section shows.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SettingsInfo {
-    pub config_path: Option<String>,
-    pub interval_secs: u64,
-    pub pairs: Option<Vec<String>>,
-    pub language: LanguageSetting,
-    /// Why the file could not be used, in the user's language (what is in force meanwhile,
-    /// the file, each key at fault with its line).
-    pub config_problem: Option<String>,
-    /// Whether the settings form has a field for every problem (else only the file mends it).
-    #[serde(default)]
-    pub config_problem_in_form: bool,
-    /// The history file the tray records to, and what is wrong with it.
-    #[serde(default)]
-    pub history_path: Option<String>,
-    #[serde(default)]
-    pub history_problem: Option<HistoryProblem>,
-    /// The API key in the keyring (its start only, never the secret).
-    #[serde(default)]
-    pub api_key: KeyInfo,
-    /// The very first start (no config file, no history): the window welcomes the user once.
-    #[serde(default)]
-    pub welcome: bool,
-}
-
-/// What the settings window shows of the API key.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct KeyInfo {
-    /// The stored key's first characters and "…"; none when no key is stored.
-    pub stored: Option<String>,
-    /// Why the keyring cannot be used, in the user's language.
-    pub keyring_problem: Option<String>,
-}
-
-/// A key and secret as typed in the settings window. They travel over this link only;
-/// `Debug` hides both, so no log can show them.
-#[derive(Clone, Serialize, Deserialize)]
-pub struct KeyPair {
-    pub key: String,
-    pub secret: String,
-}
-
-impl std::fmt::Debug for KeyPair {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("KeyPair { key: ***, secret: *** }")
-    }
-}
-
-/// Tray → window.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ToWindow {
-    /// The first line: the language, the status, the latest events and the settings.
-    Hello {
-        lang: Lang,
-        view: StatusView,
-        events: Vec<EventView>,
-        /// Boxed: the largest part, and this message is sent once per window.
-        settings: Box<SettingsInfo>,
-    },
-    /// The status changed.
-    Status { view: StatusView },
-    /// Something happened.
-    Event { view: EventView },
-    /// The latest events again, said anew (the language changed).
-    Events { events: Vec<EventView> },
-    /// Come to the front, at this section.
-    Show { section: Section },
-    /// The settings in force changed (the file was edited, or became invalid).
-    Settings { settings: SettingsInfo },
-    /// The answer to the window's key request `id` (to that window only).
-    KeyAnswer { id: u64, ok: bool, text: String },
-}
-
-/// Window → tray.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ToTray {
-    /// "Check now".
-    CheckNow,
-    /// Pause notifications until this time (none: until resumed).
-    Pause { until: Option<DateTime<Utc>> },
-    /// Show notifications again.
-    Resume,
-    /// "Test": one signed request with this key; answered with the verdict.
-    TestKey { id: u64, pair: KeyPair },
-    /// "Save key": into the keyring, and to the monitor.
-    SaveKey { id: u64, pair: KeyPair },
-    /// "Remove key": out of the keyring; the monitor stops asking for the assets.
-    RemoveKey { id: u64 },
-    /// The first start's welcome was read: no window shows it again.
-    WelcomeSeen,
-}
 
 /// The longest line a window may send (its messages are a few bytes).
 const MAX_REQUEST: usize = 4096;
@@ -164,34 +67,6 @@ async fn next_request<R: AsyncBufRead + Unpin>(
     }
 }
 
-/// One line of JSON (serializing these plain types cannot fail).
-pub fn line<T: Serialize>(msg: &T) -> String {
-    let mut s = serde_json::to_string(msg).unwrap_or_default();
-    s.push('\n');
-    s
-}
-
-/// What the settings section shows, from the settings in force.
-pub fn settings_info(shared: &Shared) -> SettingsInfo {
-    let config = shared.config();
-    let problem = shared.config_problem();
-    SettingsInfo {
-        config_path: shared.config_path().map(|p| p.display().to_string()),
-        interval_secs: config.interval.0.as_secs(),
-        pairs: config.pairs.clone(),
-        language: config.language,
-        config_problem_in_form: problem.as_ref().is_some_and(|(_, in_form)| *in_form),
-        config_problem: problem.map(|(text, _)| text),
-        history_path: shared
-            .history_path
-            .as_ref()
-            .map(|p| p.display().to_string()),
-        history_problem: shared.history_problem.clone(),
-        api_key: shared.key_info(),
-        welcome: shared.welcome.load(std::sync::atomic::Ordering::SeqCst),
-    }
-}
-
 fn hello(shared: &Shared) -> ToWindow {
     let snapshot = shared.monitor.snapshot().borrow().clone();
     let lang = shared.lang();
@@ -199,7 +74,7 @@ fn hello(shared: &Shared) -> ToWindow {
         lang,
         view: status_view(&snapshot, lang, shared.pause()),
         events: shared.recent_events(),
-        settings: Box::new(settings_info(shared)),
+        settings: Box::new(shared.settings_info()),
     }
 }
 
@@ -266,7 +141,7 @@ fn take_request(
                 .welcome
                 .store(false, std::sync::atomic::Ordering::SeqCst);
             let _ = shared.ui.send(ToWindow::Settings {
-                settings: settings_info(shared),
+                settings: shared.settings_info(),
             });
         }
     }
@@ -332,6 +207,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
+    use messages::Section;
 
     #[tokio::test]
     async fn a_window_line_is_bounded_and_survives_interruption() {

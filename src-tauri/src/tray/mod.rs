@@ -17,8 +17,10 @@ use chrono::{DateTime, Local, Utc};
 use tauri::{AppHandle, Manager};
 use tauri_plugin_opener::OpenerExt as _;
 
-use crate::state::{Pause, Shared};
-use crate::window::{self, Section};
+use crate::ipc::messages::Section;
+use crate::pause::Pause;
+use crate::state::Shared;
+use crate::window;
 
 #[cfg(target_os = "linux")]
 pub use sni::Tray;
@@ -255,7 +257,7 @@ pub fn set_pause(app: &AppHandle, pause: Pause) {
     let shared = app.state::<Arc<Shared>>();
     shared.set_pause(pause);
     refresh(app);
-    crate::publish_status(app);
+    shared.publish_status();
     if let Pause::Until(until) = pause {
         let app = app.clone();
         tauri::async_runtime::spawn(async move {
@@ -289,8 +291,7 @@ pub fn act(app: &AppHandle, action: Action) {
         Action::Resume => set_pause(app, Pause::Off),
         Action::Settings => window::open(app, Section::Settings),
         Action::Announcements => open_announcements(app),
-        Action::Quit => {
-            tauri::async_runtime::spawn(crate::quit(app.clone()));
-        }
+        // The app quits in main, where everything it must take down is known.
+        Action::Quit => shared.quit.notify_one(),
     }
 }
