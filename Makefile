@@ -25,7 +25,8 @@ run-cli:
 	$(CARGO) build -p bbwatch-cli
 	./target/debug/bbwatch watch
 
-## Every test: formatting, clippy (warnings are errors; for Linux, Windows and macOS), the UI's
+## Every test: formatting, clippy (warnings are errors; for Linux, Windows and macOS), no
+## import cycles between the modules of any crate (scripts/check-cycles.sh), the UI's
 ## unit tests, unit and end-to-end tests (CLI against the simulator; the tray app under Xvfb),
 ## then the CLI's end-to-end tests again with the Windows bbwatch.exe under Wine, and the
 ## Windows tray app (bbwatch-desktop.exe) in Wine's desktop on Xvfb.
@@ -38,6 +39,7 @@ test:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --target $(WINDOWS) --workspace --exclude bbwatch-e2e --all-targets -- -D warnings
 	$(MACOS_ENV) $(CARGO) clippy --target $(MACOS) --workspace --all-targets -- -D warnings
+	scripts/check-cycles.sh
 	node --test ui/tests/
 	$(CARGO) build --workspace
 	$(CARGO) build --target $(WINDOWS) -p bbwatch-cli -p bbwatch-desktop

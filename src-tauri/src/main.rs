@@ -355,7 +355,7 @@ fn main() -> anyhow::Result<()> {
             app.manage(shared.clone());
             app.manage(notifier.clone());
             let view = TrayView::new(&Snapshot::default(), lang, Pause::Off, None);
-            match tauri::async_runtime::block_on(Tray::build(app.handle(), view)) {
+            match tauri::async_runtime::block_on(Tray::build(app.handle(), view, tray::act)) {
                 Ok(tray) => {
                     app.manage(tray);
                 }

@@ -23,7 +23,7 @@ use crate::window;
 /// D-Bus hint: elsewhere popups have no picture of ours.
 #[cfg(target_os = "linux")]
 fn level_image(level: bbwatch_core::Level) -> Option<notify_rust::Hint> {
-    use crate::tray::icon_png;
+    use crate::tray::view::icon_png;
     use notify_rust::Hint;
 
     let image = tauri::image::Image::from_bytes(icon_png(level, 64)).ok()?;

@@ -11,12 +11,12 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OpenFlags};
 
+use crate::error::HistoryError;
 use crate::period::{Deriver, Period};
 use crate::store::{
     classify, event_matches, id_and_data, millis, period_matches, stored_event, Filter,
     StoredEvent, BUSY_TIMEOUT,
 };
-use crate::HistoryError;
 
 /// Rows read from the file at once.
 const CHUNK: i64 = 500;

@@ -5,7 +5,8 @@ use std::path::Path;
 use bbwatch_core::{Event, EventKind, Level, PairState};
 use chrono::{DateTime, Utc};
 
-use crate::{History, HistoryError};
+use crate::error::HistoryError;
+use crate::store::History;
 
 /// Write `4 × 2^doublings` events into the history at `path` (made if need be): a maintenance
 /// beginning at `at` with btc_jpy halted during it, over 30 s, then that copied over and over

@@ -5,7 +5,7 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use crate::HistoryError;
+use crate::error::HistoryError;
 
 /// Every migration, oldest first; the file's version is how many it has had.
 const MIGRATIONS: &[&str] = &[
@@ -35,7 +35,10 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), HistoryError> {
         return Ok(());
     }
     if version > VERSION {
-        return Err(HistoryError::Newer { version });
+        return Err(HistoryError::Newer {
+            version,
+            known: VERSION,
+        });
     }
     // IMMEDIATE: two processes opening a new file at once migrate it once, one after the other.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -73,7 +76,7 @@ mod tests {
             .unwrap();
         assert!(matches!(
             migrate(&mut conn),
-            Err(HistoryError::Newer { version }) if version == VERSION + 1
+            Err(HistoryError::Newer { version, .. }) if version == VERSION + 1
         ));
     }
 }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use bbwatch_core::{Event, Snapshot};
 use tokio::sync::watch;
 
-use crate::{History, HistoryError};
+use crate::error::HistoryError;
+use crate::store::History;
 
 /// Records events as they come, and says once (not on every event) when it cannot.
 #[derive(Debug)]

@@ -10,9 +10,10 @@ use bbwatch_core::{Event, EventKind, Resume, Snapshot};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::error::HistoryError;
 use crate::period::{self, Period, PeriodKind};
 use crate::record::{EventRecord, SnapshotRecord};
-use crate::{schema, HistoryError};
+use crate::schema;
 
 /// How long a write waits for another process's transaction before the file counts as locked.
 /// Ours are a single insert each: another bbwatch never holds the file anywhere near as long.

@@ -10,7 +10,7 @@ use ksni::menu::{CheckmarkItem, StandardItem};
 use ksni::{MenuItem, TrayMethods as _};
 use tauri::AppHandle;
 
-use super::{act, icon_png, Action, TrayView};
+use super::view::{icon_png, pause_badge, Action, TrayView};
 use crate::state::lock;
 
 const SIZES: [u32; 5] = [16, 22, 24, 32, 64];
@@ -31,7 +31,7 @@ fn pixmaps(level: Level, paused: bool) -> Vec<ksni::Icon> {
                         let image = tauri::image::Image::from_bytes(icon_png(level, size)).ok()?;
                         let mut data = image.rgba().to_vec();
                         if paused {
-                            super::pause_badge(&mut data, image.width());
+                            pause_badge(&mut data, image.width());
                         }
                         for px in data.chunks_exact_mut(4) {
                             px.rotate_right(1); // RGBA → ARGB
@@ -58,12 +58,14 @@ fn pixmaps(level: Level, paused: bool) -> Vec<ksni::Icon> {
 struct Item {
     app: AppHandle,
     view: TrayView,
+    /// What a chosen entry does.
+    act: fn(&AppHandle, Action),
 }
 
 fn entry(label: String, action: Action) -> MenuItem<Item> {
     StandardItem {
         label,
-        activate: Box::new(move |item: &mut Item| act(&item.app, action)),
+        activate: Box::new(move |item: &mut Item| (item.act)(&item.app, action)),
         ..Default::default()
     }
     .into()
@@ -73,7 +75,7 @@ fn check(label: String, checked: bool, action: Action) -> MenuItem<Item> {
     CheckmarkItem {
         label,
         checked,
-        activate: Box::new(move |item: &mut Item| act(&item.app, action)),
+        activate: Box::new(move |item: &mut Item| (item.act)(&item.app, action)),
         ..Default::default()
     }
     .into()
@@ -105,7 +107,7 @@ impl ksni::Tray for Item {
 
     /// A left click opens the status window (the menu is on the right button).
     fn activate(&mut self, _x: i32, _y: i32) {
-        act(&self.app, Action::Open);
+        (self.act)(&self.app, Action::Open);
     }
 
     fn menu(&self) -> Vec<MenuItem<Self>> {
@@ -133,7 +135,7 @@ impl ksni::Tray for Item {
             StandardItem {
                 label: t(Msg::MenuResume),
                 visible: pause.active(),
-                activate: Box::new(|item: &mut Item| act(&item.app, Action::Resume)),
+                activate: Box::new(|item: &mut Item| (item.act)(&item.app, Action::Resume)),
                 ..Default::default()
             }
             .into(),
@@ -160,11 +162,17 @@ pub struct Tray {
 
 impl Tray {
     /// Register the item with the session's StatusNotifierWatcher (now, or when one appears).
-    pub async fn build(app: &AppHandle, view: TrayView) -> Result<Tray, ksni::Error> {
+    /// `act` is what a chosen entry does.
+    pub async fn build(
+        app: &AppHandle,
+        view: TrayView,
+        act: fn(&AppHandle, Action),
+    ) -> Result<Tray, ksni::Error> {
         let latest = Arc::new(Mutex::new(view.clone()));
         let handle = Item {
             app: app.clone(),
             view,
+            act,
         }
         .assume_sni_available(true)
         .spawn()

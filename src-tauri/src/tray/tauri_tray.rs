@@ -8,7 +8,7 @@ use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, 
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Wry};
 
-use super::{act, icon_png, Action, TrayView};
+use super::view::{icon_png, Action, TrayView};
 use crate::state::lock;
 
 const ACTIONS: [(&str, Action); 8] = [
@@ -41,7 +41,12 @@ pub struct Tray {
 }
 
 impl Tray {
-    pub async fn build(app: &AppHandle, view: TrayView) -> tauri::Result<Tray> {
+    /// `act` is what a chosen entry does.
+    pub async fn build(
+        app: &AppHandle,
+        view: TrayView,
+        act: fn(&AppHandle, Action),
+    ) -> tauri::Result<Tray> {
         let lang = view.lang;
         let t = |m: Msg| m.text(lang);
         let item =
@@ -101,7 +106,7 @@ impl Tray {
             .tooltip(&view.tooltip)
             .menu(&menu)
             .show_menu_on_left_click(true)
-            .on_menu_event(|app: &AppHandle, event: MenuEvent| {
+            .on_menu_event(move |app: &AppHandle, event: MenuEvent| {
                 if let Some((_, action)) = ACTIONS.iter().find(|(id, _)| event.id() == *id) {
                     act(app, *action);
                 }

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::model::asset::Flow;
 use crate::model::level::{Level, PairState};
@@ -199,7 +199,9 @@ pub fn format_time(t: &DateTime<Utc>) -> String {
 
 /// Serde helpers for times as RFC 3339 UTC with milliseconds.
 pub mod rfc3339 {
-    use super::*;
+    use super::format_time;
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
     /// Serialize.
     pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&format_time(t))
@@ -212,7 +214,9 @@ pub mod rfc3339 {
 
 /// Serde helpers for optional times as RFC 3339 UTC with milliseconds.
 pub mod rfc3339_opt {
-    use super::*;
+    use super::format_time;
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
     /// Serialize.
     pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
         match t {
@@ -227,7 +231,8 @@ pub mod rfc3339_opt {
 }
 
 mod pair_state_kind {
-    use super::*;
+    use crate::model::level::PairState;
+    use serde::{Deserialize, Deserializer, Serializer};
     pub fn serialize<S: Serializer>(p: &Option<PairState>, s: S) -> Result<S::Ok, S::Error> {
         match p {
             Some(p) => s.serialize_str(p.kind()),

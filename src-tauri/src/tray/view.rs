@@ -1,0 +1,193 @@
+//! What the tray shows, in words and pixels, and what its menu entries do: the same for every
+//! backend, which only draws it.
+
+use bbwatch_core::i18n::Msg;
+use bbwatch_core::present::render::{summary_line, tray_tooltip};
+use bbwatch_core::{Lang, Level, Snapshot};
+use chrono::{DateTime, Local, Utc};
+
+use crate::pause::Pause;
+
+/// What a menu entry does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Open,
+    CheckNow,
+    PauseHour,
+    PauseForever,
+    Resume,
+    Settings,
+    Announcements,
+    Quit,
+}
+
+/// Everything the tray shows, in words: built once per change, compared to skip no-op updates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrayView {
+    pub level: Level,
+    /// The item's title: `bitbank: Maintenance`.
+    pub title: String,
+    /// The tooltip: `bitbank: Maintenance since 14:31 — api error 10007`.
+    pub tooltip: String,
+    /// The menu's first, disabled line.
+    pub status_line: String,
+    pub pause: PauseView,
+    pub lang: Lang,
+}
+
+/// The pause entries' check marks and the hour entry's "until" time.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct PauseView {
+    pub hour: bool,
+    pub forever: bool,
+    /// `15:30` while paused for an hour.
+    pub until: Option<String>,
+}
+
+impl PauseView {
+    pub fn new(pause: Pause, now: DateTime<Utc>) -> PauseView {
+        match pause {
+            Pause::Until(t) if t > now => PauseView {
+                hour: true,
+                forever: false,
+                until: Some(t.with_timezone(&Local).format("%H:%M").to_string()),
+            },
+            Pause::Forever => PauseView {
+                hour: false,
+                forever: true,
+                until: None,
+            },
+            _ => PauseView::default(),
+        }
+    }
+
+    pub fn active(&self) -> bool {
+        self.hour || self.forever
+    }
+
+    /// The timed entry's label in the pause submenu (Tauri's tray): `Until 15:30` while a pause until a time is on (from this
+    /// entry or the window's "Pause until"), else `For 1 hour`.
+    #[cfg(not(target_os = "linux"))]
+    pub fn hour_label(&self, lang: Lang) -> String {
+        match &self.until {
+            Some(time) => Msg::MenuPausedUntil.fill(lang, &[("time", time)]),
+            None => Msg::MenuPauseHour.text(lang).to_owned(),
+        }
+    }
+}
+
+impl PauseView {
+    /// The timed entry as a menu of its own says it: `Pause notifications for 1 hour`, or
+    /// `Notifications paused until 15:30` while such a pause is on.
+    pub fn hour_entry(&self, lang: Lang) -> String {
+        match &self.until {
+            Some(time) => Msg::MenuPausedUntilTime.fill(lang, &[("time", time)]),
+            None => Msg::MenuPauseForHour.text(lang).to_owned(),
+        }
+    }
+
+    /// `Pause notifications until resumed`, or `Notifications paused until resumed`.
+    #[cfg(target_os = "linux")]
+    pub fn forever_entry(&self, lang: Lang) -> String {
+        if self.forever {
+            Msg::MenuPausedUntilResumed
+        } else {
+            Msg::MenuPauseUntilResumed
+        }
+        .text(lang)
+        .to_owned()
+    }
+
+    /// What the tooltip adds while paused: `Notifications paused until 15:30`.
+    pub fn notice(&self, lang: Lang) -> Option<String> {
+        if self.forever {
+            Some(Msg::MenuPausedUntilResumed.text(lang).to_owned())
+        } else if self.hour {
+            Some(self.hour_entry(lang))
+        } else {
+            None
+        }
+    }
+}
+
+impl TrayView {
+    /// `started`: when this run of the app began (a level that held already then is "since
+    /// 14:31 (when bbwatch started)").
+    pub fn new(
+        snapshot: &Snapshot,
+        lang: Lang,
+        pause: Pause,
+        started: Option<&DateTime<Utc>>,
+    ) -> TrayView {
+        let now = Utc::now();
+        let pause = PauseView::new(pause, now);
+        let mut tooltip = tray_tooltip(snapshot, lang, &now, started);
+        let mut status_line = format!("bitbank: {}", summary_line(snapshot, lang, &now, started));
+        if let Some(notice) = pause.notice(lang) {
+            // Said wherever the user looks: a silent tray must not look like a calm bitbank.
+            tooltip = format!("{tooltip}\n{notice}");
+            status_line = format!("{status_line} · {notice}");
+        }
+        TrayView {
+            level: snapshot.level,
+            title: format!(
+                "bitbank: {}",
+                bbwatch_core::present::render::level_name(snapshot.level, lang)
+            ),
+            tooltip,
+            status_line,
+            pause,
+            lang,
+        }
+    }
+}
+
+/// Draw a pause badge (a dark disc with two white bars, ringed in white) into the bottom
+/// right of a square RGBA icon `size` px wide.
+#[cfg(target_os = "linux")]
+pub fn pause_badge(rgba: &mut [u8], size: u32) {
+    let s = f64::from(size);
+    let (cx, cy, r) = (s * 0.72, s * 0.72, s * 0.28);
+    let (bar_half_h, bar_in, bar_out) = (s * 0.12, s * 0.035, s * 0.115);
+    for (i, px) in rgba.chunks_exact_mut(4).enumerate() {
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        let (x, y) = (f64::from(i % size) + 0.5, f64::from(i / size) + 0.5);
+        let d = ((x - cx).powi(2) + (y - cy).powi(2)).sqrt();
+        let colour = if d > r + 1.0 {
+            continue;
+        } else if d > r {
+            [255, 255, 255, 255]
+        } else {
+            let dx = (x - cx).abs();
+            if (y - cy).abs() <= bar_half_h && dx >= bar_in && dx <= bar_out {
+                [255, 255, 255, 255]
+            } else {
+                [55, 65, 81, 255]
+            }
+        };
+        px.copy_from_slice(&colour);
+    }
+}
+
+/// The level's icon at `size` px (16, 22, 24, 32 or 64).
+pub fn icon_png(level: Level, size: u32) -> &'static [u8] {
+    macro_rules! sizes {
+        ($name:literal) => {
+            match size {
+                0..=16 => &include_bytes!(concat!("../../../icons/tray/", $name, "-16.png"))[..],
+                17..=22 => &include_bytes!(concat!("../../../icons/tray/", $name, "-22.png"))[..],
+                23..=24 => &include_bytes!(concat!("../../../icons/tray/", $name, "-24.png"))[..],
+                25..=32 => &include_bytes!(concat!("../../../icons/tray/", $name, "-32.png"))[..],
+                _ => &include_bytes!(concat!("../../../icons/tray/", $name, "-64.png"))[..],
+            }
+        };
+    }
+    match level {
+        Level::Normal => sizes!("normal"),
+        Level::Degraded => sizes!("degraded"),
+        Level::Maintenance => sizes!("maintenance"),
+        Level::Down => sizes!("down"),
+        Level::Unreachable => sizes!("unreachable"),
+        Level::Unknown => sizes!("unknown"),
+    }
+}
