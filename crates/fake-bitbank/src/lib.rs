@@ -84,9 +84,11 @@ mod clock;
 mod hostile;
 mod http;
 pub mod market;
+mod phase;
 pub mod scenario;
 mod server;
 mod stream;
 
-pub use scenario::{Behavior, CircuitBreak, Phase, Scenario, ScenarioError, StopFlag, StreamFault};
+pub use phase::{Behavior, CircuitBreak, Phase, StopFlag, StreamFault};
+pub use scenario::{Scenario, ScenarioError};
 pub use server::{FakeBitbank, Options, RequestCounts, Stats, StreamCounts};

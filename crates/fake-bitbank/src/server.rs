@@ -19,7 +19,8 @@ use crate::clock::{Clock, PhaseNow};
 use crate::hostile;
 use crate::http::{self, ReadError, Request, Response};
 use crate::market::{self, MarketView};
-use crate::scenario::{Behavior, Phase, Scenario};
+use crate::phase::{Behavior, Phase};
+use crate::scenario::Scenario;
 
 /// How long a client may take to send its request head.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -510,7 +511,7 @@ static EMPTY_PHASE: Phase = Phase {
     hidden: std::collections::BTreeSet::new(),
     extra_pairs: Vec::new(),
     generated_pairs: 0,
-    stream: crate::scenario::StreamFault::Ok,
+    stream: crate::phase::StreamFault::Ok,
     mute_rooms: std::collections::BTreeSet::new(),
     ticker_silent: false,
     stop_deposit: std::collections::BTreeSet::new(),

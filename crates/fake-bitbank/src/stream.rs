@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::market::{self, MarketView};
-use crate::scenario::StreamFault;
+use crate::phase::StreamFault;
 use crate::server::Shared;
 
 /// The room of a pair's circuit-break changes is this followed by the pair's name.
