@@ -12,7 +12,8 @@ use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::routes::{json_error, Shared};
+use crate::json_error::json_error;
+use crate::state::Shared;
 
 /// Whether a `Host` header names this machine by loopback name or by address.
 pub(crate) fn is_local_host(host: &str) -> bool {

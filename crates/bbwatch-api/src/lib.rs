@@ -17,13 +17,17 @@ mod connections;
 mod feed;
 pub mod follow;
 mod host;
+mod json_error;
 mod metrics_text;
 mod origin;
+mod params;
 mod reading;
 mod refusals;
 mod routes;
 mod sse;
+mod state;
 mod streams;
+mod token;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -38,9 +42,9 @@ use bbwatch_history::History;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use auth::Token;
 pub use connections::{Limits, DEFAULT_HEAD_TIMEOUT};
 pub use follow::{follow_settings, Followed};
+pub use token::Token;
 
 /// How often an idle event stream gets a comment line, so proxies keep it open.
 pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(15);
@@ -142,7 +146,7 @@ pub async fn serve(
         .as_ref()
         .map(|h| reading::Reading::new(h.path().to_owned()));
     let feed = feed::Feed::start(history, events, closing.clone()).await;
-    let shared = Arc::new(routes::Shared {
+    let shared = Arc::new(state::Shared {
         snapshot,
         metrics,
         token,

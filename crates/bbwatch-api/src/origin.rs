@@ -13,7 +13,8 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::routes::{json_error, Shared};
+use crate::json_error::json_error;
+use crate::state::Shared;
 
 /// What a request's `Origin` says about it.
 #[derive(Debug, Clone, PartialEq, Eq)]

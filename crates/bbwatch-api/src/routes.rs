@@ -1,9 +1,6 @@
-//! The routes, their query parameters and their JSON errors. Only GET; anything else is a
-//! JSON 404 or 405.
+//! The routes and their handlers. Only GET; anything else is a JSON 404 or 405.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -11,38 +8,17 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use bbwatch_core::bitbank::metrics::PollMetrics;
-use bbwatch_core::Snapshot;
 use bbwatch_history::export::{event_json, period_json};
 use bbwatch_history::query::{parse_kinds, parse_pair, parse_since, parse_until};
 use bbwatch_history::{EventCursor, Filter, PeriodCursor};
-use tokio::sync::watch;
 
-use crate::auth::{require_token, Token};
-use crate::feed::Feed;
+use crate::auth::require_token;
 use crate::host::check_host;
+use crate::json_error::json_error;
 use crate::origin::check_origin;
+use crate::params::Params;
+use crate::state::Shared;
 use crate::{metrics_text, sse};
-
-/// What every handler reads.
-pub(crate) struct Shared {
-    pub(crate) snapshot: watch::Receiver<Snapshot>,
-    pub(crate) metrics: Arc<PollMetrics>,
-    pub(crate) token: Option<Token>,
-    pub(crate) heartbeat: Duration,
-    pub(crate) feed: Arc<Feed>,
-    /// Turns true when the server stops (event streams end).
-    pub(crate) closing: watch::Receiver<bool>,
-    /// Event streams open now, by who holds them.
-    pub(crate) streams: Arc<crate::streams::Streams>,
-    /// Web page origins allowed (`[api] origins`).
-    pub(crate) origins: Vec<String>,
-    /// `/v1/history`'s own connection to the history, one request at a time: its clients
-    /// wait on each other, never on the recorder nor the event streams.
-    pub(crate) reading: Option<crate::reading::Reading>,
-    /// Refused requests per peer, for a log that a wrong token cannot flood.
-    pub(crate) refusals: crate::refusals::RefusalLog,
-}
 
 /// The app: every route, the `Host` and token checks in front of all of them (the fallbacks
 /// too).
@@ -71,21 +47,6 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// `{"error": message}` with `status`.
-pub(crate) fn json_error(status: StatusCode, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
-}
-
-/// A 400 with `{"error": …}` naming what is wrong.
-#[derive(Debug)]
-pub(crate) struct BadRequest(pub(crate) String);
-
-impl IntoResponse for BadRequest {
-    fn into_response(self) -> Response {
-        json_error(StatusCode::BAD_REQUEST, &self.0)
-    }
-}
-
 async fn not_found() -> Response {
     json_error(
         StatusCode::NOT_FOUND,
@@ -95,39 +56,6 @@ async fn not_found() -> Response {
 
 async fn method_not_allowed() -> Response {
     json_error(StatusCode::METHOD_NOT_ALLOWED, "only GET is served")
-}
-
-/// Query parameters by name (the last of repeated ones, except `kind`, which adds up).
-pub(crate) struct Params(BTreeMap<String, Vec<String>>);
-
-impl Params {
-    /// The parameters, refusing any not in `known` (a typo would otherwise select everything).
-    pub(crate) fn from_query(
-        query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-        known: &[&str],
-    ) -> Result<Params, BadRequest> {
-        let Query(pairs) = query.map_err(|e| BadRequest(format!("bad query string: {e}")))?;
-        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (k, v) in pairs {
-            if !known.contains(&k.as_str()) {
-                return Err(BadRequest(format!(
-                    "unknown parameter {k:?}: expected {}",
-                    known.join(", ")
-                )));
-            }
-            out.entry(k).or_default().push(v);
-        }
-        Ok(Params(out))
-    }
-
-    /// The last value of `name`.
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).and_then(|v| v.last()).map(String::as_str)
-    }
-
-    fn all(&self, name: &str) -> &[String] {
-        self.0.get(name).map_or(&[], Vec::as_slice)
-    }
 }
 
 async fn status(State(shared): State<Arc<Shared>>) -> Response {
@@ -309,6 +237,7 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::json_error::BadRequest;
     use bbwatch_history::PeriodKind;
 
     fn params(pairs: &[(&str, &str)]) -> Result<Params, BadRequest> {

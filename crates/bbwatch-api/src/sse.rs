@@ -20,8 +20,10 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch};
 
 use crate::feed::{Feed, PAGE};
+use crate::json_error::{json_error, BadRequest};
 use crate::origin::Caller;
-use crate::routes::{json_error, BadRequest, Params, Shared};
+use crate::params::Params;
+use crate::state::Shared;
 use crate::streams::{Full, Holder, Slot, KEPT_FOR_LOCAL, MAX_STREAMS, PER_HOLDER};
 
 /// Where a client's stream is.

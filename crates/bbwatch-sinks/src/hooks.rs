@@ -52,6 +52,17 @@ pub const MAX_OUTPUT: usize = 4096;
 /// may hold the pipe open).
 const OUTPUT_GRACE: Duration = Duration::from_secs(1);
 
+impl Target for Hook {
+    fn kinds(&self) -> &[EventKind] {
+        &self.on
+    }
+
+    fn name(&self) -> String {
+        // Only the program: an argument's value may be a secret.
+        format!("hook {:?}", self.command.first().map_or("", String::as_str))
+    }
+}
+
 /// Why a hook could not be run to its end.
 #[derive(Debug, thiserror::Error)]
 pub enum HookError {

@@ -14,7 +14,6 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use bbwatch_core::config::{Hook, Webhook};
 use bbwatch_core::{Event, EventKind};
 use tokio::sync::Notify;
 
@@ -22,6 +21,8 @@ use tokio::sync::Notify;
 pub const QUEUE: usize = 64;
 
 /// Something events are delivered to, as configured (`[[hooks]]`, `[[webhooks]]`).
+///
+/// Each kind implements it in its own module, so the queue does not depend on them.
 pub trait Target: Clone + PartialEq + Send + Sync + 'static {
     /// The event kinds it is for; empty for every kind.
     fn kinds(&self) -> &[EventKind];
@@ -33,27 +34,6 @@ pub trait Target: Clone + PartialEq + Send + Sync + 'static {
     fn wants(&self, kind: EventKind) -> bool {
         let kinds = self.kinds();
         kinds.is_empty() || kinds.contains(&kind)
-    }
-}
-
-impl Target for Hook {
-    fn kinds(&self) -> &[EventKind] {
-        &self.on
-    }
-
-    fn name(&self) -> String {
-        // Only the program: an argument's value may be a secret.
-        format!("hook {:?}", self.command.first().map_or("", String::as_str))
-    }
-}
-
-impl Target for Webhook {
-    fn kinds(&self) -> &[EventKind] {
-        &self.on
-    }
-
-    fn name(&self) -> String {
-        format!("webhook {}", crate::webhooks::url_for_log(&self.url))
     }
 }
 
@@ -225,7 +205,7 @@ where
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use bbwatch_core::config::{HumanDuration, WebhookFormat};
+    use bbwatch_core::config::{Hook, HumanDuration, Webhook, WebhookFormat};
     use bbwatch_core::Level;
     use chrono::Utc;
     use std::sync::atomic::AtomicUsize;

@@ -19,11 +19,11 @@ use std::time::Duration;
 
 use bbwatch_core::config::{Config, Webhook, WebhookFormat};
 use bbwatch_core::present::render::event_line;
-use bbwatch_core::{Event, Lang};
+use bbwatch_core::{Event, EventKind, Lang};
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 
-use crate::queue::{Target as _, Workers};
+use crate::queue::{Target, Workers};
 
 /// How long one request may take, from connecting to the answer's headers.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -105,6 +105,16 @@ fn slack_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+impl Target for Webhook {
+    fn kinds(&self) -> &[EventKind] {
+        &self.on
+    }
+
+    fn name(&self) -> String {
+        format!("webhook {}", url_for_log(&self.url))
+    }
 }
 
 /// The body POSTed for `event` in `format`, with human text in `lang`.

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use crate::market;
-use crate::scenario::Phase;
+use crate::phase::Phase;
 
 /// One asset of the account.
 #[derive(Clone, Debug, PartialEq, Eq)]

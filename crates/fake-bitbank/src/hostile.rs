@@ -8,7 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::http::Response;
-use crate::scenario::Behavior;
+use crate::phase::Behavior;
 
 /// What the gzip bomb inflates to, besides the normal answer.
 const BOMB_PADDING: usize = 64 * 1024 * 1024;

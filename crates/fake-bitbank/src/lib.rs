@@ -81,12 +81,18 @@
 pub mod assets;
 mod auth;
 mod clock;
+mod door;
 mod hostile;
 mod http;
 pub mod market;
+mod phase;
 pub mod scenario;
 mod server;
+mod state;
+mod stats;
 mod stream;
 
-pub use scenario::{Behavior, CircuitBreak, Phase, Scenario, ScenarioError, StopFlag, StreamFault};
-pub use server::{FakeBitbank, Options, RequestCounts, Stats, StreamCounts};
+pub use phase::{Behavior, CircuitBreak, Phase, StopFlag, StreamFault};
+pub use scenario::{Scenario, ScenarioError};
+pub use server::{FakeBitbank, Options};
+pub use stats::{RequestCounts, Stats, StreamCounts};

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::scenario::{Phase, StopFlag};
+use crate::phase::{Phase, StopFlag};
 
 /// The real pair list: `symbol, base, quote, delisted`, tab separated, one header line.
 const PAIRS_TSV: &str = include_str!("../data/pairs.tsv");
@@ -514,7 +514,7 @@ impl MarketView<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::CircuitBreak;
+    use crate::phase::CircuitBreak;
     use std::time::Duration;
 
     fn view(phase: &Phase) -> MarketView<'_> {

@@ -1,14 +1,12 @@
 //! The two listeners (api and public hosts), request routing, the per-phase failure modes and
 //! the `/_fake/` control endpoints.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -16,10 +14,14 @@ use tokio::task::JoinHandle;
 use crate::assets;
 use crate::auth::Account;
 use crate::clock::{Clock, PhaseNow};
+use crate::door::{bind_std, Door, Host};
 use crate::hostile;
 use crate::http::{self, ReadError, Request, Response};
 use crate::market::{self, MarketView};
-use crate::scenario::{Behavior, Phase, Scenario};
+use crate::phase::Behavior;
+use crate::scenario::Scenario;
+use crate::state::Shared;
+use crate::stats::{Counters, Stats, MAX_COUNTED_PAIRS};
 
 /// How long a client may take to send its request head.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -92,313 +94,8 @@ impl Default for Options {
     }
 }
 
-/// Request counters (the `/_fake/` endpoints are never counted).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RequestCounts {
-    /// Every request received by the api host.
-    pub api: u64,
-    /// Every request received by the public host.
-    pub public: u64,
-    /// `GET /v1/spot/status`
-    pub spot_status: u64,
-    /// `GET /v1/spot/pairs`
-    pub spot_pairs: u64,
-    /// `GET /{pair}/circuit_break_info`, any pair.
-    pub circuit_break_info: u64,
-    /// `GET /v1/user/assets`, whatever the answer (like `spot_status`).
-    #[serde(default)]
-    pub user_assets: u64,
-}
-
-/// What `GET /_fake/stats` answers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stats {
-    /// Name of the phase in force.
-    pub phase: String,
-    /// Index of the phase in force (0-based).
-    pub phase_index: usize,
-    /// Requests received so far.
-    pub requests: RequestCounts,
-    /// `GET /{pair}/circuit_break_info` by pair: which pairs a client watches.
-    #[serde(default)]
-    pub circuit_break_by_pair: BTreeMap<String, u64>,
-    /// What the stream host saw.
-    #[serde(default)]
-    pub stream: StreamCounts,
-    /// Bytes sent.
-    #[serde(default)]
-    pub bytes: ByteCounts,
-    /// Private requests answered with an authentication error (codes 20001 to 20005).
-    #[serde(default)]
-    pub auth_failures: u64,
-    /// Requests to either host in which the configured API secret appeared anywhere (request
-    /// line, a header value, the body): a correct client keeps this at 0.
-    #[serde(default)]
-    pub secret_seen: u64,
-}
-
-/// The stream host's counters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StreamCounts {
-    /// WebSocket sessions opened.
-    pub connections: u64,
-    /// Upgrades refused (a `refuse` phase).
-    pub refused: u64,
-    /// `join-room` requests for known rooms.
-    pub joins: u64,
-    /// `circuit_break_info` frames sent (first frames and pushes).
-    pub pushes: u64,
-    /// `ticker_{pair}` frames sent.
-    #[serde(default)]
-    pub ticks: u64,
-}
-
-/// Bytes sent to clients: what a client downloads.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ByteCounts {
-    /// HTTP responses of both hosts (status line, headers and body, as written).
-    pub http: u64,
-    /// Text of the WebSocket frames of the stream (the framing's 2 to 4 bytes a frame not
-    /// counted).
-    pub stream: u64,
-}
-
-#[derive(Default)]
-pub(crate) struct Counters {
-    api: AtomicU64,
-    public: AtomicU64,
-    spot_status: AtomicU64,
-    spot_pairs: AtomicU64,
-    circuit_break_info: AtomicU64,
-    user_assets: AtomicU64,
-    auth_failures: AtomicU64,
-    secret_seen: AtomicU64,
-    by_pair: Mutex<BTreeMap<String, u64>>,
-    pub(crate) stream_connections: AtomicU64,
-    pub(crate) stream_refused: AtomicU64,
-    pub(crate) stream_joins: AtomicU64,
-    pub(crate) stream_pushes: AtomicU64,
-    pub(crate) stream_ticks: AtomicU64,
-    pub(crate) http_bytes: AtomicU64,
-    pub(crate) stream_bytes: AtomicU64,
-}
-
-/// Pairs counted one by one; requests for more names than this are only counted in total.
-const MAX_COUNTED_PAIRS: usize = 10_000;
-
-impl Counters {
-    fn by_pair(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, u64>> {
-        self.by_pair
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn snapshot(&self) -> RequestCounts {
-        RequestCounts {
-            api: self.api.load(Ordering::Relaxed),
-            public: self.public.load(Ordering::Relaxed),
-            spot_status: self.spot_status.load(Ordering::Relaxed),
-            spot_pairs: self.spot_pairs.load(Ordering::Relaxed),
-            circuit_break_info: self.circuit_break_info.load(Ordering::Relaxed),
-            user_assets: self.user_assets.load(Ordering::Relaxed),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Host {
-    Api,
-    Public,
-}
-
-impl Host {
-    fn behavior(self, phase: &Phase) -> &Behavior {
-        match self {
-            Host::Api => &phase.api,
-            Host::Public => &phase.public,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Host::Api => "api",
-            Host::Public => "public",
-        }
-    }
-}
-
-fn bind_std(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
-    // std sets SO_REUSEADDR on Unix, so re-binding after a `refuse` phase is not blocked by
-    // connections in TIME_WAIT.
-    let listener = std::net::TcpListener::bind(addr)?;
-    listener.set_nonblocking(true)?;
-    Ok(listener)
-}
-
-#[derive(Default)]
-struct DoorState {
-    /// The accept task holds a listener.
-    listening: bool,
-    /// A listener bound at the instant a `refuse` phase ended, waiting for the accept task.
-    pending: Option<std::net::TcpListener>,
-}
-
-/// A host's port, which `refuse` phases close and re-open.
-struct Door {
-    host: Host,
-    addr: SocketAddr,
-    state: Mutex<DoorState>,
-}
-
-impl Door {
-    fn lock(&self) -> MutexGuard<'_, DoorState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Runs under the clock lock at each phase change. Binding here, synchronously, means a
-    /// connection made right after `next_phase()` is queued by the kernel instead of refused,
-    /// even before the accept task wakes up.
-    fn phase_changed(&self, open: bool) {
-        let mut st = self.lock();
-        if !open {
-            st.pending = None;
-        } else if !st.listening && st.pending.is_none() {
-            match bind_std(self.addr) {
-                Ok(l) => st.pending = Some(l),
-                Err(e) => tracing::warn!(
-                    "{} host: cannot re-bind {}: {e}",
-                    self.host.name(),
-                    self.addr
-                ),
-            }
-        }
-    }
-
-    /// The listener for the accept task: the pending one, or a fresh bind.
-    fn open(&self) -> Option<TcpListener> {
-        let mut st = self.lock();
-        let std_listener = match st.pending.take() {
-            Some(l) => l,
-            None => match bind_std(self.addr) {
-                Ok(l) => l,
-                Err(e) => {
-                    tracing::warn!(
-                        "{} host: cannot re-bind {}: {e}",
-                        self.host.name(),
-                        self.addr
-                    );
-                    return None;
-                }
-            },
-        };
-        match TcpListener::from_std(std_listener) {
-            Ok(l) => {
-                st.listening = true;
-                Some(l)
-            }
-            Err(e) => {
-                tracing::warn!(
-                    "{} host: cannot listen on {}: {e}",
-                    self.host.name(),
-                    self.addr
-                );
-                None
-            }
-        }
-    }
-
-    fn closed(&self) {
-        self.lock().listening = false;
-    }
-}
-
-/// State shared by the listeners, the connection tasks and the handle.
-pub(crate) struct Shared {
-    scenario: Scenario,
-    pub(crate) speed: f64,
-    pub(crate) clock: Clock,
-    pub(crate) counters: Counters,
-    api: Door,
-    public: Door,
-    ping_interval: Duration,
-    ping_timeout: Duration,
-    pub(crate) ticker_interval: Duration,
-    account: Account,
-    holdings: BTreeSet<String>,
-}
-
+// The HTTP side of the shared state: counting, answering and the control endpoints.
 impl Shared {
-    fn door(&self, host: Host) -> &Door {
-        match host {
-            Host::Api => &self.api,
-            Host::Public => &self.public,
-        }
-    }
-
-    /// The stream's keepalive: PING period and PONG timeout.
-    pub(crate) fn keepalive(&self) -> (Duration, Duration) {
-        (self.ping_interval, self.ping_timeout)
-    }
-
-    /// The phase in force now.
-    pub(crate) fn current_phase(&self) -> &Phase {
-        self.phase_at(self.current().index)
-    }
-
-    /// Phase changes, the clock brought up to date first.
-    pub(crate) fn subscribe_phases(&self) -> watch::Receiver<(usize, String)> {
-        self.current();
-        self.clock.subscribe()
-    }
-
-    pub(crate) fn phase_at(&self, index: usize) -> &Phase {
-        // The clock only yields indices of this scenario's phases; the fallback is unreachable.
-        let phases = self.scenario.phases();
-        phases.get(index).or(phases.last()).unwrap_or(&EMPTY_PHASE)
-    }
-
-    fn refuses(&self, host: Host, index: usize) -> bool {
-        *host.behavior(self.phase_at(index)) == Behavior::Refuse
-    }
-
-    fn on_phase_change(&self, index: usize) {
-        for host in [Host::Api, Host::Public] {
-            self.door(host).phase_changed(!self.refuses(host, index));
-        }
-    }
-
-    /// The phase in force now (advancing the clock if a boundary has passed).
-    pub(crate) fn current(&self) -> PhaseNow {
-        self.clock.now(|i| self.on_phase_change(i))
-    }
-
-    fn next_phase(&self) -> PhaseNow {
-        self.clock.skip(|i| self.on_phase_change(i))
-    }
-
-    fn stats(&self) -> Stats {
-        let now = self.current();
-        Stats {
-            phase: self.clock.name(now.index),
-            phase_index: now.index,
-            requests: self.counters.snapshot(),
-            circuit_break_by_pair: self.counters.by_pair().clone(),
-            stream: StreamCounts {
-                connections: self.counters.stream_connections.load(Ordering::Relaxed),
-                refused: self.counters.stream_refused.load(Ordering::Relaxed),
-                joins: self.counters.stream_joins.load(Ordering::Relaxed),
-                pushes: self.counters.stream_pushes.load(Ordering::Relaxed),
-                ticks: self.counters.stream_ticks.load(Ordering::Relaxed),
-            },
-            bytes: ByteCounts {
-                http: self.counters.http_bytes.load(Ordering::Relaxed),
-                stream: self.counters.stream_bytes.load(Ordering::Relaxed),
-            },
-            auth_failures: self.counters.auth_failures.load(Ordering::Relaxed),
-            secret_seen: self.counters.secret_seen.load(Ordering::Relaxed),
-        }
-    }
-
     fn count(&self, host: Host, path: &str) {
         let c = &self.counters;
         match host {
@@ -496,26 +193,6 @@ impl Shared {
         }
     }
 }
-
-static EMPTY_PHASE: Phase = Phase {
-    name: String::new(),
-    duration: None,
-    api: Behavior::Ok,
-    public: Behavior::Ok,
-    status: std::collections::BTreeMap::new(),
-    status_all: None,
-    suspended: std::collections::BTreeSet::new(),
-    stopped: std::collections::BTreeMap::new(),
-    circuit_break: std::collections::BTreeMap::new(),
-    hidden: std::collections::BTreeSet::new(),
-    extra_pairs: Vec::new(),
-    generated_pairs: 0,
-    stream: crate::scenario::StreamFault::Ok,
-    mute_rooms: std::collections::BTreeSet::new(),
-    ticker_silent: false,
-    stop_deposit: std::collections::BTreeSet::new(),
-    stop_withdrawal: std::collections::BTreeSet::new(),
-};
 
 fn segments(path: &str) -> Vec<&str> {
     path.trim_start_matches('/').split('/').collect()
@@ -816,18 +493,13 @@ impl FakeBitbank {
             .map(|p| (p.name.clone(), p.duration))
             .collect();
         let clock = Clock::new(phases, scenario.repeat(), options.speed);
-        let door = |host, addr| Door {
-            host,
-            addr,
-            state: Mutex::new(DoorState::default()),
-        };
         let shared = Arc::new(Shared {
             scenario,
             speed: options.speed,
             clock,
             counters: Counters::default(),
-            api: door(Host::Api, api_addr),
-            public: door(Host::Public, public_addr),
+            api: Door::new(Host::Api, api_addr),
+            public: Door::new(Host::Public, public_addr),
             ping_interval: options.ping_interval.max(Duration::from_millis(10)),
             ping_timeout: options.ping_timeout.max(Duration::from_millis(10)),
             ticker_interval: options.ticker_interval.max(Duration::from_millis(10)),

@@ -24,8 +24,8 @@ use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::market::{self, MarketView};
-use crate::scenario::StreamFault;
-use crate::server::Shared;
+use crate::phase::StreamFault;
+use crate::state::Shared;
 
 /// The room of a pair's circuit-break changes is this followed by the pair's name.
 const ROOM_PREFIX: &str = "circuit_break_info_";
