@@ -9,7 +9,8 @@ use bbwatch_core::MonitorHandle;
 use bbwatch_history::History;
 use tokio::sync::watch;
 
-use crate::{ApiError, Server};
+use crate::error::ApiError;
+use crate::server::Server;
 
 /// What became of a change of `[api]`, for the app to tell the user.
 #[derive(Debug)]

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use bbwatch_core::config::LocalApi;
 
-use crate::ApiError;
+use crate::error::ApiError;
 
 /// A bearer token. Its `Debug` never shows it.
 #[derive(Clone)]

@@ -20,22 +20,58 @@ pub(crate) use plain::{
 #[cfg(not(target_os = "linux"))]
 pub use plain::{close, send, Picture, Popup};
 
-/// Why a popup could not be shown.
-#[derive(Debug, thiserror::Error)]
-pub enum PopupError {
-    /// The notification server (or the system's notification centre) refused it.
-    #[error(transparent)]
-    Server(#[from] notify_rust::error::Error),
-    /// The thread that showed it failed.
-    #[error("the notification thread failed: {0}")]
-    Thread(#[from] tokio::task::JoinError),
+// The platform modules below use these: kept out of this module so that they only import
+// downward, while this one re-exports what they offer.
+pub use click::Clicked;
+pub use error::PopupError;
+
+mod error {
+    /// Why a popup could not be shown.
+    #[derive(Debug, thiserror::Error)]
+    pub enum PopupError {
+        /// The notification server (or the system's notification centre) refused it.
+        #[error(transparent)]
+        Server(#[from] notify_rust::error::Error),
+        /// The thread that showed it failed.
+        #[error("the notification thread failed: {0}")]
+        Thread(#[from] tokio::task::JoinError),
+    }
+}
+
+mod click {
+    /// What the user clicked on a popup.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Clicked {
+        /// The popup itself: open what it is about.
+        Open,
+        /// "Open announcements": bitbank's notices, where a maintenance is explained.
+        Announcements,
+    }
+
+    impl Clicked {
+        /// The action's key on the wire.
+        pub fn key(self) -> &'static str {
+            match self {
+                Clicked::Open => "default",
+                Clicked::Announcements => "announcements",
+            }
+        }
+
+        // Only Linux's notification servers answer with an action's key.
+        #[cfg(target_os = "linux")]
+        pub(super) fn from_key(key: &str) -> Option<Clicked> {
+            [Clicked::Open, Clicked::Announcements]
+                .into_iter()
+                .find(|c| c.key() == key)
+        }
+    }
 }
 
 #[cfg(target_os = "linux")]
 mod linux {
     use notify_rust::{Hint, Notification, NotificationHandle, NotificationResponse, Urgency};
 
-    use super::PopupError;
+    use super::error::PopupError;
 
     /// A picture for a popup: an image hint.
     pub type Picture = Hint;
@@ -61,14 +97,14 @@ mod linux {
     }
 
     /// Wait until `popup` is clicked or closed; what was clicked (`None`: closed).
-    pub(crate) async fn clicked(popup: &Popup) -> Option<super::Clicked> {
+    pub(crate) async fn clicked(popup: &Popup) -> Option<super::click::Clicked> {
         let mut clicked = None;
         popup
             .0
             .wait_for_action_async(|response| {
                 clicked = match response {
-                    NotificationResponse::Default => Some(super::Clicked::Open),
-                    NotificationResponse::Action(key) => super::Clicked::from_key(key),
+                    NotificationResponse::Default => Some(super::click::Clicked::Open),
+                    NotificationResponse::Action(key) => super::click::Clicked::from_key(key),
                     _ => None,
                 };
             })
@@ -128,7 +164,7 @@ mod plain {
 
     use notify_rust::Notification;
 
-    use super::PopupError;
+    use super::error::PopupError;
 
     /// No pictures here: image hints are D-Bus only.
     pub enum Picture {}
@@ -156,7 +192,7 @@ mod plain {
     pub async fn close(_popup: &Popup) {}
 
     /// Clicks are not told here.
-    pub(crate) async fn clicked(_popup: &Popup) -> Option<super::Clicked> {
+    pub(crate) async fn clicked(_popup: &Popup) -> Option<super::click::Clicked> {
         None
     }
 
@@ -184,33 +220,6 @@ mod plain {
     pub(crate) fn fleeting(_n: &mut Notification) {}
 
     pub(crate) fn replace(_n: &mut Notification, _id: u32) {}
-}
-
-/// What the user clicked on a popup.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Clicked {
-    /// The popup itself: open what it is about.
-    Open,
-    /// "Open announcements": bitbank's notices, where a maintenance is explained.
-    Announcements,
-}
-
-impl Clicked {
-    /// The action's key on the wire.
-    pub fn key(self) -> &'static str {
-        match self {
-            Clicked::Open => "default",
-            Clicked::Announcements => "announcements",
-        }
-    }
-
-    // Only Linux's notification servers answer with an action's key.
-    #[cfg(target_os = "linux")]
-    fn from_key(key: &str) -> Option<Clicked> {
-        [Clicked::Open, Clicked::Announcements]
-            .into_iter()
-            .find(|c| c.key() == key)
-    }
 }
 
 /// A notification of bbwatch's: its name, and no themed icon (the server's default).
