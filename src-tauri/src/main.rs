@@ -22,10 +22,11 @@ mod window_app;
 use std::sync::Arc;
 
 use bbwatch_core::config::Config;
+use bbwatch_core::engine::sink::Recorded;
 use bbwatch_core::model::url::check_url;
 use bbwatch_core::runtime::settings::{Overrides, Settings};
 use bbwatch_core::Snapshot;
-use bbwatch_history::Recorder;
+use bbwatch_runtime::{Api, Options, Runtime};
 use tauri::{AppHandle, Manager, RunEvent};
 
 use crate::ipc::messages::{Section, ToWindow};
@@ -140,52 +141,13 @@ fn subscribe(app: &AppHandle, shared: &Arc<Shared>, notifier: Arc<Notifier>) {
             }
         }
     });
-    // A stream that never loses a level change: each event is recorded (committed), then goes
-    // to the window's list and to the notifications, so a kill -9 never loses an event the user
-    // was shown; however long a notification server takes, nothing here waits.
-    let mut events = shared.monitor.events();
-    let (to_notifier, for_notifier) = tokio::sync::mpsc::unbounded_channel();
-    // The hooks and webhooks of the settings in force (none unless `[[hooks]]` or
-    // `[[webhooks]]` are configured), as in `bbwatch watch`. Started as tasks of Tauri's
-    // runtime: setup does not run inside it.
-    let to_outbound = {
-        let runtime = tauri::async_runtime::handle();
-        let _inside = runtime.inner().enter();
-        bbwatch_sinks::outbound::start(shared.settings.subscribe())
-    };
-    let listing = shared.clone();
-    let mut recorder = shared.history.clone().map(Recorder::new);
-    let telling = notifier.clone();
-    tauri::async_runtime::spawn(async move {
-        while let Some(event) = events.recv().await {
-            // A failure is said once by the recorder (and here in a popup); the event is shown
-            // all the same. When another bbwatch records the history, it runs the hooks and
-            // webhooks.
-            let claimed = bbwatch_history::record_and_claim(recorder.as_mut(), &event);
-            if let Some(problem) = recorder.as_mut().and_then(Recorder::take_new_failure) {
-                let notifier = telling.clone();
-                tauri::async_runtime::spawn(async move {
-                    notifier.history_problem(&problem).await;
-                });
-            }
-            let view = event_view(&event, listing.lang());
-            listing.push_event(event.clone());
-            let _ = listing.ui.send(ToWindow::Event { view });
-            if claimed {
-                let _ = to_outbound.send(event.clone());
-            }
-            let _ = to_notifier.send(event);
-        }
-    });
-    let pausing = shared.clone();
-    tauri::async_runtime::spawn(notifier.run(for_notifier, move || pausing.paused_now()));
 }
 
 /// The local API for bots, while the settings switch it on (`[api] enabled`): the same API
 /// as `bbwatch serve`, with the event ids of the history this app records. When it cannot be
 /// served a notification says why; it goes once it is served again or switched off.
-fn serve_api(shared: &Arc<Shared>, notifier: Arc<Notifier>) {
-    let told = move |followed: bbwatch_api::Followed| {
+fn api_told(notifier: Arc<Notifier>) -> Api {
+    Api::FollowSettings(Box::new(move |followed: bbwatch_api::Followed| {
         let notifier = notifier.clone();
         tauri::async_runtime::spawn(async move {
             match followed {
@@ -197,13 +159,16 @@ fn serve_api(shared: &Arc<Shared>, notifier: Arc<Notifier>) {
                 bbwatch_api::Followed::Off => notifier.api_fixed().await,
             }
         });
-    };
-    tauri::async_runtime::spawn(bbwatch_api::follow_settings(
-        shared.settings.subscribe(),
-        shared.monitor.clone(),
-        shared.history.clone(),
-        told,
-    ));
+    }))
+}
+
+/// Each event, once recorded: into the window's list (and the window, if open).
+fn show(shared: Arc<Shared>) -> impl FnMut(&Recorded) + Send {
+    move |recorded| {
+        let view = event_view(&recorded.event, shared.lang());
+        shared.push_event(recorded.event.clone());
+        let _ = shared.ui.send(ToWindow::Event { view });
+    }
 }
 
 /// The flag that asks the running tray app to quit.
@@ -309,38 +274,34 @@ fn main() -> anyhow::Result<()> {
                 eprintln!("bbwatch-desktop is not running");
                 std::process::exit(0);
             }
-            // Within the runtime: the file watcher's task is spawned there.
-            let wired = settings.clone();
             let started_at = chrono::Utc::now();
             // The very first start: no config file and no history yet (opening it makes one).
             let first_run = Config::default_path().is_some_and(|p| !p.exists())
                 && bbwatch_history::configured_path(&settings.current().history)
                     .is_some_and(|p| !p.exists());
             let store = history::open(&settings.current());
-            let resume = store.history.as_ref().and_then(|h| {
-                h.resume_state()
-                    .inspect_err(|e| tracing::warn!("{e}; starting without the stored state"))
-                    .ok()
-                    .flatten()
-            });
-            let (mut monitor, handle, following) =
-                tauri::async_runtime::block_on(async move { wired.start_monitor(resume) })?;
             // The API key from the keyring; without a keyring the app runs without one.
             let (credentials, keyring_problem) =
                 tauri::async_runtime::block_on(keys::load_at_start());
             let (key_sender, key_receiver) = tokio::sync::watch::channel(credentials);
-            monitor.set_credentials(key_receiver);
             let notifier = Arc::new(notifier::new(app.handle().clone(), settings.subscribe()));
-            if let Some(h) = &store.history {
-                tauri::async_runtime::spawn(bbwatch_history::prune_daily(
-                    h.clone(),
-                    settings.subscribe(),
-                ));
-                tauri::async_runtime::spawn(bbwatch_history::keep_snapshot(
-                    h.clone(),
-                    handle.snapshot(),
-                ));
-            }
+            let telling = notifier.clone();
+            let options = Options {
+                settings: settings.clone(),
+                credentials: key_receiver,
+                history: store.history.clone(),
+                api: api_told(notifier.clone()),
+                // Said in a popup too (the log says it anyway).
+                history_failure: Some(Box::new(move |problem| {
+                    let notifier = telling.clone();
+                    tauri::async_runtime::spawn(async move {
+                        notifier.history_problem(&problem).await;
+                    });
+                })),
+            };
+            // Within the runtime: the sinks, the file watcher and the API are its tasks.
+            let mut runtime = tauri::async_runtime::block_on(Runtime::start(options))?;
+            let handle = runtime.handle().clone();
             let shared = Arc::new(Shared::new(
                 handle,
                 settings.clone(),
@@ -350,7 +311,7 @@ fn main() -> anyhow::Result<()> {
                 started_at,
                 first_run,
             ));
-            *state::lock(&shared.following) = following;
+            *state::lock(&shared.following) = runtime.take_file_watch();
             let lang = shared.lang();
             app.manage(shared.clone());
             app.manage(notifier.clone());
@@ -362,15 +323,27 @@ fn main() -> anyhow::Result<()> {
                 Err(e) => tracing::warn!("no tray icon: {e}"),
             }
             subscribe(app.handle(), &shared, notifier.clone());
-            serve_api(&shared, notifier.clone());
             tauri::async_runtime::spawn(ipc::serve(app.handle().clone()));
             let (quitting, asked) = (app.handle().clone(), shared.clone());
             tauri::async_runtime::spawn(async move {
                 asked.quit.notified().await;
                 quit(quitting).await;
             });
-            let stop = shared.shutdown.clone();
-            tauri::async_runtime::spawn(monitor.run(async move { stop.notified().await }));
+            let pausing = shared.clone();
+            runtime.notify(Box::new(tauri::async_runtime::block_on(async {
+                notifier.clone().start(move || pausing.paused_now())
+            })));
+            let (stop, token) = (shared.shutdown.clone(), runtime.shutdown());
+            tauri::async_runtime::spawn(async move {
+                stop.notified().await;
+                token.cancel();
+            });
+            let showing = shared.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = runtime.run(show(showing)).await {
+                    tracing::error!("{e}");
+                }
+            });
             if let Some((problem, _)) = &problem {
                 let problem = problem.clone();
                 tauri::async_runtime::spawn(async move {

@@ -10,7 +10,6 @@ use bbwatch_core::bitbank::credentials::Credentials;
 use bbwatch_core::config::Config;
 use bbwatch_core::runtime::settings::{FileWatch, Settings};
 use bbwatch_core::{Event, Lang, MonitorHandle};
-use bbwatch_history::History;
 use chrono::{DateTime, Utc};
 use tokio::sync::{broadcast, watch, Notify};
 
@@ -65,7 +64,6 @@ pub struct Shared {
     /// Following the file; stops with the app.
     pub following: Mutex<Option<FileWatch>>,
     /// The history file, where each event is recorded before it is shown.
-    pub history: Option<Arc<History>>,
     pub history_path: Option<PathBuf>,
     pub history_problem: Option<HistoryProblem>,
     pub shutdown: Arc<Notify>,
@@ -110,7 +108,6 @@ impl Shared {
             monitor,
             settings,
             following: Mutex::new(None),
-            history: store.history,
             history_path: store.path,
             history_problem: store.problem,
             shutdown: Arc::new(Notify::new()),

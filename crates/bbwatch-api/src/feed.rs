@@ -1,23 +1,23 @@
 //! The event feed behind `/v1/events`: every event with its id, in order, to every client.
 //!
-//! With a history, the history is the source of truth: the feed reads the rows recorded
-//! after the last one it passed on, so the ids are the history's (the same ids `bbwatch
-//! history --events` shows, and they survive restarts) even when another bbwatch is the
-//! process that records. It reads as soon as a local event says one is coming (recording
-//! commits it first), and every second anyway for another process's events. A client that
-//! reconnects with `Last-Event-ID`, or falls behind the broadcast, reads what it missed from
-//! the same store by id. Without a history, ids count from 1 in this process and the last
-//! [`MEMORY`] events are kept for reconnects.
+//! Events come from the process's pipeline ([`crate::ApiSink`]) after they are recorded: with
+//! a history, an event this process recorded comes with its id (the same ids `bbwatch history
+//! --events` shows, and they survive restarts) and is passed on as it is, without reading it
+//! back. The history is read only for what did not come that way: rows another bbwatch
+//! recorded (read soon after a local event says one is coming, and every second anyway), a
+//! gap, and a client that reconnects with `Last-Event-ID` or falls behind. Without a history,
+//! ids count from 1 in this process and the last [`MEMORY`] events are kept for reconnects.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use bbwatch_core::engine::delivery::EventStream;
+use bbwatch_core::engine::sink::Recorded;
 use bbwatch_history::{EventCursor, Filter, History, StoredEvent};
 
 use crate::reading::Reading;
+use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
@@ -51,7 +51,7 @@ impl Feed {
     /// Start the feed's task; it ends when `closing` turns true or the events end.
     pub(crate) async fn start(
         history: Option<Arc<History>>,
-        events: EventStream,
+        events: broadcast::Receiver<Recorded>,
         closing: watch::Receiver<bool>,
     ) -> Arc<Feed> {
         let (tx, _) = broadcast::channel(PAGE);
@@ -112,29 +112,14 @@ impl Feed {
         let _ = self.tx.send(event);
     }
 
-    async fn run(self: Arc<Self>, mut events: EventStream, mut closing: watch::Receiver<bool>) {
+    async fn run(
+        self: Arc<Self>,
+        mut events: broadcast::Receiver<Recorded>,
+        mut closing: watch::Receiver<bool>,
+    ) {
         let mut eager_until = Instant::now();
         let mut ended = false;
         loop {
-            if let Store::Memory(m) = &self.store {
-                tokio::select! {
-                    event = events.recv() => match event {
-                        Some(event) => {
-                            let stored = StoredEvent { id: self.last() + 1, event };
-                            let mut kept = m.lock().unwrap_or_else(PoisonError::into_inner);
-                            if kept.len() == MEMORY {
-                                kept.pop_front();
-                            }
-                            kept.push_back(stored.clone());
-                            drop(kept);
-                            self.pass_on(stored);
-                        }
-                        None => return,
-                    },
-                    _ = closing.changed() => return,
-                }
-                continue;
-            }
             let wait = if Instant::now() < eager_until {
                 EAGER_READ
             } else {
@@ -142,15 +127,50 @@ impl Feed {
             };
             tokio::select! {
                 event = events.recv(), if !ended => match event {
-                    Some(_) => eager_until = Instant::now() + EAGER_FOR,
-                    // The monitor stopped: keep reading for another process's events.
-                    None => ended = true,
+                    Ok(recorded) => {
+                        match (&self.store, recorded.id) {
+                            (Store::Memory(m), _) => self.keep(m, recorded.event),
+                            // Recorded here: passed on as it is, unless rows came between.
+                            (Store::History(_), Some(id)) if id == self.last() + 1 => {
+                                self.pass_on(StoredEvent { id, event: recorded.event });
+                            }
+                            (Store::History(_), Some(id)) if id <= self.last() => {}
+                            (Store::History(_), Some(_)) => self.catch_up().await,
+                            // Another bbwatch records it: its row is read soon.
+                            (Store::History(_), None) => eager_until = Instant::now() + EAGER_FOR,
+                        }
+                        continue;
+                    }
+                    Err(RecvError::Lagged(missed)) => {
+                        if matches!(self.store, Store::Memory(_)) {
+                            tracing::warn!("local API: {missed} events were not passed on");
+                        }
+                    }
+                    // The process's pipeline stopped: keep reading another process's events.
+                    Err(RecvError::Closed) => ended = true,
                 },
-                () = tokio::time::sleep(wait) => {}
+                () = tokio::time::sleep(wait), if matches!(self.store, Store::History(_)) => {}
                 _ = closing.changed() => return,
             }
-            self.catch_up().await;
+            if matches!(self.store, Store::History(_)) {
+                self.catch_up().await;
+            }
         }
+    }
+
+    /// Keep `event` in memory with the next id, and pass it on.
+    fn keep(&self, memory: &Mutex<VecDeque<StoredEvent>>, event: bbwatch_core::Event) {
+        let stored = StoredEvent {
+            id: self.last() + 1,
+            event,
+        };
+        let mut kept = memory.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.len() == MEMORY {
+            kept.pop_front();
+        }
+        kept.push_back(stored.clone());
+        drop(kept);
+        self.pass_on(stored);
     }
 
     /// Pass on every row recorded since the last one passed on.

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 
 use crate::error::ApiError;
 use crate::server::Server;
+use crate::sink::ApiSink;
 
 /// What became of a change of `[api]`, for the app to tell the user.
 #[derive(Debug)]
@@ -23,11 +24,12 @@ pub enum Followed {
     Failed(ApiError),
 }
 
-/// Serve the API for the monitor behind `handle` (with its `history`) as `settings` say, until
-/// they can no longer change. `told` hears of each change of `[api]` and what became of it.
+/// Serve the API for the monitor behind `handle` and the events its pipeline sends to `sink`
+/// (with its `history`) as `settings` say, until they can no longer change. `told` hears of each change of `[api]` and what became of it.
 pub async fn follow_settings(
     mut settings: watch::Receiver<Config>,
     handle: MonitorHandle,
+    sink: ApiSink,
     history: Option<Arc<History>>,
     mut told: impl FnMut(Followed) + Send,
 ) {
@@ -43,7 +45,7 @@ pub async fn follow_settings(
                 }
             }
             let outcome = if api.enabled {
-                match Server::start(&api, &handle, history.clone()).await {
+                match Server::start(&api, &handle, &sink, history.clone()).await {
                     Ok(started) => {
                         let addr = started.local_addr();
                         server = Some(started);

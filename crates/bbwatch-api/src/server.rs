@@ -8,14 +8,15 @@ use std::time::Duration;
 
 use bbwatch_core::bitbank::metrics::PollMetrics;
 use bbwatch_core::config::LocalApi;
-use bbwatch_core::engine::delivery::EventStream;
+use bbwatch_core::engine::sink::Recorded;
 use bbwatch_core::{MonitorHandle, Snapshot};
 use bbwatch_history::History;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 use crate::connections::{self, Limits};
 use crate::error::ApiError;
+use crate::sink::ApiSink;
 use crate::token::Token;
 use crate::{feed, reading, routes, state};
 
@@ -31,9 +32,8 @@ pub struct ApiState {
     pub snapshot: watch::Receiver<Snapshot>,
     /// The monitor's poll counters (`MonitorHandle::metrics`).
     pub metrics: Arc<PollMetrics>,
-    /// The events as they happen (`MonitorHandle::events`): they wake the event feed, and
-    /// are its only source when there is no history.
-    pub events: EventStream,
+    /// The events as the process's pipeline passes them on, recorded ([`crate::ApiSink`]).
+    pub events: broadcast::Receiver<Recorded>,
     /// The history: event ids, `Last-Event-ID` resumption and `/v1/history` come from it.
     /// Without it ids count from 1 in this process, a reconnect can resume only from events
     /// still in memory (the last 1024), and `/v1/history` answers 404.
@@ -50,16 +50,18 @@ pub struct ApiState {
 }
 
 impl ApiState {
-    /// The state for a monitor's `handle`, with the default heartbeat.
+    /// The state for a monitor's `handle` and the events its pipeline passes on to `sink`,
+    /// with the default heartbeat.
     pub fn new(
         handle: &MonitorHandle,
+        sink: &ApiSink,
         history: Option<Arc<History>>,
         token: Option<Token>,
     ) -> Self {
         ApiState {
             snapshot: handle.snapshot(),
             metrics: handle.metrics(),
-            events: handle.events(),
+            events: sink.subscribe(),
             history,
             token,
             heartbeat: DEFAULT_HEARTBEAT,
@@ -131,18 +133,20 @@ pub struct Server {
 
 impl Server {
     /// Start serving what `api` says (`[api] listen`, `token` or `token_file`) for the
-    /// monitor behind `handle`, with its `history` if there is one. Returns once listening:
+    /// monitor behind `handle` and the events its pipeline sends to `sink`, with its
+    /// `history` if there is one. Returns once listening:
     /// a bad `[api]` section or a busy address is an error here, not later. Call from within
     /// a tokio runtime.
     pub async fn start(
         api: &LocalApi,
         handle: &MonitorHandle,
+        sink: &ApiSink,
         history: Option<Arc<History>>,
     ) -> Result<Server, ApiError> {
         let token = Token::from_config(api)?;
         let origins = api.allowed_origins()?;
         let listener = bind(api).await?;
-        let mut state = ApiState::new(handle, history, token);
+        let mut state = ApiState::new(handle, sink, history, token);
         state.origins = origins;
         Server::spawn(listener, state)
     }

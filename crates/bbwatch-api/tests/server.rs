@@ -5,8 +5,9 @@
 
 use std::time::Duration;
 
-use bbwatch_api::{ApiError, Server};
+use bbwatch_api::{ApiError, ApiSink, Server};
 use bbwatch_core::config::{Config, HumanDuration, LocalApi};
+use bbwatch_core::engine::sink::{Recorded, Sink};
 use bbwatch_core::Monitor;
 use fake_bitbank::{FakeBitbank, Options, Scenario};
 
@@ -45,7 +46,15 @@ async fn the_tray_apps_entry_point_serves_and_stops() {
     };
     let (monitor, handle) = Monitor::new(config.monitor_config()).unwrap();
 
-    let server = Server::start(&local("127.0.0.1:0"), &handle, None)
+    // What the runtime's pipeline does, without a history: each event to the API's sink.
+    let sink = ApiSink::default();
+    let (to_api, mut events) = (sink.clone(), handle.events());
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            to_api.send(&Recorded { event, id: None });
+        }
+    });
+    let server = Server::start(&local("127.0.0.1:0"), &handle, &sink, None)
         .await
         .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -103,7 +112,7 @@ async fn the_tray_apps_entry_point_serves_and_stops() {
         .unwrap();
     assert!(tokio::net::TcpListener::bind(addr).await.is_ok());
 
-    let refused = Server::start(&local("0.0.0.0:0"), &handle, None)
+    let refused = Server::start(&local("0.0.0.0:0"), &handle, &sink, None)
         .await
         .unwrap_err();
     assert!(matches!(refused, ApiError::Config(_)), "{refused:?}");

@@ -13,11 +13,12 @@ use bbwatch_core::bitbank::client::Client;
 use bbwatch_core::bitbank::credentials::Credentials;
 use bbwatch_core::config::Config;
 use bbwatch_core::engine::monitor::check_once;
+use bbwatch_core::engine::sink::Sink;
 use bbwatch_core::i18n::HistoryMsg;
 use bbwatch_core::present::render::event_line;
-use bbwatch_core::runtime::settings::{FileWatch, Settings as LiveSettings};
-use bbwatch_core::{Monitor, MonitorHandle};
-use bbwatch_history::{History, Recorder};
+use bbwatch_core::runtime::settings::Settings as LiveSettings;
+use bbwatch_history::History;
+use bbwatch_runtime::{Api, Options, Runtime};
 use bbwatch_sinks::{Notifier, NotifierOptions};
 use clap::Parser;
 
@@ -144,61 +145,47 @@ fn key_channel(key: Option<Credentials>) -> tokio::sync::watch::Receiver<Option<
     tokio::sync::watch::channel(key).1
 }
 
-/// What `watch` and `serve` both run: a monitor following the settings in force, the
-/// history it records into (pruned daily, its snapshot kept for the next start), the hooks
-/// and webhooks of the settings in force, and SIGHUP reading the file again. Events are the
-/// caller's to read from `handle` and pass to `bbwatch_history::record_and_claim`.
-struct Running {
-    config: tokio::sync::watch::Receiver<Config>,
-    monitor: Monitor,
-    handle: MonitorHandle,
-    recorder: Option<Recorder>,
-    history: Option<Arc<History>>,
-    following: Option<FileWatch>,
-    /// The hooks and webhooks (none unless configured; a change of the file applies to the
-    /// next event). Sending never waits for a hook or an endpoint.
-    outbound: tokio::sync::mpsc::UnboundedSender<bbwatch_core::Event>,
-}
-
-fn start_running(settings: &Settings) -> anyhow::Result<Running> {
-    // The settings in force follow the file (edited by hand, or SIGHUP), flags laid over it.
-    let live = Arc::new(LiveSettings::new(
+/// The settings in force, following the file (edited by hand, or SIGHUP) with the flags laid
+/// over it.
+fn live_settings(settings: &Settings) -> Arc<LiveSettings> {
+    Arc::new(LiveSettings::new(
         settings.path.clone(),
         settings.overrides.clone(),
         settings.config.clone(),
         true,
-    ));
-    let config = live.subscribe();
+    ))
+}
+
+/// What `watch` and `serve` both start: the one runtime (monitor, history, hooks, webhooks,
+/// and the notifier and API they ask for), with SIGHUP reading the file again.
+async fn start_runtime(
+    settings: &Settings,
+    live: &Arc<LiveSettings>,
+    notifier: Option<Box<dyn Sink>>,
+    api: Api,
+) -> anyhow::Result<Runtime> {
     let history = settings
         .history
         .as_deref()
         .and_then(history::open_for_watch);
-    let resume = history.as_ref().and_then(|h| match h.resume_state() {
-        Ok(resume) => resume,
-        Err(e) => {
-            eprintln!("bbwatch: {e}; starting without the stored state");
-            None
-        }
-    });
-    let key = credentials(&settings.config)?;
-    let (mut monitor, handle, following) = live.start_monitor(resume)?;
-    monitor.set_credentials(key_channel(key));
-    let recorder = history.clone().map(|h| {
-        tokio::spawn(bbwatch_history::prune_daily(h.clone(), config.clone()));
-        tokio::spawn(bbwatch_history::keep_snapshot(h.clone(), handle.snapshot()));
-        Recorder::new(h)
-    });
-    tokio::spawn(reload_on_hangup(live.clone()));
-    let outbound = bbwatch_sinks::outbound::start(config.clone());
-    Ok(Running {
-        config,
-        monitor,
-        handle,
-        recorder,
+    let mut runtime = Runtime::start(Options {
+        settings: live.clone(),
+        credentials: key_channel(credentials(&settings.config)?),
         history,
-        following,
-        outbound,
+        api,
+        history_failure: None,
     })
+    .await?;
+    if let Some(notifier) = notifier {
+        runtime.notify(notifier);
+    }
+    tokio::spawn(reload_on_hangup(live.clone()));
+    let stop = runtime.shutdown();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        stop.cancel();
+    });
+    Ok(runtime)
 }
 
 /// Run the monitor until Ctrl-C or SIGTERM, printing each event. Stdout is written by a
@@ -206,28 +193,18 @@ fn start_running(settings: &Settings) -> anyhow::Result<Running> {
 /// the signal; a reader that goes away ends the watch (exit 0); any other write error is a
 /// runtime error (exit 1).
 async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<()> {
-    let Running {
-        config,
-        monitor,
-        handle,
-        mut recorder,
-        following: _following,
-        outbound,
-        ..
-    } = start_running(settings)?;
-    let mut out = writer::Writer::spawn().context("cannot start the output thread")?;
-    let mut events = handle.events();
+    let live = live_settings(settings);
+    let config = live.subscribe();
     // Each event is passed on once printed: a slow notification server never holds up the
     // output.
-    let to_notifier = notify.then(|| {
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let notifier = notify.then(|| -> Box<dyn Sink> {
         let notifier = Arc::new(Notifier::new(config.clone(), NotifierOptions::default()));
-        tokio::spawn(notifier.run(rx, || false));
-        tx
+        Box::new(notifier.start(|| false))
     });
-    let mut run = tokio::spawn(monitor.run(shutdown_signal()));
+    let runtime = start_runtime(settings, &live, notifier, Api::Off).await?;
+    let (out, mut gone) = writer::Writer::spawn().context("cannot start the output thread")?;
     // A name bitbank does not list is a bad value, said once it is known (stderr).
-    let mut snapshots = handle.snapshot();
+    let mut snapshots = runtime.handle().snapshot();
     tokio::spawn(async move {
         let mut told = bbwatch_core::Unlisted::default();
         while snapshots.changed().await.is_ok() {
@@ -244,40 +221,35 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
             }
         }
     });
-    loop {
-        tokio::select! {
-            // Events first, so none still queued is lost when the monitor stops.
-            biased;
-            received = events.recv() => match received {
-                Some(event) => {
-                    // Recorded before it is printed; then to the hooks and webhooks.
-                    let claimed = bbwatch_history::record_and_claim(recorder.as_mut(), &event);
-                    let lang = config.borrow().language.resolve();
-                    let text = if json { event.to_json_line() } else { event_line(&event, lang) };
-                    out.line(text, bbwatch_core::engine::delivery::is_level_change(&event));
-                    if let Some(notifier) = &to_notifier {
-                        let _ = notifier.send(event.clone());
-                    }
-                    if claimed {
-                        let _ = outbound.send(event);
-                    }
-                }
-                None => return Ok(()),
-            },
-            gone = out.gone.recv() => {
-                run.abort();
-                return match gone {
-                    // Nobody reads our output any more: stop quietly.
-                    Some(writer::Gone::Closed) | None => Ok(()),
-                    Some(writer::Gone::Failed(e)) => Err(e).context("cannot write to stdout"),
-                };
-            }
-            joined = &mut run => {
-                joined.context("the monitor task failed")?;
-                return Ok(());
-            }
+    // Nobody reads our output any more: stop quietly; a write that failed otherwise is the
+    // watch's error.
+    let stop = runtime.shutdown();
+    let failed = tokio::spawn(async move {
+        let gone = gone.recv().await;
+        stop.cancel();
+        match gone {
+            Some(writer::Gone::Failed(e)) => Some(e),
+            Some(writer::Gone::Closed) | None => None,
+        }
+    });
+    runtime
+        .run(|recorded| {
+            let event = &recorded.event;
+            let lang = config.borrow().language.resolve();
+            let text = if json {
+                event.to_json_line()
+            } else {
+                event_line(event, lang)
+            };
+            out.line(text, bbwatch_core::engine::delivery::is_level_change(event));
+        })
+        .await?;
+    if failed.is_finished() {
+        if let Ok(Some(e)) = failed.await {
+            return Err(e).context("cannot write to stdout");
         }
     }
+    Ok(())
 }
 
 /// `bbwatch serve`: the local HTTP API (see the bbwatch-api crate) over a monitor that
@@ -310,30 +282,17 @@ async fn serve(settings: &Settings, listen: Option<std::net::SocketAddr>) -> any
         Err(_) => bbwatch_api::DEFAULT_HEARTBEAT,
     };
     let listener = bbwatch_api::bind(&api).await?;
-    let Running {
-        monitor,
-        handle,
-        mut recorder,
-        history,
-        following: _following,
-        outbound,
-        ..
-    } = start_running(settings)?;
-    let mut state = bbwatch_api::ApiState::new(&handle, history, token);
-    state.heartbeat = heartbeat;
-    state.origins = api.allowed_origins()?;
-    let server = bbwatch_api::Server::spawn(listener, state)?;
-    eprintln!("bbwatch: listening on http://{}", server.local_addr());
-    let mut events = handle.events();
-    let run = tokio::spawn(monitor.run(shutdown_signal()));
-    // Recorded before anything else sees it: the API's event ids come from the history.
-    while let Some(event) = events.recv().await {
-        if bbwatch_history::record_and_claim(recorder.as_mut(), &event) {
-            let _ = outbound.send(event);
-        }
+    let serve = Api::Serve {
+        listener,
+        token,
+        heartbeat,
+        origins: api.allowed_origins()?,
+    };
+    let runtime = start_runtime(settings, &live_settings(settings), None, serve).await?;
+    if let Some(addr) = runtime.api_addr() {
+        eprintln!("bbwatch: listening on http://{addr}");
     }
-    run.await.context("the monitor task failed")?;
-    server.stop().await?;
+    runtime.run(|_| {}).await?;
     Ok(0)
 }
 
@@ -348,12 +307,7 @@ async fn wait(
 ) -> anyhow::Result<u8> {
     use bbwatch_core::i18n::Msg;
     use bbwatch_core::present::render::{format_duration, level_name};
-    let live = Arc::new(LiveSettings::new(
-        settings.path.clone(),
-        settings.overrides.clone(),
-        settings.config.clone(),
-        true,
-    ));
+    let live = live_settings(settings);
     let key = credentials(&settings.config)?;
     let (mut monitor, handle, _following) = live.start_monitor(None)?;
     monitor.set_credentials(key_channel(key));

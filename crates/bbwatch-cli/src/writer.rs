@@ -31,8 +31,6 @@ struct Queue {
 /// Writes lines to stdout on a thread of its own.
 pub struct Writer {
     queue: Arc<(Mutex<Queue>, Condvar)>,
-    /// Receives once, when stdout is finished.
-    pub gone: mpsc::Receiver<Gone>,
 }
 
 fn lock(m: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
@@ -40,8 +38,9 @@ fn lock(m: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
 }
 
 impl Writer {
-    /// Start the writer thread and the closed-pipe watcher.
-    pub fn spawn() -> std::io::Result<Writer> {
+    /// Start the writer thread and the closed-pipe watcher; the receiver hears once, when
+    /// stdout is finished.
+    pub fn spawn() -> std::io::Result<(Writer, mpsc::Receiver<Gone>)> {
         let queue: Arc<(Mutex<Queue>, Condvar)> = Arc::default();
         let (tx, gone) = mpsc::channel(2);
         let q = Arc::clone(&queue);
@@ -56,7 +55,7 @@ impl Writer {
         // No poll(2) on a console or pipe handle: a reader gone is noticed at the next write.
         #[cfg(not(unix))]
         drop(tx);
-        Ok(Writer { queue, gone })
+        Ok((Writer { queue }, gone))
     }
 
     /// Queue one line; never blocks. `level` marks a level-change line (kept when full).

@@ -29,6 +29,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bbwatch_core::config::{Config, Hook};
+use bbwatch_core::engine::sink::Outlet;
 use bbwatch_core::{Event, EventKind};
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::{mpsc, watch};
@@ -446,6 +447,12 @@ async fn run_logged(hook: &Hook, event: &Event) {
 /// The hooks of one binary, following the settings in force.
 pub struct Hooks {
     settings: watch::Receiver<Config>,
+}
+
+/// Start the hooks of the settings in force as a sink (none run until `[[hooks]]` are
+/// configured; a change applies to the next event). Call inside a tokio runtime.
+pub fn start(settings: watch::Receiver<Config>) -> Outlet {
+    Outlet::spawn("hooks", |events| Hooks::new(settings).run(events))
 }
 
 impl Hooks {

@@ -3,7 +3,6 @@
 
 pub mod hooks;
 pub mod notifier;
-pub mod outbound;
 pub mod popup;
 pub mod queue;
 pub mod sound;

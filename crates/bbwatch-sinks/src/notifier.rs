@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bbwatch_core::config::{Config, Notifications};
+use bbwatch_core::engine::sink::Outlet;
 use bbwatch_core::i18n::Msg;
 use bbwatch_core::model::reason::Reason;
 use bbwatch_core::present::alert::{self, Collapser, Source};
@@ -126,6 +127,12 @@ impl Notifier {
             options,
             book: Arc::default(),
         }
+    }
+
+    /// Start showing events as a sink; `paused` says whether the user paused notifications.
+    /// Call inside a tokio runtime.
+    pub fn start(self: Arc<Self>, paused: impl Fn() -> bool + Send + 'static) -> Outlet {
+        Outlet::spawn("notifier", move |events| self.run(events, paused))
     }
 
     /// Notify about every event of `events` until its sender goes, and end quiet hours by the

@@ -18,6 +18,7 @@
 use std::time::Duration;
 
 use bbwatch_core::config::{Config, Webhook, WebhookFormat};
+use bbwatch_core::engine::sink::Outlet;
 use bbwatch_core::present::render::event_line;
 use bbwatch_core::{Event, EventKind, Lang};
 use chrono::{DateTime, Utc};
@@ -281,6 +282,19 @@ pub async fn deliver(client: &reqwest::Client, webhook: &Webhook, event: &Event,
 pub struct Webhooks {
     settings: watch::Receiver<Config>,
     client: reqwest::Client,
+}
+
+/// Start the webhooks of the settings in force as a sink (none are sent until `[[webhooks]]`
+/// are configured). Without an HTTP client there are none, said once. Call inside a tokio
+/// runtime.
+pub fn start(settings: watch::Receiver<Config>) -> Option<Outlet> {
+    match Webhooks::new(settings) {
+        Ok(webhooks) => Some(Outlet::spawn("webhooks", |events| webhooks.run(events))),
+        Err(e) => {
+            tracing::error!("{e}; webhooks are off");
+            None
+        }
+    }
 }
 
 impl Webhooks {

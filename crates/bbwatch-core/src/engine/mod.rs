@@ -7,3 +7,4 @@ pub mod detect;
 pub mod monitor;
 pub mod pace;
 pub mod silence;
+pub mod sink;
