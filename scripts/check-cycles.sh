@@ -15,6 +15,7 @@ targets=(
     "-p bbwatch-history --lib"
     "-p bbwatch-sinks --lib"
     "-p bbwatch-api --lib"
+    "-p bbwatch-runtime --lib"
     "-p bbwatch-windows --lib"
     "-p fake-bitbank --lib"
     "-p fake-bitbank --bin fake-bitbank"

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use bbwatch_core::bitbank::client::Client;
 use bbwatch_core::bitbank::credentials::Credentials;
+use bbwatch_core::bitbank::source::{Bitbank, BitbankConfig};
 use bbwatch_core::config::Config;
 use bbwatch_core::engine::monitor::check_once;
 use bbwatch_core::engine::sink::Sink;
@@ -99,15 +99,14 @@ fn init_logging(verbose: u8) {
 /// One observation, reported as seen (no thresholds). Returns the level's exit code.
 async fn status(settings: &Settings, json: bool) -> anyhow::Result<u8> {
     let config = &settings.config;
-    let client = Client::new(config.endpoints(), config.timeout.0)?;
-    let key = credentials(config)?;
-    let snapshot = check_once(
-        &client,
-        config.pair_set().as_ref(),
-        key.as_ref(),
-        config.asset_set().as_ref(),
-    )
-    .await;
+    // One look: no stream to follow.
+    let bitbank = BitbankConfig {
+        stream: None,
+        ..config.monitor_config().source
+    };
+    let mut source = Bitbank::new(bitbank, Arc::default())?;
+    source.set_credentials(key_channel(credentials(config)?));
+    let snapshot = check_once(&mut source, config.pair_set().as_ref()).await;
     if snapshot.rate_limited {
         match snapshot.retry_after_secs {
             Some(secs) => anyhow::bail!(

@@ -27,8 +27,9 @@ pub mod model;
 pub mod present;
 pub mod runtime;
 
-pub use engine::detect::{Detector, Resume, Resumed, Snapshot, Thresholds, Unlisted};
+pub use engine::detect::{Detector, Resume, Resumed, Snapshot, Thresholds};
 pub use engine::monitor::{Monitor, MonitorConfig, MonitorHandle};
 pub use i18n::Lang;
 pub use model::event::{Event, EventKind};
 pub use model::level::{Level, PairState};
+pub use model::unlisted::Unlisted;

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use bbwatch_core::bitbank::client::Endpoints;
+use bbwatch_core::bitbank::source::BitbankConfig;
 use bbwatch_core::engine::detect::Thresholds;
 use bbwatch_core::engine::monitor::{Monitor, MonitorConfig};
 use fake_bitbank::{FakeBitbank, Options, Scenario};
@@ -87,15 +88,17 @@ async fn run() -> Result<()> {
     let pairs: BTreeSet<String> = ["btc_jpy", "eth_jpy"].map(String::from).into();
     let (monitor, handle) = Monitor::new(MonitorConfig {
         interval: Duration::from_millis(1),
-        timeout: Duration::from_secs(1),
         thresholds: Thresholds::default(),
         pairs: Some(pairs),
-        endpoints: Endpoints {
-            api_url: sim.api_url(),
-            public_url: sim.public_url(),
+        source: BitbankConfig {
+            timeout: Duration::from_secs(1),
+            endpoints: Endpoints {
+                api_url: sim.api_url(),
+                public_url: sim.public_url(),
+            },
+            stream: None,
+            assets: None,
         },
-        stream: None,
-        assets: None,
     })?;
     let mut events = handle.events();
     let mut snapshots = handle.snapshot();

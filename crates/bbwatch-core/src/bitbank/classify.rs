@@ -9,19 +9,8 @@ use crate::model::code::ErrorCode;
 use crate::model::fetch::{Failure, Fetch, Host};
 use crate::model::level::{CircuitMode, Level, PairState, PairStatus};
 use crate::model::pair::MAX_WATCHED_PAIRS;
-use crate::model::reading::{Certainty, Reading};
+use crate::model::reading::{Certainty, Context, Reading};
 use crate::model::reason::Reason;
-
-/// What classification needs to know from before this poll.
-#[derive(Clone, Copy, Debug)]
-pub struct Context<'a> {
-    /// The watch list, if known (configured, or resolved at the first answer).
-    pub watched: Option<&'a BTreeSet<String>>,
-    /// Pairs excused so far (see [`Reading::excused`]).
-    pub excused: &'a BTreeSet<String>,
-    /// The pairs' states after the previous poll.
-    pub previous: &'a BTreeMap<String, PairState>,
-}
 
 /// The default watch list: every pair that trades freely now.
 pub fn tradable_pairs(pairs: &[PairInfo]) -> BTreeSet<String> {

@@ -8,4 +8,6 @@ pub mod client;
 pub mod credentials;
 pub mod metrics;
 pub mod observation;
+pub mod silence;
+pub mod source;
 pub mod stream;

@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use crate::bitbank::client::{
     Endpoints, DEFAULT_API_URL, DEFAULT_PUBLIC_URL, MAX_TIMEOUT, MIN_TIMEOUT,
 };
+use crate::bitbank::source::{BitbankConfig, StreamConfig};
 use crate::engine::detect::Thresholds;
-use crate::engine::monitor::{MonitorConfig, StreamConfig};
+use crate::engine::monitor::MonitorConfig;
 use crate::i18n::{Lang, Msg};
 use crate::model::event::EventKind;
 use crate::model::pair::check_pair_name;
@@ -549,7 +550,7 @@ pub struct Config {
     /// The stream host (`wss://`, or `ws://` for a simulator on loopback).
     pub stream_url: String,
     /// With the stream: poll at once when btc_jpy's ticker falls silent on it for longer than
-    /// [`crate::engine::silence::BOUND`] (at most one extra poll per bound).
+    /// [`crate::bitbank::silence::BOUND`] (at most one extra poll per bound).
     pub early_poll: bool,
     /// Desktop notifications.
     pub notifications: Notifications,
@@ -847,15 +848,17 @@ impl Config {
     pub fn monitor_config(&self) -> MonitorConfig {
         MonitorConfig {
             interval: self.interval.0,
-            timeout: self.timeout.0,
             thresholds: self.thresholds(),
             pairs: self.pair_set(),
-            endpoints: self.endpoints(),
-            stream: self.stream.then(|| StreamConfig {
-                url: self.stream_url.clone(),
-                early_poll: self.early_poll,
-            }),
-            assets: self.asset_set(),
+            source: BitbankConfig {
+                timeout: self.timeout.0,
+                endpoints: self.endpoints(),
+                stream: self.stream.then(|| StreamConfig {
+                    url: self.stream_url.clone(),
+                    early_poll: self.early_poll,
+                }),
+                assets: self.asset_set(),
+            },
         }
     }
 

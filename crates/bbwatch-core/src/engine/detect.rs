@@ -6,12 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::bitbank::classify::Context;
 use crate::model::asset::{AssetState, KeyState};
 use crate::model::event::{Event, EventKind};
 use crate::model::level::{Level, PairState};
+use crate::model::reading::Context;
 use crate::model::reading::{Certainty, Reading};
 use crate::model::reason::Reason;
+use crate::model::unlisted::Unlisted;
 
 /// How many polls in a row confirm an ambiguous failure, or a recovery.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,39 +70,6 @@ pub struct Snapshot {
     /// sets it).
     #[serde(default)]
     pub unlisted: Unlisted,
-}
-
-/// Names the user asked to watch that bitbank's own lists do not have (a typo, a delisted pair).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Unlisted {
-    /// Pairs not in bitbank's pair list.
-    pub pairs: Vec<String>,
-    /// Assets not in the account's asset list (known only with an API key).
-    pub assets: Vec<String>,
-}
-
-impl Unlisted {
-    /// Whether every name is listed.
-    pub fn is_empty(&self) -> bool {
-        self.pairs.is_empty() && self.assets.is_empty()
-    }
-
-    /// The names of `configured` (none: nothing configured, nothing to check) that `listed`
-    /// lacks, in order.
-    pub fn missing<'a>(
-        configured: Option<&BTreeSet<String>>,
-        listed: impl Iterator<Item = &'a str>,
-    ) -> Vec<String> {
-        let Some(configured) = configured else {
-            return Vec::new();
-        };
-        let listed: BTreeSet<&str> = listed.collect();
-        configured
-            .iter()
-            .filter(|name| !listed.contains(name.as_str()))
-            .cloned()
-            .collect()
-    }
 }
 
 fn capped_retry_after(reading: &Reading) -> Option<u64> {

@@ -6,5 +6,4 @@ pub mod delivery;
 pub mod detect;
 pub mod monitor;
 pub mod pace;
-pub mod silence;
 pub mod sink;

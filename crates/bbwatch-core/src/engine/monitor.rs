@@ -1,32 +1,27 @@
-//! The monitor loop: poll → classify → detect, publishing a `watch` of the current
-//! [`Snapshot`] and a `broadcast` of [`Event`]s that every sink subscribes to.
+//! The monitor loop: ask the source → detect, publishing a `watch` of the current
+//! [`Snapshot`] and a `broadcast` of [`Event`]s that every sink subscribes to. What it asks is
+//! a [`Source`] (bitbank's by default): the monitor paces, detects and publishes, and never
+//! names a host, an error code or a room.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use tokio::sync::{broadcast, mpsc, watch, Notify};
+use tokio::sync::{broadcast, watch, Notify};
 
-use crate::bitbank::api::CircuitBreakInfo;
-use crate::bitbank::assets::{AssetInfo, Seen};
-use crate::bitbank::classify::{classify, Context};
-use crate::bitbank::client::{Client, ClientError, Endpoints};
+use crate::bitbank::client::ClientError;
 use crate::bitbank::credentials::Credentials;
-use crate::bitbank::metrics::{failures_of, Poll, PollMetrics};
-use crate::bitbank::observation::Observation;
-use crate::bitbank::stream::{self, Update};
+use crate::bitbank::metrics::PollMetrics;
+use crate::bitbank::source::{Bitbank, BitbankConfig};
 use crate::engine::delivery::{EventStream, Publisher, Subscriptions};
-use crate::engine::detect::{Detector, Resume, Resumed, Snapshot, Thresholds, Unlisted};
+use crate::engine::detect::{Detector, Resume, Resumed, Snapshot, Thresholds};
 use crate::engine::pace::{clock_jumped, Pacer};
-use crate::engine::silence::Silence;
-use crate::model::asset::KeyState;
 use crate::model::event::Event;
-use crate::model::fetch::Fetch;
 use crate::model::level::Level;
-use crate::model::link::Link;
 use crate::model::pair::MAX_WATCHED_PAIRS;
-use crate::model::reading::{Certainty, Reading};
+use crate::model::reading::{Certainty, Context, Reading};
+use crate::model::source::{Ask, Assets, Pushed, Source};
 
 /// How many events a slow subscriber may lag behind before it misses some.
 const EVENT_BUFFER: usize = 256;
@@ -35,35 +30,19 @@ const EVENT_BUFFER: usize = 256;
 const _: () = assert!(MAX_WATCHED_PAIRS + 3 < EVENT_BUFFER);
 /// The longest single sleep, so a suspend/resume is noticed soon after waking.
 const WAKE_CHECK: Duration = Duration::from_secs(5);
-/// Stream updates waiting for the monitor (it reads them between polls).
-const STREAM_BUFFER: usize = 1024;
 
-/// What the monitor needs.
+/// What the monitor needs: its own pace, thresholds and watch list, and its source's
+/// settings.
 #[derive(Clone, Debug, PartialEq)]
-pub struct MonitorConfig {
+pub struct MonitorConfig<C = BitbankConfig> {
     /// Time between polls.
     pub interval: Duration,
-    /// Timeout of each request.
-    pub timeout: Duration,
     /// Failure and success thresholds.
     pub thresholds: Thresholds,
     /// Watched pairs; `None` for every pair tradable at the first answer.
     pub pairs: Option<BTreeSet<String>>,
-    /// The hosts.
-    pub endpoints: Endpoints,
-    /// The stream to follow circuit breaks on, or `None` to poll them over REST only.
-    pub stream: Option<StreamConfig>,
-    /// Watched assets (with an API key); `None` for those held at the first answer plus JPY.
-    pub assets: Option<BTreeSet<String>>,
-}
-
-/// What the stream source needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StreamConfig {
-    /// The stream host.
-    pub url: String,
-    /// Poll at once when the ticker room falls silent (see `silence.rs`).
-    pub early_poll: bool,
+    /// What the source is configured with.
+    pub source: C,
 }
 
 /// What a change of settings asks of the wait in progress.
@@ -78,160 +57,17 @@ enum Applied {
 }
 
 /// The running side: owned by the task that calls [`Monitor::run`].
-pub struct Monitor {
-    client: Client,
+pub struct Monitor<S: Source = Bitbank> {
+    pub(crate) source: S,
     /// What the monitor runs with now.
-    current: MonitorConfig,
+    current: MonitorConfig<S::Config>,
     /// The settings in force, when they can change while it runs.
-    settings: Option<watch::Receiver<MonitorConfig>>,
-    detector: Detector,
+    settings: Option<watch::Receiver<MonitorConfig<S::Config>>>,
+    pub(crate) detector: Detector,
     pacer: Pacer,
     snapshot_tx: watch::Sender<Snapshot>,
     publisher: Publisher,
     check_now: Arc<Notify>,
-    metrics: Arc<PollMetrics>,
-    stream: StreamState,
-    /// The API key, when deposits and withdrawals are watched; it can change while running.
-    credentials: Option<watch::Receiver<Option<Credentials>>>,
-    assets: AssetWatch,
-    /// Names in the settings bitbank does not list, as its last answers said.
-    unlisted: Unlisted,
-}
-
-/// The deposits-and-withdrawals side of the observation model.
-#[derive(Default)]
-struct AssetWatch {
-    /// The watched assets, once known (configured, or resolved at the first answer).
-    watched: Option<BTreeSet<String>>,
-    /// What the last assets request said.
-    seen: Seen,
-    /// What bitbank made of the key, last it said.
-    key: KeyState,
-}
-
-impl AssetWatch {
-    /// Take one answer (`None`: no key, nothing asked).
-    fn take(
-        &mut self,
-        fetch: Option<Fetch<Vec<AssetInfo>>>,
-        configured: Option<&BTreeSet<String>>,
-    ) {
-        let Some(fetch) = fetch else {
-            self.seen = Seen::Off;
-            self.key = KeyState::None;
-            return;
-        };
-        if let (None, Ok(answer)) = (&self.watched, &fetch) {
-            self.watched = Some(crate::bitbank::assets::watched_assets(configured, answer));
-        }
-        let watched = self.watched.clone().unwrap_or_default();
-        self.seen = Seen::from_fetch(&fetch, &watched);
-        self.key = match (&self.seen, self.key) {
-            (Seen::States(_), _) => KeyState::Accepted,
-            (Seen::Rejected(code), _) => {
-                if !matches!(self.key, KeyState::Rejected { .. }) {
-                    tracing::warn!(%code, "bitbank rejected the API key");
-                }
-                KeyState::Rejected { code: *code }
-            }
-            (_, KeyState::None) => KeyState::Pending,
-            (_, known) => known,
-        };
-    }
-}
-
-/// The stream's side of the observation model.
-struct StreamState {
-    /// The source task, while the stream is on (aborted when dropped).
-    task: Option<AbortOnDrop>,
-    updates: Option<mpsc::Receiver<Update>>,
-    /// The rooms the source should be in: the watch list.
-    rooms: watch::Sender<BTreeSet<String>>,
-    /// Pairs whose room delivered a frame since the session opened: not polled over REST.
-    covered: BTreeSet<String>,
-    /// The last pushed state of each covered pair.
-    latest: BTreeMap<String, CircuitBreakInfo>,
-    /// The last full observation (a poll's, with the pushes merged in): a push replaces its
-    /// pair's circuit entry here and is classified at once.
-    last: Option<Observation>,
-    /// Whether live updates are in use, for the snapshot.
-    link: Link,
-    /// The ticker room's silences, when the early trigger is on.
-    silence: Option<Silence>,
-}
-
-impl StreamState {
-    fn new() -> StreamState {
-        StreamState {
-            task: None,
-            updates: None,
-            rooms: watch::Sender::new(BTreeSet::new()),
-            covered: BTreeSet::new(),
-            latest: BTreeMap::new(),
-            last: None,
-            link: Link::Off,
-            silence: None,
-        }
-    }
-
-    /// Stop the source, if any, and forget what it covered.
-    fn stop(&mut self) {
-        self.task = None;
-        self.updates = None;
-        self.covered.clear();
-        self.latest.clear();
-        self.link = Link::Off;
-        self.silence = None;
-    }
-
-    /// Start a source (after stopping any other).
-    fn start(&mut self, config: &StreamConfig, metrics: &Arc<PollMetrics>) {
-        self.stop();
-        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
-        self.link = Link::Connecting;
-        self.silence = config.early_poll.then(Silence::new);
-        let task = tokio::spawn(stream::run_source(
-            config.url.clone(),
-            config.early_poll,
-            self.rooms.subscribe(),
-            tx,
-            Arc::clone(metrics),
-        ));
-        self.task = Some(AbortOnDrop(task));
-        self.updates = Some(rx);
-    }
-
-    /// The rooms to be in now; pairs no longer watched are no longer covered.
-    fn set_rooms(&mut self, watched: Option<&BTreeSet<String>>) {
-        let wanted = watched.cloned().unwrap_or_default();
-        self.covered.retain(|p| wanted.contains(p));
-        self.latest.retain(|p, _| wanted.contains(p));
-        self.rooms.send_if_modified(|rooms| {
-            if *rooms == wanted {
-                false
-            } else {
-                *rooms = wanted;
-                true
-            }
-        });
-    }
-}
-
-/// A task aborted when its handle is dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// What a stream update asks of the wait in progress.
-enum Pushed {
-    /// Nothing more (a push was classified, or changed nothing).
-    Nothing,
-    /// The stream went down: poll every pair over REST now.
-    PollNow,
 }
 
 /// The subscribing side: clone it to every sink.
@@ -273,43 +109,63 @@ impl MonitorHandle {
     }
 }
 
-impl Monitor {
-    /// A monitor with fixed settings, and its handle. Subscribe before [`Monitor::run`] so no
-    /// event is missed.
+impl Monitor<Bitbank> {
+    /// A monitor of bitbank with fixed settings, and its handle. Subscribe before
+    /// [`Monitor::run`] so no event is missed.
     pub fn new(config: MonitorConfig) -> Result<(Monitor, MonitorHandle), ClientError> {
-        Monitor::build(config, None)
+        Monitor::bitbank(config, None)
     }
 
-    /// A monitor that follows the settings in force, without a restart: a new interval at the
-    /// next wait, new pairs or hosts at a poll made at once, new thresholds at the next
-    /// reading. Settings that change nothing the monitor uses (notifications, language) wake
-    /// nothing.
+    /// A monitor of bitbank that follows the settings in force, without a restart: a new
+    /// interval at the next wait, new pairs or hosts at a poll made at once, new thresholds at
+    /// the next reading. Settings that change nothing the monitor uses (notifications,
+    /// language) wake nothing.
     pub fn following(
         settings: watch::Receiver<MonitorConfig>,
     ) -> Result<(Monitor, MonitorHandle), ClientError> {
         let config = settings.borrow().clone();
-        Monitor::build(config, Some(settings))
+        Monitor::bitbank(config, Some(settings))
     }
 
-    fn build(
+    fn bitbank(
         config: MonitorConfig,
         settings: Option<watch::Receiver<MonitorConfig>>,
     ) -> Result<(Monitor, MonitorHandle), ClientError> {
-        let client = Client::new(config.endpoints.clone(), config.timeout)?;
+        let metrics = Arc::new(PollMetrics::default());
+        let source = Bitbank::new(config.source.clone(), metrics.clone())?;
+        Ok(Monitor::with_source(source, config, settings, metrics))
+    }
+
+    /// Watch deposits and withdrawals with the API key on `credentials` (`None`: no key);
+    /// a new key, or its removal, takes effect at a poll made at once. Call before
+    /// [`Monitor::run`].
+    pub fn set_credentials(&mut self, credentials: watch::Receiver<Option<Credentials>>) {
+        self.source.set_credentials(credentials);
+    }
+}
+
+impl<S: Source> Monitor<S> {
+    /// A monitor of `source` (following `settings` when given), and its handle; `metrics` are
+    /// what the source measures of its polls, for `/metrics`.
+    pub fn with_source(
+        source: S,
+        config: MonitorConfig<S::Config>,
+        settings: Option<watch::Receiver<MonitorConfig<S::Config>>>,
+        metrics: Arc<PollMetrics>,
+    ) -> (Monitor<S>, MonitorHandle) {
         let (snapshot_tx, snapshot_rx) = watch::channel(Snapshot::default());
         let (events_tx, _) = broadcast::channel(EVENT_BUFFER);
         let (publisher, streams) = Publisher::new(EVENT_BUFFER, events_tx.clone());
         let check_now = Arc::new(Notify::new());
-        let metrics = Arc::new(PollMetrics::default());
         let handle = MonitorHandle {
             snapshot: snapshot_rx,
             events: events_tx,
             streams,
             check_now: check_now.clone(),
-            metrics: metrics.clone(),
+            metrics,
         };
         let monitor = Monitor {
-            client,
+            source,
             detector: Detector::new(config.thresholds, config.pairs.clone()),
             pacer: Pacer::new(config.interval),
             current: config,
@@ -317,13 +173,8 @@ impl Monitor {
             snapshot_tx,
             publisher,
             check_now,
-            metrics,
-            stream: StreamState::new(),
-            credentials: None,
-            assets: AssetWatch::default(),
-            unlisted: Unlisted::default(),
         };
-        Ok((monitor, handle))
+        (monitor, handle)
     }
 
     /// Continue what an earlier run left (see [`Detector::resume`]); call before
@@ -334,90 +185,42 @@ impl Monitor {
         resumed
     }
 
-    /// Watch deposits and withdrawals with the API key on `credentials` (`None`: no key);
-    /// a new key, or its removal, takes effect at a poll made at once. Call before
-    /// [`Monitor::run`].
-    pub fn set_credentials(&mut self, credentials: watch::Receiver<Option<Credentials>>) {
-        self.credentials = Some(credentials);
-    }
-
-    /// The key in force now.
-    fn key(&self) -> Option<Credentials> {
-        self.credentials.as_ref().and_then(|rx| rx.borrow().clone())
-    }
-
-    /// A classified observation, with what the assets request said folded in.
-    fn read(&self, observation: &Observation) -> Reading {
-        let mut reading = classify(observation, &self.detector.context());
-        if let Seen::Off = self.assets.seen {
-            // No key (any more): the assets leave the snapshot with their stops.
-            reading.assets = Some(BTreeMap::new());
-        }
-        crate::bitbank::assets::fold(&mut reading, &self.assets.seen);
-        reading
-    }
-
     /// Poll until `shutdown` completes. One poll at a time; a poll in flight at shutdown is
     /// abandoned.
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
-        if let Some(config) = self.current.stream.clone() {
-            self.stream.start(&config, &self.metrics);
-        }
+        self.source.start();
         loop {
             let started = Instant::now();
-            let key = self.key();
-            let client = self.client.clone();
-            let assets = async {
-                match &key {
-                    Some(key) => Some(client.user_assets(key).await),
-                    None => None,
-                }
+            let ask = Ask {
+                watched: self.detector.watched(),
+                configured: self.current.pairs.as_ref(),
             };
-            let (observation, assets) = tokio::select! {
-                o = async {
-                    tokio::join!(
-                        self.client.observe_except(self.detector.watched(), &self.stream.covered),
-                        assets
-                    )
-                } => o,
+            let answer = tokio::select! {
+                answer = self.source.fetch(ask) => answer,
                 () = &mut shutdown => return,
             };
-            let duration = started.elapsed();
-            let requests = 2 + observation.circuit.len() + usize::from(key.is_some());
-            // What bitbank lists, when it said: a name it does not list cannot be watched.
-            if let Some(pairs) = unlisted_pairs(self.current.pairs.as_ref(), &observation) {
-                self.unlisted.pairs = pairs;
-            }
-            if let Some(assets) = unlisted_assets(self.current.assets.as_ref(), assets.as_ref()) {
-                self.unlisted.assets = assets;
-            }
-            self.assets.take(assets, self.current.assets.as_ref());
             // Assets the user no longer watches (or no key at all) leave before the reading,
             // so their stops are told as the user's change, not as resumed.
-            match (&self.assets.seen, &self.assets.watched) {
-                (Seen::Off, _) => self.detector.unwatch_assets(|_| false, true),
-                (_, Some(watched)) => self.detector.unwatch_assets(|a| watched.contains(a), false),
-                (_, None) => {}
+            match self.source.assets() {
+                Assets::Off => self.detector.unwatch_assets(|_| false, true),
+                Assets::Only(watched) => {
+                    self.detector.unwatch_assets(|a| watched.contains(a), false);
+                }
+                Assets::Unknown => {}
             }
-            let observation = self.merge_pushes(observation);
-            let reading = self.read(&observation);
-            let failures = failures_of(&observation);
-            self.stream.last = Some(observation);
-            self.metrics.record(&Poll {
-                duration,
-                failures,
-                certainty: reading.certainty,
-                at: reading.at,
-            });
+            let polled = self
+                .source
+                .read(answer, self.detector.context(), started.elapsed());
+            let reading = polled.reading;
             let rate_limited =
                 (reading.certainty == Certainty::RateLimited).then_some(reading.retry_after);
             if let Some(retry_after) = rate_limited {
-                tracing::warn!(?retry_after, "rate limited by bitbank; slowing down");
+                tracing::warn!(?retry_after, "rate limited; slowing down");
             }
             self.step(reading);
             let in_maintenance = self.detector.snapshot().level == Level::Maintenance;
-            self.pacer.hurry(in_maintenance.then_some(requests));
+            self.pacer.hurry(in_maintenance.then_some(polled.requests));
             let delay = self.pacer.next_delay(rate_limited, fastrand::f64());
             if !self.wait(delay, &mut shutdown).await {
                 return;
@@ -425,26 +228,16 @@ impl Monitor {
         }
     }
 
-    /// A poll's observation with the stream's latest state of each covered pair in place of
-    /// the circuit-break request it did not make.
-    fn merge_pushes(&self, mut observation: Observation) -> Observation {
-        for pair in &self.stream.covered {
-            if let Some(info) = self.stream.latest.get(pair) {
-                observation.circuit.insert(pair.clone(), Ok(info.clone()));
-            }
-        }
-        observation
-    }
-
     /// Feed a reading to the detector and publish what follows.
     fn step(&mut self, reading: Reading) {
         let events = self.detector.step(reading);
-        self.stream.set_rooms(self.detector.watched());
+        self.source.watching(self.detector.watched());
         // The snapshot first, so a sink that reacts to an event already sees the new state.
         let mut snapshot = self.detector.snapshot().clone();
-        snapshot.stream = self.stream.link;
-        snapshot.api_key = self.assets.key;
-        snapshot.unlisted = self.unlisted.clone();
+        let state = self.source.state();
+        snapshot.stream = state.link;
+        snapshot.api_key = state.key;
+        snapshot.unlisted = state.unlisted;
         self.snapshot_tx.send_replace(snapshot);
         for event in events {
             tracing::info!(kind = %event.kind, level = %event.level, "event");
@@ -452,85 +245,24 @@ impl Monitor {
         }
     }
 
-    /// Take one stream update into the observation model.
-    fn on_stream(&mut self, update: Update) -> Pushed {
-        match update {
-            Update::Connected => {
-                tracing::info!("stream connected");
-                self.set_link(Link::Connected);
-                Pushed::Nothing
-            }
-            Update::Tick => {
-                let back = self
-                    .stream
-                    .silence
-                    .as_mut()
-                    .is_some_and(|silence| silence.heard(tokio::time::Instant::now()));
-                if back {
-                    tracing::info!("the stream's ticker is back: polling now");
-                    Pushed::PollNow
-                } else {
-                    Pushed::Nothing
-                }
-            }
-            Update::Down {
-                was_connected,
-                reason,
-            } => {
-                tracing::debug!(%reason, was_connected, "stream down");
-                // Pairs it covered were not polled over REST: poll them now. A session that
-                // never delivered a frame left nothing stale (and a stream that keeps failing
-                // must not turn into a poll at every retry).
-                let had_covered = !self.stream.covered.is_empty();
-                self.stream.covered.clear();
-                self.stream.latest.clear();
-                if let Some(silence) = self.stream.silence.as_mut() {
-                    silence.reset();
-                }
-                self.set_link(Link::Connecting);
-                if had_covered {
-                    Pushed::PollNow
-                } else {
-                    Pushed::Nothing
-                }
-            }
-            Update::Circuit { pair, info } => {
-                let watched = self.detector.watched().is_some_and(|w| w.contains(&pair));
-                if !watched {
-                    return Pushed::Nothing;
-                }
-                self.stream.covered.insert(pair.clone());
-                self.stream.latest.insert(pair.clone(), info.clone());
-                let Some(last) = self.stream.last.as_mut() else {
-                    return Pushed::Nothing;
-                };
-                let pushed = Ok(info);
-                if last.circuit.get(&pair) == Some(&pushed) {
-                    return Pushed::Nothing;
-                }
-                last.circuit.insert(pair, pushed);
-                // Only on top of a clean api answer: a push says nothing about the api host, and
-                // a failed poll's reading must not be counted twice.
-                if last.status.is_err() || last.pairs.is_err() {
-                    return Pushed::Nothing;
-                }
-                last.at = chrono::Utc::now();
-                let last = last.clone();
-                let reading = self.read(&last);
-                self.step(reading);
-                Pushed::Nothing
-            }
-        }
-    }
-
-    /// Tell the snapshot's readers whether live updates are in use.
-    fn set_link(&mut self, link: Link) {
-        self.stream.link = link;
+    /// Take what the source pushed: a reading is detected at once; its state (whether live
+    /// updates are in use) is shown. `true` when it asks for a poll now.
+    fn take(&mut self, push: S::Push) -> bool {
+        let pushed = self.source.take(push, self.detector.context());
+        let link = self.source.state().link;
         self.snapshot_tx.send_if_modified(|s| {
             let changed = s.stream != link;
             s.stream = link;
             changed
         });
+        match pushed {
+            Pushed::Nothing => false,
+            Pushed::Reading(reading) => {
+                self.step(reading);
+                false
+            }
+            Pushed::PollNow => true,
+        }
     }
 
     /// Take the settings in force: what changed, and what that asks of the wait.
@@ -544,33 +276,20 @@ impl Monitor {
         }
         let old = std::mem::replace(&mut self.current, new.clone());
         let mut applied = Applied::Nothing;
-        if new.endpoints != old.endpoints || new.timeout != old.timeout {
-            match Client::new(new.endpoints.clone(), new.timeout) {
-                Ok(client) => {
-                    self.client = client;
-                    applied = Applied::PollNow;
-                }
-                Err(e) => tracing::error!("new hosts not usable, keeping the old ones: {e}"),
-            }
+        if self.source.apply(&new.source) {
+            let link = self.source.state().link;
+            self.snapshot_tx.send_if_modified(|s| {
+                let changed = s.stream != link;
+                s.stream = link;
+                changed
+            });
+            applied = Applied::PollNow;
         }
         if new.thresholds != old.thresholds {
             self.detector.set_thresholds(new.thresholds);
         }
         if new.pairs != old.pairs {
             self.detector.set_watched(new.pairs.clone());
-            applied = Applied::PollNow;
-        }
-        if new.stream != old.stream {
-            match &new.stream {
-                Some(config) => self.stream.start(config, &self.metrics),
-                None => self.stream.stop(),
-            }
-            let link = self.stream.link;
-            self.set_link(link);
-            applied = Applied::PollNow;
-        }
-        if new.assets != old.assets {
-            self.assets.watched = new.assets.clone();
             applied = Applied::PollNow;
         }
         if new.interval != old.interval {
@@ -583,9 +302,9 @@ impl Monitor {
         applied
     }
 
-    /// Sleep `delay`, ending early for "Check now", new pairs or hosts, or a wall-clock jump
-    /// (the machine woke from sleep); a new interval starts the wait again. Returns false on
-    /// shutdown.
+    /// Sleep `delay`, ending early for "Check now", new pairs or hosts, what the source asks
+    /// for, or a wall-clock jump (the machine woke from sleep); a new interval starts the wait
+    /// again. Returns false on shutdown.
     async fn wait(
         &mut self,
         mut delay: Duration,
@@ -600,35 +319,15 @@ impl Monitor {
             }
             let settings_changed = tokio::select! {
                 () = tokio::time::sleep(remaining.min(WAKE_CHECK)) => false,
-                update = next_update(&mut self.stream.updates) => {
-                    match update {
-                        Some(update) => {
-                            if let Pushed::PollNow = self.on_stream(update) {
-                                return true;
-                            }
-                        }
-                        None => self.stream.updates = None,
+                push = self.source.next_push() => {
+                    if self.take(push) {
+                        return true;
                     }
                     continue;
-                }
-                () = silence_over(self.stream.silence.as_ref()) => {
-                    if let Some(silence) = self.stream.silence.as_mut() {
-                        silence.fire(tokio::time::Instant::now());
-                    }
-                    tracing::info!(
-                        "the stream's ticker fell silent for {:?}: polling now",
-                        crate::engine::silence::BOUND
-                    );
-                    return true;
                 }
                 () = self.check_now.notified() => return true,
                 () = shutdown.as_mut() => return false,
                 () = settings_changed(&mut self.settings) => true,
-                () = key_changed(&mut self.credentials) => {
-                    tracing::info!("the API key changed: polling now");
-                    self.assets.watched = self.current.assets.clone();
-                    return true;
-                }
             };
             if settings_changed {
                 match self.apply_settings() {
@@ -655,7 +354,7 @@ impl Monitor {
 
 /// Completes when the settings change; never, when there are none to follow (or they can no
 /// longer change).
-async fn settings_changed(settings: &mut Option<watch::Receiver<MonitorConfig>>) {
+async fn settings_changed<C>(settings: &mut Option<watch::Receiver<MonitorConfig<C>>>) {
     match settings {
         Some(rx) => {
             if rx.changed().await.is_err() {
@@ -667,122 +366,57 @@ async fn settings_changed(settings: &mut Option<watch::Receiver<MonitorConfig>>)
     }
 }
 
-/// Completes when the API key changes; never, when there is none to follow.
-async fn key_changed(credentials: &mut Option<watch::Receiver<Option<Credentials>>>) {
-    match credentials {
-        Some(rx) => {
-            if rx.changed().await.is_err() {
-                // The sender is gone: the key in force stays; stop listening.
-                std::future::pending::<()>().await;
-            }
-        }
-        None => std::future::pending::<()>().await,
-    }
-}
-
-/// Completes when the ticker room's silence calls for an early poll; never, when the early
-/// trigger is off or nothing was heard yet.
-async fn silence_over(silence: Option<&Silence>) {
-    match silence.and_then(Silence::due) {
-        Some(due) => tokio::time::sleep_until(due).await,
-        None => std::future::pending::<()>().await,
-    }
-}
-
-/// The next stream update; never, when there is no stream.
-async fn next_update(updates: &mut Option<mpsc::Receiver<Update>>) -> Option<Update> {
-    match updates {
-        Some(rx) => rx.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-/// One poll, classified on its own: no thresholds, no history (`bbwatch status`). With a key,
-/// the assets request runs beside it, its answer folded in as a running monitor does.
-pub async fn check_once(
-    client: &Client,
-    pairs: Option<&BTreeSet<String>>,
-    key: Option<&Credentials>,
-    assets: Option<&BTreeSet<String>>,
-) -> Snapshot {
-    let fetch_assets = async {
-        match key {
-            Some(key) => Some(client.user_assets(key).await),
-            None => None,
-        }
-    };
-    let (observation, fetched) = tokio::join!(client.observe(pairs), fetch_assets);
-    let none = Default::default();
-    let previous = Default::default();
-    let mut reading = classify(
-        &observation,
-        &Context {
+/// One poll, read on its own: no thresholds, no history (`bbwatch status`).
+pub async fn check_once<S: Source>(source: &mut S, pairs: Option<&BTreeSet<String>>) -> Snapshot {
+    let answer = source
+        .fetch(Ask {
             watched: pairs,
-            excused: &none,
-            previous: &previous,
-        },
-    );
-    let unlisted = Unlisted {
-        pairs: unlisted_pairs(pairs, &observation).unwrap_or_default(),
-        assets: unlisted_assets(assets, fetched.as_ref()).unwrap_or_default(),
+            configured: pairs,
+        })
+        .await;
+    let (excused, previous) = (BTreeSet::new(), BTreeMap::new());
+    let ctx = Context {
+        watched: pairs,
+        excused: &excused,
+        previous: &previous,
     };
-    let mut watch = AssetWatch::default();
-    watch.take(fetched, assets);
-    crate::bitbank::assets::fold(&mut reading, &watch.seen);
-    let mut snapshot = Snapshot::from_reading(reading);
-    snapshot.api_key = watch.key;
-    snapshot.unlisted = unlisted;
+    let polled = source.read(answer, ctx, Duration::ZERO);
+    let mut snapshot = Snapshot::from_reading(polled.reading);
+    let state = source.state();
+    snapshot.api_key = state.key;
+    snapshot.unlisted = state.unlisted;
     snapshot
 }
 
-/// The configured pairs bitbank's pair list lacks; `None` when this poll had no list.
-fn unlisted_pairs(
-    configured: Option<&BTreeSet<String>>,
-    observation: &Observation,
-) -> Option<Vec<String>> {
-    let infos = observation.pairs.as_ref().ok()?;
-    Some(Unlisted::missing(
-        configured,
-        infos.iter().map(|i| i.name.as_str()),
-    ))
-}
-
-/// The configured assets the account's asset list lacks: none without a key (nothing is
-/// checked), `None` when the request failed (what was known stays).
-fn unlisted_assets(
-    configured: Option<&BTreeSet<String>>,
-    fetched: Option<&Fetch<Vec<AssetInfo>>>,
-) -> Option<Vec<String>> {
-    match fetched {
-        None => Some(Vec::new()),
-        Some(Ok(answer)) => Some(Unlisted::missing(
-            configured,
-            answer.iter().map(|a| a.asset.as_str()),
-        )),
-        Some(Err(_)) => None,
-    }
-}
-
+/// The monitor with bitbank's source: its stream's pushes, covered pairs and settings.
 #[cfg(test)]
-mod tests {
+mod with_bitbank {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::bitbank::api::{PairInfo, PairStatusEntry};
+    use crate::bitbank::api::{CircuitBreakInfo, PairInfo, PairStatusEntry};
+    use crate::bitbank::client::Endpoints;
+    use crate::bitbank::observation::Observation;
+    use crate::bitbank::silence::Silence;
+    use crate::bitbank::source::{Answer, Push, StreamConfig};
+    use crate::bitbank::stream::Update;
     use crate::model::event::EventKind;
     use crate::model::level::{CircuitMode, PairStatus};
+    use crate::model::link::Link;
 
     fn monitor(pairs: &[&str]) -> (Monitor, MonitorHandle) {
         Monitor::new(MonitorConfig {
             interval: Duration::from_secs(30),
-            timeout: Duration::from_secs(2),
             thresholds: Thresholds::default(),
             pairs: Some(pairs.iter().map(|p| p.to_string()).collect()),
-            endpoints: Endpoints {
-                api_url: "http://127.0.0.1:9/v1".into(),
-                public_url: "http://127.0.0.1:9".into(),
+            source: BitbankConfig {
+                timeout: Duration::from_secs(2),
+                endpoints: Endpoints {
+                    api_url: "http://127.0.0.1:9/v1".into(),
+                    public_url: "http://127.0.0.1:9".into(),
+                },
+                stream: None,
+                assets: None,
             },
-            stream: None,
-            assets: None,
         })
         .unwrap()
     }
@@ -825,11 +459,21 @@ mod tests {
             .collect()
     }
 
+    /// One poll that answered `obs`, read as `Monitor::run` reads it.
     fn poll(monitor: &mut Monitor, obs: Observation) {
-        let obs = monitor.merge_pushes(obs);
-        let reading = classify(&obs, &monitor.detector.context());
-        monitor.stream.last = Some(obs);
-        monitor.step(reading);
+        let answer = Answer {
+            observation: obs,
+            requests: 0,
+        };
+        let ctx = monitor.detector.context();
+        let polled = monitor.source.read(answer, ctx, Duration::ZERO);
+        monitor.step(polled.reading);
+    }
+
+    /// A stream update, taken as `Monitor::run` takes it between polls: whether it asks for a
+    /// poll now.
+    fn push(monitor: &mut Monitor, update: Update) -> bool {
+        monitor.take(Push::Stream(Some(update)))
     }
 
     #[test]
@@ -837,33 +481,46 @@ mod tests {
         let (mut monitor, handle) = monitor(&["btc_jpy"]);
         poll(&mut monitor, observation(&["btc_jpy"]));
         assert_eq!(handle.snapshot().borrow().stream, Link::Off);
-        monitor.stream.link = Link::Connecting;
-        monitor.on_stream(Update::Connected);
+        monitor.source.stream.link = Link::Connecting;
+        push(&mut monitor, Update::Connected);
         assert_eq!(handle.snapshot().borrow().stream, Link::Connected);
         // A poll keeps it.
         poll(&mut monitor, observation(&["btc_jpy"]));
         assert_eq!(handle.snapshot().borrow().stream, Link::Connected);
-        monitor.on_stream(Update::Down {
-            was_connected: true,
-            reason: "closed".into(),
-        });
+        push(
+            &mut monitor,
+            Update::Down {
+                was_connected: true,
+                reason: "closed".into(),
+            },
+        );
         assert_eq!(handle.snapshot().borrow().stream, Link::Connecting);
     }
 
     #[test]
     fn ticker_frames_put_off_the_early_poll_and_a_drop_forgets_them() {
         let (mut monitor, _handle) = monitor(&["btc_jpy"]);
-        monitor.stream.silence = Some(Silence::new());
-        assert_eq!(monitor.stream.silence.as_ref().unwrap().due(), None);
+        monitor.source.stream.silence = Some(Silence::new());
+        assert_eq!(monitor.source.stream.silence.as_ref().unwrap().due(), None);
         let before = tokio::time::Instant::now();
-        monitor.on_stream(Update::Tick);
-        let due = monitor.stream.silence.as_ref().unwrap().due().unwrap();
-        assert!(due >= before + crate::engine::silence::BOUND);
-        monitor.on_stream(Update::Down {
-            was_connected: true,
-            reason: "closed".into(),
-        });
-        assert_eq!(monitor.stream.silence.as_ref().unwrap().due(), None);
+        push(&mut monitor, Update::Tick);
+        let due = monitor
+            .source
+            .stream
+            .silence
+            .as_ref()
+            .unwrap()
+            .due()
+            .unwrap();
+        assert!(due >= before + crate::bitbank::silence::BOUND);
+        push(
+            &mut monitor,
+            Update::Down {
+                was_connected: true,
+                reason: "closed".into(),
+            },
+        );
+        assert_eq!(monitor.source.stream.silence.as_ref().unwrap().due(), None);
     }
 
     #[test]
@@ -873,7 +530,7 @@ mod tests {
         poll(&mut monitor, observation(&["btc_jpy", "xrp_jpy"]));
         assert_eq!(kinds(&mut events), vec![EventKind::MonitorStarted]);
         assert_eq!(
-            *monitor.stream.rooms.borrow(),
+            *monitor.source.stream.rooms.borrow(),
             ["btc_jpy", "xrp_jpy"].map(String::from).into()
         );
         // The first frame on joining says what REST said: nothing happens, the pair is covered.
@@ -881,15 +538,15 @@ mod tests {
             pair: "xrp_jpy".into(),
             info: info(CircuitMode::None),
         };
-        assert!(matches!(monitor.on_stream(first), Pushed::Nothing));
+        assert!(!push(&mut monitor, first));
         assert!(kinds(&mut events).is_empty());
-        assert!(monitor.stream.covered.contains("xrp_jpy"));
+        assert!(monitor.source.stream.covered.contains("xrp_jpy"));
         // A change: a reading and its events at once.
         let pushed = Update::Circuit {
             pair: "xrp_jpy".into(),
             info: info(CircuitMode::CircuitBreak),
         };
-        monitor.on_stream(pushed);
+        push(&mut monitor, pushed);
         assert_eq!(
             kinds(&mut events),
             vec![EventKind::DegradedStarted, EventKind::PairChanged]
@@ -899,7 +556,7 @@ mod tests {
         without.circuit.remove("xrp_jpy");
         poll(&mut monitor, without);
         assert!(kinds(&mut events).is_empty());
-        let last = monitor.stream.last.as_ref().unwrap();
+        let last = monitor.source.stream.last.as_ref().unwrap();
         assert_eq!(
             last.circuit.get("xrp_jpy"),
             Some(&Ok(info(CircuitMode::CircuitBreak)))
@@ -908,8 +565,8 @@ mod tests {
         monitor
             .detector
             .set_watched(Some(["btc_jpy".to_string()].into()));
-        monitor.stream.set_rooms(monitor.detector.watched());
-        assert!(monitor.stream.covered.is_empty());
+        monitor.source.watching(monitor.detector.watched());
+        assert!(monitor.source.stream.covered.is_empty());
     }
 
     #[test]
@@ -921,45 +578,329 @@ mod tests {
             reason: "test".into(),
         };
         // A session that never delivered a frame: nothing stale, no extra poll.
-        assert!(matches!(monitor.on_stream(down()), Pushed::Nothing));
-        monitor.on_stream(Update::Circuit {
-            pair: "btc_jpy".into(),
-            info: info(CircuitMode::None),
-        });
-        assert!(matches!(monitor.on_stream(down()), Pushed::PollNow));
-        assert!(monitor.stream.covered.is_empty());
+        assert!(!push(&mut monitor, down()));
+        push(
+            &mut monitor,
+            Update::Circuit {
+                pair: "btc_jpy".into(),
+                info: info(CircuitMode::None),
+            },
+        );
+        assert!(push(&mut monitor, down()));
+        assert!(monitor.source.stream.covered.is_empty());
         // Frames of pairs not watched are ignored.
-        monitor.on_stream(Update::Circuit {
-            pair: "eth_jpy".into(),
-            info: info(CircuitMode::CircuitBreak),
-        });
-        assert!(monitor.stream.covered.is_empty());
+        push(
+            &mut monitor,
+            Update::Circuit {
+                pair: "eth_jpy".into(),
+                info: info(CircuitMode::CircuitBreak),
+            },
+        );
+        assert!(monitor.source.stream.covered.is_empty());
     }
 
     #[tokio::test]
     async fn turning_the_stream_on_or_off_in_the_settings_polls_at_once() {
-        let config = MonitorConfig {
-            stream: None,
-            ..monitor(&["btc_jpy"]).0.current
-        };
+        let config = monitor(&["btc_jpy"]).0.current;
         let (tx, rx) = watch::channel(config.clone());
         let (mut monitor, _handle) = Monitor::following(rx).unwrap();
-        assert_eq!(monitor.current.stream, None);
-        tx.send_replace(MonitorConfig {
-            stream: Some(StreamConfig {
-                url: "ws://127.0.0.1:9".into(),
-                early_poll: true,
-            }),
-            ..config.clone()
+        assert_eq!(monitor.current.source.stream, None);
+        let mut streamed = config.clone();
+        streamed.source.stream = Some(StreamConfig {
+            url: "ws://127.0.0.1:9".into(),
+            early_poll: true,
         });
+        tx.send_replace(streamed);
         assert_eq!(monitor.apply_settings(), Applied::PollNow);
         assert_eq!(
-            monitor.current.stream.as_ref().map(|s| s.url.as_str()),
+            monitor
+                .current
+                .source
+                .stream
+                .as_ref()
+                .map(|s| s.url.as_str()),
             Some("ws://127.0.0.1:9")
         );
-        assert!(monitor.stream.task.is_some() && monitor.stream.updates.is_some());
+        assert!(monitor.source.stream.task.is_some() && monitor.source.stream.updates.is_some());
         tx.send_replace(config);
         assert_eq!(monitor.apply_settings(), Applied::PollNow);
-        assert!(monitor.stream.task.is_none() && monitor.stream.updates.is_none());
+        assert!(monitor.source.stream.task.is_none() && monitor.source.stream.updates.is_none());
+    }
+}
+
+/// The monitor's own behaviour — polling, detecting, taking pushes between polls, following
+/// new settings, showing the source's state — driven through a scripted source: no network,
+/// no bitbank.
+#[cfg(test)]
+mod scripted {
+    #![allow(clippy::unwrap_used)]
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    use tokio::sync::mpsc;
+
+    // Not `super::*`: that would name the sibling test module too.
+    use super::{
+        Arc, Ask, Assets, BTreeSet, Context, Duration, EventStream, Level, Monitor, MonitorConfig,
+        MonitorHandle, Pushed, Reading, Source, Thresholds,
+    };
+    use crate::model::code::ErrorCode;
+    use crate::model::event::EventKind;
+    use crate::model::link::Link;
+    use crate::model::reading::tests_support::normal_reading;
+    use crate::model::reason::Reason;
+    use crate::model::source::{Polled, SourceState};
+    use crate::model::unlisted::Unlisted;
+    use tokio::sync::watch;
+
+    /// What the script pushes between polls.
+    enum Script {
+        Reading(Reading),
+        PollNow,
+        Link(Link),
+    }
+
+    /// A source that answers each poll with the next reading of its script (and waits for
+    /// ever once they are used up), takes what the test pushes, and writes down what it was
+    /// asked and given.
+    struct Scripted {
+        polls: VecDeque<Reading>,
+        pushes: mpsc::UnboundedReceiver<Script>,
+        asked: Arc<Mutex<Vec<Option<BTreeSet<String>>>>>,
+        applied: Arc<Mutex<Vec<u32>>>,
+        state: SourceState,
+    }
+
+    impl Source for Scripted {
+        type Config = u32;
+        type Answer = Reading;
+        type Push = Script;
+
+        fn start(&mut self) {}
+
+        async fn fetch(&mut self, ask: Ask<'_>) -> Reading {
+            self.asked.lock().unwrap().push(ask.watched.cloned());
+            match self.polls.pop_front() {
+                Some(reading) => reading,
+                None => std::future::pending().await,
+            }
+        }
+
+        fn assets(&self) -> Assets {
+            Assets::Unknown
+        }
+
+        fn read(&mut self, answer: Reading, _: Context<'_>, _: Duration) -> Polled {
+            Polled {
+                reading: Reading {
+                    at: chrono::Utc::now(),
+                    ..answer
+                },
+                requests: 1,
+            }
+        }
+
+        async fn next_push(&mut self) -> Script {
+            match self.pushes.recv().await {
+                Some(push) => push,
+                None => std::future::pending().await,
+            }
+        }
+
+        fn take(&mut self, push: Script, _: Context<'_>) -> Pushed {
+            match push {
+                Script::Reading(reading) => Pushed::Reading(reading),
+                Script::PollNow => Pushed::PollNow,
+                Script::Link(link) => {
+                    self.state.link = link;
+                    Pushed::Nothing
+                }
+            }
+        }
+
+        fn watching(&mut self, _: Option<&BTreeSet<String>>) {}
+
+        fn apply(&mut self, config: &u32) -> bool {
+            self.applied.lock().unwrap().push(*config);
+            true
+        }
+
+        fn state(&self) -> SourceState {
+            self.state.clone()
+        }
+    }
+
+    fn maintenance() -> Reading {
+        Reading {
+            level: Level::Maintenance,
+            reason: Some(Reason::ApiError {
+                code: ErrorCode::SYSTEM_MAINTENANCE,
+            }),
+            ..normal_reading()
+        }
+    }
+
+    struct Run {
+        handle: MonitorHandle,
+        push: mpsc::UnboundedSender<Script>,
+        asked: Arc<Mutex<Vec<Option<BTreeSet<String>>>>>,
+        applied: Arc<Mutex<Vec<u32>>>,
+        settings: watch::Sender<MonitorConfig<u32>>,
+        stop: Option<tokio::sync::oneshot::Sender<()>>,
+    }
+
+    impl Drop for Run {
+        fn drop(&mut self) {
+            if let Some(stop) = self.stop.take() {
+                let _ = stop.send(());
+            }
+        }
+    }
+
+    /// A monitor of `polls` (then of pushes only), polling every `interval`, running.
+    fn start(polls: Vec<Reading>, interval: Duration, state: SourceState) -> Run {
+        let (push, pushes) = mpsc::unbounded_channel();
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let applied = Arc::new(Mutex::new(Vec::new()));
+        let config = MonitorConfig {
+            interval,
+            thresholds: Thresholds::default(),
+            pairs: Some(["btc_jpy".to_string()].into()),
+            source: 1,
+        };
+        let (settings, following) = watch::channel(config.clone());
+        let source = Scripted {
+            polls: polls.into(),
+            pushes,
+            asked: asked.clone(),
+            applied: applied.clone(),
+            state,
+        };
+        let (monitor, handle) =
+            Monitor::with_source(source, config, Some(following), Arc::default());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(monitor.run(async move {
+            let _ = stopped.await;
+        }));
+        Run {
+            handle,
+            push,
+            asked,
+            applied,
+            settings,
+            stop: Some(stop),
+        }
+    }
+
+    /// The next `n` event kinds (within a few seconds each).
+    async fn kinds(events: &mut EventStream, n: usize) -> Vec<EventKind> {
+        let mut kinds = Vec::new();
+        for _ in 0..n {
+            let event = tokio::time::timeout(Duration::from_secs(5), events.recv())
+                .await
+                .expect("an event in time")
+                .expect("the monitor runs");
+            kinds.push(event.kind);
+        }
+        kinds
+    }
+
+    #[tokio::test]
+    async fn each_poll_is_detected_and_published() {
+        let polls = vec![normal_reading(), maintenance(), normal_reading()];
+        let run = start(polls, Duration::from_millis(10), SourceState::default());
+        let mut events = run.handle.events();
+        assert_eq!(
+            kinds(&mut events, 3).await,
+            [
+                EventKind::MonitorStarted,
+                EventKind::MaintenanceStarted,
+                EventKind::MaintenanceEnded
+            ]
+        );
+        assert_eq!(run.handle.snapshot().borrow().level, Level::Normal);
+        // The watch list it was asked for is the settings'.
+        let asked = run.asked.lock().unwrap().clone();
+        assert!(asked.len() >= 3, "{asked:?}");
+        assert!(asked
+            .iter()
+            .all(|w| *w == Some(["btc_jpy".to_string()].into())));
+    }
+
+    #[tokio::test]
+    async fn a_pushed_reading_is_detected_at_once_and_a_push_can_ask_for_a_poll() {
+        // Polled once, then not for an hour: what follows comes from pushes.
+        let run = start(
+            vec![normal_reading(), normal_reading()],
+            Duration::from_secs(3600),
+            SourceState::default(),
+        );
+        let mut events = run.handle.events();
+        assert_eq!(kinds(&mut events, 1).await, [EventKind::MonitorStarted]);
+        run.push.send(Script::Reading(maintenance())).unwrap();
+        assert_eq!(kinds(&mut events, 1).await, [EventKind::MaintenanceStarted]);
+        assert_eq!(run.asked.lock().unwrap().len(), 1, "no poll for a push");
+        // The poll it asks for reads normal: the maintenance ends.
+        run.push.send(Script::PollNow).unwrap();
+        assert_eq!(kinds(&mut events, 1).await, [EventKind::MaintenanceEnded]);
+        assert_eq!(run.asked.lock().unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn the_snapshot_shows_the_sources_state() {
+        let state = SourceState {
+            link: Link::Connecting,
+            unlisted: Unlisted {
+                pairs: vec!["nope_jpy".into()],
+                assets: Vec::new(),
+            },
+            ..SourceState::default()
+        };
+        let run = start(vec![normal_reading()], Duration::from_secs(3600), state);
+        let mut snapshots = run.handle.snapshot();
+        let snapshot = snapshots
+            .wait_for(|s| s.checked_at.is_some())
+            .await
+            .unwrap()
+            .clone();
+        assert_eq!(snapshot.stream, Link::Connecting);
+        assert_eq!(snapshot.unlisted.pairs, ["nope_jpy"]);
+        // A push that changes only the source's state shows at once.
+        run.push.send(Script::Link(Link::Connected)).unwrap();
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            snapshots.wait_for(|s| s.stream == Link::Connected),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn new_settings_reach_the_source_and_the_watch_list_with_a_poll_at_once() {
+        let run = start(
+            vec![normal_reading(), normal_reading()],
+            Duration::from_secs(3600),
+            SourceState::default(),
+        );
+        let mut events = run.handle.events();
+        assert_eq!(kinds(&mut events, 1).await, [EventKind::MonitorStarted]);
+        run.settings.send_modify(|c| {
+            c.source = 2;
+            c.pairs = Some(["eth_jpy".to_string()].into());
+        });
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while run.asked.lock().unwrap().len() < 2 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no poll after new settings"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(*run.applied.lock().unwrap(), [2]);
+        assert_eq!(
+            run.asked.lock().unwrap()[1],
+            Some(["eth_jpy".to_string()].into())
+        );
     }
 }

@@ -11,4 +11,6 @@ pub mod pair;
 pub mod reading;
 pub mod reason;
 pub mod sanitize;
+pub mod source;
+pub mod unlisted;
 pub mod url;

@@ -45,6 +45,17 @@ pub struct Reading {
     pub assets: Option<BTreeMap<String, AssetState>>,
 }
 
+/// What classification needs to know from before this poll.
+#[derive(Clone, Copy, Debug)]
+pub struct Context<'a> {
+    /// The watch list, if known (configured, or resolved at the first answer).
+    pub watched: Option<&'a BTreeSet<String>>,
+    /// Pairs excused so far (see [`Reading::excused`]).
+    pub excused: &'a BTreeSet<String>,
+    /// The pairs' states after the previous poll.
+    pub previous: &'a BTreeMap<String, PairState>,
+}
+
 #[cfg(test)]
 pub(crate) mod tests_support {
     use super::*;

@@ -332,7 +332,7 @@ pub fn describe_file_problem(text: &str, error: &ConfigError, lang: Lang) -> Fil
 /// `text`: a line for the pairs and one for the assets, each with its line in the file.
 pub fn describe_unlisted(
     text: &str,
-    unlisted: &crate::engine::detect::Unlisted,
+    unlisted: &crate::model::unlisted::Unlisted,
     lang: Lang,
 ) -> Vec<String> {
     let sep = if lang == Lang::Ja { "、" } else { ", " };
