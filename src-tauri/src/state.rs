@@ -8,13 +8,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bbwatch_core::bitbank::credentials::Credentials;
 use bbwatch_core::config::Config;
+use bbwatch_core::present::settings_form::{
+    base_from_file_text, describe_file_problem, SettingsForm,
+};
 use bbwatch_core::runtime::settings::{FileWatch, Settings};
 use bbwatch_core::{Event, Lang, MonitorHandle};
 use chrono::{DateTime, Utc};
 use tokio::sync::{broadcast, watch, Notify};
 
 use crate::history::Store;
-use crate::ipc::messages::{EventView, HistoryProblem, KeyInfo, SettingsInfo, ToWindow};
+use crate::ipc::messages::{EventView, FileSeen, HistoryProblem, KeyInfo, SettingsInfo, ToWindow};
 use crate::pause::Pause;
 use crate::secrets::SecretsError;
 use crate::view::{event_view, status_view};
@@ -234,6 +237,20 @@ impl Shared {
             history_problem: self.history_problem.clone(),
             api_key: self.key_info(),
             welcome: self.welcome.load(std::sync::atomic::Ordering::SeqCst),
+            file: Some(Box::new(self.file_seen(config))),
+        }
+    }
+
+    /// The file as last read, for the window's form, with the settings in force.
+    fn file_seen(&self, in_force: Config) -> FileSeen {
+        let text = self.settings.file_text();
+        FileSeen {
+            form: SettingsForm::from_file_text(&text),
+            base: base_from_file_text(&text),
+            problem: Config::from_toml(&text)
+                .err()
+                .map(|e| describe_file_problem(&text, &e, self.lang())),
+            in_force,
         }
     }
 

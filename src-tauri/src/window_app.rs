@@ -11,14 +11,11 @@ use std::time::Duration;
 use anyhow::Context as _;
 use bbwatch_core::bitbank::client::{Client, DEFAULT_API_URL, DEFAULT_PUBLIC_URL};
 use bbwatch_core::config::file as config_file;
-use bbwatch_core::config::{read_config_file, Config, ConfigError};
 use bbwatch_core::i18n::{catalogue, Msg};
 use bbwatch_core::model::url::check_url;
 use bbwatch_core::present::alert::next_time_of_day;
 use bbwatch_core::present::render;
-use bbwatch_core::present::settings_form::{
-    base_from_file_text, describe_file_problem, parse_time_of_day, SettingsForm, ShownIssue,
-};
+use bbwatch_core::present::settings_form::{parse_time_of_day, SettingsForm, ShownIssue};
 use bbwatch_core::{Lang, PairState};
 use bbwatch_history::{Filter, PeriodKind};
 use serde::Serialize;
@@ -29,8 +26,8 @@ use tauri_plugin_opener::OpenerExt as _;
 
 use crate::history::{self, HistoryPayload};
 use crate::ipc::messages::{
-    self, EventView, HistoryProblem, KeyInfo, KeyPair, Section, SettingsInfo, StatusView, ToTray,
-    ToWindow,
+    self, EventView, FileSeen, HistoryProblem, KeyInfo, KeyPair, Section, SettingsInfo, StatusView,
+    ToTray, ToWindow,
 };
 use crate::ipc::{self, Link};
 use crate::state::{lock, RecentEvents};
@@ -50,6 +47,8 @@ struct Window {
     dirty: AtomicBool,
     /// Key requests sent to the tray, waiting for its answer.
     pending: Mutex<HashMap<u64, tokio::sync::oneshot::Sender<KeyAnswer>>>,
+    /// Requests to read the file again, waiting for the tray's answer.
+    reloads: Mutex<HashMap<u64, tokio::sync::oneshot::Sender<()>>>,
     next_id: AtomicU64,
 }
 
@@ -62,6 +61,8 @@ pub struct KeyAnswer {
 
 /// How long a key request may take: bitbank's answer (within the timeout) or the keyring.
 const KEY_ANSWER_WAIT: Duration = Duration::from_secs(60);
+/// How long the tray may take to read the file again.
+const RELOAD_WAIT: Duration = Duration::from_secs(10);
 
 impl Window {
     /// The language now (the lock is let go at once, so two uses in one expression are fine).
@@ -394,59 +395,64 @@ fn config_path(w: &Window) -> Result<PathBuf, CommandError> {
         .ok_or_else(|| CommandError::new("config", "no configuration directory"))
 }
 
-/// The file's text; a file not written yet is empty (the defaults).
-fn file_text(path: &Path) -> Result<String, ConfigError> {
-    match read_config_file(path) {
-        Err(ConfigError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-            Ok(String::new())
+/// Ask the tray to read the file again now, and wait for the settings it then has.
+async fn reload(w: &Window) -> Result<(), CommandError> {
+    let id = w.next_id.fetch_add(1, Ordering::SeqCst);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    lock(&w.reloads).insert(id, tx);
+    if let Err(e) = w.tell_tray(&ToTray::Reload { id }) {
+        lock(&w.reloads).remove(&id);
+        return Err(e);
+    }
+    match tokio::time::timeout(RELOAD_WAIT, rx).await {
+        Ok(Ok(())) => Ok(()),
+        _ => {
+            lock(&w.reloads).remove(&id);
+            Err(CommandError::new("tray", "the tray app did not answer"))
         }
-        other => other,
     }
 }
 
+/// The file as the tray last read it.
+fn file_seen(w: &Window) -> Result<FileSeen, CommandError> {
+    lock(&w.settings)
+        .file
+        .as_deref()
+        .cloned()
+        .ok_or_else(|| CommandError::new("tray", "the tray app did not say the settings"))
+}
+
 fn form_state(app: &AppHandle, w: &Window) -> Result<FormState, CommandError> {
-    let path = lock(&w.settings).config_path.as_deref().map(PathBuf::from);
+    let info = lock(&w.settings).clone();
+    let seen = file_seen(w)?;
     let lang = w.lang();
     // What is in force meanwhile, as the tray says; a file that went bad since it last read
     // it leaves the tray's last good settings in force.
-    let in_force = lock(&w.settings)
+    let in_force = info
         .config_problem
         .as_deref()
         .and_then(|p| p.lines().next().map(str::to_owned))
         .unwrap_or_else(|| Msg::ConfigProblemKept.text(lang).to_owned());
-    let (form, problem, problem_in_form) = match path.as_deref().map(file_text) {
-        Some(Ok(text)) => {
-            let described = Config::from_toml(&text)
-                .err()
-                .map(|e| describe_file_problem(&text, &e, lang));
-            let in_form = described.as_ref().is_some_and(|d| d.in_form);
-            let problem = described.map(|d| {
-                let file = path.as_deref().map(|p| p.display().to_string());
-                [in_force.clone()]
-                    .into_iter()
-                    .chain(file)
-                    .chain(d.lines)
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
-            // A file the form reads well may still not be all in force (its hooks set aside,
-            // as others can change it): as the tray says, and not for the form to mend.
-            let problem = problem.or_else(|| lock(&w.settings).config_problem.clone());
-            (SettingsForm::from_file_text(&text), problem, in_form)
-        }
-        Some(Err(e)) => (SettingsForm::default(), Some(e.to_string()), false),
-        None => (SettingsForm::default(), None, false),
-    };
-    // One lock at a time: a guard in the struct expression below lives to its end.
-    let api_key = lock(&w.settings).api_key.clone();
+    let problem_in_form = seen.problem.as_ref().is_some_and(|d| d.in_form);
+    let problem = seen.problem.map(|d| {
+        [in_force]
+            .into_iter()
+            .chain(info.config_path.clone())
+            .chain(d.lines)
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    // A file the form reads well may still not be all in force (its hooks set aside, as
+    // others can change it): as the tray says, and not for the form to mend.
+    let problem = problem.or(info.config_problem);
     Ok(FormState {
-        issues: form.issues().iter().map(|i| i.shown(w.lang())).collect(),
-        form,
-        config_path: lock(&w.settings).config_path.clone(),
+        issues: seen.form.issues().iter().map(|i| i.shown(lang)).collect(),
+        form: seen.form,
+        config_path: info.config_path,
         problem,
         problem_in_form,
         autostart: autostart_enabled(app)?,
-        api_key,
+        api_key: info.api_key,
         default_api_url: DEFAULT_API_URL,
         default_public_url: DEFAULT_PUBLIC_URL,
         default_stream_url: bbwatch_core::bitbank::stream::DEFAULT_STREAM_URL,
@@ -455,7 +461,7 @@ fn form_state(app: &AppHandle, w: &Window) -> Result<FormState, CommandError> {
     })
 }
 
-/// The settings form, read from the file.
+/// The settings form, from the file as the tray read it.
 #[tauri::command]
 fn load_settings(app: AppHandle, w: State<'_, Arc<Window>>) -> Result<FormState, CommandError> {
     form_state(&app, &w)
@@ -464,33 +470,31 @@ fn load_settings(app: AppHandle, w: State<'_, Arc<Window>>) -> Result<FormState,
 /// The form's problems, field by field, in the window's language (asked as the user types).
 #[tauri::command]
 fn validate_settings(form: SettingsForm, w: State<'_, Arc<Window>>) -> Vec<ShownIssue> {
-    let base = config_path(&w)
-        .ok()
-        .and_then(|p| file_text(&p).ok())
-        .map(|t| base_from_file_text(&t))
-        .unwrap_or_default();
+    let base = file_seen(&w).map(|f| f.base).unwrap_or_default();
     match form.apply(&base) {
         Ok(_) => Vec::new(),
         Err(issues) => issues.iter().map(|i| i.shown(w.lang())).collect(),
     }
 }
 
-/// Write the form to the file (atomically, keeping what the user wrote there), then read the
-/// file again and answer what it now says. Nothing is written while a field is wrong.
+/// Write the form to the file (atomically, keeping what the user wrote there), then have the
+/// tray read it and answer what it now says. The tray reads it first too, so the form is laid
+/// over the file as it is now. Nothing is written while a field is wrong.
 #[tauri::command]
-fn save_settings(
+async fn save_settings(
     form: SettingsForm,
     app: AppHandle,
     w: State<'_, Arc<Window>>,
 ) -> Result<FormState, CommandError> {
     let path = config_path(&w)?;
-    let text = file_text(&path).map_err(|e| CommandError::new("config", e))?;
-    let config = form.apply(&base_from_file_text(&text)).map_err(|issues| {
+    reload(&w).await?;
+    let config = form.apply(&file_seen(&w)?.base).map_err(|issues| {
         let shown: Vec<String> = issues.iter().map(|i| i.error.message(w.lang())).collect();
         CommandError::new("invalid", shown.join("; "))
     })?;
     config_file::save(&path, &config).map_err(|e| CommandError::new("save", e))?;
     w.dirty.store(false, Ordering::SeqCst);
+    reload(&w).await?;
     form_state(&app, &w)
 }
 
@@ -510,26 +514,11 @@ struct PairChoice {
     why: Option<String>,
 }
 
-/// The hosts to ask: the file's (or bitbank's), overridden like the tray's by
-/// `BBWATCH_API_URL` / `BBWATCH_PUBLIC_URL`.
+/// The hosts to ask: the tray's, in force (the file's or bitbank's, with the environment's
+/// `BBWATCH_API_URL` / `BBWATCH_PUBLIC_URL` over them).
 fn endpoints(w: &Window) -> (bbwatch_core::bitbank::client::Endpoints, Duration) {
-    let config = config_path(w)
-        .ok()
-        .and_then(|p| Config::load(&p).ok())
-        .map(|l| l.config)
-        .unwrap_or_default();
-    let mut endpoints = config.endpoints();
-    for (var, field) in [
-        ("BBWATCH_API_URL", &mut endpoints.api_url),
-        ("BBWATCH_PUBLIC_URL", &mut endpoints.public_url),
-    ] {
-        if let Ok(url) = std::env::var(var) {
-            if check_url(&url).is_ok() {
-                *field = url;
-            }
-        }
-    }
-    (endpoints, config.timeout.0)
+    let config = file_seen(w).map(|f| f.in_force).unwrap_or_default();
+    (config.endpoints(), config.timeout.0)
 }
 
 /// bitbank's pairs (`spot/pairs` with `spot/status`), asked once when the pairs are shown.
@@ -665,6 +654,17 @@ fn close_window(window: tauri::WebviewWindow) -> Result<(), CommandError> {
 }
 
 /// Follow the tray until it goes away, then close.
+/// The settings the tray sent: kept, and shown to the page (without the file and the settings
+/// in force, which only the window's commands use).
+fn take_settings(app: &AppHandle, w: &Window, settings: SettingsInfo) {
+    let shown = SettingsInfo {
+        file: None,
+        ..settings.clone()
+    };
+    *lock(&w.settings) = settings;
+    let _ = app.emit("bbwatch://settings", shown);
+}
+
 fn follow(app: AppHandle, reader: BufReader<Link>) {
     for text in reader.lines().map_while(Result::ok) {
         let Ok(msg) = serde_json::from_str::<ToWindow>(&text) else {
@@ -699,9 +699,12 @@ fn follow(app: AppHandle, reader: BufReader<Link>) {
                 }
                 let _ = app.emit("bbwatch://section", section.as_str());
             }
-            ToWindow::Settings { settings } => {
-                *lock(&w.settings) = settings.clone();
-                let _ = app.emit("bbwatch://settings", settings);
+            ToWindow::Settings { settings } => take_settings(&app, &w, settings),
+            ToWindow::Reloaded { id, settings } => {
+                take_settings(&app, &w, *settings);
+                if let Some(tx) = lock(&w.reloads).remove(&id) {
+                    let _ = tx.send(());
+                }
             }
             ToWindow::KeyAnswer { id, ok, text } => {
                 if let Some(tx) = lock(&w.pending).remove(&id) {
@@ -774,6 +777,7 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
         to_tray: Mutex::new(stream),
         dirty: AtomicBool::new(false),
         pending: Mutex::new(HashMap::new()),
+        reloads: Mutex::new(HashMap::new()),
         next_id: AtomicU64::new(1),
     });
     let builder = tauri::Builder::default();

@@ -2,8 +2,9 @@
 //! one JSON object a line. A leaf: it names the core's types and nothing of the shell, so
 //! both processes (and their tests) read the protocol from one place.
 
-use bbwatch_core::config::LanguageSetting;
+use bbwatch_core::config::{Config, LanguageSetting};
 use bbwatch_core::model::link::Link;
+use bbwatch_core::present::settings_form::{FileProblem, SettingsForm};
 use bbwatch_core::{Lang, Level};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,24 @@ pub struct SettingsInfo {
     /// The very first start (no config file, no history): the window welcomes the user once.
     #[serde(default)]
     pub welcome: bool,
+    /// The file as the tray last read it, for the settings form (the window never reads the
+    /// file itself); kept from the page.
+    #[serde(default)]
+    pub file: Option<Box<FileSeen>>,
+}
+
+/// The configuration file as the tray last read it, and the settings in force.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FileSeen {
+    /// Its values as the form shows them (what the user wrote, wrong values too).
+    pub form: SettingsForm,
+    /// What the form's values are laid over when saved: the file's settings, its defaults
+    /// where it has none.
+    pub base: Config,
+    /// What is wrong with it, in the window's language.
+    pub problem: Option<FileProblem>,
+    /// The settings in force (the hosts the window asks for the pair list).
+    pub in_force: Config,
 }
 
 /// What the settings window shows of the API key.
@@ -81,6 +100,11 @@ pub enum ToWindow {
     Settings { settings: SettingsInfo },
     /// The answer to the window's key request `id` (to that window only).
     KeyAnswer { id: u64, ok: bool, text: String },
+    /// The file was read again as the window asked (`id`): the settings now.
+    Reloaded {
+        id: u64,
+        settings: Box<SettingsInfo>,
+    },
 }
 
 /// Window → tray.
@@ -101,6 +125,9 @@ pub enum ToTray {
     RemoveKey { id: u64 },
     /// The first start's welcome was read: no window shows it again.
     WelcomeSeen,
+    /// Read the configuration file again now (the window is about to write it, or just did);
+    /// answered with the settings then.
+    Reload { id: u64 },
 }
 
 /// One line of JSON (serializing these plain types cannot fail).

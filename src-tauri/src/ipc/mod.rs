@@ -136,6 +136,12 @@ fn take_request(
         ToTray::TestKey { id, pair } => answer(id, crate::keys::Job::Test(pair)),
         ToTray::SaveKey { id, pair } => answer(id, crate::keys::Job::Save(pair)),
         ToTray::RemoveKey { id } => answer(id, crate::keys::Job::Remove),
+        ToTray::Reload { id } => {
+            // A bad file is published as the problem, which the answer carries.
+            let _ = shared.settings.reload();
+            let settings = Box::new(shared.settings_info());
+            let _ = replies.send(ToWindow::Reloaded { id, settings });
+        }
         ToTray::WelcomeSeen => {
             shared
                 .welcome

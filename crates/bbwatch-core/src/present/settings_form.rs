@@ -241,7 +241,7 @@ impl Issue {
 /// A configuration file's problems as a person reads them: one line each, naming the file's
 /// line and the key, what is wrong in the reader's language where the form knows the rule (the
 /// rule's English words otherwise), and whether the settings window's form can mend them all.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileProblem {
     /// A line per problem, in the file's order.
     pub lines: Vec<String>,

@@ -200,6 +200,8 @@ pub struct Settings {
     loaded: std::sync::atomic::AtomicBool,
     /// Whether the file was there in this run: its removal then keeps the settings in force.
     had_file: std::sync::atomic::AtomicBool,
+    /// The file's text as last read (empty: no file), for the settings window's form.
+    text: std::sync::Mutex<String>,
 }
 
 impl Settings {
@@ -218,6 +220,7 @@ impl Settings {
             path,
             problem: watch::channel(None).0,
             loaded: std::sync::atomic::AtomicBool::new(loaded),
+            text: std::sync::Mutex::default(),
         }
     }
 
@@ -251,6 +254,15 @@ impl Settings {
             }
         });
         rx
+    }
+
+    /// The file's text as last read (empty when there is none, or it could not be read): what
+    /// the settings window's form shows, wrong values and all.
+    pub fn file_text(&self) -> String {
+        self.text
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// The settings in force now.
@@ -292,6 +304,10 @@ impl Settings {
             Some((_, Err(e))) => (String::new(), Err(e)),
             None => (String::new(), Config::from_toml("")),
         };
+        *self
+            .text
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = text.clone();
         let checked = loaded.and_then(|loaded| {
             let config = self.overrides.apply(loaded.config);
             config.validate()?;
