@@ -10,25 +10,32 @@ if [[ "$(cargo modules --version 2>/dev/null)" != "cargo-modules $VERSION" ]]; t
     echo "check-cycles: installing cargo-modules $VERSION (once; a few minutes)"
     cargo install --locked --quiet "cargo-modules@$VERSION"
 fi
+# Each target, with its source folder and its root module's name for the paths cargo-modules
+# does not see (a binary beside a library in one folder has none).
 targets=(
-    "-p bbwatch-core --lib"
-    "-p bbwatch-history --lib"
-    "-p bbwatch-sinks --lib"
-    "-p bbwatch-api --lib"
-    "-p bbwatch-runtime --lib"
-    "-p bbwatch-windows --lib"
-    "-p fake-bitbank --lib"
-    "-p fake-bitbank --bin fake-bitbank"
-    "-p bbwatch-cli --bin bbwatch"
-    "-p bbwatch-desktop --bin bbwatch-desktop"
-    "-p bbwatch-e2e --lib"
+    "-p bbwatch-core --lib|crates/bbwatch-core/src|bbwatch_core"
+    "-p bbwatch-history --lib|crates/bbwatch-history/src|bbwatch_history"
+    "-p bbwatch-sinks --lib|crates/bbwatch-sinks/src|bbwatch_sinks"
+    "-p bbwatch-api --lib|crates/bbwatch-api/src|bbwatch_api"
+    "-p bbwatch-runtime --lib|crates/bbwatch-runtime/src|bbwatch_runtime"
+    "-p bbwatch-windows --lib|crates/bbwatch-windows/src|bbwatch_windows"
+    "-p fake-bitbank --lib|crates/fake-bitbank/src|fake_bitbank"
+    "-p fake-bitbank --bin fake-bitbank||"
+    "-p bbwatch-cli --bin bbwatch|crates/bbwatch-cli/src|bbwatch"
+    "-p bbwatch-desktop --bin bbwatch-desktop|src-tauri/src|bbwatch_desktop"
+    "-p bbwatch-e2e --lib|tests/src|bbwatch_e2e"
 )
 failed=0
-for target in "${targets[@]}"; do
+for entry in "${targets[@]}"; do
+    IFS='|' read -r target src root <<<"$entry"
+    sources=()
+    if [[ -n "$src" ]]; then
+        sources=(--src "$src" --root "$root")
+    fi
     # shellcheck disable=SC2086 # the target is words on purpose
     if ! cargo modules dependencies $target --cfg-test --no-externs --no-sysroot --no-fns \
         --no-traits --no-types --layout dot 2>/dev/null |
-        python3 scripts/module-cycles.py "${target#-p }"; then
+        python3 scripts/module-cycles.py "${target#-p }" "${sources[@]}"; then
         failed=1
     fi
 done

@@ -2,11 +2,22 @@
 """Reads the module graph `cargo modules dependencies --layout dot` prints (functions, types
 and traits folded into their modules) and fails, printing each, if any modules import each
 other, directly or through others. Only "uses" edges count: a module owning its children
-is structure, not a dependency."""
+is structure, not a dependency.
+
+cargo-modules sees `use` items, signatures and fields, not a path written inside a function's
+body (`crate::tray::refresh(app)`): given `--src DIR --root NAME`, the crate's source files are
+read too, and each `crate::…` or `super::…` path outside test modules is an edge from the file's
+module to the longest module it names.
+
+Usage: module-cycles.py LABEL [--src DIR --root NAME] < graph.dot"""
+import os
 import re
 import sys
 
-label = sys.argv[1] if len(sys.argv) > 1 else "crate"
+args = sys.argv[1:]
+label = args[0] if args else "crate"
+src = args[args.index("--src") + 1] if "--src" in args else None
+root = args[args.index("--root") + 1] if "--root" in args else None
 edges = {}
 read = False
 for line in sys.stdin:
@@ -18,6 +29,44 @@ for line in sys.stdin:
     if m and m.group(1) != m.group(2):
         edges.setdefault(m.group(1), set()).add(m.group(2))
         edges.setdefault(m.group(2), set())
+
+
+def module_of(path):
+    """`a/b.rs`, `a/b/mod.rs` → `root::a::b`; `lib.rs`, `main.rs` → `root`."""
+    rel = os.path.relpath(path, src)[:-3].split(os.sep)
+    if rel[-1] == "mod":
+        rel = rel[:-1]
+    if rel in (["lib"], ["main"]):
+        rel = []
+    return "::".join([root] + rel)
+
+
+if src and root:
+    files = {}
+    for dirpath, _, names in os.walk(src):
+        for name in names:
+            if name.endswith(".rs"):
+                path = os.path.join(dirpath, name)
+                files[module_of(path)] = path
+    for module, path in files.items():
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        # Test modules are cargo-modules' to read (`--cfg-test`): their own module nodes.
+        cut = re.search(r"#\[cfg\(test\)\]\s*(pub(\(crate\))? )?mod \w+ \{", text)
+        if cut:
+            text = text[: cut.start()]
+        text = "\n".join(l for l in text.splitlines() if not l.strip().startswith("//"))
+        parent = module.rsplit("::", 1)[0] if "::" in module else module
+        named = [root + "::" + p for p in re.findall(r"\bcrate::((?:\w+::)*\w+)", text)]
+        named += [parent + "::" + p for p in re.findall(r"\bsuper::((?:\w+::)*\w+)", text)]
+        for path in named:
+            parts = path.split("::")
+            for k in range(len(parts), 1, -1):
+                target = "::".join(parts[:k])
+                if target in files and target != module:
+                    edges.setdefault(module, set()).add(target)
+                    edges.setdefault(target, set())
+                    break
 
 # Tarjan's strongly connected components, iteratively (no recursion limit to hit).
 index, low, on_stack, stack, rings = {}, {}, set(), [], []
