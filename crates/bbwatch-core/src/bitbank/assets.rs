@@ -220,28 +220,9 @@ pub fn fold(reading: &mut Reading, seen: &Seen) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::asset::tests_support::{eth, flows};
 
     const SAMPLE: &str = include_str!("../../tests/fixtures/user_assets.json");
-
-    fn flows(d: Flow, w: Flow) -> Flows {
-        Flows {
-            deposit: d,
-            withdrawal: w,
-        }
-    }
-
-    fn eth(asset: Flows, eth: Flows, polygon: Flows) -> BTreeMap<String, AssetState> {
-        let mut networks = BTreeMap::new();
-        networks.insert("eth".to_owned(), eth);
-        networks.insert("polygon".to_owned(), polygon);
-        BTreeMap::from([(
-            "eth".to_owned(),
-            AssetState {
-                flows: asset,
-                networks,
-            },
-        )])
-    }
 
     #[test]
     fn the_documented_answer_parses_and_balances_only_say_held() {

@@ -68,27 +68,8 @@ pub fn changes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::asset::tests_support::{eth, flows};
     use crate::model::asset::Flow;
-
-    fn flows(d: Flow, w: Flow) -> Flows {
-        Flows {
-            deposit: d,
-            withdrawal: w,
-        }
-    }
-
-    fn eth(asset: Flows, eth: Flows, polygon: Flows) -> BTreeMap<String, AssetState> {
-        let mut networks = BTreeMap::new();
-        networks.insert("eth".to_owned(), eth);
-        networks.insert("polygon".to_owned(), polygon);
-        BTreeMap::from([(
-            "eth".to_owned(),
-            AssetState {
-                flows: asset,
-                networks,
-            },
-        )])
-    }
 
     #[test]
     fn one_networks_stop_is_one_event_naming_it() {

@@ -129,3 +129,29 @@ pub enum KeyState {
         code: ErrorCode,
     },
 }
+
+/// Asset states for tests: one direction each, and ETH with two networks.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    pub(crate) fn flows(d: Flow, w: Flow) -> Flows {
+        Flows {
+            deposit: d,
+            withdrawal: w,
+        }
+    }
+
+    pub(crate) fn eth(asset: Flows, eth: Flows, polygon: Flows) -> BTreeMap<String, AssetState> {
+        let mut networks = BTreeMap::new();
+        networks.insert("eth".to_owned(), eth);
+        networks.insert("polygon".to_owned(), polygon);
+        BTreeMap::from([(
+            "eth".to_owned(),
+            AssetState {
+                flows: asset,
+                networks,
+            },
+        )])
+    }
+}
