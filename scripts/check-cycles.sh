@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # No module of any crate may import, directly or through others, a module that imports it back.
-# cargo-modules (rust-analyzer's view of every `use` and path) draws each crate's module graph,
+# cargo-modules (rust-analyzer's view of every `use` item) draws each crate's module graph,
 # as `cargo test` builds it (so with the test modules); scripts/module-cycles.py fails on any
 # cycle in it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION=0.27.0
 if [[ "$(cargo modules --version 2>/dev/null)" != "cargo-modules $VERSION" ]]; then
-    echo "check-cycles: installing cargo-modules $VERSION (once; a few minutes)"
+    echo "check-cycles: installing cargo-modules $VERSION (once; about ten minutes on two cores)"
     cargo install --locked --quiet "cargo-modules@$VERSION"
 fi
 # Each target, with its source folder and its root module's name for the paths cargo-modules
