@@ -13,7 +13,7 @@ use bbwatch_core::bitbank::client::{Client, DEFAULT_API_URL, DEFAULT_PUBLIC_URL}
 use bbwatch_core::config::file as config_file;
 use bbwatch_core::config::{read_config_file, Config, ConfigError};
 use bbwatch_core::i18n::{catalogue, Msg};
-use bbwatch_core::model::url::check_url;
+use bbwatch_core::model::url::{check_url, HttpUrl};
 use bbwatch_core::present::alert::next_time_of_day;
 use bbwatch_core::present::render;
 use bbwatch_core::present::settings_form::{
@@ -523,10 +523,8 @@ fn endpoints(w: &Window) -> (bbwatch_core::bitbank::client::Endpoints, Duration)
         ("BBWATCH_API_URL", &mut endpoints.api_url),
         ("BBWATCH_PUBLIC_URL", &mut endpoints.public_url),
     ] {
-        if let Ok(url) = std::env::var(var) {
-            if check_url(&url).is_ok() {
-                *field = url;
-            }
+        if let Ok(Ok(url)) = std::env::var(var).map(|u| u.parse::<HttpUrl>()) {
+            *field = url;
         }
     }
     (endpoints, config.timeout.0)

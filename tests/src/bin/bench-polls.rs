@@ -91,8 +91,8 @@ async fn run() -> Result<()> {
         thresholds: Thresholds::default(),
         pairs: Some(pairs),
         endpoints: Endpoints {
-            api_url: sim.api_url(),
-            public_url: sim.public_url(),
+            api_url: sim.api_url().parse().map_err(anyhow::Error::msg)?,
+            public_url: sim.public_url().parse().map_err(anyhow::Error::msg)?,
         },
         stream: None,
         assets: None,

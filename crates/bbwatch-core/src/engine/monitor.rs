@@ -27,6 +27,7 @@ use crate::model::level::Level;
 use crate::model::link::Link;
 use crate::model::pair::MAX_WATCHED_PAIRS;
 use crate::model::reading::{Certainty, Reading};
+use crate::model::url::WsUrl;
 
 /// How many events a slow subscriber may lag behind before it misses some.
 const EVENT_BUFFER: usize = 256;
@@ -61,7 +62,7 @@ pub struct MonitorConfig {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamConfig {
     /// The stream host.
-    pub url: String,
+    pub url: WsUrl,
     /// Poll at once when the ticker room falls silent (see `silence.rs`).
     pub early_poll: bool,
 }
@@ -778,8 +779,8 @@ mod tests {
             thresholds: Thresholds::default(),
             pairs: Some(pairs.iter().map(|p| p.to_string()).collect()),
             endpoints: Endpoints {
-                api_url: "http://127.0.0.1:9/v1".into(),
-                public_url: "http://127.0.0.1:9".into(),
+                api_url: "http://127.0.0.1:9/v1".parse().unwrap(),
+                public_url: "http://127.0.0.1:9".parse().unwrap(),
             },
             stream: None,
             assets: None,
@@ -947,7 +948,7 @@ mod tests {
         assert_eq!(monitor.current.stream, None);
         tx.send_replace(MonitorConfig {
             stream: Some(StreamConfig {
-                url: "ws://127.0.0.1:9".into(),
+                url: "ws://127.0.0.1:9".parse().unwrap(),
                 early_poll: true,
             }),
             ..config.clone()
