@@ -1,7 +1,9 @@
 //! The configuration file shared by the CLI and the desktop app, with its validation.
 //!
 //! A missing key takes its default; an unknown key is returned as a warning; a bad value is an
-//! error that names the key (and, for TOML syntax, the line).
+//! error that names the key and, read from text, the line. Quiet hours, the listen address,
+//! URLs and pair names are typed as they are read ([`QuietHours`], `SocketAddr`,
+//! [`HttpUrl`], [`WsUrl`], [`PairName`]): nothing downstream parses them again.
 
 pub mod file;
 pub mod quiet_hours;
@@ -41,7 +43,8 @@ pub enum ConfigError {
         /// Why.
         source: std::io::Error,
     },
-    /// TOML syntax or a value of the wrong type.
+    /// TOML syntax, a value of the wrong type, or one its type refuses as it is read (a URL
+    /// that is not one).
     #[error("line {line}{key}: {message}", key = key.as_deref().map(|k| format!(", key `{k}`")).unwrap_or_default())]
     Parse {
         /// 1-based line.
