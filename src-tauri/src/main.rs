@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use bbwatch_core::config::Config;
 use bbwatch_core::engine::sink::Recorded;
-use bbwatch_core::model::url::check_url;
+use bbwatch_core::model::url::{HttpUrl, WsUrl};
 use bbwatch_core::runtime::settings::{Overrides, Settings};
 use bbwatch_core::Snapshot;
 use bbwatch_runtime::{Api, Options, Runtime};
@@ -48,15 +48,15 @@ fn load_settings() -> Settings {
         ("BBWATCH_PUBLIC_URL", &mut overrides.public_url),
     ] {
         if let Ok(url) = std::env::var(var) {
-            match check_url(&url) {
-                Ok(()) => *field = Some(url),
+            match url.parse::<HttpUrl>() {
+                Ok(url) => *field = Some(url),
                 Err(e) => tracing::error!("{var}: {e}; ignored"),
             }
         }
     }
     if let Ok(url) = std::env::var("BBWATCH_STREAM_URL") {
-        match bbwatch_core::model::url::check_stream_url(&url) {
-            Ok(()) => overrides.stream_url = Some(url),
+        match url.parse::<WsUrl>() {
+            Ok(url) => overrides.stream_url = Some(url),
             Err(e) => tracing::error!("BBWATCH_STREAM_URL: {e}; ignored"),
         }
     }

@@ -229,7 +229,10 @@ impl Shared {
         SettingsInfo {
             config_path: self.config_path().map(|p| p.display().to_string()),
             interval_secs: config.interval.0.as_secs(),
-            pairs: config.pairs.clone(),
+            pairs: config
+                .pairs
+                .as_ref()
+                .map(|p| p.iter().map(ToString::to_string).collect()),
             language: config.language,
             config_problem_in_form: problem.as_ref().is_some_and(|(_, in_form)| *in_form),
             config_problem: problem.map(|(text, _)| text),

@@ -186,7 +186,10 @@ async fn the_settings_window_writes_the_file_and_keeps_what_the_user_wrote() -> 
     let loaded = Config::load(&file)?;
     assert_eq!(loaded.config.interval.0, Duration::from_secs(2));
     assert_eq!(
-        loaded.config.pairs,
+        loaded
+            .config
+            .pairs
+            .map(|p| p.iter().map(ToString::to_string).collect()),
         Some(vec!["btc_jpy".to_owned(), "eth_jpy".to_owned()])
     );
     assert!(

@@ -13,7 +13,7 @@ use fake_bitbank::{FakeBitbank, Options, Scenario};
 
 fn local(listen: &str) -> LocalApi {
     LocalApi {
-        listen: listen.into(),
+        listen: listen.parse().unwrap(),
         ..LocalApi::default()
     }
 }
@@ -38,8 +38,8 @@ async fn the_tray_apps_entry_point_serves_and_stops() {
         .await
         .unwrap();
     let config = Config {
-        api_url: sim.api_url(),
-        public_url: sim.public_url(),
+        api_url: sim.api_url().parse().unwrap(),
+        public_url: sim.public_url().parse().unwrap(),
         interval: HumanDuration(Duration::from_secs(1)),
         timeout: HumanDuration(Duration::from_secs(2)),
         ..Config::default()

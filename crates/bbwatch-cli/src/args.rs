@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use bbwatch_core::config::{self, Config, ConfigError, LanguageSetting};
+use bbwatch_core::model::pair::PairName;
+use bbwatch_core::model::url::{HttpUrl, WsUrl};
 use bbwatch_core::runtime::settings::Overrides;
 use bbwatch_core::Lang;
 use bbwatch_history::query::{parse_pair, parse_since, parse_until};
@@ -123,8 +125,8 @@ pub struct Common {
     #[arg(long, global = true, value_parser = parse_timeout, value_name = "DURATION")]
     pub timeout: Option<Duration>,
     /// Pairs to watch, comma-separated (default: every pair tradable at start).
-    #[arg(long, global = true, value_delimiter = ',', value_parser = parse_pair, value_name = "PAIRS")]
-    pub pairs: Option<Vec<String>>,
+    #[arg(long, global = true, value_delimiter = ',', value_parser = parse_pair_name, value_name = "PAIRS")]
+    pub pairs: Option<Vec<PairName>>,
     /// Configuration file (default: $XDG_CONFIG_HOME/bbwatch/config.toml; on Windows
     /// %APPDATA%\bbwatch\config.toml).
     #[arg(long, global = true, value_name = "PATH")]
@@ -134,13 +136,13 @@ pub struct Common {
     pub lang: Option<LangArg>,
     /// bitbank's api host.
     #[arg(long, global = true, env = "BBWATCH_API_URL", value_parser = parse_url, value_name = "URL")]
-    pub api_url: Option<String>,
+    pub api_url: Option<HttpUrl>,
     /// bitbank's public host.
     #[arg(long, global = true, env = "BBWATCH_PUBLIC_URL", value_parser = parse_url, value_name = "URL")]
-    pub public_url: Option<String>,
+    pub public_url: Option<HttpUrl>,
     /// bitbank's stream host, for live circuit-break changes (ws:// or wss://).
     #[arg(long, global = true, env = "BBWATCH_STREAM_URL", value_parser = parse_stream_url, value_name = "URL")]
-    pub stream_url: Option<String>,
+    pub stream_url: Option<WsUrl>,
     /// Poll every pair's circuit_break_info over REST instead of following the stream.
     #[arg(long, global = true)]
     pub no_stream: bool,
@@ -182,20 +184,22 @@ fn parse_max_wait(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+// The configuration's parsers: a flag reads as the key it overrides.
 fn parse_listen(s: &str) -> Result<SocketAddr, String> {
-    s.trim()
-        .parse()
-        .map_err(|_| format!("{s:?} is not an address like 127.0.0.1:8765"))
+    config::parse_listen(s)
 }
 
-fn parse_url(s: &str) -> Result<String, String> {
-    bbwatch_core::model::url::check_url(s)?;
-    Ok(s.to_owned())
+/// A pair as `--pair` takes it (any case), typed as the file's are.
+fn parse_pair_name(s: &str) -> Result<PairName, String> {
+    parse_pair(s)?.parse()
 }
 
-fn parse_stream_url(s: &str) -> Result<String, String> {
-    bbwatch_core::model::url::check_stream_url(s)?;
-    Ok(s.to_owned())
+fn parse_url(s: &str) -> Result<HttpUrl, String> {
+    s.parse()
+}
+
+fn parse_stream_url(s: &str) -> Result<WsUrl, String> {
+    s.parse()
 }
 
 /// The effective settings: file, then environment and flags on top.

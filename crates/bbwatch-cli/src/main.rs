@@ -260,7 +260,7 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
 async fn serve(settings: &Settings, listen: Option<std::net::SocketAddr>) -> anyhow::Result<u8> {
     let mut api = settings.config.api.clone();
     if let Some(addr) = listen {
-        api.listen = addr.to_string();
+        api.listen = addr;
     }
     let token = match bbwatch_api::Token::from_config(&api) {
         Ok(token) => token,

@@ -243,7 +243,7 @@ impl Notifier {
         let source = Source::of(event);
         let (settings, lang) = self.now();
         let wanted = alert::wanted(event, &settings) && !paused;
-        let quiet = alert::in_quiet_hours(settings.quiet_hours.as_deref(), local_minute());
+        let quiet = alert::in_quiet_hours(settings.quiet_hours, local_minute());
         let shown = wanted && !quiet;
         let now = Utc::now();
         let mut book = self.book.lock().await;
@@ -420,7 +420,7 @@ impl Notifier {
     /// back.
     pub async fn quiet_hours_over(&self) {
         let (settings, lang) = self.now();
-        if alert::in_quiet_hours(settings.quiet_hours.as_deref(), local_minute()) {
+        if alert::in_quiet_hours(settings.quiet_hours, local_minute()) {
             return;
         }
         let mut book = self.book.lock().await;

@@ -219,7 +219,7 @@ mod tests {
 
     fn webhook(url: &str, on: &[EventKind]) -> Webhook {
         Webhook {
-            url: url.into(),
+            url: url.parse().unwrap(),
             format: WebhookFormat::Json,
             on: on.to_vec(),
         }

@@ -86,9 +86,14 @@ fn status_text(status: u16) -> String {
 /// any `user:password@` are left out: Discord and Slack URLs carry their secret there. A bare
 /// `scheme://host/` is shown as is.
 pub fn url_for_log(url: &str) -> String {
-    let Ok(u) = reqwest::Url::parse(url) else {
-        return "<unparsable URL>".into();
-    };
+    match reqwest::Url::parse(url) {
+        Ok(u) => shown_url(&u),
+        Err(_) => "<unparsable URL>".into(),
+    }
+}
+
+/// A parsed webhook URL for a log line, as [`url_for_log`] shows it.
+pub fn shown_url(u: &reqwest::Url) -> String {
     let host = u.host_str().unwrap_or("");
     let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
     let rest = if u.path() == "/" && u.query().is_none() && u.fragment().is_none() {
@@ -114,7 +119,7 @@ impl Target for Webhook {
     }
 
     fn name(&self) -> String {
-        format!("webhook {}", url_for_log(&self.url))
+        format!("webhook {}", shown_url(self.url.url()))
     }
 }
 
@@ -211,9 +216,13 @@ pub fn client() -> Result<reqwest::Client, WebhookError> {
 }
 
 /// One POST of `body` to `url`: the status of a 2xx answer, else why not.
-pub async fn post_once(client: &reqwest::Client, url: &str, body: &str) -> Result<u16, Failure> {
+pub async fn post_once(
+    client: &reqwest::Client,
+    url: &reqwest::Url,
+    body: &str,
+) -> Result<u16, Failure> {
     let sent = client
-        .post(url)
+        .post(url.clone())
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(body.to_owned())
         .send()
@@ -244,7 +253,7 @@ pub async fn deliver(client: &reqwest::Client, webhook: &Webhook, event: &Event,
     let name = webhook.name();
     let mut attempt = 1;
     loop {
-        match post_once(client, &webhook.url, &body).await {
+        match post_once(client, webhook.url.url(), &body).await {
             Ok(status) => {
                 tracing::info!(
                     "{name} ({}): delivered, {} (try {attempt})",

@@ -93,8 +93,8 @@ async fn run() -> Result<()> {
         source: BitbankConfig {
             timeout: Duration::from_secs(1),
             endpoints: Endpoints {
-                api_url: sim.api_url(),
-                public_url: sim.public_url(),
+                api_url: sim.api_url().parse().map_err(anyhow::Error::msg)?,
+                public_url: sim.public_url().parse().map_err(anyhow::Error::msg)?,
             },
             stream: None,
             assets: None,

@@ -22,6 +22,7 @@ use crate::model::code::ErrorCode;
 use crate::model::fetch::{Failure, Fetch};
 use crate::model::pair::{check_pair_name, MAX_WATCHED_PAIRS};
 use crate::model::sanitize;
+use crate::model::url::HttpUrl;
 
 /// The shortest allowed request timeout: below it, every answer from Japan would time out.
 pub const MIN_TIMEOUT: Duration = Duration::from_secs(1);
@@ -48,16 +49,16 @@ const MAX_REDIRECTS: usize = 3;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoints {
     /// e.g. `https://api.bitbank.cc/v1`
-    pub api_url: String,
+    pub api_url: HttpUrl,
     /// e.g. `https://public.bitbank.cc`
-    pub public_url: String,
+    pub public_url: HttpUrl,
 }
 
 impl Default for Endpoints {
     fn default() -> Self {
         Endpoints {
-            api_url: DEFAULT_API_URL.into(),
-            public_url: DEFAULT_PUBLIC_URL.into(),
+            api_url: HttpUrl::known(DEFAULT_API_URL),
+            public_url: HttpUrl::known(DEFAULT_PUBLIC_URL),
         }
     }
 }
@@ -86,11 +87,13 @@ pub struct Client {
     timeout: Duration,
 }
 
-fn base_url(raw: &str) -> Result<Url, ClientError> {
+/// `url` without its query and fragment, to add paths to; it was parsed when it was read,
+/// this only makes sure paths can be added to it.
+fn base_url(url: &Url) -> Result<Url, ClientError> {
     let bad = || ClientError::BadUrl {
-        url: sanitize::url_for_log(raw),
+        url: sanitize::url_for_log(url.as_str()),
     };
-    let mut url = Url::parse(raw).map_err(|_| bad())?;
+    let mut url = url.clone();
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || url.cannot_be_a_base() {
         return Err(bad());
     }
@@ -138,8 +141,8 @@ impl Client {
     /// to the configuration's bounds.
     pub fn new(endpoints: Endpoints, timeout: Duration) -> Result<Client, ClientError> {
         let timeout = timeout.clamp(MIN_TIMEOUT, MAX_TIMEOUT);
-        let api_base = base_url(&endpoints.api_url)?;
-        let public_base = base_url(&endpoints.public_url)?;
+        let api_base = base_url(endpoints.api_url.url())?;
+        let public_base = base_url(endpoints.public_url.url())?;
         let origins = [api_base.origin(), public_base.origin()];
         let redirects = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= MAX_REDIRECTS {
@@ -381,12 +384,12 @@ mod tests {
 
     #[test]
     fn urls_join_with_or_without_a_trailing_slash() {
-        let base = base_url("https://api.bitbank.cc/v1/").unwrap();
+        let base = base_url(&Url::parse("https://api.bitbank.cc/v1/").unwrap()).unwrap();
         assert_eq!(
             endpoint(&base, &["spot", "status"]).as_str(),
             "https://api.bitbank.cc/v1/spot/status"
         );
-        let base = base_url("http://127.0.0.1:1/v1?x=1#f").unwrap();
+        let base = base_url(&Url::parse("http://127.0.0.1:1/v1?x=1#f").unwrap()).unwrap();
         assert_eq!(
             endpoint(&base, &["spot", "pairs"]).as_str(),
             "http://127.0.0.1:1/v1/spot/pairs"
@@ -395,7 +398,7 @@ mod tests {
 
     #[test]
     fn server_chosen_names_cannot_escape_the_path_or_add_a_query() {
-        let base = base_url("http://127.0.0.1:1/prefix").unwrap();
+        let base = base_url(&Url::parse("http://127.0.0.1:1/prefix").unwrap()).unwrap();
         for hostile in ["../../_fake/next", "btc_jpy?x=1", "a/b#c", "%2e%2e"] {
             let url = endpoint(&base, &[hostile, "circuit_break_info"]);
             assert!(url.path().starts_with("/prefix/"), "{url}");
@@ -410,8 +413,8 @@ mod tests {
     async fn an_invalid_pair_name_is_never_requested() {
         let client = Client::new(
             Endpoints {
-                api_url: "http://127.0.0.1:9/v1".into(),
-                public_url: "http://127.0.0.1:9".into(),
+                api_url: "http://127.0.0.1:9/v1".parse().unwrap(),
+                public_url: "http://127.0.0.1:9".parse().unwrap(),
             },
             Duration::from_secs(2),
         )
@@ -450,7 +453,9 @@ mod tests {
     #[test]
     fn bad_base_urls_are_errors() {
         for bad in ["mailto:x@y", "ftp://h/", "not a url", "http://"] {
-            assert!(base_url(bad).is_err(), "{bad}");
+            // Refused where it is parsed, or by `base_url`.
+            let base = Url::parse(bad).ok().map(|u| base_url(&u));
+            assert!(base.is_none_or(|b| b.is_err()), "{bad}");
         }
     }
 
@@ -463,8 +468,8 @@ mod tests {
         };
         let client = Client::new(
             Endpoints {
-                api_url: format!("http://127.0.0.1:{port}/v1"),
-                public_url: format!("http://127.0.0.1:{port}"),
+                api_url: format!("http://127.0.0.1:{port}/v1").parse().unwrap(),
+                public_url: format!("http://127.0.0.1:{port}").parse().unwrap(),
             },
             Duration::from_secs(2),
         )

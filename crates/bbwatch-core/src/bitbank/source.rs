@@ -23,6 +23,7 @@ use crate::model::link::Link;
 use crate::model::reading::{Context, Reading};
 use crate::model::source::{Ask, Assets, Polled, Pushed, Source, SourceState};
 use crate::model::unlisted::Unlisted;
+use crate::model::url::WsUrl;
 
 /// Stream updates waiting for the monitor (it reads them between polls).
 const STREAM_BUFFER: usize = 1024;
@@ -44,7 +45,7 @@ pub struct BitbankConfig {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamConfig {
     /// The stream host.
-    pub url: String,
+    pub url: WsUrl,
     /// Poll at once when the ticker room falls silent (see `silence.rs`).
     pub early_poll: bool,
 }

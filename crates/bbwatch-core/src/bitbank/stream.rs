@@ -28,6 +28,7 @@ use crate::bitbank::api::{self, CircuitBreakInfo};
 use crate::bitbank::metrics::PollMetrics;
 use crate::model::pair::check_pair_name;
 use crate::model::sanitize;
+use crate::model::url::WsUrl;
 
 /// The real bitbank stream host.
 pub const DEFAULT_STREAM_URL: &str = "wss://stream.bitbank.cc";
@@ -206,14 +207,13 @@ pub fn join_ticker() -> String {
 }
 
 /// The WebSocket URL of a stream host: `{base}/socket.io/?EIO=4&transport=websocket`.
-pub fn socket_url(base: &str) -> Result<Url, String> {
-    crate::model::url::check_stream_url(base)?;
-    let mut url = Url::parse(base).map_err(|e| e.to_string())?;
+pub fn socket_url(base: &WsUrl) -> Url {
+    let mut url = base.url().clone();
     let path = format!("{}/socket.io/", url.path().trim_end_matches('/'));
     url.set_path(&path);
     url.set_query(Some("EIO=4&transport=websocket"));
     url.set_fragment(None);
-    Ok(url)
+    url
 }
 
 /// The wait before reconnect number `attempt` (0 for the first): 1 s doubling to 60 s, each
@@ -257,20 +257,14 @@ pub enum Update {
 /// (joining and leaving as it changes), and [`TICKER_ROOM`] when `ticker`, forward each push,
 /// and reconnect with exponential backoff and jitter after every drop.
 pub async fn run_source(
-    url: String,
+    url: WsUrl,
     ticker: bool,
     mut rooms: watch::Receiver<BTreeSet<String>>,
     updates: mpsc::Sender<Update>,
     metrics: std::sync::Arc<PollMetrics>,
 ) {
-    let shown = sanitize::url_for_log(&url);
-    let target = match socket_url(&url) {
-        Ok(t) => t,
-        Err(e) => {
-            tracing::error!(url = %shown, "stream not used: {e}");
-            return;
-        }
-    };
+    let shown = sanitize::url_for_log(url.as_str());
+    let target = socket_url(&url);
     let mut attempt: u32 = 0;
     loop {
         let mut progress = Progress::default();
@@ -575,6 +569,8 @@ mod tests {
             leave("btc_jpy"),
             r#"42["leave-room","circuit_break_info_btc_jpy"]"#
         );
+        // Typed where the setting is read; only a ws(s) URL gets here.
+        let socket_url = |s: &str| s.parse::<WsUrl>().map(|u| socket_url(&u));
         assert_eq!(
             socket_url(DEFAULT_STREAM_URL).unwrap().as_str(),
             "wss://stream.bitbank.cc/socket.io/?EIO=4&transport=websocket"

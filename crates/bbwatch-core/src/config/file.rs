@@ -267,7 +267,7 @@ sound = true
         let mut config = Config::from_toml(HAND_WRITTEN).unwrap().config;
         config.interval = HumanDuration(Duration::from_secs(60));
         config.notifications.sound = false;
-        config.notifications.quiet_hours = Some("23:00-07:00".into());
+        config.notifications.quiet_hours = Some("23:00-07:00".parse().unwrap());
         let text = edited(Path::new("config.toml"), HAND_WRITTEN, &config).unwrap();
         assert!(
             text.starts_with("# My bbwatch settings\ninterval = \"1m\"   # every half minute\n"),
@@ -321,7 +321,7 @@ sound = true
     fn a_new_file_is_written_with_mode_0600() {
         let path = scratch("new");
         let config = Config {
-            pairs: Some(vec!["eth_jpy".into(), "xrp_jpy".into()]),
+            pairs: Some(vec!["eth_jpy".parse().unwrap(), "xrp_jpy".parse().unwrap()]),
             ..Config::default()
         };
         save(&path, &config).unwrap();

@@ -1,9 +1,12 @@
 //! The configuration file shared by the CLI and the desktop app, with its validation.
 //!
 //! A missing key takes its default; an unknown key is returned as a warning; a bad value is an
-//! error that names the key (and, for TOML syntax, the line).
+//! error that names the key and, read from text, the line. Quiet hours, the listen address,
+//! URLs and pair names are typed as they are read ([`QuietHours`], `SocketAddr`,
+//! [`HttpUrl`], [`WsUrl`], [`PairName`]): nothing downstream parses them again.
 
 pub mod file;
+pub mod quiet_hours;
 pub mod trust;
 
 use std::collections::BTreeSet;
@@ -21,8 +24,10 @@ use crate::engine::detect::Thresholds;
 use crate::engine::monitor::MonitorConfig;
 use crate::i18n::{Lang, Msg};
 use crate::model::event::EventKind;
-use crate::model::pair::check_pair_name;
-use crate::model::url::{check_stream_url, check_url};
+use crate::model::pair::PairName;
+use crate::model::url::{HttpUrl, WsUrl};
+
+pub use quiet_hours::{parse_quiet_hours, QuietHours};
 
 /// The shortest allowed poll interval.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
@@ -39,7 +44,8 @@ pub enum ConfigError {
         /// Why.
         source: std::io::Error,
     },
-    /// TOML syntax or a value of the wrong type.
+    /// TOML syntax, a value of the wrong type, or one its type refuses as it is read (a URL
+    /// that is not one).
     #[error("line {line}{key}: {message}", key = key.as_deref().map(|k| format!(", key `{k}`")).unwrap_or_default())]
     Parse {
         /// 1-based line.
@@ -258,8 +264,8 @@ pub struct Notifications {
     pub assets: bool,
     /// Play the notification sound.
     pub sound: bool,
-    /// Local times between which notifications are silent, e.g. `"23:00-07:00"`.
-    pub quiet_hours: Option<String>,
+    /// Local times between which notifications are silent, written `"23:00-07:00"`.
+    pub quiet_hours: Option<QuietHours>,
 }
 
 impl Default for Notifications {
@@ -314,14 +320,15 @@ pub enum WebhookFormat {
 }
 
 /// An HTTP endpoint to POST events to.
-#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Webhook {
-    /// Where to POST.
-    pub url: String,
+    /// Where to POST (required: there is no default).
+    pub url: HttpUrl,
     /// The payload format.
+    #[serde(default)]
     pub format: WebhookFormat,
     /// Event kinds that trigger it; empty for every event.
+    #[serde(default)]
     pub on: Vec<EventKind>,
 }
 
@@ -331,8 +338,9 @@ pub struct Webhook {
 pub struct LocalApi {
     /// Whether the desktop app serves it too.
     pub enabled: bool,
-    /// Address to listen on.
-    pub listen: String,
+    /// Address to listen on, written `"127.0.0.1:8765"`.
+    #[serde(with = "listen_addr")]
+    pub listen: SocketAddr,
     /// Bearer token; a token (or a token file) is required when `listen` is not a loopback
     /// address.
     pub token: String,
@@ -355,7 +363,7 @@ impl Default for LocalApi {
     fn default() -> Self {
         LocalApi {
             enabled: false,
-            listen: "127.0.0.1:8765".into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8765)),
             token: String::new(),
             token_file: None,
             origins: Vec::new(),
@@ -365,21 +373,16 @@ impl Default for LocalApi {
 }
 
 impl LocalApi {
-    /// Check the section without reading the token file: `listen` is an address, `token` and
-    /// `token_file` are not both set, `token_file` is absolute, and a non-loopback `listen`
-    /// has a token. Returns the address.
+    /// Check the section without reading the token file: `token` and `token_file` are not
+    /// both set, `token_file` is absolute, and a non-loopback `listen` has a token. Returns
+    /// the address.
     pub fn check(&self) -> Result<SocketAddr, ConfigError> {
         let bad = |key: &str, message: String| ConfigError::Value {
             key: key.into(),
             message,
             line: None,
         };
-        let listen: SocketAddr = self.listen.trim().parse().map_err(|_| {
-            bad(
-                "api.listen",
-                format!("{:?} is not an address like 127.0.0.1:8765", self.listen),
-            )
-        })?;
+        let listen = self.listen;
         let has_token = !self.token.trim().is_empty();
         if let Some(path) = &self.token_file {
             if has_token {
@@ -482,6 +485,30 @@ impl LocalApi {
     }
 }
 
+/// `"127.0.0.1:8765"` (spaces around it allowed) as the address to listen on, or what is
+/// expected: the one parser of `api.listen` and `--listen`.
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not an address like 127.0.0.1:8765"))
+}
+
+/// `api.listen`'s serde: an address written as a string, checked as it is read.
+mod listen_addr {
+    use std::net::SocketAddr;
+
+    use serde::Deserialize as _;
+
+    pub fn serialize<S: serde::Serializer>(addr: &SocketAddr, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(addr)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+        let text = String::deserialize(d)?;
+        super::parse_listen(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 /// `text` as a browser's `Origin` header would give it, if it is one (http or https, a host,
 /// maybe a port, nothing after).
 fn web_origin(text: &str) -> Option<String> {
@@ -531,7 +558,7 @@ pub struct Config {
     /// Good polls in a row before a recovery is believed.
     pub success_threshold: u32,
     /// Watched pairs; absent for every pair tradable at the first answer.
-    pub pairs: Option<Vec<String>>,
+    pub pairs: Option<Vec<PairName>>,
     /// Assets whose deposits and withdrawals are watched (with an API key); absent for those
     /// held at the first answer plus JPY.
     pub assets: Option<Vec<String>>,
@@ -541,14 +568,14 @@ pub struct Config {
     /// Language of human output.
     pub language: LanguageSetting,
     /// The api host.
-    pub api_url: String,
+    pub api_url: HttpUrl,
     /// The public host.
-    pub public_url: String,
+    pub public_url: HttpUrl,
     /// Take circuit-break changes from bitbank's public stream as they happen (and poll
     /// `circuit_break_info` over REST only for the pairs the stream does not cover).
     pub stream: bool,
     /// The stream host (`wss://`, or `ws://` for a simulator on loopback).
-    pub stream_url: String,
+    pub stream_url: WsUrl,
     /// With the stream: poll at once when btc_jpy's ticker falls silent on it for longer than
     /// [`crate::bitbank::silence::BOUND`] (at most one extra poll per bound).
     pub early_poll: bool,
@@ -575,10 +602,10 @@ impl Default for Config {
             assets: None,
             api_secret_file: None,
             language: LanguageSetting::Auto,
-            api_url: DEFAULT_API_URL.into(),
-            public_url: DEFAULT_PUBLIC_URL.into(),
+            api_url: HttpUrl::known(DEFAULT_API_URL),
+            public_url: HttpUrl::known(DEFAULT_PUBLIC_URL),
             stream: true,
-            stream_url: crate::bitbank::stream::DEFAULT_STREAM_URL.into(),
+            stream_url: WsUrl::known(crate::bitbank::stream::DEFAULT_STREAM_URL),
             early_poll: true,
             notifications: Notifications::default(),
             hooks: Vec::new(),
@@ -637,13 +664,10 @@ impl Config {
 
     /// Parse `text`; what runs programs or carries a secret is taken only from a file (`path`)
     /// nobody else can change, and is set aside before the values are checked: what does not
-    /// apply is not checked either.
+    /// apply is not checked either (but a value that cannot be read as its type, a URL that
+    /// is not one, is an error wherever it is).
     fn parse(text: &str, path: Option<&Path>) -> Result<Loaded, ConfigError> {
-        let mut unknown_keys = Vec::new();
-        let de = toml::Deserializer::new(text);
-        let mut config: Config =
-            serde_ignored::deserialize(de, |path| unknown_keys.push(path.to_string()))
-                .map_err(|e: toml::de::Error| parse_error(text, &e))?;
+        let (mut config, unknown_keys, unreadable) = read_typed(text)?;
         // The files are looked at only when there is something to refuse.
         let refused = match path.filter(|_| config.needs_trust()) {
             Some(path) => match crate::config::trust::check_config(path) {
@@ -652,7 +676,9 @@ impl Config {
             },
             None => Vec::new(),
         };
-        in_text(text, config.validate_all())?;
+        let mut errors = unreadable;
+        errors.extend(config.validate_all());
+        in_text(text, errors)?;
         Ok(Loaded {
             config,
             unknown_keys,
@@ -756,11 +782,6 @@ impl Config {
                     ),
                 );
             }
-            for p in pairs {
-                if let Err(m) = check_pair_name(p) {
-                    bad("pairs", m);
-                }
-            }
         }
         if let Some(assets) = &self.assets {
             if assets.len() > crate::model::asset::MAX_WATCHED_ASSETS {
@@ -777,20 +798,6 @@ impl Config {
                 if let Err(m) = crate::model::asset::check_asset_name(a) {
                     bad("assets", m);
                 }
-            }
-        }
-        if let Err(m) = check_url(&self.api_url) {
-            bad("api_url", m);
-        }
-        if let Err(m) = check_url(&self.public_url) {
-            bad("public_url", m);
-        }
-        if let Err(m) = check_stream_url(&self.stream_url) {
-            bad("stream_url", m);
-        }
-        if let Some(q) = &self.notifications.quiet_hours {
-            if let Err(m) = parse_quiet_hours(q) {
-                bad("notifications.quiet_hours", m);
             }
         }
         for (i, hook) in self.hooks.iter().enumerate() {
@@ -820,11 +827,6 @@ impl Config {
                     &format!("hooks[{i}].timeout"),
                     "must be more than 0s".into(),
                 );
-            }
-        }
-        for (i, hook) in self.webhooks.iter().enumerate() {
-            if let Err(m) = check_url(&hook.url) {
-                bad(&format!("webhooks[{i}].url"), m);
             }
         }
         if let Some(path) = &self.history.path {
@@ -869,7 +871,9 @@ impl Config {
 
     /// Watched pairs as a set, or `None` for the default.
     pub fn pair_set(&self) -> Option<BTreeSet<String>> {
-        self.pairs.as_ref().map(|p| p.iter().cloned().collect())
+        self.pairs
+            .as_ref()
+            .map(|p| p.iter().map(|p| p.as_str().to_owned()).collect())
     }
 
     /// The thresholds.
@@ -967,18 +971,6 @@ pub fn check_timeout(d: Duration) -> Result<(), String> {
     Ok(())
 }
 
-/// `"HH:MM-HH:MM"` → minutes after midnight of start and end.
-pub fn parse_quiet_hours(s: &str) -> Result<(u16, u16), String> {
-    let err = || format!("{s:?} is not a range like \"23:00-07:00\"");
-    let (a, b) = s.split_once('-').ok_or_else(err)?;
-    let minutes = |t: &str| -> Option<u16> {
-        let (h, m) = t.trim().split_once(':')?;
-        let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
-        (h < 24 && m < 60).then_some(h * 60 + m)
-    };
-    Ok((minutes(a).ok_or_else(err)?, minutes(b).ok_or_else(err)?))
-}
-
 /// Why `program` (an absolute path, or a bare name looked up on `PATH`) cannot be run, if it
 /// cannot: it does not exist, or is not an executable file.
 fn program_problem(program: &str) -> Option<String> {
@@ -1049,17 +1041,115 @@ fn located(text: &str, errors: Vec<ConfigError>) -> Vec<ConfigError> {
     located
 }
 
+/// `text` read into a [`Config`], with the keys it does not know and each value that cannot
+/// be read as its type (a wrong type, a bad URL, address, pair name or quiet hours), by key
+/// and line. Every such value is reported, not only the first: each is left out in turn (its
+/// line blanked, so the lines of the others stay) and the rest read again. An entry of an
+/// array of tables that lacks a required key (a webhook's `url`) is left out whole; when it
+/// lacks it because its bad value was left out, that is not a second error. TOML syntax
+/// errors are one error.
+fn read_typed(text: &str) -> Result<(Config, Vec<String>, Vec<ConfigError>), ConfigError> {
+    text.parse::<toml::Table>()
+        .map_err(|e| parse_error(text, &e))?;
+    let mut lines: Vec<&str> = text.lines().collect();
+    let mut left_out: Vec<usize> = Vec::new();
+    let mut unreadable = Vec::new();
+    // Each pass blanks at least one more line: at most as many passes as lines.
+    for _ in 0..=lines.len() {
+        let current = lines.join("\n");
+        let mut unknown_keys = Vec::new();
+        let de = toml::Deserializer::new(&current);
+        let e: toml::de::Error =
+            match serde_ignored::deserialize(de, |p| unknown_keys.push(p.to_string())) {
+                Ok(config) => return Ok((config, unknown_keys, unreadable)),
+                Err(e) => e,
+            };
+        let error = parse_error(&current, &e);
+        // Without a position, the line is a guess: nothing is left out on it.
+        let Some(n) = error.line().filter(|_| e.span().is_some()) else {
+            unreadable.push(error);
+            break;
+        };
+        let Some(line) = lines.get(n - 1) else {
+            unreadable.push(error);
+            break;
+        };
+        let blank = if is_key_line(line) {
+            unreadable.push(error);
+            n - 1..n
+        } else if line.trim_start().starts_with("[[") {
+            // The entry, from its header to the next table.
+            let end = (n..lines.len())
+                .find(|&i| lines[i].trim_start().starts_with('['))
+                .unwrap_or(lines.len());
+            if !left_out.iter().any(|l| (n - 1..end).contains(l)) {
+                unreadable.push(error);
+            }
+            n - 1..end
+        } else {
+            // Not a value on one line (a table, a value over several lines): no way to go on.
+            unreadable.push(error);
+            break;
+        };
+        for i in blank {
+            lines[i] = "";
+            left_out.push(i);
+        }
+        if lines.join("\n").parse::<toml::Table>().is_err() {
+            break;
+        }
+    }
+    Err(match unreadable.len() {
+        1 => unreadable.remove(0),
+        _ => ConfigError::Several(unreadable),
+    })
+}
+
+/// Whether `line` sets a key (`key = value`), not a table header nor part of a longer value.
+fn is_key_line(line: &str) -> bool {
+    let line = line.trim_start();
+    !line.starts_with('[')
+        && line
+            .split_once('=')
+            .is_some_and(|(k, _)| !k.trim().is_empty())
+}
+
+/// The dotted key set on 1-based `line` of `text` (`notifications.quiet_hours`,
+/// `webhooks[1].url`), or the table that starts there (`webhooks[1]`): the inverse of
+/// [`line_of_key`], for errors TOML gives by position.
+fn key_at_line(text: &str, line: usize) -> Option<String> {
+    let mut table: Option<String> = None;
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for raw in text.lines().take(line) {
+        let raw = raw.trim();
+        if let Some((name, _)) = raw.strip_prefix("[[").and_then(|l| l.split_once("]]")) {
+            let name = name.trim().to_owned();
+            let count = seen.entry(name.clone()).or_insert(0);
+            table = Some(format!("{name}[{count}]"));
+            *count += 1;
+        } else if let Some((name, _)) = raw.strip_prefix('[').and_then(|l| l.split_once(']')) {
+            table = Some(name.trim().to_owned());
+        }
+    }
+    let last = text.lines().nth(line.checked_sub(1)?)?.trim();
+    if last.starts_with('[') {
+        return table;
+    }
+    let key = last.split_once('=')?.0.trim().trim_matches('"');
+    if key.is_empty() {
+        return None;
+    }
+    Some(match table {
+        Some(table) => format!("{table}.{key}"),
+        None => key.to_owned(),
+    })
+}
+
 fn parse_error(text: &str, e: &toml::de::Error) -> ConfigError {
     let (line, key) = match e.span() {
         Some(span) => {
             let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-            let key = text
-                .lines()
-                .nth(line - 1)
-                .and_then(|l| l.split_once('='))
-                .map(|(k, _)| k.trim().to_owned())
-                .filter(|k| !k.is_empty());
-            (line, key)
+            (line, key_at_line(text, line))
         }
         None => (1, None),
     };
@@ -1179,7 +1269,8 @@ token = ""
             c.hooks[0].on,
             vec![EventKind::MaintenanceStarted, EventKind::MaintenanceEnded]
         );
-        assert_eq!(c.notifications.quiet_hours.as_deref(), Some("23:00-07:00"));
+        let quiet = c.notifications.quiet_hours.map(|q| q.to_string());
+        assert_eq!(quiet.as_deref(), Some("23:00-07:00"));
     }
 
     #[test]
@@ -1339,8 +1430,12 @@ token = ""
         let loaded = Config::load(&path).unwrap();
         let c = &loaded.config;
         // The rest applies.
-        assert_eq!(c.pairs, Some(vec!["btc_jpy".to_string()]));
-        assert_eq!(c.api.listen, "0.0.0.0:8765");
+        let pairs = c
+            .pairs
+            .as_ref()
+            .map(|p| p.iter().map(ToString::to_string).collect());
+        assert_eq!(pairs, Some(vec!["btc_jpy".to_string()]));
+        assert_eq!(c.api.listen.to_string(), "0.0.0.0:8765");
         assert!(c.hooks.is_empty() && c.webhooks.is_empty());
         let each: Vec<(Option<usize>, Option<&str>)> =
             loaded.refused.iter().map(|e| (e.line(), e.key())).collect();
@@ -1365,7 +1460,7 @@ token = ""
         let err = c.api.resolve_token().unwrap_err().to_string();
         assert!(err.contains("api.token") && err.contains("0666"), "{err}");
         let mut loopback = c.api.clone();
-        loopback.listen = "127.0.0.1:8765".into();
+        loopback.listen = "127.0.0.1:8765".parse().unwrap();
         assert!(loopback.resolve_token().is_err());
 
         // Made private: everything applies (and the hook's program is checked again).
@@ -1478,6 +1573,82 @@ token = ""
             Config::default_path(),
             Some(PathBuf::from("/etc/xdg-test/bbwatch/config.toml"))
         );
+    }
+
+    /// The one error of `text`, as it is shown.
+    fn one_error(text: &str) -> (Option<usize>, Option<String>, String) {
+        let e = Config::from_toml(text).unwrap_err();
+        (e.line(), e.key().map(str::to_owned), e.to_string())
+    }
+
+    #[test]
+    fn bad_quiet_hours_are_an_error_at_load_by_key_and_line() {
+        let (line, key, shown) =
+            one_error("sound = true\n\n[notifications]\nquiet_hours = \"23:00-25:00\"\n");
+        assert_eq!(
+            (line, key.as_deref()),
+            (Some(4), Some("notifications.quiet_hours"))
+        );
+        assert!(
+            shown.starts_with("line 4, key `notifications.quiet_hours`: ")
+                && shown.contains("\"23:00-25:00\" is not a range like \"23:00-07:00\""),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_bad_listen_address_is_an_error_at_load_by_key_and_line() {
+        let (line, key, shown) = one_error("[history]\nenabled = true\n[api]\nlisten = \"here\"\n");
+        assert_eq!((line, key.as_deref()), (Some(4), Some("api.listen")));
+        assert!(
+            shown.starts_with("line 4, key `api.listen`: ")
+                && shown.contains("\"here\" is not an address like 127.0.0.1:8765"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn bad_urls_are_errors_at_load_by_key_and_line() {
+        let (line, key, shown) = one_error("interval = \"30s\"\napi_url = \"ftp://x\"\n");
+        assert_eq!((line, key.as_deref()), (Some(2), Some("api_url")));
+        assert!(
+            shown.contains("\"ftp://x\" is not an http(s) URL"),
+            "{shown}"
+        );
+        let (line, key, shown) = one_error("\nstream_url = \"https://stream.bitbank.cc\"\n");
+        assert_eq!((line, key.as_deref()), (Some(2), Some("stream_url")));
+        assert!(shown.contains("is not a ws(s) URL"), "{shown}");
+        let text = "[[webhooks]]\nurl = \"https://a.example/ok\"\n\n[[webhooks]]\nformat = \"json\"\nurl = \"not a url\"\n";
+        let (line, key, shown) = one_error(text);
+        assert_eq!((line, key.as_deref()), (Some(6), Some("webhooks[1].url")));
+        assert!(
+            shown.starts_with("line 6, key `webhooks[1].url`: "),
+            "{shown}"
+        );
+        // A webhook without a URL names the webhook.
+        let (_, key, _) = one_error("[[webhooks]]\nformat = \"json\"\n");
+        assert!(key.is_some_and(|k| k.starts_with("webhooks[0]")));
+    }
+
+    #[test]
+    fn a_bad_pair_name_is_an_error_at_load_by_key_and_line() {
+        let (line, key, shown) = one_error("\npairs = [\"btc_jpy\", \"BTC/JPY\"]\n");
+        assert_eq!((line, key.as_deref()), (Some(2), Some("pairs")));
+        assert!(
+            shown.starts_with("line 2, key `pairs`: ")
+                && shown.contains("\"BTC/JPY\" is not a pair name like \"btc_jpy\""),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn typed_values_write_back_as_they_were_written() {
+        let text = "pairs = [\"btc_jpy\", \"eth_jpy\"]\napi_url = \"https://api.bitbank.cc/v1\"\npublic_url = \"https://public.bitbank.cc\"\nstream_url = \"wss://stream.bitbank.cc\"\n\n[notifications]\nquiet_hours = \"23:00-07:00\"\n\n[api]\nlisten = \"127.0.0.1:8765\"\n";
+        let config = Config::from_toml(text).unwrap().config;
+        let written = toml::to_string(&config).unwrap();
+        for line in text.lines().filter(|l| l.contains('=')) {
+            assert!(written.contains(line), "{line} not in {written}");
+        }
     }
 
     #[test]

@@ -411,8 +411,8 @@ mod with_bitbank {
             source: BitbankConfig {
                 timeout: Duration::from_secs(2),
                 endpoints: Endpoints {
-                    api_url: "http://127.0.0.1:9/v1".into(),
-                    public_url: "http://127.0.0.1:9".into(),
+                    api_url: "http://127.0.0.1:9/v1".parse().unwrap(),
+                    public_url: "http://127.0.0.1:9".parse().unwrap(),
                 },
                 stream: None,
                 assets: None,
@@ -607,7 +607,7 @@ mod with_bitbank {
         assert_eq!(monitor.current.source.stream, None);
         let mut streamed = config.clone();
         streamed.source.stream = Some(StreamConfig {
-            url: "ws://127.0.0.1:9".into(),
+            url: "ws://127.0.0.1:9".parse().unwrap(),
             early_poll: true,
         });
         tx.send_replace(streamed);

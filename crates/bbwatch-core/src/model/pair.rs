@@ -22,6 +22,51 @@ pub fn check_pair_name(p: &str) -> Result<(), String> {
     }
 }
 
+/// A pair name checked by [`check_pair_name`] where it was read (the configuration, a flag).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PairName(String);
+
+impl PairName {
+    /// The name, e.g. `btc_jpy`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for PairName {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        check_pair_name(name)?;
+        Ok(PairName(name.to_owned()))
+    }
+}
+
+impl std::fmt::Display for PairName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<&str> for PairName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl serde::Serialize for PairName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PairName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = <String as serde::Deserialize>::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -32,5 +77,12 @@ mod tests {
         assert!(check_pair_name("btc").is_err());
         assert!(check_pair_name("_jpy").is_err());
         assert!(check_pair_name("btc_jpy/../x").is_err());
+    }
+
+    #[test]
+    fn a_pair_name_is_checked_as_it_is_made() {
+        let name: PairName = "btc_jpy".parse().unwrap();
+        assert_eq!(name.to_string(), "btc_jpy");
+        assert!("BTC/JPY".parse::<PairName>().is_err());
     }
 }

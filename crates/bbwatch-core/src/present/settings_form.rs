@@ -2,7 +2,8 @@
 //! messages in the user's language, and turned into a [`Config`] to save.
 //!
 //! The rules are the configuration's ([`parse_duration`], [`check_interval`], [`check_timeout`],
-//! [`check_pair_name`], [`check_url`], [`parse_quiet_hours`] and the limits beside them): this
+//! [`PairName`], [`HttpUrl`], [`WsUrl`], [`parse_quiet_hours`], [`parse_listen`] and the
+//! limits beside them): this
 //! module only says which field broke which rule, in words a person can act on. The window asks
 //! it as the user types, so the rules live in Rust once.
 
@@ -13,12 +14,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::bitbank::client::{MAX_TIMEOUT, MIN_TIMEOUT};
 use crate::config::{
-    check_interval, check_timeout, parse_duration, parse_quiet_hours, Config, ConfigError,
-    LanguageSetting, MAX_INTERVAL, MAX_RETENTION_DAYS, MIN_INTERVAL,
+    check_interval, check_timeout, parse_duration, parse_listen, parse_quiet_hours, Config,
+    ConfigError, LanguageSetting, QuietHours, MAX_INTERVAL, MAX_RETENTION_DAYS, MIN_INTERVAL,
 };
 use crate::i18n::{Lang, Msg};
-use crate::model::pair::{check_pair_name, MAX_WATCHED_PAIRS};
-use crate::model::url::{check_stream_url, check_url};
+use crate::model::pair::{PairName, MAX_WATCHED_PAIRS};
+use crate::model::url::{HttpUrl, WsUrl};
 
 /// The form's values, as typed (text fields are strings, so that a half-typed value can be
 /// shown its error instead of being lost).
@@ -400,13 +401,12 @@ pub fn parse_time_of_day(text: &str) -> Result<u16, FieldError> {
         .map_err(|_| FieldError::NotTime(text.to_owned()))
 }
 
-fn url_field(text: &str) -> Result<String, FieldError> {
+fn url_field(text: &str) -> Result<HttpUrl, FieldError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(FieldError::Required);
     }
-    check_url(text)
-        .map(|()| text.to_owned())
+    text.parse()
         .map_err(|_| FieldError::NotUrl(text.to_owned()))
 }
 
@@ -414,16 +414,19 @@ impl SettingsForm {
     /// The form showing `config`.
     pub fn from_config(config: &Config) -> SettingsForm {
         let n = &config.notifications;
-        let (quiet_from, quiet_to) = match n.quiet_hours.as_deref().and_then(|q| q.split_once('-'))
-        {
-            Some((a, b)) => (a.trim().to_owned(), b.trim().to_owned()),
+        let quiet = n.quiet_hours.map(|q| q.to_string());
+        let (quiet_from, quiet_to) = match quiet.as_deref().and_then(|q| q.split_once('-')) {
+            Some((a, b)) => (a.to_owned(), b.to_owned()),
             None => ("23:00".to_owned(), "07:00".to_owned()),
         };
         SettingsForm {
             interval: short(config.interval.0),
             timeout: short(config.timeout.0),
             failure_threshold: config.failure_threshold.to_string(),
-            pairs: config.pairs.clone(),
+            pairs: config
+                .pairs
+                .as_ref()
+                .map(|p| p.iter().map(ToString::to_string).collect()),
             language: config.language,
             notify_maintenance: n.maintenance,
             notify_down: n.down,
@@ -435,13 +438,13 @@ impl SettingsForm {
             quiet_hours: n.quiet_hours.is_some(),
             quiet_from,
             quiet_to,
-            api_url: config.api_url.clone(),
-            public_url: config.public_url.clone(),
+            api_url: config.api_url.to_string(),
+            public_url: config.public_url.to_string(),
             stream: config.stream,
-            stream_url: config.stream_url.clone(),
+            stream_url: config.stream_url.to_string(),
             retention_days: config.history.retention_days.to_string(),
             api_enabled: config.api.enabled,
-            api_listen: config.api.listen.clone(),
+            api_listen: config.api.listen.to_string(),
             assets: config.assets.as_deref().unwrap_or_default().join(", "),
             notify_assets: n.assets,
         }
@@ -634,11 +637,12 @@ impl SettingsForm {
             Some(p) if p.len() > MAX_WATCHED_PAIRS => Err(FieldError::TooManyPairs(p.len())),
             Some(p) => p
                 .iter()
-                .find(|name| check_pair_name(name).is_err())
-                .map_or_else(
-                    || Ok(Some(p.clone())),
-                    |bad| Err(FieldError::NotPairName(bad.clone())),
-                ),
+                .map(|name| {
+                    name.parse::<PairName>()
+                        .map_err(|_| FieldError::NotPairName(name.clone()))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
         };
         take(
             Field::Pairs,
@@ -656,7 +660,11 @@ impl SettingsForm {
                 to.as_ref().map(|_| ()).map_err(Clone::clone),
             );
             match (from, to) {
-                (Ok(a), Ok(b)) => Ok(Some(format!("{a}-{b}"))),
+                // Each time is checked: the range of them reads with the file's parser.
+                (Ok(a), Ok(b)) => format!("{a}-{b}")
+                    .parse::<QuietHours>()
+                    .map(Some)
+                    .map_err(drop),
                 _ => Err(()),
             }
         } else {
@@ -674,8 +682,8 @@ impl SettingsForm {
         );
         let stream_url = match self.stream_url.trim() {
             "" => Err(FieldError::Required),
-            text => check_stream_url(text)
-                .map(|()| text.to_owned())
+            text => text
+                .parse::<WsUrl>()
                 .map_err(|_| FieldError::NotStreamUrl(text.to_owned())),
         };
         take(
@@ -695,10 +703,7 @@ impl SettingsForm {
         );
         let api_listen = match self.api_listen.trim() {
             "" => Err(FieldError::Required),
-            text => text
-                .parse::<SocketAddr>()
-                .map(|_| text.to_owned())
-                .map_err(|_| FieldError::NotAddress(text.to_owned())),
+            text => parse_listen(text).map_err(|_| FieldError::NotAddress(text.to_owned())),
         };
         take(
             Field::ApiListen,
@@ -748,13 +753,13 @@ struct Checked {
     interval: Duration,
     timeout: Duration,
     failure_threshold: u32,
-    pairs: Option<Vec<String>>,
-    quiet_hours: Option<String>,
-    api_url: String,
-    public_url: String,
-    stream_url: String,
+    pairs: Option<Vec<PairName>>,
+    quiet_hours: Option<QuietHours>,
+    api_url: HttpUrl,
+    public_url: HttpUrl,
+    stream_url: WsUrl,
     retention_days: u32,
-    api_listen: String,
+    api_listen: SocketAddr,
     assets: Option<Vec<String>>,
 }
 
@@ -1018,7 +1023,10 @@ mod tests {
             ..form()
         };
         assert_eq!(
-            f.apply(&Config::default()).unwrap().pairs,
+            f.apply(&Config::default())
+                .unwrap()
+                .pairs
+                .map(|p| p.iter().map(ToString::to_string).collect()),
             Some(vec!["eth_jpy".to_owned()])
         );
     }
@@ -1047,7 +1055,7 @@ mod tests {
         };
         let config = f.apply(&Config::default()).unwrap();
         assert!(!config.stream);
-        assert_eq!(config.stream_url, "ws://127.0.0.1:9");
+        assert_eq!(config.stream_url.as_str(), "ws://127.0.0.1:9");
         let back = SettingsForm::from_file_text("stream = false\nstream_url = \"wss:\"\n");
         assert!(!back.stream);
         assert_eq!(back.stream_url, "wss:");
@@ -1092,6 +1100,7 @@ mod tests {
                 .unwrap()
                 .notifications
                 .quiet_hours
+                .map(|q| q.to_string())
                 .as_deref(),
             Some("23:00-06:30")
         );
@@ -1140,7 +1149,7 @@ mod tests {
         };
         let config = f.apply(&base).unwrap();
         assert!(config.api.enabled);
-        assert_eq!(config.api.listen, "0.0.0.0:9000");
+        assert_eq!(config.api.listen.to_string(), "0.0.0.0:9000");
         assert_eq!(config.api.token, "s3cret", "the token is the file's");
     }
 
@@ -1177,7 +1186,7 @@ mod tests {
             ..f
         };
         let config = fixed.apply(&base_from_file_text(text)).unwrap();
-        assert_eq!(config.api.listen, "127.0.0.1:8766");
+        assert_eq!(config.api.listen.to_string(), "127.0.0.1:8766");
     }
 
     #[test]

@@ -18,6 +18,8 @@ use crate::config::{read_config_file, Config, ConfigError, LanguageSetting};
 use crate::engine::detect::Resume;
 use crate::engine::monitor::{Monitor, MonitorConfig, MonitorHandle};
 use crate::i18n::{Lang, Msg};
+use crate::model::pair::PairName;
+use crate::model::url::{HttpUrl, WsUrl};
 use crate::present::settings_form::{describe_file_problem, issue_line, FileProblem};
 
 /// Editors write a file in bursts (truncate, write, rename): wait this long for the last one.
@@ -31,13 +33,13 @@ pub struct Overrides {
     /// `--timeout`.
     pub timeout: Option<Duration>,
     /// `--pairs`.
-    pub pairs: Option<Vec<String>>,
+    pub pairs: Option<Vec<PairName>>,
     /// `--api-url` / `BBWATCH_API_URL`.
-    pub api_url: Option<String>,
+    pub api_url: Option<HttpUrl>,
     /// `--public-url` / `BBWATCH_PUBLIC_URL`.
-    pub public_url: Option<String>,
+    pub public_url: Option<HttpUrl>,
     /// `--stream-url` / `BBWATCH_STREAM_URL`.
-    pub stream_url: Option<String>,
+    pub stream_url: Option<WsUrl>,
     /// `--no-stream`.
     pub no_stream: bool,
     /// `--lang`.
@@ -489,7 +491,11 @@ mod tests {
         std::fs::write(&path, "interval = \"1m\"\npairs = [\"btc_jpy\"]\n").unwrap();
         assert!(s.reload().unwrap());
         assert_eq!(s.current().interval.0, Duration::from_secs(5));
-        assert_eq!(s.current().pairs, Some(vec!["btc_jpy".to_string()]));
+        let pairs = s
+            .current()
+            .pairs
+            .map(|p| p.iter().map(ToString::to_string).collect());
+        assert_eq!(pairs, Some(vec!["btc_jpy".to_string()]));
         assert!(!s.reload().unwrap(), "nothing changed");
     }
 
