@@ -12,3 +12,4 @@ pub mod reading;
 pub mod reason;
 pub mod sanitize;
 pub mod url;
+pub mod words;
