@@ -46,7 +46,10 @@ pub fn period_json(p: &Period) -> String {
         },
         ended: end_word(p.end),
         duration_secs: p.duration_secs,
-        reason: p.reason.as_ref().map(ToString::to_string),
+        reason: p
+            .reason
+            .as_ref()
+            .map(bbwatch_core::model::words::reason_text),
         pair_state: p.pair_state.as_ref(),
     };
     // Plain data with string keys: serializing cannot fail.
@@ -77,7 +80,7 @@ pub fn period_csv(p: &Period) -> String {
             .unwrap_or_default(),
         p.reason
             .as_ref()
-            .map(ToString::to_string)
+            .map(bbwatch_core::model::words::reason_text)
             .unwrap_or_default(),
     ])
 }
@@ -157,7 +160,10 @@ pub fn event_csv(s: &StoredEvent) -> String {
         opt(e.duration_secs.map(|d| d.to_string())),
         opt(e.start_observed.map(|b| b.to_string())),
         opt(e.reopen_at.as_ref().map(format_time)),
-        opt(e.reason.as_ref().map(ToString::to_string)),
+        opt(e
+            .reason
+            .as_ref()
+            .map(bbwatch_core::model::words::reason_text)),
         opt(e.asset.clone()),
         opt(e.network.clone()),
         opt(e.deposit.map(|f| f.as_str().to_owned())),

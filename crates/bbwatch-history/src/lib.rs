@@ -15,10 +15,12 @@
 
 mod error;
 pub mod export;
+#[cfg(test)]
+mod fixture;
+mod legacy;
 mod page;
 mod period;
 pub mod query;
-mod record;
 mod retention;
 pub mod sample;
 pub mod schema;

@@ -7,10 +7,15 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::HistoryError;
 
-/// Every migration, oldest first; the file's version is how many it has had.
-const MIGRATIONS: &[&str] = &[
-    // 1: events (the id only grows, even across pruning: AUTOINCREMENT) and the last snapshot.
-    "CREATE TABLE events (
+/// One migration: SQL, or rows rewritten in Rust.
+enum Migration {
+    Sql(&'static str),
+    Rewrite(fn(&Connection) -> Result<(), HistoryError>),
+}
+
+/// Migration 1: events (the id only grows, even across pruning: AUTOINCREMENT) and the last
+/// snapshot.
+pub(crate) const FIRST: &str = "CREATE TABLE events (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         at_ms INTEGER NOT NULL,
         kind TEXT NOT NULL,
@@ -22,7 +27,13 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE snapshot (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         data TEXT NOT NULL
-    );",
+    );";
+
+/// Every migration, oldest first; the file's version is how many it has had.
+const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(FIRST),
+    // 2: events stored as their own JSON, the snapshot's reason typed as theirs.
+    Migration::Rewrite(crate::legacy::rewrite_rows),
 ];
 
 /// The version this build writes.
@@ -43,8 +54,11 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), HistoryError> {
     // IMMEDIATE: two processes opening a new file at once migrate it once, one after the other.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version = user_version(&tx)?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        tx.execute_batch(sql)?;
+    for (i, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        match migration {
+            Migration::Sql(sql) => tx.execute_batch(sql)?,
+            Migration::Rewrite(rewrite) => rewrite(&tx)?,
+        }
         tx.pragma_update(None, "user_version", (i + 1) as u32)?;
     }
     tx.commit()?;

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use bbwatch_core::{Event, EventKind, Resume, Snapshot};
+use bbwatch_core::model::reason::Reason;
+use bbwatch_core::{Event, EventKind, Level, PairState, Resume, Snapshot};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::HistoryError;
 use crate::period::{self, Period, PeriodKind};
-use crate::record::{EventRecord, SnapshotRecord};
 use crate::schema;
 
 /// How long a write waits for another process's transaction before the file counts as locked.
@@ -320,7 +320,8 @@ impl History {
         if !self.is_writer()? {
             return Ok(None);
         }
-        let data = serde_json::to_string(&EventRecord::from(event))?;
+        // The event's own JSON, which reads back as the same event.
+        let data = event.to_json_line();
         let conn = lock(&self.conn);
         let inserted = conn.execute(
             "INSERT INTO events (at_ms, kind, pair, data) VALUES (?1, ?2, ?3, ?4)",
@@ -333,7 +334,7 @@ impl History {
     /// Keep `snapshot` as the last confirmed state (what [`History::resume_state`] returns).
     /// A snapshot with nothing confirmed yet is not kept.
     pub fn record_snapshot(&self, snapshot: &Snapshot) -> Result<(), HistoryError> {
-        let Some(record) = SnapshotRecord::of(snapshot) else {
+        let Some(record) = KeptSnapshot::of(snapshot) else {
             return Ok(());
         };
         if !self.is_writer()? {
@@ -359,7 +360,7 @@ impl History {
         let Some(data) = data else {
             return Ok(None);
         };
-        let record: SnapshotRecord =
+        let record: KeptSnapshot =
             serde_json::from_str(&data).map_err(|e| HistoryError::Unreadable {
                 what: "the stored snapshot".into(),
                 message: e.to_string(),
@@ -468,14 +469,56 @@ impl History {
 /// The event stored as `data` under `id`; `None` (logged) when it cannot be read: one
 /// unreadable row (a newer bbwatch's kind) must not hide the rest.
 pub(crate) fn stored_event(id: i64, data: &str) -> Option<StoredEvent> {
-    match serde_json::from_str::<EventRecord>(data) {
-        Ok(record) => Some(StoredEvent {
-            id,
-            event: record.into(),
-        }),
+    match serde_json::from_str::<Event>(data) {
+        Ok(event) => Some(StoredEvent { id, event }),
         Err(e) => {
             tracing::warn!("history: event {id} cannot be read, skipped: {e}");
             None
+        }
+    }
+}
+
+/// The last confirmed snapshot, as much of it as continuity needs (the `snapshot` table): the
+/// reason typed, as the events' `cause`.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct KeptSnapshot {
+    level: Level,
+    #[serde(default)]
+    since: Option<DateTime<Utc>>,
+    #[serde(default)]
+    start_observed: bool,
+    #[serde(default)]
+    reason: Option<Reason>,
+    #[serde(default)]
+    pairs: std::collections::BTreeMap<String, PairState>,
+    checked_at: DateTime<Utc>,
+}
+
+impl KeptSnapshot {
+    /// What is kept of `s`, or `None` for a snapshot with nothing confirmed yet.
+    pub(crate) fn of(s: &Snapshot) -> Option<KeptSnapshot> {
+        if s.level == Level::Unknown {
+            return None;
+        }
+        Some(KeptSnapshot {
+            level: s.level,
+            since: s.since,
+            start_observed: s.start_observed,
+            reason: s.reason.clone(),
+            pairs: s.pairs.clone(),
+            checked_at: s.checked_at?,
+        })
+    }
+
+    /// What a new monitor continues from it.
+    pub(crate) fn into_resume(self) -> Resume {
+        Resume {
+            level: self.level,
+            since: self.since.unwrap_or(self.checked_at),
+            start_observed: self.start_observed && self.since.is_some(),
+            reason: self.reason,
+            pairs: self.pairs,
+            checked_at: self.checked_at,
         }
     }
 }
@@ -557,10 +600,44 @@ mod tests {
     }
 
     #[test]
+    fn every_event_reads_back_the_same() {
+        for e in crate::fixture::every_kind_of_event() {
+            let json = e.to_json_line();
+            let back: Event = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, e, "{json}");
+        }
+    }
+
+    #[test]
+    fn a_snapshot_becomes_the_state_to_resume() {
+        let s = Snapshot {
+            level: Level::Maintenance,
+            since: Some(at(0)),
+            start_observed: true,
+            reason: Some(Reason::AllPairsHalted),
+            pairs: [("btc_jpy".to_string(), PairState::Halted)].into(),
+            checked_at: Some(at(30)),
+            rate_limited: false,
+            retry_after_secs: None,
+            stream: bbwatch_core::model::link::Link::Off,
+            ..Snapshot::default()
+        };
+        let json = serde_json::to_string(&KeptSnapshot::of(&s).unwrap()).unwrap();
+        let back: KeptSnapshot = serde_json::from_str(&json).unwrap();
+        let resume = back.into_resume();
+        assert_eq!(resume.level, Level::Maintenance);
+        assert_eq!(resume.since, at(0));
+        assert_eq!(resume.reason, Some(Reason::AllPairsHalted));
+        assert_eq!(resume.pairs["btc_jpy"], PairState::Halted);
+        assert_eq!(resume.checked_at, at(30));
+        assert!(KeptSnapshot::of(&Snapshot::default()).is_none());
+    }
+
+    #[test]
     fn what_is_recorded_reads_back_the_same_with_growing_ids() {
         let path = scratch("roundtrip");
         let h = History::open(&path).unwrap();
-        let events = crate::record::tests::every_kind_of_event();
+        let events = crate::fixture::every_kind_of_event();
         let mut last = 0;
         for e in &events {
             let id = h.record(e).unwrap().unwrap();

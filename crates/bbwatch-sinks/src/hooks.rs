@@ -132,7 +132,7 @@ pub fn environment(event: &Event) -> Vec<(&'static str, String)> {
                 event
                     .reason
                     .as_ref()
-                    .map(ToString::to_string)
+                    .map(bbwatch_core::model::words::reason_text)
                     .unwrap_or_default(),
             ),
         ),
@@ -555,12 +555,15 @@ mod tests {
 
         let mut p = Event::level_change(EventKind::PairChanged, Utc::now(), Level::Degraded, None);
         p.pair = Some("btc_jpy".into());
-        p.reason = Some(Reason::Text("a\0b $(x) `y`; z".into()));
+        p.reason = Some(Reason::Pairs(vec![(
+            "a\0b $(x) `y`; z".into(),
+            bbwatch_core::PairState::Halted,
+        )]));
         let env: std::collections::HashMap<_, _> = environment(&p).into_iter().collect();
         assert_eq!(env["BBWATCH_PAIR"], "btc_jpy");
         assert_eq!(env["BBWATCH_PREVIOUS_LEVEL"], "");
         assert_eq!(env["BBWATCH_DURATION_SECS"], "");
-        assert_eq!(env["BBWATCH_REASON"], "ab $(x) `y`; z");
+        assert_eq!(env["BBWATCH_REASON"], "ab $(x) `y`; z halted");
     }
 
     #[cfg(unix)]

@@ -347,7 +347,7 @@ mod tests {
     use super::*;
     use bbwatch_core::model::code::ErrorCode;
     use bbwatch_core::model::reason::Reason;
-    use bbwatch_core::{EventKind, Level};
+    use bbwatch_core::{EventKind, Level, PairState};
     use chrono::TimeZone;
     use serde_json::Value;
 
@@ -427,7 +427,11 @@ mod tests {
     #[test]
     fn markup_in_an_event_pings_nobody() {
         let mut e = started();
-        e.reason = Some(Reason::Text("<!channel> & @everyone".into()));
+        // A name from the network, markup and all.
+        e.reason = Some(Reason::Pairs(vec![(
+            "<!channel> & @everyone".into(),
+            PairState::Halted,
+        )]));
         let slack: Value =
             serde_json::from_str(&payload(WebhookFormat::Slack, &e, Lang::En)).unwrap();
         let text = slack["text"].as_str().unwrap();
@@ -435,7 +439,7 @@ mod tests {
         let discord: Value =
             serde_json::from_str(&payload(WebhookFormat::Discord, &e, Lang::En)).unwrap();
         assert_eq!(discord["allowed_mentions"]["parse"], serde_json::json!([]));
-        e.reason = Some(Reason::Text("x".repeat(5000)));
+        e.reason = Some(Reason::Pairs(vec![("x".repeat(5000), PairState::Halted)]));
         let discord: Value =
             serde_json::from_str(&payload(WebhookFormat::Discord, &e, Lang::En)).unwrap();
         assert_eq!(discord["content"].as_str().unwrap().chars().count(), 2000);

@@ -336,7 +336,7 @@ mod tests {
                 (Level::Maintenance, Certainty::Definite)
             );
             assert_eq!(
-                r.reason.unwrap().to_string(),
+                crate::model::words::reason_text(&r.reason.unwrap()),
                 "api error 10007: System maintenance"
             );
             assert_eq!(
@@ -373,7 +373,10 @@ mod tests {
             (Level::Degraded, Certainty::Definite)
         );
         assert_eq!(r.pairs["btc_jpy"], PairState::Halted);
-        assert_eq!(r.reason.unwrap().to_string(), "btc_jpy halted");
+        assert_eq!(
+            crate::model::words::reason_text(&r.reason.unwrap()),
+            "btc_jpy halted"
+        );
     }
 
     #[test]
@@ -481,7 +484,7 @@ mod tests {
             (Level::Degraded, Certainty::Definite)
         );
         assert_eq!(
-            r.reason.unwrap().to_string(),
+            crate::model::words::reason_text(&r.reason.unwrap()),
             "api error 10008: Server is busy. Retry later"
         );
     }
@@ -539,7 +542,7 @@ mod tests {
             (Level::Unreachable, Certainty::Ambiguous)
         );
         assert_eq!(
-            r.reason.unwrap().to_string(),
+            crate::model::words::reason_text(&r.reason.unwrap()),
             "api host: timeout; public host: connection failed"
         );
     }

@@ -44,7 +44,11 @@ pub struct Snapshot {
     /// first answer: `since` is then only when we first saw it, and the level began earlier.
     #[serde(default)]
     pub start_observed: bool,
-    /// Why.
+    /// Why (in JSON, in English words as the events' `reason`; not read back).
+    #[serde(
+        serialize_with = "crate::model::words::serialize_reason_text",
+        skip_deserializing
+    )]
     pub reason: Option<Reason>,
     /// Every watched pair's state.
     pub pairs: BTreeMap<String, PairState>,
@@ -731,7 +735,7 @@ mod tests {
             events[0]
                 .reason
                 .as_ref()
-                .map(ToString::to_string)
+                .map(crate::model::words::reason_text)
                 .as_deref(),
             Some("no longer watching eth")
         );
@@ -803,7 +807,7 @@ mod tests {
             events[0]
                 .reason
                 .as_ref()
-                .map(ToString::to_string)
+                .map(crate::model::words::reason_text)
                 .as_deref(),
             Some("no longer watching btc_jpy")
         );
@@ -884,7 +888,7 @@ mod tests {
         assert_eq!(kinds(&events), vec!["maintenance_started"]);
         assert_eq!(events[0].previous_level, Some(Level::Normal));
         assert_eq!(
-            events[0].reason.as_ref().unwrap().to_string(),
+            crate::model::words::reason_text(events[0].reason.as_ref().unwrap()),
             "api error 10007: System maintenance"
         );
         let events = d.step(ok(330));

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::asset::Flow;
 use crate::model::level::{Level, PairState};
 use crate::model::reason::Reason;
+use crate::model::words::reason_text;
 
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -105,13 +106,14 @@ impl fmt::Display for EventKind {
     }
 }
 
-/// One event. Every field is always present in JSON (null when it does not apply).
+/// One event. Every field is always present in JSON (null when it does not apply); the JSON
+/// reads back as the same event (see [`EventJson`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(into = "EventJson", from = "EventJson")]
 pub struct Event {
     /// What happened.
     pub kind: EventKind,
     /// When (RFC 3339 UTC, milliseconds).
-    #[serde(with = "rfc3339")]
     pub at: DateTime<Utc>,
     /// The overall level after the event.
     pub level: Level,
@@ -119,40 +121,31 @@ pub struct Event {
     pub previous_level: Option<Level>,
     /// The pair, for `pair_changed`.
     pub pair: Option<String>,
-    /// The pair's new state, for `pair_changed` (its kind name in JSON).
-    #[serde(with = "pair_state_kind")]
+    /// The pair's new state, for `pair_changed` (in JSON its kind name, and the state in full
+    /// as `pair_state_detail`).
     pub pair_state: Option<PairState>,
     /// The pair's previous state, for `pair_changed`.
-    #[serde(with = "pair_state_kind")]
     pub previous_pair_state: Option<PairState>,
-    /// Why (English in JSON).
+    /// Why (in JSON typed as `cause`, and in English words as `reason`).
     pub reason: Option<Reason>,
     /// How long the ended state lasted, for `_ended` events.
     pub duration_secs: Option<u64>,
     /// For `_started` and `_ended` events: whether the start was seen. False when the state
     /// was already under way when monitoring began, so `duration_secs` is a lower bound.
-    #[serde(default)]
     pub start_observed: Option<bool>,
     /// When a circuit break is to end, if known.
-    #[serde(with = "rfc3339_opt")]
     pub reopen_at: Option<DateTime<Utc>>,
     /// The asset, for `asset_changed` (e.g. `xrp`).
-    #[serde(default)]
     pub asset: Option<String>,
     /// The network, for `asset_changed` about one network; null for the whole asset.
-    #[serde(default)]
     pub network: Option<String>,
     /// Deposits after, for `asset_changed`.
-    #[serde(default)]
     pub deposit: Option<Flow>,
     /// Withdrawals after, for `asset_changed`.
-    #[serde(default)]
     pub withdrawal: Option<Flow>,
     /// Deposits before, for `asset_changed`.
-    #[serde(default)]
     pub previous_deposit: Option<Flow>,
     /// Withdrawals before, for `asset_changed`.
-    #[serde(default)]
     pub previous_withdrawal: Option<Flow>,
 }
 
@@ -230,17 +223,107 @@ pub mod rfc3339_opt {
     }
 }
 
-mod pair_state_kind {
-    use crate::model::level::PairState;
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(p: &Option<PairState>, s: S) -> Result<S::Ok, S::Error> {
-        match p {
-            Some(p) => s.serialize_str(p.kind()),
-            None => s.serialize_none(),
+/// [`Event`] as JSON: every field it has always had, with the same name and value (the
+/// reason in English words, pair states by kind name), then the typed parts beside them:
+/// `cause` (the reason) and `pair_state_detail` / `previous_pair_state_detail` (the states in
+/// full). Reading takes the typed parts: the words are derived from them. JSON from before
+/// the typed parts (no `cause`, no details) reads with no reason and pair states from their
+/// kind names, details lost.
+#[derive(Serialize, Deserialize)]
+pub struct EventJson {
+    kind: EventKind,
+    #[serde(with = "rfc3339")]
+    at: DateTime<Utc>,
+    level: Level,
+    #[serde(default)]
+    previous_level: Option<Level>,
+    #[serde(default)]
+    pair: Option<String>,
+    #[serde(default)]
+    pair_state: Option<String>,
+    #[serde(default)]
+    previous_pair_state: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    duration_secs: Option<u64>,
+    #[serde(default)]
+    start_observed: Option<bool>,
+    #[serde(default, with = "rfc3339_opt")]
+    reopen_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    asset: Option<String>,
+    #[serde(default)]
+    network: Option<String>,
+    #[serde(default)]
+    deposit: Option<Flow>,
+    #[serde(default)]
+    withdrawal: Option<Flow>,
+    #[serde(default)]
+    previous_deposit: Option<Flow>,
+    #[serde(default)]
+    previous_withdrawal: Option<Flow>,
+    #[serde(default)]
+    cause: Option<Reason>,
+    #[serde(default)]
+    pair_state_detail: Option<PairState>,
+    #[serde(default)]
+    previous_pair_state_detail: Option<PairState>,
+}
+
+impl From<Event> for EventJson {
+    fn from(e: Event) -> Self {
+        let kind = |s: &Option<PairState>| s.as_ref().map(|s| s.kind().to_owned());
+        EventJson {
+            kind: e.kind,
+            at: e.at,
+            level: e.level,
+            previous_level: e.previous_level,
+            pair: e.pair,
+            pair_state: kind(&e.pair_state),
+            previous_pair_state: kind(&e.previous_pair_state),
+            reason: e.reason.as_ref().map(reason_text),
+            duration_secs: e.duration_secs,
+            start_observed: e.start_observed,
+            reopen_at: e.reopen_at,
+            asset: e.asset,
+            network: e.network,
+            deposit: e.deposit,
+            withdrawal: e.withdrawal,
+            previous_deposit: e.previous_deposit,
+            previous_withdrawal: e.previous_withdrawal,
+            cause: e.reason,
+            pair_state_detail: e.pair_state,
+            previous_pair_state_detail: e.previous_pair_state,
         }
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PairState>, D::Error> {
-        Ok(Option::<String>::deserialize(d)?.map(|k| PairState::from_kind(&k)))
+}
+
+impl From<EventJson> for Event {
+    fn from(j: EventJson) -> Self {
+        // The detail when given; from older JSON, the kind name alone.
+        let state = |detail: Option<PairState>, kind: Option<String>| {
+            detail.or_else(|| kind.map(|k| PairState::from_kind(&k)))
+        };
+        Event {
+            kind: j.kind,
+            at: j.at,
+            level: j.level,
+            previous_level: j.previous_level,
+            pair: j.pair,
+            pair_state: state(j.pair_state_detail, j.pair_state),
+            previous_pair_state: state(j.previous_pair_state_detail, j.previous_pair_state),
+            reason: j.cause,
+            duration_secs: j.duration_secs,
+            start_observed: j.start_observed,
+            reopen_at: j.reopen_at,
+            asset: j.asset,
+            network: j.network,
+            deposit: j.deposit,
+            withdrawal: j.withdrawal,
+            previous_deposit: j.previous_deposit,
+            previous_withdrawal: j.previous_withdrawal,
+        }
     }
 }
 
@@ -268,13 +351,13 @@ mod tests {
         });
         assert_eq!(
             e.to_json_line(),
-            r#"{"kind":"maintenance_started","at":"2026-11-27T05:31:04.120Z","level":"maintenance","previous_level":"normal","pair":null,"pair_state":null,"previous_pair_state":null,"reason":"api error 10007: System maintenance","duration_secs":null,"start_observed":null,"reopen_at":null,"asset":null,"network":null,"deposit":null,"withdrawal":null,"previous_deposit":null,"previous_withdrawal":null}"#
+            r#"{"kind":"maintenance_started","at":"2026-11-27T05:31:04.120Z","level":"maintenance","previous_level":"normal","pair":null,"pair_state":null,"previous_pair_state":null,"reason":"api error 10007: System maintenance","duration_secs":null,"start_observed":null,"reopen_at":null,"asset":null,"network":null,"deposit":null,"withdrawal":null,"previous_deposit":null,"previous_withdrawal":null,"cause":{"kind":"api_error","code":10007},"pair_state_detail":null,"previous_pair_state_detail":null}"#
         );
         let back: Event = serde_json::from_str(&e.to_json_line()).unwrap();
         assert_eq!(back.kind, e.kind);
         assert_eq!(back.at, e.at);
         assert_eq!(
-            back.reason.unwrap().to_string(),
+            reason_text(&back.reason.unwrap()),
             "api error 10007: System maintenance"
         );
     }

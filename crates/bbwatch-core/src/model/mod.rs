@@ -14,3 +14,4 @@ pub mod sanitize;
 pub mod source;
 pub mod unlisted;
 pub mod url;
+pub mod words;

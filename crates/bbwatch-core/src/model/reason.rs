@@ -1,19 +1,20 @@
-//! Why the level is what it is: a typed reason, shown in English in JSON and localized for people.
+//! Why the level is what it is: a typed reason. Its JSON is tagged (`{"kind": "api_error",
+//! "code": 10007}`), the event's `cause`; its words, in English for the JSON's `reason` text
+//! and localized for people, are [`crate::model::words`]'.
 
 use std::fmt;
+use std::time::Duration;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
-use crate::model::asset::{AssetState, Flow, Flows};
+use crate::model::asset::AssetState;
 use crate::model::code::ErrorCode;
 use crate::model::fetch::{Failure, Host};
 use crate::model::level::PairState;
 
-/// How many affected pairs a reason names before "and N more".
-const MAX_LISTED_PAIRS: usize = 5;
-
 /// The cause of a level or an event.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "CauseJson", from = "CauseJson")]
 pub enum Reason {
     /// bitbank answered with an error code (10007 maintenance, 10008 busy, …).
     ApiError {
@@ -42,8 +43,6 @@ pub enum Reason {
         /// The API key was removed: no asset is checked any more.
         key_removed: bool,
     },
-    /// A reason read back from JSON (history, another process): the English text only.
-    Text(String),
 }
 
 impl fmt::Display for Failure {
@@ -65,178 +64,227 @@ impl fmt::Display for Failure {
     }
 }
 
-/// Describe one pair's state in English, e.g. `xrp_jpy circuit break (CIRCUIT_BREAK)`.
-pub fn describe_pair(pair: &str, state: &PairState) -> String {
-    match state {
-        PairState::Suspended { stopped } => {
-            let ops: Vec<&str> = stopped.iter().map(|r| r.as_str()).collect();
-            format!("{pair} suspended ({})", ops.join(", "))
-        }
-        PairState::CircuitBreak { mode, .. } => {
-            format!("{pair} circuit break ({})", mode.as_str())
-        }
-        PairState::Other { status } => format!("{pair} status {status}"),
-        other => format!("{pair} {}", other.kind().replace('_', " ")),
-    }
+/// [`Reason`] as JSON: tagged by `kind`, lists as objects that name their pair or asset.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum CauseJson {
+    ApiError {
+        code: ErrorCode,
+    },
+    HostFailed {
+        failures: Vec<HostFailureJson>,
+    },
+    AllPairsHalted,
+    Pairs {
+        pairs: Vec<PairJson>,
+    },
+    Assets {
+        assets: Vec<AssetJson>,
+    },
+    Unwatched {
+        pairs: Vec<PairJson>,
+        assets: Vec<AssetJson>,
+        key_removed: bool,
+    },
 }
 
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Reason::ApiError { code } => match code.info() {
-                Some(info) => write!(
-                    f,
-                    "api error {code}: {}",
-                    info.message_en.trim_end_matches('.')
-                ),
-                None => write!(f, "api error {code}"),
+/// One pair with its state: `{"pair": "xrp_jpy", "state": "circuit_break", "mode": …}`.
+#[derive(Serialize, Deserialize)]
+struct PairJson {
+    pair: String,
+    #[serde(flatten)]
+    state: PairState,
+}
+
+/// One asset with its flows: `{"asset": "eth", "deposit": "open", "withdrawal": "stopped"}`.
+#[derive(Serialize, Deserialize)]
+struct AssetJson {
+    asset: String,
+    #[serde(flatten)]
+    state: AssetState,
+}
+
+#[derive(Serialize, Deserialize)]
+struct HostFailureJson {
+    host: HostJson,
+    failure: FailureJson,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum HostJson {
+    Api,
+    Public,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum FailureJson {
+    Api {
+        code: ErrorCode,
+        http_status: u16,
+    },
+    RateLimited {
+        #[serde(default)]
+        retry_after_ms: Option<u64>,
+    },
+    Http {
+        status: u16,
+        html: bool,
+    },
+    Malformed {
+        status: u16,
+        detail: String,
+    },
+    Timeout,
+    Network {
+        detail: String,
+    },
+}
+
+fn pairs_json(pairs: Vec<(String, PairState)>) -> Vec<PairJson> {
+    pairs
+        .into_iter()
+        .map(|(pair, state)| PairJson { pair, state })
+        .collect()
+}
+
+fn assets_json(assets: Vec<(String, AssetState)>) -> Vec<AssetJson> {
+    assets
+        .into_iter()
+        .map(|(asset, state)| AssetJson { asset, state })
+        .collect()
+}
+
+impl From<Reason> for CauseJson {
+    fn from(r: Reason) -> Self {
+        match r {
+            Reason::ApiError { code } => CauseJson::ApiError { code },
+            Reason::HostFailed { failures } => CauseJson::HostFailed {
+                failures: failures
+                    .into_iter()
+                    .map(|(host, failure)| HostFailureJson {
+                        host: match host {
+                            Host::Api => HostJson::Api,
+                            Host::Public => HostJson::Public,
+                        },
+                        failure: failure.into(),
+                    })
+                    .collect(),
             },
-            Reason::HostFailed { failures } => {
-                let parts: Vec<String> = failures
-                    .iter()
-                    .map(|(host, failure)| format!("{}: {failure}", host.as_str()))
-                    .collect();
-                f.write_str(&parts.join("; "))
-            }
-            Reason::AllPairsHalted => f.write_str("every watched pair is HALT"),
-            Reason::Pairs(pairs) => {
-                let mut parts: Vec<String> = pairs
-                    .iter()
-                    .take(MAX_LISTED_PAIRS)
-                    .map(|(p, s)| describe_pair(p, s))
-                    .collect();
-                if pairs.len() > MAX_LISTED_PAIRS {
-                    parts.push(format!("and {} more", pairs.len() - MAX_LISTED_PAIRS));
-                }
-                f.write_str(&parts.join(", "))
-            }
-            Reason::Assets(assets) => {
-                let parts: Vec<String> = assets
-                    .iter()
-                    .flat_map(|(a, s)| describe_asset(a, s))
-                    .collect();
-                f.write_str(&parts.join(", "))
-            }
+            Reason::AllPairsHalted => CauseJson::AllPairsHalted,
+            Reason::Pairs(pairs) => CauseJson::Pairs {
+                pairs: pairs_json(pairs),
+            },
+            Reason::Assets(assets) => CauseJson::Assets {
+                assets: assets_json(assets),
+            },
             Reason::Unwatched {
-                key_removed: true, ..
-            } => f.write_str("API key removed: deposits and withdrawals are no longer checked"),
-            Reason::Unwatched { pairs, assets, .. } => {
-                let names: Vec<&str> = pairs
-                    .iter()
-                    .map(|(p, _)| p.as_str())
-                    .chain(assets.iter().map(|(a, _)| a.as_str()))
-                    .collect();
-                write!(f, "no longer watching {}", names.join(", "))
-            }
-            Reason::Text(text) => f.write_str(text),
+                pairs,
+                assets,
+                key_removed,
+            } => CauseJson::Unwatched {
+                pairs: pairs_json(pairs),
+                assets: assets_json(assets),
+                key_removed,
+            },
         }
     }
 }
 
-/// What is stopped, in English words: `deposits`, `withdrawals`, `deposits and withdrawals`.
-pub fn stopped_flows(f: Flows) -> Option<&'static str> {
-    match (f.deposit == Flow::Stopped, f.withdrawal == Flow::Stopped) {
-        (true, true) => Some("deposits and withdrawals"),
-        (true, false) => Some("deposits"),
-        (false, true) => Some("withdrawals"),
-        (false, false) => None,
+impl From<CauseJson> for Reason {
+    fn from(c: CauseJson) -> Self {
+        let pairs = |p: Vec<PairJson>| p.into_iter().map(|p| (p.pair, p.state)).collect();
+        let assets = |a: Vec<AssetJson>| a.into_iter().map(|a| (a.asset, a.state)).collect();
+        match c {
+            CauseJson::ApiError { code } => Reason::ApiError { code },
+            CauseJson::HostFailed { failures } => Reason::HostFailed {
+                failures: failures
+                    .into_iter()
+                    .map(|f| {
+                        let host = match f.host {
+                            HostJson::Api => Host::Api,
+                            HostJson::Public => Host::Public,
+                        };
+                        (host, f.failure.into_failure())
+                    })
+                    .collect(),
+            },
+            CauseJson::AllPairsHalted => Reason::AllPairsHalted,
+            CauseJson::Pairs { pairs: p } => Reason::Pairs(pairs(p)),
+            CauseJson::Assets { assets: a } => Reason::Assets(assets(a)),
+            CauseJson::Unwatched {
+                pairs: p,
+                assets: a,
+                key_removed,
+            } => Reason::Unwatched {
+                pairs: pairs(p),
+                assets: assets(a),
+                key_removed,
+            },
+        }
     }
 }
 
-/// One asset's stops in English, e.g. `xrp withdrawals stopped`, `eth deposits stopped on polygon`.
-pub fn describe_asset(asset: &str, state: &AssetState) -> Vec<String> {
-    let whole = stopped_flows(state.flows).map(|what| format!("{asset} {what} stopped"));
-    let networks = state
-        .stopped_networks()
-        .filter_map(|(n, f)| stopped_flows(f).map(|what| format!("{asset} {what} stopped on {n}")));
-    whole.into_iter().chain(networks).collect()
-}
-
-impl Serialize for Reason {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+impl From<Failure> for FailureJson {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::Api { code, http_status } => FailureJson::Api { code, http_status },
+            Failure::RateLimited { retry_after } => FailureJson::RateLimited {
+                retry_after_ms: retry_after
+                    .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            },
+            Failure::Http { status, html } => FailureJson::Http { status, html },
+            Failure::Malformed { status, detail } => FailureJson::Malformed { status, detail },
+            Failure::Timeout => FailureJson::Timeout,
+            Failure::Network { detail } => FailureJson::Network { detail },
+        }
     }
 }
 
-impl<'de> Deserialize<'de> for Reason {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Reason::Text)
+impl FailureJson {
+    // Not `From`: an impl for `Failure` would count as `fetch` importing this module back.
+    fn into_failure(self) -> Failure {
+        match self {
+            FailureJson::Api { code, http_status } => Failure::Api { code, http_status },
+            FailureJson::RateLimited { retry_after_ms } => Failure::RateLimited {
+                retry_after: retry_after_ms.map(Duration::from_millis),
+            },
+            FailureJson::Http { status, html } => Failure::Http { status, html },
+            FailureJson::Malformed { status, detail } => Failure::Malformed { status, detail },
+            FailureJson::Timeout => Failure::Timeout,
+            FailureJson::Network { detail } => Failure::Network { detail },
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::level::{CircuitMode, Restriction};
 
     #[test]
-    fn english_texts() {
-        assert_eq!(
-            Reason::ApiError {
-                code: ErrorCode::SYSTEM_MAINTENANCE
-            }
-            .to_string(),
-            "api error 10007: System maintenance"
-        );
-        assert_eq!(
-            Reason::ApiError {
-                code: ErrorCode(4242)
-            }
-            .to_string(),
-            "api error 4242"
-        );
-        let r = Reason::HostFailed {
-            failures: vec![
-                (
-                    Host::Api,
-                    Failure::Http {
-                        status: 503,
-                        html: true,
-                    },
-                ),
-                (Host::Public, Failure::Timeout),
-            ],
-        };
-        assert_eq!(
-            r.to_string(),
-            "api host: HTTP 503 (error page); public host: timeout"
-        );
-        let r = Reason::Pairs(vec![
-            ("btc_jpy".into(), PairState::Halted),
-            ("eth_jpy".into(), PairState::VeryBusy),
-            (
-                "xrp_jpy".into(),
-                PairState::CircuitBreak {
-                    mode: CircuitMode::CircuitBreak,
-                    reopen_at: None,
-                },
-            ),
-            (
-                "mkr_jpy".into(),
-                PairState::Suspended {
-                    stopped: vec![Restriction::Order],
-                },
-            ),
-        ]);
-        assert_eq!(
-            r.to_string(),
-            "btc_jpy halted, eth_jpy very busy, xrp_jpy circuit break (CIRCUIT_BREAK), mkr_jpy suspended (order)"
-        );
-    }
-
-    #[test]
-    fn long_pair_lists_are_cut() {
-        let pairs = (0..8)
-            .map(|i| (format!("p{i}_jpy"), PairState::Busy))
-            .collect();
-        assert!(Reason::Pairs(pairs).to_string().ends_with("and 3 more"));
-    }
-
-    #[test]
-    fn json_round_trip_keeps_the_text() {
-        let r = Reason::AllPairsHalted;
+    fn json_is_tagged_and_reads_back() {
+        let r = Reason::Pairs(vec![("btc_jpy".into(), PairState::Halted)]);
         let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            json,
+            r#"{"kind":"pairs","pairs":[{"pair":"btc_jpy","state":"halted"}]}"#
+        );
         let back: Reason = serde_json::from_str(&json).unwrap();
-        assert_eq!(back.to_string(), r.to_string());
+        assert_eq!(back, r);
+        let r = Reason::HostFailed {
+            failures: vec![(
+                Host::Api,
+                Failure::RateLimited {
+                    retry_after: Some(Duration::from_secs(30)),
+                },
+            )],
+        };
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            json,
+            r#"{"kind":"host_failed","failures":[{"host":"api","failure":{"kind":"rate_limited","retry_after_ms":30000}}]}"#
+        );
+        assert_eq!(serde_json::from_str::<Reason>(&json).unwrap(), r);
     }
 }

@@ -5,14 +5,15 @@
 use chrono::{DateTime, Local, Utc};
 
 use crate::i18n::{Lang, Msg};
-use crate::model::asset::{AssetState, Flow, Flows};
+use crate::model::asset::Flow;
 use crate::model::event::{Event, EventKind};
-use crate::model::fetch::{Failure, Host};
 use crate::model::level::{CircuitMode, Level, PairState, Restriction};
 use crate::model::reason::Reason;
 
-/// How many pairs a localized reason names before "and N more".
-const MAX_LISTED_PAIRS: usize = 5;
+pub use crate::model::words::{
+    asset_label, asset_stops, describe_reason, failure_text, flow_msg, pair_state_name,
+    MAX_LISTED_PAIRS,
+};
 
 /// The level's name, e.g. `メンテナンス中`.
 pub fn level_name(level: Level, lang: Lang) -> &'static str {
@@ -47,21 +48,6 @@ pub fn meaning(level: Level, reason: Option<&Reason>, lang: Lang) -> &'static st
         (Level::Degraded, Some(Reason::Assets(_))) => Msg::MeaningDegradedAssets.text(lang),
         _ => level_meaning(level, lang),
     }
-}
-
-/// A pair state's name, e.g. `取引停止`.
-pub fn pair_state_name(state: &PairState, lang: Lang) -> &'static str {
-    match state {
-        PairState::Unknown => Msg::PairUnknown,
-        PairState::Normal => Msg::PairNormal,
-        PairState::Busy => Msg::PairBusy,
-        PairState::VeryBusy => Msg::PairVeryBusy,
-        PairState::Halted => Msg::PairHalted,
-        PairState::Suspended { .. } => Msg::PairSuspended,
-        PairState::CircuitBreak { .. } => Msg::PairCircuitBreak,
-        PairState::Other { .. } => Msg::PairOther,
-    }
-    .text(lang)
 }
 
 /// A circuit-break mode's name (the official Japanese names).
@@ -300,47 +286,6 @@ pub fn popup_body(event: &Event, lang: Lang) -> String {
     }
 }
 
-fn flow_msg(deposit: bool, withdrawal: bool) -> Option<Msg> {
-    match (deposit, withdrawal) {
-        (true, true) => Some(Msg::FlowBoth),
-        (true, false) => Some(Msg::FlowDeposits),
-        (false, true) => Some(Msg::FlowWithdrawals),
-        (false, false) => None,
-    }
-}
-
-/// `XRP`, or `ETH (polygon network)` / 「ETH（polygonネットワーク）」.
-pub fn asset_label(asset: &str, network: Option<&str>, lang: Lang) -> String {
-    let upper = asset.to_ascii_uppercase();
-    match network {
-        Some(n) => Msg::AssetOnNetwork.fill(lang, &[("asset", &upper), ("network", n)]),
-        None => upper,
-    }
-}
-
-/// One asset's stops in words, e.g. `XRP withdrawals stopped` / 「XRPの出金が停止されました」:
-/// the whole asset's, then each network's own.
-pub fn asset_stops(asset: &str, state: &AssetState, lang: Lang) -> Vec<String> {
-    let one = |network: Option<&str>, f: Flows| {
-        flow_msg(f.deposit == Flow::Stopped, f.withdrawal == Flow::Stopped).map(|what| {
-            Msg::AssetStopped.fill(
-                lang,
-                &[
-                    ("asset", &asset_label(asset, network, lang)),
-                    ("what", what.text(lang)),
-                ],
-            )
-        })
-    };
-    let mut out: Vec<String> = one(None, state.flows).into_iter().collect();
-    out.extend(
-        state
-            .stopped_networks()
-            .filter_map(|(n, f)| one(Some(n.as_str()), f)),
-    );
-    out
-}
-
 /// An `asset_changed` event's title: `XRP withdrawals stopped`, `XRP withdrawals resumed`.
 fn asset_change_title(event: &Event, lang: Lang) -> String {
     let label = asset_label(
@@ -416,103 +361,6 @@ pub fn local_time(t: &DateTime<Utc>) -> String {
     t.with_timezone(&Local)
         .format("%Y-%m-%d %H:%M:%S")
         .to_string()
-}
-
-/// A failed request in words: `timeout`, 「タイムアウト」, `api error 10007: …`.
-pub fn failure_text(f: &Failure, lang: Lang) -> String {
-    match f {
-        Failure::Api { code, .. } => api_error_text(*code, lang),
-        Failure::RateLimited { .. } => Msg::FailureRateLimited.text(lang).to_owned(),
-        Failure::Http { status, html: true } => {
-            Msg::FailureHtml.fill(lang, &[("status", &status.to_string())])
-        }
-        Failure::Http {
-            status,
-            html: false,
-        } => Msg::FailureHttp.fill(lang, &[("status", &status.to_string())]),
-        Failure::Malformed { status, .. } => {
-            Msg::FailureMalformed.fill(lang, &[("status", &status.to_string())])
-        }
-        Failure::Timeout => Msg::FailureTimeout.text(lang).to_owned(),
-        Failure::Network { .. } => Msg::FailureNetwork.text(lang).to_owned(),
-    }
-}
-
-fn api_error_text(code: crate::model::code::ErrorCode, lang: Lang) -> String {
-    let code_s = code.to_string();
-    match code.message(lang) {
-        Some(m) => Msg::ReasonApiError.fill(
-            lang,
-            &[
-                ("code", &code_s),
-                ("message", m.trim_end_matches(['.', '。'])),
-            ],
-        ),
-        None => Msg::ReasonApiErrorUnknown.fill(lang, &[("code", &code_s)]),
-    }
-}
-
-/// The reason in the user's language. `short` gives just `api error 10007` for codes, as
-/// event lines do.
-pub fn describe_reason(reason: &Reason, lang: Lang, short: bool) -> String {
-    match reason {
-        Reason::ApiError { code } if short => format!("api error {code}"),
-        Reason::ApiError { code } => api_error_text(*code, lang),
-        Reason::HostFailed { failures } => {
-            let parts: Vec<String> = failures
-                .iter()
-                .map(|(host, f)| {
-                    let host = match host {
-                        Host::Api => Msg::HostApi,
-                        Host::Public => Msg::HostPublic,
-                    };
-                    Msg::ReasonHost.fill(
-                        lang,
-                        &[
-                            ("host", host.text(lang)),
-                            ("failure", &failure_text(f, lang)),
-                        ],
-                    )
-                })
-                .collect();
-            parts.join("; ")
-        }
-        Reason::AllPairsHalted => Msg::ReasonAllHalted.text(lang).to_owned(),
-        Reason::Pairs(pairs) => {
-            let sep = if lang == Lang::Ja { "、" } else { ", " };
-            let mut parts: Vec<String> = pairs
-                .iter()
-                .take(MAX_LISTED_PAIRS)
-                .map(|(p, s)| format!("{p} {}", pair_state_name(s, lang)))
-                .collect();
-            if pairs.len() > MAX_LISTED_PAIRS {
-                let more = (pairs.len() - MAX_LISTED_PAIRS).to_string();
-                parts.push(Msg::AndMore.fill(lang, &[("count", &more)]));
-            }
-            parts.join(sep)
-        }
-        Reason::Assets(assets) => {
-            let sep = if lang == Lang::Ja { "、" } else { ", " };
-            let parts: Vec<String> = assets
-                .iter()
-                .flat_map(|(a, s)| asset_stops(a, s, lang))
-                .collect();
-            parts.join(sep)
-        }
-        Reason::Unwatched {
-            key_removed: true, ..
-        } => Msg::ReasonKeyRemoved.text(lang).to_owned(),
-        Reason::Unwatched { pairs, assets, .. } => {
-            let sep = if lang == Lang::Ja { "、" } else { ", " };
-            let names: Vec<String> = pairs
-                .iter()
-                .map(|(p, _)| p.clone())
-                .chain(assets.iter().map(|(a, _)| asset_label(a, None, lang)))
-                .collect();
-            Msg::ReasonUnwatched.fill(lang, &[("names", &names.join(sep))])
-        }
-        Reason::Text(t) => t.clone(),
-    }
 }
 
 /// A notification-style title, e.g. `メンテナンス開始`.
@@ -604,7 +452,8 @@ pub fn event_body(event: &Event, lang: Lang) -> String {
 }
 
 /// The one notification that tells what quiet hours held back: a title, and a line per event
-/// (`02:01 メンテナンス開始`), the last [`MAX_LISTED_PAIRS`] at most, oldest first.
+/// (`02:01 メンテナンス開始`), the last [`MAX_LISTED_PAIRS`] at most (as many as a reason
+/// names pairs), oldest first.
 pub fn quiet_summary(held: &[Event], lang: Lang, now: &DateTime<Utc>) -> (String, String) {
     let skipped = held.len().saturating_sub(MAX_LISTED_PAIRS);
     let mut lines: Vec<String> = held
@@ -654,6 +503,7 @@ pub fn event_line(event: &Event, lang: Lang) -> String {
 mod tests {
     use super::*;
     use crate::model::code::ErrorCode;
+    use crate::model::fetch::{Failure, Host};
     use chrono::TimeZone;
 
     fn at() -> DateTime<Utc> {
