@@ -30,7 +30,7 @@ const DATA_DIR: &str = "%LOCALAPPDATA% is not set";
 #[cfg(not(windows))]
 const DATA_DIR: &str = "neither XDG_DATA_HOME nor HOME is set";
 
-/// Exit code for a runtime error (DESIGN.md); usage errors exit 2.
+/// Exit code for a runtime error (the README's CLI contract); usage errors exit 2.
 const EXIT_RUNTIME: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 /// Exit code of `bbwatch wait` interrupted by Ctrl-C (128 + SIGINT), or by SIGTERM.

@@ -185,7 +185,7 @@ impl Event {
     }
 }
 
-/// RFC 3339 with milliseconds and `Z`, as in DESIGN.md's example.
+/// RFC 3339 with milliseconds and `Z`, as the README's event schema shows.
 pub fn format_time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }

@@ -50,7 +50,7 @@ impl Level {
         }
     }
 
-    /// The `bbwatch status` exit code for this level (DESIGN.md's CLI contract).
+    /// The `bbwatch status` exit code for this level (the README's CLI contract).
     pub fn exit_code(self) -> i32 {
         match self {
             Level::Normal => 0,
