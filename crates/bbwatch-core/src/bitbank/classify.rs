@@ -75,7 +75,8 @@ fn is_excused(ctx: &Context<'_>, pair: &str, state: &PairState) -> bool {
     matches!(state, PairState::Suspended { .. }) && (first_sight || ctx.excused.contains(pair))
 }
 
-/// Classify one poll (the state model in docs/architecture.md); the rules, in order:
+/// Classify one poll (the levels as the README's "What it reports" tells them); the rules, in
+/// order:
 /// 1. 10007 from either host → maintenance (definite).
 /// 2. 429 / 10009 from the api host → rate limited (no level).
 /// 3. any other api-host failure → down if the public host answers, else unreachable (ambiguous).
