@@ -36,6 +36,10 @@ struct Watch {
 
 impl Watch {
     fn start(bin: &PathBuf, sim: &FakeBitbank, interval: &str, extra: &[&str]) -> Result<Watch> {
+        // A history of its own, new each run: never the user's, and no state left by the last
+        // run to continue (a run stopped in a maintenance would begin with its end).
+        let data = std::env::temp_dir().join("bbwatch-bench-data");
+        let _ = std::fs::remove_dir_all(&data);
         let mut child = Command::new(bin)
             .args(["watch", "--json", "--interval", interval])
             .args(extra)
@@ -51,6 +55,7 @@ impl Watch {
                 "XDG_CONFIG_HOME",
                 std::env::temp_dir().join("bbwatch-bench-config"),
             )
+            .env("XDG_DATA_HOME", &data)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
