@@ -7,7 +7,7 @@ use tokio::sync::broadcast;
 
 /// Events waiting for the feed: a burst of a whole poll's pair events fits, and a feed that
 /// falls further behind reads what it missed from the history.
-const BUFFER: usize = 1024;
+const BUFFER: usize = 256;
 
 /// The sink the pipeline sends to, and where each server's feed subscribes.
 #[derive(Clone, Debug)]

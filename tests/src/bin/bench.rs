@@ -235,6 +235,10 @@ async fn main() -> Result<()> {
         SWITCHES
     );
 
+    // `BENCH_ONLY=footprint`: the memory rows alone, to compare two builds side by side.
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("footprint") {
+        return print_footprint(&bin).await;
+    }
     let mut ms = latency(&bin).await?;
     ms.sort_by(f64::total_cmp);
     let (rss1, peak1, cpu1) = footprint(&bin, "1s", FOOTPRINT_SECS).await?;
@@ -271,14 +275,27 @@ async fn main() -> Result<()> {
         req_rest,
         bytes_rest / 1e6
     );
-    for (interval, rss, peak, cpu) in [("1s", rss1, peak1, cpu1), ("30s", rss30, peak30, cpu30)] {
+    footprint_rows(&[("1s", rss1, peak1, cpu1), ("30s", rss30, peak30, cpu30)]);
+    Ok(())
+}
+
+async fn print_footprint(bin: &PathBuf) -> Result<()> {
+    let (rss1, peak1, cpu1) = footprint(bin, "1s", FOOTPRINT_SECS).await?;
+    let (rss30, peak30, cpu30) = footprint(bin, "30s", FOOTPRINT_SECS).await?;
+    println!("| measure | value | target |");
+    println!("|---|---|---|");
+    footprint_rows(&[("1s", rss1, peak1, cpu1), ("30s", rss30, peak30, cpu30)]);
+    Ok(())
+}
+
+fn footprint_rows(rows: &[(&str, u64, u64, f64)]) {
+    for (interval, rss, peak, cpu) in rows {
         println!(
             "| `bbwatch watch --interval {interval}`, {FOOTPRINT_SECS} s, 62 pairs served, all tradable watched | RSS {:.1} MiB (peak {:.1} MiB) · CPU {:.2} s ({:.2} % of one core) | RSS ≤ 10 MB; idle CPU ≈ 0 |",
-            rss as f64 / 1024.0,
-            peak as f64 / 1024.0,
+            *rss as f64 / 1024.0,
+            *peak as f64 / 1024.0,
             cpu,
             cpu / FOOTPRINT_SECS as f64 * 100.0
         );
     }
-    Ok(())
 }
