@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use bbwatch_e2e::desktop::display::Desktop;
 use bbwatch_e2e::desktop::notifications::NotificationServer;
-use bbwatch_e2e::desktop::procs::{started_in, tree_rss, window_processes};
+use bbwatch_e2e::desktop::procs::{started_in, tree_mappings, tree_rss, window_processes};
 use bbwatch_e2e::desktop::sni::{Item, Watcher};
 use bbwatch_e2e::desktop::webdriver::Driver;
 use bbwatch_e2e::desktop::{eventually, scratch_dir};
@@ -142,6 +142,7 @@ async fn main() -> Result<()> {
     rig.item().await?;
     tokio::time::sleep(SETTLE).await;
     let (never_opened, _) = tree_rss(app.id());
+    let mappings = tree_mappings(app.id());
     let _ = app.kill();
     let _ = app.wait();
     drop(rig);
@@ -207,6 +208,20 @@ async fn main() -> Result<()> {
     println!(
         "| RSS, whole process tree, idle after the window was opened and closed ({}) | {closed:.1} MiB, {webkit_left} WebKit processes left | ≤ 80 MiB, none left |",
         closed_procs.join(", ")
+    );
+    println!(
+        "\nWhere the idle tray's resident pages are (window never opened; smaps, by mapping):\n"
+    );
+    println!("| mapping | RSS |");
+    println!("|---|---|");
+    for (name, kib) in mappings.iter().take(10) {
+        println!("| `{name}` | {:.1} MiB |", *kib as f64 / 1024.0);
+    }
+    let rest: u64 = mappings.iter().skip(10).map(|(_, kib)| kib).sum();
+    println!(
+        "| {} other mappings | {:.1} MiB |",
+        mappings.len().saturating_sub(10),
+        rest as f64 / 1024.0
     );
     Ok(())
 }

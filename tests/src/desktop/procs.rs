@@ -74,6 +74,36 @@ pub fn tree_rss(pid: u32) -> (f64, Vec<String>) {
     )
 }
 
+/// Where the resident pages of `pid`'s process tree are, by mapping (`/proc/PID/smaps`): the
+/// file's name, or `[heap]`, `[anon]`, `[stack]`…, in KiB, largest first.
+pub fn tree_mappings(pid: u32) -> Vec<(String, u64)> {
+    let mut by_name = std::collections::BTreeMap::<String, u64>::new();
+    for (p, _) in tree(pid) {
+        let Ok(smaps) = std::fs::read_to_string(format!("/proc/{p}/smaps")) else {
+            continue;
+        };
+        let mut name = String::new();
+        for line in smaps.lines() {
+            let mut fields = line.split_whitespace();
+            let Some(first) = fields.next() else { continue };
+            if first == "Rss:" {
+                let kib: u64 = fields.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+                *by_name.entry(name.clone()).or_default() += kib;
+            } else if first.contains('-') && !first.ends_with(':') {
+                // An address range: `start-end perms offset dev inode [path]`.
+                name = fields.nth(4).map_or("[anon]".into(), |path| {
+                    Path::new(path)
+                        .file_name()
+                        .map_or(path.into(), |f| f.to_string_lossy().into_owned())
+                });
+            }
+        }
+    }
+    let mut sorted: Vec<_> = by_name.into_iter().filter(|(_, kib)| *kib > 0).collect();
+    sorted.sort_by_key(|(_, kib)| std::cmp::Reverse(*kib));
+    sorted
+}
+
 /// Processes started with `dir` in their environment (one test's or benchmark's own) for
 /// which `pred(command name, command line)` holds.
 pub fn started_in(dir: &Path, pred: impl Fn(&str, &str) -> bool) -> Vec<u32> {
