@@ -184,6 +184,16 @@ proptest! {
         prop_assert_eq!(&back, &e, "{}", json);
         prop_assert_eq!(back.to_json_line(), json);
     }
+
+    #[test]
+    fn an_event_survives_its_compact_json(e in event()) {
+        let compact = e.to_compact_json();
+        let back: Event = serde_json::from_str(&compact).unwrap();
+        prop_assert_eq!(&back, &e, "{}", compact);
+        let fields: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&compact).unwrap();
+        prop_assert!(fields.values().all(|v| !v.is_null()), "{}", compact);
+    }
 }
 
 #[test]

@@ -52,7 +52,7 @@ pub(crate) fn event_json(data: &str) -> Option<String> {
         }
     }
     let event: Event = serde_json::from_value(v).ok()?;
-    Some(event.to_json_line())
+    Some(event.to_compact_json())
 }
 
 /// A schema 1 snapshot with its reason as a `cause`.
@@ -239,8 +239,8 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(data[0], read(PAIR_ROW).to_json_line());
-        assert_eq!(data[1], read(HOST_ROW).to_json_line());
+        assert_eq!(data[0], read(PAIR_ROW).to_compact_json());
+        assert_eq!(data[1], read(HOST_ROW).to_compact_json());
         assert_eq!(data[2], "not json", "left as it was");
         let snapshot: String = conn
             .query_row("SELECT data FROM snapshot", [], |r| r.get(0))

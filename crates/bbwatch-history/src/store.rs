@@ -320,8 +320,8 @@ impl History {
         if !self.is_writer()? {
             return Ok(None);
         }
-        // The event's own JSON, which reads back as the same event.
-        let data = event.to_json_line();
+        // The event's own JSON, compact: it reads back as the same event.
+        let data = event.to_compact_json();
         let conn = lock(&self.conn);
         let inserted = conn.execute(
             "INSERT INTO events (at_ms, kind, pair, data) VALUES (?1, ?2, ?3, ?4)",

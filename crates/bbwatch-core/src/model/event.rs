@@ -183,6 +183,34 @@ impl Event {
         // Serializing plain data with string keys cannot fail.
         serde_json::to_string(self).unwrap_or_default()
     }
+
+    /// The same JSON without what reading does not need, for storage: no null fields, no
+    /// `reason` words beside their `cause`, and a pair state either by its kind name (when
+    /// that says it all) or by its detail, not both. It reads back as the same event, in
+    /// about half the bytes.
+    pub fn to_compact_json(&self) -> String {
+        let Ok(mut value) = serde_json::to_value(self) else {
+            return String::new();
+        };
+        if let serde_json::Value::Object(fields) = &mut value {
+            fields.retain(|_, v| !v.is_null());
+            fields.remove("reason");
+            for (name, detail, state) in [
+                ("pair_state", "pair_state_detail", &self.pair_state),
+                (
+                    "previous_pair_state",
+                    "previous_pair_state_detail",
+                    &self.previous_pair_state,
+                ),
+            ] {
+                let said_by_name = state
+                    .as_ref()
+                    .is_some_and(|s| PairState::from_kind(s.kind()) == *s);
+                fields.remove(if said_by_name { detail } else { name });
+            }
+        }
+        value.to_string()
+    }
 }
 
 /// RFC 3339 with milliseconds and `Z`, as the README's event schema shows.
