@@ -22,7 +22,9 @@ targets=(
     "-p fake-bitbank --lib|crates/fake-bitbank/src|fake_bitbank"
     "-p fake-bitbank --bin fake-bitbank||"
     "-p bbwatch-cli --bin bbwatch|crates/bbwatch-cli/src|bbwatch"
-    "-p bbwatch-desktop --bin bbwatch-desktop|src-tauri/src|bbwatch_desktop"
+    "-p bbwatch-desktop --lib|src-tauri/src|bbwatch_desktop"
+    "-p bbwatch-desktop --bin bbwatch-desktop||"
+    "-p bbwatch-desktop --bin bbwatch-window||"
     "-p bbwatch-e2e --lib|tests/src|bbwatch_e2e"
 )
 failed=0

@@ -19,7 +19,8 @@ mkdir -p "$out/systemd"
 cargo build --release --locked -p bbwatch-desktop -p bbwatch-cli
 # Packaged binaries carry no symbol table (the release profile keeps it for `make run`'s
 # backtraces); stripped here, as Debian's policy asks.
-strip --strip-unneeded target/release/bbwatch-desktop target/release/bbwatch
+strip --strip-unneeded target/release/bbwatch-desktop target/release/bbwatch-window \
+  target/release/bbwatch
 
 # The user unit for `bbwatch serve`: the one docs/bots.md shows (and the tests check), with the
 # binary where each package puts it.
@@ -45,7 +46,7 @@ shlibs=$out/shlibs
 mkdir -p "$shlibs/debian"
 printf 'Source: bbwatch\n\nPackage: bbwatch\nArchitecture: any\n' >"$shlibs/debian/control"
 depends=$(cd "$shlibs" && dpkg-shlibdeps -O -e"$PWD/../../release/bbwatch-desktop" \
-  -e"$PWD/../../release/bbwatch" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+  -e"$PWD/../../release/bbwatch-window" -e"$PWD/../../release/bbwatch" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 rm -rf "$shlibs"
 [ -n "$depends" ] || { echo "package: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 deb_config=$(python3 -c 'import json, sys

@@ -89,7 +89,8 @@ pub fn is_enabled() -> Result<bool, AutostartError> {
 /// Start the app at login: write its icon and the entry.
 pub fn enable() -> Result<(), AutostartError> {
     let (path, icon) = (entry_path()?, icon_path()?);
-    let exe = std::env::current_exe().map_err(io(&path))?;
+    // The tray, also when the window (a program of its own) switches this on.
+    let exe = crate::programs::tray().map_err(io(&path))?;
     for (file, bytes) in [
         (&icon, ICON_PNG.to_vec()),
         (&path, entry(&exe, &icon).into_bytes()),

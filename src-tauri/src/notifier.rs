@@ -7,8 +7,7 @@ use bbwatch_core::config::Config;
 use bbwatch_core::present::alert::Source;
 use bbwatch_sinks::popup::Clicked;
 use bbwatch_sinks::{Notifier, NotifierOptions};
-use std::sync::Arc;
-use tauri::AppHandle;
+use std::sync::{Arc, OnceLock};
 use tokio::sync::watch;
 
 /// The app's AppUserModelID on Windows (its identifier in tauri.conf.json): the installer
@@ -16,6 +15,7 @@ use tokio::sync::watch;
 #[cfg(windows)]
 pub const APP_ID: &str = "io.github.bbwatch.desktop";
 
+use crate::app::App;
 use crate::ipc::messages::Section;
 use crate::window;
 
@@ -23,26 +23,25 @@ use crate::window;
 /// D-Bus hint: elsewhere popups have no picture of ours.
 #[cfg(target_os = "linux")]
 fn level_image(level: bbwatch_core::Level) -> Option<notify_rust::Hint> {
-    use crate::tray::view::icon_png;
+    use crate::tray::view::icon_rgba;
     use notify_rust::Hint;
 
-    let image = tauri::image::Image::from_bytes(icon_png(level, 64)).ok()?;
-    let (w, h) = (
-        i32::try_from(image.width()).ok()?,
-        i32::try_from(image.height()).ok()?,
-    );
-    notify_rust::Image::from_rgba(w, h, image.rgba().to_vec())
+    let (w, h, rgba) = icon_rgba(level, 64)?;
+    let (w, h) = (i32::try_from(w).ok()?, i32::try_from(h).ok()?);
+    notify_rust::Image::from_rgba(w, h, rgba)
         .ok()
         .map(Hint::ImageData)
 }
 
-/// The notifier of the tray app, following `settings`.
-pub fn new(app: AppHandle, settings: watch::Receiver<Config>) -> Notifier {
+/// The notifier of the tray app, following `settings`. `app` is set once the app exists
+/// (it holds the notifier): until then a click does nothing, and on Windows no balloon shows.
+pub fn new(app: Arc<OnceLock<App>>, settings: watch::Receiver<Config>) -> Notifier {
     #[cfg(windows)]
     let balloon_app = app.clone();
     let on_click = move |source: &Source, clicked: Clicked| {
+        let Some(app) = app.get() else { return };
         if clicked == Clicked::Announcements {
-            crate::tray::open_announcements(&app);
+            crate::control::open_announcements(app);
             return;
         }
         let section = if *source == Source::Config {
@@ -50,7 +49,7 @@ pub fn new(app: AppHandle, settings: watch::Receiver<Config>) -> Notifier {
         } else {
             Section::Status
         };
-        window::open(&app, section);
+        window::open(app, section);
     };
     #[allow(unused_mut)] // set further on Windows only
     let mut options = NotifierOptions {
@@ -63,7 +62,8 @@ pub fn new(app: AppHandle, settings: watch::Receiver<Config>) -> Notifier {
     {
         options.app_id = Some(APP_ID);
         options.fallback = Some(Arc::new(move |title: &str, body: &str, level| {
-            crate::tray::balloon(&balloon_app, title, body, level)
+            let app = balloon_app.get().ok_or("the app is not there yet")?;
+            crate::control::balloon(app, title, body, level)
         }));
         // Windows drops a toast of an id it does not know without a word.
         options.fallback_only = !bbwatch_windows::registered(APP_ID);

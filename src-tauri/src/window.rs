@@ -1,19 +1,17 @@
-//! The status window lives in a process of its own (`bbwatch-desktop --window`), started on
-//! demand and gone when the window closes: WebKit's processes and memory go with it, and the
-//! tray process never loads a web view.
+//! The status window lives in a process of its own, started on demand and gone when the
+//! window closes: WebKit's processes and memory go with it, and the tray process never loads
+//! a web view. On Linux it is the `bbwatch-window` binary beside ours (the tray binary links
+//! no GTK or WebKit at all); elsewhere the tray binary itself with `--window`.
 
 use std::process::Command;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 
-use tauri::{AppHandle, Manager};
-
+use crate::app::App;
 use crate::ipc::messages::{Section, ToWindow};
-use crate::state::Shared;
 
 /// Show the status window at `section`: bring the running one forward, or start one.
-pub fn open(app: &AppHandle, section: Section) {
-    let shared = app.state::<Arc<Shared>>().inner().clone();
+pub fn open(app: &App, section: Section) {
+    let shared = app.shared().clone();
     if shared.windows_connected.load(Ordering::SeqCst) > 0
         || shared.window_alive.swap(true, Ordering::SeqCst)
     {
@@ -24,15 +22,13 @@ pub fn open(app: &AppHandle, section: Section) {
     if let Err(e) = tauri::webview_version() {
         shared.window_alive.store(false, Ordering::SeqCst);
         tracing::error!("cannot open the status window: no WebView2 runtime ({e})");
-        if let Some(notifier) = app.try_state::<Arc<bbwatch_sinks::Notifier>>() {
-            let notifier = notifier.inner().clone();
-            tauri::async_runtime::spawn(async move { notifier.webview_missing().await });
-        }
+        let notifier = app.notifier().clone();
+        app.spawn(async move { notifier.webview_missing().await });
         return;
     }
-    let spawned = std::env::current_exe().and_then(|exe| {
-        Command::new(exe)
-            .arg("--window")
+    let spawned = crate::programs::window().and_then(|(program, args)| {
+        Command::new(program)
+            .args(args)
             .arg(format!("--section={}", section.as_str()))
             .spawn()
     });

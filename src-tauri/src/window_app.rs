@@ -753,6 +753,44 @@ fn work_area(app: &tauri::App) -> Option<(f64, f64)> {
     })
 }
 
+/// Before GTK and WebKit start (and before any other thread exists: nothing else reads the
+/// environment yet).
+pub fn prepare() {
+    prefer_lean_rendering();
+    respect_no_at_bridge();
+    #[cfg(target_os = "linux")]
+    crate::input_method::avoid_serverless_xim();
+}
+
+/// A simple page that WebKit draws as fast without compositing: keep OpenGL (and the software
+/// renderer a driver may pull in, tens of MiB) out of the window. A user's own setting wins.
+fn prefer_lean_rendering() {
+    for (var, value) in [
+        ("GDK_GL", "disable"),
+        ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+    ] {
+        if std::env::var_os(var).is_none() {
+            std::env::set_var(var, value);
+        }
+    }
+}
+
+/// `NO_AT_BRIDGE=1` says "no accessibility bus": GTK honours it, but WebKit's UI process asks
+/// the session bus for the bus's address anyway, which starts at-spi-bus-launcher and its
+/// registry. An address of our own that nothing listens on keeps it from asking; the web
+/// process then only logs that it cannot connect.
+fn respect_no_at_bridge() {
+    if std::env::var_os("NO_AT_BRIDGE").is_some_and(|v| v == "1")
+        && std::env::var_os("AT_SPI_BUS_ADDRESS").is_none()
+    {
+        std::env::set_var(
+            "AT_SPI_BUS_ADDRESS",
+            "unix:path=/nonexistent/bbwatch-no-a11y",
+        );
+    }
+}
+
+/// Show the window (at `section`), fed by the tray app over the window link, until it closes.
 pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
     let stream = ipc::connect()?;
     let mut reader = BufReader::new(stream.try_clone()?);

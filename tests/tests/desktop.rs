@@ -18,7 +18,9 @@ use bbwatch_e2e::desktop::notifications::NotificationServer;
 use bbwatch_e2e::desktop::panel::{
     icon_colour, panel, quit, quit_labelled, start_on_panel, tooltip, tray_item, WAIT,
 };
-use bbwatch_e2e::desktop::procs::{children, started_in, window_processes};
+use bbwatch_e2e::desktop::procs::{
+    children, is_window, started_in, window_libraries, window_processes,
+};
 use bbwatch_e2e::desktop::webdriver::Driver;
 use bbwatch_e2e::desktop::{
     eventually, scratch_dir, target_dir, CIRCUIT_HAND_DRIVEN, HAND_DRIVEN, WITHDRAWAL_HAND_DRIVEN,
@@ -82,6 +84,21 @@ async fn tray_notifications_and_window_follow_a_maintenance() -> Result<()> {
     );
     assert_eq!(item.property::<String>("Title").await?, "bitbank: Normal");
     assert_eq!(icon_colour(&item).await, Some("green"));
+    // The process that runs all day is not the window's: it maps no GTK or WebKit, even with
+    // the window open (which is a process of its own).
+    eventually(WAIT, "the window process", || async {
+        window_processes(&dir).first().copied()
+    })
+    .await?;
+    assert_eq!(window_libraries(tray.id()), Vec::<String>::new());
+    let window = window_processes(&dir)[0];
+    assert!(
+        window_libraries(window)
+            .iter()
+            .any(|l| l.starts_with("libwebkit2gtk")),
+        "the window maps WebKit: {:?}",
+        window_libraries(window)
+    );
 
     // Only this user may talk to the tray: the window socket is 0600.
     {
@@ -614,7 +631,7 @@ async fn a_bad_config_is_told_in_japanese_and_kept_in_the_window() -> Result<()>
     // The app opens its window on the settings by itself, where the problem can be fixed.
     let opened = eventually(WAIT, "the app to open its settings", || async {
         started_in(&dir, |comm, cmd| {
-            comm.starts_with("bbwatch-desktop") && cmd.contains("--section=settings")
+            is_window(comm, cmd) && cmd.contains("--section=settings")
         })
         .first()
         .copied()
@@ -1399,5 +1416,77 @@ async fn hooks_of_a_file_others_can_write_are_not_run_and_that_is_told() -> Resu
     drop(session);
     drop(driver);
     quit(&item, &mut app, &dir).await?;
+    Ok(())
+}
+
+/// Wait for `app` to exit; its status.
+async fn exited(app: &mut std::process::Child, what: &str) -> Result<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        if let Some(status) = app.try_wait()? {
+            return Ok(status);
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "waited for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// One tray app per session: a second start shows the first one's window and ends; `--quit`
+/// ends the running one (and with none running says so); SIGTERM ends it as Quit does, with
+/// nothing left behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_start_shows_the_window_and_quit_or_sigterm_ends_the_first() -> Result<()> {
+    let bin = app_binary();
+    let dir = scratch_dir("single");
+    let desktop = Desktop::start(&dir)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let (watcher, watcher_conn, _notifications, _notify_conn) = panel(&desktop).await?;
+    let env = app_env(&desktop, &dir, &sim, "60s");
+    let run = |args: &[&str]| {
+        Command::new(&bin)
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .output()
+    };
+
+    // With none running, --quit says so and ends well.
+    let none = run(&["--quit"])?;
+    assert!(none.status.success(), "{none:?}");
+    assert!(
+        String::from_utf8_lossy(&none.stderr).contains("bbwatch-desktop is not running"),
+        "{none:?}"
+    );
+
+    let mut tray = start_tray(&bin, &env, &dir)?;
+    tray_item(&watcher, &watcher_conn).await?;
+    assert!(window_processes(&dir).is_empty());
+    // A second start (a launcher clicked again) ends at once and the first shows its window.
+    let second = run(&[])?;
+    assert!(second.status.success(), "{second:?}");
+    let window = eventually(WAIT, "the first app's window", || async {
+        window_processes(&dir).first().copied()
+    })
+    .await?;
+    assert_eq!(tray.try_wait()?, None, "the first app ended");
+    assert_eq!(watcher.items.lock().unwrap().len(), 1, "a second tray item");
+    let _ = Command::new("kill").arg(window.to_string()).status();
+
+    // --quit from a script ends the running app, which leaves nothing behind.
+    let quit = run(&["--quit"])?;
+    assert!(quit.status.success(), "{quit:?}");
+    let status = exited(&mut tray, "the app to quit on --quit").await?;
+    assert!(status.success(), "{status:?}");
+    assert_eq!(runtime_files(&desktop), Vec::<String>::new());
+
+    // SIGTERM (a session ending, `systemctl --user stop`) is a Quit too.
+    let mut tray = start_tray(&bin, &env, &dir)?;
+    eventually(WAIT, "the app's window socket", || async {
+        (!runtime_files(&desktop).is_empty()).then_some(())
+    })
+    .await?;
+    let _ = Command::new("kill").arg(tray.id().to_string()).status();
+    let status = exited(&mut tray, "the app to end on SIGTERM").await?;
+    assert!(status.success(), "{status:?}");
+    assert_eq!(runtime_files(&desktop), Vec::<String>::new());
     Ok(())
 }

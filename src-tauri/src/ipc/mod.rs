@@ -9,7 +9,6 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use tauri::{AppHandle, Manager as _};
 use tokio::io::{
     AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt,
     BufReader,
@@ -17,6 +16,7 @@ use tokio::io::{
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 
+use crate::app::App;
 use crate::pause::Pause;
 use crate::state::Shared;
 use crate::view::status_view;
@@ -79,7 +79,7 @@ fn hello(shared: &Shared) -> ToWindow {
 }
 
 /// Serve window processes until the app exits.
-pub async fn serve(app: AppHandle) {
+pub async fn serve(app: App) {
     let listener = match transport::Listener::bind().await {
         Ok(l) => l,
         Err(e) => {
@@ -103,11 +103,11 @@ pub async fn serve(app: AppHandle) {
     }
 }
 
-async fn serve_window<S>(stream: S, app: AppHandle)
+async fn serve_window<S>(stream: S, app: App)
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
-    let shared = app.state::<Arc<Shared>>().inner().clone();
+    let shared = app.shared().clone();
     shared.windows_connected.fetch_add(1, Ordering::SeqCst);
     follow_window(stream, &app, &shared).await;
     shared.windows_connected.fetch_sub(1, Ordering::SeqCst);
@@ -116,7 +116,7 @@ where
 /// Do what a window asked. Key requests take a while (a request to bitbank, the keyring over
 /// D-Bus): they run on their own and answer through `replies`.
 fn take_request(
-    app: &AppHandle,
+    app: &App,
     shared: &Arc<Shared>,
     request: ToTray,
     replies: &mpsc::UnboundedSender<ToWindow>,
@@ -130,9 +130,9 @@ fn take_request(
     };
     match request {
         ToTray::CheckNow => shared.monitor.check_now(),
-        ToTray::Pause { until: Some(t) } => crate::tray::set_pause(app, Pause::Until(t)),
-        ToTray::Pause { until: None } => crate::tray::set_pause(app, Pause::Forever),
-        ToTray::Resume => crate::tray::set_pause(app, Pause::Off),
+        ToTray::Pause { until: Some(t) } => crate::control::set_pause(app, Pause::Until(t)),
+        ToTray::Pause { until: None } => crate::control::set_pause(app, Pause::Forever),
+        ToTray::Resume => crate::control::set_pause(app, Pause::Off),
         ToTray::TestKey { id, pair } => answer(id, crate::keys::Job::Test(pair)),
         ToTray::SaveKey { id, pair } => answer(id, crate::keys::Job::Save(pair)),
         ToTray::RemoveKey { id } => answer(id, crate::keys::Job::Remove),
@@ -153,7 +153,7 @@ fn take_request(
     }
 }
 
-async fn follow_window<S>(stream: S, app: &AppHandle, shared: &Arc<Shared>)
+async fn follow_window<S>(stream: S, app: &App, shared: &Arc<Shared>)
 where
     S: AsyncRead + AsyncWrite,
 {

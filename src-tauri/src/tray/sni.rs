@@ -8,9 +8,8 @@ use bbwatch_core::i18n::Msg;
 use bbwatch_core::Level;
 use ksni::menu::{CheckmarkItem, StandardItem};
 use ksni::{MenuItem, TrayMethods as _};
-use tauri::AppHandle;
 
-use super::view::{icon_png, pause_badge, Action, TrayView};
+use super::view::{icon_rgba, pause_badge, Action, TrayView};
 use crate::state::lock;
 
 const SIZES: [u32; 5] = [16, 22, 24, 32, 64];
@@ -28,17 +27,16 @@ fn pixmaps(level: Level, paused: bool) -> Vec<ksni::Icon> {
                 let icons = SIZES
                     .iter()
                     .filter_map(|&size| {
-                        let image = tauri::image::Image::from_bytes(icon_png(level, size)).ok()?;
-                        let mut data = image.rgba().to_vec();
+                        let (width, height, mut data) = icon_rgba(level, size)?;
                         if paused {
-                            pause_badge(&mut data, image.width());
+                            pause_badge(&mut data, width);
                         }
                         for px in data.chunks_exact_mut(4) {
                             px.rotate_right(1); // RGBA → ARGB
                         }
                         Some(ksni::Icon {
-                            width: i32::try_from(image.width()).ok()?,
-                            height: i32::try_from(image.height()).ok()?,
+                            width: i32::try_from(width).ok()?,
+                            height: i32::try_from(height).ok()?,
                             data,
                         })
                     })
@@ -56,16 +54,18 @@ fn pixmaps(level: Level, paused: bool) -> Vec<ksni::Icon> {
 
 /// What ksni asks for its properties and menu.
 struct Item {
-    app: AppHandle,
     view: TrayView,
     /// What a chosen entry does.
-    act: fn(&AppHandle, Action),
+    act: Act,
 }
+
+/// What a chosen menu entry (or a click on the icon) does.
+type Act = Arc<dyn Fn(Action) + Send + Sync>;
 
 fn entry(label: String, action: Action) -> MenuItem<Item> {
     StandardItem {
         label,
-        activate: Box::new(move |item: &mut Item| (item.act)(&item.app, action)),
+        activate: Box::new(move |item: &mut Item| (item.act)(action)),
         ..Default::default()
     }
     .into()
@@ -75,7 +75,7 @@ fn check(label: String, checked: bool, action: Action) -> MenuItem<Item> {
     CheckmarkItem {
         label,
         checked,
-        activate: Box::new(move |item: &mut Item| (item.act)(&item.app, action)),
+        activate: Box::new(move |item: &mut Item| (item.act)(action)),
         ..Default::default()
     }
     .into()
@@ -107,7 +107,7 @@ impl ksni::Tray for Item {
 
     /// A left click opens the status window (the menu is on the right button).
     fn activate(&mut self, _x: i32, _y: i32) {
-        (self.act)(&self.app, Action::Open);
+        (self.act)(Action::Open);
     }
 
     fn menu(&self) -> Vec<MenuItem<Self>> {
@@ -135,7 +135,7 @@ impl ksni::Tray for Item {
             StandardItem {
                 label: t(Msg::MenuResume),
                 visible: pause.active(),
-                activate: Box::new(|item: &mut Item| (item.act)(&item.app, Action::Resume)),
+                activate: Box::new(|item: &mut Item| (item.act)(Action::Resume)),
                 ..Default::default()
             }
             .into(),
@@ -158,26 +158,29 @@ pub struct Tray {
     handle: ksni::Handle<Item>,
     /// The latest view; updates read it, so they cannot apply out of order.
     latest: Arc<Mutex<TrayView>>,
+    runtime: tokio::runtime::Handle,
 }
 
 impl Tray {
     /// Register the item with the session's StatusNotifierWatcher (now, or when one appears).
     /// `act` is what a chosen entry does.
     pub async fn build(
-        app: &AppHandle,
         view: TrayView,
-        act: fn(&AppHandle, Action),
+        act: impl Fn(Action) + Send + Sync + 'static,
     ) -> Result<Tray, ksni::Error> {
         let latest = Arc::new(Mutex::new(view.clone()));
         let handle = Item {
-            app: app.clone(),
             view,
-            act,
+            act: Arc::new(act),
         }
         .assume_sni_available(true)
         .spawn()
         .await?;
-        Ok(Tray { handle, latest })
+        Ok(Tray {
+            handle,
+            latest,
+            runtime: tokio::runtime::Handle::current(),
+        })
     }
 
     /// Show `view`; nothing is sent when it is what the tray shows already.
@@ -190,7 +193,8 @@ impl Tray {
             *latest = view;
         }
         let (handle, latest) = (self.handle.clone(), self.latest.clone());
-        tauri::async_runtime::spawn(async move {
+        // From a menu callback too, which runs on ksni's thread, outside the runtime.
+        self.runtime.spawn(async move {
             let view = lock(&latest).clone();
             handle.update(move |item| item.view = view).await;
         });

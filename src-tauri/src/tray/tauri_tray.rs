@@ -45,7 +45,7 @@ impl Tray {
     pub async fn build(
         app: &AppHandle,
         view: TrayView,
-        act: fn(&AppHandle, Action),
+        act: impl Fn(Action) + Send + Sync + 'static,
     ) -> tauri::Result<Tray> {
         let lang = view.lang;
         let t = |m: Msg| m.text(lang);
@@ -106,9 +106,9 @@ impl Tray {
             .tooltip(&view.tooltip)
             .menu(&menu)
             .show_menu_on_left_click(true)
-            .on_menu_event(move |app: &AppHandle, event: MenuEvent| {
+            .on_menu_event(move |_: &AppHandle, event: MenuEvent| {
                 if let Some((_, action)) = ACTIONS.iter().find(|(id, _)| event.id() == *id) {
-                    act(app, *action);
+                    act(*action);
                 }
             })
             .build(app)?;

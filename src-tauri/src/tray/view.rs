@@ -191,3 +191,50 @@ pub fn icon_png(level: Level, size: u32) -> &'static [u8] {
         Level::Unknown => sizes!("unknown"),
     }
 }
+
+/// The level's icon at `size` px as `(width, height, RGBA bytes)`; `None` if it cannot be
+/// decoded (the icons are ours, checked by a test).
+#[cfg(target_os = "linux")]
+pub fn icon_rgba(level: Level, size: u32) -> Option<(u32, u32, Vec<u8>)> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(icon_png(level, size)));
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().ok()?;
+    let mut buf = vec![0; reader.output_buffer_size()?];
+    let info = reader.next_frame(&mut buf).ok()?;
+    buf.truncate(info.buffer_size());
+    let rgba = match info.color_type {
+        png::ColorType::Rgba => buf,
+        png::ColorType::Rgb => buf
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
+        png::ColorType::GrayscaleAlpha => buf
+            .chunks_exact(2)
+            .flat_map(|p| [p[0], p[0], p[0], p[1]])
+            .collect(),
+        png::ColorType::Grayscale => buf.iter().flat_map(|&g| [g, g, g, 255]).collect(),
+        // Expanded to one of the above by `normalize_to_color8`.
+        png::ColorType::Indexed => return None,
+    };
+    Some((info.width, info.height, rgba))
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_icon_decodes_to_its_size() {
+        for level in Level::ALL {
+            for size in [16, 22, 24, 32, 64] {
+                let (w, h, rgba) = icon_rgba(level, size).expect("decodes");
+                assert_eq!((w, h), (size, size), "{level:?} at {size}");
+                assert_eq!(rgba.len(), (size * size * 4) as usize);
+                assert!(
+                    rgba.chunks_exact(4).any(|p| p[3] == 255),
+                    "{level:?} is not blank"
+                );
+            }
+        }
+    }
+}

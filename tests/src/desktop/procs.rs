@@ -104,6 +104,27 @@ pub fn tree_mappings(pid: u32) -> Vec<(String, u64)> {
     sorted
 }
 
+/// The libraries of the window (GTK, GDK, WebKit, JavaScriptCore, libsoup) that process `pid`
+/// has mapped: none for the tray process on Linux.
+pub fn window_libraries(pid: u32) -> Vec<String> {
+    const WINDOW: [&str; 5] = [
+        "libgtk-",
+        "libgdk-",
+        "libwebkit2gtk",
+        "libjavascriptcoregtk",
+        "libsoup-",
+    ];
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+    let mut found: Vec<String> = maps
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .filter_map(|path| Path::new(path).file_name()?.to_str().map(str::to_owned))
+        .filter(|name| WINDOW.iter().any(|w| name.starts_with(w)))
+        .collect();
+    found.dedup();
+    found
+}
+
 /// Processes started with `dir` in their environment (one test's or benchmark's own) for
 /// which `pred(command name, command line)` holds.
 pub fn started_in(dir: &Path, pred: impl Fn(&str, &str) -> bool) -> Vec<u32> {
@@ -125,9 +146,14 @@ pub fn started_in(dir: &Path, pred: impl Fn(&str, &str) -> bool) -> Vec<u32> {
         .collect()
 }
 
-/// The window processes (`bbwatch-desktop --window`) started in `dir`.
+/// Whether a process (its `comm` and command line) is a status window: `bbwatch-window` on
+/// Linux (which `bbwatch-desktop --window` becomes).
+pub fn is_window(comm: &str, cmd: &str) -> bool {
+    comm.starts_with("bbwatch-window")
+        || (comm.starts_with("bbwatch-desktop") && cmd.contains("--window"))
+}
+
+/// The window processes started in `dir`.
 pub fn window_processes(dir: &Path) -> Vec<u32> {
-    started_in(dir, |comm, cmd| {
-        comm.starts_with("bbwatch-desktop") && cmd.contains("--window")
-    })
+    started_in(dir, is_window)
 }
