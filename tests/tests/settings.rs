@@ -470,6 +470,12 @@ async fn start_at_login_applies_on_save_and_cancel_discards_it() -> Result<()> {
         entry.exists().then_some(())
     })
     .await?;
+    // It starts the tray app, though the window (a program of its own on Linux) wrote it.
+    let written = std::fs::read_to_string(&entry)?;
+    assert!(
+        written.contains(&format!("\nExec={}\n", bin.display())),
+        "{written}"
+    );
     eventually(WAIT, "the window to say Saved", || async {
         let t = session.text(&driver, "#save-status").await.ok()??;
         (t == "Saved").then_some(())
