@@ -757,6 +757,8 @@ fn work_area(app: &tauri::App) -> Option<(f64, f64)> {
 /// environment yet).
 pub fn prepare() {
     prefer_lean_rendering();
+    #[cfg(target_os = "linux")]
+    crate::webview_tuning::before_gtk();
     respect_no_at_bridge();
     #[cfg(target_os = "linux")]
     crate::input_method::avoid_serverless_xim();
@@ -874,6 +876,8 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
                 .min_inner_size(smallest.0, smallest.1)
                 .center()
                 .build()?;
+            #[cfg(target_os = "linux")]
+            crate::webview_tuning::apply(app.get_webview_window(LABEL).as_ref());
             let handle = app.handle().clone();
             std::thread::spawn(move || follow(handle, reader));
             Ok(())

@@ -5,6 +5,9 @@
 //! though built, is not installed.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+#[cfg(target_os = "linux")]
+#[path = "../webview_tuning.rs"]
+mod webview_tuning;
 #[path = "../window_app.rs"]
 mod window_app;
 
