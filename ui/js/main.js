@@ -338,8 +338,8 @@ function minuteKey(d) {
 
 /** Once a second: the running duration; once a minute: times that may turn from today to dated. */
 function tick() {
-  if (state.historyOpen && !document.hidden) historyView.tick();
-  if (!state.view || document.hidden) return;
+  if (state.historyOpen) historyView.tick();
+  if (!state.view) return;
   const now = new Date();
   renderSince(now);
   if (minuteKey(now) !== state.lastMinute) {
@@ -528,7 +528,19 @@ async function start() {
     document.body.classList.remove("loading");
     showError(err);
   }
-  setInterval(tick, 1000);
+  followClock();
+}
+
+/** The one-second clock runs only while the window is seen: a hidden (minimised) window wakes
+ *  no timer, and catches up at once when it is shown again. */
+let clock = null;
+function followClock() {
+  if (document.hidden) {
+    clearInterval(clock);
+    clock = null;
+  } else if (clock === null) {
+    clock = setInterval(tick, 1000);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1208,6 +1220,7 @@ function wireControls() {
   });
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden && state.view) render();
+    followClock();
   });
 }
 
