@@ -90,16 +90,37 @@ fn init_logging(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("BBWATCH_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // `target=level` directives, as EnvFilter reads them, without its span and field
+    // matchers: those bring a regex engine and its Unicode tables into every page of the
+    // binary that a watch keeps resident.
+    let filter = std::env::var("BBWATCH_LOG")
+        .ok()
+        .and_then(|v| log_targets(&v))
+        .or_else(|| log_targets(default))
+        .unwrap_or_default();
     use std::io::IsTerminal as _;
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        // Colour codes only for a person at a terminal, never into a pipe or a log file.
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                // Colour codes only for a person at a terminal, never into a pipe or a log file.
+                .with_ansi(std::io::stderr().is_terminal())
+                .with_target(false),
+        )
+        .with(filter)
         .init();
+}
+
+/// `BBWATCH_LOG`'s directives (`warn`, `bbwatch::pipeline=debug,warn`); none is nothing
+/// logged, as with EnvFilter; a bad one is `None`.
+fn log_targets(spec: &str) -> Option<tracing_subscriber::filter::Targets> {
+    let directives: Vec<&str> = spec.split(',').filter(|d| !d.is_empty()).collect();
+    if directives.is_empty() {
+        return Some(tracing_subscriber::filter::Targets::new());
+    }
+    directives.join(",").parse().ok()
 }
 
 /// One observation, reported as seen (no thresholds). Returns the level's exit code.
@@ -452,4 +473,28 @@ async fn reload_on_hangup(live: Arc<LiveSettings>) {
 async fn shutdown_signal() {
     interrupt_signal().await;
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_targets;
+    use tracing::Level;
+
+    #[test]
+    fn log_directives_read_as_env_filter_read_them() {
+        let t = log_targets("warn").unwrap();
+        assert!(t.would_enable("bbwatch_core::engine", &Level::WARN));
+        assert!(!t.would_enable("bbwatch_core::engine", &Level::INFO));
+        let t = log_targets("bbwatch::pipeline=debug,warn,").unwrap();
+        assert!(t.would_enable("bbwatch::pipeline", &Level::DEBUG));
+        assert!(!t.would_enable("bbwatch_core", &Level::INFO));
+        assert!(t.would_enable("bbwatch_core", &Level::WARN));
+        // Nothing asked for: nothing logged.
+        assert!(!log_targets("")
+            .unwrap()
+            .would_enable("bbwatch", &Level::ERROR));
+        // Not a directive: the default applies instead.
+        assert!(log_targets("bbwatch[span{x=1}]=debug").is_none());
+        assert!(log_targets("=loud").is_none());
+    }
 }
