@@ -74,6 +74,55 @@ pub fn tree_rss(pid: u32) -> (f64, Vec<String>) {
     )
 }
 
+/// Each process of `pid`'s tree: its command name, RSS and PSS (shared pages divided among the
+/// processes that share them, `/proc/PID/smaps_rollup`), in KiB.
+pub fn tree_memory(pid: u32) -> Vec<(String, u64, u64)> {
+    tree(pid)
+        .into_iter()
+        .map(|(p, comm)| {
+            let pss = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup"))
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("Pss:"))
+                        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+                })
+                .unwrap_or(0);
+            (comm, rss_kib(p), pss)
+        })
+        .collect()
+}
+
+/// CPU seconds (user + system) that `pid`'s process tree has used so far, from /proc.
+pub fn tree_cpu_seconds(pid: u32) -> f64 {
+    // The kernel's clock tick, as sysconf(_SC_CLK_TCK) says (100 on every Linux we run on).
+    let hz = std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .unwrap_or(100.0);
+    let ticks: u64 = tree(pid)
+        .into_iter()
+        .filter_map(|(p, _)| std::fs::read_to_string(format!("/proc/{p}/stat")).ok())
+        .map(|stat| {
+            // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+            let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            [11, 12]
+                .iter()
+                .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
+                .sum::<u64>()
+        })
+        .sum();
+    ticks as f64 / hz
+}
+
 /// Where the resident pages of `pid`'s process tree are, by mapping (`/proc/PID/smaps`): the
 /// file's name, or `[heap]`, `[anon]`, `[stack]`…, in KiB, largest first.
 pub fn tree_mappings(pid: u32) -> Vec<(String, u64)> {
