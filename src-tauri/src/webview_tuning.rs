@@ -2,10 +2,11 @@
 //! defaults suit a browser (GPU rendering, JIT, caches for many pages, media, WebGL…); what
 //! the page never uses should cost the window's processes no memory.
 //!
-//! Measured with the window open (`window-footprint`, release build, RSS): the environment
-//! below takes the window process from ~154 to ~99 MiB and the web process ~6 MiB lower; the
-//! web view's settings change no RSS measurably, but keep features the page does not use from
-//! being reached.
+//! Measured with the window open (`bench-desktop`, release build, RSS): the environment below
+//! takes the window process from ~154 to ~98 MiB; the web view's settings change no RSS
+//! measurably, but keep features the page does not use from being reached. JavaScriptCore's
+//! JIT stays: without it the web process is ~7 MiB smaller but the window shows its first
+//! level ~200 ms later (803 against 592 ms; docs/benchmarks.md).
 
 use tauri::WebviewWindow;
 use webkit2gtk::{
@@ -15,9 +16,6 @@ use webkit2gtk::{
 /// Environment for WebKit and the processes it starts, set before GTK starts (while the
 /// process has one thread). A user's own value wins.
 pub fn before_gtk() {
-    for (var, value) in ENVIRONMENT {
-        set_default(var, value);
-    }
     // Only without compositing (window_app sets it off unless the user turned it on): with it,
     // WebKit needs the DMA-BUF renderer and the GPU's render node.
     if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_some_and(|v| v != "0") {
@@ -33,10 +31,6 @@ fn set_default(var: &str, value: &str) {
         std::env::set_var(var, value);
     }
 }
-
-/// JavaScriptCore's JIT tiers compile hot code and keep it: the page's scripts run a few times
-/// a minute, and the interpreter alone is quick enough (~7 MiB less in the web process).
-const ENVIRONMENT: [(&str, &str); 1] = [("JSC_useJIT", "false")];
 
 /// Without compositing the web process hands its frames over in shared memory, yet WebKit's
 /// window process still opens an EGL display twice, and so loads the GL driver (with Mesa,
