@@ -16,7 +16,7 @@ use bbwatch_e2e::desktop::form::{click, type_into};
 use bbwatch_e2e::desktop::keyring::Keyring;
 use bbwatch_e2e::desktop::notifications::NotificationServer;
 use bbwatch_e2e::desktop::panel::{
-    icon_colour, panel, quit, quit_labelled, start_on_panel, tooltip, tray_item, WAIT,
+    exited, icon_colour, panel, quit, quit_labelled, start_on_panel, tooltip, tray_item, WAIT,
 };
 use bbwatch_e2e::desktop::procs::{
     children, is_window, started_in, window_libraries, window_processes,
@@ -1419,18 +1419,6 @@ async fn hooks_of_a_file_others_can_write_are_not_run_and_that_is_told() -> Resu
     Ok(())
 }
 
-/// Wait for `app` to exit; its status.
-async fn exited(app: &mut std::process::Child, what: &str) -> Result<std::process::ExitStatus> {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        if let Some(status) = app.try_wait()? {
-            return Ok(status);
-        }
-        anyhow::ensure!(std::time::Instant::now() < deadline, "waited for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// One tray app per session: a second start shows the first one's window and ends; `--quit`
 /// ends the running one (and with none running says so); SIGTERM ends it as Quit does, with
 /// nothing left behind.
@@ -1442,15 +1430,23 @@ async fn a_second_start_shows_the_window_and_quit_or_sigterm_ends_the_first() ->
     let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
     let (watcher, watcher_conn, _notifications, _notify_conn) = panel(&desktop).await?;
     let env = app_env(&desktop, &dir, &sim, "60s");
+    // A start that does not end (a second tray app) fails the test rather than hanging it.
     let run = |args: &[&str]| {
-        Command::new(&bin)
+        let output = tokio::process::Command::new(&bin)
             .args(args)
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .output()
+            .kill_on_drop(true)
+            .output();
+        async move {
+            tokio::time::timeout(WAIT, output)
+                .await
+                .context("the start did not end")?
+                .context("start the app")
+        }
     };
 
     // With none running, --quit says so and ends well.
-    let none = run(&["--quit"])?;
+    let none = run(&["--quit"]).await?;
     assert!(none.status.success(), "{none:?}");
     assert!(
         String::from_utf8_lossy(&none.stderr).contains("bbwatch-desktop is not running"),
@@ -1461,7 +1457,7 @@ async fn a_second_start_shows_the_window_and_quit_or_sigterm_ends_the_first() ->
     tray_item(&watcher, &watcher_conn).await?;
     assert!(window_processes(&dir).is_empty());
     // A second start (a launcher clicked again) ends at once and the first shows its window.
-    let second = run(&[])?;
+    let second = run(&[]).await?;
     assert!(second.status.success(), "{second:?}");
     let window = eventually(WAIT, "the first app's window", || async {
         window_processes(&dir).first().copied()
@@ -1472,7 +1468,7 @@ async fn a_second_start_shows_the_window_and_quit_or_sigterm_ends_the_first() ->
     let _ = Command::new("kill").arg(window.to_string()).status();
 
     // --quit from a script ends the running app, which leaves nothing behind.
-    let quit = run(&["--quit"])?;
+    let quit = run(&["--quit"]).await?;
     assert!(quit.status.success(), "{quit:?}");
     let status = exited(&mut tray, "the app to quit on --quit").await?;
     assert!(status.success(), "{status:?}");

@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use bbwatch_e2e::desktop::procs::cpu_seconds;
 use fake_bitbank::{FakeBitbank, Options, Scenario};
 
 /// Two phases that only change when the bench says so.
@@ -92,14 +93,7 @@ impl Watch {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0)
         };
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-        // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
-        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
-            + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
-        let hz = clock_ticks()?;
-        Ok((kib("VmRSS:"), kib("VmHWM:"), ticks as f64 / hz))
+        Ok((kib("VmRSS:"), kib("VmHWM:"), cpu_seconds(pid)))
     }
 }
 
@@ -108,14 +102,6 @@ impl Drop for Watch {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn clock_ticks() -> Result<f64> {
-    let out = Command::new("getconf").arg("CLK_TCK").output()?;
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(100.0))
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

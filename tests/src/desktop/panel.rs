@@ -76,6 +76,18 @@ pub async fn tray_item(watcher: &Watcher, conn: &zbus::Connection) -> Result<Ite
     Ok(Item::new(conn.clone(), bus, path))
 }
 
+/// Wait (up to [`WAIT`]) for `app` to exit; its status.
+pub async fn exited(app: &mut std::process::Child, what: &str) -> Result<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        if let Some(status) = app.try_wait()? {
+            return Ok(status);
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "waited for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Quit from the menu and wait for the app to exit successfully.
 pub async fn quit(item: &Item, app: &mut std::process::Child, dir: &Path) -> Result<()> {
     quit_labelled(item, app, dir, "Quit").await
@@ -90,17 +102,7 @@ pub async fn quit_labelled(
 ) -> Result<()> {
     // The app may exit before it answers the click.
     let _ = item.click(label).await;
-    let deadline = std::time::Instant::now() + WAIT;
-    let status = loop {
-        if let Some(status) = app.try_wait()? {
-            break status;
-        }
-        anyhow::ensure!(
-            std::time::Instant::now() < deadline,
-            "the app did not exit on Quit"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let status = exited(app, "the app to exit on Quit").await?;
     assert!(
         status.success(),
         "{status:?}: {}",

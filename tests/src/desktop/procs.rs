@@ -93,8 +93,9 @@ pub fn tree_memory(pid: u32) -> Vec<(String, u64, u64)> {
         .collect()
 }
 
-/// CPU seconds (user + system) that `pid`'s process tree has used so far, from /proc.
-pub fn tree_cpu_seconds(pid: u32) -> f64 {
+/// CPU seconds (user + system) that process `pid` has used so far (`/proc/PID/stat`); 0 once
+/// it is gone.
+pub fn cpu_seconds(pid: u32) -> f64 {
     // The kernel's clock tick, as sysconf(_SC_CLK_TCK) says (100 on every Linux we run on).
     let hz = std::process::Command::new("getconf")
         .arg("CLK_TCK")
@@ -107,20 +108,20 @@ pub fn tree_cpu_seconds(pid: u32) -> f64 {
                 .ok()
         })
         .unwrap_or(100.0);
-    let ticks: u64 = tree(pid)
-        .into_iter()
-        .filter_map(|(p, _)| std::fs::read_to_string(format!("/proc/{p}/stat")).ok())
-        .map(|stat| {
-            // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
-            let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            [11, 12]
-                .iter()
-                .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
-                .sum::<u64>()
-        })
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
         .sum();
     ticks as f64 / hz
+}
+
+/// CPU seconds (user + system) that `pid`'s process tree has used so far.
+pub fn tree_cpu_seconds(pid: u32) -> f64 {
+    tree(pid).into_iter().map(|(p, _)| cpu_seconds(p)).sum()
 }
 
 /// Where the resident pages of `pid`'s process tree are, by mapping (`/proc/PID/smaps`): the
