@@ -1,7 +1,9 @@
-//! The bitbank API key in the system keyring (the Secret Service on Linux), never in a file.
+//! The bitbank API key and the channels' secrets in the system keyring (the Secret Service on
+//! Linux), never in a file.
 //!
-//! One entry, service `bbwatch`, user `bitbank-api-key`; its secret is a small JSON object
-//! with the key and the secret. Every call blocks on D-Bus: make them on a blocking thread
+//! The key: one entry, service `bbwatch`, user `bitbank-api-key`; its secret is a small JSON
+//! object with the key and the secret. A channel's token or password: service `bbwatch`, user
+//! `channel:<name>`, the secret as is. Every call blocks on D-Bus: make them on a blocking thread
 //! of the runtime (`spawn_blocking`), never on the main thread (the keyring crate's tokio
 //! backend deadlocks there).
 
@@ -13,7 +15,6 @@ pub const SERVICE: &str = "bbwatch";
 /// The keyring entry's user.
 pub const USER: &str = "bitbank-api-key";
 /// The item's label: what a keyring manager (Seahorse, KWallet) shows a person.
-#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
 pub const LABEL: &str = "bbwatch: bitbank API key";
 
 /// Why the keyring could not be used. The texts never hold the key or the secret.
@@ -59,17 +60,53 @@ struct Stored {
 }
 
 /// The entry: the keyring crate's attributes for `SERVICE` and `USER`, labelled in words.
-#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
 fn entry() -> Result<keyring::Entry, SecretsError> {
+    entry_for(USER, LABEL)
+}
+
+/// The entry of `user` under [`SERVICE`], labelled `label` where the keyring shows labels.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+fn entry_for(user: &str, label: &str) -> Result<keyring::Entry, SecretsError> {
     let mut credential =
-        keyring::secret_service::SsCredential::new_with_target(None, SERVICE, USER)?;
-    credential.label = LABEL.to_owned();
+        keyring::secret_service::SsCredential::new_with_target(None, SERVICE, user)?;
+    credential.label = label.to_owned();
     Ok(keyring::Entry::new_with_credential(Box::new(credential)))
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd")))]
-fn entry() -> Result<keyring::Entry, SecretsError> {
-    Ok(keyring::Entry::new(SERVICE, USER)?)
+fn entry_for(user: &str, _label: &str) -> Result<keyring::Entry, SecretsError> {
+    Ok(keyring::Entry::new(SERVICE, user)?)
+}
+
+/// The keyring entry of the channel named `name` (its [`bbwatch_core::config::Channel::id`]).
+fn channel_entry(name: &str) -> Result<keyring::Entry, SecretsError> {
+    entry_for(
+        &format!("channel:{name}"),
+        &format!("bbwatch: secret of the channel {name}"),
+    )
+}
+
+/// The stored secret of the channel named `name`, if any.
+pub fn channel_secret(name: &str) -> Result<Option<String>, SecretsError> {
+    match channel_entry(name)?.get_password() {
+        Ok(text) => Ok(Some(text)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Store `secret` for the channel named `name`, replacing any stored before.
+pub fn store_channel_secret(name: &str, secret: &str) -> Result<(), SecretsError> {
+    channel_entry(name)?.set_password(secret)?;
+    Ok(())
+}
+
+/// Delete the channel's stored secret; none stored is no error.
+pub fn delete_channel_secret(name: &str) -> Result<(), SecretsError> {
+    match channel_entry(name)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The stored key, if any.

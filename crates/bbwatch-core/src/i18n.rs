@@ -444,6 +444,18 @@ catalogue! {
     SetAsideHooks => ("実行しません: {what}。他のユーザーがbbwatchにあなたとしてプログラムを実行させられるためです", "not run: {what}, so others could make bbwatch run programs as you"),
     /// A part of a file others can change: webhooks not sent.
     SetAsideWebhooks => ("送信しません: {what}。他のユーザーがイベントを任意の宛先に送らせられるためです", "not sent: {what}, so others could have your events sent anywhere"),
+    /// A part of a file others can change: channels to the phone not sent.
+    SetAsideChannels => ("送信しません: {what}。他のユーザーが保存済みのトークンやパスワードを任意の宛先に送らせられるためです", "not sent: {what}, so others could have your stored tokens and passwords sent anywhere"),
+    /// Notification title: a channel to the phone could not deliver.
+    ChannelProblemTitle => ("bbwatch: {name}に送れません", "bbwatch: cannot send to {name}"),
+    /// Notification body: why a channel could not deliver, and that the others go on.
+    ChannelProblemBody => ("{why}\nデスクトップ通知とほかの送信先には届いています。設定の「通知」→「ほかの送信先」で確認できます。", "{why}\nDesktop notifications and the other channels still work. Check it under Notifications → Also send to… in the settings."),
+    /// A channel without the secret it needs.
+    ChannelNoSecret => ("{what}が設定されていません", "no {what} is set"),
+    /// The test message sent to a channel: its title.
+    ChannelTestTitle => ("bbwatch: テストメッセージ", "bbwatch: test message"),
+    /// The test message sent to a channel: its body.
+    ChannelTestBody => ("bitbankが止まったとき、ここに届きます。", "This is where bbwatch tells you when bitbank stops."),
     /// A part of a file others can change: the API token.
     SetAsideToken => ("使用せず、ローカルAPIも提供しません: {what}。他のユーザーがトークンを決められるためです", "not used, and the local API not served: {what}, so others could choose the token"),
     /// What mends a file others can change.

@@ -5,6 +5,7 @@
 //! URLs and pair names are typed as they are read ([`QuietHours`], `SocketAddr`,
 //! [`HttpUrl`], [`WsUrl`], [`PairName`]): nothing downstream parses them again.
 
+pub mod channel;
 pub mod file;
 pub mod quiet_hours;
 pub mod trust;
@@ -27,6 +28,7 @@ use crate::model::event::EventKind;
 use crate::model::pair::PairName;
 use crate::model::url::{HttpUrl, WsUrl};
 
+pub use channel::{Channel, ChannelKind, ChannelQuiet, Recipients, SmtpTls};
 pub use quiet_hours::{parse_quiet_hours, QuietHours};
 
 /// The shortest allowed poll interval.
@@ -97,6 +99,9 @@ pub enum SetAside {
     Webhooks,
     /// Its API token: not used, and the API not served.
     Token,
+    /// Its channels to the phone: not sent (they would carry a stored secret wherever the
+    /// file points them).
+    Channels,
 }
 
 impl SetAside {
@@ -106,6 +111,7 @@ impl SetAside {
             SetAside::Hooks => Msg::SetAsideHooks,
             SetAside::Webhooks => Msg::SetAsideWebhooks,
             SetAside::Token => Msg::SetAsideToken,
+            SetAside::Channels => Msg::SetAsideChannels,
         };
         let detail = msg.fill(lang, &[("what", &untrusted.what_in(lang))]);
         untrusted.with_fix(&detail, lang)
@@ -585,6 +591,8 @@ pub struct Config {
     pub hooks: Vec<Hook>,
     /// HTTP endpoints to POST events to.
     pub webhooks: Vec<Webhook>,
+    /// Channels to the phone: ntfy, Telegram, LINE, e-mail.
+    pub channels: Vec<Channel>,
     /// The local HTTP API.
     pub api: LocalApi,
     /// The history of events.
@@ -610,6 +618,7 @@ impl Default for Config {
             notifications: Notifications::default(),
             hooks: Vec::new(),
             webhooks: Vec::new(),
+            channels: Vec::new(),
             api: LocalApi::default(),
             history: HistorySettings::default(),
         }
@@ -689,7 +698,10 @@ impl Config {
     /// Whether the configuration runs programs or carries a secret: the parts only a file
     /// nobody else can change may set.
     fn needs_trust(&self) -> bool {
-        !self.hooks.is_empty() || !self.webhooks.is_empty() || self.api.has_token()
+        !self.hooks.is_empty()
+            || !self.webhooks.is_empty()
+            || !self.channels.is_empty()
+            || self.api.has_token()
     }
 
     /// Set aside the hooks and webhooks, and refuse the API token, of a file others can
@@ -709,6 +721,10 @@ impl Config {
         if !self.webhooks.is_empty() {
             self.webhooks.clear();
             set_aside.push(refused("webhooks", SetAside::Webhooks));
+        }
+        if !self.channels.is_empty() {
+            self.channels.clear();
+            set_aside.push(refused("channels", SetAside::Channels));
         }
         if self.api.has_token() {
             // Kept where it is, refused where it is read: a refused token must never leave
@@ -829,6 +845,18 @@ impl Config {
                 );
             }
         }
+        let mut names: Vec<&str> = Vec::new();
+        for (i, channel) in self.channels.iter().enumerate() {
+            errors.extend(channel.problems(i, &names));
+            names.push(channel.id());
+        }
+        let mut bad = |key: &str, message: String| {
+            errors.push(ConfigError::Value {
+                key: key.into(),
+                message,
+                line: None,
+            });
+        };
         if let Some(path) = &self.history.path {
             if !path.is_absolute() {
                 bad("history.path", format!("{path:?} must be an absolute path"));

@@ -3,5 +3,6 @@
 
 pub mod alert;
 pub mod descriptors;
+pub mod relay;
 pub mod render;
 pub mod settings_form;
