@@ -30,7 +30,7 @@ pub const MAX_HELD: usize = 100;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outgoing {
     /// One event.
-    Event(Event),
+    Event(Box<Event>),
     /// What quiet hours held back, told when they end.
     Summary(Vec<Event>),
 }
@@ -184,7 +184,7 @@ impl Relay {
                 waiting: None,
             },
         );
-        Some(Outgoing::Event(event.clone()))
+        Some(Outgoing::Event(Box::new(event.clone())))
     }
 
     /// What is due at `now`: events whose source's window has ended, then the summary of
@@ -203,7 +203,7 @@ impl Relay {
                 if let Some(event) = said.waiting.take() {
                     said.event = event.clone();
                     said.at = now;
-                    out.push(Outgoing::Event(event));
+                    out.push(Outgoing::Event(Box::new(event)));
                 }
             }
         }
@@ -268,8 +268,10 @@ mod tests {
     #[test]
     fn the_desktop_choices_apply_unless_the_channel_lists_its_own() {
         let mut r = Relay::default();
-        let mut n = Notifications::default();
-        n.maintenance = false;
+        let n = Notifications {
+            maintenance: false,
+            ..Default::default()
+        };
         let c = ntfy();
         let start = level(EventKind::MaintenanceStarted, 0);
         assert_eq!(r.offer(&start, &c, &n, NOON, t(0)), None);
@@ -277,7 +279,7 @@ mod tests {
         own.on = vec![EventKind::MaintenanceStarted];
         assert_eq!(
             r.offer(&start, &own, &n, NOON, t(0)),
-            Some(Outgoing::Event(start.clone()))
+            Some(Outgoing::Event(Box::new(start.clone())))
         );
         let down = level(EventKind::DownStarted, 1);
         assert_eq!(r.offer(&down, &own, &n, NOON, t(1)), None);
@@ -387,8 +389,10 @@ mod tests {
 
     #[test]
     fn quiet_hours_hold_until_a_summary_unless_urgent_may_pass() {
-        let mut n = Notifications::default();
-        n.quiet_hours = Some("23:00-07:00".parse().unwrap());
+        let n = Notifications {
+            quiet_hours: Some("23:00-07:00".parse().unwrap()),
+            ..Default::default()
+        };
         let night = 2 * 60;
         let morning = 7 * 60;
         let mut c = ntfy();
@@ -424,7 +428,7 @@ mod tests {
     fn messages_use_the_popups_words_and_maintenance_is_urgent() {
         let start = level(EventKind::MaintenanceStarted, 0);
         for lang in [Lang::En, Lang::Ja] {
-            let m = Message::of(&Outgoing::Event(start.clone()), lang, &t(0));
+            let m = Message::of(&Outgoing::Event(Box::new(start.clone())), lang, &t(0));
             assert_eq!(m.title, popup_title(&start, lang));
             assert_eq!(m.body, sentence(&popup_body(&start, lang)));
             assert_eq!(m.priority, Priority::Urgent);
