@@ -334,3 +334,56 @@ on = ["monitor_started", "maintenance_started"]
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
+
+/// `bbwatch test-channels`: the test message through each channel, a line each, exit 1 when
+/// one failed; by name, in the language asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_channels_sends_the_test_message_and_says_how_it_went() -> Result<()> {
+    let dir = scratch_dir("channels-cli-test");
+    let http = HttpPeer::start().await;
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[channels]]\nkind = \"ntfy\"\nurl = \"{url}/alerts\"\n\n\
+             [[channels]]\nkind = \"line\"\nurl = \"{url}\"\nto = \"{LINE_USER}\"\n",
+            url = http.url()
+        ),
+    )?;
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600))?;
+    let run = |args: &[&str]| {
+        Command::new(target_dir().join("bbwatch"))
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .env("HOME", &dir)
+            .env_remove("BBWATCH_SECRET_LINE")
+            .output()
+    };
+    let all = run(&["test-channels", "--lang", "en"])?;
+    let out = String::from_utf8_lossy(&all.stdout);
+    assert_eq!(all.status.code(), Some(1), "{out}");
+    assert!(out.contains("ntfy: test message sent"), "{out}");
+    assert!(
+        out.contains("line: not sent: no channel access token is set"),
+        "{out}"
+    );
+    let got = http.wait_for(1, WAIT).await?;
+    assert_eq!(got[0].json()["title"], "bbwatch: test message");
+
+    let one = run(&["test-channels", "ntfy", "--lang", "ja"])?;
+    assert_eq!(one.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&one.stdout).trim(),
+        "ntfy: テストメッセージを送りました"
+    );
+    assert_eq!(
+        http.wait_for(2, WAIT).await?[1].json()["title"],
+        "bbwatch: テストメッセージ"
+    );
+    let none = run(&["test-channels", "pager"])?;
+    assert_ne!(none.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("pager"));
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}

@@ -452,6 +452,14 @@ catalogue! {
     ChannelProblemBody => ("{why}\nデスクトップ通知とほかの送信先には届いています。設定の「通知」→「ほかの送信先」で確認できます。", "{why}\nDesktop notifications and the other channels still work. Check it under Notifications → Also send to… in the settings."),
     /// A channel without the secret it needs.
     ChannelNoSecret => ("{what}が設定されていません", "no {what} is set"),
+    /// `bbwatch test-channels`: a channel took the test message.
+    ChannelTestSent => ("{name}: テストメッセージを送りました", "{name}: test message sent"),
+    /// `bbwatch test-channels`: a channel did not.
+    ChannelTestFailed => ("{name}: 送れませんでした: {why}", "{name}: not sent: {why}"),
+    /// `bbwatch test-channels NAME`: no such channel.
+    ChannelNotFound => ("設定に「{name}」という送信先はありません", "no channel named {name} in the configuration"),
+    /// `bbwatch test-channels`: the configuration has none.
+    NoChannels => ("設定に送信先（[[channels]]）がありません", "the configuration has no channels ([[channels]])"),
     /// The test message sent to a channel: its title.
     ChannelTestTitle => ("bbwatch: テストメッセージ", "bbwatch: test message"),
     /// The test message sent to a channel: its body.
