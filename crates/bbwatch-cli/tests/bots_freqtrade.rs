@@ -130,6 +130,8 @@ fn now_ms() -> i64 {
 /// freqtrade, its REST API on `port`, and where it logs.
 struct Freqtrade {
     _child: Group,
+    /// How many pairs it trades.
+    pairs: usize,
     port: u16,
     auth: String,
     log: PathBuf,
@@ -262,6 +264,10 @@ fn freqtrade(sim: &Sim, dir: &Path) -> Freqtrade {
         .stderr(std::fs::File::create(dir.join("freqtrade.stderr")).unwrap());
     Freqtrade {
         _child: Group::spawn(command),
+        pairs: config["exchange"]["pair_whitelist"]
+            .as_array()
+            .unwrap()
+            .len(),
         port,
         auth: format!("{USER}:{password}"),
         log,
@@ -366,13 +372,16 @@ fn freqtrade_enters_no_trade_during_a_maintenance_and_trades_again_after() {
     });
     eprintln!("first trade {first:?} after {:?}", started.elapsed());
 
-    // freqtrade enters at the start of each candle: the maintenance starts well inside one,
-    // so that the lock is in force before the next.
-    let second = |ms: i64| ms.rem_euclid(60_000) / 1000;
-    while !(10..40).contains(&second(now_ms())) {
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let maintenance_from = now_ms();
+    // freqtrade enters at the start of each candle, every pair at once: the maintenance starts
+    // well inside a candle once each pair has entered in it, so that the lock is in force
+    // before the next.
+    let pairs = ft.pairs;
+    let maintenance_from = ft.wait(Duration::from_secs(180), "a quiet moment", || {
+        let now = now_ms();
+        let minute = now - now.rem_euclid(60_000);
+        let entered = ft.trades().iter().filter(|(_, at)| *at >= minute).count();
+        ((10_000..40_000).contains(&(now - minute)) && entered >= pairs).then_some(now)
+    });
     sim.server.next_phase();
     let locks = ft.wait(Duration::from_secs(30), "the hook's lock", || {
         Some(ft.hook_locks()).filter(|l| !l.is_empty())
