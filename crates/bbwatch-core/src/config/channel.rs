@@ -585,7 +585,7 @@ mod tests {
 #[cfg(test)]
 mod file_tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
-    use crate::config::{Config, ConfigError, SetAside};
+    use crate::config::Config;
 
     const FILE: &str = r#"
 [[channels]]
@@ -634,6 +634,7 @@ urgent_in_quiet_hours = true
     #[cfg(unix)]
     #[test]
     fn channels_of_a_file_others_can_change_are_set_aside() {
+        use crate::config::{ConfigError, SetAside};
         use std::os::unix::fs::PermissionsExt;
         let dir =
             std::env::temp_dir().join(format!("bbwatch-channel-trust-{}", std::process::id()));
