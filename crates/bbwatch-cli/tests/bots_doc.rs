@@ -12,10 +12,11 @@ use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt as _;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{empty_dir, write_private, Sim, MAINTENANCE};
+use support::group::Group;
+use support::{empty_dir, free_port, write_private, Sim, MAINTENANCE};
 
 /// Generous: the machines are shared and noisy.
 const WAIT: Duration = Duration::from_secs(60);
@@ -91,32 +92,6 @@ fn aimed(mut command: Command, sim: &Sim, bin: &Bin) -> Command {
         .env_remove("BBWATCH_LOG")
         .process_group(0);
     command
-}
-
-/// A child killed with its process group when the test ends, however it ends.
-struct Group(Child);
-
-impl Group {
-    fn spawn(mut command: Command) -> Group {
-        Group(command.spawn().unwrap())
-    }
-}
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.0.id())])
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// `GET path` on 127.0.0.1:`port`: the status code and the body, or `None` while nothing

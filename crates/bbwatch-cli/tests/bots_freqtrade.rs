@@ -16,13 +16,13 @@ mod support;
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
-use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{empty_dir, write_private, Sim, MAINTENANCE};
+use support::group::Group;
+use support::{empty_dir, free_port, write_private, Sim, MAINTENANCE};
 
 /// freqtrade's username in the test's api_server (the example's own).
 const USER: &str = "bbwatch";
@@ -52,33 +52,6 @@ fn venv() -> PathBuf {
         venv.display()
     );
     venv
-}
-
-/// A child killed with its process group when the test ends, however it ends.
-struct Group(Child);
-
-impl Group {
-    fn spawn(mut command: Command) -> Group {
-        command.process_group(0);
-        Group(command.spawn().unwrap())
-    }
-}
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.0.id())])
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Standard base64, for a Basic authorization.

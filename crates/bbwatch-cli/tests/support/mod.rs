@@ -1,6 +1,9 @@
 //! Runs the real `bbwatch` binary against an in-process fake-bitbank on 127.0.0.1.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(unix)]
+pub mod group;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
@@ -462,4 +465,13 @@ pub fn summary(event: &Value) -> String {
     } else {
         format!("{} {}", s("kind"), s("level"))
     }
+}
+
+/// A port free on 127.0.0.1 just now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
