@@ -44,7 +44,7 @@ pub fn new(app: Arc<OnceLock<App>>, settings: watch::Receiver<Config>) -> Notifi
             crate::control::open_announcements(app);
             return;
         }
-        let section = if *source == Source::Config {
+        let section = if matches!(source, Source::Config | Source::Channel(_)) {
             Section::Settings
         } else {
             Section::Status

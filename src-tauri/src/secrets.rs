@@ -95,6 +95,25 @@ pub fn channel_secret(name: &str) -> Result<Option<String>, SecretsError> {
     }
 }
 
+/// The tray app's channel secrets: the keyring's, else the command line's (environment,
+/// `secret_file`), so a setup made for `bbwatch serve` works in the tray app too.
+pub struct Keyring;
+
+impl bbwatch_sinks::channels::SecretStore for Keyring {
+    fn secret(&self, channel: &bbwatch_core::config::Channel) -> Result<Option<String>, String> {
+        use bbwatch_sinks::channels::EnvOrFile;
+        match channel_secret(channel.id()) {
+            Ok(Some(secret)) => Ok(Some(secret)),
+            Ok(None) => EnvOrFile.secret(channel),
+            // Without a keyring, the environment or a file may still have it.
+            Err(e) => match EnvOrFile.secret(channel) {
+                Ok(None) => Err(e.to_string()),
+                found => found,
+            },
+        }
+    }
+}
+
 /// Store `secret` for the channel named `name`, replacing any stored before.
 pub fn store_channel_secret(name: &str, secret: &str) -> Result<(), SecretsError> {
     channel_entry(name)?.set_password(secret)?;

@@ -10,6 +10,7 @@ use bbwatch_core::model::url::{HttpUrl, WsUrl};
 use bbwatch_core::runtime::settings::{Overrides, Settings};
 use bbwatch_core::Snapshot;
 use bbwatch_runtime::{Api, Options, Runtime, RuntimeError};
+use bbwatch_sinks::channels::ChannelOptions;
 use bbwatch_sinks::Notifier;
 
 use crate::app::{App, Platform};
@@ -92,6 +93,7 @@ pub async fn start(
     let the_app = Arc::new(OnceLock::new());
     let notifier = Arc::new(notifier::new(the_app.clone(), settings.subscribe()));
     let telling = notifier.clone();
+    let channels_told = notifier.clone();
     let options = Options {
         settings: settings.clone(),
         credentials: key_receiver,
@@ -104,6 +106,19 @@ pub async fn start(
                 notifier.history_problem(&problem).await;
             });
         })),
+        channels: ChannelOptions {
+            secrets: Arc::new(crate::secrets::Keyring),
+            told: Some(Arc::new(move |name: &str, why: Option<&str>| {
+                let (notifier, name) = (channels_told.clone(), name.to_owned());
+                let why = why.map(str::to_owned);
+                tokio::spawn(async move {
+                    match why {
+                        Some(why) => notifier.channel_problem(&name, &why).await,
+                        None => notifier.channel_fixed(&name).await,
+                    }
+                });
+            })),
+        },
     };
     let mut runtime = Runtime::start(options).await?;
     let shared = Arc::new(Shared::new(

@@ -200,6 +200,8 @@ async fn start_runtime(
         history,
         api,
         history_failure: None,
+        // Secrets from BBWATCH_SECRET_<NAME> or the channel's secret_file.
+        channels: Default::default(),
     })
     .await?;
     if let Some(notifier) = notifier {

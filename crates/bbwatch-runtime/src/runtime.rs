@@ -11,6 +11,7 @@ use bbwatch_core::engine::sink::{Recorded, Sink};
 use bbwatch_core::runtime::settings::{FileWatch, Settings};
 use bbwatch_core::{Monitor, MonitorHandle};
 use bbwatch_history::{History, Recorder};
+use bbwatch_sinks::channels::ChannelOptions;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -64,6 +65,8 @@ pub struct Options {
     pub api: Api,
     /// Told once when events cannot be recorded (the log says it anyway).
     pub history_failure: Option<Box<dyn Fn(String) + Send + Sync>>,
+    /// Where the channels to the phone get their secrets, and who hears of their problems.
+    pub channels: ChannelOptions,
 }
 
 /// Everything started, ready to [`Runtime::run`].
@@ -87,6 +90,7 @@ impl Runtime {
             history,
             api,
             history_failure,
+            channels,
         } = options;
         let resume = history.as_ref().and_then(|h| {
             h.resume_state()
@@ -105,6 +109,9 @@ impl Runtime {
             vec![Box::new(bbwatch_sinks::hooks::start(config.clone()))];
         if let Some(webhooks) = bbwatch_sinks::webhooks::start(config.clone()) {
             outbound.push(Box::new(webhooks));
+        }
+        if let Some(channels) = bbwatch_sinks::channels::start(config.clone(), channels) {
+            outbound.push(Box::new(channels));
         }
         let mut local: Vec<Box<dyn Sink>> = Vec::new();
         let server = match api {

@@ -1,7 +1,9 @@
 //! What follows the monitor's events, shared by every binary (the tray app and `bbwatch
 //! watch`): a sink is written once and means the same everywhere.
 
+pub mod channels;
 pub mod hooks;
+pub mod http;
 pub mod notifier;
 pub mod popup;
 pub mod queue;

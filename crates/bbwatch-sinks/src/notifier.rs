@@ -387,6 +387,21 @@ impl Notifier {
         .await;
     }
 
+    /// A channel to the phone (`name`) cannot deliver: why, in English words from the network
+    /// (`why`), and that the rest goes on. One popup per channel; clicking it opens the
+    /// settings.
+    pub async fn channel_problem(&self, name: &str, why: &str) {
+        let lang = self.now().1;
+        let (title, body) = crate::channels::problem_words(name, why, lang);
+        self.problem_text(Source::Channel(name.to_owned()), &title, &body)
+            .await;
+    }
+
+    /// The channel delivers again: its problem's popup goes.
+    pub async fn channel_fixed(&self, name: &str) {
+        self.problem_gone(Source::Channel(name.to_owned())).await;
+    }
+
     /// The local API is served again (or switched off): its problem's popup goes.
     pub async fn api_fixed(&self) {
         self.problem_gone(Source::Api).await;
@@ -396,10 +411,13 @@ impl Notifier {
     /// settings.
     async fn problem(&self, source: Source, title: Msg, body: &str) {
         let lang = self.now().1;
+        self.problem_text(source, title.text(lang), body).await;
+    }
+
+    async fn problem_text(&self, source: Source, title: &str, body: &str) {
+        let lang = self.now().1;
         let mut n = self.base(None, lang, Msg::MenuSettings);
-        n.icon("dialog-warning")
-            .summary(title.text(lang))
-            .body(body);
+        n.icon("dialog-warning").summary(title).body(body);
         let mut book = self.book.lock().await;
         if let Some(old) = book.open.get(&source) {
             popup::replace(&mut n, old.id());

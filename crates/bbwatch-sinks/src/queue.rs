@@ -11,6 +11,7 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -103,7 +104,25 @@ impl Queue {
     fn is_closed(&self) -> bool {
         self.closed.load(Ordering::SeqCst)
     }
+
+    /// The oldest queued event, waiting for one; `None` once the queue is closed.
+    pub async fn next(&self) -> Option<Event> {
+        loop {
+            if self.is_closed() {
+                return None;
+            }
+            if let Some(event) = self.pop() {
+                return Some(event);
+            }
+            // A push between `pop` and here leaves a permit: no event is missed.
+            self.ready.notified().await;
+        }
+    }
 }
+
+/// What a worker runs: its target and its queue, until the queue closes.
+type Runner<T> =
+    Arc<dyn Fn(T, Arc<Queue>) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 /// A running target: its configuration and its queue (its task ends when the queue closes).
 struct Worker<T> {
@@ -112,23 +131,9 @@ struct Worker<T> {
 }
 
 impl<T: Target> Worker<T> {
-    fn start<D, F>(target: T, deliver: Arc<D>) -> Worker<T>
-    where
-        D: Fn(T, Event) -> F + Send + Sync + 'static,
-        F: Future<Output = ()> + Send + 'static,
-    {
+    fn start(target: T, run: &Runner<T>) -> Worker<T> {
         let queue = Arc::new(Queue::default());
-        tokio::spawn({
-            let (target, queue) = (target.clone(), queue.clone());
-            async move {
-                while !queue.is_closed() {
-                    match queue.pop() {
-                        Some(event) => deliver(target.clone(), event).await,
-                        None => queue.ready.notified().await,
-                    }
-                }
-            }
-        });
+        tokio::spawn(run(target.clone(), queue.clone()));
         Worker { target, queue }
     }
 }
@@ -139,26 +144,42 @@ impl<T> Drop for Worker<T> {
     }
 }
 
-/// The workers of one kind of target, following the configured list.
-///
-/// `deliver(target, event)` delivers one event and logs how it went; a worker awaits it
-/// before the next event. Must be used inside a Tokio runtime (workers are tasks).
-pub struct Workers<T, D> {
+/// The workers of one kind of target, following the configured list. Must be used inside a
+/// Tokio runtime (workers are tasks).
+pub struct Workers<T> {
     workers: Vec<Worker<T>>,
-    deliver: Arc<D>,
+    run: Runner<T>,
 }
 
-impl<T, D, F> Workers<T, D>
-where
-    T: Target,
-    D: Fn(T, Event) -> F + Send + Sync + 'static,
-    F: Future<Output = ()> + Send + 'static,
-{
-    /// No workers yet; each delivers with `deliver`.
-    pub fn new(deliver: D) -> Workers<T, D> {
+impl<T: Target> Workers<T> {
+    /// No workers yet; each delivers its events one at a time with `deliver(target, event)`,
+    /// which delivers one event and logs how it went.
+    pub fn new<D, F>(deliver: D) -> Workers<T>
+    where
+        D: Fn(T, Event) -> F + Send + Sync + 'static,
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let deliver = Arc::new(deliver);
+        Workers::with_runner(move |target: T, queue: Arc<Queue>| {
+            let deliver = deliver.clone();
+            async move {
+                while let Some(event) = queue.next().await {
+                    deliver(target.clone(), event).await;
+                }
+            }
+        })
+    }
+
+    /// No workers yet; each runs `run(target, queue)`, which takes the queue's events (and
+    /// may do more meanwhile, such as keep time) until [`Queue::next`] says it is closed.
+    pub fn with_runner<R, F>(run: R) -> Workers<T>
+    where
+        R: Fn(T, Arc<Queue>) -> F + Send + Sync + 'static,
+        F: Future<Output = ()> + Send + 'static,
+    {
         Workers {
             workers: Vec::new(),
-            deliver: Arc::new(deliver),
+            run: Arc::new(move |target, queue| Box::pin(run(target, queue))),
         }
     }
 
@@ -178,9 +199,7 @@ where
         for target in targets {
             match old.iter().position(|w| w.target == *target) {
                 Some(i) => self.workers.push(old.remove(i)),
-                None => self
-                    .workers
-                    .push(Worker::start(target.clone(), self.deliver.clone())),
+                None => self.workers.push(Worker::start(target.clone(), &self.run)),
             }
         }
         // What is left in `old` is dropped here: those queues close.

@@ -110,6 +110,8 @@ pub enum Source {
     Window,
     /// What quiet hours held back, told when they end.
     Quiet,
+    /// A channel to the phone (by name) cannot deliver.
+    Channel(String),
 }
 
 impl Source {
