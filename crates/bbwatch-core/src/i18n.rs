@@ -798,6 +798,12 @@ catalogue! {
     SetChannelSmtpPort => ("ポート", "Port"),
     /// Settings: the SMTP security.
     SetChannelTls => ("暗号化", "Security"),
+    /// Settings: SMTP with STARTTLS.
+    SetChannelStarttls => ("STARTTLS（通常587番）", "STARTTLS (usually port 587)"),
+    /// Settings: SMTP over TLS from the start.
+    SetChannelTlsDirect => ("TLS（通常465番）", "TLS (usually port 465)"),
+    /// Settings: the example of an ntfy topic URL.
+    SetChannelTopicExample => ("例：https://ntfy.sh/my-bitbank-alerts", "e.g. https://ntfy.sh/my-bitbank-alerts"),
     /// Settings: the SMTP user name.
     SetChannelUsername => ("ユーザー名", "User name"),
     /// Settings: the SMTP password.

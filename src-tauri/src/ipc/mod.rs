@@ -109,6 +109,8 @@ where
 {
     let shared = app.shared().clone();
     shared.windows_connected.fetch_add(1, Ordering::SeqCst);
+    // Which channels have a secret stored: the window is told when the keyring answers.
+    tokio::spawn(crate::channel_secrets::refresh(shared.clone()));
     follow_window(stream, &app, &shared).await;
     shared.windows_connected.fetch_sub(1, Ordering::SeqCst);
 }
@@ -136,9 +138,24 @@ fn take_request(
         ToTray::TestKey { id, pair } => answer(id, crate::keys::Job::Test(pair)),
         ToTray::SaveKey { id, pair } => answer(id, crate::keys::Job::Save(pair)),
         ToTray::RemoveKey { id } => answer(id, crate::keys::Job::Remove),
+        ToTray::TestChannel { id, test } => {
+            let (shared, replies) = (shared.clone(), replies.clone());
+            tokio::spawn(async move {
+                let (ok, text) = crate::channel_secrets::test(&shared, *test).await;
+                let _ = replies.send(ToWindow::KeyAnswer { id, ok, text });
+            });
+        }
+        ToTray::ChannelSecret { id, change } => {
+            let (shared, replies) = (shared.clone(), replies.clone());
+            tokio::spawn(async move {
+                let (ok, text) = crate::channel_secrets::change(&shared, change).await;
+                let _ = replies.send(ToWindow::KeyAnswer { id, ok, text });
+            });
+        }
         ToTray::Reload { id } => {
             // A bad file is published as the problem, which the answer carries.
             let _ = shared.settings.reload();
+            tokio::spawn(crate::channel_secrets::refresh(shared.clone()));
             let settings = Box::new(shared.settings_info());
             let _ = replies.send(ToWindow::Reloaded { id, settings });
         }

@@ -19,8 +19,8 @@ use crate::config::{
     ChannelKind, ChannelQuiet, Config, ConfigError, LanguageSetting, QuietHours, Recipients,
     SmtpTls, MAX_INTERVAL, MAX_RETENTION_DAYS, MIN_INTERVAL,
 };
-use crate::model::event::EventKind;
 use crate::i18n::{Lang, Msg};
+use crate::model::event::EventKind;
 use crate::model::pair::{PairName, MAX_WATCHED_PAIRS};
 use crate::model::url::{HttpUrl, WsUrl};
 
@@ -184,10 +184,7 @@ impl ChannelForm {
                 .unwrap_or_default(),
             to: channel.to.0.join(", "),
             smtp_host: channel.smtp_host.clone(),
-            smtp_port: channel
-                .smtp_port
-                .map(|p| p.to_string())
-                .unwrap_or_default(),
+            smtp_port: channel.smtp_port.map(|p| p.to_string()).unwrap_or_default(),
             tls: channel.tls,
             username: channel.username.clone(),
             from: channel.from.clone(),
@@ -233,7 +230,11 @@ impl ChannelForm {
         }
         let to: Vec<String> = self
             .to
-            .split(if self.kind == ChannelKind::Email { ',' } else { '\n' })
+            .split(if self.kind == ChannelKind::Email {
+                ','
+            } else {
+                '\n'
+            })
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty())
             .collect();
@@ -283,11 +284,7 @@ impl ChannelForm {
     /// What is wrong with `f` of `channel`, in the form's words.
     fn channel_error(&self, channel: &Channel, f: ChannelField, names: &[&str]) -> FieldError {
         let first_bad = |values: &[String], ok: fn(&str) -> bool| {
-            values
-                .iter()
-                .find(|v| !ok(v))
-                .cloned()
-                .unwrap_or_default()
+            values.iter().find(|v| !ok(v)).cloned().unwrap_or_default()
         };
         match f {
             ChannelField::Name if names.contains(&channel.id()) => {
@@ -502,10 +499,9 @@ impl FieldError {
             FieldError::NotAddress(v) => Msg::ErrAddress.fill(lang, &[("value", v)]),
             FieldError::NeedsToken => Msg::ErrNeedsToken.text(lang).to_owned(),
             FieldError::Other(m) => Msg::ErrOther.fill(lang, &[("message", m)]),
-            FieldError::NotChannelName(v) => Msg::ErrChannelName.fill(
-                lang,
-                &[("value", v), ("max", &MAX_NAME.to_string())],
-            ),
+            FieldError::NotChannelName(v) => {
+                Msg::ErrChannelName.fill(lang, &[("value", v), ("max", &MAX_NAME.to_string())])
+            }
             FieldError::NameTaken(v) => Msg::ErrChannelNameTaken.fill(lang, &[("value", v)]),
             FieldError::NoTopic(v) => Msg::ErrNtfyTopic.fill(lang, &[("value", v)]),
             FieldError::NotChatId(v) => Msg::ErrTelegramChat.fill(lang, &[("value", v)]),
@@ -578,7 +574,10 @@ fn field_of_key(key: &str) -> Option<Field> {
 fn channel_field_of_key(key: &str) -> Option<Field> {
     let rest = key.strip_prefix("channels[")?;
     let (i, field) = rest.split_once("].")?;
-    Some(Field::Channel(i.parse().ok()?, ChannelField::of_key(field)?))
+    Some(Field::Channel(
+        i.parse().ok()?,
+        ChannelField::of_key(field)?,
+    ))
 }
 
 /// The string at dotted `key` (`webhooks[1].url`) in TOML `text`, if there is one.
@@ -1692,7 +1691,11 @@ mod channel_tests {
                 "channels[2].smtp_host"
             ]
         );
-        let messages: Vec<String> = f.issues().iter().map(|i| i.error.message(Lang::En)).collect();
+        let messages: Vec<String> = f
+            .issues()
+            .iter()
+            .map(|i| i.error.message(Lang::En))
+            .collect();
         assert!(messages[0].contains("names no topic"), "{messages:?}");
         assert_eq!(messages[3], "\"nobody\" is not an e-mail address");
         assert!(f.issues()[1].error.message(Lang::Ja).contains("チャットID"));
@@ -1728,17 +1731,13 @@ mod channel_tests {
         assert_eq!(f.channels[0].stored_as.as_deref(), Some("tg"));
         let config = f.apply(&base_from_file_text(text)).unwrap();
         assert_eq!(config, Config::from_toml(text).unwrap().config);
-        assert_eq!(config.channels[0].api_base(), Some("http://127.0.0.1:9/"));
+        assert_eq!(config.channels[0].api_base(), Some("http://127.0.0.1:9"));
         // A bad file still shows its channels, the bad value in its field.
         let bad = "interval = \"often\"\n[[channels]]\nkind = \"email\"\nto = [\"me\"]\nsmtp_host = \"smtp.example.com\"\n";
         let f = SettingsForm::from_file_text(bad);
         assert_eq!(f.channels[0].to, "me");
         assert!(fields(&f).contains(&"channels[0].to".to_owned()));
-        let problem = describe_file_problem(
-            bad,
-            &Config::from_toml(bad).unwrap_err(),
-            Lang::En,
-        );
+        let problem = describe_file_problem(bad, &Config::from_toml(bad).unwrap_err(), Lang::En);
         assert!(problem.in_form, "{problem:?}");
     }
 }
