@@ -322,9 +322,19 @@ export function channelFields(kind) {
     case "ntfy":
       return [name, ["url", "SetChannelTopicUrl", "url"], ["secret", "SetChannelNtfyToken", "optional"]];
     case "telegram":
-      return [name, ["secret", "SetChannelBotToken", "secret"], ["to", "SetChannelChatId", "text"]];
+      return [
+        name,
+        ["secret", "SetChannelBotToken", "secret"],
+        ["to", "SetChannelChatId", "text"],
+        ["url", "SetChannelApiUrl", "url"],
+      ];
     case "line":
-      return [name, ["secret", "SetChannelLineToken", "secret"], ["to", "SetChannelUserId", "text"]];
+      return [
+        name,
+        ["secret", "SetChannelLineToken", "secret"],
+        ["to", "SetChannelUserId", "text"],
+        ["url", "SetChannelApiUrl", "url"],
+      ];
     case "email":
       return [
         name,

@@ -1151,7 +1151,7 @@ function channelInput(i, c, key, kind) {
     input.inputMode = "numeric";
     input.placeholder = c.form.tls === "tls" ? "465" : "587";
   }
-  if (key === "url") input.placeholder = t("SetChannelTopicExample");
+  if (key === "url" && c.form.kind === "ntfy") input.placeholder = t("SetChannelTopicExample");
   if (key === "name") input.placeholder = c.form.kind;
   input.setAttribute("aria-describedby", `e-${id}`);
   return input;

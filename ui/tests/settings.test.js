@@ -94,8 +94,8 @@ describe("channels", () => {
   test("each kind's fields, the secret among them", () => {
     const keys = (kind) => channelFields(kind).map(([key]) => key);
     assert.deepEqual(keys("ntfy"), ["name", "url", "secret"]);
-    assert.deepEqual(keys("telegram"), ["name", "secret", "to"]);
-    assert.deepEqual(keys("line"), ["name", "secret", "to"]);
+    assert.deepEqual(keys("telegram"), ["name", "secret", "to", "url"]);
+    assert.deepEqual(keys("line"), ["name", "secret", "to", "url"]);
     assert.deepEqual(keys("email"), ["name", "smtp_host", "tls", "smtp_port", "username", "secret", "from", "to"]);
     assert.deepEqual(Object.keys(CHANNEL_KINDS), ["ntfy", "telegram", "line", "email"]);
   });

@@ -804,6 +804,8 @@ catalogue! {
     SetChannelTlsDirect => ("TLS（通常465番）", "TLS (usually port 465)"),
     /// Settings: the example of an ntfy topic URL.
     SetChannelTopicExample => ("例：https://ntfy.sh/my-bitbank-alerts", "e.g. https://ntfy.sh/my-bitbank-alerts"),
+    /// Settings: Telegram's or LINE's API server, for a proxy or a test server.
+    SetChannelApiUrl => ("APIサーバー（任意。プロキシなどを使う場合）", "API server (optional: a proxy or a test server)"),
     /// Settings: the SMTP user name.
     SetChannelUsername => ("ユーザー名", "User name"),
     /// Settings: the SMTP password.
