@@ -1189,7 +1189,9 @@ function secretField(i, c, label, kind) {
   l.textContent = label;
   const input = channelInput(i, c, "secret", kind);
   if (secretStored(c)) input.placeholder = t("SetChannelSecretKeep");
-  field.append(l, input);
+  const error = document.createElement("p");
+  error.className = "field-error";
+  field.append(l, input, error);
   return field;
 }
 
@@ -1217,6 +1219,13 @@ function channelItem(c, i) {
     field.append(label, channelInput(i, c, key, kind), error);
     fields.append(field);
   }
+  // Fields shown for a channel being added, one with a problem, or one the user opened.
+  const edit = item.querySelector(".channel-edit");
+  const wrong = (state.issues ?? []).some((issue) => channelFieldOf(issue.field)?.index === i);
+  edit.open = c.open ?? (!c.form.stored_as || wrong);
+  edit.addEventListener("toggle", () => {
+    c.open = edit.open;
+  });
   const urgent = item.querySelector(".channel-urgent");
   urgent.id = `c${i}-urgent`;
   urgent.checked = Boolean(c.form.urgent_in_quiet_hours);
@@ -1254,6 +1263,8 @@ function renderChannelIssues(issues) {
     if (!err || err.textContent) continue;
     setText(err, issue.message ?? "");
     $(`c${at.index}-${at.key}`)?.setAttribute("aria-invalid", "true");
+    const edit = err.closest(".channel-edit");
+    if (edit && !edit.open) edit.open = true;
   }
 }
 

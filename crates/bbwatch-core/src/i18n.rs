@@ -824,6 +824,8 @@ catalogue! {
     SetChannelSecretKeep => ("空欄なら保存済みのものを使います", "Leave empty to keep the stored one"),
     /// Settings: send a test through a channel.
     SetChannelTest => ("テストを送る", "Send a test"),
+    /// Settings: show a channel's fields.
+    SetChannelEdit => ("設定を編集", "Edit"),
     /// Settings: remove a channel.
     SetChannelRemove => ("削除", "Remove"),
     /// Settings: a channel's test is under way.
