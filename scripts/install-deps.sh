@@ -109,3 +109,13 @@ if [ "$what" != build ] &&
   python3 -m venv "$ziglang"
   "$ziglang/bin/python" -m pip install --quiet --disable-pip-version-check "ziglang==$zig_version"
 fi
+# The e-mail channel's tests deliver to a real SMTP server: PyPI's aiosmtpd, in a venv of its
+# own (tests/src/peers.rs finds it there).
+aiosmtpd=${XDG_CACHE_HOME:-$HOME/.cache}/bbwatch/aiosmtpd aiosmtpd_version=1.4.6
+if [ "$what" = test ] &&
+  ! "$aiosmtpd/bin/python" -c "import importlib.metadata as m; assert m.version('aiosmtpd') == '$aiosmtpd_version'" 2>/dev/null; then
+  echo "Installing aiosmtpd $aiosmtpd_version (PyPI) into $aiosmtpd"
+  rm -rf "$aiosmtpd"
+  python3 -m venv "$aiosmtpd"
+  "$aiosmtpd/bin/python" -m pip install --quiet --disable-pip-version-check "aiosmtpd==$aiosmtpd_version"
+fi

@@ -7,4 +7,5 @@
 
 pub mod desktop;
 pub mod history_sample;
+pub mod peers;
 pub mod wine;
