@@ -1,8 +1,10 @@
 //! "Also send to…" in the settings window, as a person uses it: the real `bbwatch-desktop`
 //! (tray and window processes) under Xvfb with its own D-Bus session and gnome-keyring, driven
-//! through WebDriver. For each kind of channel: added and filled in the window, "Send a test"
-//! reaches a recording server on loopback, Save writes the channel to the file and its secret
-//! to the keyring only, and Remove (then Save) takes both away.
+//! through WebDriver. For each kind of channel: filled in the window (ntfy, Telegram and LINE
+//! added there; the e-mail one is in the file, as its certificate authority has no field),
+//! "Send a test" reaches a recording server on loopback (an SMTP server for e-mail), Save
+//! writes the channel to the file and its secret to the keyring only, and Remove (then Save)
+//! takes both away.
 // Linux only: the tray app's desktop (Xvfb, a D-Bus session, a keyring of the test's own).
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -20,11 +22,10 @@ use bbwatch_e2e::desktop::{eventually, scratch_dir, HAND_DRIVEN};
 use fake_bitbank::{FakeBitbank, Options, Scenario};
 use serde_json::json;
 
-use peer::HttpPeer;
+use bbwatch_e2e::peers::{HttpPeer, SmtpPeer, SmtpSecurity, SMTP_USER};
 
 const WAIT: Duration = Duration::from_secs(30);
-const CONFIG: &str =
-    "interval = \"60s\"\nlanguage = \"en\"\nstream = false\nmy_own_key = \"kept\"\n";
+const SMTP_PASSWORD: &str = "smtp-pass-word-42";
 
 /// One channel to add: its kind, its fields as typed (by key), its secret, and what the
 /// recording server must have been sent.
@@ -48,6 +49,27 @@ fn channel_item(keyring: &Keyring, name: &str) -> Result<Option<String>> {
 
 fn config_text(file: &Path) -> String {
     std::fs::read_to_string(file).unwrap_or_default()
+}
+
+/// The file: an e-mail channel to the SMTP server on loopback (trusting its own CA; no user
+/// name yet: the window adds it), and a key of the user's own.
+fn config(smtp: &SmtpPeer) -> String {
+    format!(
+        "interval = \"60s\"\nlanguage = \"en\"\nstream = false\nmy_own_key = \"kept\"\n\n\
+         [[channels]]\nkind = \"email\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {}\n\
+         to = [\"me@example.com\"]\nca_file = \"{}\"\n",
+        smtp.port(),
+        smtp.ca_file().display()
+    )
+}
+
+/// The text of `css` in the `i`-th channel.
+async fn channel_text(session: &Session, driver: &Driver, i: usize, css: &str) -> Option<String> {
+    session
+        .text(driver, &format!(".channel[data-index=\"{i}\"] {css}"))
+        .await
+        .ok()
+        .flatten()
 }
 
 /// Click Save and wait for the file to satisfy `done`.
@@ -80,11 +102,16 @@ async fn save(
 /// The channel's answer line once it says something other than "Sending…".
 async fn answer(session: &Session, driver: &Driver, i: usize) -> Result<String> {
     let css = format!(".channel[data-index=\"{i}\"] .channel-answer");
-    eventually(WAIT, "the test's answer", || async {
+    let found = eventually(WAIT, "the test's answer", || async {
         let t = session.text(driver, &css).await.ok()??;
         (!t.is_empty() && t != "Sending…" && t != "Takes effect when saved").then_some(t)
     })
-    .await
+    .await;
+    if found.is_err() {
+        let shown = session.text(driver, &css).await.ok().flatten();
+        anyhow::bail!("no answer from the test of channel {i}: it says {shown:?}");
+    }
+    found
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -96,7 +123,10 @@ async fn each_kind_of_channel_is_added_tested_saved_with_its_secret_in_the_keyri
     let keyring = Keyring::start(&desktop, &dir)?;
     let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
     let peer = HttpPeer::start().await;
-    let (env, file) = app_env(&desktop, &dir, &sim, "C.UTF-8", CONFIG);
+    let smtp_dir = dir.join("smtp");
+    std::fs::create_dir_all(&smtp_dir)?;
+    let smtp = SmtpPeer::start(&smtp_dir, SmtpSecurity::Starttls, SMTP_PASSWORD).await?;
+    let (env, file) = app_env(&desktop, &dir, &sim, "C.UTF-8", &config(&smtp));
     let mut tray = start_tray(&bin, &env, &dir)?;
     let driver = Driver::start(&env).await?;
     let session = driver
@@ -105,11 +135,50 @@ async fn each_kind_of_channel_is_added_tested_saved_with_its_secret_in_the_keyri
             &["--window", "--section=settings"],
         )
         .await?;
-    eventually(WAIT, "the channels' group", || async {
-        let t = session.text(&driver, "#channels-none").await.ok()??;
-        (t == "No channel yet").then_some(())
+    let head = eventually(WAIT, "the file's e-mail channel", || async {
+        channel_text(&session, &driver, 0, ".channel-dest")
+            .await
+            .filter(|t| !t.is_empty())
     })
     .await?;
+    assert_eq!(head, "me@example.com (127.0.0.1)");
+
+    // E-mail: the user name and password typed, then a test through the SMTP server.
+    let started = std::time::Instant::now();
+    type_into(&session, &driver, "c0-username", SMTP_USER).await?;
+    type_into(&session, &driver, "c0-from", "bbwatch <alerts@example.com>").await?;
+    type_into(&session, &driver, "c0-secret", SMTP_PASSWORD).await?;
+    click(
+        &session,
+        &driver,
+        ".channel[data-index=\"0\"] .channel-test",
+    )
+    .await?;
+    assert_eq!(
+        answer(&session, &driver, 0).await?,
+        "Test sent: check that it arrived"
+    );
+    let mails = smtp.wait_for(1, WAIT).await?;
+    assert_eq!(mails[0].login.as_deref(), Some(SMTP_USER));
+    assert!(mails[0].tls, "sent in clear");
+    assert_eq!(mails[0].to, ["me@example.com"]);
+    let text = save(&session, &driver, &file, "the e-mail channel saved", |t| {
+        t.contains("username")
+    })
+    .await?;
+    assert!(
+        !text.contains(SMTP_PASSWORD),
+        "the password in the file:\n{text}"
+    );
+    assert!(
+        text.contains(&format!("ca_file = \"{}\"", smtp.ca_file().display())),
+        "the form lost a key it does not show:\n{text}"
+    );
+    assert_eq!(
+        channel_item(&keyring, "email")?.as_deref(),
+        Some(SMTP_PASSWORD)
+    );
+    eprintln!("email: {:?}", started.elapsed());
 
     let line_user = format!("U{}", "4af4980629".repeat(3) + "ab");
     let cases = [
@@ -151,22 +220,20 @@ async fn each_kind_of_channel_is_added_tested_saved_with_its_secret_in_the_keyri
         )
         .await?;
         click(&session, &driver, "#channel-add").await?;
-        let head = session
-            .text(&driver, ".channel[data-index=\"0\"] .channel-name")
-            .await?;
+        let head = channel_text(&session, &driver, 1, ".channel-name").await;
         assert_eq!(
             head.as_deref(),
             Some(kind),
             "a new channel is named after its kind"
         );
         for (key, value) in &case.fields {
-            type_into(&session, &driver, &format!("c0-{key}"), value).await?;
+            type_into(&session, &driver, &format!("c1-{key}"), value).await?;
         }
-        type_into(&session, &driver, "c0-secret", case.secret).await?;
+        type_into(&session, &driver, "c1-secret", case.secret).await?;
         let secret_type = js(
             &session,
             &driver,
-            "return document.getElementById('c0-secret').type;",
+            "return document.getElementById('c1-secret').type;",
         )
         .await?;
         assert_eq!(secret_type, json!("password"));
@@ -176,10 +243,10 @@ async fn each_kind_of_channel_is_added_tested_saved_with_its_secret_in_the_keyri
         click(
             &session,
             &driver,
-            ".channel[data-index=\"0\"] .channel-test",
+            ".channel[data-index=\"1\"] .channel-test",
         )
         .await?;
-        let said = answer(&session, &driver, 0).await?;
+        let said = answer(&session, &driver, 1).await?;
         assert_eq!(said, "Test sent: check that it arrived", "{kind}");
         let got = peer.wait_for(before + 1, WAIT).await?;
         let request = &got[before];
@@ -191,18 +258,14 @@ async fn each_kind_of_channel_is_added_tested_saved_with_its_secret_in_the_keyri
             case.path
         );
         if case.bearer {
-            let auth = request
-                .headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
-                .map(|(_, v)| v.clone());
+            let auth = request.header("authorization").map(str::to_owned);
             assert_eq!(auth, Some(format!("Bearer {}", case.secret)), "{kind}");
         }
         if kind == "ntfy" {
             assert!(request.body.contains("bitbank-alerts"), "{}", request.body);
         }
         assert!(
-            !config_text(&file).contains("[[channels]]"),
+            !config_text(&file).contains(&format!("kind = \"{kind}\"")),
             "a test saves nothing"
         );
 
@@ -229,10 +292,7 @@ async fn each_kind_of_channel_is_added_tested_saved_with_its_secret_in_the_keyri
         );
         // The window says it is stored, never what it is.
         let stored = eventually(WAIT, "the secret shown as stored", || async {
-            session
-                .text(&driver, ".channel[data-index=\"0\"] .stored-mark")
-                .await
-                .ok()?
+            channel_text(&session, &driver, 1, ".stored-mark").await
         })
         .await?;
         assert_eq!(stored, "Stored (keyring)");
@@ -247,11 +307,11 @@ async fn each_kind_of_channel_is_added_tested_saved_with_its_secret_in_the_keyri
         click(
             &session,
             &driver,
-            ".channel[data-index=\"0\"] .channel-test",
+            ".channel[data-index=\"1\"] .channel-test",
         )
         .await?;
         assert_eq!(
-            answer(&session, &driver, 0).await?,
+            answer(&session, &driver, 1).await?,
             "Test sent: check that it arrived"
         );
         let got = peer.wait_for(before + 1, WAIT).await?;
@@ -267,11 +327,11 @@ async fn each_kind_of_channel_is_added_tested_saved_with_its_secret_in_the_keyri
         click(
             &session,
             &driver,
-            ".channel[data-index=\"0\"] .channel-remove",
+            ".channel[data-index=\"1\"] .channel-remove",
         )
         .await?;
         save(&session, &driver, &file, "the channel removed", |t| {
-            !t.contains("[[channels]]")
+            !t.contains(&format!("kind = \"{kind}\""))
         })
         .await?;
         eventually(WAIT, "the secret deleted", || async {
@@ -281,7 +341,50 @@ async fn each_kind_of_channel_is_added_tested_saved_with_its_secret_in_the_keyri
         eprintln!("{kind}: {:?}", started.elapsed());
     }
 
+    // The e-mail channel too: a test with its stored password, then Remove.
+    let started = std::time::Instant::now();
+    let stored = channel_text(&session, &driver, 0, ".stored-mark").await;
+    assert_eq!(stored.as_deref(), Some("Stored (keyring)"));
+    click(
+        &session,
+        &driver,
+        ".channel[data-index=\"0\"] .channel-test",
+    )
+    .await?;
+    assert_eq!(
+        answer(&session, &driver, 0).await?,
+        "Test sent: check that it arrived"
+    );
+    let mails = smtp.wait_for(2, WAIT).await?;
+    assert_eq!(mails[1].login.as_deref(), Some(SMTP_USER));
+    click(
+        &session,
+        &driver,
+        ".channel[data-index=\"0\"] .channel-remove",
+    )
+    .await?;
+    save(
+        &session,
+        &driver,
+        &file,
+        "the e-mail channel removed",
+        |t| !t.contains("[[channels]]"),
+    )
+    .await?;
+    eventually(WAIT, "the password deleted", || async {
+        channel_item(&keyring, "email")
+            .ok()?
+            .is_none()
+            .then_some(())
+    })
+    .await?;
+    eprintln!("email, stored: {:?}", started.elapsed());
+
     let log = std::fs::read_to_string(dir.join("app.log")).unwrap_or_default();
+    assert!(
+        !log.contains(SMTP_PASSWORD),
+        "the password in the log:\n{log}"
+    );
     for case in &cases {
         assert!(!log.contains(case.secret), "a secret in the log:\n{log}");
     }
@@ -289,106 +392,4 @@ async fn each_kind_of_channel_is_added_tested_saved_with_its_secret_in_the_keyri
     let _ = tray.kill();
     let _ = tray.wait();
     Ok(())
-}
-
-/// A recording HTTP server on loopback: every request is kept, each answered 200 `{"ok":true}`.
-/// The same interface as `bbwatch_e2e::peers::HttpPeer`, which replaces it once on main.
-mod peer {
-    use std::sync::{Arc, Mutex};
-    use std::time::Duration;
-
-    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-    use tokio::net::TcpListener;
-
-    #[derive(Clone, Debug)]
-    pub struct Recorded {
-        pub method: String,
-        pub path: String,
-        pub headers: Vec<(String, String)>,
-        pub body: String,
-    }
-
-    pub struct HttpPeer {
-        url: String,
-        seen: Arc<Mutex<Vec<Recorded>>>,
-    }
-
-    impl HttpPeer {
-        pub async fn start() -> HttpPeer {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let url = format!("http://{}", listener.local_addr().unwrap());
-            let seen = Arc::new(Mutex::new(Vec::new()));
-            let record = seen.clone();
-            tokio::spawn(async move {
-                while let Ok((stream, _)) = listener.accept().await {
-                    let record = record.clone();
-                    tokio::spawn(async move {
-                        let (read, mut write) = stream.into_split();
-                        let mut reader = BufReader::new(read);
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let mut parts = line.split_whitespace();
-                        let method = parts.next().unwrap_or_default().to_owned();
-                        let path = parts.next().unwrap_or_default().to_owned();
-                        let mut headers = Vec::new();
-                        loop {
-                            let mut h = String::new();
-                            if reader.read_line(&mut h).await.unwrap_or(0) == 0 {
-                                break;
-                            }
-                            let h = h.trim_end();
-                            if h.is_empty() {
-                                break;
-                            }
-                            if let Some((k, v)) = h.split_once(':') {
-                                headers.push((k.trim().to_owned(), v.trim().to_owned()));
-                            }
-                        }
-                        let length = headers
-                            .iter()
-                            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-                            .and_then(|(_, v)| v.parse::<usize>().ok())
-                            .unwrap_or(0);
-                        let mut body = vec![0; length];
-                        let _ = reader.read_exact(&mut body).await;
-                        record.lock().unwrap().push(Recorded {
-                            method,
-                            path,
-                            headers,
-                            body: String::from_utf8_lossy(&body).into_owned(),
-                        });
-                        let reply = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
-                                     content-length: 11\r\nconnection: close\r\n\r\n{\"ok\":true}";
-                        let _ = write.write_all(reply.as_bytes()).await;
-                        let _ = write.shutdown().await;
-                    });
-                }
-            });
-            HttpPeer { url, seen }
-        }
-
-        pub fn url(&self) -> String {
-            self.url.clone()
-        }
-
-        pub fn requests(&self) -> Vec<Recorded> {
-            self.seen.lock().unwrap().clone()
-        }
-
-        pub async fn wait_for(&self, n: usize, timeout: Duration) -> anyhow::Result<Vec<Recorded>> {
-            let until = tokio::time::Instant::now() + timeout;
-            loop {
-                let seen = self.requests();
-                if seen.len() >= n {
-                    return Ok(seen);
-                }
-                if tokio::time::Instant::now() > until {
-                    anyhow::bail!("{} requests after {timeout:?}, not {n}", seen.len());
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    }
 }

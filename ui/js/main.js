@@ -1294,13 +1294,16 @@ function addChannel() {
   onFormInput();
 }
 
-async function testChannel(i, button) {
+async function testChannel(i) {
   const c = state.channels[i];
   if (!c) return;
-  const item = button.closest(".channel");
+  // The list may be drawn anew meanwhile (the tray says what the keyring holds, the file is
+  // read again): the answer goes to the channel as it is shown then.
   const show = (answer) => {
-    c.answer = answer;
-    const el = item.querySelector(".channel-answer");
+    const at = state.channels.indexOf(c) >= 0 ? state.channels.indexOf(c) : i;
+    if (state.channels[at]) state.channels[at].answer = answer;
+    const el = $("channel-list").querySelector(`.channel[data-index="${at}"] .channel-answer`);
+    if (!el) return;
     el.classList.toggle("ok", answer.ok === true);
     el.classList.toggle("bad", answer.ok === false);
     setText(el, answer.text);
@@ -1330,7 +1333,7 @@ function wireChannels() {
     const item = button?.closest(".channel");
     if (!item) return;
     const i = Number(item.dataset.index);
-    if (button.classList.contains("channel-test")) withBusy(button, () => testChannel(i, button));
+    if (button.classList.contains("channel-test")) withBusy(button, () => testChannel(i));
     else if (button.classList.contains("channel-remove")) removeChannel(i);
   });
   list.addEventListener("keydown", (e) => {
