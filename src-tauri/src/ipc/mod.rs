@@ -249,6 +249,34 @@ mod tests {
     }
 
     #[test]
+    fn channel_requests_never_show_their_secret_in_a_log() {
+        use bbwatch_core::config::{Channel, ChannelKind};
+        let test = ToTray::TestChannel {
+            id: 7,
+            test: Box::new(messages::ChannelTest {
+                channel: Channel::new(ChannelKind::Telegram),
+                secret: Some("123:s3cret".into()),
+                stored_as: None,
+            }),
+        };
+        let store = ToTray::ChannelSecret {
+            id: 8,
+            change: messages::SecretChange::Store {
+                name: "telegram".into(),
+                secret: "123:s3cret".into(),
+            },
+        };
+        for msg in [&test, &store] {
+            assert!(!format!("{msg:?}").contains("s3cret"), "{msg:?}");
+            // On the link itself it travels, and reads back.
+            let l = line(msg);
+            assert!(l.contains("s3cret") && l.len() < MAX_REQUEST);
+            let back: ToTray = serde_json::from_str(l.trim()).unwrap();
+            assert_eq!(format!("{back:?}"), format!("{msg:?}"));
+        }
+    }
+
+    #[test]
     fn messages_are_tagged_json_lines() {
         let l = line(&ToTray::CheckNow);
         assert_eq!(l, "{\"type\":\"check_now\"}\n");
