@@ -46,12 +46,12 @@ pub async fn test(shared: &Shared, test: ChannelTest) -> (bool, String) {
         }
     };
     match bbwatch_sinks::channels::send_test(&channel, secret.as_deref(), lang).await {
-        Ok(()) => (true, Msg::ChannelTestSent.text(lang).to_owned()),
+        Ok(()) => (true, Msg::SetChannelTestSent.text(lang).to_owned()),
         Err(e) => {
             tracing::info!("test of the channel {} failed: {e}", channel.id());
             (
                 false,
-                Msg::ChannelTestFailed.fill(lang, &[("error", &e.to_string())]),
+                Msg::SetChannelTestFailed.fill(lang, &[("error", &e.to_string())]),
             )
         }
     }

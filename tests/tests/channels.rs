@@ -259,3 +259,131 @@ async fn a_maintenance_reaches_every_channel_in_both_languages() -> Result<()> {
     );
     en.and(ja)
 }
+
+/// The tray app: a channel's token from the system keyring (never from the file), and a
+/// channel that cannot send says so in one popup, however often it fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tray_app_sends_with_the_keyrings_token_and_tells_a_failing_channel_once() -> Result<()>
+{
+    use bbwatch_e2e::desktop::app::{app_binary, app_env, start_tray};
+    use bbwatch_e2e::desktop::display::Desktop;
+    use bbwatch_e2e::desktop::keyring::Keyring;
+    use bbwatch_e2e::desktop::notifications::NotificationServer;
+
+    let dir = scratch_dir("channels-tray");
+    let desktop = Desktop::start(&dir)?;
+    let keyring = Keyring::start(&desktop, &dir)?;
+    keyring.store_item("channel:tg", TELEGRAM_TOKEN)?;
+    let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
+    let (notifications, _conn) = NotificationServer::start(&desktop.bus_address).await?;
+    let http = HttpPeer::start().await;
+    let config = format!(
+        r#"interval = "1s"
+language = "en"
+pairs = ["btc_jpy"]
+
+[[channels]]
+kind = "telegram"
+name = "tg"
+url = "{url}"
+to = "123"
+
+[[channels]]
+kind = "telegram"
+name = "nokey"
+url = "{url}"
+to = "456"
+on = ["monitor_started", "maintenance_started"]
+"#,
+        url = http.url()
+    );
+    let (mut env, file) = app_env(&desktop, &dir, &sim, "C.UTF-8", &config);
+    env.retain(|(k, _)| k != "BBWATCH_LOG");
+    env.push(("BBWATCH_LOG".into(), "warn,bbwatch_sinks=info".into()));
+    let mut tray = start_tray(&app_binary(), &env, &dir)?;
+    eventually(WAIT, "the first polls", || async {
+        (sim.stats().requests.api > 1).then_some(())
+    })
+    .await?;
+    sim.next_phase();
+    let sent = http.wait_for(1, WAIT).await?;
+    assert_eq!(sent[0].path, format!("/bot{TELEGRAM_TOKEN}/sendMessage"));
+    assert_eq!(sent[0].json()["chat_id"], "123");
+    let told = notifications
+        .first_with("bbwatch: cannot send to nokey", WAIT)
+        .await?;
+    assert!(told.body.contains("no bot token is set"), "{}", told.body);
+    // Its second failure (the maintenance) says nothing more.
+    eventually(WAIT, "the second failure", || async {
+        std::fs::read_to_string(dir.join("app.log"))
+            .ok()
+            .filter(|l| l.contains("channel nokey (maintenance_started)"))
+    })
+    .await?;
+    let log = std::fs::read_to_string(dir.join("app.log"))?;
+    assert!(
+        log.contains("channel nokey (maintenance_started): still failing"),
+        "{log}"
+    );
+    assert_eq!(notifications.shown_with("cannot send to").len(), 1);
+    assert_eq!(http.requests().len(), 1, "nothing sent without a token");
+    assert!(!std::fs::read_to_string(&file)?.contains(TELEGRAM_TOKEN));
+    assert!(!log.contains(TELEGRAM_TOKEN), "{log}");
+    let _ = tray.kill();
+    let _ = tray.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// `bbwatch test-channels`: the test message through each channel, a line each, exit 1 when
+/// one failed; by name, in the language asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_channels_sends_the_test_message_and_says_how_it_went() -> Result<()> {
+    let dir = scratch_dir("channels-cli-test");
+    let http = HttpPeer::start().await;
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[channels]]\nkind = \"ntfy\"\nurl = \"{url}/alerts\"\n\n\
+             [[channels]]\nkind = \"line\"\nurl = \"{url}\"\nto = \"{LINE_USER}\"\n",
+            url = http.url()
+        ),
+    )?;
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600))?;
+    let run = |args: &[&str]| {
+        Command::new(target_dir().join("bbwatch"))
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .env("HOME", &dir)
+            .env_remove("BBWATCH_SECRET_LINE")
+            .output()
+    };
+    let all = run(&["test-channels", "--lang", "en"])?;
+    let out = String::from_utf8_lossy(&all.stdout);
+    assert_eq!(all.status.code(), Some(1), "{out}");
+    assert!(out.contains("ntfy: test message sent"), "{out}");
+    assert!(
+        out.contains("line: not sent: no channel access token is set"),
+        "{out}"
+    );
+    let got = http.wait_for(1, WAIT).await?;
+    assert_eq!(got[0].json()["title"], "bbwatch: test message");
+
+    let one = run(&["test-channels", "ntfy", "--lang", "ja"])?;
+    assert_eq!(one.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&one.stdout).trim(),
+        "ntfy: テストメッセージを送りました"
+    );
+    assert_eq!(
+        http.wait_for(2, WAIT).await?[1].json()["title"],
+        "bbwatch: テストメッセージ"
+    );
+    let none = run(&["test-channels", "pager"])?;
+    assert_ne!(none.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("pager"));
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}

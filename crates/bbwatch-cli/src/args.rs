@@ -61,6 +61,13 @@ pub enum Command {
         #[arg(long, value_name = "ADDR", value_parser = parse_listen)]
         listen: Option<SocketAddr>,
     },
+    /// Send a test message through each channel to the phone ([[channels]]), or the one
+    /// named; each secret from BBWATCH_SECRET_<NAME> or its secret_file. Exit 0 when every
+    /// one was delivered, 1 otherwise.
+    TestChannels {
+        /// The channel's name (default: every channel).
+        name: Option<String>,
+    },
 }
 
 /// What `bbwatch wait` waits for.

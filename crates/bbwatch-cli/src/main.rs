@@ -14,7 +14,7 @@ use bbwatch_core::bitbank::source::{Bitbank, BitbankConfig};
 use bbwatch_core::config::Config;
 use bbwatch_core::engine::monitor::check_once;
 use bbwatch_core::engine::sink::Sink;
-use bbwatch_core::i18n::HistoryMsg;
+use bbwatch_core::i18n::{HistoryMsg, Msg};
 use bbwatch_core::present::render::event_line;
 use bbwatch_core::runtime::settings::Settings as LiveSettings;
 use bbwatch_history::History;
@@ -73,6 +73,7 @@ fn main() -> ExitCode {
             Command::History(args) => show_history(&settings, &args),
             Command::Wait { until, max_wait } => wait(&settings, until, max_wait).await,
             Command::Serve { listen } => serve(&settings, listen).await,
+            Command::TestChannels { name } => test_channels(&settings, name.as_deref()).await,
         }
     });
     match result {
@@ -82,6 +83,46 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_RUNTIME)
         }
     }
+}
+
+/// `bbwatch test-channels`: the settings window's "Send a test", for each channel (or the one
+/// named), a line each saying how it went.
+async fn test_channels(settings: &Settings, name: Option<&str>) -> anyhow::Result<u8> {
+    use bbwatch_sinks::channels::{send_test, EnvOrFile, SecretStore as _};
+    let config = &settings.config;
+    let lang = config.language.resolve();
+    let chosen: Vec<_> = config
+        .channels
+        .iter()
+        .filter(|c| name.is_none_or(|n| c.id() == n))
+        .collect();
+    if chosen.is_empty() {
+        anyhow::bail!(match name {
+            Some(name) => Msg::ChannelNotFound.fill(lang, &[("name", name)]),
+            None => Msg::NoChannels.text(lang).to_owned(),
+        });
+    }
+    let mut failed = false;
+    for channel in chosen {
+        let sent = match EnvOrFile.secret(channel) {
+            Ok(secret) => send_test(channel, secret.as_deref(), lang)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(why) => Err(why),
+        };
+        let name = channel.id();
+        match sent {
+            Ok(()) => println!("{}", Msg::ChannelTestSent.fill(lang, &[("name", name)])),
+            Err(why) => {
+                failed = true;
+                println!(
+                    "{}",
+                    Msg::ChannelTestFailed.fill(lang, &[("name", name), ("why", &why)])
+                );
+            }
+        }
+    }
+    Ok(u8::from(failed))
 }
 
 fn init_logging(verbose: u8) {

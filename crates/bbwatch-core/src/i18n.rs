@@ -452,6 +452,14 @@ catalogue! {
     ChannelProblemBody => ("{why}\nデスクトップ通知とほかの送信先には届いています。設定の「通知」→「ほかの送信先」で確認できます。", "{why}\nDesktop notifications and the other channels still work. Check it under Notifications → Also send to… in the settings."),
     /// A channel without the secret it needs.
     ChannelNoSecret => ("{what}が設定されていません", "no {what} is set"),
+    /// `bbwatch test-channels`: a channel took the test message.
+    ChannelTestSent => ("{name}: テストメッセージを送りました", "{name}: test message sent"),
+    /// `bbwatch test-channels`: a channel did not.
+    ChannelTestFailed => ("{name}: 送れませんでした: {why}", "{name}: not sent: {why}"),
+    /// `bbwatch test-channels NAME`: no such channel.
+    ChannelNotFound => ("設定に「{name}」という送信先はありません", "no channel named {name} in the configuration"),
+    /// `bbwatch test-channels`: the configuration has none.
+    NoChannels => ("設定に送信先（[[channels]]）がありません", "the configuration has no channels ([[channels]])"),
     /// The test message sent to a channel: its title.
     ChannelTestTitle => ("bbwatch: テストメッセージ", "bbwatch: test message"),
     /// The test message sent to a channel: its body.
@@ -832,12 +840,10 @@ catalogue! {
     SetChannelSending => ("送信中…", "Sending…"),
     /// Settings: the hint of a new channel: saved with the settings.
     SetChannelUnsaved => ("保存すると有効になります", "Takes effect when saved"),
-    /// A channel's test was sent.
-    ChannelTestSent => ("テストを送りました。届いたか確かめてください", "Test sent: check that it arrived"),
-    /// A channel's test failed.
-    ChannelTestFailed => ("送れませんでした：{error}", "Could not send: {error}"),
-    /// A channel's test needs its secret.
-    ChannelNeedsSecret => ("トークンを入力してください", "Type the token first"),
+    /// Settings: a channel's test was sent.
+    SetChannelTestSent => ("テストを送りました。届いたか確かめてください", "Test sent: check that it arrived"),
+    /// Settings: a channel's test failed.
+    SetChannelTestFailed => ("送れませんでした：{error}", "Could not send: {error}"),
     /// Field error: not a channel name.
     ErrChannelName => ("「{value}」は名前に使えません。英数字と - _ で{max}文字までにしてください", "\"{value}\" cannot be a name: use at most {max} letters, digits, - or _"),
     /// Field error: a name used twice.

@@ -161,6 +161,12 @@ impl Keyring {
     /// Store an item as the app would (service `bbwatch`, user `bitbank-api-key`): `secret` is
     /// the stored text, the app's JSON of the key and the secret.
     pub fn store_bbwatch_item(&self, secret: &str) -> Result<()> {
+        self.store_item("bitbank-api-key", secret)
+    }
+
+    /// Store `secret` as the app would under service `bbwatch` and user `user` (a channel's:
+    /// `channel:<name>`).
+    pub fn store_item(&self, user: &str, secret: &str) -> Result<()> {
         let mut child = Command::new("secret-tool")
             .args([
                 "store",
@@ -168,7 +174,7 @@ impl Keyring {
                 "service",
                 "bbwatch",
                 "username",
-                "bitbank-api-key",
+                user,
             ])
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
