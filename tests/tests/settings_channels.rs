@@ -15,7 +15,7 @@ use std::time::Duration;
 use anyhow::Result;
 use bbwatch_e2e::desktop::app::{app_binary, app_env, start_tray};
 use bbwatch_e2e::desktop::display::Desktop;
-use bbwatch_e2e::desktop::form::{click, js, type_into};
+use bbwatch_e2e::desktop::form::{click, field_error, js, save_disabled, type_into, wait_valid};
 use bbwatch_e2e::desktop::keyring::Keyring;
 use bbwatch_e2e::desktop::webdriver::{Driver, Session};
 use bbwatch_e2e::desktop::{eventually, scratch_dir, HAND_DRIVEN};
@@ -226,9 +226,31 @@ async fn each_kind_of_channel_is_added_tested_saved_with_its_secret_in_the_keyri
             Some(kind),
             "a new channel is named after its kind"
         );
+        // Added and not filled in: its field says what it lacks, and Save waits.
+        let lacking = if kind == "ntfy" { "url" } else { "to" };
+        let said = eventually(WAIT, "the new channel's error", || async {
+            Some(field_error(&session, &driver, &format!("c1-{lacking}")).await)
+                .filter(|e| !e.is_empty())
+        })
+        .await?;
+        assert_eq!(said, "Required", "{kind}");
+        assert!(save_disabled(&session, &driver).await?);
+        if kind == "telegram" {
+            type_into(&session, &driver, "c1-to", "my chat").await?;
+            let said = eventually(WAIT, "the chat id's error", || async {
+                Some(field_error(&session, &driver, "c1-to").await)
+                    .filter(|e| e.contains("my chat"))
+            })
+            .await?;
+            assert_eq!(
+                said,
+                "\"my chat\" is not a chat id (a number like 123456789, or @channel)"
+            );
+        }
         for (key, value) in &case.fields {
             type_into(&session, &driver, &format!("c1-{key}"), value).await?;
         }
+        wait_valid(&session, &driver, &format!("c1-{lacking}")).await?;
         type_into(&session, &driver, "c1-secret", case.secret).await?;
         let secret_type = js(
             &session,
