@@ -27,7 +27,8 @@ run-cli:
 
 ## Every test: formatting, clippy (warnings are errors; for Linux, Windows and macOS), no
 ## import cycles between the modules of any crate (scripts/check-cycles.sh), the UI's
-## unit tests, unit and end-to-end tests (CLI against the simulator; the tray app under Xvfb),
+## unit tests, unit and end-to-end tests (CLI against the simulator; the tray app under Xvfb;
+## docs/bots.md's recipes, with the real freqtrade and ccxt from the venv install-deps makes),
 ## then the CLI's end-to-end tests again with the Windows bbwatch.exe under Wine, and the
 ## Windows tray app (bbwatch-desktop.exe) in Wine's desktop on Xvfb.
 ## bbwatch-e2e is left out of the Windows clippy: it drives the Linux desktop (Xvfb, D-Bus,

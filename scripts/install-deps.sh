@@ -9,7 +9,9 @@
 #            and for the Windows build: the Rust target x86_64-pc-windows-gnu, mingw-w64 and
 #            Wine (the CLI's tests run bbwatch.exe under it), and for the macOS check: the Rust
 #            target aarch64-apple-darwin and zig (PyPI's ziglang, in a venv of its own under
-#            ~/.cache/bbwatch; python3-venv makes the venv)
+#            ~/.cache/bbwatch; python3-venv makes the venv), and freqtrade with ccxt (PyPI, in
+#            their own venv under ~/.cache/bbwatch: a test runs docs/bots.md's freqtrade and
+#            ccxt recipes with them)
 #   package: test + lintian and desktop-file-validate (make package-test checks the .deb),
 #            makensis (Debian's nsis: the Windows setup) and zip/unzip (the Windows CLI zip)
 #   desktop: test + a real XFCE panel and notification daemon, CJK fonts and the ja/en locales
@@ -118,4 +120,16 @@ if [ "$what" = test ] &&
   rm -rf "$aiosmtpd"
   python3 -m venv "$aiosmtpd"
   "$aiosmtpd/bin/python" -m pip install --quiet --disable-pip-version-check "aiosmtpd==$aiosmtpd_version"
+fi
+# docs/bots.md's freqtrade and ccxt recipes are run by a test (crates/bbwatch-cli/tests/
+# bots_freqtrade.rs) with the real freqtrade in dry-run, ccxt pinned beside it: a venv of their
+# own, like zig's (about 40 s and 800 MB the first time).
+freqtrade=${XDG_CACHE_HOME:-$HOME/.cache}/bbwatch/freqtrade freqtrade_version=2026.9 ccxt_version=4.5.90
+if [ "$what" = test ] &&
+  ! "$freqtrade/bin/python" -c "import importlib.metadata as m; assert m.version('freqtrade') == '$freqtrade_version' and m.version('ccxt') == '$ccxt_version'" 2>/dev/null; then
+  echo "Installing freqtrade $freqtrade_version and ccxt $ccxt_version (PyPI) into $freqtrade"
+  rm -rf "$freqtrade"
+  python3 -m venv "$freqtrade"
+  "$freqtrade/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "freqtrade==$freqtrade_version" "ccxt==$ccxt_version"
 fi

@@ -105,9 +105,10 @@ impl bbwatch_sinks::channels::SecretStore for Keyring {
         match channel_secret(channel.id()) {
             Ok(Some(secret)) => Ok(Some(secret)),
             Ok(None) => EnvOrFile.secret(channel),
-            // Without a keyring, the environment or a file may still have it.
+            // Without a keyring, the environment or a file may still have it; a channel that
+            // can send without one (ntfy, e-mail without a login) still sends.
             Err(e) => match EnvOrFile.secret(channel) {
-                Ok(None) => Err(e.to_string()),
+                Ok(None) if channel.needs_secret() => Err(e.to_string()),
                 found => found,
             },
         }

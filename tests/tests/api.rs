@@ -99,6 +99,15 @@ async fn the_tray_app_serves_the_local_api_and_its_settings_switch_it() -> Resul
     let during = status(&client, port).await.unwrap();
     assert_eq!(during["snapshot"]["level"], "maintenance", "{during}");
     assert_eq!(during["exit_code"], 11, "{during}");
+    // The same state as ccxt's fetch_status answers it, for ccxt bots (docs/bots.md).
+    let ccxt: Value = client
+        .get(format!("http://127.0.0.1:{port}/v1/ccxt/status"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(ccxt["status"], "maintenance", "{ccxt}");
+    assert!(ccxt["updated"].is_i64(), "{ccxt}");
     drop(events);
 
     // Off in the settings window: the port closes and the file says so.

@@ -4,18 +4,16 @@
 //! stream and the notifier, as far as each binary has them. The order is the pipeline's own
 //! (its log, `BBWATCH_LOG=bbwatch::pipeline=debug`): every sink takes the event without
 //! waiting, so when each peer hears of it depends on the peer. That each one did is read from
-//! the peer: the history's row, the hook's file, the webhook receiver, the SSE client and the
+//! the peer: the history's row, the hook's file, the webhook and channel receiver, the SSE client and the
 //! notification server.
 // Linux only: the desktop (Xvfb, a D-Bus session) the notifier and the tray app need.
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -23,64 +21,26 @@ use bbwatch_e2e::desktop::app::{app_binary, app_env, start_tray};
 use bbwatch_e2e::desktop::display::Desktop;
 use bbwatch_e2e::desktop::notifications::NotificationServer;
 use bbwatch_e2e::desktop::{eventually, scratch_dir, target_dir, HAND_DRIVEN};
+use bbwatch_e2e::peers::HttpPeer;
 use bbwatch_history::{Filter, History};
 use fake_bitbank::{FakeBitbank, Options, Scenario};
 
 const WAIT: Duration = Duration::from_secs(30);
 const KIND: &str = "maintenance_started";
 
-/// A loopback HTTP receiver that keeps each request's body and answers 200.
-struct Receiver {
-    url: String,
-    bodies: Arc<Mutex<Vec<String>>>,
-}
-
-impl Receiver {
-    fn start() -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let bodies = Arc::new(Mutex::new(Vec::new()));
-        let kept = bodies.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut len = 0;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        break;
-                    }
-                    let line = line.trim_end().to_ascii_lowercase();
-                    if line.is_empty() {
-                        break;
-                    }
-                    if let Some(v) = line.strip_prefix("content-length:") {
-                        len = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0; len];
-                if reader.read_exact(&mut body).is_ok() {
-                    kept.lock()
-                        .unwrap()
-                        .push(String::from_utf8_lossy(&body).into_owned());
-                }
-                let mut stream = stream;
-                let _ = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                );
-            }
-        });
-        Receiver { url, bodies }
-    }
-
-    fn got(&self, kind: &str) -> bool {
-        let needle = format!("\"kind\":\"{kind}\"");
-        self.bodies
-            .lock()
-            .unwrap()
+/// Whether `peer` got the webhook's POST of an event of `kind` (at `/hook`), and the ntfy
+/// channel's message (published at `/`).
+fn got(peer: &HttpPeer, kind: &str) -> (bool, bool) {
+    let needle = format!("\"kind\":\"{kind}\"");
+    let requests = peer.requests();
+    (
+        requests
             .iter()
-            .any(|b| b.contains(&needle))
-    }
+            .any(|r| r.path == "/hook" && r.body.contains(&needle)),
+        requests
+            .iter()
+            .any(|r| r.path == "/" && r.json()["topic"] == "alerts"),
+    )
 }
 
 /// A hook that writes the kind of each event it runs for into `dir/hook.log`.
@@ -96,15 +56,16 @@ fn hook_script(dir: &Path) -> (PathBuf, PathBuf) {
     (script, log)
 }
 
-/// The settings every binary runs with: one pair, polled every second, a hook and a webhook
-/// for the maintenance start, and `extra`.
-fn config(script: &Path, webhook: &Receiver, extra: &str) -> String {
+/// The settings every binary runs with: one pair, polled every second, a hook, a webhook and
+/// an ntfy channel for the maintenance start, and `extra`.
+fn config(script: &Path, peer: &HttpPeer, extra: &str) -> String {
     format!(
         "interval = \"1s\"\nlanguage = \"en\"\npairs = [\"btc_jpy\"]\n{extra}\n\
          [[hooks]]\non = [\"{KIND}\"]\ncommand = [\"{}\"]\n\n\
-         [[webhooks]]\nurl = \"{}\"\nformat = \"json\"\non = [\"{KIND}\"]\n",
+         [[webhooks]]\nurl = \"{url}/hook\"\nformat = \"json\"\non = [\"{KIND}\"]\n\n\
+         [[channels]]\nkind = \"ntfy\"\nurl = \"{url}/alerts\"\non = [\"{KIND}\"]\n",
         script.display(),
-        webhook.url
+        url = peer.url()
     )
 }
 
@@ -245,7 +206,7 @@ async fn watch_records_shows_then_runs_hooks_webhooks_and_the_notifier() -> Resu
     let desktop = Desktop::start(&dir)?;
     let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
     let (notifications, _conn) = NotificationServer::start(&desktop.bus_address).await?;
-    let webhook = Receiver::start();
+    let webhook = HttpPeer::start().await;
     let (script, hook_log) = hook_script(&dir);
     let (env, _) = app_env(
         &desktop,
@@ -263,6 +224,7 @@ async fn watch_records_shows_then_runs_hooks_webhooks_and_the_notifier() -> Resu
         "shown",
         "sent to hooks",
         "sent to webhooks",
+        "sent to channels",
         "sent to notifier",
     ];
     wait_for_steps(&log, &dir, &want).await?;
@@ -270,8 +232,8 @@ async fn watch_records_shows_then_runs_hooks_webhooks_and_the_notifier() -> Resu
         hook_ran(&hook_log).then_some(())
     })
     .await?;
-    eventually(WAIT, "the webhook", || async {
-        webhook.got(KIND).then_some(())
+    eventually(WAIT, "the webhook and the channel", || async {
+        (got(&webhook, KIND) == (true, true)).then_some(())
     })
     .await?;
     notifications
@@ -288,7 +250,7 @@ async fn serve_records_then_runs_hooks_webhooks_and_streams_the_recorded_id() ->
     let dir = scratch_dir("pipeline-serve");
     let desktop = Desktop::start(&dir)?;
     let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
-    let webhook = Receiver::start();
+    let webhook = HttpPeer::start().await;
     let (script, hook_log) = hook_script(&dir);
     let port = free_port();
     let (env, _) = app_env(
@@ -313,6 +275,7 @@ async fn serve_records_then_runs_hooks_webhooks_and_streams_the_recorded_id() ->
         "shown",
         "sent to hooks",
         "sent to webhooks",
+        "sent to channels",
         "sent to local API",
     ];
     let row = wait_for_steps(&log, &dir, &want).await?;
@@ -325,8 +288,8 @@ async fn serve_records_then_runs_hooks_webhooks_and_streams_the_recorded_id() ->
         hook_ran(&hook_log).then_some(())
     })
     .await?;
-    eventually(WAIT, "the webhook", || async {
-        webhook.got(KIND).then_some(())
+    eventually(WAIT, "the webhook and the channel", || async {
+        (got(&webhook, KIND) == (true, true)).then_some(())
     })
     .await?;
 
@@ -342,7 +305,7 @@ async fn the_tray_app_records_shows_then_runs_every_sink_in_order() -> Result<()
     let desktop = Desktop::start(&dir)?;
     let sim = FakeBitbank::start(Scenario::from_toml(HAND_DRIVEN)?, Options::default()).await?;
     let (notifications, _conn) = NotificationServer::start(&desktop.bus_address).await?;
-    let webhook = Receiver::start();
+    let webhook = HttpPeer::start().await;
     let (script, hook_log) = hook_script(&dir);
     let port = free_port();
     let api = format!("[api]\nenabled = true\nlisten = \"127.0.0.1:{port}\"\n");
@@ -362,6 +325,7 @@ async fn the_tray_app_records_shows_then_runs_every_sink_in_order() -> Result<()
         "shown",
         "sent to hooks",
         "sent to webhooks",
+        "sent to channels",
         "sent to local API",
         "sent to notifier",
     ];
@@ -375,8 +339,8 @@ async fn the_tray_app_records_shows_then_runs_every_sink_in_order() -> Result<()
         hook_ran(&hook_log).then_some(())
     })
     .await?;
-    eventually(WAIT, "the webhook", || async {
-        webhook.got(KIND).then_some(())
+    eventually(WAIT, "the webhook and the channel", || async {
+        (got(&webhook, KIND) == (true, true)).then_some(())
     })
     .await?;
     notifications

@@ -7,6 +7,8 @@
 //!   resumable with `Last-Event-ID`; a comment every [`DEFAULT_HEARTBEAT`] keeps proxies
 //!   from closing it;
 //! - `GET /v1/history`: periods (or events), with `bbwatch history`'s filters;
+//! - `GET /v1/ccxt/status`: the state as ccxt's `fetch_status` answers (`ok`, `maintenance`,
+//!   `shutdown`, `error`), for ccxt bots;
 //! - `GET /metrics`: Prometheus text.
 //!
 //! The desktop app calls [`follow_settings`] (which starts and stops a [`Server`] as `[api]`
@@ -14,6 +16,7 @@
 //! [`bind`], [`ApiState`], [`Server::spawn`]) to report a bad address before it starts.
 
 mod auth;
+mod ccxt;
 mod connections;
 mod error;
 mod feed;

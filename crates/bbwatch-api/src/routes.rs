@@ -27,6 +27,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/status", get(status))
         .route("/v1/events", get(sse::events))
         .route("/v1/history", get(history))
+        .route("/v1/ccxt/status", get(crate::ccxt::status))
         .route("/metrics", get(metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -50,7 +51,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 async fn not_found() -> Response {
     json_error(
         StatusCode::NOT_FOUND,
-        "no such endpoint: try /v1/status, /v1/events, /v1/history or /metrics",
+        "no such endpoint: try /v1/status, /v1/events, /v1/history, /v1/ccxt/status or /metrics",
     )
 }
 

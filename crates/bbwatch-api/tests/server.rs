@@ -97,6 +97,25 @@ async fn the_tray_apps_entry_point_serves_and_stops() {
     let status: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(status["snapshot"]["level"], "normal");
     assert_eq!(status["exit_code"], 0);
+    // What ccxt's fetch_status answers, for a ccxt bot.
+    let ccxt = client
+        .get(format!("{base}/v1/ccxt/status"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let ccxt: serde_json::Value = serde_json::from_str(&ccxt).unwrap();
+    assert_eq!(ccxt["status"], "ok", "{ccxt}");
+    let checked =
+        chrono::DateTime::parse_from_rfc3339(status["snapshot"]["checked_at"].as_str().unwrap())
+            .unwrap();
+    assert!(
+        ccxt["updated"].as_i64().unwrap() >= checked.timestamp_millis(),
+        "{ccxt} {status}"
+    );
+    assert!(ccxt["eta"].is_null() && ccxt["url"].is_null(), "{ccxt}");
     let history = client
         .get(format!("{base}/v1/history"))
         .send()

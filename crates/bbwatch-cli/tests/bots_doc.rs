@@ -189,7 +189,7 @@ fn every_example_in_bots_md_is_the_file_it_names() {
         );
         shown += 1;
     }
-    assert_eq!(shown, 6, "the six examples of docs/bots.md");
+    assert_eq!(shown, 10, "the ten examples of docs/bots.md");
 }
 
 #[test]

@@ -333,6 +333,11 @@ fn status_gives_the_snapshot_and_the_exit_code() {
         normal["snapshot"]["pairs"]["btc_jpy"]["state"], "normal",
         "{normal}"
     );
+    // The same state as ccxt's fetch_status answers it (docs/bots.md's ccxt recipe).
+    let ccxt = get(&sim, &serve.url("/v1/ccxt/status")).json();
+    assert_eq!(ccxt["status"], "ok", "{ccxt}");
+    assert!(ccxt["updated"].as_i64().unwrap() > 0, "{ccxt}");
+    assert!(ccxt["eta"].is_null() && ccxt["url"].is_null(), "{ccxt}");
     sim.server.next_phase();
     let maintenance = status_at(&sim, &serve, "maintenance");
     assert_eq!(maintenance["exit_code"], 11);
@@ -342,6 +347,18 @@ fn status_gives_the_snapshot_and_the_exit_code() {
             .unwrap()
             .contains("10007"),
         "{maintenance}"
+    );
+    let ccxt = get(&sim, &serve.url("/v1/ccxt/status")).json();
+    assert_eq!(ccxt["status"], "maintenance", "{ccxt}");
+    let checked = maintenance["snapshot"]["checked_at"].as_str().unwrap();
+    let checked = chrono::DateTime::parse_from_rfc3339(checked).unwrap();
+    assert!(
+        ccxt["updated"].as_i64().unwrap() >= checked.timestamp_millis(),
+        "{ccxt} {maintenance}"
+    );
+    assert!(
+        ccxt["url"].as_str().unwrap().starts_with("https://"),
+        "{ccxt}"
     );
 
     let missing = get(&sim, &serve.url("/v2/nothing"));

@@ -8,7 +8,10 @@
 //!   plus the control endpoints `GET /_fake/stats` and `POST /_fake/next` (outside `/v1`, never
 //!   counted, never affected by the phase's behaviour; unreachable while the api host refuses);
 //! * the **public host** (`http://127.0.0.1:PORT2`): `GET /{pair}/ticker`, `GET /tickers`,
-//!   `GET /tickers_jpy`, `GET /{pair}/circuit_break_info`;
+//!   `GET /tickers_jpy`, `GET /{pair}/circuit_break_info`, and for a ccxt-based bot (freqtrade
+//!   in dry-run) `GET /{pair}/depth` and `GET /{pair}/candlestick/{type}/{period}` (`1min` to
+//!   `1hour` by UTC day `YYYYMMDD`, `4hour` to `1month` by year `YYYY`, the candle under way
+//!   included), all drawn from the tickers' price;
 //! * the **stream host** (`ws://127.0.0.1:PORT3`): bitbank's socket.io public stream at
 //!   `/socket.io/?EIO=4&transport=websocket`, `circuit_break_info_{pair}` rooms only, with a
 //!   push at the instant a phase switch changes a joined pair's circuit-break state.
@@ -80,6 +83,7 @@
 
 pub mod assets;
 mod auth;
+mod charts;
 mod clock;
 mod door;
 mod hostile;

@@ -96,16 +96,19 @@ pub(crate) fn jpy_price(asset: &str) -> f64 {
 }
 
 /// Price scale of a pair.
-struct Pricing {
+pub(crate) struct Pricing {
     /// Reference price in the quote asset.
-    price: f64,
+    pub price: f64,
     /// JPY value of one unit of the base asset.
-    jpy_value: f64,
-    price_digits: u32,
-    amount_digits: u32,
+    pub jpy_value: f64,
+    /// Decimals of a price.
+    pub price_digits: u32,
+    /// Decimals of an amount.
+    pub amount_digits: u32,
 }
 
-fn pricing(pair: &Pair) -> Pricing {
+/// The price scale of `pair`.
+pub(crate) fn pricing(pair: &Pair) -> Pricing {
     let jpy_value = jpy_price(&pair.base);
     let price = jpy_value / jpy_price(&pair.quote);
     let price_digits = match pair.quote.as_str() {
@@ -132,7 +135,8 @@ fn pow10(exp: i32) -> String {
     }
 }
 
-fn fixed(value: f64, digits: u32) -> String {
+/// `value` with `digits` decimals.
+pub(crate) fn fixed(value: f64, digits: u32) -> String {
     format!("{value:.*}", digits as usize)
 }
 
@@ -150,6 +154,14 @@ fn min_amount(pair: &Pair, status: &str) -> String {
     pow10(base + raise)
 }
 
+/// The price of `pair` at `ms` (since the epoch): the reference price with a slow wobble of
+/// ±0.4 %, phase-shifted per pair. Tickers, candles and books all read it.
+pub(crate) fn price_at(pair: &Pair, ms: i64) -> f64 {
+    let shift: u32 = pair.symbol.bytes().map(u32::from).sum();
+    let t = ms as f64 / 1000.0;
+    pricing(pair).price * (1.0 + 0.004 * (t / 47.0 + f64::from(shift)).sin())
+}
+
 /// The success envelope.
 #[derive(Serialize)]
 struct Envelope<T> {
@@ -157,7 +169,7 @@ struct Envelope<T> {
     data: T,
 }
 
-fn envelope<T: Serialize>(data: T) -> Result<String, serde_json::Error> {
+pub(crate) fn envelope<T: Serialize>(data: T) -> Result<String, serde_json::Error> {
     serde_json::to_string(&Envelope { success: 1, data })
 }
 
@@ -275,7 +287,8 @@ pub(crate) struct MarketView<'a> {
 }
 
 impl MarketView<'_> {
-    fn is_suspended(&self, pair: &Pair) -> bool {
+    /// Whether `pair` trades not at all (delisted, or suspended by the phase).
+    pub(crate) fn is_suspended(&self, pair: &Pair) -> bool {
         pair.delisted || self.phase.suspended.contains(&pair.symbol)
     }
 
@@ -288,11 +301,9 @@ impl MarketView<'_> {
                 .is_some_and(|set| set.contains(&flag))
     }
 
-    /// Last price: the reference price with a slow wobble of ±0.4 %, phase-shifted per pair.
+    /// Last price: see [`price_at`].
     fn last_price(&self, pair: &Pair) -> f64 {
-        let shift: u32 = pair.symbol.bytes().map(u32::from).sum();
-        let t = self.now_ms as f64 / 1000.0;
-        pricing(pair).price * (1.0 + 0.004 * (t / 47.0 + f64::from(shift)).sin())
+        price_at(pair, self.now_ms)
     }
 
     /// Body of `GET /v1/spot/status`.

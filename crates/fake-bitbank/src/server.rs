@@ -148,8 +148,15 @@ impl Shared {
             }
             (Host::Public, ["tickers"]) => view.tickers(false),
             (Host::Public, ["tickers_jpy"]) => view.tickers(true),
+            (Host::Public, [pair, "candlestick", kind, period]) => {
+                match market::find(pair).and_then(|p| view.candlestick(p, kind, period)) {
+                    Some(body) => body,
+                    None => return not_found(host),
+                }
+            }
             (Host::Public, [pair, endpoint]) => match (market::find(pair), *endpoint) {
                 (Some(p), "ticker") => view.pair_ticker(p),
+                (Some(p), "depth") => view.depth(p),
                 (Some(p), "circuit_break_info") => view.circuit_break_info(p),
                 (None, "circuit_break_info") if view.is_extra(pair) => {
                     Ok(view.extra_circuit_break_info())

@@ -109,6 +109,37 @@ async fn urls_point_at_loopback_ports() {
     fake.shutdown().await;
 }
 
+/// What a ccxt-based bot in dry-run reads besides tickers: today's candles and a book.
+#[tokio::test]
+async fn candles_and_books_are_served_on_the_public_host() {
+    let fake = start("normal").await;
+    let today = chrono::Utc::now().format("%Y%m%d").to_string();
+    let data = get(
+        fake.public_addr(),
+        &format!("/btc_jpy/candlestick/1min/{today}"),
+    )
+    .await
+    .data();
+    let ohlcv = data["candlestick"][0]["ohlcv"].as_array().unwrap();
+    assert!(!ohlcv.is_empty());
+    let newest = ohlcv.last().unwrap()[5].as_i64().unwrap();
+    assert!(
+        chrono::Utc::now().timestamp_millis() - newest < 61_000,
+        "{newest}"
+    );
+    let book = get(fake.public_addr(), "/xrp_jpy/depth").await.data();
+    assert!(!book["asks"].as_array().unwrap().is_empty());
+    assert!(!book["bids"].as_array().unwrap().is_empty());
+    for path in [
+        "/btc_jpy/candlestick/1min/2026",
+        "/btc_jpy/candlestick/3min/20261207",
+        "/nope_jpy/candlestick/1min/20261207",
+        "/nope_jpy/depth",
+    ] {
+        assert_eq!(get(fake.public_addr(), path).await.status, 404, "{path}");
+    }
+}
+
 #[tokio::test]
 async fn spot_status_lists_every_pair() {
     let fake = start("normal").await;

@@ -305,6 +305,13 @@ impl Channel {
         }
     }
 
+    /// Whether it cannot send without a secret: Telegram and LINE always, e-mail when it logs
+    /// in.
+    pub fn needs_secret(&self) -> bool {
+        self.kind.needs_secret()
+            || (self.kind == ChannelKind::Email && !self.username.trim().is_empty())
+    }
+
     /// The API base URL in force (Telegram, LINE): `url`, else the real one.
     pub fn api_base(&self) -> Option<&str> {
         match &self.url {

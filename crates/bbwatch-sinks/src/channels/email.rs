@@ -139,7 +139,7 @@ pub async fn send(
     password: Option<&str>,
     message: &Message,
 ) -> Result<(), ChannelError> {
-    if !channel.username.trim().is_empty() && password.is_none() {
+    if channel.needs_secret() && password.is_none() {
         return Err(ChannelError::NoSecret {
             what: super::secret_name(channel.kind),
             env: channel.secret_env(),

@@ -167,7 +167,7 @@ async fn secret_of(
             why: e.to_string(),
         })?
         .map_err(|why| ChannelError::Secret { what, why })?;
-    if found.is_none() && channel.kind.needs_secret() {
+    if found.is_none() && channel.needs_secret() {
         return Err(ChannelError::NoSecret {
             what,
             env: channel.secret_env(),
@@ -253,7 +253,7 @@ pub async fn send_test(
     secret: Option<&str>,
     lang: Lang,
 ) -> Result<(), ChannelError> {
-    if secret.is_none() && channel.kind.needs_secret() {
+    if secret.is_none() && channel.needs_secret() {
         return Err(ChannelError::NoSecret {
             what: secret_name(channel.kind),
             env: channel.secret_env(),
