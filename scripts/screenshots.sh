@@ -114,6 +114,14 @@ for lang in en ja; do
   shoot_window "$lang" light $n settings "interval = \"500ms\"\nlanguage = \"$lang\"\n" - "settings-$lang-invalid:0"
   n=$((n + 1))
 done
+# "Also send to…": channels the file has. Each is told only of an event the scenario never
+# makes (unreachable_ended), so nothing is sent anywhere.
+channel_file='interval = "30s"\nlanguage = "en"\n[notifications]\nquiet_hours = "23:00-07:00"\n'
+channel_file+='[[channels]]\nkind = "ntfy"\nname = "phone"\nurl = "https://ntfy.sh/my-bitbank-alerts"\non = ["unreachable_ended"]\n'
+channel_file+='[[channels]]\nkind = "telegram"\nto = "123456789"\non = ["unreachable_ended"]\n'
+channel_file+='[[channels]]\nkind = "email"\nto = ["me@example.com"]\nsmtp_host = "smtp.example.com"\nusername = "me@example.com"\non = ["unreachable_ended"]\n'
+shoot_window en light $n settings "$channel_file" - "settings-channels-en:24"
+n=$((n + 1))
 [ "${SETTINGS_ONLY:-}" = 1 ] && { ls -l "$out"; exit 0; }
 
 n=0

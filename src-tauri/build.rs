@@ -21,6 +21,7 @@ fn main() {
             "send_test_notification",
             "test_key",
             "save_key",
+            "test_channel",
             "remove_key",
             "open_api_key_page",
             "open_api_docs",

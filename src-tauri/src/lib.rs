@@ -6,6 +6,7 @@
 pub mod app;
 #[cfg(target_os = "linux")]
 pub mod autostart;
+pub mod channel_secrets;
 pub mod control;
 pub mod history;
 #[cfg(target_os = "linux")]

@@ -1,7 +1,7 @@
 //! What the tray process keeps between events: the monitor's handle, the language, the settings,
 //! the latest events for a window that opens later, and whether notifications are paused.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -90,6 +90,9 @@ pub struct Shared {
     pub started_at: DateTime<Utc>,
     /// The very first start, until the window's welcome was read.
     pub welcome: AtomicBool,
+    /// The channels (by name) whose secret is in the keyring, as last looked
+    /// (`channel_secrets::refresh`, and each change the window asks for).
+    pub channel_secrets: Mutex<BTreeSet<String>>,
 }
 
 /// A poisoned lock only means another thread panicked mid-update of plain data: keep going.
@@ -125,6 +128,7 @@ impl Shared {
             keyring_problem: Mutex::new(keyring_problem),
             started_at,
             welcome: AtomicBool::new(first_run),
+            channel_secrets: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -241,6 +245,7 @@ impl Shared {
             api_key: self.key_info(),
             welcome: self.welcome.load(std::sync::atomic::Ordering::SeqCst),
             file: Some(Box::new(self.file_seen(config))),
+            channel_secrets: lock(&self.channel_secrets).iter().cloned().collect(),
         }
     }
 

@@ -15,7 +15,9 @@ use bbwatch_core::i18n::{catalogue, Msg};
 use bbwatch_core::model::url::check_url;
 use bbwatch_core::present::alert::next_time_of_day;
 use bbwatch_core::present::render;
-use bbwatch_core::present::settings_form::{parse_time_of_day, SettingsForm, ShownIssue};
+use bbwatch_core::present::settings_form::{
+    parse_time_of_day, ChannelForm, SettingsForm, ShownIssue,
+};
 use bbwatch_core::{Lang, PairState};
 use bbwatch_history::{Filter, PeriodKind};
 use serde::Serialize;
@@ -26,8 +28,8 @@ use tauri_plugin_opener::OpenerExt as _;
 
 use crate::history::{self, HistoryPayload};
 use crate::ipc::messages::{
-    self, EventView, FileSeen, HistoryProblem, KeyInfo, KeyPair, Section, SettingsInfo, StatusView,
-    ToTray, ToWindow,
+    self, ChannelTest, EventView, FileSeen, HistoryProblem, KeyInfo, KeyPair, SecretChange,
+    Section, SettingsInfo, StatusView, ToTray, ToWindow,
 };
 use crate::ipc::{self, Link};
 use crate::state::{lock, RecentEvents};
@@ -210,6 +212,79 @@ async fn remove_key(w: State<'_, Arc<Window>>) -> Result<KeyAnswer, CommandError
     key_request(&w, |id| ToTray::RemoveKey { id }).await
 }
 
+/// "Send a test" of the `index`-th channel of `form` as it is now, with the secret typed
+/// (none: the stored one). Sent by the tray, which holds the keyring; a channel the form finds
+/// wrong is not sent (its fields say why).
+#[tauri::command]
+async fn test_channel(
+    form: SettingsForm,
+    index: usize,
+    secret: Option<String>,
+    w: State<'_, Arc<Window>>,
+) -> Result<KeyAnswer, CommandError> {
+    let lang = w.lang();
+    let Some(entry) = form.channels.get(index) else {
+        return Err(CommandError::new("channel", "no such channel"));
+    };
+    let names: Vec<&str> = form.channels[..index].iter().map(ChannelForm::id).collect();
+    let channel = entry.to_channel(index, &names).map_err(|issues| {
+        let shown: Vec<String> = issues.iter().map(|i| i.error.message(lang)).collect();
+        CommandError::new("invalid", shown.join("; "))
+    })?;
+    let test = Box::new(ChannelTest {
+        channel,
+        secret: secret.filter(|s| !s.trim().is_empty()),
+        stored_as: entry.stored_as.clone(),
+    });
+    key_request(&w, |id| ToTray::TestChannel { id, test }).await
+}
+
+/// The keyring changes that saving `form` makes, with `secrets` typed (one per channel,
+/// none where nothing was typed) over the file's `before` channel names: secrets of channels
+/// gone are deleted, those of renamed ones move, those typed are stored.
+fn secret_changes(
+    before: &[String],
+    form: &SettingsForm,
+    secrets: &[Option<String>],
+) -> Vec<SecretChange> {
+    let kept: Vec<&str> = form
+        .channels
+        .iter()
+        .filter_map(|c| c.stored_as.as_deref())
+        .collect();
+    let mut changes: Vec<SecretChange> = before
+        .iter()
+        .filter(|name| !kept.contains(&name.as_str()))
+        .map(|name| SecretChange::Delete { name: name.clone() })
+        .collect();
+    for (i, c) in form.channels.iter().enumerate() {
+        let typed = secrets
+            .get(i)
+            .cloned()
+            .flatten()
+            .filter(|s| !s.trim().is_empty());
+        match (typed, c.stored_as.as_deref()) {
+            (Some(secret), _) => {
+                if let Some(old) = c.stored_as.as_deref().filter(|old| *old != c.id()) {
+                    changes.push(SecretChange::Delete {
+                        name: old.to_owned(),
+                    });
+                }
+                changes.push(SecretChange::Store {
+                    name: c.id().to_owned(),
+                    secret,
+                });
+            }
+            (None, Some(old)) if old != c.id() => changes.push(SecretChange::Rename {
+                from: old.to_owned(),
+                to: c.id().to_owned(),
+            }),
+            (None, _) => {}
+        }
+    }
+    changes
+}
+
 /// bitbank's page where API keys are made.
 const API_KEY_URL: &str = "https://app.bitbank.cc/account/api";
 /// bitbank's API documentation, linked from the About section.
@@ -332,6 +407,8 @@ struct FormState {
     autostart: bool,
     /// The API key stored (its start only) and whether the keyring can be used.
     api_key: KeyInfo,
+    /// The channels (by name) whose secret is in the keyring.
+    channel_secrets: Vec<String>,
     default_api_url: &'static str,
     default_public_url: &'static str,
     default_stream_url: &'static str,
@@ -453,6 +530,7 @@ fn form_state(app: &AppHandle, w: &Window) -> Result<FormState, CommandError> {
         problem_in_form,
         autostart: autostart_enabled(app)?,
         api_key: info.api_key,
+        channel_secrets: info.channel_secrets,
         default_api_url: DEFAULT_API_URL,
         default_public_url: DEFAULT_PUBLIC_URL,
         default_stream_url: bbwatch_core::bitbank::stream::DEFAULT_STREAM_URL,
@@ -480,22 +558,46 @@ fn validate_settings(form: SettingsForm, w: State<'_, Arc<Window>>) -> Vec<Shown
 /// Write the form to the file (atomically, keeping what the user wrote there), then have the
 /// tray read it and answer what it now says. The tray reads it first too, so the form is laid
 /// over the file as it is now. Nothing is written while a field is wrong.
+///
+/// The channels' secrets typed (`secrets`, one per channel of the form, none where nothing was
+/// typed) go to the keyring once the file is written, by the tray; those of channels removed
+/// are deleted, those of channels renamed move with them.
 #[tauri::command]
 async fn save_settings(
     form: SettingsForm,
+    secrets: Option<Vec<Option<String>>>,
     app: AppHandle,
     w: State<'_, Arc<Window>>,
 ) -> Result<FormState, CommandError> {
     let path = config_path(&w)?;
     reload(&w).await?;
-    let config = form.apply(&file_seen(&w)?.base).map_err(|issues| {
+    let seen = file_seen(&w)?;
+    let config = form.apply(&seen.base).map_err(|issues| {
         let shown: Vec<String> = issues.iter().map(|i| i.error.message(w.lang())).collect();
         CommandError::new("invalid", shown.join("; "))
     })?;
+    let before: Vec<String> = seen
+        .form
+        .channels
+        .iter()
+        .map(|c| c.id().to_owned())
+        .collect();
+    let changes = secret_changes(&before, &form, &secrets.unwrap_or_default());
     config_file::save(&path, &config).map_err(|e| CommandError::new("save", e))?;
     w.dirty.store(false, Ordering::SeqCst);
+    let mut failed = None;
+    for change in changes {
+        let answer = key_request(&w, |id| ToTray::ChannelSecret { id, change }).await?;
+        if !answer.ok {
+            failed = Some(answer.text);
+        }
+    }
     reload(&w).await?;
-    form_state(&app, &w)
+    match failed {
+        // The file is saved; the secret is not: said, and the form shows the file.
+        Some(why) => Err(CommandError::new("keyring", why)),
+        None => form_state(&app, &w),
+    }
 }
 
 /// The form has (or no longer has) changes that are not saved.
@@ -850,6 +952,7 @@ pub fn run(section: Section, context: tauri::Context) -> anyhow::Result<()> {
             send_test_notification,
             test_key,
             save_key,
+            test_channel,
             remove_key,
             open_api_key_page,
         ])
@@ -914,6 +1017,36 @@ mod tests {
             ]
         );
         assert!(env_urls(|_| None).is_empty());
+    }
+
+    #[test]
+    fn saving_deletes_the_secrets_of_channels_gone_and_moves_those_renamed() {
+        use bbwatch_core::config::ChannelKind;
+        let channel = |kind, name: &str, stored_as: Option<&str>| ChannelForm {
+            kind,
+            name: name.into(),
+            stored_as: stored_as.map(str::to_owned),
+            ..ChannelForm::default()
+        };
+        let form = SettingsForm {
+            channels: vec![
+                channel(ChannelKind::Telegram, "tg2", Some("tg")),
+                channel(ChannelKind::Line, "", None),
+                channel(ChannelKind::Ntfy, "", Some("ntfy")),
+            ],
+            ..SettingsForm::default()
+        };
+        let before = ["tg".to_owned(), "email".to_owned(), "ntfy".to_owned()];
+        let changes = secret_changes(&before, &form, &[None, Some("t0k".into()), None]);
+        let shown: Vec<String> = changes.iter().map(|c| format!("{c:?}")).collect();
+        assert_eq!(
+            shown,
+            [
+                "Delete { name: \"email\" }",
+                "Rename { \"tg\" → \"tg2\" }",
+                "Store { name: \"line\", secret: *** }",
+            ]
+        );
     }
 
     #[test]

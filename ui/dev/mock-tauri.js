@@ -245,8 +245,16 @@ const form = {
     stream: true,
     stream_url: "wss://stream.bitbank.cc",
     retention_days: "0",
+    channels: [
+      {
+        kind: "ntfy", name: "phone", url: "https://ntfy.sh/my-bitbank-alerts", to: "", smtp_host: "",
+        smtp_port: "", tls: "starttls", username: "", from: "", urgent_in_quiet_hours: false,
+        stored_as: "phone", on: [], quiet_hours: "same", ca_file: null, secret_file: null,
+      },
+    ],
   },
   issues: [],
+  channel_secrets: ["phone"],
   config_path: settings.config_path,
   problem: null,
   autostart: false,
@@ -393,12 +401,24 @@ const commands = {
     const issues = mockIssues(args?.form ?? {});
     if (issues.length) return rejectWith("invalid", issues.map((i) => i.message).join("; "));
     form.form = structuredClone(args.form);
+    // The keyring: what was typed is stored under the channel's name (never shown again).
+    form.form.channels = (form.form.channels ?? []).map((c, i) => {
+      const name = c.name?.trim() || c.kind;
+      if (args.secrets?.[i]) form.channel_secrets = [...new Set([...(form.channel_secrets ?? []), name])];
+      return { ...c, stored_as: name };
+    });
     form.problem = null;
     form.issues = [];
     return structuredClone(form);
   },
   async set_dirty() {
     return null;
+  },
+  async test_channel(args) {
+    await wait(400);
+    if (fail) return { ok: false, text: "Could not send: connection refused" };
+    console.info("mock: test_channel", args?.index);
+    return { ok: true, text: lang === "ja" ? "テストを送りました。届いたか確かめてください" : "Test sent: check that it arrived" };
   },
   async get_pairs() {
     await wait(200);

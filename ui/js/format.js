@@ -287,14 +287,109 @@ export function matchesSearch(name, query) {
 /** Whether two forms say the same (pairs in any order). */
 export function sameForm(a, b) {
   if (!a || !b) return a === b;
-  const norm = (f) => {
-    const out = {};
-    for (const k of Object.keys(f).sort()) {
-      out[k] = k === "pairs" && Array.isArray(f[k]) ? [...f[k]].sort() : f[k];
+  // Keys in any order, at every depth (a channel's fields come from Rust or from this page).
+  const norm = (v, key) => {
+    if (key === "pairs" && Array.isArray(v)) return [...v].sort();
+    if (Array.isArray(v)) return v.map((x) => norm(x, null));
+    if (v && typeof v === "object") {
+      const out = {};
+      for (const k of Object.keys(v).sort()) out[k] = norm(v[k], k);
+      return out;
     }
-    return JSON.stringify(out);
+    return v;
   };
-  return norm(a) === norm(b);
+  return JSON.stringify(norm(a, null)) === JSON.stringify(norm(b, null));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Channels to the phone (the settings' "Also send to…").
+
+/** The channel kinds, in the order they are offered, and each one's catalogue key. */
+export const CHANNEL_KINDS = {
+  ntfy: "ChannelNtfy",
+  telegram: "ChannelTelegram",
+  line: "ChannelLine",
+  email: "ChannelEmail",
+};
+
+/**
+ * Each kind's fields, in order: `[key, label, input]`. `secret` is the token or password (not a
+ * key of the form: it goes to the keyring); `optional` marks a secret the kind can do without.
+ */
+export function channelFields(kind) {
+  const name = ["name", "SetChannelName", "text"];
+  switch (kind) {
+    case "ntfy":
+      return [name, ["url", "SetChannelTopicUrl", "url"], ["secret", "SetChannelNtfyToken", "optional"]];
+    case "telegram":
+      return [
+        name,
+        ["secret", "SetChannelBotToken", "secret"],
+        ["to", "SetChannelChatId", "text"],
+        ["url", "SetChannelApiUrl", "url"],
+      ];
+    case "line":
+      return [
+        name,
+        ["secret", "SetChannelLineToken", "secret"],
+        ["to", "SetChannelUserId", "text"],
+        ["url", "SetChannelApiUrl", "url"],
+      ];
+    case "email":
+      return [
+        name,
+        ["smtp_host", "SetChannelSmtpHost", "text"],
+        ["tls", "SetChannelTls", "tls"],
+        ["smtp_port", "SetChannelSmtpPort", "text"],
+        ["username", "SetChannelUsername", "text"],
+        ["secret", "SetChannelPassword", "optional"],
+        ["from", "SetChannelFrom", "text"],
+        ["to", "SetChannelTo", "text"],
+      ];
+    default:
+      return [name];
+  }
+}
+
+/** A new channel of `kind`, as the form's ChannelForm (Rust's defaults). */
+export function newChannel(kind) {
+  return {
+    kind,
+    name: "",
+    url: "",
+    to: "",
+    smtp_host: "",
+    smtp_port: "",
+    tls: "starttls",
+    username: "",
+    from: "",
+    urgent_in_quiet_hours: false,
+    stored_as: null,
+    on: [],
+    quiet_hours: "same",
+    ca_file: null,
+    secret_file: null,
+  };
+}
+
+/** Its name: the one typed, else the kind's. */
+export function channelName(c) {
+  return (c?.name ?? "").trim() || c?.kind || "";
+}
+
+/** Where it sends: the topic URL (ntfy), else who it writes to. */
+export function channelDestination(c) {
+  if (!c) return "";
+  if (c.kind === "ntfy") return (c.url ?? "").trim();
+  const to = (c.to ?? "").trim();
+  if (c.kind === "email" && c.smtp_host?.trim()) return to ? `${to} (${c.smtp_host.trim()})` : c.smtp_host.trim();
+  return to;
+}
+
+/** `channels[2].to` → `{ index: 2, key: "to" }`; null for a field of its own. */
+export function channelFieldOf(field) {
+  const m = /^channels\[(\d+)\]\.([a-z_]+)$/.exec(field ?? "");
+  return m ? { index: Number(m[1]), key: m[2] } : null;
 }
 
 /** Issues by field: `{ interval: "…", … }` (the first message of each field). */

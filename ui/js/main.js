@@ -6,7 +6,12 @@
 // A local one-second timer re-renders relative times; it never calls the backend.
 
 import {
+  CHANNEL_KINDS,
   EVENT_CAP,
+  channelDestination,
+  channelFieldOf,
+  channelFields,
+  channelName,
   errorMessage,
   fill,
   formatDuration,
@@ -17,6 +22,7 @@ import {
   levelClass,
   matchesSearch,
   mergeEvent,
+  newChannel,
   newestFirst,
   newerView,
   normalSummary,
@@ -56,6 +62,10 @@ const state = {
   chosen: new Set(), // the pairs ticked (what "only the pairs chosen" watches)
   pairList: null, // get_pairs' answer, once fetched
   pairsError: null,
+  // The channels as the form has them: `{ form, secret, replacing, answer }` each; `secret` is
+  // what was typed (sent to the keyring on Save, never kept after it).
+  channels: [],
+  channelSecrets: [], // the names whose secret the keyring holds, as the tray says
   validateSeq: 0,
   saved: false,
   configProblem: null, // why the configuration file is not in force, if it is not
@@ -388,6 +398,7 @@ async function onSettings(info) {
   state.configProblemInForm = Boolean(info.config_problem_in_form);
   renderConfigProblem();
   renderKeyInfo(info.api_key);
+  takeChannelSecrets(info.channel_secrets);
   if (!state.settingsOpen || dirty()) return;
   try {
     takeSettings(await invoke("load_settings"));
@@ -598,7 +609,8 @@ const FLAGS = [
 const ERROR_FIELDS = [...TEXT_FIELDS, "pairs", "other"];
 
 const dirty = () =>
-  Boolean(state.settings) && (!sameForm(state.form, state.settings.form) || autostartChanged());
+  Boolean(state.settings) &&
+  (!sameForm(state.form, state.settings.form) || autostartChanged() || state.channels.some((c) => c.secret));
 
 /** "Start at login" is not in the file, but it is applied on Save like every field. */
 const autostartChanged = () =>
@@ -611,6 +623,7 @@ function readForm() {
   for (const f of FLAGS) form[f] = $(`f-${f}`).checked;
   form.language = $("f-language").value;
   form.pairs = $("f-pairs-chosen").checked ? [...state.chosen].sort() : null;
+  form.channels = state.channels.map((c) => ({ ...c.form }));
   return form;
 }
 
@@ -623,6 +636,8 @@ function writeForm(form) {
   $("f-pairs-chosen").checked = chosen;
   $("f-pairs-default").checked = !chosen;
   state.chosen = new Set(chosen ? form.pairs : tradableNames(state.pairList ?? []));
+  state.channels = (form.channels ?? []).map((f) => ({ form: { ...f }, secret: "", replacing: false, answer: null }));
+  renderChannels();
   state.form = readForm();
   renderPairChoices();
   renderQuiet();
@@ -674,6 +689,7 @@ function renderIssues() {
       else input.removeAttribute("aria-invalid");
     }
   }
+  renderChannelIssues(state.issues);
   renderSaveBar();
 }
 
@@ -792,6 +808,7 @@ function takeSettings(answer) {
   box.checked = Boolean(answer?.autostart);
   box.disabled = false;
   renderKeyInfo(answer?.api_key);
+  state.channelSecrets = answer?.channel_secrets ?? [];
   renderAbout(answer?.about);
   writeForm(answer?.form ?? {});
   renderIssues();
@@ -805,6 +822,7 @@ function renderAbout(about) {
 
 function renderSettings() {
   if (!state.settings) return;
+  renderChannels();
   renderPairChoices();
   renderIssues();
 }
@@ -827,7 +845,9 @@ async function saveSettings() {
   state.form = readForm();
   try {
     if (autostartChanged()) await invoke("set_autostart", { enabled: $("set-autostart").checked });
-    takeSettings(await invoke("save_settings", { form: state.form }));
+    // The secrets typed, one per channel: the tray stores them once the file is written.
+    const secrets = state.channels.map((c) => (c.secret ? c.secret : null));
+    takeSettings(await invoke("save_settings", { form: state.form, secrets }));
     state.saved = true;
     invoke("set_dirty", { dirty: false }).catch(() => {});
     renderSaveBar();
@@ -1082,14 +1102,257 @@ function wireKey() {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Channels to the phone ("Also send to…"): part of the form, saved with it. Their secrets are
+// typed here and sent to the tray (test, or the keyring on Save); a stored one is never shown.
+
+/** The tray looked in the keyring again: the channels' "stored" marks follow. */
+function takeChannelSecrets(names) {
+  const next = Array.isArray(names) ? names : [];
+  if (JSON.stringify(next) === JSON.stringify(state.channelSecrets)) return;
+  state.channelSecrets = next;
+  if (state.settings) renderChannels();
+}
+
+/** Whether the keyring holds the channel's secret (under the name it was read with). */
+function secretStored(c) {
+  return Boolean(c.form.stored_as) && state.channelSecrets.includes(c.form.stored_as);
+}
+
+function channelInput(i, c, key, kind) {
+  const id = `c${i}-${key}`;
+  if (kind === "tls") {
+    const select = document.createElement("select");
+    for (const [value, msg] of [["starttls", "SetChannelStarttls"], ["tls", "SetChannelTlsDirect"]]) {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = t(msg);
+      select.append(option);
+    }
+    select.value = c.form.tls ?? "starttls";
+    select.id = id;
+    select.dataset.key = key;
+    return select;
+  }
+  const input = document.createElement("input");
+  input.id = id;
+  input.autocomplete = "off";
+  input.spellcheck = false;
+  if (key === "secret") {
+    input.type = "password";
+    input.value = c.secret;
+    input.dataset.secret = "true";
+  } else {
+    input.type = kind === "url" ? "url" : "text";
+    input.value = c.form[key] ?? "";
+    input.dataset.key = key;
+  }
+  if (key === "smtp_port") {
+    input.inputMode = "numeric";
+    input.placeholder = c.form.tls === "tls" ? "465" : "587";
+  }
+  if (key === "url" && c.form.kind === "ntfy") input.placeholder = t("SetChannelTopicExample");
+  if (key === "name") input.placeholder = c.form.kind;
+  input.setAttribute("aria-describedby", `e-${id}`);
+  return input;
+}
+
+/** A secret field: a password input, or "stored" with a way to replace it. */
+function secretField(i, c, label, kind) {
+  const field = document.createElement("div");
+  field.className = "field";
+  const stored = secretStored(c) && !c.replacing;
+  if (stored) {
+    const name = document.createElement("span");
+    name.className = "field-label";
+    name.textContent = label;
+    const row = document.createElement("div");
+    row.className = "secret-stored";
+    const mark = document.createElement("span");
+    mark.className = "stored-mark";
+    mark.textContent = t("SetChannelSecretStored");
+    const replace = document.createElement("button");
+    replace.type = "button";
+    replace.className = "btn btn-small channel-replace";
+    replace.textContent = t("SetChannelSecretReplace");
+    replace.addEventListener("click", () => {
+      c.replacing = true;
+      renderChannels();
+      $(`c${i}-secret`)?.focus();
+    });
+    row.append(mark, replace);
+    field.append(name, row);
+    return field;
+  }
+  const l = document.createElement("label");
+  l.htmlFor = `c${i}-secret`;
+  l.textContent = label;
+  const input = channelInput(i, c, "secret", kind);
+  if (secretStored(c)) input.placeholder = t("SetChannelSecretKeep");
+  const error = document.createElement("p");
+  error.className = "field-error";
+  field.append(l, input, error);
+  return field;
+}
+
+function channelItem(c, i) {
+  const item = $("tpl-channel").content.firstElementChild.cloneNode(true);
+  item.dataset.index = String(i);
+  item.dataset.kind = c.form.kind;
+  for (const el of item.querySelectorAll("[data-msg]")) setText(el, t(el.dataset.msg));
+  const fields = item.querySelector(".channel-fields");
+  for (const [key, msg, kind] of channelFields(c.form.kind)) {
+    if (key === "secret") {
+      fields.append(secretField(i, c, t(msg), kind));
+      continue;
+    }
+    const field = document.createElement("div");
+    field.className = `field field-${key}`;
+    field.dataset.field = `channels[${i}].${key}`;
+    const label = document.createElement("label");
+    label.htmlFor = `c${i}-${key}`;
+    label.textContent = t(msg);
+    const error = document.createElement("p");
+    error.id = `e-c${i}-${key}`;
+    error.className = "field-error";
+    error.setAttribute("aria-live", "polite");
+    field.append(label, channelInput(i, c, key, kind), error);
+    fields.append(field);
+  }
+  // Fields shown for a channel being added, one with a problem, or one the user opened.
+  const edit = item.querySelector(".channel-edit");
+  const wrong = (state.issues ?? []).some((issue) => channelFieldOf(issue.field)?.index === i);
+  edit.open = c.open ?? (!c.form.stored_as || wrong);
+  edit.addEventListener("toggle", () => {
+    c.open = edit.open;
+  });
+  const urgent = item.querySelector(".channel-urgent");
+  urgent.id = `c${i}-urgent`;
+  urgent.checked = Boolean(c.form.urgent_in_quiet_hours);
+  const answer = item.querySelector(".channel-answer");
+  answer.classList.toggle("ok", c.answer?.ok === true);
+  answer.classList.toggle("bad", c.answer?.ok === false);
+  setText(answer, c.answer?.text ?? (c.form.stored_as ? "" : t("SetChannelUnsaved")));
+  renderChannelHead(item, c);
+  return item;
+}
+
+function renderChannelHead(item, c) {
+  setText(item.querySelector(".channel-kind"), t(CHANNEL_KINDS[c.form.kind] ?? "") || c.form.kind);
+  setText(item.querySelector(".channel-name"), channelName(c.form));
+  const dest = channelDestination(c.form);
+  setText(item.querySelector(".channel-dest"), dest);
+  item.querySelector(".channel-dest").title = dest;
+}
+
+function renderChannels() {
+  $("channel-list").replaceChildren(...state.channels.map(channelItem));
+  $("channels-none").hidden = state.channels.length > 0;
+  renderChannelIssues(state.issues);
+}
+
+/** Each channel's field errors (`channels[0].to`), beside its field. */
+function renderChannelIssues(issues) {
+  const list = $("channel-list");
+  for (const err of list.querySelectorAll(".field-error")) setText(err, "");
+  for (const input of list.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+  for (const issue of issues ?? []) {
+    const at = channelFieldOf(issue.field);
+    if (!at) continue;
+    const err = $(`e-c${at.index}-${at.key}`);
+    if (!err || err.textContent) continue;
+    setText(err, issue.message ?? "");
+    $(`c${at.index}-${at.key}`)?.setAttribute("aria-invalid", "true");
+    const edit = err.closest(".channel-edit");
+    if (edit && !edit.open) edit.open = true;
+  }
+}
+
+/** A channel's field was typed in: into its form (or its secret), then the form is checked. */
+function onChannelInput(e) {
+  const item = e.target.closest?.(".channel");
+  if (!item) return;
+  const c = state.channels[Number(item.dataset.index)];
+  if (!c) return;
+  const target = e.target;
+  if (target.dataset.secret) c.secret = target.value;
+  else if (target.dataset.key === "urgent_in_quiet_hours") c.form.urgent_in_quiet_hours = target.checked;
+  else if (target.dataset.key) c.form[target.dataset.key] = target.value;
+  if (target.dataset.key === "tls") {
+    const port = item.querySelector('[data-key="smtp_port"]');
+    if (port) port.placeholder = target.value === "tls" ? "465" : "587";
+  }
+  renderChannelHead(item, c);
+}
+
+function addChannel() {
+  const kind = $("channel-kind").value;
+  state.channels.push({ form: newChannel(kind), secret: "", replacing: false, answer: null });
+  renderChannels();
+  const i = state.channels.length - 1;
+  $(`c${i}-${channelFields(kind)[1]?.[0] ?? "name"}`)?.focus();
+  onFormInput();
+}
+
+async function testChannel(i) {
+  const c = state.channels[i];
+  if (!c) return;
+  // The list may be drawn anew meanwhile (the tray says what the keyring holds, the file is
+  // read again): the answer goes to the channel as it is shown then.
+  const show = (answer) => {
+    const at = state.channels.indexOf(c) >= 0 ? state.channels.indexOf(c) : i;
+    if (state.channels[at]) state.channels[at].answer = answer;
+    const el = $("channel-list").querySelector(`.channel[data-index="${at}"] .channel-answer`);
+    if (!el) return;
+    el.classList.toggle("ok", answer.ok === true);
+    el.classList.toggle("bad", answer.ok === false);
+    setText(el, answer.text);
+  };
+  show({ ok: null, text: t("SetChannelSending") });
+  try {
+    const answer = await invoke("test_channel", { form: readForm(), index: i, secret: c.secret || null });
+    show({ ok: Boolean(answer?.ok), text: answer?.text ?? "" });
+  } catch (err) {
+    show({ ok: false, text: errorMessage(err) || "?" });
+  }
+}
+
+function removeChannel(i) {
+  state.channels.splice(i, 1);
+  renderChannels();
+  onFormInput();
+}
+
+function wireChannels() {
+  const list = $("channel-list");
+  // Before the form's own listeners (which check the form): the channel's values first.
+  list.addEventListener("input", onChannelInput);
+  list.addEventListener("change", onChannelInput);
+  list.addEventListener("click", (e) => {
+    const button = e.target.closest?.("button");
+    const item = button?.closest(".channel");
+    if (!item) return;
+    const i = Number(item.dataset.index);
+    if (button.classList.contains("channel-test")) withBusy(button, () => testChannel(i));
+    else if (button.classList.contains("channel-remove")) removeChannel(i);
+  });
+  list.addEventListener("keydown", (e) => {
+    // Enter in a channel's field must not submit the settings form.
+    if (e.key === "Enter" && e.target.tagName === "INPUT") e.preventDefault();
+  });
+  $("channel-add").addEventListener("click", addChannel);
+}
+
 function wireSettings() {
   wireKey();
+  wireChannels();
   const form = $("settings-form");
   form.addEventListener("input", (e) => {
     // The key is not a setting of the file.
     if (e.target.id === "k-key" || e.target.id === "k-secret") return;
     // Pausing is not a setting: it acts on its button, apart from Save.
     if (e.target.id === "f-pause_until") return;
+    if (e.target.id === "channel-kind") return;
     if (e.target.id === "pair-search") renderPairChoices();
     else if (e.target.closest?.("#pair-groups") || e.target.type === "checkbox" || e.target.type === "radio") {
       // handled on change
@@ -1106,6 +1369,7 @@ function wireSettings() {
       renderPairChoices();
     }
     if (box.id === "f-quiet_hours") renderQuiet();
+    if (box.id === "channel-kind") return;
     if (box.id !== "pair-search") onFormInput();
   });
   form.addEventListener("submit", (e) => {

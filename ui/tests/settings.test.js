@@ -5,7 +5,13 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 
 import {
+  CHANNEL_KINDS,
+  channelDestination,
+  channelFieldOf,
+  channelFields,
+  channelName,
   groupPairs,
+  newChannel,
   issuesByField,
   matchesSearch,
   quoteOf,
@@ -81,5 +87,31 @@ describe("sameForm and issuesByField", () => {
       ]),
       { interval: "a", timeout: "c" },
     );
+  });
+});
+
+describe("channels", () => {
+  test("each kind's fields, the secret among them", () => {
+    const keys = (kind) => channelFields(kind).map(([key]) => key);
+    assert.deepEqual(keys("ntfy"), ["name", "url", "secret"]);
+    assert.deepEqual(keys("telegram"), ["name", "secret", "to", "url"]);
+    assert.deepEqual(keys("line"), ["name", "secret", "to", "url"]);
+    assert.deepEqual(keys("email"), ["name", "smtp_host", "tls", "smtp_port", "username", "secret", "from", "to"]);
+    assert.deepEqual(Object.keys(CHANNEL_KINDS), ["ntfy", "telegram", "line", "email"]);
+  });
+  test("name, destination and a field's key", () => {
+    const c = { ...newChannel("email"), to: "me@example.com", smtp_host: "smtp.example.com" };
+    assert.equal(channelName(c), "email");
+    assert.equal(channelName({ ...c, name: " phone " }), "phone");
+    assert.equal(channelDestination(c), "me@example.com (smtp.example.com)");
+    assert.equal(channelDestination({ ...newChannel("ntfy"), url: "https://ntfy.sh/x" }), "https://ntfy.sh/x");
+    assert.deepEqual(channelFieldOf("channels[3].smtp_port"), { index: 3, key: "smtp_port" });
+    assert.equal(channelFieldOf("interval"), null);
+  });
+  test("a channel's keys in any order are the same form", () => {
+    const a = { interval: "30s", channels: [{ kind: "ntfy", url: "u" }] };
+    const b = { channels: [{ url: "u", kind: "ntfy" }], interval: "30s" };
+    assert.ok(sameForm(a, b));
+    assert.ok(!sameForm(a, { ...b, channels: [] }));
   });
 });

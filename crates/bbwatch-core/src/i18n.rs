@@ -766,6 +766,100 @@ catalogue! {
     UiAssets => ("入金・出金", "Deposits and withdrawals"),
     /// Settings: a watched asset that is not an asset name.
     ErrAssetName => ("「{value}」はxrpのような通貨名ではありません", "\"{value}\" is not an asset name like xrp"),
+
+    // Channels to the phone (settings window, issue 27).
+    /// Settings: the group of channels under Notifications.
+    SetChannels => ("ほかの送信先", "Also send to…"),
+    /// Settings: what the channels are.
+    SetChannelsHint => ("スマートフォンなどにも通知を送ります。送る出来事と静かな時間はデスクトップ通知の設定に従います。トークンやパスワードはシステムのキーリングに保存され、ファイルには書かれません。", "Notifications also go to your phone or inbox. They follow the desktop notifications' choices and quiet hours. Tokens and passwords are kept in the system keyring, never in a file."),
+    /// Settings: no channel yet.
+    SetChannelsNone => ("送信先はまだありません", "No channel yet"),
+    /// Settings: the kind chooser's label.
+    SetChannelAddKind => ("追加する送信先", "Channel to add"),
+    /// Settings: the add button.
+    SetChannelAdd => ("追加", "Add"),
+    /// Settings: a channel kind.
+    ChannelNtfy => ("ntfy", "ntfy"),
+    /// Settings: a channel kind.
+    ChannelTelegram => ("Telegram", "Telegram"),
+    /// Settings: a channel kind.
+    ChannelLine => ("LINE", "LINE"),
+    /// Settings: a channel kind.
+    ChannelEmail => ("メール", "E-mail"),
+    /// Settings: a channel's name field.
+    SetChannelName => ("名前（任意）", "Name (optional)"),
+    /// Settings: ntfy's topic URL.
+    SetChannelTopicUrl => ("トピックのURL", "Topic URL"),
+    /// Settings: ntfy's access token.
+    SetChannelNtfyToken => ("アクセストークン（任意）", "Access token (optional)"),
+    /// Settings: Telegram's bot token.
+    SetChannelBotToken => ("ボットのトークン", "Bot token"),
+    /// Settings: Telegram's chat id.
+    SetChannelChatId => ("チャットID", "Chat ID"),
+    /// Settings: LINE's channel access token.
+    SetChannelLineToken => ("チャネルアクセストークン", "Channel access token"),
+    /// Settings: LINE's user id.
+    SetChannelUserId => ("ユーザーID", "User ID"),
+    /// Settings: the SMTP host.
+    SetChannelSmtpHost => ("SMTPサーバー", "SMTP server"),
+    /// Settings: the SMTP port.
+    SetChannelSmtpPort => ("ポート", "Port"),
+    /// Settings: the SMTP security.
+    SetChannelTls => ("暗号化", "Security"),
+    /// Settings: SMTP with STARTTLS.
+    SetChannelStarttls => ("STARTTLS（通常587番）", "STARTTLS (usually port 587)"),
+    /// Settings: SMTP over TLS from the start.
+    SetChannelTlsDirect => ("TLS（通常465番）", "TLS (usually port 465)"),
+    /// Settings: the example of an ntfy topic URL.
+    SetChannelTopicExample => ("例：https://ntfy.sh/my-bitbank-alerts", "e.g. https://ntfy.sh/my-bitbank-alerts"),
+    /// Settings: Telegram's or LINE's API server, for a proxy or a test server.
+    SetChannelApiUrl => ("APIサーバー（任意。プロキシなどを使う場合）", "API server (optional: a proxy or a test server)"),
+    /// Settings: the SMTP user name.
+    SetChannelUsername => ("ユーザー名", "User name"),
+    /// Settings: the SMTP password.
+    SetChannelPassword => ("パスワード", "Password"),
+    /// Settings: the sender.
+    SetChannelFrom => ("差出人（任意）", "From (optional)"),
+    /// Settings: the recipients.
+    SetChannelTo => ("宛先（カンマ区切り）", "To (comma-separated)"),
+    /// Settings: urgent events in quiet hours.
+    SetChannelUrgent => ("静かな時間でも緊急の出来事（メンテナンス・障害の開始）だけはすぐ送る", "In quiet hours, still send urgent events (maintenance and outages starting) at once"),
+    /// Settings: a secret is stored in the keyring.
+    SetChannelSecretStored => ("保存済み（キーリング）", "Stored (keyring)"),
+    /// Settings: replace the stored secret.
+    SetChannelSecretReplace => ("置き換える", "Replace"),
+    /// Settings: the placeholder of a secret field that keeps the stored secret.
+    SetChannelSecretKeep => ("空欄なら保存済みのものを使います", "Leave empty to keep the stored one"),
+    /// Settings: send a test through a channel.
+    SetChannelTest => ("テストを送る", "Send a test"),
+    /// Settings: show a channel's fields.
+    SetChannelEdit => ("設定を編集", "Edit"),
+    /// Settings: remove a channel.
+    SetChannelRemove => ("削除", "Remove"),
+    /// Settings: a channel's test is under way.
+    SetChannelSending => ("送信中…", "Sending…"),
+    /// Settings: the hint of a new channel: saved with the settings.
+    SetChannelUnsaved => ("保存すると有効になります", "Takes effect when saved"),
+    /// Settings: a channel's test was sent.
+    SetChannelTestSent => ("テストを送りました。届いたか確かめてください", "Test sent: check that it arrived"),
+    /// Settings: a channel's test failed.
+    SetChannelTestFailed => ("送れませんでした：{error}", "Could not send: {error}"),
+    /// Field error: not a channel name.
+    ErrChannelName => ("「{value}」は名前に使えません。英数字と - _ で{max}文字までにしてください", "\"{value}\" cannot be a name: use at most {max} letters, digits, - or _"),
+    /// Field error: a name used twice.
+    ErrChannelNameTaken => ("「{value}」はほかの送信先の名前です。別の名前を付けてください", "\"{value}\" names another channel too: give each its own name"),
+    /// Field error: an ntfy URL without a topic.
+    ErrNtfyTopic => ("「{value}」にはトピックがありません。https://ntfy.sh/my-topicのように最後にトピックを付けてください", "\"{value}\" names no topic: end it with the topic, like https://ntfy.sh/my-topic"),
+    /// Field error: not a Telegram chat id.
+    ErrTelegramChat => ("「{value}」はチャットIDではありません（123456789のような数字、または@channel）", "\"{value}\" is not a chat id (a number like 123456789, or @channel)"),
+    /// Field error: not a LINE id.
+    ErrLineId => ("「{value}」はLINEのIDではありません（Uで始まる33文字）", "\"{value}\" is not a LINE id (U and 32 hex digits)"),
+    /// Field error: not an e-mail address.
+    ErrEmail => ("「{value}」はメールアドレスではありません", "\"{value}\" is not an e-mail address"),
+    /// Field error: not an SMTP host.
+    ErrSmtpHost => ("「{value}」はsmtp.example.comのようなホスト名ではありません", "\"{value}\" is not a host name like smtp.example.com"),
+    /// Field error: not a port.
+    ErrPort => ("「{value}」は1から65535までのポート番号ではありません", "\"{value}\" is not a port from 1 to 65535"),
 }
 
 /// Every message in `lang`, by key: what the web UI loads once.
@@ -940,6 +1034,9 @@ mod tests {
                 &Msg::NotifyTitle,
                 &Msg::NotifyPairTitle,
                 &Msg::ConfigIssueKey,
+                &Msg::ChannelNtfy,
+                &Msg::ChannelTelegram,
+                &Msg::ChannelLine,
             ]
         );
     }

@@ -2,7 +2,7 @@
 //! one JSON object a line. A leaf: it names the core's types and nothing of the shell, so
 //! both processes (and their tests) read the protocol from one place.
 
-use bbwatch_core::config::{Config, LanguageSetting};
+use bbwatch_core::config::{Channel, Config, LanguageSetting};
 use bbwatch_core::model::link::Link;
 use bbwatch_core::present::settings_form::{FileProblem, SettingsForm};
 use bbwatch_core::{Lang, Level};
@@ -37,6 +37,9 @@ pub struct SettingsInfo {
     /// file itself); kept from the page.
     #[serde(default)]
     pub file: Option<Box<FileSeen>>,
+    /// The channels (by name) whose secret is in the keyring, as the tray last looked.
+    #[serde(default)]
+    pub channel_secrets: Vec<String>,
 }
 
 /// The configuration file as the tray last read it, and the settings in force.
@@ -73,6 +76,52 @@ pub struct KeyPair {
 impl std::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("KeyPair { key: ***, secret: *** }")
+    }
+}
+
+/// A change to the channels' secrets in the keyring, made when the settings are saved.
+/// `Debug` hides the secret, so no log can show it.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum SecretChange {
+    /// Store `secret` for the channel `name`, replacing any.
+    Store { name: String, secret: String },
+    /// Delete the secret of the channel `name` (removed).
+    Delete { name: String },
+    /// The channel `from` was renamed `to`: its secret goes with it.
+    Rename { from: String, to: String },
+}
+
+impl std::fmt::Debug for SecretChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretChange::Store { name, .. } => {
+                write!(f, "Store {{ name: {name:?}, secret: *** }}")
+            }
+            SecretChange::Delete { name } => write!(f, "Delete {{ name: {name:?} }}"),
+            SecretChange::Rename { from, to } => write!(f, "Rename {{ {from:?} → {to:?} }}"),
+        }
+    }
+}
+
+/// A channel to test, as the form has it, with the secret typed (none: the stored one, under
+/// `stored_as`). `Debug` hides the secret.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct ChannelTest {
+    pub channel: Channel,
+    pub secret: Option<String>,
+    pub stored_as: Option<String>,
+}
+
+impl std::fmt::Debug for ChannelTest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ChannelTest {{ channel: {:?}, secret: {}, stored_as: {:?} }}",
+            self.channel.id(),
+            if self.secret.is_some() { "***" } else { "none" },
+            self.stored_as
+        )
     }
 }
 
@@ -128,6 +177,10 @@ pub enum ToTray {
     /// Read the configuration file again now (the window is about to write it, or just did);
     /// answered with the settings then.
     Reload { id: u64 },
+    /// "Send a test" of a channel; answered (KeyAnswer) with what happened.
+    TestChannel { id: u64, test: Box<ChannelTest> },
+    /// Store, delete or move a channel's secret in the keyring; answered (KeyAnswer).
+    ChannelSecret { id: u64, change: SecretChange },
 }
 
 /// One line of JSON (serializing these plain types cannot fail).

@@ -109,6 +109,8 @@ where
 {
     let shared = app.shared().clone();
     shared.windows_connected.fetch_add(1, Ordering::SeqCst);
+    // Which channels have a secret stored: the window is told when the keyring answers.
+    tokio::spawn(crate::channel_secrets::refresh(shared.clone()));
     follow_window(stream, &app, &shared).await;
     shared.windows_connected.fetch_sub(1, Ordering::SeqCst);
 }
@@ -136,9 +138,24 @@ fn take_request(
         ToTray::TestKey { id, pair } => answer(id, crate::keys::Job::Test(pair)),
         ToTray::SaveKey { id, pair } => answer(id, crate::keys::Job::Save(pair)),
         ToTray::RemoveKey { id } => answer(id, crate::keys::Job::Remove),
+        ToTray::TestChannel { id, test } => {
+            let (shared, replies) = (shared.clone(), replies.clone());
+            tokio::spawn(async move {
+                let (ok, text) = crate::channel_secrets::test(&shared, *test).await;
+                let _ = replies.send(ToWindow::KeyAnswer { id, ok, text });
+            });
+        }
+        ToTray::ChannelSecret { id, change } => {
+            let (shared, replies) = (shared.clone(), replies.clone());
+            tokio::spawn(async move {
+                let (ok, text) = crate::channel_secrets::change(&shared, change).await;
+                let _ = replies.send(ToWindow::KeyAnswer { id, ok, text });
+            });
+        }
         ToTray::Reload { id } => {
             // A bad file is published as the problem, which the answer carries.
             let _ = shared.settings.reload();
+            tokio::spawn(crate::channel_secrets::refresh(shared.clone()));
             let settings = Box::new(shared.settings_info());
             let _ = replies.send(ToWindow::Reloaded { id, settings });
         }
@@ -229,6 +246,34 @@ mod tests {
         let mut buf = Vec::new();
         assert!(next_request(&mut input, &mut buf).await.is_err());
         assert!(buf.len() <= MAX_REQUEST + 1, "read {} bytes", buf.len());
+    }
+
+    #[test]
+    fn channel_requests_never_show_their_secret_in_a_log() {
+        use bbwatch_core::config::{Channel, ChannelKind};
+        let test = ToTray::TestChannel {
+            id: 7,
+            test: Box::new(messages::ChannelTest {
+                channel: Channel::new(ChannelKind::Telegram),
+                secret: Some("123:s3cret".into()),
+                stored_as: None,
+            }),
+        };
+        let store = ToTray::ChannelSecret {
+            id: 8,
+            change: messages::SecretChange::Store {
+                name: "telegram".into(),
+                secret: "123:s3cret".into(),
+            },
+        };
+        for msg in [&test, &store] {
+            assert!(!format!("{msg:?}").contains("s3cret"), "{msg:?}");
+            // On the link itself it travels, and reads back.
+            let l = line(msg);
+            assert!(l.contains("s3cret") && l.len() < MAX_REQUEST);
+            let back: ToTray = serde_json::from_str(l.trim()).unwrap();
+            assert_eq!(format!("{back:?}"), format!("{msg:?}"));
+        }
     }
 
     #[test]

@@ -13,11 +13,14 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::bitbank::client::{MAX_TIMEOUT, MIN_TIMEOUT};
+use crate::config::channel::MAX_NAME;
 use crate::config::{
-    check_interval, check_timeout, parse_duration, parse_listen, parse_quiet_hours, Config,
-    ConfigError, LanguageSetting, QuietHours, MAX_INTERVAL, MAX_RETENTION_DAYS, MIN_INTERVAL,
+    check_interval, check_timeout, parse_duration, parse_listen, parse_quiet_hours, Channel,
+    ChannelKind, ChannelQuiet, Config, ConfigError, LanguageSetting, QuietHours, Recipients,
+    SmtpTls, MAX_INTERVAL, MAX_RETENTION_DAYS, MIN_INTERVAL,
 };
 use crate::i18n::{Lang, Msg};
+use crate::model::event::EventKind;
 use crate::model::pair::{PairName, MAX_WATCHED_PAIRS};
 use crate::model::url::{HttpUrl, WsUrl};
 
@@ -75,6 +78,240 @@ pub struct SettingsForm {
     pub assets: String,
     /// Notify when deposits or withdrawals stop or resume.
     pub notify_assets: bool,
+    /// The channels to the phone (`[[channels]]`), in the file's order. Their secrets are
+    /// not here: the tray keeps them in the keyring.
+    pub channels: Vec<ChannelForm>,
+}
+
+/// One channel as the form shows it: what it has fields for as typed, and the keys it has no
+/// field for kept as the file says them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChannelForm {
+    /// ntfy, Telegram, LINE or e-mail (chosen when it is added).
+    pub kind: ChannelKind,
+    /// Its name; empty for the kind's.
+    pub name: String,
+    /// ntfy: the topic's URL. Telegram, LINE: the API's base URL (not shown; kept).
+    pub url: String,
+    /// The chat id, the LINE user id, or the e-mail addresses, comma-separated.
+    pub to: String,
+    /// E-mail: the SMTP host.
+    pub smtp_host: String,
+    /// E-mail: the port as typed; empty for the security's default.
+    pub smtp_port: String,
+    /// E-mail: STARTTLS or TLS.
+    pub tls: SmtpTls,
+    /// E-mail: the SMTP user name.
+    pub username: String,
+    /// E-mail: the sender.
+    pub from: String,
+    /// In quiet hours, urgent events are still sent at once.
+    pub urgent_in_quiet_hours: bool,
+    /// The name its secret is stored under (its name in the file when the form was read);
+    /// none for a channel added in the form. Not written to the file.
+    pub stored_as: Option<String>,
+    /// Kept from the file: the event kinds it is told of.
+    pub on: Vec<EventKind>,
+    /// Kept from the file: its quiet hours.
+    pub quiet_hours: ChannelQuiet,
+    /// Kept from the file: a CA file (e-mail).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Kept from the file: a file holding the secret.
+    pub secret_file: Option<std::path::PathBuf>,
+}
+
+impl Default for ChannelForm {
+    fn default() -> Self {
+        ChannelForm::from_channel(&Channel::new(ChannelKind::Ntfy))
+    }
+}
+
+/// A channel's field that can be wrong, by its key in the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChannelField {
+    /// `name`.
+    Name,
+    /// `url`.
+    Url,
+    /// `to`.
+    To,
+    /// `smtp_host`.
+    SmtpHost,
+    /// `smtp_port`.
+    SmtpPort,
+    /// `from`.
+    From,
+}
+
+impl ChannelField {
+    /// Its key in the file.
+    pub fn key(self) -> &'static str {
+        match self {
+            ChannelField::Name => "name",
+            ChannelField::Url => "url",
+            ChannelField::To => "to",
+            ChannelField::SmtpHost => "smtp_host",
+            ChannelField::SmtpPort => "smtp_port",
+            ChannelField::From => "from",
+        }
+    }
+
+    fn of_key(key: &str) -> Option<ChannelField> {
+        [
+            ChannelField::Name,
+            ChannelField::Url,
+            ChannelField::To,
+            ChannelField::SmtpHost,
+            ChannelField::SmtpPort,
+            ChannelField::From,
+        ]
+        .into_iter()
+        .find(|f| f.key() == key)
+    }
+}
+
+impl ChannelForm {
+    /// The form showing `channel`, as the file has it.
+    pub fn from_channel(channel: &Channel) -> ChannelForm {
+        ChannelForm {
+            kind: channel.kind,
+            name: channel.name.clone(),
+            url: channel
+                .url
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            to: channel.to.0.join(", "),
+            smtp_host: channel.smtp_host.clone(),
+            smtp_port: channel.smtp_port.map(|p| p.to_string()).unwrap_or_default(),
+            tls: channel.tls,
+            username: channel.username.clone(),
+            from: channel.from.clone(),
+            urgent_in_quiet_hours: channel.urgent_in_quiet_hours,
+            stored_as: Some(channel.id().to_owned()),
+            on: channel.on.clone(),
+            quiet_hours: channel.quiet_hours,
+            ca_file: channel.ca_file.clone(),
+            secret_file: channel.secret_file.clone(),
+        }
+    }
+
+    /// Its name: the one typed, else the kind's.
+    pub fn id(&self) -> &str {
+        match self.name.trim() {
+            "" => self.kind.as_str(),
+            name => name,
+        }
+    }
+
+    /// The channel the form describes, as the `i`-th (`names`: the names of those before
+    /// it), or each problem by its field. The rules are [`Channel::problems`]'; the words
+    /// are the form's.
+    pub fn to_channel(&self, i: usize, names: &[&str]) -> Result<Channel, Vec<Issue>> {
+        let mut issues = Vec::new();
+        let field = |f: ChannelField| Field::Channel(i, f);
+        let mut channel = Channel::new(self.kind);
+        channel.name = self.name.trim().to_owned();
+        channel.on = self.on.clone();
+        channel.quiet_hours = self.quiet_hours;
+        channel.urgent_in_quiet_hours = self.urgent_in_quiet_hours;
+        channel.ca_file = self.ca_file.clone();
+        channel.secret_file = self.secret_file.clone();
+        let url = self.url.trim();
+        if !url.is_empty() {
+            match url.parse() {
+                Ok(u) => channel.url = Some(u),
+                Err(_) => issues.push(Issue {
+                    field: field(ChannelField::Url),
+                    error: FieldError::NotUrl(url.to_owned()),
+                }),
+            }
+        }
+        let to: Vec<String> = self
+            .to
+            .split(if self.kind == ChannelKind::Email {
+                ','
+            } else {
+                '\n'
+            })
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect();
+        channel.to = Recipients(to);
+        if self.kind == ChannelKind::Email {
+            channel.smtp_host = self.smtp_host.trim().to_owned();
+            channel.tls = self.tls;
+            channel.username = self.username.trim().to_owned();
+            channel.from = self.from.trim().to_owned();
+            match self.smtp_port.trim() {
+                "" => {}
+                port => match port.parse::<u16>() {
+                    Ok(p) if p > 0 => channel.smtp_port = Some(p),
+                    _ => issues.push(Issue {
+                        field: field(ChannelField::SmtpPort),
+                        error: FieldError::NotPort(port.to_owned()),
+                    }),
+                },
+            }
+        }
+        for problem in channel.problems(i, names) {
+            let key = problem.key().unwrap_or_default();
+            let short = key.rsplit('.').next().unwrap_or_default();
+            let Some(f) = ChannelField::of_key(short) else {
+                // A key the form has no field for (ca_file, secret_file): the file's words.
+                issues.push(Issue {
+                    field: Field::Other,
+                    error: FieldError::Other(problem.to_string()),
+                });
+                continue;
+            };
+            if issues.iter().any(|i| i.field == field(f)) {
+                continue;
+            }
+            issues.push(Issue {
+                field: field(f),
+                error: self.channel_error(&channel, f, names),
+            });
+        }
+        if issues.is_empty() {
+            Ok(channel)
+        } else {
+            Err(issues)
+        }
+    }
+
+    /// What is wrong with `f` of `channel`, in the form's words.
+    fn channel_error(&self, channel: &Channel, f: ChannelField, names: &[&str]) -> FieldError {
+        let first_bad = |values: &[String], ok: fn(&str) -> bool| {
+            values.iter().find(|v| !ok(v)).cloned().unwrap_or_default()
+        };
+        match f {
+            ChannelField::Name if names.contains(&channel.id()) => {
+                FieldError::NameTaken(channel.id().to_owned())
+            }
+            ChannelField::Name => FieldError::NotChannelName(channel.id().to_owned()),
+            ChannelField::Url if self.url.trim().is_empty() => FieldError::Required,
+            ChannelField::Url => FieldError::NoTopic(self.url.trim().to_owned()),
+            ChannelField::To if channel.to.0.is_empty() => FieldError::Required,
+            ChannelField::To => match self.kind {
+                ChannelKind::Telegram => FieldError::NotChatId(self.to.trim().to_owned()),
+                ChannelKind::Line => FieldError::NotLineId(self.to.trim().to_owned()),
+                _ => FieldError::NotEmail(first_bad(&channel.to.0, |a| {
+                    let mut probe = Channel::new(ChannelKind::Email);
+                    probe.from = a.to_owned();
+                    !probe
+                        .problems(0, &[])
+                        .iter()
+                        .any(|e| e.key() == Some("channels[0].from"))
+                })),
+            },
+            ChannelField::From => FieldError::NotEmail(channel.from.clone()),
+            ChannelField::SmtpHost if channel.smtp_host.is_empty() => FieldError::Required,
+            ChannelField::SmtpHost => FieldError::NotHost(channel.smtp_host.clone()),
+            ChannelField::SmtpPort => FieldError::NotPort(self.smtp_port.trim().to_owned()),
+        }
+    }
 }
 
 impl Default for SettingsForm {
@@ -83,9 +320,9 @@ impl Default for SettingsForm {
     }
 }
 
-/// A field of the form that can be wrong.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// A field of the form that can be wrong. Serialized as its name (`interval`), a channel's
+/// as its key in the file (`channels[0].to`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
     /// Poll interval.
     Interval,
@@ -113,6 +350,37 @@ pub enum Field {
     Assets,
     /// A value of the file the form does not show.
     Other,
+    /// A field of the `i`-th channel.
+    Channel(usize, ChannelField),
+}
+
+impl Field {
+    /// Its name as the window knows it: `interval`, `channels[0].to`.
+    pub fn name(self) -> String {
+        let plain = match self {
+            Field::Interval => "interval",
+            Field::Timeout => "timeout",
+            Field::FailureThreshold => "failure_threshold",
+            Field::Pairs => "pairs",
+            Field::QuietFrom => "quiet_from",
+            Field::QuietTo => "quiet_to",
+            Field::ApiUrl => "api_url",
+            Field::PublicUrl => "public_url",
+            Field::StreamUrl => "stream_url",
+            Field::RetentionDays => "retention_days",
+            Field::ApiListen => "api_listen",
+            Field::Assets => "assets",
+            Field::Other => "other",
+            Field::Channel(i, f) => return format!("channels[{i}].{}", f.key()),
+        };
+        plain.to_owned()
+    }
+}
+
+impl Serialize for Field {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
 }
 
 /// What is wrong with a field.
@@ -169,6 +437,30 @@ pub enum FieldError {
     /// Another value of the file is wrong (config.rs's own message).
     #[error("{0}")]
     Other(String),
+    /// A channel's name that is not one.
+    #[error("{0:?} is not a channel name")]
+    NotChannelName(String),
+    /// A channel's name another channel has too.
+    #[error("{0:?} names another channel too")]
+    NameTaken(String),
+    /// An ntfy URL that names no topic.
+    #[error("{0:?} names no topic")]
+    NoTopic(String),
+    /// Not a Telegram chat id.
+    #[error("{0:?} is not a chat id")]
+    NotChatId(String),
+    /// Not a LINE user id.
+    #[error("{0:?} is not a LINE id")]
+    NotLineId(String),
+    /// Not an e-mail address.
+    #[error("{0:?} is not an e-mail address")]
+    NotEmail(String),
+    /// Not a host name.
+    #[error("{0:?} is not a host name")]
+    NotHost(String),
+    /// Not a port.
+    #[error("{0:?} is not a port")]
+    NotPort(String),
 }
 
 /// `1s`, `2m`, `1h`: the way the fields are written.
@@ -207,6 +499,16 @@ impl FieldError {
             FieldError::NotAddress(v) => Msg::ErrAddress.fill(lang, &[("value", v)]),
             FieldError::NeedsToken => Msg::ErrNeedsToken.text(lang).to_owned(),
             FieldError::Other(m) => Msg::ErrOther.fill(lang, &[("message", m)]),
+            FieldError::NotChannelName(v) => {
+                Msg::ErrChannelName.fill(lang, &[("value", v), ("max", &MAX_NAME.to_string())])
+            }
+            FieldError::NameTaken(v) => Msg::ErrChannelNameTaken.fill(lang, &[("value", v)]),
+            FieldError::NoTopic(v) => Msg::ErrNtfyTopic.fill(lang, &[("value", v)]),
+            FieldError::NotChatId(v) => Msg::ErrTelegramChat.fill(lang, &[("value", v)]),
+            FieldError::NotLineId(v) => Msg::ErrLineId.fill(lang, &[("value", v)]),
+            FieldError::NotEmail(v) => Msg::ErrEmail.fill(lang, &[("value", v)]),
+            FieldError::NotHost(v) => Msg::ErrSmtpHost.fill(lang, &[("value", v)]),
+            FieldError::NotPort(v) => Msg::ErrPort.fill(lang, &[("value", v)]),
         }
     }
 }
@@ -264,8 +566,18 @@ fn field_of_key(key: &str) -> Option<Field> {
         "notifications.quiet_hours" => Field::QuietFrom,
         "history.retention_days" => Field::RetentionDays,
         "api.listen" | "api.token" => Field::ApiListen,
-        _ => return None,
+        _ => return channel_field_of_key(key),
     })
+}
+
+/// `channels[2].to` → the third channel's `to` field, if the form has that field.
+fn channel_field_of_key(key: &str) -> Option<Field> {
+    let rest = key.strip_prefix("channels[")?;
+    let (i, field) = rest.split_once("].")?;
+    Some(Field::Channel(
+        i.parse().ok()?,
+        ChannelField::of_key(field)?,
+    ))
 }
 
 /// The string at dotted `key` (`webhooks[1].url`) in TOML `text`, if there is one.
@@ -447,6 +759,11 @@ impl SettingsForm {
             api_listen: config.api.listen.to_string(),
             assets: config.assets.as_deref().unwrap_or_default().join(", "),
             notify_assets: n.assets,
+            channels: config
+                .channels
+                .iter()
+                .map(ChannelForm::from_channel)
+                .collect(),
         }
     }
 
@@ -506,6 +823,9 @@ impl SettingsForm {
             if let Some(listen) = api.get("listen") {
                 form.api_listen = as_text(listen);
             }
+        }
+        if let Some(toml::Value::Array(items)) = table.get("channels") {
+            form.channels = items.iter().filter_map(channel_form_of_value).collect();
         }
         if let Some(n) = table.get("notifications").and_then(toml::Value::as_table) {
             let flag = |key: &str, slot: &mut bool| {
@@ -572,6 +892,7 @@ impl SettingsForm {
         n.assets = self.notify_assets;
         n.sound = self.sound;
         n.quiet_hours = checked.quiet_hours;
+        config.channels = checked.channels;
         // The form's fields are right; anything config.rs still refuses is elsewhere in the
         // file, but for the token an address reachable from elsewhere calls for.
         config.validate().map_err(|e| {
@@ -714,6 +1035,14 @@ impl SettingsForm {
             Field::Assets,
             assets.as_ref().map(|_| ()).map_err(Clone::clone),
         );
+        let mut channels = Vec::new();
+        for (i, c) in self.channels.iter().enumerate() {
+            let names: Vec<&str> = self.channels[..i].iter().map(ChannelForm::id).collect();
+            match c.to_channel(i, &names) {
+                Ok(channel) => channels.push(channel),
+                Err(mut found) => issues.append(&mut found),
+            }
+        }
         match (
             interval, timeout, threshold, pairs, quiet, api_url, public_url, stream_url, retention,
             api_listen, assets,
@@ -742,6 +1071,7 @@ impl SettingsForm {
                 retention_days,
                 api_listen,
                 assets,
+                channels,
             }),
             _ => Err(issues),
         }
@@ -761,6 +1091,61 @@ struct Checked {
     retention_days: u32,
     api_listen: SocketAddr,
     assets: Option<Vec<String>>,
+    channels: Vec<Channel>,
+}
+
+/// A `[[channels]]` table of a file that does not read as a whole: the channel if it reads,
+/// else its values as written (a bad one shows in its field). None without a known kind.
+fn channel_form_of_value(v: &toml::Value) -> Option<ChannelForm> {
+    if let Ok(channel) = v.clone().try_into::<Channel>() {
+        return Some(ChannelForm::from_channel(&channel));
+    }
+    let t = v.as_table()?;
+    let kind: ChannelKind = t.get("kind")?.clone().try_into().ok()?;
+    let text = |key: &str| match t.get(key) {
+        Some(toml::Value::String(s)) => s.clone(),
+        Some(toml::Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let name = text("name");
+    Some(ChannelForm {
+        kind,
+        stored_as: Some(if name.trim().is_empty() {
+            kind.as_str().to_owned()
+        } else {
+            name.trim().to_owned()
+        }),
+        name,
+        url: text("url"),
+        to: text("to"),
+        smtp_host: text("smtp_host"),
+        smtp_port: text("smtp_port"),
+        tls: t
+            .get("tls")
+            .and_then(|v| v.clone().try_into().ok())
+            .unwrap_or_default(),
+        username: text("username"),
+        from: text("from"),
+        urgent_in_quiet_hours: t
+            .get("urgent_in_quiet_hours")
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(false),
+        on: t
+            .get("on")
+            .and_then(|v| v.clone().try_into().ok())
+            .unwrap_or_default(),
+        quiet_hours: t
+            .get("quiet_hours")
+            .and_then(|v| v.clone().try_into().ok())
+            .unwrap_or_default(),
+        ca_file: t.get("ca_file").and_then(|v| v.clone().try_into().ok()),
+        secret_file: t.get("secret_file").and_then(|v| v.clone().try_into().ok()),
+    })
 }
 
 /// The watched assets as typed, `"btc, ETH"`: each checked like the file's (lowercase, as
@@ -796,6 +1181,7 @@ const FORM_KEYS: &[&str] = &[
     "stream",
     "stream_url",
     "notifications",
+    "channels",
 ];
 
 /// What a file says of the keys the form does not show, for [`SettingsForm::apply`]: the file
@@ -1258,5 +1644,100 @@ mod tests {
             Some(std::path::Path::new("/srv/h.sqlite3"))
         );
         assert_eq!(SettingsForm::from_file_text(text).retention_days, "7");
+    }
+}
+
+#[cfg(test)]
+mod channel_tests {
+    use super::*;
+
+    fn with(channels: Vec<ChannelForm>) -> SettingsForm {
+        SettingsForm {
+            channels,
+            ..SettingsForm::default()
+        }
+    }
+
+    fn fields(form: &SettingsForm) -> Vec<String> {
+        form.issues().iter().map(|i| i.field.name()).collect()
+    }
+
+    #[test]
+    fn a_channel_is_checked_by_the_files_rules_and_named_by_its_key() {
+        let ntfy = ChannelForm {
+            kind: ChannelKind::Ntfy,
+            url: "https://ntfy.sh/".into(),
+            ..ChannelForm::default()
+        };
+        let telegram = ChannelForm {
+            kind: ChannelKind::Telegram,
+            to: "me".into(),
+            ..ChannelForm::default()
+        };
+        let email = ChannelForm {
+            kind: ChannelKind::Email,
+            to: "a@b.c, nobody".into(),
+            smtp_port: "70000".into(),
+            ..ChannelForm::default()
+        };
+        let f = with(vec![ntfy, telegram, email]);
+        assert_eq!(
+            fields(&f),
+            [
+                "channels[0].url",
+                "channels[1].to",
+                "channels[2].smtp_port",
+                "channels[2].to",
+                "channels[2].smtp_host"
+            ]
+        );
+        let messages: Vec<String> = f
+            .issues()
+            .iter()
+            .map(|i| i.error.message(Lang::En))
+            .collect();
+        assert!(messages[0].contains("names no topic"), "{messages:?}");
+        assert_eq!(messages[3], "\"nobody\" is not an e-mail address");
+        assert!(f.issues()[1].error.message(Lang::Ja).contains("チャットID"));
+        let shown = serde_json::to_value(f.issues()[1].shown(Lang::En)).unwrap();
+        assert_eq!(shown["field"], "channels[1].to");
+    }
+
+    #[test]
+    fn two_channels_of_a_kind_need_names_and_a_good_channel_is_saved() {
+        let line = ChannelForm {
+            kind: ChannelKind::Line,
+            to: format!("U{}", "ab".repeat(16)),
+            ..ChannelForm::default()
+        };
+        let f = with(vec![line.clone(), line.clone()]);
+        assert_eq!(fields(&f), ["channels[1].name"]);
+        let named = ChannelForm {
+            name: "work".into(),
+            urgent_in_quiet_hours: true,
+            ..line
+        };
+        let f = with(vec![f.channels[0].clone(), named]);
+        let config = f.apply(&Config::default()).unwrap();
+        assert_eq!(config.channels.len(), 2);
+        assert_eq!(config.channels[1].id(), "work");
+        assert!(config.channels[1].urgent_in_quiet_hours);
+    }
+
+    #[test]
+    fn keys_the_form_does_not_show_are_kept() {
+        let text = "[[channels]]\nkind = \"telegram\"\nname = \"tg\"\nto = \"123\"\nurl = \"http://127.0.0.1:9\"\non = [\"maintenance_started\"]\nquiet_hours = \"never\"\n";
+        let f = SettingsForm::from_file_text(text);
+        assert_eq!(f.channels[0].stored_as.as_deref(), Some("tg"));
+        let config = f.apply(&base_from_file_text(text)).unwrap();
+        assert_eq!(config, Config::from_toml(text).unwrap().config);
+        assert_eq!(config.channels[0].api_base(), Some("http://127.0.0.1:9"));
+        // A bad file still shows its channels, the bad value in its field.
+        let bad = "interval = \"often\"\n[[channels]]\nkind = \"email\"\nto = [\"me\"]\nsmtp_host = \"smtp.example.com\"\n";
+        let f = SettingsForm::from_file_text(bad);
+        assert_eq!(f.channels[0].to, "me");
+        assert!(fields(&f).contains(&"channels[0].to".to_owned()));
+        let problem = describe_file_problem(bad, &Config::from_toml(bad).unwrap_err(), Lang::En);
+        assert!(problem.in_form, "{problem:?}");
     }
 }
