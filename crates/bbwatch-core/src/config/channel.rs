@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ConfigError, Notifications, QuietHours};
+use crate::config::quiet_hours::QuietHours;
 use crate::model::event::EventKind;
 use crate::model::url::HttpUrl;
 
@@ -103,10 +103,10 @@ pub enum ChannelQuiet {
 }
 
 impl ChannelQuiet {
-    /// The quiet hours in force for the channel, given the desktop notifications' settings.
-    pub fn resolve(self, notifications: &Notifications) -> Option<QuietHours> {
+    /// The quiet hours in force for the channel, given the desktop notifications' (`desktop`).
+    pub fn resolve(self, desktop: Option<QuietHours>) -> Option<QuietHours> {
         match self {
-            ChannelQuiet::Same => notifications.quiet_hours,
+            ChannelQuiet::Same => desktop,
             ChannelQuiet::Never => None,
             ChannelQuiet::Hours(q) => Some(q),
         }
@@ -325,16 +325,12 @@ impl Channel {
         self.smtp_port.unwrap_or_else(|| self.tls.default_port())
     }
 
-    /// Each bad value of the `i`-th channel, by its key (`channels[0].to`); `names` are the
-    /// names of the channels before it, to find a name used twice.
-    pub fn problems(&self, i: usize, names: &[&str]) -> Vec<ConfigError> {
+    /// Each bad value of the `i`-th channel: its key (`channels[0].to`) and what is wrong;
+    /// `names` are the names of the channels before it, to find a name used twice.
+    pub fn problems(&self, i: usize, names: &[&str]) -> Vec<(String, String)> {
         let mut errors = Vec::new();
         let mut bad = |key: &str, message: String| {
-            errors.push(ConfigError::Value {
-                key: format!("channels[{i}].{key}"),
-                message,
-                line: None,
-            });
+            errors.push((format!("channels[{i}].{key}"), message));
         };
         let name = self.id();
         if name.len() > MAX_NAME
@@ -474,10 +470,7 @@ mod tests {
     use super::*;
 
     fn keys(c: &Channel) -> Vec<String> {
-        c.problems(0, &[])
-            .iter()
-            .map(|e| e.key().unwrap_or_default().to_owned())
-            .collect()
+        c.problems(0, &[]).into_iter().map(|(key, _)| key).collect()
     }
 
     #[test]
@@ -544,7 +537,7 @@ mod tests {
         assert!(ntfy2
             .problems(1, &["ntfy"])
             .iter()
-            .any(|e| e.key() == Some("channels[1].name")));
+            .any(|(key, _)| key == "channels[1].name"));
     }
 
     #[test]
@@ -557,13 +550,11 @@ mod tests {
 
     #[test]
     fn quiet_hours_are_the_desktops_unless_said() {
-        let mut n = Notifications::default();
         let q: QuietHours = "23:00-07:00".parse().unwrap();
-        n.quiet_hours = Some(q);
-        assert_eq!(ChannelQuiet::Same.resolve(&n), Some(q));
-        assert_eq!(ChannelQuiet::Never.resolve(&n), None);
+        assert_eq!(ChannelQuiet::Same.resolve(Some(q)), Some(q));
+        assert_eq!(ChannelQuiet::Never.resolve(Some(q)), None);
         let own: ChannelQuiet = "01:00-05:00".parse().unwrap();
-        assert_eq!(own.resolve(&n), Some("01:00-05:00".parse().unwrap()));
+        assert_eq!(own.resolve(Some(q)), Some("01:00-05:00".parse().unwrap()));
         assert!("sometimes".parse::<ChannelQuiet>().is_err());
         assert_eq!(own.to_string(), "01:00-05:00");
     }

@@ -847,7 +847,16 @@ impl Config {
         }
         let mut names: Vec<&str> = Vec::new();
         for (i, channel) in self.channels.iter().enumerate() {
-            errors.extend(channel.problems(i, &names));
+            errors.extend(
+                channel
+                    .problems(i, &names)
+                    .into_iter()
+                    .map(|(key, message)| ConfigError::Value {
+                        key,
+                        message,
+                        line: None,
+                    }),
+            );
             names.push(channel.id());
         }
         let mut bad = |key: &str, message: String| {

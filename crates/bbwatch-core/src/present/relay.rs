@@ -149,7 +149,10 @@ impl Relay {
         {
             return None;
         }
-        let quiet = alert::in_quiet_hours(channel.quiet_hours.resolve(notifications), minute);
+        let quiet = alert::in_quiet_hours(
+            channel.quiet_hours.resolve(notifications.quiet_hours),
+            minute,
+        );
         if quiet && !(channel.urgent_in_quiet_hours && alert::urgent(event)) {
             if self.held.len() < MAX_HELD {
                 self.held.push(event.clone());
@@ -211,7 +214,10 @@ impl Relay {
             Outgoing::Event(e) => e.at,
             Outgoing::Summary(_) => now,
         });
-        let quiet = alert::in_quiet_hours(channel.quiet_hours.resolve(notifications), minute);
+        let quiet = alert::in_quiet_hours(
+            channel.quiet_hours.resolve(notifications.quiet_hours),
+            minute,
+        );
         if !quiet && !self.held.is_empty() {
             out.push(Outgoing::Summary(std::mem::take(&mut self.held)));
         }

@@ -255,14 +255,13 @@ impl ChannelForm {
                 },
             }
         }
-        for problem in channel.problems(i, names) {
-            let key = problem.key().unwrap_or_default();
+        for (key, message) in channel.problems(i, names) {
             let short = key.rsplit('.').next().unwrap_or_default();
             let Some(f) = ChannelField::of_key(short) else {
                 // A key the form has no field for (ca_file, secret_file): the file's words.
                 issues.push(Issue {
                     field: Field::Other,
-                    error: FieldError::Other(problem.to_string()),
+                    error: FieldError::Other(format!("key `{key}`: {message}")),
                 });
                 continue;
             };
@@ -303,7 +302,7 @@ impl ChannelForm {
                     !probe
                         .problems(0, &[])
                         .iter()
-                        .any(|e| e.key() == Some("channels[0].from"))
+                        .any(|(key, _)| key == "channels[0].from")
                 })),
             },
             ChannelField::From => FieldError::NotEmail(channel.from.clone()),
@@ -1645,99 +1644,100 @@ mod tests {
         );
         assert_eq!(SettingsForm::from_file_text(text).retention_days, "7");
     }
-}
 
-#[cfg(test)]
-mod channel_tests {
-    use super::*;
+    /// The channels to the phone in the form.
+    mod channels {
+        use super::*;
 
-    fn with(channels: Vec<ChannelForm>) -> SettingsForm {
-        SettingsForm {
-            channels,
-            ..SettingsForm::default()
+        fn with(channels: Vec<ChannelForm>) -> SettingsForm {
+            SettingsForm {
+                channels,
+                ..SettingsForm::default()
+            }
         }
-    }
 
-    fn fields(form: &SettingsForm) -> Vec<String> {
-        form.issues().iter().map(|i| i.field.name()).collect()
-    }
+        fn fields(form: &SettingsForm) -> Vec<String> {
+            form.issues().iter().map(|i| i.field.name()).collect()
+        }
 
-    #[test]
-    fn a_channel_is_checked_by_the_files_rules_and_named_by_its_key() {
-        let ntfy = ChannelForm {
-            kind: ChannelKind::Ntfy,
-            url: "https://ntfy.sh/".into(),
-            ..ChannelForm::default()
-        };
-        let telegram = ChannelForm {
-            kind: ChannelKind::Telegram,
-            to: "me".into(),
-            ..ChannelForm::default()
-        };
-        let email = ChannelForm {
-            kind: ChannelKind::Email,
-            to: "a@b.c, nobody".into(),
-            smtp_port: "70000".into(),
-            ..ChannelForm::default()
-        };
-        let f = with(vec![ntfy, telegram, email]);
-        assert_eq!(
-            fields(&f),
-            [
-                "channels[0].url",
-                "channels[1].to",
-                "channels[2].smtp_port",
-                "channels[2].to",
-                "channels[2].smtp_host"
-            ]
-        );
-        let messages: Vec<String> = f
-            .issues()
-            .iter()
-            .map(|i| i.error.message(Lang::En))
-            .collect();
-        assert!(messages[0].contains("names no topic"), "{messages:?}");
-        assert_eq!(messages[3], "\"nobody\" is not an e-mail address");
-        assert!(f.issues()[1].error.message(Lang::Ja).contains("チャットID"));
-        let shown = serde_json::to_value(f.issues()[1].shown(Lang::En)).unwrap();
-        assert_eq!(shown["field"], "channels[1].to");
-    }
+        #[test]
+        fn a_channel_is_checked_by_the_files_rules_and_named_by_its_key() {
+            let ntfy = ChannelForm {
+                kind: ChannelKind::Ntfy,
+                url: "https://ntfy.sh/".into(),
+                ..ChannelForm::default()
+            };
+            let telegram = ChannelForm {
+                kind: ChannelKind::Telegram,
+                to: "me".into(),
+                ..ChannelForm::default()
+            };
+            let email = ChannelForm {
+                kind: ChannelKind::Email,
+                to: "a@b.c, nobody".into(),
+                smtp_port: "70000".into(),
+                ..ChannelForm::default()
+            };
+            let f = with(vec![ntfy, telegram, email]);
+            assert_eq!(
+                fields(&f),
+                [
+                    "channels[0].url",
+                    "channels[1].to",
+                    "channels[2].smtp_port",
+                    "channels[2].to",
+                    "channels[2].smtp_host"
+                ]
+            );
+            let messages: Vec<String> = f
+                .issues()
+                .iter()
+                .map(|i| i.error.message(Lang::En))
+                .collect();
+            assert!(messages[0].contains("names no topic"), "{messages:?}");
+            assert_eq!(messages[3], "\"nobody\" is not an e-mail address");
+            assert!(f.issues()[1].error.message(Lang::Ja).contains("チャットID"));
+            let shown = serde_json::to_value(f.issues()[1].shown(Lang::En)).unwrap();
+            assert_eq!(shown["field"], "channels[1].to");
+        }
 
-    #[test]
-    fn two_channels_of_a_kind_need_names_and_a_good_channel_is_saved() {
-        let line = ChannelForm {
-            kind: ChannelKind::Line,
-            to: format!("U{}", "ab".repeat(16)),
-            ..ChannelForm::default()
-        };
-        let f = with(vec![line.clone(), line.clone()]);
-        assert_eq!(fields(&f), ["channels[1].name"]);
-        let named = ChannelForm {
-            name: "work".into(),
-            urgent_in_quiet_hours: true,
-            ..line
-        };
-        let f = with(vec![f.channels[0].clone(), named]);
-        let config = f.apply(&Config::default()).unwrap();
-        assert_eq!(config.channels.len(), 2);
-        assert_eq!(config.channels[1].id(), "work");
-        assert!(config.channels[1].urgent_in_quiet_hours);
-    }
+        #[test]
+        fn two_channels_of_a_kind_need_names_and_a_good_channel_is_saved() {
+            let line = ChannelForm {
+                kind: ChannelKind::Line,
+                to: format!("U{}", "ab".repeat(16)),
+                ..ChannelForm::default()
+            };
+            let f = with(vec![line.clone(), line.clone()]);
+            assert_eq!(fields(&f), ["channels[1].name"]);
+            let named = ChannelForm {
+                name: "work".into(),
+                urgent_in_quiet_hours: true,
+                ..line
+            };
+            let f = with(vec![f.channels[0].clone(), named]);
+            let config = f.apply(&Config::default()).unwrap();
+            assert_eq!(config.channels.len(), 2);
+            assert_eq!(config.channels[1].id(), "work");
+            assert!(config.channels[1].urgent_in_quiet_hours);
+        }
 
-    #[test]
-    fn keys_the_form_does_not_show_are_kept() {
-        let text = "[[channels]]\nkind = \"telegram\"\nname = \"tg\"\nto = \"123\"\nurl = \"http://127.0.0.1:9\"\non = [\"maintenance_started\"]\nquiet_hours = \"never\"\n";
-        let f = SettingsForm::from_file_text(text);
-        assert_eq!(f.channels[0].stored_as.as_deref(), Some("tg"));
-        let config = f.apply(&base_from_file_text(text)).unwrap();
-        assert_eq!(config, Config::from_toml(text).unwrap().config);
-        assert_eq!(config.channels[0].api_base(), Some("http://127.0.0.1:9"));
-        // A bad file still shows its channels, the bad value in its field.
-        let bad = "interval = \"often\"\n[[channels]]\nkind = \"email\"\nto = [\"me\"]\nsmtp_host = \"smtp.example.com\"\n";
-        let f = SettingsForm::from_file_text(bad);
-        assert_eq!(f.channels[0].to, "me");
-        assert!(fields(&f).contains(&"channels[0].to".to_owned()));
-        let problem = describe_file_problem(bad, &Config::from_toml(bad).unwrap_err(), Lang::En);
-        assert!(problem.in_form, "{problem:?}");
+        #[test]
+        fn keys_the_form_does_not_show_are_kept() {
+            let text = "[[channels]]\nkind = \"telegram\"\nname = \"tg\"\nto = \"123\"\nurl = \"http://127.0.0.1:9\"\non = [\"maintenance_started\"]\nquiet_hours = \"never\"\n";
+            let f = SettingsForm::from_file_text(text);
+            assert_eq!(f.channels[0].stored_as.as_deref(), Some("tg"));
+            let config = f.apply(&base_from_file_text(text)).unwrap();
+            assert_eq!(config, Config::from_toml(text).unwrap().config);
+            assert_eq!(config.channels[0].api_base(), Some("http://127.0.0.1:9"));
+            // A bad file still shows its channels, the bad value in its field.
+            let bad = "interval = \"often\"\n[[channels]]\nkind = \"email\"\nto = [\"me\"]\nsmtp_host = \"smtp.example.com\"\n";
+            let f = SettingsForm::from_file_text(bad);
+            assert_eq!(f.channels[0].to, "me");
+            assert!(fields(&f).contains(&"channels[0].to".to_owned()));
+            let problem =
+                describe_file_problem(bad, &Config::from_toml(bad).unwrap_err(), Lang::En);
+            assert!(problem.in_form, "{problem:?}");
+        }
     }
 }
