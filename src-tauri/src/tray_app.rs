@@ -10,7 +10,7 @@ use bbwatch_core::model::url::{HttpUrl, WsUrl};
 use bbwatch_core::runtime::settings::{Overrides, Settings};
 use bbwatch_core::Snapshot;
 use bbwatch_runtime::{Api, Options, Runtime, RuntimeError};
-use bbwatch_sinks::channels::ChannelOptions;
+use bbwatch_sinks::channels::{ChannelError, ChannelOptions};
 use bbwatch_sinks::Notifier;
 
 use crate::app::{App, Platform};
@@ -108,9 +108,9 @@ pub async fn start(
         })),
         channels: ChannelOptions {
             secrets: Arc::new(crate::secrets::Keyring),
-            told: Some(Arc::new(move |name: &str, why: Option<&str>| {
+            told: Some(Arc::new(move |name: &str, why: Option<&ChannelError>| {
                 let (notifier, name) = (channels_told.clone(), name.to_owned());
-                let why = why.map(str::to_owned);
+                let why = why.map(|e| e.words(notifier.lang()));
                 tokio::spawn(async move {
                     match why {
                         Some(why) => notifier.channel_problem(&name, &why).await,

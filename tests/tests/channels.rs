@@ -312,7 +312,11 @@ on = ["monitor_started", "maintenance_started"]
     let told = notifications
         .first_with("bbwatch: cannot send to nokey", WAIT)
         .await?;
-    assert!(told.body.contains("no bot token is set"), "{}", told.body);
+    assert!(
+        told.body.starts_with("No bot token is set"),
+        "{}",
+        told.body
+    );
     // Its second failure (the maintenance) says nothing more.
     eventually(WAIT, "the second failure", || async {
         std::fs::read_to_string(dir.join("app.log"))

@@ -47,6 +47,14 @@ fn channel_item(keyring: &Keyring, name: &str) -> Result<Option<String>> {
     ])
 }
 
+/// The channel's secret, once the keyring has it: the tray stores it after the file is written.
+async fn stored_secret(keyring: &Keyring, name: &str) -> Result<String> {
+    eventually(WAIT, &format!("{name}'s secret in the keyring"), || async {
+        channel_item(keyring, name).ok().flatten()
+    })
+    .await
+}
+
 fn config_text(file: &Path) -> String {
     std::fs::read_to_string(file).unwrap_or_default()
 }
@@ -174,10 +182,7 @@ async fn each_kind_of_channel_is_added_tested_saved_with_its_secret_in_the_keyri
         text.contains(&format!("ca_file = \"{}\"", smtp.ca_file().display())),
         "the form lost a key it does not show:\n{text}"
     );
-    assert_eq!(
-        channel_item(&keyring, "email")?.as_deref(),
-        Some(SMTP_PASSWORD)
-    );
+    assert_eq!(stored_secret(&keyring, "email").await?, SMTP_PASSWORD);
     eprintln!("email: {:?}", started.elapsed());
 
     let line_user = format!("U{}", "4af4980629".repeat(3) + "ab");
@@ -308,8 +313,8 @@ async fn each_kind_of_channel_is_added_tested_saved_with_its_secret_in_the_keyri
             );
         }
         assert_eq!(
-            channel_item(&keyring, kind)?.as_deref(),
-            Some(case.secret),
+            stored_secret(&keyring, kind).await?,
+            case.secret,
             "{kind}'s secret in the keyring"
         );
         // The window says it is stored, never what it is.

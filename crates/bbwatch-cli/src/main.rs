@@ -107,7 +107,7 @@ async fn test_channels(settings: &Settings, name: Option<&str>) -> anyhow::Resul
         let sent = match EnvOrFile.secret(channel) {
             Ok(secret) => send_test(channel, secret.as_deref(), lang)
                 .await
-                .map_err(|e| e.to_string()),
+                .map_err(|e| e.words(lang)),
             Err(why) => Err(why),
         };
         let name = channel.id();

@@ -451,7 +451,17 @@ catalogue! {
     /// Notification body: why a channel could not deliver, and that the others go on.
     ChannelProblemBody => ("{why}\nデスクトップ通知とほかの送信先には届いています。設定の「通知」→「ほかの送信先」で確認できます。", "{why}\nDesktop notifications and the other channels still work. Check it under Notifications → Also send to… in the settings."),
     /// A channel without the secret it needs.
-    ChannelNoSecret => ("{what}が設定されていません", "no {what} is set"),
+    ChannelNoSecret => ("{what}が設定されていません（設定画面で保存するか、コマンドラインでは{env}またはsecret_fileで指定します）", "no {what} is set (save it in the settings, or give it to the command line in {env} or secret_file)"),
+    /// A channel whose secret cannot be read (the keyring, its file).
+    ChannelSecretUnreadable => ("{what}を読めません: {why}", "cannot read its {what}: {why}"),
+    /// The secret of an ntfy channel.
+    SecretAccessToken => ("アクセストークン", "access token"),
+    /// The secret of a Telegram channel.
+    SecretBotToken => ("ボットトークン", "bot token"),
+    /// The secret of a LINE channel.
+    SecretChannelToken => ("チャネルアクセストークン", "channel access token"),
+    /// The secret of an e-mail channel.
+    SecretPassword => ("パスワード", "password"),
     /// `bbwatch test-channels`: a channel took the test message.
     ChannelTestSent => ("{name}: テストメッセージを送りました", "{name}: test message sent"),
     /// `bbwatch test-channels`: a channel did not.

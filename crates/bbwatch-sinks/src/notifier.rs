@@ -163,6 +163,11 @@ impl Notifier {
         }
     }
 
+    /// The language in force now.
+    pub fn lang(&self) -> Lang {
+        self.now().1
+    }
+
     /// The notification settings and the language in force now.
     fn now(&self) -> (Notifications, Lang) {
         let config = self.settings.borrow();
@@ -387,8 +392,8 @@ impl Notifier {
         .await;
     }
 
-    /// A channel to the phone (`name`) cannot deliver: why, in English words from the network
-    /// (`why`), and that the rest goes on. One popup per channel; clicking it opens the
+    /// A channel to the phone (`name`) cannot deliver: why (`why`, in the language in force
+    /// where bbwatch says it, as the network said it otherwise), and that the rest goes on. One popup per channel; clicking it opens the
     /// settings.
     pub async fn channel_problem(&self, name: &str, why: &str) {
         let lang = self.now().1;

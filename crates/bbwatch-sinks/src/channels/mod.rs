@@ -64,6 +64,19 @@ pub enum ChannelError {
 }
 
 impl ChannelError {
+    /// What went wrong, for a person reading `lang`: the secret missing or unreadable in
+    /// their words; what the network or the server said as it said it.
+    pub fn words(&self, lang: Lang) -> String {
+        match self {
+            ChannelError::NoSecret { what, env } => {
+                Msg::ChannelNoSecret.fill(lang, &[("what", secret_words(what, lang)), ("env", env)])
+            }
+            ChannelError::Secret { what, why } => Msg::ChannelSecretUnreadable
+                .fill(lang, &[("what", secret_words(what, lang)), ("why", why)]),
+            other => other.to_string(),
+        }
+    }
+
     /// Whether trying again later could help.
     fn transient(&self) -> bool {
         matches!(self, ChannelError::Http(Failure::Network(_)))
@@ -78,6 +91,17 @@ pub fn secret_name(kind: ChannelKind) -> &'static str {
         ChannelKind::Line => "channel access token",
         ChannelKind::Email => "password",
     }
+}
+
+/// [`secret_name`]'s words in `lang`.
+fn secret_words(what: &str, lang: Lang) -> &'static str {
+    let msg = match what {
+        "access token" => Msg::SecretAccessToken,
+        "bot token" => Msg::SecretBotToken,
+        "channel access token" => Msg::SecretChannelToken,
+        _ => Msg::SecretPassword,
+    };
+    msg.text(lang)
 }
 
 /// Where a channel's secret comes from.
@@ -112,9 +136,9 @@ impl SecretStore for EnvOrFile {
     }
 }
 
-/// Told when a channel stops delivering (its name and why, in English) and when it delivers
-/// again (`None`).
-pub type Told = Arc<dyn Fn(&str, Option<&str>) + Send + Sync>;
+/// Told when a channel stops delivering (its name and why) and when it delivers again
+/// (`None`).
+pub type Told = Arc<dyn Fn(&str, Option<&ChannelError>) + Send + Sync>;
 
 /// How a binary's channels get their secrets and say their problems.
 #[derive(Clone)]
@@ -321,7 +345,7 @@ async fn run_channel(
                     failing = true;
                     tracing::warn!("channel {} ({what}): not delivered: {e}", channel.id());
                     if let Some(told) = &options.told {
-                        told(channel.id(), Some(&e.to_string()));
+                        told(channel.id(), Some(&e));
                     }
                 }
             }
@@ -390,7 +414,10 @@ async fn run(
 pub fn problem_words(name: &str, why: &str, lang: Lang) -> (String, String) {
     (
         Msg::ChannelProblemTitle.fill(lang, &[("name", name)]),
-        Msg::ChannelProblemBody.fill(lang, &[("why", why)]),
+        Msg::ChannelProblemBody.fill(
+            lang,
+            &[("why", &bbwatch_core::present::render::sentence(why))],
+        ),
     )
 }
 
@@ -406,6 +433,25 @@ mod tests {
         assert_eq!(&k[14..15], "4");
         assert!("89ab".contains(&k[19..20]));
         assert_ne!(k, retry_key());
+    }
+
+    #[test]
+    fn what_bbwatch_says_is_in_the_readers_language() {
+        let e = ChannelError::NoSecret {
+            what: secret_name(ChannelKind::Line),
+            env: "BBWATCH_SECRET_LINE".into(),
+        };
+        assert!(e
+            .words(Lang::Ja)
+            .starts_with("チャネルアクセストークンが設定されていません"));
+        assert!(e
+            .words(Lang::En)
+            .starts_with("no channel access token is set"));
+        let e = ChannelError::Http(Failure::Status {
+            status: 401,
+            retry_after: None,
+        });
+        assert_eq!(e.words(Lang::Ja), "answered 401 Unauthorized");
     }
 
     #[test]
