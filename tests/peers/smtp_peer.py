@@ -10,9 +10,13 @@ import os
 import ssl
 import sys
 import time
+import warnings
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+# aiosmtpd 1.4 warns of its own Session.login_data as it logs a user in.
+warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 
 class Recorder:
