@@ -10,17 +10,8 @@ use bbwatch_core::i18n::Msg;
 use bbwatch_sinks::channels::{EnvOrFile, SecretStore};
 
 use crate::ipc::messages::{ChannelTest, SecretChange, ToWindow};
-use crate::secrets::{self, SecretsError};
+use crate::secrets::{self, keyring};
 use crate::state::{lock, Shared};
-
-/// Run a keyring call on a blocking thread of the runtime (never the main thread).
-async fn keyring<T: Send + 'static>(
-    call: impl FnOnce() -> Result<T, SecretsError> + Send + 'static,
-) -> Result<T, SecretsError> {
-    tokio::task::spawn_blocking(call)
-        .await
-        .unwrap_or_else(|e| Err(SecretsError::Failed(e.to_string())))
-}
 
 /// "Send a test": through the channel as the form has it, with the secret typed, else the one
 /// stored under its name in the file (else the command line's environment or file).

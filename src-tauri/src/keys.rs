@@ -11,7 +11,7 @@ use bbwatch_core::present::render;
 use bbwatch_core::Lang;
 
 use crate::ipc::messages::{KeyPair, ToWindow};
-use crate::secrets::{self, SecretsError};
+use crate::secrets::{self, keyring, SecretsError};
 use crate::state::{lock, Shared};
 
 /// What a window asked for.
@@ -20,15 +20,6 @@ pub enum Job {
     Test(KeyPair),
     Save(KeyPair),
     Remove,
-}
-
-/// Run a keyring call on a blocking thread of the runtime (never the main thread).
-async fn keyring<T: Send + 'static>(
-    call: impl FnOnce() -> Result<T, SecretsError> + Send + 'static,
-) -> Result<T, SecretsError> {
-    tokio::task::spawn_blocking(call)
-        .await
-        .unwrap_or_else(|e| Err(SecretsError::Failed(e.to_string())))
 }
 
 /// The key stored at start, if any, and why the keyring could not be read. Called before the

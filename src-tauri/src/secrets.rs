@@ -52,6 +52,15 @@ impl From<keyring::Error> for SecretsError {
     }
 }
 
+/// Run a keyring call on a blocking thread of the runtime (never the main thread).
+pub async fn keyring<T: Send + 'static>(
+    call: impl FnOnce() -> Result<T, SecretsError> + Send + 'static,
+) -> Result<T, SecretsError> {
+    tokio::task::spawn_blocking(call)
+        .await
+        .unwrap_or_else(|e| Err(SecretsError::Failed(e.to_string())))
+}
+
 /// The stored form.
 #[derive(Serialize, Deserialize)]
 struct Stored {
