@@ -164,6 +164,17 @@ impl MarketView<'_> {
     ) -> Option<Result<String, serde_json::Error>> {
         let (candle, daily) = CandleType::from_name(kind)?;
         let (start, end) = period_bounds(period, daily)?;
+        // ccxt asks for the day its `since` falls in and takes that day's candles only: a bot
+        // whose last candle is from just before midnight would never get a newer one. For the
+        // first hour of a day the simulator lets yesterday's run on to now, so a dry-run bot
+        // (the freqtrade test) crosses midnight (UTC); bitbank itself ends it at midnight.
+        let end = if daily {
+            DateTime::from_timestamp_millis(self.now_ms)
+                .filter(|now| *now > end && *now - end < chrono::Duration::hours(1))
+                .unwrap_or(end)
+        } else {
+            end
+        };
         let p = pricing(pair);
         let d = p.price_digits;
         let ohlcv = if pair.delisted {
@@ -247,6 +258,25 @@ mod tests {
             phase_start_ms: NOW - 10_000,
             speed: 1.0,
         }
+    }
+
+    #[test]
+    fn yesterdays_minutes_run_on_for_the_first_hour_of_a_day() {
+        let phase = Phase::default();
+        let mut v = view(&phase);
+        let count = |v: &MarketView<'_>| {
+            json(v.candlestick(find("btc_jpy").unwrap(), "1min", "20261206"))["data"]["candlestick"]
+                [0]["ohlcv"]
+                .as_array()
+                .unwrap()
+                .len()
+        };
+        // 00:10:30 on the 7th: the 6th's 1 440 minutes and ten and a half more.
+        v.now_ms = NOW - 10 * 3_600_000 - 20 * 60_000;
+        assert_eq!(count(&v), 1440 + 11);
+        // At 10:30 the 6th is a day as bitbank keeps it.
+        v.now_ms = NOW;
+        assert_eq!(count(&v), 1440);
     }
 
     fn json(body: Option<Result<String, serde_json::Error>>) -> serde_json::Value {
