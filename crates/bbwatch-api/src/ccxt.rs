@@ -7,13 +7,11 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use bbwatch_core::bitbank::client::ANNOUNCEMENTS_URL;
 use bbwatch_core::model::level::Level;
 use bbwatch_core::Snapshot;
 
 use crate::state::Shared;
-
-/// bitbank's announcements (maintenance notices), the tray app's "Open bitbank announcements".
-pub(crate) const ANNOUNCEMENTS_URL: &str = "https://blog.bitbank.cc/tag/service";
 
 /// ccxt's status for a level: `ok`, `maintenance`, `shutdown` or `error` (the four values of
 /// ccxt's unified `fetch_status`).

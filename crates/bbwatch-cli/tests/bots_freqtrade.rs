@@ -272,19 +272,20 @@ fn bbwatch(sim: &Sim, dir: &Path, ft: &Freqtrade, port: u16) -> Group {
     }
     let path = dir.join("config.toml");
     write_private(&path, &config);
-    let mut command = Command::new(env!("CARGO_BIN_EXE_bbwatch"));
+    let listen = format!("127.0.0.1:{port}");
+    let config = path.display().to_string();
+    let mut command = sim.bbwatch_streaming(&[
+        "serve",
+        "--interval",
+        "1s",
+        "--timeout",
+        "2s",
+        "--listen",
+        &listen,
+        "--config",
+        &config,
+    ]);
     command
-        .args(["serve", "--interval", "1s", "--timeout", "2s", "--listen"])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--config")
-        .arg(&path)
-        .env("BBWATCH_API_URL", sim.server.api_url())
-        .env("BBWATCH_PUBLIC_URL", sim.server.public_url())
-        .env("BBWATCH_STREAM_URL", sim.server.stream_url())
-        .env("XDG_CONFIG_HOME", empty_dir())
-        .env("XDG_DATA_HOME", empty_dir())
-        .env("LANG", "C.UTF-8")
-        .env_remove("BBWATCH_LOG")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.join("bbwatch.stderr")).unwrap());
     Group::spawn(command)

@@ -16,5 +16,4 @@ pub use sni::Tray;
 #[cfg(not(target_os = "linux"))]
 pub use tauri_tray::Tray;
 
-/// bitbank's announcements (maintenance notices are posted there).
-pub const ANNOUNCEMENTS_URL: &str = "https://blog.bitbank.cc/tag/service";
+pub use bbwatch_core::bitbank::client::ANNOUNCEMENTS_URL;

@@ -30,6 +30,9 @@ pub const MIN_TIMEOUT: Duration = Duration::from_secs(1);
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The real bitbank api host.
+/// bitbank's announcements (its maintenance notices): where the tray's "Open bitbank
+/// announcements" goes, and the local API's ccxt status points.
+pub const ANNOUNCEMENTS_URL: &str = "https://blog.bitbank.cc/tag/service";
 pub const DEFAULT_API_URL: &str = "https://api.bitbank.cc/v1";
 /// The real bitbank public host.
 pub const DEFAULT_PUBLIC_URL: &str = "https://public.bitbank.cc";
