@@ -279,6 +279,12 @@ catalogue! {
     ReasonApiErrorUnknown => ("APIエラー {code}", "api error {code}"),
     /// Reason: every watched pair halted.
     ReasonAllHalted => ("監視中の全銘柄がHALT", "every watched pair is HALT"),
+    /// Reason: another exchange's own status word or error code.
+    ReasonStatus => ("ステータス {status}", "status {status}"),
+    /// Reason: another exchange said its maintenance is scheduled.
+    ReasonPlanned => ("定期メンテナンス（{status}）", "scheduled maintenance ({status})"),
+    /// Reason: another exchange said its maintenance is an emergency.
+    ReasonEmergency => ("緊急メンテナンス（{status}）", "emergency maintenance ({status})"),
     /// Reason: a host failure.
     ReasonHost => ("{host}: {failure}", "{host}: {failure}"),
     /// Host name.

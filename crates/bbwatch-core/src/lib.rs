@@ -26,6 +26,7 @@ pub mod i18n;
 pub mod model;
 pub mod present;
 pub mod runtime;
+pub mod transport;
 
 pub use engine::detect::{Detector, Resume, Resumed, Snapshot, Thresholds};
 pub use engine::monitor::{Monitor, MonitorConfig, MonitorHandle};

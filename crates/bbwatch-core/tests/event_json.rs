@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bbwatch_core::model::asset::{AssetState, Flow, Flows};
 use bbwatch_core::model::code::ErrorCode;
+use bbwatch_core::model::exchange::Exchange;
 use bbwatch_core::model::fetch::{Failure, Host};
 use bbwatch_core::model::level::{CircuitMode, Restriction};
 use bbwatch_core::model::reason::Reason;
@@ -127,6 +128,8 @@ fn reason() -> impl Strategy<Value = Reason> {
                 key_removed,
             }
         }),
+        (name(), prop::option::of(any::<bool>()))
+            .prop_map(|(status, planned)| Reason::Status { status, planned }),
     ]
 }
 
@@ -146,6 +149,7 @@ prop_compose! {
         asset in prop::option::of(name()),
         network in prop::option::of(name()),
         flows in prop::array::uniform4(prop::option::of(flow())),
+        exchange in prop::sample::select(Exchange::ALL.to_vec()),
     ) -> Event {
         let [deposit, withdrawal, previous_deposit, previous_withdrawal] = flows;
         Event {
@@ -166,6 +170,7 @@ prop_compose! {
             withdrawal,
             previous_deposit,
             previous_withdrawal,
+            exchange,
         }
     }
 }

@@ -2,8 +2,6 @@
 //! monitor reads. Parsing is pure: it takes the HTTP status, the headers that matter and the
 //! body, whatever the content type, and never fails on an unknown field or value.
 
-use std::time::Duration;
-
 use chrono::{DateTime, TimeZone, Utc};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -14,6 +12,7 @@ use crate::model::fetch::{Failure, Fetch};
 use crate::model::level::{CircuitMode, PairStatus, Restriction};
 use crate::model::pair::check_pair_name;
 use crate::model::sanitize;
+pub use crate::transport::{looks_like_html, parse_retry_after};
 
 /// One entry of `GET /spot/status`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,22 +111,6 @@ pub fn parse_envelope(status: u16, retry_after: Option<&str>, body: &[u8]) -> Fe
             detail: "error envelope without a numeric code".into(),
         }),
     }
-}
-
-fn looks_like_html(body: &[u8]) -> bool {
-    let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
-    let head = head.trim_start();
-    head.starts_with('<') || head.contains("<html") || head.contains("<!doctype")
-}
-
-/// `Retry-After` in seconds; an HTTP-date is left to exponential backoff.
-/// More digits than a `u64` holds is read as "very long" (the pacer caps it), not as absent.
-pub fn parse_retry_after(raw: &str) -> Option<Duration> {
-    let raw = raw.trim();
-    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(Duration::from_secs(raw.parse::<u64>().unwrap_or(u64::MAX)))
 }
 
 fn data_as<T: DeserializeOwned>(status: u16, data: Value) -> Fetch<T> {
@@ -298,6 +281,7 @@ pub fn circuit_break_data(status: u16, data: Value) -> Fetch<CircuitBreakInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn fixture(name: &str) -> Vec<u8> {
         std::fs::read(format!(

@@ -202,6 +202,10 @@ impl Source for Bitbank {
     type Answer = Answer;
     type Push = Push;
 
+    fn exchange(&self) -> crate::model::exchange::Exchange {
+        crate::model::exchange::Exchange::Bitbank
+    }
+
     fn start(&mut self) {
         if let Some(config) = self.config.stream.clone() {
             self.stream.start(&config, &self.metrics);

@@ -74,6 +74,9 @@ pub struct Snapshot {
     /// sets it).
     #[serde(default)]
     pub unlisted: Unlisted,
+    /// The exchange (`bitbank` unless the user added others; the monitor sets it).
+    #[serde(default)]
+    pub exchange: crate::model::exchange::Exchange,
 }
 
 fn capped_retry_after(reading: &Reading) -> Option<u64> {
@@ -100,6 +103,7 @@ impl Snapshot {
             assets: reading.assets.unwrap_or_default(),
             api_key: KeyState::None,
             unlisted: Unlisted::default(),
+            exchange: crate::model::exchange::Exchange::Bitbank,
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{broadcast, watch, Notify};
@@ -18,6 +18,7 @@ use crate::engine::delivery::{EventStream, Publisher, Subscriptions};
 use crate::engine::detect::{Detector, Resume, Resumed, Snapshot, Thresholds};
 use crate::engine::pace::{clock_jumped, Pacer};
 use crate::model::event::Event;
+use crate::model::exchange::Exchange;
 use crate::model::level::Level;
 use crate::model::pair::MAX_WATCHED_PAIRS;
 use crate::model::reading::{Certainty, Context, Reading};
@@ -66,9 +67,16 @@ pub struct Monitor<S: Source = Bitbank> {
     pub(crate) detector: Detector,
     pacer: Pacer,
     snapshot_tx: watch::Sender<Snapshot>,
-    publisher: Publisher,
+    /// Shared by every monitor of one handle: one stream of events for all exchanges.
+    publisher: Arc<Publisher>,
+    /// Every exchange's snapshot, this one's among them.
+    exchanges: Arc<watch::Sender<Exchanges>>,
+    exchange: Exchange,
     check_now: Arc<Notify>,
 }
+
+/// Every watched exchange's latest snapshot.
+pub type Exchanges = BTreeMap<Exchange, Snapshot>;
 
 /// The subscribing side: clone it to every sink.
 #[derive(Clone, Debug)]
@@ -78,6 +86,9 @@ pub struct MonitorHandle {
     streams: Arc<Subscriptions>,
     check_now: Arc<Notify>,
     metrics: Arc<PollMetrics>,
+    /// Weak, so the events end when the last monitor stops.
+    publisher: Weak<Publisher>,
+    exchanges: Arc<watch::Sender<Exchanges>>,
 }
 
 impl MonitorHandle {
@@ -106,6 +117,42 @@ impl MonitorHandle {
     /// What the monitor measured of its polls so far (for `/metrics`).
     pub fn metrics(&self) -> Arc<PollMetrics> {
         Arc::clone(&self.metrics)
+    }
+
+    /// Every watched exchange's snapshot (the first monitor's among them), and changes to
+    /// them. An exchange appears at its monitor's first poll and leaves when it stops.
+    pub fn exchanges(&self) -> watch::Receiver<Exchanges> {
+        self.exchanges.subscribe()
+    }
+
+    /// A monitor of another exchange whose events go out with this handle's (each carries
+    /// its exchange) and whose snapshot joins [`MonitorHandle::exchanges`]; `None` once every
+    /// monitor of this handle has stopped. Its own snapshot is the receiver returned.
+    pub fn join<S: Source>(
+        &self,
+        source: S,
+        config: MonitorConfig<S::Config>,
+        settings: Option<watch::Receiver<MonitorConfig<S::Config>>>,
+    ) -> Option<(Monitor<S>, watch::Receiver<Snapshot>)> {
+        let publisher = self.publisher.upgrade()?;
+        let exchange = source.exchange();
+        let (snapshot_tx, snapshot_rx) = watch::channel(Snapshot {
+            exchange,
+            ..Snapshot::default()
+        });
+        let monitor = Monitor {
+            source,
+            detector: Detector::new(config.thresholds, config.pairs.clone()),
+            pacer: Pacer::new(config.interval),
+            current: config,
+            settings,
+            snapshot_tx,
+            publisher,
+            exchanges: Arc::clone(&self.exchanges),
+            exchange,
+            check_now: Arc::clone(&self.check_now),
+        };
+        Some((monitor, snapshot_rx))
     }
 }
 
@@ -153,9 +200,15 @@ impl<S: Source> Monitor<S> {
         settings: Option<watch::Receiver<MonitorConfig<S::Config>>>,
         metrics: Arc<PollMetrics>,
     ) -> (Monitor<S>, MonitorHandle) {
-        let (snapshot_tx, snapshot_rx) = watch::channel(Snapshot::default());
+        let exchange = source.exchange();
+        let (snapshot_tx, snapshot_rx) = watch::channel(Snapshot {
+            exchange,
+            ..Snapshot::default()
+        });
         let (events_tx, _) = broadcast::channel(EVENT_BUFFER);
         let (publisher, streams) = Publisher::new(EVENT_BUFFER, events_tx.clone());
+        let publisher = Arc::new(publisher);
+        let exchanges = Arc::new(watch::Sender::new(Exchanges::new()));
         let check_now = Arc::new(Notify::new());
         let handle = MonitorHandle {
             snapshot: snapshot_rx,
@@ -163,6 +216,8 @@ impl<S: Source> Monitor<S> {
             streams,
             check_now: check_now.clone(),
             metrics,
+            publisher: Arc::downgrade(&publisher),
+            exchanges: Arc::clone(&exchanges),
         };
         let monitor = Monitor {
             source,
@@ -172,6 +227,8 @@ impl<S: Source> Monitor<S> {
             settings,
             snapshot_tx,
             publisher,
+            exchanges,
+            exchange,
             check_now,
         };
         (monitor, handle)
@@ -238,9 +295,14 @@ impl<S: Source> Monitor<S> {
         snapshot.stream = state.link;
         snapshot.api_key = state.key;
         snapshot.unlisted = state.unlisted;
+        snapshot.exchange = self.exchange;
+        self.exchanges.send_modify(|all| {
+            all.insert(self.exchange, snapshot.clone());
+        });
         self.snapshot_tx.send_replace(snapshot);
-        for event in events {
-            tracing::info!(kind = %event.kind, level = %event.level, "event");
+        for mut event in events {
+            event.exchange = self.exchange;
+            tracing::info!(exchange = %self.exchange, kind = %event.kind, level = %event.level, "event");
             self.publisher.publish(event);
         }
     }
@@ -352,6 +414,14 @@ impl<S: Source> Monitor<S> {
     }
 }
 
+impl<S: Source> Drop for Monitor<S> {
+    fn drop(&mut self) {
+        // A stopped monitor's exchange is no longer watched.
+        self.exchanges
+            .send_if_modified(|all| all.remove(&self.exchange).is_some());
+    }
+}
+
 /// Completes when the settings change; never, when there are none to follow (or they can no
 /// longer change).
 async fn settings_changed<C>(settings: &mut Option<watch::Receiver<MonitorConfig<C>>>) {
@@ -382,6 +452,7 @@ pub async fn check_once<S: Source>(source: &mut S, pairs: Option<&BTreeSet<Strin
     };
     let polled = source.read(answer, ctx, Duration::ZERO);
     let mut snapshot = Snapshot::from_reading(polled.reading);
+    snapshot.exchange = source.exchange();
     let state = source.state();
     snapshot.api_key = state.key;
     snapshot.unlisted = state.unlisted;
@@ -601,7 +672,7 @@ mod with_bitbank {
 
     #[tokio::test]
     async fn turning_the_stream_on_or_off_in_the_settings_polls_at_once() {
-        let config = monitor(&["btc_jpy"]).0.current;
+        let config = monitor(&["btc_jpy"]).0.current.clone();
         let (tx, rx) = watch::channel(config.clone());
         let (mut monitor, _handle) = Monitor::following(rx).unwrap();
         assert_eq!(monitor.current.source.stream, None);
@@ -641,8 +712,8 @@ mod scripted {
 
     // Not `super::*`: that would name the sibling test module too.
     use super::{
-        Arc, Ask, Assets, BTreeSet, Context, Duration, EventStream, Level, Monitor, MonitorConfig,
-        MonitorHandle, Pushed, Reading, Source, Thresholds,
+        Arc, Ask, Assets, BTreeSet, Context, Duration, EventStream, Exchange, Level, Monitor,
+        MonitorConfig, MonitorHandle, Pushed, Reading, Source, Thresholds,
     };
     use crate::model::code::ErrorCode;
     use crate::model::event::EventKind;
@@ -669,12 +740,17 @@ mod scripted {
         asked: Arc<Mutex<Vec<Option<BTreeSet<String>>>>>,
         applied: Arc<Mutex<Vec<u32>>>,
         state: SourceState,
+        exchange: Exchange,
     }
 
     impl Source for Scripted {
         type Config = u32;
         type Answer = Reading;
         type Push = Script;
+
+        fn exchange(&self) -> Exchange {
+            self.exchange
+        }
 
         fn start(&mut self) {}
 
@@ -775,6 +851,7 @@ mod scripted {
             asked: asked.clone(),
             applied: applied.clone(),
             state,
+            exchange: Exchange::Bitbank,
         };
         let (monitor, handle) =
             Monitor::with_source(source, config, Some(following), Arc::default());
@@ -803,6 +880,61 @@ mod scripted {
             kinds.push(event.kind);
         }
         kinds
+    }
+
+    #[tokio::test]
+    async fn a_joined_exchange_shares_the_events_and_shows_its_snapshot() {
+        let run = start(
+            vec![normal_reading()],
+            Duration::from_millis(10),
+            SourceState::default(),
+        );
+        let mut events = run.handle.events();
+        assert_eq!(kinds(&mut events, 1).await, [EventKind::MonitorStarted]);
+        let (_push, pushes) = mpsc::unbounded_channel();
+        let source = Scripted {
+            polls: vec![normal_reading(), maintenance()].into(),
+            pushes,
+            asked: Arc::default(),
+            applied: Arc::default(),
+            state: SourceState::default(),
+            exchange: Exchange::Coincheck,
+        };
+        let config = MonitorConfig {
+            interval: Duration::from_millis(10),
+            thresholds: Thresholds::default(),
+            pairs: None,
+            source: 1,
+        };
+        let (joined, own) = run.handle.join(source, config, None).unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(joined.run(async move {
+            let _ = stopped.await;
+        }));
+        for kind in [EventKind::MonitorStarted, EventKind::MaintenanceStarted] {
+            let event = tokio::time::timeout(Duration::from_secs(5), events.recv())
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!((event.kind, event.exchange), (kind, Exchange::Coincheck));
+        }
+        assert_eq!(own.borrow().exchange, Exchange::Coincheck);
+        assert_eq!(own.borrow().level, Level::Maintenance);
+        let all = run.handle.exchanges().borrow().clone();
+        assert_eq!(
+            all.keys().copied().collect::<Vec<_>>(),
+            [Exchange::Bitbank, Exchange::Coincheck]
+        );
+        assert_eq!(all[&Exchange::Bitbank].level, Level::Normal);
+        assert_eq!(all[&Exchange::Bitbank].exchange, Exchange::Bitbank);
+        // Stopped, it is no longer among the watched.
+        stop.send(()).unwrap();
+        task.await.unwrap();
+        assert!(!run
+            .handle
+            .exchanges()
+            .borrow()
+            .contains_key(&Exchange::Coincheck));
     }
 
     #[tokio::test]

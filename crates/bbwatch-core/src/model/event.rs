@@ -6,6 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::asset::Flow;
+use crate::model::exchange::Exchange;
 use crate::model::level::{Level, PairState};
 use crate::model::reason::Reason;
 use crate::model::words::reason_text;
@@ -147,6 +148,8 @@ pub struct Event {
     pub previous_deposit: Option<Flow>,
     /// Withdrawals before, for `asset_changed`.
     pub previous_withdrawal: Option<Flow>,
+    /// The exchange it happened on (`bitbank` unless the user added others).
+    pub exchange: Exchange,
 }
 
 impl Event {
@@ -175,6 +178,7 @@ impl Event {
             withdrawal: None,
             previous_deposit: None,
             previous_withdrawal: None,
+            exchange: Exchange::Bitbank,
         }
     }
 
@@ -195,6 +199,10 @@ impl Event {
         if let serde_json::Value::Object(fields) = &mut value {
             fields.retain(|_, v| !v.is_null());
             fields.remove("reason");
+            // Absent reads back as bitbank, which nearly every stored event is about.
+            if self.exchange.is_bitbank() {
+                fields.remove("exchange");
+            }
             for (name, detail, state) in [
                 ("pair_state", "pair_state_detail", &self.pair_state),
                 (
@@ -297,6 +305,8 @@ pub struct EventJson {
     pair_state_detail: Option<PairState>,
     #[serde(default)]
     previous_pair_state_detail: Option<PairState>,
+    #[serde(default)]
+    exchange: Exchange,
 }
 
 impl From<Event> for EventJson {
@@ -323,6 +333,7 @@ impl From<Event> for EventJson {
             cause: e.reason,
             pair_state_detail: e.pair_state,
             previous_pair_state_detail: e.previous_pair_state,
+            exchange: e.exchange,
         }
     }
 }
@@ -351,6 +362,7 @@ impl From<EventJson> for Event {
             withdrawal: j.withdrawal,
             previous_deposit: j.previous_deposit,
             previous_withdrawal: j.previous_withdrawal,
+            exchange: j.exchange,
         }
     }
 }
@@ -379,7 +391,7 @@ mod tests {
         });
         assert_eq!(
             e.to_json_line(),
-            r#"{"kind":"maintenance_started","at":"2026-11-27T05:31:04.120Z","level":"maintenance","previous_level":"normal","pair":null,"pair_state":null,"previous_pair_state":null,"reason":"api error 10007: System maintenance","duration_secs":null,"start_observed":null,"reopen_at":null,"asset":null,"network":null,"deposit":null,"withdrawal":null,"previous_deposit":null,"previous_withdrawal":null,"cause":{"kind":"api_error","code":10007},"pair_state_detail":null,"previous_pair_state_detail":null}"#
+            r#"{"kind":"maintenance_started","at":"2026-11-27T05:31:04.120Z","level":"maintenance","previous_level":"normal","pair":null,"pair_state":null,"previous_pair_state":null,"reason":"api error 10007: System maintenance","duration_secs":null,"start_observed":null,"reopen_at":null,"asset":null,"network":null,"deposit":null,"withdrawal":null,"previous_deposit":null,"previous_withdrawal":null,"cause":{"kind":"api_error","code":10007},"pair_state_detail":null,"previous_pair_state_detail":null,"exchange":"bitbank"}"#
         );
         let back: Event = serde_json::from_str(&e.to_json_line()).unwrap();
         assert_eq!(back.kind, e.kind);

@@ -4,6 +4,7 @@
 pub mod asset;
 pub mod code;
 pub mod event;
+pub mod exchange;
 pub mod fetch;
 pub mod level;
 pub mod link;

@@ -43,6 +43,15 @@ pub enum Reason {
         /// The API key was removed: no asset is checked any more.
         key_removed: bool,
     },
+    /// The exchange's own status word or error code (another exchange than bitbank: GMO
+    /// Coin's `MAINTENANCE` or `ERR-5202`, bitFlyer's `STOP`, …).
+    Status {
+        /// What it said, as it said it.
+        status: String,
+        /// Whether it said the maintenance is scheduled (`true`) or an emergency (`false`);
+        /// `None` when it did not say.
+        planned: Option<bool>,
+    },
 }
 
 impl fmt::Display for Failure {
@@ -85,6 +94,11 @@ enum CauseJson {
         pairs: Vec<PairJson>,
         assets: Vec<AssetJson>,
         key_removed: bool,
+    },
+    Status {
+        status: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        planned: Option<bool>,
     },
 }
 
@@ -173,6 +187,7 @@ impl From<Reason> for CauseJson {
                     .collect(),
             },
             Reason::AllPairsHalted => CauseJson::AllPairsHalted,
+            Reason::Status { status, planned } => CauseJson::Status { status, planned },
             Reason::Pairs(pairs) => CauseJson::Pairs {
                 pairs: pairs_json(pairs),
             },
@@ -211,6 +226,7 @@ impl From<CauseJson> for Reason {
                     .collect(),
             },
             CauseJson::AllPairsHalted => Reason::AllPairsHalted,
+            CauseJson::Status { status, planned } => Reason::Status { status, planned },
             CauseJson::Pairs { pairs: p } => Reason::Pairs(pairs(p)),
             CauseJson::Assets { assets: a } => Reason::Assets(assets(a)),
             CauseJson::Unwatched {

@@ -9,6 +9,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::model::asset::KeyState;
+use crate::model::exchange::Exchange;
 use crate::model::link::Link;
 use crate::model::reading::{Context, Reading};
 use crate::model::unlisted::Unlisted;
@@ -72,6 +73,9 @@ pub trait Source: Send {
     type Answer: Send;
     /// Something pushed between polls, before it is taken.
     type Push: Send;
+
+    /// The exchange it tells of: every snapshot and event of its monitor carries it.
+    fn exchange(&self) -> Exchange;
 
     /// Start what runs between polls (a stream), as configured. Called once, inside a tokio
     /// runtime, before the first poll.

@@ -189,6 +189,14 @@ fn words(reason: &Reason, lang: Lang, form: Form) -> String {
             parts.join("; ")
         }
         Reason::AllPairsHalted => Msg::ReasonAllHalted.text(lang).to_owned(),
+        Reason::Status { status, planned } => {
+            let msg = match planned {
+                Some(true) => Msg::ReasonPlanned,
+                Some(false) => Msg::ReasonEmergency,
+                None => Msg::ReasonStatus,
+            };
+            msg.fill(lang, &[("status", status)])
+        }
         Reason::Pairs(pairs) => {
             let mut parts: Vec<String> = pairs
                 .iter()
