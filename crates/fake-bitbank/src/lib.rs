@@ -96,7 +96,10 @@ mod state;
 mod stats;
 mod stream;
 
-pub use phase::{Behavior, CircuitBreak, Phase, StopFlag, StreamFault};
+pub use phase::{
+    Availability, Behavior, BitFlyer, Board, CircuitBreak, Coincheck, CoincheckPair, GmoCoin,
+    GmoCoinError, Phase, StopFlag, StreamFault,
+};
 pub use scenario::{Scenario, ScenarioError};
 pub use server::{FakeBitbank, Options};
 pub use stats::{RequestCounts, Stats, StreamCounts};

@@ -10,8 +10,13 @@ use toml::{Table, Value};
 
 use crate::{assets, market};
 
+mod exchanges;
+
 // Re-exported where they were first defined, so `scenario::Phase` and the like still work.
-pub use crate::phase::{Behavior, CircuitBreak, Phase, StopFlag, StreamFault};
+pub use crate::phase::{
+    Availability, Behavior, BitFlyer, Board, CircuitBreak, Coincheck, CoincheckPair, GmoCoin,
+    GmoCoinError, Phase, StopFlag, StreamFault,
+};
 
 /// The scenarios shipped with the crate, by name (file `scenarios/NAME.toml`).
 const BUILTINS: &[(&str, &str)] = &[
@@ -110,6 +115,9 @@ const PHASE_KEYS: &[&str] = &[
     "ticker",
     "stop_deposit",
     "stop_withdrawal",
+    "gmocoin",
+    "bitflyer",
+    "coincheck",
 ];
 const BEHAVIOR_KEYS: &[&str] = &[
     "error",
@@ -120,6 +128,8 @@ const BEHAVIOR_KEYS: &[&str] = &[
     "huge",
     "redirect",
 ];
+/// The behaviour keys besides `error`/`http_status`: what the other exchanges' tables take.
+const HOSTILE_KEYS: &[&str] = &["html", "rate_limit", "slow", "huge", "redirect"];
 const CIRCUIT_BREAK_KEYS: &[&str] = &["mode", "reopen_in"];
 
 /// Why a scenario could not be loaded. Messages name the phase and key at fault.
@@ -447,6 +457,15 @@ fn parse_phase(index: usize, t: &Table) -> Result<Phase, ScenarioError> {
             }
         };
     }
+    if let Some(v) = t.get("gmocoin") {
+        phase.gmocoin = exchanges::gmocoin(&name, v)?;
+    }
+    if let Some(v) = t.get("bitflyer") {
+        phase.bitflyer = exchanges::bitflyer(&name, v)?;
+    }
+    if let Some(v) = t.get("coincheck") {
+        phase.coincheck = exchanges::coincheck(&name, v)?;
+    }
     if let Some(v) = t.get("circuit_break") {
         for (pair, value) in as_table(&name, "circuit_break", v)? {
             let key = format!("circuit_break.{pair}");
@@ -591,9 +610,29 @@ fn parse_http_status(phase: &str, key: &str, v: &Value) -> Result<u16, ScenarioE
 }
 
 fn parse_behavior(phase: &str, key: &str, v: &Value) -> Result<Behavior, ScenarioError> {
-    const HELP: &str = "expected \"ok\", \"truncated\", \"drop\", \"refuse\", \"endless\", \
-                        \"gzip_bomb\", \"continue_flood\", \"stall\", \"wrong_shape\", or a table \
-                        with error (and http_status), html, rate_limit, slow, huge or redirect";
+    parse_behavior_of(phase, key, v, true)
+}
+
+/// A host's behaviour; `with_error` allows bitbank's `error` (and `http_status`) keys, which the
+/// other exchanges' hosts replace with keys of their own.
+fn parse_behavior_of(
+    phase: &str,
+    key: &str,
+    v: &Value,
+    with_error: bool,
+) -> Result<Behavior, ScenarioError> {
+    const BITBANK_HELP: &str = "expected \"ok\", \"truncated\", \"drop\", \"refuse\", \
+                        \"endless\", \"gzip_bomb\", \"continue_flood\", \"stall\", \
+                        \"wrong_shape\", or a table with error (and http_status), html, \
+                        rate_limit, slow, huge or redirect";
+    const EXCHANGE_HELP: &str = "expected \"ok\", \"truncated\", \"drop\", \"refuse\", \
+                        \"endless\", \"gzip_bomb\", \"continue_flood\", \"stall\", \
+                        \"wrong_shape\", or a table with html, rate_limit, slow, huge or redirect";
+    let help = if with_error {
+        BITBANK_HELP
+    } else {
+        EXCHANGE_HELP
+    };
     let t = match v {
         Value::String(s) => {
             return match s.as_str() {
@@ -609,7 +648,7 @@ fn parse_behavior(phase: &str, key: &str, v: &Value) -> Result<Behavior, Scenari
                 other => Err(invalid(
                     phase,
                     key,
-                    format!("unknown behaviour {other:?}; {HELP}"),
+                    format!("unknown behaviour {other:?}; {help}"),
                 )),
             };
         }
@@ -618,11 +657,12 @@ fn parse_behavior(phase: &str, key: &str, v: &Value) -> Result<Behavior, Scenari
             return Err(invalid(
                 phase,
                 key,
-                format!("{}; {HELP}", expected("a string or table", other)),
+                format!("{}; {help}", expected("a string or table", other)),
             ))
         }
     };
-    if let Some(k) = t.keys().find(|k| !BEHAVIOR_KEYS.contains(&k.as_str())) {
+    let allowed = |k: &str| BEHAVIOR_KEYS.contains(&k) && (with_error || HOSTILE_KEYS.contains(&k));
+    if let Some(k) = t.keys().find(|k| !allowed(k)) {
         return Err(unknown_key(phase, format!("{key}.{k}")));
     }
     let kinds: Vec<&str> = ["error", "html", "rate_limit", "slow", "huge", "redirect"]
@@ -710,7 +750,7 @@ fn parse_behavior(phase: &str, key: &str, v: &Value) -> Result<Behavior, Scenari
             };
             Ok(Behavior::Slow { delay })
         }
-        None => Err(invalid(phase, key, format!("empty table; {HELP}"))),
+        None => Err(invalid(phase, key, format!("empty table; {help}"))),
     }
 }
 

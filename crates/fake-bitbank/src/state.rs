@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -102,22 +103,4 @@ impl Shared {
     }
 }
 
-static EMPTY_PHASE: Phase = Phase {
-    name: String::new(),
-    duration: None,
-    api: Behavior::Ok,
-    public: Behavior::Ok,
-    status: std::collections::BTreeMap::new(),
-    status_all: None,
-    suspended: std::collections::BTreeSet::new(),
-    stopped: std::collections::BTreeMap::new(),
-    circuit_break: std::collections::BTreeMap::new(),
-    hidden: std::collections::BTreeSet::new(),
-    extra_pairs: Vec::new(),
-    generated_pairs: 0,
-    stream: crate::phase::StreamFault::Ok,
-    mute_rooms: std::collections::BTreeSet::new(),
-    ticker_silent: false,
-    stop_deposit: std::collections::BTreeSet::new(),
-    stop_withdrawal: std::collections::BTreeSet::new(),
-};
+static EMPTY_PHASE: LazyLock<Phase> = LazyLock::new(Phase::default);
