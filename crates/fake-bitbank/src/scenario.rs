@@ -69,6 +69,30 @@ const BUILTINS: &[(&str, &str)] = &[
         "deposit-stop",
         include_str!("../scenarios/deposit-stop.toml"),
     ),
+    (
+        "gmocoin-maintenance",
+        include_str!("../scenarios/gmocoin-maintenance.toml"),
+    ),
+    (
+        "gmocoin-emergency",
+        include_str!("../scenarios/gmocoin-emergency.toml"),
+    ),
+    (
+        "bitflyer-maintenance",
+        include_str!("../scenarios/bitflyer-maintenance.toml"),
+    ),
+    (
+        "bitflyer-circuit-break",
+        include_str!("../scenarios/bitflyer-circuit-break.toml"),
+    ),
+    (
+        "coincheck-maintenance",
+        include_str!("../scenarios/coincheck-maintenance.toml"),
+    ),
+    (
+        "coincheck-pair-stop",
+        include_str!("../scenarios/coincheck-pair-stop.toml"),
+    ),
 ];
 
 /// Names of [`BUILTINS`], in the same order (a separate constant so it can be `&'static`).
@@ -95,6 +119,12 @@ const BUILTIN_NAMES: &[&str] = &[
     "demo",
     "withdrawal-stop",
     "deposit-stop",
+    "gmocoin-maintenance",
+    "gmocoin-emergency",
+    "bitflyer-maintenance",
+    "bitflyer-circuit-break",
+    "coincheck-maintenance",
+    "coincheck-pair-stop",
 ];
 
 const TOP_KEYS: &[&str] = &["description", "repeat", "phases"];
@@ -880,6 +910,59 @@ public = "continue_flood"
             ["xrp/xrp"]
         );
         assert!(d.phases()[1].stop_withdrawal.is_empty());
+        let gmo = Scenario::builtin("gmocoin-maintenance").unwrap();
+        assert_eq!(gmo.phase_names(), ["normal", "maintenance", "recovered"]);
+        assert_eq!(gmo.phases()[1].gmocoin.status, "MAINTENANCE");
+        assert_eq!(gmo.phases()[2].gmocoin, GmoCoin::default());
+        let gmo = Scenario::builtin("gmocoin-emergency").unwrap();
+        let error = gmo.phases()[1].gmocoin.error.clone().unwrap();
+        assert_eq!((error.code.as_str(), error.http_status), ("ERR-5202", 200));
+        let bf = Scenario::builtin("bitflyer-maintenance").unwrap();
+        let down = &bf.phases()[1].bitflyer;
+        assert_eq!(
+            (down.health.as_str(), down.state.as_str()),
+            ("STOP", "CLOSED")
+        );
+        assert!(down.boards.is_empty());
+        let cb = Scenario::builtin("bitflyer-circuit-break").unwrap();
+        assert_eq!(cb.phases()[1].bitflyer.state_of("BTC_JPY"), "CIRCUIT BREAK");
+        assert_eq!(cb.phases()[1].bitflyer.state_of("ETH_JPY"), "RUNNING");
+        let cc = Scenario::builtin("coincheck-maintenance").unwrap();
+        for pair in Coincheck::PAIRS {
+            assert_eq!(cc.phases()[1].coincheck.entry(pair), ("stop", [false; 3]));
+        }
+        let cc = Scenario::builtin("coincheck-pair-stop").unwrap();
+        assert_eq!(cc.phases()[1].coincheck.entry("etc_jpy").0, "stop");
+        assert_eq!(cc.phases()[1].coincheck.entry("btc_jpy").0, "available");
+        for name in [
+            "gmocoin-maintenance",
+            "gmocoin-emergency",
+            "bitflyer-maintenance",
+            "bitflyer-circuit-break",
+            "coincheck-maintenance",
+            "coincheck-pair-stop",
+        ] {
+            let s = Scenario::builtin(name).unwrap();
+            let durations: Vec<_> = s.phases().iter().map(|p| p.duration).collect();
+            assert_eq!(
+                durations,
+                [
+                    Some(Duration::from_secs(3)),
+                    Some(Duration::from_secs(6)),
+                    None
+                ],
+                "{name}"
+            );
+            // The other exchanges' scenarios leave bitbank alone.
+            for p in s.phases() {
+                assert_eq!(
+                    (&p.api, &p.public),
+                    (&Behavior::Ok, &Behavior::Ok),
+                    "{name}"
+                );
+                assert!(p.status.is_empty() && p.status_all.is_none(), "{name}");
+            }
+        }
         let day = Scenario::builtin("realistic-day").unwrap();
         let total: Duration = day.phases().iter().filter_map(|p| p.duration).sum();
         assert!(total >= Duration::from_secs(11 * 3600), "{total:?}");
