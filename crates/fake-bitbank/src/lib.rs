@@ -1,6 +1,6 @@
 //! A scriptable simulator of bitbank's HTTP API, for bbwatch's tests and demos.
 //!
-//! Two hosts, each its own listener on 127.0.0.1 (never any other address):
+//! Each host is its own listener on 127.0.0.1 (never any other address):
 //!
 //! * the **api host** (`http://127.0.0.1:PORT/v1`): `GET /v1/spot/status`, `GET /v1/spot/pairs`,
 //!   the private `GET /v1/user/assets` (signed with [`Options::api_key`] and
@@ -14,7 +14,14 @@
 //!   included), all drawn from the tickers' price;
 //! * the **stream host** (`ws://127.0.0.1:PORT3`): bitbank's socket.io public stream at
 //!   `/socket.io/?EIO=4&transport=websocket`, `circuit_break_info_{pair}` rooms only, with a
-//!   push at the instant a phase switch changes a joined pair's circuit-break state.
+//!   push at the instant a phase switch changes a joined pair's circuit-break state;
+//! * three other exchanges' status endpoints, each on a host of its own
+//!   ([`FakeBitbank::gmocoin_url`] and so on: `http://127.0.0.1:PORT`): GMO Coin's
+//!   `GET /public/v1/status`; bitFlyer's `GET /v1/gethealth` and
+//!   `GET /v1/getboardstate?product_code=…` (products [`BitFlyer::PRODUCTS`], any case; a
+//!   missing or unknown one answers 400); Coincheck's `GET /api/exchange_status`, optionally
+//!   `?pair=…` (pairs [`Coincheck::PAIRS`]; an unknown one answers 400). Other paths answer a
+//!   bare 404.
 //!
 //! Unknown paths and pairs answer 404, `text/plain`, `{"success":0,"data":{"code":10000}}` as
 //! the real hosts do. Pairs marked delisted in the embedded pair list are always served with the
@@ -86,6 +93,7 @@ mod auth;
 mod charts;
 mod clock;
 mod door;
+mod exchanges;
 mod hostile;
 mod http;
 pub mod market;

@@ -1,5 +1,5 @@
 //! The running fake's state, shared by the listeners, the connection tasks, the stream and
-//! the handle: the scenario and its clock, the counters and the two hosts' doors.
+//! the handle: the scenario and its clock, the counters and the HTTP hosts' doors.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
@@ -23,6 +23,9 @@ pub(crate) struct Shared {
     pub(crate) counters: Counters,
     pub(crate) api: Door,
     pub(crate) public: Door,
+    pub(crate) gmocoin: Door,
+    pub(crate) bitflyer: Door,
+    pub(crate) coincheck: Door,
     pub(crate) ping_interval: Duration,
     pub(crate) ping_timeout: Duration,
     pub(crate) ticker_interval: Duration,
@@ -35,6 +38,9 @@ impl Shared {
         match host {
             Host::Api => &self.api,
             Host::Public => &self.public,
+            Host::GmoCoin => &self.gmocoin,
+            Host::BitFlyer => &self.bitflyer,
+            Host::Coincheck => &self.coincheck,
         }
     }
 
@@ -65,7 +71,7 @@ impl Shared {
     }
 
     fn on_phase_change(&self, index: usize) {
-        for host in [Host::Api, Host::Public] {
+        for host in Host::ALL {
             self.door(host).phase_changed(!self.refuses(host, index));
         }
     }
