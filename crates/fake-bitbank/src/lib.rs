@@ -58,6 +58,18 @@
 //! stop_deposit = ["xrp"]              # user/assets: "asset" stops all its networks and the
 //! stop_withdrawal = ["eth/polygon"]   # asset flag; "asset/network" that network only (the
 //!                                     # asset flag turns true once all its networks are)
+//! # The other exchanges (each absent = normal): their own keys, plus any behaviour `public`
+//! # takes but `error`, inline (html, rate_limit, slow, huge, redirect) or as `behavior = …`;
+//! # or just a behaviour string (gmocoin = "refuse").
+//! gmocoin = { status = "MAINTENANCE" }   # OPEN (default) | PREOPEN | MAINTENANCE
+//! # gmocoin = { error = "ERR-5202", message = "…", http_status = 200 }   # the error envelope
+//! bitflyer = { health = "STOP", state = "CLOSED", boards = { BTC_JPY = "CIRCUIT BREAK" } }
+//! # boards: "STATE" or { state = "MATURED", health = "BUSY", special_quotation = 410897 };
+//! # health (gethealth, every board's default) NORMAL, state of unnamed boards RUNNING
+//! coincheck = { status = "stop", pairs = { btc_jpy = "itayose" }, behavior = { slow = "2s" } }
+//! # pairs: "STATUS" or { status = "…", availability = { order = true, cancel = true } };
+//! # availability follows the status (available: all true; itayose: market_order false;
+//! # stop: all false) unless given, also for every unnamed pair: availability = { … }
 //! [[phases]]
 //! name = "recovered"
 //! ```

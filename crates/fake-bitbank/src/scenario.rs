@@ -969,6 +969,30 @@ public = "continue_flood"
     }
 
     #[test]
+    fn the_crate_docs_example_parses() {
+        let docs: String = include_str!("lib.rs")
+            .lines()
+            .filter_map(|l| l.strip_prefix("//!"))
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let start = docs.find("```toml\n").unwrap() + "```toml\n".len();
+        let text = &docs[start..];
+        let text = &text[..text.find("```").unwrap()];
+        let s = Scenario::from_toml(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let p = &s.phases()[1];
+        assert_eq!(p.gmocoin.status, "MAINTENANCE");
+        assert_eq!(p.bitflyer.state_of("BTC_JPY"), "CIRCUIT BREAK");
+        assert_eq!(p.coincheck.entry("btc_jpy").0, "itayose");
+        assert_eq!(
+            p.coincheck.behavior,
+            Behavior::Slow {
+                delay: Duration::from_secs(2)
+            }
+        );
+    }
+
+    #[test]
     fn full_example_parses() {
         let s = Scenario::from_toml(
             r#"
