@@ -1,4 +1,4 @@
-//! The api and public hosts' ports, which `refuse` phases close and re-open.
+//! The HTTP hosts' ports, which `refuse` phases close and re-open.
 
 use std::io;
 use std::net::SocketAddr;
@@ -8,17 +8,32 @@ use tokio::net::TcpListener;
 
 use crate::phase::{Behavior, Phase};
 
+/// The HTTP hosts: bitbank's two, and one per other exchange.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Host {
     Api,
     Public,
+    GmoCoin,
+    BitFlyer,
+    Coincheck,
 }
 
 impl Host {
+    pub(crate) const ALL: [Host; 5] = [
+        Host::Api,
+        Host::Public,
+        Host::GmoCoin,
+        Host::BitFlyer,
+        Host::Coincheck,
+    ];
+
     pub(crate) fn behavior(self, phase: &Phase) -> &Behavior {
         match self {
             Host::Api => &phase.api,
             Host::Public => &phase.public,
+            Host::GmoCoin => &phase.gmocoin.behavior,
+            Host::BitFlyer => &phase.bitflyer.behavior,
+            Host::Coincheck => &phase.coincheck.behavior,
         }
     }
 
@@ -26,7 +41,15 @@ impl Host {
         match self {
             Host::Api => "api",
             Host::Public => "public",
+            Host::GmoCoin => "gmocoin",
+            Host::BitFlyer => "bitflyer",
+            Host::Coincheck => "coincheck",
         }
+    }
+
+    /// bitbank's own hosts (the others are [`crate::exchanges`]').
+    pub(crate) fn is_bitbank(self) -> bool {
+        matches!(self, Host::Api | Host::Public)
     }
 }
 

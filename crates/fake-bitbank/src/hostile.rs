@@ -14,9 +14,13 @@ use crate::phase::Behavior;
 const BOMB_PADDING: usize = 64 * 1024 * 1024;
 const CHUNK: usize = 64 * 1024;
 
-/// `endless`: a 200 and a body that never ends; `continue_flood`: `100 Continue` forever.
-/// Returns when the client goes away.
-pub(crate) async fn forever(stream: &mut TcpStream, behavior: &Behavior) -> std::io::Result<()> {
+/// `endless`: a 200, `prefix` (the start of a normal body) and whitespace that never ends;
+/// `continue_flood`: `100 Continue` forever. Returns when the client goes away.
+pub(crate) async fn forever(
+    stream: &mut TcpStream,
+    behavior: &Behavior,
+    prefix: &[u8],
+) -> std::io::Result<()> {
     if *behavior == Behavior::ContinueFlood {
         loop {
             stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
@@ -25,10 +29,10 @@ pub(crate) async fn forever(stream: &mut TcpStream, behavior: &Behavior) -> std:
     }
     stream
         .write_all(
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n\
-              {\"success\":1,\"data\":{\"statuses\":[",
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n",
         )
         .await?;
+    stream.write_all(prefix).await?;
     let spaces = vec![b' '; CHUNK];
     loop {
         stream.write_all(&spaces).await?;

@@ -34,10 +34,49 @@ impl Request {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The first query parameter with this name, percent-decoded (`+` is a space).
+    pub fn query(&self, name: &str) -> Option<String> {
+        let (_, query) = self.target.split_once('?')?;
+        query
+            .split('&')
+            .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+            .find(|(n, _)| decode(n) == name)
+            .map(|(_, v)| decode(v))
+    }
+
     /// Whether `needle` occurs anywhere in the request as sent (request line, headers, body).
     pub fn contains(&self, needle: &[u8]) -> bool {
         !needle.is_empty() && self.raw.windows(needle.len()).any(|w| w == needle)
     }
+}
+
+/// Percent-decoding of a query component; a malformed escape is kept as it is.
+fn decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -260,6 +299,22 @@ mod tests {
             ("POST", "/_fake/next")
         );
         assert!(r.contains(b"abc") && r.contains(b"POST /_fake") && !r.contains(b"xyz"));
+    }
+
+    #[tokio::test]
+    async fn reads_query_parameters() {
+        let r =
+            read(b"GET /x?a=1&product_code=btc%5Fjpy&b&c=x+y&a=2&bad=%zz%+1%4 HTTP/1.1\r\n\r\n")
+                .await
+                .unwrap();
+        assert_eq!(r.query("a").as_deref(), Some("1"));
+        assert_eq!(r.query("product_code").as_deref(), Some("btc_jpy"));
+        assert_eq!(r.query("b").as_deref(), Some(""));
+        assert_eq!(r.query("c").as_deref(), Some("x y"));
+        assert_eq!(r.query("bad").as_deref(), Some("%zz% 1%4"));
+        assert_eq!(r.query("nope"), None);
+        let r = read(b"GET /x HTTP/1.1\r\n\r\n").await.unwrap();
+        assert_eq!(r.query("a"), None);
     }
 
     #[tokio::test]

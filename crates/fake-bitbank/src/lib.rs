@@ -1,6 +1,6 @@
 //! A scriptable simulator of bitbank's HTTP API, for bbwatch's tests and demos.
 //!
-//! Two hosts, each its own listener on 127.0.0.1 (never any other address):
+//! Each host is its own listener on 127.0.0.1 (never any other address):
 //!
 //! * the **api host** (`http://127.0.0.1:PORT/v1`): `GET /v1/spot/status`, `GET /v1/spot/pairs`,
 //!   the private `GET /v1/user/assets` (signed with [`Options::api_key`] and
@@ -14,7 +14,14 @@
 //!   included), all drawn from the tickers' price;
 //! * the **stream host** (`ws://127.0.0.1:PORT3`): bitbank's socket.io public stream at
 //!   `/socket.io/?EIO=4&transport=websocket`, `circuit_break_info_{pair}` rooms only, with a
-//!   push at the instant a phase switch changes a joined pair's circuit-break state.
+//!   push at the instant a phase switch changes a joined pair's circuit-break state;
+//! * three other exchanges' status endpoints, each on a host of its own
+//!   ([`FakeBitbank::gmocoin_url`] and so on: `http://127.0.0.1:PORT`): GMO Coin's
+//!   `GET /public/v1/status`; bitFlyer's `GET /v1/gethealth` and
+//!   `GET /v1/getboardstate?product_code=…` (products [`BitFlyer::PRODUCTS`], any case; a
+//!   missing or unknown one answers 400); Coincheck's `GET /api/exchange_status`, optionally
+//!   `?pair=…` (pairs [`Coincheck::PAIRS`]; an unknown one answers 400). Other paths answer a
+//!   bare 404.
 //!
 //! Unknown paths and pairs answer 404, `text/plain`, `{"success":0,"data":{"code":10000}}` as
 //! the real hosts do. Pairs marked delisted in the embedded pair list are always served with the
@@ -51,6 +58,18 @@
 //! stop_deposit = ["xrp"]              # user/assets: "asset" stops all its networks and the
 //! stop_withdrawal = ["eth/polygon"]   # asset flag; "asset/network" that network only (the
 //!                                     # asset flag turns true once all its networks are)
+//! # The other exchanges (each absent = normal): their own keys, plus any behaviour `public`
+//! # takes but `error`, inline (html, rate_limit, slow, huge, redirect) or as `behavior = …`;
+//! # or just a behaviour string (gmocoin = "refuse").
+//! gmocoin = { status = "MAINTENANCE" }   # OPEN (default) | PREOPEN | MAINTENANCE
+//! # gmocoin = { error = "ERR-5202", message = "…", http_status = 200 }   # the error envelope
+//! bitflyer = { health = "STOP", state = "CLOSED", boards = { BTC_JPY = "CIRCUIT BREAK" } }
+//! # boards: "STATE" or { state = "MATURED", health = "BUSY", special_quotation = 410897 };
+//! # health (gethealth, every board's default) NORMAL, state of unnamed boards RUNNING
+//! coincheck = { status = "stop", pairs = { btc_jpy = "itayose" }, behavior = { slow = "2s" } }
+//! # pairs: "STATUS" or { status = "…", availability = { order = true, cancel = true } };
+//! # availability follows the status (available: all true; itayose: market_order false;
+//! # stop: all false) unless given, also for every unnamed pair: availability = { … }
 //! [[phases]]
 //! name = "recovered"
 //! ```
@@ -86,6 +105,7 @@ mod auth;
 mod charts;
 mod clock;
 mod door;
+mod exchanges;
 mod hostile;
 mod http;
 pub mod market;
@@ -96,7 +116,10 @@ mod state;
 mod stats;
 mod stream;
 
-pub use phase::{Behavior, CircuitBreak, Phase, StopFlag, StreamFault};
+pub use phase::{
+    Availability, Behavior, BitFlyer, Board, CircuitBreak, Coincheck, CoincheckPair, GmoCoin,
+    GmoCoinError, Phase, StopFlag, StreamFault,
+};
 pub use scenario::{Scenario, ScenarioError};
 pub use server::{FakeBitbank, Options};
 pub use stats::{RequestCounts, Stats, StreamCounts};

@@ -1,7 +1,8 @@
 //! `fake-bitbank`: run the simulator from the command line.
 //!
-//! Prints `api_url=…` and `public_url=…` on stdout, then logs each phase change on stderr as
-//! `<RFC3339 UTC time> phase <index> <name>` until Ctrl-C or SIGTERM.
+//! Prints `api_url=…`, `public_url=…`, `stream_url=…`, `gmocoin_url=…`, `bitflyer_url=…` and
+//! `coincheck_url=…` on stdout, one a line in that order, then logs each phase change on stderr
+//! as `<RFC3339 UTC time> phase <index> <name>` until Ctrl-C or SIGTERM.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -29,6 +30,15 @@ struct Cli {
     /// Port of the stream host on 127.0.0.1 (0 = any free port).
     #[arg(long, value_name = "N", default_value_t = 0)]
     stream_port: u16,
+    /// Port of GMO Coin's host on 127.0.0.1 (0 = any free port).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    gmocoin_port: u16,
+    /// Port of bitFlyer's host on 127.0.0.1 (0 = any free port).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    bitflyer_port: u16,
+    /// Port of Coincheck's host on 127.0.0.1 (0 = any free port).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    coincheck_port: u16,
     /// The stream's PING period (not scaled by --speed).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "25s")]
     ping_interval: std::time::Duration,
@@ -118,6 +128,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         api_port: cli.api_port,
         public_port: cli.public_port,
         stream_port: cli.stream_port,
+        gmocoin_port: cli.gmocoin_port,
+        bitflyer_port: cli.bitflyer_port,
+        coincheck_port: cli.coincheck_port,
         ping_interval: cli.ping_interval,
         ping_timeout: cli.ping_timeout,
         ticker_interval: cli.ticker_interval,
@@ -135,6 +148,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         writeln!(out, "api_url={}", fake.api_url())?;
         writeln!(out, "public_url={}", fake.public_url())?;
         writeln!(out, "stream_url={}", fake.stream_url())?;
+        // After bitbank's three, which scripts and tests read by position or wait for.
+        writeln!(out, "gmocoin_url={}", fake.gmocoin_url())?;
+        writeln!(out, "bitflyer_url={}", fake.bitflyer_url())?;
+        writeln!(out, "coincheck_url={}", fake.coincheck_url())?;
         out.flush()?;
     }
     let logger = tokio::spawn(async move {

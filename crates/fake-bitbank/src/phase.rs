@@ -199,6 +199,197 @@ pub struct Phase {
     pub stop_deposit: BTreeSet<String>,
     /// Withdrawals stopped, in the same form as [`Phase::stop_deposit`].
     pub stop_withdrawal: BTreeSet<String>,
+    /// GMO Coin's host during the phase (`gmocoin = ...`; normal when absent).
+    pub gmocoin: GmoCoin,
+    /// bitFlyer's host during the phase (`bitflyer = ...`; normal when absent).
+    pub bitflyer: BitFlyer,
+    /// Coincheck's host during the phase (`coincheck = ...`; normal when absent).
+    pub coincheck: Coincheck,
+}
+
+/// GMO Coin during a phase: `GET /public/v1/status`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GmoCoin {
+    /// How the host answers; [`Behavior::Ok`] serves [`GmoCoin::status`] or
+    /// [`GmoCoin::error`]. Never [`Behavior::Error`] from a scenario file (GMO's errors are
+    /// [`GmoCoin::error`]).
+    pub behavior: Behavior,
+    /// `data.status`: `OPEN` (the default), `PREOPEN`, `MAINTENANCE`, or any other string
+    /// (passed through verbatim).
+    pub status: String,
+    /// The error envelope instead of `data`.
+    pub error: Option<GmoCoinError>,
+}
+
+impl Default for GmoCoin {
+    fn default() -> GmoCoin {
+        GmoCoin {
+            behavior: Behavior::Ok,
+            status: "OPEN".to_string(),
+            error: None,
+        }
+    }
+}
+
+/// GMO Coin's error envelope: `{"status":5,"messages":[{"message_code":…,"message_string":…}],…}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GmoCoinError {
+    /// `message_code`, e.g. `ERR-5201` (scheduled maintenance) or `ERR-5202` (emergency).
+    pub code: String,
+    /// `message_string`.
+    pub message: String,
+    /// The HTTP status (default 200, as GMO sends its errors).
+    pub http_status: u16,
+}
+
+/// bitFlyer during a phase: `GET /v1/gethealth` and `GET /v1/getboardstate`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BitFlyer {
+    /// How the host answers; [`Behavior::Ok`] serves the health and board states below.
+    pub behavior: Behavior,
+    /// `gethealth`'s `status` and the `health` of every board without its own: `NORMAL` (the
+    /// default), `BUSY`, `VERY BUSY`, `SUPER BUSY`, `NO ORDER`, `STOP`, or any other string.
+    pub health: String,
+    /// The `state` of every board without its own: `RUNNING` (the default), `CLOSED`,
+    /// `STARTING`, `PREOPEN`, `CIRCUIT BREAK`, `AWAITING SQ`, `MATURED`, or any other string.
+    pub state: String,
+    /// Boards that differ, by upper-case product code (one of [`BitFlyer::PRODUCTS`]).
+    pub boards: BTreeMap<String, Board>,
+}
+
+impl BitFlyer {
+    /// The product codes the fake knows (bitFlyer matches them case-insensitively).
+    pub const PRODUCTS: &'static [&'static str] =
+        &["BTC_JPY", "ETH_JPY", "XRP_JPY", "FX_BTC_JPY", "ETH_BTC"];
+
+    /// `special_quotation` of a `MATURED` board that does not name one (the docs' sample).
+    pub const DEFAULT_SPECIAL_QUOTATION: u64 = 410_897;
+
+    /// The known product code matching `code` case-insensitively.
+    pub fn product(code: &str) -> Option<&'static str> {
+        BitFlyer::PRODUCTS
+            .iter()
+            .copied()
+            .find(|p| p.eq_ignore_ascii_case(code))
+    }
+
+    /// `health` of a product's board.
+    pub fn health_of(&self, product: &str) -> &str {
+        self.boards
+            .get(product)
+            .and_then(|b| b.health.as_deref())
+            .unwrap_or(&self.health)
+    }
+
+    /// `state` of a product's board.
+    pub fn state_of(&self, product: &str) -> &str {
+        self.boards
+            .get(product)
+            .and_then(|b| b.state.as_deref())
+            .unwrap_or(&self.state)
+    }
+}
+
+impl Default for BitFlyer {
+    fn default() -> BitFlyer {
+        BitFlyer {
+            behavior: Behavior::Ok,
+            health: "NORMAL".to_string(),
+            state: "RUNNING".to_string(),
+            boards: BTreeMap::new(),
+        }
+    }
+}
+
+/// One bitFlyer board that differs from the phase's default.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Board {
+    /// Its `state` (`None`: [`BitFlyer::state`]).
+    pub state: Option<String>,
+    /// Its `health` (`None`: [`BitFlyer::health`]).
+    pub health: Option<String>,
+    /// `data.special_quotation` while `MATURED` (`None`:
+    /// [`BitFlyer::DEFAULT_SPECIAL_QUOTATION`]).
+    pub special_quotation: Option<u64>,
+}
+
+/// Coincheck during a phase: `GET /api/exchange_status`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Coincheck {
+    /// How the host answers; [`Behavior::Ok`] serves the pairs' statuses below.
+    pub behavior: Behavior,
+    /// `status` of every pair not in `pairs`: `available` (the default), `itayose`, `stop`,
+    /// or any other string.
+    pub status: String,
+    /// Availability flags given for every pair not in `pairs` (the others follow the status).
+    pub availability: Availability,
+    /// Pairs that differ, by name (one of [`Coincheck::PAIRS`]).
+    pub pairs: BTreeMap<String, CoincheckPair>,
+}
+
+impl Coincheck {
+    /// The pairs the fake lists, in its order.
+    pub const PAIRS: &'static [&'static str] = &[
+        "btc_jpy", "eth_jpy", "etc_jpy", "xrp_jpy", "mona_jpy", "shib_jpy",
+    ];
+
+    /// A pair's `status` and `availability` (`order`, `market_order`, `cancel`).
+    pub fn entry(&self, pair: &str) -> (&str, [bool; 3]) {
+        let own = self.pairs.get(pair);
+        let status = own
+            .and_then(|p| p.status.as_deref())
+            .unwrap_or(&self.status);
+        let given = own.map_or(&self.availability, |p| &p.availability);
+        (status, given.resolve(status))
+    }
+}
+
+impl Default for Coincheck {
+    fn default() -> Coincheck {
+        Coincheck {
+            behavior: Behavior::Ok,
+            status: "available".to_string(),
+            availability: Availability::default(),
+            pairs: BTreeMap::new(),
+        }
+    }
+}
+
+/// One Coincheck pair that differs from the phase's default.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct CoincheckPair {
+    /// Its `status` (`None`: [`Coincheck::status`]).
+    pub status: Option<String>,
+    /// Its availability flags that do not follow from the status.
+    pub availability: Availability,
+}
+
+/// Coincheck's `availability` flags as a scenario gives them: `None` follows the status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Availability {
+    /// `order`
+    pub order: Option<bool>,
+    /// `market_order`
+    pub market_order: Option<bool>,
+    /// `cancel`
+    pub cancel: Option<bool>,
+}
+
+impl Availability {
+    /// The flags for `status`: `available` all true, `itayose` (the call auction) no market
+    /// orders, `stop` and anything unknown all false; then the given ones.
+    pub fn resolve(&self, status: &str) -> [bool; 3] {
+        let derived = match status {
+            "available" => [true, true, true],
+            "itayose" => [true, false, true],
+            _ => [false, false, false],
+        };
+        [
+            self.order.unwrap_or(derived[0]),
+            self.market_order.unwrap_or(derived[1]),
+            self.cancel.unwrap_or(derived[2]),
+        ]
+    }
 }
 
 /// How the stream host behaves during a phase.

@@ -10,8 +10,13 @@ use toml::{Table, Value};
 
 use crate::{assets, market};
 
+mod exchanges;
+
 // Re-exported where they were first defined, so `scenario::Phase` and the like still work.
-pub use crate::phase::{Behavior, CircuitBreak, Phase, StopFlag, StreamFault};
+pub use crate::phase::{
+    Availability, Behavior, BitFlyer, Board, CircuitBreak, Coincheck, CoincheckPair, GmoCoin,
+    GmoCoinError, Phase, StopFlag, StreamFault,
+};
 
 /// The scenarios shipped with the crate, by name (file `scenarios/NAME.toml`).
 const BUILTINS: &[(&str, &str)] = &[
@@ -64,6 +69,30 @@ const BUILTINS: &[(&str, &str)] = &[
         "deposit-stop",
         include_str!("../scenarios/deposit-stop.toml"),
     ),
+    (
+        "gmocoin-maintenance",
+        include_str!("../scenarios/gmocoin-maintenance.toml"),
+    ),
+    (
+        "gmocoin-emergency",
+        include_str!("../scenarios/gmocoin-emergency.toml"),
+    ),
+    (
+        "bitflyer-maintenance",
+        include_str!("../scenarios/bitflyer-maintenance.toml"),
+    ),
+    (
+        "bitflyer-circuit-break",
+        include_str!("../scenarios/bitflyer-circuit-break.toml"),
+    ),
+    (
+        "coincheck-maintenance",
+        include_str!("../scenarios/coincheck-maintenance.toml"),
+    ),
+    (
+        "coincheck-pair-stop",
+        include_str!("../scenarios/coincheck-pair-stop.toml"),
+    ),
 ];
 
 /// Names of [`BUILTINS`], in the same order (a separate constant so it can be `&'static`).
@@ -90,6 +119,12 @@ const BUILTIN_NAMES: &[&str] = &[
     "demo",
     "withdrawal-stop",
     "deposit-stop",
+    "gmocoin-maintenance",
+    "gmocoin-emergency",
+    "bitflyer-maintenance",
+    "bitflyer-circuit-break",
+    "coincheck-maintenance",
+    "coincheck-pair-stop",
 ];
 
 const TOP_KEYS: &[&str] = &["description", "repeat", "phases"];
@@ -110,6 +145,9 @@ const PHASE_KEYS: &[&str] = &[
     "ticker",
     "stop_deposit",
     "stop_withdrawal",
+    "gmocoin",
+    "bitflyer",
+    "coincheck",
 ];
 const BEHAVIOR_KEYS: &[&str] = &[
     "error",
@@ -120,6 +158,8 @@ const BEHAVIOR_KEYS: &[&str] = &[
     "huge",
     "redirect",
 ];
+/// The behaviour keys besides `error`/`http_status`: what the other exchanges' tables take.
+const HOSTILE_KEYS: &[&str] = &["html", "rate_limit", "slow", "huge", "redirect"];
 const CIRCUIT_BREAK_KEYS: &[&str] = &["mode", "reopen_in"];
 
 /// Why a scenario could not be loaded. Messages name the phase and key at fault.
@@ -447,6 +487,15 @@ fn parse_phase(index: usize, t: &Table) -> Result<Phase, ScenarioError> {
             }
         };
     }
+    if let Some(v) = t.get("gmocoin") {
+        phase.gmocoin = exchanges::gmocoin(&name, v)?;
+    }
+    if let Some(v) = t.get("bitflyer") {
+        phase.bitflyer = exchanges::bitflyer(&name, v)?;
+    }
+    if let Some(v) = t.get("coincheck") {
+        phase.coincheck = exchanges::coincheck(&name, v)?;
+    }
     if let Some(v) = t.get("circuit_break") {
         for (pair, value) in as_table(&name, "circuit_break", v)? {
             let key = format!("circuit_break.{pair}");
@@ -591,9 +640,29 @@ fn parse_http_status(phase: &str, key: &str, v: &Value) -> Result<u16, ScenarioE
 }
 
 fn parse_behavior(phase: &str, key: &str, v: &Value) -> Result<Behavior, ScenarioError> {
-    const HELP: &str = "expected \"ok\", \"truncated\", \"drop\", \"refuse\", \"endless\", \
-                        \"gzip_bomb\", \"continue_flood\", \"stall\", \"wrong_shape\", or a table \
-                        with error (and http_status), html, rate_limit, slow, huge or redirect";
+    parse_behavior_of(phase, key, v, true)
+}
+
+/// A host's behaviour; `with_error` allows bitbank's `error` (and `http_status`) keys, which the
+/// other exchanges' hosts replace with keys of their own.
+fn parse_behavior_of(
+    phase: &str,
+    key: &str,
+    v: &Value,
+    with_error: bool,
+) -> Result<Behavior, ScenarioError> {
+    const BITBANK_HELP: &str = "expected \"ok\", \"truncated\", \"drop\", \"refuse\", \
+                        \"endless\", \"gzip_bomb\", \"continue_flood\", \"stall\", \
+                        \"wrong_shape\", or a table with error (and http_status), html, \
+                        rate_limit, slow, huge or redirect";
+    const EXCHANGE_HELP: &str = "expected \"ok\", \"truncated\", \"drop\", \"refuse\", \
+                        \"endless\", \"gzip_bomb\", \"continue_flood\", \"stall\", \
+                        \"wrong_shape\", or a table with html, rate_limit, slow, huge or redirect";
+    let help = if with_error {
+        BITBANK_HELP
+    } else {
+        EXCHANGE_HELP
+    };
     let t = match v {
         Value::String(s) => {
             return match s.as_str() {
@@ -609,7 +678,7 @@ fn parse_behavior(phase: &str, key: &str, v: &Value) -> Result<Behavior, Scenari
                 other => Err(invalid(
                     phase,
                     key,
-                    format!("unknown behaviour {other:?}; {HELP}"),
+                    format!("unknown behaviour {other:?}; {help}"),
                 )),
             };
         }
@@ -618,11 +687,12 @@ fn parse_behavior(phase: &str, key: &str, v: &Value) -> Result<Behavior, Scenari
             return Err(invalid(
                 phase,
                 key,
-                format!("{}; {HELP}", expected("a string or table", other)),
+                format!("{}; {help}", expected("a string or table", other)),
             ))
         }
     };
-    if let Some(k) = t.keys().find(|k| !BEHAVIOR_KEYS.contains(&k.as_str())) {
+    let allowed = |k: &str| BEHAVIOR_KEYS.contains(&k) && (with_error || HOSTILE_KEYS.contains(&k));
+    if let Some(k) = t.keys().find(|k| !allowed(k)) {
         return Err(unknown_key(phase, format!("{key}.{k}")));
     }
     let kinds: Vec<&str> = ["error", "html", "rate_limit", "slow", "huge", "redirect"]
@@ -710,7 +780,7 @@ fn parse_behavior(phase: &str, key: &str, v: &Value) -> Result<Behavior, Scenari
             };
             Ok(Behavior::Slow { delay })
         }
-        None => Err(invalid(phase, key, format!("empty table; {HELP}"))),
+        None => Err(invalid(phase, key, format!("empty table; {help}"))),
     }
 }
 
@@ -840,9 +910,86 @@ public = "continue_flood"
             ["xrp/xrp"]
         );
         assert!(d.phases()[1].stop_withdrawal.is_empty());
+        let gmo = Scenario::builtin("gmocoin-maintenance").unwrap();
+        assert_eq!(gmo.phase_names(), ["normal", "maintenance", "recovered"]);
+        assert_eq!(gmo.phases()[1].gmocoin.status, "MAINTENANCE");
+        assert_eq!(gmo.phases()[2].gmocoin, GmoCoin::default());
+        let gmo = Scenario::builtin("gmocoin-emergency").unwrap();
+        let error = gmo.phases()[1].gmocoin.error.clone().unwrap();
+        assert_eq!((error.code.as_str(), error.http_status), ("ERR-5202", 200));
+        let bf = Scenario::builtin("bitflyer-maintenance").unwrap();
+        let down = &bf.phases()[1].bitflyer;
+        assert_eq!(
+            (down.health.as_str(), down.state.as_str()),
+            ("STOP", "CLOSED")
+        );
+        assert!(down.boards.is_empty());
+        let cb = Scenario::builtin("bitflyer-circuit-break").unwrap();
+        assert_eq!(cb.phases()[1].bitflyer.state_of("BTC_JPY"), "CIRCUIT BREAK");
+        assert_eq!(cb.phases()[1].bitflyer.state_of("ETH_JPY"), "RUNNING");
+        let cc = Scenario::builtin("coincheck-maintenance").unwrap();
+        for pair in Coincheck::PAIRS {
+            assert_eq!(cc.phases()[1].coincheck.entry(pair), ("stop", [false; 3]));
+        }
+        let cc = Scenario::builtin("coincheck-pair-stop").unwrap();
+        assert_eq!(cc.phases()[1].coincheck.entry("etc_jpy").0, "stop");
+        assert_eq!(cc.phases()[1].coincheck.entry("btc_jpy").0, "available");
+        for name in [
+            "gmocoin-maintenance",
+            "gmocoin-emergency",
+            "bitflyer-maintenance",
+            "bitflyer-circuit-break",
+            "coincheck-maintenance",
+            "coincheck-pair-stop",
+        ] {
+            let s = Scenario::builtin(name).unwrap();
+            let durations: Vec<_> = s.phases().iter().map(|p| p.duration).collect();
+            assert_eq!(
+                durations,
+                [
+                    Some(Duration::from_secs(3)),
+                    Some(Duration::from_secs(6)),
+                    None
+                ],
+                "{name}"
+            );
+            // The other exchanges' scenarios leave bitbank alone.
+            for p in s.phases() {
+                assert_eq!(
+                    (&p.api, &p.public),
+                    (&Behavior::Ok, &Behavior::Ok),
+                    "{name}"
+                );
+                assert!(p.status.is_empty() && p.status_all.is_none(), "{name}");
+            }
+        }
         let day = Scenario::builtin("realistic-day").unwrap();
         let total: Duration = day.phases().iter().filter_map(|p| p.duration).sum();
         assert!(total >= Duration::from_secs(11 * 3600), "{total:?}");
+    }
+
+    #[test]
+    fn the_crate_docs_example_parses() {
+        let docs: String = include_str!("lib.rs")
+            .lines()
+            .filter_map(|l| l.strip_prefix("//!"))
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let start = docs.find("```toml\n").unwrap() + "```toml\n".len();
+        let text = &docs[start..];
+        let text = &text[..text.find("```").unwrap()];
+        let s = Scenario::from_toml(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let p = &s.phases()[1];
+        assert_eq!(p.gmocoin.status, "MAINTENANCE");
+        assert_eq!(p.bitflyer.state_of("BTC_JPY"), "CIRCUIT BREAK");
+        assert_eq!(p.coincheck.entry("btc_jpy").0, "itayose");
+        assert_eq!(
+            p.coincheck.behavior,
+            Behavior::Slow {
+                delay: Duration::from_secs(2)
+            }
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The two listeners (api and public hosts), request routing, the per-phase failure modes and
-//! the `/_fake/` control endpoints.
+//! The HTTP listeners (bitbank's api and public hosts, and one per other exchange), request
+//! routing, the per-phase failure modes and the `/_fake/` control endpoints.
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -15,6 +15,7 @@ use crate::assets;
 use crate::auth::Account;
 use crate::clock::{Clock, PhaseNow};
 use crate::door::{bind_std, Door, Host};
+use crate::exchanges;
 use crate::hostile;
 use crate::http::{self, ReadError, Request, Response};
 use crate::market::{self, MarketView};
@@ -39,6 +40,12 @@ pub struct Options {
     pub public_port: u16,
     /// Port of the stream host on 127.0.0.1 (0 = any free port).
     pub stream_port: u16,
+    /// Port of GMO Coin's host on 127.0.0.1 (0 = any free port).
+    pub gmocoin_port: u16,
+    /// Port of bitFlyer's host on 127.0.0.1 (0 = any free port).
+    pub bitflyer_port: u16,
+    /// Port of Coincheck's host on 127.0.0.1 (0 = any free port).
+    pub coincheck_port: u16,
     /// The stream's PING period (bitbank: 25 s), not scaled by the speed.
     pub ping_interval: Duration,
     /// How long the stream waits for a PONG (bitbank: 20 s or 60 s), not scaled.
@@ -64,6 +71,9 @@ impl std::fmt::Debug for Options {
             .field("api_port", &self.api_port)
             .field("public_port", &self.public_port)
             .field("stream_port", &self.stream_port)
+            .field("gmocoin_port", &self.gmocoin_port)
+            .field("bitflyer_port", &self.bitflyer_port)
+            .field("coincheck_port", &self.coincheck_port)
             .field("ping_interval", &self.ping_interval)
             .field("ping_timeout", &self.ping_timeout)
             .field("ticker_interval", &self.ticker_interval)
@@ -81,6 +91,9 @@ impl Default for Options {
             api_port: 0,
             public_port: 0,
             stream_port: 0,
+            gmocoin_port: 0,
+            bitflyer_port: 0,
+            coincheck_port: 0,
             ping_interval: Duration::from_secs(25),
             ping_timeout: Duration::from_secs(20),
             ticker_interval: Duration::from_secs(1),
@@ -118,11 +131,23 @@ impl Shared {
                     }
                 }
             }
+            Host::GmoCoin => {
+                c.gmocoin.fetch_add(1, Ordering::Relaxed);
+            }
+            Host::BitFlyer => {
+                c.bitflyer.fetch_add(1, Ordering::Relaxed);
+            }
+            Host::Coincheck => {
+                c.coincheck.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 
     /// The normal answer to a request.
     fn route(&self, host: Host, request: &Request, now: PhaseNow) -> Response {
+        if !host.is_bitbank() {
+            return exchanges::route(host, self.phase_at(now.index), request);
+        }
         if request.method != "GET" {
             return not_found(host);
         }
@@ -214,15 +239,30 @@ fn with_host_headers(host: Host, response: Response) -> Response {
         Host::Public => response
             .with_header("Cache-Control", "max-age=1")
             .with_header("X-Cache", "Miss from cloudfront"),
+        // Their real headers are not known here: none added.
+        Host::GmoCoin | Host::BitFlyer | Host::Coincheck => response,
     }
 }
 
-/// What both hosts answer to an unknown URL (observed: 404, text/plain, JSON body).
+/// What bitbank's hosts answer to an unknown URL (observed: 404, text/plain, JSON body).
 fn not_found(host: Host) -> Response {
     let r = Response::new(404, "text/plain", market::error_body(10000));
     match host {
         Host::Api => r.with_header("Server", "nginx"),
         Host::Public => r.with_header("X-Cache", "Error from cloudfront"),
+        Host::GmoCoin | Host::BitFlyer | Host::Coincheck => exchanges::not_found(),
+    }
+}
+
+/// A 429 with this `Retry-After`, in the host's error shape.
+fn rate_limited(host: Host, retry_after: String) -> Response {
+    if host.is_bitbank() {
+        with_host_headers(
+            host,
+            Response::json(429, market::error_body(10009)).with_header("Retry-After", retry_after),
+        )
+    } else {
+        exchanges::rate_limited(host, retry_after)
     }
 }
 
@@ -291,29 +331,30 @@ async fn serve_connection(shared: Arc<Shared>, host: Host, mut stream: TcpStream
     shared.count(host, &request.path);
     let response = match host.behavior(shared.phase_at(now.index)) {
         Behavior::Ok => shared.route(host, &request, now),
-        Behavior::Error { code, http_status } => with_host_headers(
+        Behavior::Error { code, http_status } if host.is_bitbank() => with_host_headers(
             host,
             Response::json(*http_status, market::error_body(*code)),
         ),
+        Behavior::Error { code, http_status } => exchanges::error(host, *code, *http_status),
         Behavior::Html { http_status } => html_page(*http_status),
-        Behavior::RateLimit { retry_after_secs } => with_host_headers(
-            host,
-            Response::json(429, market::error_body(10009))
-                .with_header("Retry-After", retry_after_secs.to_string()),
-        ),
-        Behavior::RateLimitHeader { retry_after } => with_host_headers(
-            host,
-            Response::json(429, market::error_body(10009))
-                .with_header("Retry-After", retry_after.clone()),
-        ),
+        Behavior::RateLimit { retry_after_secs } => {
+            rate_limited(host, retry_after_secs.to_string())
+        }
+        Behavior::RateLimitHeader { retry_after } => rate_limited(host, retry_after.clone()),
         Behavior::Redirect { location } => {
             Response::new(302, "text/plain", "Found\n").with_header("Location", location.clone())
         }
-        Behavior::WrongShape => {
+        Behavior::WrongShape if host.is_bitbank() => {
             with_host_headers(host, Response::json(200, market::wrong_shape_body()))
         }
-        Behavior::Endless | Behavior::ContinueFlood => {
-            let _ = hostile::forever(&mut stream, host.behavior(shared.phase_at(now.index))).await;
+        Behavior::WrongShape => exchanges::wrong_shape(host),
+        behavior @ (Behavior::Endless | Behavior::ContinueFlood) => {
+            let prefix: &[u8] = if host.is_bitbank() {
+                br#"{"success":1,"data":{"statuses":["#
+            } else {
+                exchanges::endless_prefix(host)
+            };
+            let _ = hostile::forever(&mut stream, behavior, prefix).await;
             return;
         }
         Behavior::Huge { bytes } => {
@@ -460,7 +501,8 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// A running fake exchange: two loopback listeners and a scenario clock.
+/// A running fake exchange: loopback listeners (bitbank's api, public and stream hosts, and
+/// GMO Coin's, bitFlyer's and Coincheck's hosts) and a scenario clock.
 ///
 /// Dropping it stops the server too; [`FakeBitbank::shutdown`] also waits for it.
 pub struct FakeBitbank {
@@ -468,12 +510,15 @@ pub struct FakeBitbank {
     api_addr: SocketAddr,
     public_addr: SocketAddr,
     stream_addr: SocketAddr,
+    gmocoin_addr: SocketAddr,
+    bitflyer_addr: SocketAddr,
+    coincheck_addr: SocketAddr,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl FakeBitbank {
-    /// Binds both hosts on 127.0.0.1 and starts the scenario; its first phase starts when this
+    /// Binds every host on 127.0.0.1 and starts the scenario; its first phase starts when this
     /// returns. Fails on a bad speed (not a positive number) or a port that cannot be bound.
     pub async fn start(scenario: Scenario, options: Options) -> io::Result<FakeBitbank> {
         if !(options.speed.is_finite() && options.speed > 0.0) {
@@ -488,12 +533,17 @@ impl FakeBitbank {
                 format!("unknown asset {unknown:?} in holdings"),
             ));
         }
-        let api_std = bind_std(SocketAddr::from((Ipv4Addr::LOCALHOST, options.api_port)))?;
-        let public_std = bind_std(SocketAddr::from((Ipv4Addr::LOCALHOST, options.public_port)))?;
-        let api_addr = api_std.local_addr()?;
-        let public_addr = public_std.local_addr()?;
-        let stream_std = bind_std(SocketAddr::from((Ipv4Addr::LOCALHOST, options.stream_port)))?;
-        let stream_addr = stream_std.local_addr()?;
+        let bind = |port: u16| -> io::Result<(std::net::TcpListener, SocketAddr)> {
+            let listener = bind_std(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))?;
+            let addr = listener.local_addr()?;
+            Ok((listener, addr))
+        };
+        let (api_std, api_addr) = bind(options.api_port)?;
+        let (public_std, public_addr) = bind(options.public_port)?;
+        let (stream_std, stream_addr) = bind(options.stream_port)?;
+        let (gmocoin_std, gmocoin_addr) = bind(options.gmocoin_port)?;
+        let (bitflyer_std, bitflyer_addr) = bind(options.bitflyer_port)?;
+        let (coincheck_std, coincheck_addr) = bind(options.coincheck_port)?;
         let phases = scenario
             .phases()
             .iter()
@@ -507,6 +557,9 @@ impl FakeBitbank {
             counters: Counters::default(),
             api: Door::new(Host::Api, api_addr),
             public: Door::new(Host::Public, public_addr),
+            gmocoin: Door::new(Host::GmoCoin, gmocoin_addr),
+            bitflyer: Door::new(Host::BitFlyer, bitflyer_addr),
+            coincheck: Door::new(Host::Coincheck, coincheck_addr),
             ping_interval: options.ping_interval.max(Duration::from_millis(10)),
             ping_timeout: options.ping_timeout.max(Duration::from_millis(10)),
             ticker_interval: options.ticker_interval.max(Duration::from_millis(10)),
@@ -514,13 +567,19 @@ impl FakeBitbank {
             holdings: options.holdings.into_iter().collect(),
         });
         let (stop, stop_rx) = watch::channel(false);
-        let mut tasks = Vec::with_capacity(4);
+        let mut tasks = Vec::with_capacity(2 + Host::ALL.len());
         tasks.push(tokio::spawn(stream_accept_loop(
             Arc::clone(&shared),
             TcpListener::from_std(stream_std)?,
             stop_rx.clone(),
         )));
-        for (host, std_listener) in [(Host::Api, api_std), (Host::Public, public_std)] {
+        for (host, std_listener) in [
+            (Host::Api, api_std),
+            (Host::Public, public_std),
+            (Host::GmoCoin, gmocoin_std),
+            (Host::BitFlyer, bitflyer_std),
+            (Host::Coincheck, coincheck_std),
+        ] {
             // A first phase that refuses: the port was bound only to learn its number.
             let listener = if shared.refuses(host, 0) {
                 None
@@ -541,6 +600,9 @@ impl FakeBitbank {
             api_addr,
             public_addr,
             stream_addr,
+            gmocoin_addr,
+            bitflyer_addr,
+            coincheck_addr,
             stop,
             tasks,
         })
@@ -574,6 +636,37 @@ impl FakeBitbank {
     /// Address of the public host.
     pub fn public_addr(&self) -> SocketAddr {
         self.public_addr
+    }
+
+    /// Base URL of GMO Coin's host: `http://127.0.0.1:PORT` (`/public/v1/status` below it).
+    pub fn gmocoin_url(&self) -> String {
+        format!("http://{}", self.gmocoin_addr)
+    }
+
+    /// Base URL of bitFlyer's host: `http://127.0.0.1:PORT` (`/v1/gethealth` and
+    /// `/v1/getboardstate` below it).
+    pub fn bitflyer_url(&self) -> String {
+        format!("http://{}", self.bitflyer_addr)
+    }
+
+    /// Base URL of Coincheck's host: `http://127.0.0.1:PORT` (`/api/exchange_status` below it).
+    pub fn coincheck_url(&self) -> String {
+        format!("http://{}", self.coincheck_addr)
+    }
+
+    /// Address of GMO Coin's host.
+    pub fn gmocoin_addr(&self) -> SocketAddr {
+        self.gmocoin_addr
+    }
+
+    /// Address of bitFlyer's host.
+    pub fn bitflyer_addr(&self) -> SocketAddr {
+        self.bitflyer_addr
+    }
+
+    /// Address of Coincheck's host.
+    pub fn coincheck_addr(&self) -> SocketAddr {
+        self.coincheck_addr
     }
 
     /// The scenario being played.
@@ -626,6 +719,9 @@ impl std::fmt::Debug for FakeBitbank {
             .field("api_url", &self.api_url())
             .field("public_url", &self.public_url())
             .field("stream_url", &self.stream_url())
+            .field("gmocoin_url", &self.gmocoin_url())
+            .field("bitflyer_url", &self.bitflyer_url())
+            .field("coincheck_url", &self.coincheck_url())
             .field("phase", &self.phase())
             .finish()
     }

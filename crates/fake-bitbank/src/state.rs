@@ -1,8 +1,9 @@
 //! The running fake's state, shared by the listeners, the connection tasks, the stream and
-//! the handle: the scenario and its clock, the counters and the two hosts' doors.
+//! the handle: the scenario and its clock, the counters and the HTTP hosts' doors.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -22,6 +23,9 @@ pub(crate) struct Shared {
     pub(crate) counters: Counters,
     pub(crate) api: Door,
     pub(crate) public: Door,
+    pub(crate) gmocoin: Door,
+    pub(crate) bitflyer: Door,
+    pub(crate) coincheck: Door,
     pub(crate) ping_interval: Duration,
     pub(crate) ping_timeout: Duration,
     pub(crate) ticker_interval: Duration,
@@ -34,6 +38,9 @@ impl Shared {
         match host {
             Host::Api => &self.api,
             Host::Public => &self.public,
+            Host::GmoCoin => &self.gmocoin,
+            Host::BitFlyer => &self.bitflyer,
+            Host::Coincheck => &self.coincheck,
         }
     }
 
@@ -64,7 +71,7 @@ impl Shared {
     }
 
     fn on_phase_change(&self, index: usize) {
-        for host in [Host::Api, Host::Public] {
+        for host in Host::ALL {
             self.door(host).phase_changed(!self.refuses(host, index));
         }
     }
@@ -102,22 +109,4 @@ impl Shared {
     }
 }
 
-static EMPTY_PHASE: Phase = Phase {
-    name: String::new(),
-    duration: None,
-    api: Behavior::Ok,
-    public: Behavior::Ok,
-    status: std::collections::BTreeMap::new(),
-    status_all: None,
-    suspended: std::collections::BTreeSet::new(),
-    stopped: std::collections::BTreeMap::new(),
-    circuit_break: std::collections::BTreeMap::new(),
-    hidden: std::collections::BTreeSet::new(),
-    extra_pairs: Vec::new(),
-    generated_pairs: 0,
-    stream: crate::phase::StreamFault::Ok,
-    mute_rooms: std::collections::BTreeSet::new(),
-    ticker_silent: false,
-    stop_deposit: std::collections::BTreeSet::new(),
-    stop_withdrawal: std::collections::BTreeSet::new(),
-};
+static EMPTY_PHASE: LazyLock<Phase> = LazyLock::new(Phase::default);

@@ -22,6 +22,15 @@ pub struct RequestCounts {
     /// `GET /v1/user/assets`, whatever the answer (like `spot_status`).
     #[serde(default)]
     pub user_assets: u64,
+    /// Every request received by GMO Coin's host.
+    #[serde(default)]
+    pub gmocoin: u64,
+    /// Every request received by bitFlyer's host.
+    #[serde(default)]
+    pub bitflyer: u64,
+    /// Every request received by Coincheck's host.
+    #[serde(default)]
+    pub coincheck: u64,
 }
 
 /// What `GET /_fake/stats` answers.
@@ -45,7 +54,7 @@ pub struct Stats {
     /// Private requests answered with an authentication error (codes 20001 to 20005).
     #[serde(default)]
     pub auth_failures: u64,
-    /// Requests to either host in which the configured API secret appeared anywhere (request
+    /// Requests to any HTTP host in which the configured API secret appeared anywhere (request
     /// line, a header value, the body): a correct client keeps this at 0.
     #[serde(default)]
     pub secret_seen: u64,
@@ -70,7 +79,7 @@ pub struct StreamCounts {
 /// Bytes sent to clients: what a client downloads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ByteCounts {
-    /// HTTP responses of both hosts (status line, headers and body, as written).
+    /// HTTP responses of every host (status line, headers and body, as written).
     pub http: u64,
     /// Text of the WebSocket frames of the stream (the framing's 2 to 4 bytes a frame not
     /// counted).
@@ -85,6 +94,9 @@ pub(crate) struct Counters {
     pub(crate) spot_pairs: AtomicU64,
     pub(crate) circuit_break_info: AtomicU64,
     pub(crate) user_assets: AtomicU64,
+    pub(crate) gmocoin: AtomicU64,
+    pub(crate) bitflyer: AtomicU64,
+    pub(crate) coincheck: AtomicU64,
     pub(crate) auth_failures: AtomicU64,
     pub(crate) secret_seen: AtomicU64,
     pub(crate) by_pair: Mutex<BTreeMap<String, u64>>,
@@ -115,6 +127,9 @@ impl Counters {
             spot_pairs: self.spot_pairs.load(Ordering::Relaxed),
             circuit_break_info: self.circuit_break_info.load(Ordering::Relaxed),
             user_assets: self.user_assets.load(Ordering::Relaxed),
+            gmocoin: self.gmocoin.load(Ordering::Relaxed),
+            bitflyer: self.bitflyer.load(Ordering::Relaxed),
+            coincheck: self.coincheck.load(Ordering::Relaxed),
         }
     }
 }

@@ -75,6 +75,28 @@ fn prints_urls_serves_and_exits_cleanly_on_sigterm() {
     let ticker = http_get(&public, "/btc_jpy/ticker");
     assert!(ticker.starts_with("HTTP/1.1 200 OK\r\n"), "{ticker}");
 
+    // Then the other exchanges, one line each, in this order.
+    for (name, path, needle) in [
+        ("gmocoin", "/public/v1/status", r#""status":"OPEN""#),
+        ("bitflyer", "/v1/gethealth", r#"{"status":"NORMAL"}"#),
+        ("coincheck", "/api/exchange_status", r#""pair":"btc_jpy""#),
+    ] {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let prefix = format!("{name}_url=http://");
+        let host = line
+            .trim()
+            .strip_prefix(&prefix)
+            .unwrap_or_else(|| panic!("{line}"));
+        assert!(
+            host.starts_with("127.0.0.1:") && !host.ends_with('/'),
+            "{line}"
+        );
+        let answer = http_get(host, path);
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+        assert!(answer.contains(needle), "{answer}");
+    }
+
     // 3 s + 6 s at speed 30 = 300 ms until the last phase.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
@@ -93,7 +115,7 @@ fn prints_urls_serves_and_exits_cleanly_on_sigterm() {
     assert!(status.success(), "{status:?}");
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
-    assert_eq!(rest, "", "only three lines on stdout");
+    assert_eq!(rest, "", "only six lines on stdout");
     let mut stderr = String::new();
     child
         .stderr
@@ -137,6 +159,9 @@ fn bad_input_exits_2_with_a_message() {
         &["--speed", "-3"],
         &["--speed", "fast"],
         &["--api-port", "70000"],
+        &["--gmocoin-port", "70000"],
+        &["--bitflyer-port", "-1"],
+        &["--coincheck-port", "x"],
         &["--holdings", "btc,nope"],
         &["--frobnicate"],
     ] {
@@ -199,4 +224,34 @@ fn account_flags_set_the_key_pair_and_holdings() {
     };
     assert!(onhand("sol") > 0.0, "{body}");
     assert_eq!(onhand("btc"), 0.0, "{body}");
+}
+
+#[test]
+fn exchange_port_flags_pick_the_ports() {
+    // Free ports, found by binding port 0 and letting go (a race only with other processes).
+    let ports: Vec<u16> = (0..3)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect::<Vec<_>>()
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect();
+    let args: Vec<String> = ["--gmocoin-port", "--bitflyer-port", "--coincheck-port"]
+        .iter()
+        .zip(&ports)
+        .flat_map(|(flag, port)| [flag.to_string(), port.to_string()])
+        .collect();
+    let mut guard = KillOnDrop(
+        Command::new(BIN)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = BufReader::new(guard.0.stdout.take().unwrap());
+    let lines: Vec<String> = stdout.lines().take(6).map(Result::unwrap).collect();
+    for (name, port) in ["gmocoin", "bitflyer", "coincheck"].iter().zip(&ports) {
+        let expected = format!("{name}_url=http://127.0.0.1:{port}");
+        assert!(lines.contains(&expected), "{expected} not in {lines:?}");
+    }
 }

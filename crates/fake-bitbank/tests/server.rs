@@ -698,7 +698,7 @@ async fn stats_count_requests_but_not_control_calls() {
         serde_json::json!({
             "phase": "normal",
             "phase_index": 0,
-            "requests": {"api": 4, "public": 4, "spot_status": 2, "spot_pairs": 1, "circuit_break_info": 3, "user_assets": 0},
+            "requests": {"api": 4, "public": 4, "spot_status": 2, "spot_pairs": 1, "circuit_break_info": 3, "user_assets": 0, "gmocoin": 0, "bitflyer": 0, "coincheck": 0},
             "circuit_break_by_pair": {"btc_jpy": 1, "xrp_jpy": 1, "nope_jpy": 1},
             "stream": {"connections": 0, "refused": 0, "joins": 0, "pushes": 0, "ticks": 0},
             "auth_failures": 0,
