@@ -22,6 +22,7 @@
 pub mod bitbank;
 pub mod config;
 pub mod engine;
+pub mod exchanges;
 pub mod i18n;
 pub mod model;
 pub mod present;

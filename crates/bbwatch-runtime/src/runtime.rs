@@ -72,6 +72,8 @@ pub struct Options {
 /// Everything started, ready to [`Runtime::run`].
 pub struct Runtime {
     monitor: Monitor,
+    /// The settings in force, for the other exchanges' monitors.
+    config: watch::Receiver<bbwatch_core::config::Config>,
     handle: MonitorHandle,
     pipeline: Pipeline,
     following: Option<FileWatch>,
@@ -144,6 +146,7 @@ impl Runtime {
         };
         Ok(Runtime {
             monitor,
+            config: settings.subscribe(),
             handle,
             pipeline: Pipeline {
                 recorder: history.clone().map(Recorder::new),
@@ -196,6 +199,7 @@ impl Runtime {
     pub async fn run(self, mut show: impl FnMut(&Recorded) + Send) -> Result<(), RuntimeError> {
         let Runtime {
             monitor,
+            config,
             handle,
             mut pipeline,
             following,
@@ -204,12 +208,14 @@ impl Runtime {
             ..
         } = self;
         let mut events = handle.events();
-        let run = tokio::spawn(monitor.run(shutdown.cancelled_owned()));
+        let run = tokio::spawn(monitor.run(shutdown.clone().cancelled_owned()));
+        let others = crate::exchanges::follow(&config, &handle, &shutdown);
         // Until the monitor stops and its last events are through.
         while let Some(event) = events.recv().await {
             pipeline.step(event, &mut show);
         }
         drop(following);
+        others.join_all().await;
         let ran = run.await;
         if let Some(server) = server {
             server.stop().await?;

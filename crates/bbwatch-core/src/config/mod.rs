@@ -6,6 +6,7 @@
 //! [`HttpUrl`], [`WsUrl`], [`PairName`]): nothing downstream parses them again.
 
 pub mod channel;
+pub mod exchanges;
 pub mod file;
 pub mod quiet_hours;
 pub mod trust;
@@ -23,12 +24,16 @@ use crate::bitbank::client::{
 use crate::bitbank::source::{BitbankConfig, StreamConfig};
 use crate::engine::detect::Thresholds;
 use crate::engine::monitor::MonitorConfig;
+use crate::exchanges::bitflyer::BitFlyerConfig;
+use crate::exchanges::coincheck::CoincheckConfig;
+use crate::exchanges::gmocoin::GmoCoinConfig;
 use crate::i18n::{Lang, Msg};
 use crate::model::event::EventKind;
 use crate::model::pair::PairName;
 use crate::model::url::{HttpUrl, WsUrl};
 
 pub use channel::{Channel, ChannelKind, ChannelQuiet, Recipients, SmtpTls};
+pub use exchanges::ExchangeSettings;
 pub use quiet_hours::{parse_quiet_hours, QuietHours};
 
 /// The shortest allowed poll interval.
@@ -597,6 +602,8 @@ pub struct Config {
     pub api: LocalApi,
     /// The history of events.
     pub history: HistorySettings,
+    /// The other exchanges watched besides bitbank (none unless the user adds them).
+    pub exchanges: ExchangeSettings,
 }
 
 impl Default for Config {
@@ -621,6 +628,7 @@ impl Default for Config {
             channels: Vec::new(),
             api: LocalApi::default(),
             history: HistorySettings::default(),
+            exchanges: ExchangeSettings::default(),
         }
     }
 }
@@ -877,10 +885,46 @@ impl Config {
                 "must be at most 36500 (100 years); 0 keeps everything".into(),
             );
         }
+        for (key, message) in self.exchanges.problems() {
+            bad(&key, message);
+        }
         if let Err(e) = self.api.check() {
             errors.push(e);
         }
         errors
+    }
+
+    /// Another exchange's monitor settings: this one's pace and thresholds, its own source.
+    fn other_monitor<C>(
+        &self,
+        source: Option<C>,
+        pairs: Option<BTreeSet<String>>,
+    ) -> Option<MonitorConfig<C>> {
+        Some(MonitorConfig {
+            interval: self.interval.0,
+            thresholds: self.thresholds(),
+            pairs,
+            source: source?,
+        })
+    }
+
+    /// GMO Coin's monitor settings, when it is watched.
+    pub fn gmocoin_monitor(&self) -> Option<MonitorConfig<GmoCoinConfig>> {
+        self.other_monitor(self.exchanges.gmocoin(self.timeout.0), None)
+    }
+
+    /// bitFlyer's monitor settings, when it is watched: its products are the watch list.
+    pub fn bitflyer_monitor(&self) -> Option<MonitorConfig<BitFlyerConfig>> {
+        let source = self.exchanges.bitflyer(self.timeout.0)?;
+        let products = source.products.clone();
+        self.other_monitor(Some(source), Some(products))
+    }
+
+    /// Coincheck's monitor settings, when it is watched.
+    pub fn coincheck_monitor(&self) -> Option<MonitorConfig<CoincheckConfig>> {
+        let source = self.exchanges.coincheck(self.timeout.0)?;
+        let pairs = source.pairs.clone();
+        self.other_monitor(Some(source), pairs)
     }
 
     /// What the monitor takes from these settings.
