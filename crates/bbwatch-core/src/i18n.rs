@@ -407,13 +407,13 @@ catalogue! {
     UiLanguageEn => ("English", "English"),
 
     /// Notification title: what happened, said to be about bitbank.
-    NotifyTitle => ("bitbank: {title}", "bitbank: {title}"),
+    NotifyTitle => ("{exchange}: {title}", "{exchange}: {title}"),
     /// Notification title for a pair.
-    NotifyPairTitle => ("bitbank: {pair} {state}", "bitbank: {pair} {state}"),
+    NotifyPairTitle => ("{exchange}: {pair} {state}", "{exchange}: {pair} {state}"),
     /// Notification after "Check now": when bitbank was checked.
     CheckedBody => ("{time}に確認しました。{meaning}", "Checked at {time}. {meaning}"),
     /// Tray tooltip: `bitbank: Maintenance since 14:31`.
-    TrayTooltip => ("bitbank: {level}（{since}）", "bitbank: {level} {since}"),
+    TrayTooltip => ("{exchange}: {level}（{since}）", "{exchange}: {level} {since}"),
     /// Tray tooltip with the reason after it.
     TrayTooltipReason => ("{head}、{reason}", "{head} — {reason}"),
     /// Notification: the local API cannot be served.

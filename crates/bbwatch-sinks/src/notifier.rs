@@ -267,7 +267,7 @@ impl Notifier {
                 .open
                 .keys()
                 .filter(|s| match s {
-                    Source::Pair(p) => pairs.iter().any(|(q, _)| q == p),
+                    Source::Pair(e, p) => *e == event.exchange && pairs.iter().any(|(q, _)| q == p),
                     Source::Asset(a, _) => *key_removed || assets.iter().any(|(b, _)| b == a),
                     _ => false,
                 })

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use crate::config::{Notifications, QuietHours};
 use crate::model::asset::Flow;
 use crate::model::event::{Event, EventKind};
+use crate::model::exchange::Exchange;
 use crate::model::level::{Level, PairState};
 use crate::model::reason::Reason;
 
@@ -92,10 +93,10 @@ pub fn urgent(event: &Event) -> bool {
 /// closes the earlier one.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Source {
-    /// The overall level.
-    Level,
-    /// One pair.
-    Pair(String),
+    /// An exchange's overall level.
+    Level(Exchange),
+    /// One pair of an exchange.
+    Pair(Exchange, String),
     /// One asset (and network, when the event is about one).
     Asset(String, Option<String>),
     /// The answer to a "check now" asked for by hand.
@@ -118,9 +119,9 @@ impl Source {
     /// What `event` is about.
     pub fn of(event: &Event) -> Source {
         match (&event.pair, &event.asset) {
-            (Some(p), _) => Source::Pair(p.clone()),
+            (Some(p), _) => Source::Pair(event.exchange, p.clone()),
             (None, Some(a)) => Source::Asset(a.clone(), event.network.clone()),
-            (None, None) => Source::Level,
+            (None, None) => Source::Level(event.exchange),
         }
     }
 }
@@ -278,7 +279,7 @@ mod tests {
         )));
         assert_eq!(
             Source::of(&pair(PairState::Normal, PairState::Halted)),
-            Source::Pair("btc_jpy".into())
+            Source::Pair(Exchange::Bitbank, "btc_jpy".into())
         );
     }
 

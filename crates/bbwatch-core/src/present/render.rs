@@ -7,6 +7,7 @@ use chrono::{DateTime, Local, Utc};
 use crate::i18n::{Lang, Msg};
 use crate::model::asset::Flow;
 use crate::model::event::{Event, EventKind};
+use crate::model::exchange::Exchange;
 use crate::model::level::{CircuitMode, Level, PairState, Restriction};
 use crate::model::reason::Reason;
 
@@ -196,9 +197,13 @@ pub fn tray_tooltip(
     started: Option<&DateTime<Utc>>,
 ) -> String {
     let level = level_name(snapshot.level, lang);
+    let exchange = snapshot.exchange.name(lang);
     let head = match since_text_run(snapshot, lang, now, started) {
-        Some(since) => Msg::TrayTooltip.fill(lang, &[("level", level), ("since", &since)]),
-        None => format!("bitbank: {level}"),
+        Some(since) => Msg::TrayTooltip.fill(
+            lang,
+            &[("exchange", exchange), ("level", level), ("since", &since)],
+        ),
+        None => format!("{exchange}: {level}"),
     };
     match &snapshot.reason {
         Some(reason) => Msg::TrayTooltipReason.fill(
@@ -219,13 +224,16 @@ pub fn sentence(text: &str) -> String {
     }
 }
 
-/// A notification's title, which says it is about bitbank: `bitbank: maintenance started`.
+/// A notification's title, which names its exchange: `bitbank: maintenance started`,
+/// `GMO Coin: maintenance started`.
 pub fn notification_title(event: &Event, lang: Lang) -> String {
+    let exchange = event.exchange.name(lang);
     if event.kind == EventKind::PairChanged {
         let state = event.pair_state.clone().unwrap_or_default();
         return Msg::NotifyPairTitle.fill(
             lang,
             &[
+                ("exchange", exchange),
                 ("pair", event.pair.as_deref().unwrap_or("?")),
                 ("state", pair_state_name(&state, lang)),
             ],
@@ -240,7 +248,7 @@ pub fn notification_title(event: &Event, lang: Lang) -> String {
         }
         _ => title,
     };
-    Msg::NotifyTitle.fill(lang, &[("title", &title)])
+    Msg::NotifyTitle.fill(lang, &[("exchange", exchange), ("title", &title)])
 }
 
 /// The pairs a maintenance left restricted, when `event` is the `degraded_started` that its
@@ -476,10 +484,15 @@ pub fn quiet_summary(held: &[Event], lang: Lang, now: &DateTime<Utc>) -> (String
 /// One readable line per event, in local time:
 /// `2026-11-27 14:31:04 メンテナンス開始 — 取引・入出金・APIが停止しています。ボットは停止してください (api error 10007)`.
 pub fn event_line(event: &Event, lang: Lang) -> String {
+    // bitbank's lines read as they always have; another exchange's say which it is.
+    let title = match event.exchange {
+        Exchange::Bitbank => event_title(event, lang),
+        other => format!("{}: {}", other.name(lang), event_title(event, lang)),
+    };
     let mut line = format!(
         "{} {} — {}",
         local_time(&event.at),
-        event_title(event, lang),
+        title,
         event_body(event, lang)
     );
     let reason = match event.kind {
