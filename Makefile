@@ -10,7 +10,7 @@ WINDOWS := x86_64-pc-windows-gnu
 MACOS := aarch64-apple-darwin
 MACOS_ENV := CC_aarch64_apple_darwin=$(CURDIR)/scripts/zig-cc-macos MACOSX_DEPLOYMENT_TARGET=11.0 DOCS_RS=1
 
-.PHONY: run run-cli test demo demo-cli bench fuzz icons screenshots lint fmt clean package package-test
+.PHONY: run run-cli test demo demo-cli demo-exchanges bench fuzz icons screenshots lint fmt clean package package-test
 
 ## The tray app, watching the real bitbank.
 run:
@@ -70,6 +70,14 @@ demo:
 	@scripts/ui-deps.sh
 	$(CARGO) build --release -p bbwatch-desktop -p fake-bitbank
 	@scripts/demo.sh desktop
+
+## The tray app watching bitbank, GMO Coin, bitFlyer and Coincheck in the simulator: bitbank's
+## maintenance, then GMO Coin's (and a bitFlyer circuit break), looping.
+demo-exchanges:
+	@scripts/install-deps.sh build
+	@scripts/ui-deps.sh
+	$(CARGO) build --release -p bbwatch-desktop -p fake-bitbank
+	@scripts/demo.sh desktop exchanges
 
 ## The same, with the command line.
 demo-cli:

@@ -62,6 +62,10 @@ const BUILTINS: &[(&str, &str)] = &[
     ),
     ("demo", include_str!("../scenarios/demo.toml")),
     (
+        "demo-exchanges",
+        include_str!("../scenarios/demo-exchanges.toml"),
+    ),
+    (
         "withdrawal-stop",
         include_str!("../scenarios/withdrawal-stop.toml"),
     ),
@@ -117,6 +121,7 @@ const BUILTIN_NAMES: &[&str] = &[
     "refused",
     "realistic-day",
     "demo",
+    "demo-exchanges",
     "withdrawal-stop",
     "deposit-stop",
     "gmocoin-maintenance",
