@@ -169,11 +169,12 @@ pub fn classify(answer: Answer, at: DateTime<Utc>, ctx: &Context<'_>) -> Reading
         Ok(h) => h,
         Err(failure) => return failed(at, ctx, failure),
     };
-    if !answer.boards.is_empty() && answer.boards.values().all(Result::is_err) {
-        if let Some(Err(failure)) = answer.boards.into_values().next() {
-            return failed(at, ctx, failure);
+    // No board answered: the exchange's API is failing, as the first board's request says.
+    let mut failures = answer.boards.values().filter_map(|b| b.as_ref().err());
+    if let Some(first) = failures.next() {
+        if failures.count() + 1 == answer.boards.len() {
+            return failed(at, ctx, first.clone());
         }
-        return failed(at, ctx, Failure::Timeout);
     }
     let mut pairs = BTreeMap::new();
     let mut excused = BTreeSet::new();
@@ -253,7 +254,7 @@ impl Adapter for BitFlyer {
         1 + self.products.len()
     }
 
-    fn unlisted(&self, answer: &Answer, _ctx: Context<'_>) -> Vec<String> {
+    fn unlisted(&self, answer: &Answer) -> Vec<String> {
         answer
             .boards
             .iter()

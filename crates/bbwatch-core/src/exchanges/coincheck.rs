@@ -197,7 +197,7 @@ impl Adapter for Coincheck {
         1
     }
 
-    fn unlisted(&self, answer: &Fetch<Vec<Entry>>, _ctx: Context<'_>) -> Vec<String> {
+    fn unlisted(&self, answer: &Fetch<Vec<Entry>>) -> Vec<String> {
         match answer {
             Ok(entries) => crate::model::unlisted::Unlisted::missing(
                 self.pairs.as_ref(),

@@ -53,8 +53,8 @@ pub trait Adapter: Sized + Send + Sync {
     /// How many requests a poll makes (to pace polling during a maintenance).
     fn requests(&self) -> usize;
 
-    /// The configured names the last answer did not list.
-    fn unlisted(&self, _answer: &Self::Answer, _ctx: Context<'_>) -> Vec<String> {
+    /// The configured names the answer did not list.
+    fn unlisted(&self, _answer: &Self::Answer) -> Vec<String> {
         Vec::new()
     }
 }
@@ -99,7 +99,7 @@ impl<A: Adapter> Source for Rest<A> {
     }
 
     fn read(&mut self, (at, answer): Self::Answer, ctx: Context<'_>, _took: Duration) -> Polled {
-        self.unlisted.pairs = self.adapter.unlisted(&answer, ctx);
+        self.unlisted.pairs = self.adapter.unlisted(&answer);
         Polled {
             reading: self.adapter.read(answer, at, ctx),
             requests: self.adapter.requests(),
