@@ -9,7 +9,7 @@ use crate::model::code::ErrorCode;
 use crate::model::fetch::{Failure, Fetch, Host};
 use crate::model::level::{CircuitMode, Level, PairState, PairStatus};
 use crate::model::pair::MAX_WATCHED_PAIRS;
-use crate::model::reading::{Certainty, Context, Reading};
+use crate::model::reading::{pairs_level, Certainty, Context, Reading};
 use crate::model::reason::Reason;
 
 /// The default watch list: every pair that trades freely now.
@@ -171,35 +171,19 @@ pub fn classify(obs: &Observation, ctx: &Context<'_>) -> Reading {
         .filter(|(p, s)| is_excused(ctx, p, s))
         .map(|(p, _)| p.clone())
         .collect();
-    let active: Vec<(&String, &PairState)> = pairs
-        .iter()
-        .filter(|(p, s)| !excused.contains(*p) && **s != PairState::Unknown)
-        .collect();
     let with_pairs = |level, reason| Reading {
         excused: excused.clone(),
         ..reading(level, Certainty::Definite, reason, pairs.clone())
     };
-
-    if !active.is_empty() && active.iter().all(|(_, s)| **s == PairState::Halted) {
-        return with_pairs(Level::Maintenance, Some(Reason::AllPairsHalted));
-    }
-    if server_busy {
-        return with_pairs(
+    match pairs_level(&pairs, &excused) {
+        (Level::Maintenance, reason) => with_pairs(Level::Maintenance, reason),
+        _ if server_busy => with_pairs(
             Level::Degraded,
             Some(Reason::ApiError {
                 code: ErrorCode::SERVER_BUSY,
             }),
-        );
-    }
-    let affected: Vec<(String, PairState)> = active
-        .iter()
-        .filter(|(_, s)| !s.is_normal())
-        .map(|(p, s)| ((*p).clone(), (*s).clone()))
-        .collect();
-    if affected.is_empty() {
-        with_pairs(Level::Normal, None)
-    } else {
-        with_pairs(Level::Degraded, Some(Reason::Pairs(affected)))
+        ),
+        (level, reason) => with_pairs(level, reason),
     }
 }
 

@@ -78,6 +78,13 @@ pub struct Monitor<S: Source = Bitbank> {
 /// Every watched exchange's latest snapshot.
 pub type Exchanges = BTreeMap<Exchange, Snapshot>;
 
+/// What every monitor of one handle shares.
+struct Shared {
+    publisher: Arc<Publisher>,
+    exchanges: Arc<watch::Sender<Exchanges>>,
+    check_now: Arc<Notify>,
+}
+
 /// The subscribing side: clone it to every sink.
 #[derive(Clone, Debug)]
 pub struct MonitorHandle {
@@ -134,25 +141,12 @@ impl MonitorHandle {
         config: MonitorConfig<S::Config>,
         settings: Option<watch::Receiver<MonitorConfig<S::Config>>>,
     ) -> Option<(Monitor<S>, watch::Receiver<Snapshot>)> {
-        let publisher = self.publisher.upgrade()?;
-        let exchange = source.exchange();
-        let (snapshot_tx, snapshot_rx) = watch::channel(Snapshot {
-            exchange,
-            ..Snapshot::default()
-        });
-        let monitor = Monitor {
-            source,
-            detector: Detector::new(config.thresholds, config.pairs.clone()),
-            pacer: Pacer::new(config.interval),
-            current: config,
-            settings,
-            snapshot_tx,
-            publisher,
+        let shared = Shared {
+            publisher: self.publisher.upgrade()?,
             exchanges: Arc::clone(&self.exchanges),
-            exchange,
             check_now: Arc::clone(&self.check_now),
         };
-        Some((monitor, snapshot_rx))
+        Some(Monitor::assemble(source, config, settings, shared))
     }
 }
 
@@ -200,25 +194,41 @@ impl<S: Source> Monitor<S> {
         settings: Option<watch::Receiver<MonitorConfig<S::Config>>>,
         metrics: Arc<PollMetrics>,
     ) -> (Monitor<S>, MonitorHandle) {
+        let (events_tx, _) = broadcast::channel(EVENT_BUFFER);
+        let (publisher, streams) = Publisher::new(EVENT_BUFFER, events_tx.clone());
+        let shared = Shared {
+            publisher: Arc::new(publisher),
+            exchanges: Arc::new(watch::Sender::new(Exchanges::new())),
+            check_now: Arc::new(Notify::new()),
+        };
+        let publisher = Arc::downgrade(&shared.publisher);
+        let exchanges = Arc::clone(&shared.exchanges);
+        let check_now = Arc::clone(&shared.check_now);
+        let (monitor, snapshot) = Monitor::assemble(source, config, settings, shared);
+        let handle = MonitorHandle {
+            snapshot,
+            events: events_tx,
+            streams,
+            check_now,
+            metrics,
+            publisher,
+            exchanges,
+        };
+        (monitor, handle)
+    }
+
+    /// A monitor publishing through `shared`, and its own snapshot.
+    fn assemble(
+        source: S,
+        config: MonitorConfig<S::Config>,
+        settings: Option<watch::Receiver<MonitorConfig<S::Config>>>,
+        shared: Shared,
+    ) -> (Monitor<S>, watch::Receiver<Snapshot>) {
         let exchange = source.exchange();
-        let (snapshot_tx, snapshot_rx) = watch::channel(Snapshot {
+        let (snapshot_tx, snapshot) = watch::channel(Snapshot {
             exchange,
             ..Snapshot::default()
         });
-        let (events_tx, _) = broadcast::channel(EVENT_BUFFER);
-        let (publisher, streams) = Publisher::new(EVENT_BUFFER, events_tx.clone());
-        let publisher = Arc::new(publisher);
-        let exchanges = Arc::new(watch::Sender::new(Exchanges::new()));
-        let check_now = Arc::new(Notify::new());
-        let handle = MonitorHandle {
-            snapshot: snapshot_rx,
-            events: events_tx,
-            streams,
-            check_now: check_now.clone(),
-            metrics,
-            publisher: Arc::downgrade(&publisher),
-            exchanges: Arc::clone(&exchanges),
-        };
         let monitor = Monitor {
             source,
             detector: Detector::new(config.thresholds, config.pairs.clone()),
@@ -226,12 +236,12 @@ impl<S: Source> Monitor<S> {
             current: config,
             settings,
             snapshot_tx,
-            publisher,
-            exchanges,
+            publisher: shared.publisher,
+            exchanges: shared.exchanges,
             exchange,
-            check_now,
+            check_now: shared.check_now,
         };
-        (monitor, handle)
+        (monitor, snapshot)
     }
 
     /// Continue what an earlier run left (see [`Detector::resume`]); call before

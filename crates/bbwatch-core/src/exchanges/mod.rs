@@ -22,7 +22,7 @@ use serde_json::Value;
 use crate::model::exchange::Exchange;
 use crate::model::fetch::{Failure, Fetch, Host};
 use crate::model::level::{Level, PairState};
-use crate::model::reading::{Certainty, Context, Reading};
+use crate::model::reading::{pairs_level, Certainty, Context, Reading};
 use crate::model::reason::Reason;
 use crate::model::sanitize;
 use crate::model::source::{Ask, Assets, Polled, Pushed, Source, SourceState};
@@ -228,8 +228,7 @@ pub(crate) fn failed(at: DateTime<Utc>, ctx: &Context<'_>, failure: Failure) -> 
     reading(at, ctx, level, Certainty::Ambiguous, Some(reason))
 }
 
-/// The level the watched pairs point to, those in `excused` aside: every one stopped →
-/// maintenance; any not normal → degraded; else normal. Definite.
+/// The level the watched pairs point to ([`pairs_level`]), definite.
 pub(crate) fn from_pairs(
     at: DateTime<Utc>,
     ctx: &Context<'_>,
@@ -237,25 +236,7 @@ pub(crate) fn from_pairs(
     watched: Option<BTreeSet<String>>,
     excused: BTreeSet<String>,
 ) -> Reading {
-    let active: Vec<(&String, &PairState)> = pairs
-        .iter()
-        .filter(|(p, s)| !excused.contains(*p) && **s != PairState::Unknown)
-        .collect();
-    let (level, reason) =
-        if !active.is_empty() && active.iter().all(|(_, s)| **s == PairState::Halted) {
-            (Level::Maintenance, Some(Reason::AllPairsHalted))
-        } else {
-            let affected: Vec<(String, PairState)> = active
-                .iter()
-                .filter(|(_, s)| !s.is_normal())
-                .map(|(p, s)| ((*p).clone(), (*s).clone()))
-                .collect();
-            if affected.is_empty() {
-                (Level::Normal, None)
-            } else {
-                (Level::Degraded, Some(Reason::Pairs(affected)))
-            }
-        };
+    let (level, reason) = pairs_level(&pairs, &excused);
     Reading {
         pairs,
         watched,

@@ -56,6 +56,32 @@ pub struct Context<'a> {
     pub previous: &'a BTreeMap<String, PairState>,
 }
 
+/// What the watched pairs alone point to, those in `excused` and those not yet known aside:
+/// every one halted → maintenance; any not trading normally → degraded, naming them; else
+/// normal. The same rule for every exchange.
+pub fn pairs_level(
+    pairs: &BTreeMap<String, PairState>,
+    excused: &BTreeSet<String>,
+) -> (Level, Option<Reason>) {
+    let active: Vec<(&String, &PairState)> = pairs
+        .iter()
+        .filter(|(p, s)| !excused.contains(*p) && **s != PairState::Unknown)
+        .collect();
+    if !active.is_empty() && active.iter().all(|(_, s)| **s == PairState::Halted) {
+        return (Level::Maintenance, Some(Reason::AllPairsHalted));
+    }
+    let affected: Vec<(String, PairState)> = active
+        .iter()
+        .filter(|(_, s)| !s.is_normal())
+        .map(|(p, s)| ((*p).clone(), (*s).clone()))
+        .collect();
+    if affected.is_empty() {
+        (Level::Normal, None)
+    } else {
+        (Level::Degraded, Some(Reason::Pairs(affected)))
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests_support {
     use super::*;
