@@ -657,6 +657,8 @@ const TEXT_FIELDS = [
   "retention_days",
   "api_listen",
   "assets",
+  "bitflyer_products",
+  "coincheck_pairs",
 ];
 const FLAGS = [
   "notify_maintenance",
@@ -670,6 +672,9 @@ const FLAGS = [
   "quiet_hours",
   "stream",
   "api_enabled",
+  "gmocoin",
+  "bitflyer",
+  "coincheck",
 ];
 const ERROR_FIELDS = [...TEXT_FIELDS, "pairs", "other"];
 
@@ -706,6 +711,7 @@ function writeForm(form) {
   state.form = readForm();
   renderPairChoices();
   renderQuiet();
+  renderExchangeFields();
 }
 
 /** A field's value for the file: a host the environment sets shows that host, read-only, and
@@ -740,6 +746,12 @@ function renderQuiet() {
   const on = $("f-quiet_hours").checked;
   $("f-quiet_from").disabled = !on;
   $("f-quiet_to").disabled = !on;
+}
+
+/** An exchange's list is edited while it is chosen (unchosen, it is kept as it is). */
+function renderExchangeFields() {
+  $("f-bitflyer_products").disabled = !$("f-bitflyer").checked;
+  $("f-coincheck_pairs").disabled = !$("f-coincheck").checked;
 }
 
 function renderIssues() {
@@ -1434,6 +1446,7 @@ function wireSettings() {
       renderPairChoices();
     }
     if (box.id === "f-quiet_hours") renderQuiet();
+    if (["f-gmocoin", "f-bitflyer", "f-coincheck"].includes(box.id)) renderExchangeFields();
     if (box.id === "channel-kind") return;
     if (box.id !== "pair-search") onFormInput();
   });
