@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use bbwatch_core::config::{self, Config, ConfigError, LanguageSetting};
+use bbwatch_core::model::exchange::Exchange;
 use bbwatch_core::model::pair::PairName;
 use bbwatch_core::model::url::{HttpUrl, WsUrl};
 use bbwatch_core::runtime::settings::Overrides;
@@ -165,6 +166,11 @@ pub struct Common {
     /// Record no history (`watch`, `serve`).
     #[arg(long, global = true)]
     pub no_history: bool,
+    /// Exchanges to show, comma-separated: bitbank, gmocoin, bitflyer, coincheck (default:
+    /// bitbank and those the configuration adds). Those named besides bitbank are watched,
+    /// with the file's settings or the defaults.
+    #[arg(long, global = true, value_delimiter = ',', value_name = "EXCHANGES")]
+    pub exchange: Option<Vec<Exchange>>,
     /// More logging on stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -222,6 +228,8 @@ pub struct Settings {
     pub history: Option<PathBuf>,
     /// Whether history is off by choice (`--no-history`, `[history] enabled = false`).
     pub history_off: bool,
+    /// The exchanges shown, bitbank first unless `--exchange` leaves it out.
+    pub exchanges: Vec<Exchange>,
 }
 
 /// A configuration problem, with the file it came from.
@@ -270,6 +278,10 @@ impl Common {
                 LangArg::Ja => LanguageSetting::Ja,
                 LangArg::En => LanguageSetting::En,
             }),
+            exchanges: self
+                .exchange
+                .as_ref()
+                .map(|named| named.iter().copied().filter(|e| !e.is_bitbank()).collect()),
         };
         let config = overrides.apply(loaded.config);
         let lang = config.language.resolve();
@@ -278,7 +290,17 @@ impl Common {
             Some(path) if config.history.enabled => Some(path.clone()),
             _ => bbwatch_history::configured_path(&config.history),
         };
+        let exchanges = match &self.exchange {
+            Some(named) => Exchange::ALL
+                .into_iter()
+                .filter(|e| named.contains(e))
+                .collect(),
+            None => std::iter::once(Exchange::Bitbank)
+                .chain(config.exchanges.watched())
+                .collect(),
+        };
         Ok(Settings {
+            exchanges,
             history_off: self.no_history || !config.history.enabled,
             config,
             lang,
@@ -343,6 +365,21 @@ mod tests {
         assert!(Until::NotMaintenance.reached(Level::Down));
         assert!(!Until::NotMaintenance.reached(Level::Maintenance));
         assert!(!Until::NotMaintenance.reached(Level::Unknown));
+    }
+
+    #[test]
+    fn exchange_flags() {
+        let cli = Cli::try_parse_from(["bbwatch", "wait", "--exchange", "gmocoin"]).unwrap();
+        assert_eq!(cli.common.exchange, Some(vec![Exchange::Gmocoin]));
+        let cli =
+            Cli::try_parse_from(["bbwatch", "status", "--exchange", "BitFlyer,bitbank"]).unwrap();
+        assert_eq!(
+            cli.common.exchange,
+            Some(vec![Exchange::Bitflyer, Exchange::Bitbank])
+        );
+        let err = Cli::try_parse_from(["bbwatch", "status", "--exchange", "binance"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("gmocoin"), "{err}");
     }
 
     #[test]

@@ -14,7 +14,12 @@ use bbwatch_core::bitbank::source::{Bitbank, BitbankConfig};
 use bbwatch_core::config::Config;
 use bbwatch_core::engine::monitor::check_once;
 use bbwatch_core::engine::sink::Sink;
+use bbwatch_core::exchanges::bitflyer::BitFlyer;
+use bbwatch_core::exchanges::coincheck::Coincheck;
+use bbwatch_core::exchanges::gmocoin::GmoCoin;
+use bbwatch_core::exchanges::Rest;
 use bbwatch_core::i18n::{HistoryMsg, Msg};
+use bbwatch_core::model::exchange::Exchange;
 use bbwatch_core::present::render::event_line;
 use bbwatch_core::runtime::settings::Settings as LiveSettings;
 use bbwatch_history::History;
@@ -164,34 +169,73 @@ fn log_targets(spec: &str) -> Option<tracing_subscriber::filter::Targets> {
     directives.join(",").parse().ok()
 }
 
-/// One observation, reported as seen (no thresholds). Returns the level's exit code.
+/// One observation of each exchange shown, reported as seen (no thresholds). Returns the
+/// exit code of the worst level among them.
 async fn status(settings: &Settings, json: bool) -> anyhow::Result<u8> {
-    let config = &settings.config;
-    // One look: no stream to follow.
-    let bitbank = BitbankConfig {
-        stream: None,
-        ..config.monitor_config().source
-    };
-    let mut source = Bitbank::new(bitbank, Arc::default())?;
-    source.set_credentials(key_channel(credentials(config)?));
-    let snapshot = check_once(&mut source, config.pair_set().as_ref()).await;
-    if snapshot.rate_limited {
-        match snapshot.retry_after_secs {
-            Some(secs) => anyhow::bail!(
-                "bitbank rate-limited this check and asked us to wait {secs}s (Retry-After)"
-            ),
-            None => anyhow::bail!("bitbank rate-limited this check; try again in a minute"),
+    let mut snapshots = Vec::new();
+    for exchange in &settings.exchanges {
+        let snapshot = check(settings, *exchange).await?;
+        if snapshot.rate_limited {
+            let name = exchange.name(bbwatch_core::Lang::En);
+            match snapshot.retry_after_secs {
+                Some(secs) => anyhow::bail!(
+                    "{name} rate-limited this check and asked us to wait {secs}s (Retry-After)"
+                ),
+                None => anyhow::bail!("{name} rate-limited this check; try again in a minute"),
+            }
         }
+        snapshots.push(snapshot);
     }
-    let lines = if json {
-        vec![serde_json::to_string(&snapshot)?]
-    } else {
-        output::status_lines(&snapshot, settings.lang)
+    let lines = match &snapshots[..] {
+        // One exchange: its snapshot, as bitbank's always was.
+        [one] if json => vec![serde_json::to_string(one)?],
+        [one] => output::status_lines(one, settings.lang),
+        several if json => vec![serde_json::to_string(several)?],
+        several => several
+            .iter()
+            .flat_map(|s| output::named_status_lines(s, settings.lang))
+            .collect(),
     };
     for line in &lines {
         output::line(line).context("cannot write to stdout")?;
     }
-    u8::try_from(snapshot.level.exit_code()).context("exit code out of range")
+    let worst = snapshots
+        .iter()
+        .map(|s| s.level)
+        .max_by_key(|l| l.severity())
+        .unwrap_or(bbwatch_core::Level::Unknown);
+    u8::try_from(worst.exit_code()).context("exit code out of range")
+}
+
+/// One look at `exchange`, as its settings say.
+async fn check(settings: &Settings, exchange: Exchange) -> anyhow::Result<bbwatch_core::Snapshot> {
+    let config = &settings.config;
+    // Settings of an exchange the flags did not ask for and the file does not watch.
+    let missing = || anyhow::anyhow!("{exchange} is not watched");
+    Ok(match exchange {
+        Exchange::Bitbank => {
+            // One look: no stream to follow.
+            let bitbank = BitbankConfig {
+                stream: None,
+                ..config.monitor_config().source
+            };
+            let mut source = Bitbank::new(bitbank, Arc::default())?;
+            source.set_credentials(key_channel(credentials(config)?));
+            check_once(&mut source, config.pair_set().as_ref()).await
+        }
+        Exchange::Gmocoin => {
+            let c = config.gmocoin_monitor().ok_or_else(missing)?;
+            check_once(&mut Rest::<GmoCoin>::new(c.source)?, c.pairs.as_ref()).await
+        }
+        Exchange::Bitflyer => {
+            let c = config.bitflyer_monitor().ok_or_else(missing)?;
+            check_once(&mut Rest::<BitFlyer>::new(c.source)?, c.pairs.as_ref()).await
+        }
+        Exchange::Coincheck => {
+            let c = config.coincheck_monitor().ok_or_else(missing)?;
+            check_once(&mut Rest::<Coincheck>::new(c.source)?, c.pairs.as_ref()).await
+        }
+    })
 }
 
 /// The API key for deposits and withdrawals: `BBWATCH_API_KEY` and `BBWATCH_API_SECRET`, else
@@ -301,9 +345,13 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
             Some(writer::Gone::Closed) | None => None,
         }
     });
+    let shown = settings.exchanges.clone();
     runtime
         .run(|recorded| {
             let event = &recorded.event;
+            if !shown.contains(&event.exchange) {
+                return;
+            }
             let lang = config.borrow().language.resolve();
             let text = if json {
                 event.to_json_line()
@@ -380,11 +428,10 @@ async fn wait(
     let key = credentials(&settings.config)?;
     let (mut monitor, handle, _following) = live.start_monitor(None)?;
     monitor.set_credentials(key_channel(key));
-    let mut snapshot = handle.snapshot();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let run = tokio::spawn(monitor.run(async move {
-        let _ = stopped.await;
-    }));
+    let mut watched = handle.exchanges();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let run = tokio::spawn(monitor.run(stop.clone().cancelled_owned()));
+    let others = bbwatch_runtime::exchanges::follow(&live.subscribe(), &handle, &stop);
     let started = std::time::Instant::now();
     let give_up = async {
         match max_wait {
@@ -396,13 +443,29 @@ async fn wait(
     let signal = interrupt_signal();
     tokio::pin!(signal);
     let lang = settings.lang;
+    // Each exchange waited for, with its level (unknown until its first answer).
+    let levels =
+        |all: &bbwatch_core::engine::monitor::Exchanges| -> Vec<(Exchange, bbwatch_core::Level)> {
+            settings
+                .exchanges
+                .iter()
+                .map(|e| {
+                    (
+                        *e,
+                        all.get(e).map_or(bbwatch_core::Level::Unknown, |s| s.level),
+                    )
+                })
+                .collect()
+        };
     let (msg, code) = loop {
-        let level = snapshot.borrow_and_update().level;
-        if until.reached(level) {
+        if levels(&watched.borrow_and_update())
+            .iter()
+            .all(|(_, l)| until.reached(*l))
+        {
             break (Msg::WaitReady, 0);
         }
         tokio::select! {
-            changed = snapshot.changed() => {
+            changed = watched.changed() => {
                 if changed.is_err() {
                     anyhow::bail!("the monitor stopped");
                 }
@@ -411,17 +474,24 @@ async fn wait(
             code = &mut signal => break (Msg::WaitInterrupted, code),
         }
     };
-    let _ = stop.send(());
+    let levels = levels(&watched.borrow());
+    stop.cancel();
+    others.join_all().await;
     let _ = run.await;
-    let level = snapshot.borrow().level;
     let waited = format_duration(started.elapsed().as_secs(), lang);
-    eprintln!(
-        "{}",
-        msg.fill(
-            lang,
-            &[("level", level_name(level, lang)), ("waited", &waited)]
-        )
-    );
+    for (exchange, level) in levels {
+        eprintln!(
+            "{}",
+            msg.fill(
+                lang,
+                &[
+                    ("exchange", exchange.name(lang)),
+                    ("level", level_name(level, lang)),
+                    ("waited", &waited)
+                ]
+            )
+        );
+    }
     Ok(code)
 }
 

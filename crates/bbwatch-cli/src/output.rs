@@ -18,6 +18,15 @@ pub fn line(text: &str) -> std::io::Result<()> {
     out.flush()
 }
 
+/// [`status_lines`] of one exchange among several: its first line says which.
+pub fn named_status_lines(s: &Snapshot, lang: Lang) -> Vec<String> {
+    let mut lines = status_lines(s, lang);
+    if let Some(first) = lines.first_mut() {
+        *first = format!("{}: {first}", s.exchange.name(lang));
+    }
+    lines
+}
+
 /// `status`'s human output: the level line, then each watched pair that is not normal, one
 /// string per line (each goes through [`line`], which shows a line break as an escape).
 pub fn status_lines(s: &Snapshot, lang: Lang) -> Vec<String> {

@@ -710,11 +710,11 @@ catalogue! {
     DurationSeconds => ("{s}秒", "{s} s"),
 
     /// `bbwatch wait` returns: bitbank is usable again.
-    WaitReady => ("bitbank：{level}（{waited}待ちました）", "bitbank: {level} (waited {waited})"),
+    WaitReady => ("{exchange}：{level}（{waited}待ちました）", "{exchange}: {level} (waited {waited})"),
     /// `bbwatch wait` gives up at `--max-wait`.
-    WaitGaveUp => ("bitbank：{waited}待ちましたが、まだ{level}です", "bitbank: still {level} after {waited}; giving up"),
+    WaitGaveUp => ("{exchange}：{waited}待ちましたが、まだ{level}です", "{exchange}: still {level} after {waited}; giving up"),
     /// `bbwatch wait` interrupted.
-    WaitInterrupted => ("bitbank：待機を中断しました（{level}）", "bitbank: stopped waiting ({level})"),
+    WaitInterrupted => ("{exchange}：待機を中断しました（{level}）", "{exchange}: stopped waiting ({level})"),
 
     /// Settings: the API key's section.
     SetApiKey => ("bitbank APIキー（任意）", "bitbank API key (optional)"),

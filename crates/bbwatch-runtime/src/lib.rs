@@ -8,7 +8,7 @@
 //! monitor ─► record (history) ─► show (binary) ─► hooks ─► webhooks ─► local API ─► notifier
 //! ```
 
-mod exchanges;
+pub mod exchanges;
 mod pipeline;
 mod runtime;
 

@@ -3,7 +3,8 @@
 //! - The command is an argv list, run directly, never through a shell: nothing in an event
 //!   (a reason, a pair name) can become a command.
 //! - The event is the program's stdin, as one line of the event JSON; its environment has
-//!   `BBWATCH_KIND`, `BBWATCH_LEVEL`, `BBWATCH_PREVIOUS_LEVEL`, `BBWATCH_PAIR`,
+//!   `BBWATCH_EXCHANGE` (`bitbank`, `gmocoin`, `bitflyer`, `coincheck`), `BBWATCH_KIND`,
+//!   `BBWATCH_LEVEL`, `BBWATCH_PREVIOUS_LEVEL`, `BBWATCH_PAIR`,
 //!   `BBWATCH_REASON` (the English reason), `BBWATCH_DURATION_SECS`, and for `asset_changed`
 //!   `BBWATCH_ASSET`, `BBWATCH_NETWORK`, `BBWATCH_DEPOSIT` and `BBWATCH_WITHDRAWAL` (`open` or
 //!   `stopped`) — an empty string when the event has no such value — on top of a minimal part
@@ -30,7 +31,7 @@ use std::time::Duration;
 
 use bbwatch_core::config::{Config, Hook};
 use bbwatch_core::engine::sink::Outlet;
-use bbwatch_core::{Event, EventKind};
+use bbwatch_core::{Event, EventKind, Exchange};
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::{mpsc, watch};
 
@@ -56,6 +57,10 @@ const OUTPUT_GRACE: Duration = Duration::from_secs(1);
 impl Target for Hook {
     fn kinds(&self) -> &[EventKind] {
         &self.on
+    }
+
+    fn exchanges(&self) -> &[Exchange] {
+        &self.exchanges
     }
 
     fn name(&self) -> String {
@@ -113,6 +118,7 @@ pub fn environment(event: &Event) -> Vec<(&'static str, String)> {
     // A NUL cannot be in an environment variable; nothing of ours has one, but be sure.
     let clean = |s: String| s.replace('\0', "");
     vec![
+        ("BBWATCH_EXCHANGE", event.exchange.as_str().to_owned()),
         ("BBWATCH_KIND", event.kind.as_str().to_owned()),
         ("BBWATCH_LEVEL", event.level.as_str().to_owned()),
         (
@@ -492,6 +498,7 @@ mod tests {
             on: on.to_vec(),
             command: command.iter().map(|s| (*s).to_owned()).collect(),
             timeout: HumanDuration(timeout),
+            exchanges: Vec::new(),
         }
     }
 
@@ -551,7 +558,11 @@ mod tests {
         assert_eq!(env["BBWATCH_DURATION_SECS"], "754");
         assert_eq!(env["BBWATCH_ASSET"], "");
         assert_eq!(env["BBWATCH_WITHDRAWAL"], "");
-        assert_eq!(env.len(), 10);
+        assert_eq!(env["BBWATCH_EXCHANGE"], "bitbank");
+        assert_eq!(env.len(), 11);
+        e.exchange = bbwatch_core::model::exchange::Exchange::Gmocoin;
+        let env: std::collections::HashMap<_, _> = environment(&e).into_iter().collect();
+        assert_eq!(env["BBWATCH_EXCHANGE"], "gmocoin");
 
         let mut p = Event::level_change(EventKind::PairChanged, Utc::now(), Level::Degraded, None);
         p.pair = Some("btc_jpy".into());

@@ -143,6 +143,21 @@ impl ExchangeSettings {
         out
     }
 
+    /// Watch exactly the `selected` exchanges besides bitbank (`--exchange`): each one named
+    /// is watched (with its settings from the file, or the defaults), each other one is not.
+    pub fn select(&mut self, selected: &[Exchange]) {
+        let on = |e| selected.contains(&e);
+        if on(Exchange::Gmocoin) || self.gmocoin.is_some() {
+            self.gmocoin.get_or_insert_with(Default::default).enabled = on(Exchange::Gmocoin);
+        }
+        if on(Exchange::Bitflyer) || self.bitflyer.is_some() {
+            self.bitflyer.get_or_insert_with(Default::default).enabled = on(Exchange::Bitflyer);
+        }
+        if on(Exchange::Coincheck) || self.coincheck.is_some() {
+            self.coincheck.get_or_insert_with(Default::default).enabled = on(Exchange::Coincheck);
+        }
+    }
+
     /// GMO Coin's source settings, when watched.
     pub fn gmocoin(&self, timeout: std::time::Duration) -> Option<GmoCoinConfig> {
         let g = self.gmocoin.as_ref().filter(|g| g.enabled)?;
@@ -213,5 +228,84 @@ impl ExchangeSettings {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn none_by_default_and_a_table_is_watched() {
+        let c = Config::from_toml("").unwrap().config;
+        assert!(c.exchanges.watched().is_empty());
+        assert!(c.gmocoin_monitor().is_none());
+        let c = Config::from_toml(
+            "[exchanges.gmocoin]\n[exchanges.bitflyer]\nproducts = [\"btc_jpy\", \"FX_BTC_JPY\"]\n[exchanges.coincheck]\nenabled = false\n",
+        )
+        .unwrap()
+        .config;
+        assert_eq!(
+            c.exchanges.watched(),
+            [Exchange::Gmocoin, Exchange::Bitflyer]
+        );
+        let bf = c.bitflyer_monitor().unwrap();
+        assert_eq!(
+            bf.pairs,
+            Some(["BTC_JPY".to_string(), "FX_BTC_JPY".to_string()].into())
+        );
+        assert_eq!(
+            c.gmocoin_monitor().unwrap().source.url.as_str(),
+            gmocoin::DEFAULT_URL
+        );
+        assert!(c.coincheck_monitor().is_none());
+    }
+
+    #[test]
+    fn bad_values_are_reported_by_key() {
+        for (text, key) in [
+            (
+                "[exchanges.bitflyer]\nproducts = [\"BTC/JPY\"]",
+                "exchanges.bitflyer.products",
+            ),
+            (
+                "[exchanges.bitflyer]\nproducts = []",
+                "exchanges.bitflyer.products",
+            ),
+            (
+                "[exchanges.coincheck]\npairs = [\"btc-jpy\"]",
+                "exchanges.coincheck.pairs",
+            ),
+            (
+                "[exchanges.coincheck]\npairs = []",
+                "exchanges.coincheck.pairs",
+            ),
+            (
+                "[exchanges.gmocoin]\nurl = \"nope\"",
+                "exchanges.gmocoin.url",
+            ),
+            (
+                "[exchanges.gmocoin]\nenabled = \"yes\"",
+                "exchanges.gmocoin.enabled",
+            ),
+        ] {
+            let err = Config::from_toml(text).unwrap_err().to_string();
+            assert!(err.contains(key), "{text}: {err}");
+        }
+        let loaded =
+            Config::from_toml("[exchanges.binance]\n[exchanges.gmocoin]\ncolour = 1").unwrap();
+        assert_eq!(loaded.unknown_keys.len(), 2, "{:?}", loaded.unknown_keys);
+    }
+
+    #[test]
+    fn selecting_watches_exactly_those_named() {
+        let mut s = ExchangeSettings::default();
+        s.select(&[Exchange::Bitflyer]);
+        assert_eq!(s.watched(), [Exchange::Bitflyer]);
+        assert!(s.gmocoin.is_none());
+        s.select(&[Exchange::Gmocoin]);
+        assert_eq!(s.watched(), [Exchange::Gmocoin]);
+        assert!(!s.bitflyer.as_ref().unwrap().enabled);
     }
 }

@@ -44,6 +44,8 @@ pub struct Overrides {
     pub no_stream: bool,
     /// `--lang`.
     pub language: Option<LanguageSetting>,
+    /// `--exchange`: the exchanges watched besides bitbank, exactly.
+    pub exchanges: Option<Vec<crate::model::exchange::Exchange>>,
 }
 
 impl Overrides {
@@ -72,6 +74,9 @@ impl Overrides {
         }
         if let Some(l) = self.language {
             config.language = l;
+        }
+        if let Some(e) = &self.exchanges {
+            config.exchanges.select(e);
         }
         config
     }
