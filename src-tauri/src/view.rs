@@ -52,7 +52,9 @@ pub fn exchange_views(others: &[Snapshot], lang: Lang) -> Vec<ExchangeView> {
         .iter()
         .filter(|s| !s.exchange.is_bitbank())
         .map(|s| {
-            let pairs_unknown = pairs_unknown(s.level, s.pairs.len(), lang);
+            // An exchange told as a whole (GMO Coin) has no pairs to say anything of.
+            let pairs_unknown =
+                pairs_unknown(s.level, s.pairs.len(), lang).filter(|_| !s.pairs.is_empty());
             ExchangeView {
                 exchange: s.exchange,
                 name: s.exchange.name(lang).to_owned(),
@@ -228,6 +230,10 @@ mod tests {
         assert_eq!(cards[0].level_name, "Maintenance");
         assert_eq!(cards[0].pairs[0].state, "unknown");
         assert!(cards[0].since.is_some());
+        let mut whole = snapshot(Level::Maintenance);
+        whole.exchange = Exchange::Gmocoin;
+        whole.pairs.clear();
+        assert_eq!(exchange_views(&[whole], Lang::En)[0].pairs_unknown, None);
 
         let mut event = bbwatch_core::Event::level_change(
             bbwatch_core::EventKind::MaintenanceStarted,

@@ -159,6 +159,8 @@ function renderHeader(now) {
   const v = state.view;
   swapClass($("status-header"), "level-", levelClass(v?.level));
   setText($("level-name"), v?.level_name ?? t("LevelUnknown"));
+  // With other exchanges below, the header says whose level it is.
+  $("header-exchange").hidden = !(v?.exchanges?.length > 0);
   setClampedText($("meaning"), v?.meaning ?? "");
   renderSince(now);
   setClampedText($("reason"), v?.reason_text ?? "");
@@ -351,8 +353,8 @@ function exchangeItem(x, now) {
   );
   if (notable.length === 0) list.remove();
   const fold = li.querySelector(".exchange-fold");
-  const foldText =
-    unknown ?? (normal.length > 0 ? normalSummary(normal, notable, state.messages) : pairs.length ? "" : t("UiExchangeNoPairs"));
+  // An exchange told as a whole (GMO Coin) has no pairs: no line for them.
+  const foldText = pairs.length === 0 ? "" : unknown ?? (normal.length > 0 ? normalSummary(normal, notable, state.messages) : "");
   if (foldText) setText(fold, foldText);
   else fold.remove();
   return li;

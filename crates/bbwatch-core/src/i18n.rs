@@ -878,8 +878,6 @@ catalogue! {
     ErrPort => ("「{value}」は1から65535までのポート番号ではありません", "\"{value}\" is not a port from 1 to 65535"),
     /// Window: the heading of the other watched exchanges' cards.
     UiOtherExchanges => ("ほかの取引所", "Other exchanges"),
-    /// Window: an exchange's pairs when none is watched yet.
-    UiExchangeNoPairs => ("銘柄の情報はまだありません", "No pairs known yet"),
     /// Settings: the section that chooses the other exchanges.
     SetExchanges => ("取引所", "Exchanges"),
     /// Settings: what choosing another exchange does.
