@@ -27,12 +27,15 @@ pub fn balloon(
     tray.balloon(title, body, level)
 }
 
-/// Show the current snapshot and pause state in the tray, if there is one.
+/// Show the current snapshots (bitbank's and the other watched exchanges') and pause state in
+/// the tray, if there is one.
 pub fn refresh(app: &App) {
     let shared = app.shared();
     let snapshot = shared.monitor.snapshot().borrow().clone();
+    let others = crate::tray::view::others(&shared.monitor.exchanges().borrow());
     let view = TrayView::new(
         &snapshot,
+        &others,
         shared.lang(),
         shared.pause(),
         Some(&shared.started_at),

@@ -17,10 +17,12 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{broadcast, watch, Notify};
 
 use crate::history::Store;
-use crate::ipc::messages::{EventView, FileSeen, HistoryProblem, KeyInfo, SettingsInfo, ToWindow};
+use crate::ipc::messages::{
+    EventView, FileSeen, HistoryProblem, KeyInfo, SettingsInfo, StatusView, ToWindow,
+};
 use crate::pause::Pause;
 use crate::secrets::SecretsError;
-use crate::view::{event_view, status_view};
+use crate::view::{event_view, exchange_views, status_view};
 
 /// How many events a newly opened window is given.
 pub const RECENT_EVENTS: usize = 100;
@@ -262,10 +264,20 @@ impl Shared {
         }
     }
 
+    /// What the window shows now: bitbank's status and the other exchanges' cards.
+    pub fn status_view(&self) -> StatusView {
+        let snapshot = self.monitor.snapshot().borrow().clone();
+        let others = crate::tray::view::others(&self.monitor.exchanges().borrow());
+        let lang = self.lang();
+        StatusView {
+            exchanges: exchange_views(&others, lang),
+            ..status_view(&snapshot, lang, self.pause())
+        }
+    }
+
     /// Send the current status to the window, if one is open.
     pub fn publish_status(&self) {
-        let snapshot = self.monitor.snapshot().borrow().clone();
-        let view = status_view(&snapshot, self.lang(), self.pause());
+        let view = self.status_view();
         // No window, no receiver: nothing to do.
         let _ = self.ui.send(ToWindow::Status { view });
     }

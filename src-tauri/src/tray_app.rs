@@ -133,7 +133,7 @@ pub async fn start(
     *state::lock(&shared.following) = runtime.take_file_watch();
     let app = App::new(shared.clone(), notifier.clone(), platform);
     let _ = the_app.set(app.clone());
-    let view = TrayView::new(&Snapshot::default(), shared.lang(), Pause::Off, None);
+    let view = TrayView::new(&Snapshot::default(), &[], shared.lang(), Pause::Off, None);
     let acting = app.clone();
     let act = move |action| control::act(&acting, action);
     #[cfg(target_os = "linux")]
@@ -215,6 +215,17 @@ fn subscribe(app: &App) {
                     feedback.checked(&snapshot, asked).await;
                 });
             }
+        }
+    });
+    // The other exchanges' snapshots (and one joining or leaving as the settings change):
+    // the tray's worst level and lines, and the window's cards.
+    let mut exchanges = shared.monitor.exchanges();
+    let (handle, watching) = (app.clone(), shared.clone());
+    tokio::spawn(async move {
+        while exchanges.changed().await.is_ok() {
+            exchanges.borrow_and_update();
+            control::refresh(&handle);
+            watching.publish_status();
         }
     });
     // New settings (the file edited, or turned invalid): the tray, the window and the

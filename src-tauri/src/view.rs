@@ -11,7 +11,7 @@ use bbwatch_core::present::render::{
 use bbwatch_core::{Event, Lang, Level, PairState, Snapshot};
 use chrono::Utc;
 
-use crate::ipc::messages::{EventView, PairView, StatusView};
+use crate::ipc::messages::{EventView, ExchangeView, PairView, StatusView};
 use crate::pause::Pause;
 
 /// The words for pairs whose state bitbank does not tell at this level, if it does not.
@@ -24,6 +24,54 @@ fn pairs_unknown(level: Level, count: usize, lang: Lang) -> Option<String> {
     Some(msg.fill(lang, &[("count", &count.to_string())]))
 }
 
+/// The pairs as the window lists them: not known while the exchange says nothing of them.
+fn pair_views(s: &Snapshot, pairs_unknown: bool, lang: Lang) -> Vec<PairView> {
+    s.pairs
+        .iter()
+        .map(|(pair, state)| {
+            // What we last heard is not what holds now: say we do not know.
+            let state = if pairs_unknown {
+                &PairState::Unknown
+            } else {
+                state
+            };
+            PairView {
+                pair: pair.clone(),
+                state: state.kind().to_owned(),
+                state_name: pair_state_name(state, lang).to_owned(),
+                detail: sentence(&pair_state_detail(state, lang)),
+                reopen_at: state.reopen_at().as_ref().map(format_time),
+            }
+        })
+        .collect()
+}
+
+/// The other watched exchanges' cards, from their snapshots (bitbank's left out).
+pub fn exchange_views(others: &[Snapshot], lang: Lang) -> Vec<ExchangeView> {
+    others
+        .iter()
+        .filter(|s| !s.exchange.is_bitbank())
+        .map(|s| {
+            // An exchange told as a whole (GMO Coin) has no pairs to say anything of.
+            let pairs_unknown =
+                pairs_unknown(s.level, s.pairs.len(), lang).filter(|_| !s.pairs.is_empty());
+            ExchangeView {
+                exchange: s.exchange,
+                name: s.exchange.name(lang).to_owned(),
+                level: s.level,
+                level_name: level_name(s.level, lang).to_owned(),
+                since: s.since.as_ref().map(format_time),
+                start_observed: s.start_observed,
+                checked_at: s.checked_at.as_ref().map(format_time),
+                reason_text: s.reason.as_ref().map(|r| describe_reason(r, lang, false)),
+                pairs: pair_views(s, pairs_unknown.is_some(), lang),
+                pairs_unknown,
+            }
+        })
+        .collect()
+}
+
+/// bitbank's status (the window's header and pairs) with the other exchanges' cards.
 pub fn status_view(s: &Snapshot, lang: Lang, pause: Pause) -> StatusView {
     let now = Utc::now();
     let pairs_unknown = pairs_unknown(s.level, s.pairs.len(), lang);
@@ -52,25 +100,7 @@ pub fn status_view(s: &Snapshot, lang: Lang, pause: Pause) -> StatusView {
             Pause::Until(t) if t > now => Some(format_time(&t)),
             _ => None,
         },
-        pairs: s
-            .pairs
-            .iter()
-            .map(|(pair, state)| {
-                // What we last heard is not what holds now: say we do not know.
-                let state = if pairs_unknown.is_some() {
-                    &PairState::Unknown
-                } else {
-                    state
-                };
-                PairView {
-                    pair: pair.clone(),
-                    state: state.kind().to_owned(),
-                    state_name: pair_state_name(state, lang).to_owned(),
-                    detail: sentence(&pair_state_detail(state, lang)),
-                    reopen_at: state.reopen_at().as_ref().map(format_time),
-                }
-            })
-            .collect(),
+        pairs: pair_views(s, pairs_unknown.is_some(), lang),
         pairs_unknown,
         assets_stopped: s
             .assets
@@ -79,6 +109,7 @@ pub fn status_view(s: &Snapshot, lang: Lang, pause: Pause) -> StatusView {
             .map(|line| sentence(&line))
             .collect(),
         key_problem: key_problem(s.api_key, lang).map(|p| sentence(&p)),
+        exchanges: Vec::new(),
     }
 }
 
@@ -91,6 +122,8 @@ pub fn event_view(e: &Event, lang: Lang) -> EventView {
         .map(|r| describe_reason(r, lang, false))
         .filter(|r| *r != title);
     EventView {
+        exchange: e.exchange,
+        exchange_name: (!e.exchange.is_bitbank()).then(|| e.exchange.name(lang).to_owned()),
         kind: e.kind,
         at: format_time(&e.at),
         level: e.level,
@@ -182,5 +215,36 @@ mod tests {
         assert_eq!(v.title, "XRP withdrawals stopped");
         assert_eq!(v.reason_text, None);
         assert!(!v.body.is_empty());
+    }
+
+    #[test]
+    fn another_exchange_has_a_card_and_its_events_a_label() {
+        use bbwatch_core::model::exchange::Exchange;
+        let mut gmo = snapshot(Level::Maintenance);
+        gmo.exchange = Exchange::Gmocoin;
+        gmo.since = Some(Utc::now());
+        let bitbank = snapshot(Level::Normal);
+        let cards = exchange_views(&[bitbank, gmo], Lang::En);
+        assert_eq!(cards.len(), 1, "bitbank has no card of its own");
+        assert_eq!(cards[0].name, "GMO Coin");
+        assert_eq!(cards[0].level_name, "Maintenance");
+        assert_eq!(cards[0].pairs[0].state, "unknown");
+        assert!(cards[0].since.is_some());
+        let mut whole = snapshot(Level::Maintenance);
+        whole.exchange = Exchange::Gmocoin;
+        whole.pairs.clear();
+        assert_eq!(exchange_views(&[whole], Lang::En)[0].pairs_unknown, None);
+
+        let mut event = bbwatch_core::Event::level_change(
+            bbwatch_core::EventKind::MaintenanceStarted,
+            Utc::now(),
+            Level::Maintenance,
+            Some(Level::Normal),
+        );
+        assert_eq!(event_view(&event, Lang::En).exchange_name, None);
+        event.exchange = Exchange::Gmocoin;
+        let v = event_view(&event, Lang::Ja);
+        assert_eq!(v.exchange_name.as_deref(), Some("GMOコイン"));
+        assert_eq!(v.exchange, Exchange::Gmocoin);
     }
 }

@@ -154,6 +154,7 @@ function sameEvent(a, b) {
   return (
     a.kind === b.kind &&
     a.at === b.at &&
+    (a.exchange ?? "bitbank") === (b.exchange ?? "bitbank") &&
     (a.pair ?? null) === (b.pair ?? null) &&
     a.title === b.title
   );

@@ -159,6 +159,8 @@ function renderHeader(now) {
   const v = state.view;
   swapClass($("status-header"), "level-", levelClass(v?.level));
   setText($("level-name"), v?.level_name ?? t("LevelUnknown"));
+  // With other exchanges below, the header says whose level it is.
+  $("header-exchange").hidden = !(v?.exchanges?.length > 0);
   setClampedText($("meaning"), v?.meaning ?? "");
   renderSince(now);
   setClampedText($("reason"), v?.reason_text ?? "");
@@ -288,6 +290,15 @@ function renderPairs(now) {
 function eventItem(ev, now) {
   const li = $("tpl-event").content.firstElementChild.cloneNode(true);
   swapClass(li, "level-", levelClass(ev.level));
+  // Another exchange's event says which: bitbank's are listed as they always were.
+  const exchange = li.querySelector(".event-exchange");
+  if (ev.exchange_name) {
+    setText(exchange, ev.exchange_name);
+    exchange.hidden = false;
+    li.dataset.exchange = ev.exchange ?? "";
+  } else {
+    exchange.remove();
+  }
   setText(li.querySelector(".event-title"), ev.title ?? "");
   const time = li.querySelector(".event-time");
   setText(time, formatLocalTime(ev.at, lang(), now));
@@ -303,6 +314,59 @@ function eventItem(ev, now) {
   return li;
 }
 
+/** Another watched exchange's card: its level and since when, why, its pairs not normal, and
+ *  one line for the rest (words from the tray). */
+function exchangeItem(x, now) {
+  const li = $("tpl-exchange").content.firstElementChild.cloneNode(true);
+  li.dataset.exchange = x.exchange ?? "";
+  swapClass(li, "level-", levelClass(x.level));
+  setText(li.querySelector(".exchange-name"), x.name ?? x.exchange ?? "");
+  setText(li.querySelector(".exchange-level"), x.level_name ?? "");
+  const since = li.querySelector(".exchange-since");
+  setText(since, sinceText(x, now));
+  const full = formatFullLocalTime(x.since);
+  if (full) since.title = full;
+  const reason = li.querySelector(".exchange-reason");
+  if (x.reason_text) setText(reason, x.reason_text);
+  else reason.remove();
+  const pairs = x.pairs ?? [];
+  const unknown = x.pairs_unknown ?? null;
+  const { notable, normal } = unknown ? { notable: [], normal: pairs } : splitPairs(pairs);
+  const list = li.querySelector(".exchange-pairs");
+  list.replaceChildren(
+    ...notable.map((p) => {
+      const item = document.createElement("li");
+      swapClass(item, "state-", stateClass(p.state));
+      const name = document.createElement("span");
+      name.className = "exchange-pair";
+      name.textContent = p.pair;
+      const state = document.createElement("span");
+      state.className = "state-name";
+      state.textContent = p.state_name ?? p.state ?? "";
+      item.append(name, state);
+      const at = formatLocalTime(p.reopen_at, lang(), now);
+      item.title = [p.detail, at && t("PairBodyReopen") ? fill(t("PairBodyReopen"), { time: at }) : at]
+        .filter(Boolean)
+        .join(" ");
+      return item;
+    }),
+  );
+  if (notable.length === 0) list.remove();
+  const fold = li.querySelector(".exchange-fold");
+  // An exchange told as a whole (GMO Coin) has no pairs: no line for them.
+  const foldText = pairs.length === 0 ? "" : unknown ?? (normal.length > 0 ? normalSummary(normal, notable, state.messages) : "");
+  if (foldText) setText(fold, foldText);
+  else fold.remove();
+  return li;
+}
+
+/** The other watched exchanges, under bitbank's pairs; the panel is hidden with bitbank alone. */
+function renderExchanges(now) {
+  const exchanges = Array.isArray(state.view?.exchanges) ? state.view.exchanges : [];
+  $("exchanges-panel").hidden = exchanges.length === 0;
+  $("exchanges").replaceChildren(...exchanges.map((x) => exchangeItem(x, now)));
+}
+
 function renderEvents(now) {
   const shown = newestFirst(state.events).slice(0, EVENT_CAP);
   $("events").replaceChildren(...shown.map((ev) => eventItem(ev, now)));
@@ -315,6 +379,7 @@ function render() {
   document.documentElement.lang = lang();
   renderHeader(now);
   renderPairs(now);
+  renderExchanges(now);
   renderAssets();
   renderEvents(now);
   renderFooter(now);
@@ -352,6 +417,8 @@ function tick() {
   if (!state.view) return;
   const now = new Date();
   renderSince(now);
+  // The other exchanges' "since" counts on too (a few cards: drawn again whole).
+  if (state.view.exchanges?.length) renderExchanges(now);
   if (minuteKey(now) !== state.lastMinute) {
     state.lastMinute = minuteKey(now);
     renderEvents(now);
@@ -592,6 +659,8 @@ const TEXT_FIELDS = [
   "retention_days",
   "api_listen",
   "assets",
+  "bitflyer_products",
+  "coincheck_pairs",
 ];
 const FLAGS = [
   "notify_maintenance",
@@ -605,6 +674,9 @@ const FLAGS = [
   "quiet_hours",
   "stream",
   "api_enabled",
+  "gmocoin",
+  "bitflyer",
+  "coincheck",
 ];
 const ERROR_FIELDS = [...TEXT_FIELDS, "pairs", "other"];
 
@@ -641,6 +713,7 @@ function writeForm(form) {
   state.form = readForm();
   renderPairChoices();
   renderQuiet();
+  renderExchangeFields();
 }
 
 /** A field's value for the file: a host the environment sets shows that host, read-only, and
@@ -675,6 +748,12 @@ function renderQuiet() {
   const on = $("f-quiet_hours").checked;
   $("f-quiet_from").disabled = !on;
   $("f-quiet_to").disabled = !on;
+}
+
+/** An exchange's list is edited while it is chosen (unchosen, it is kept as it is). */
+function renderExchangeFields() {
+  $("f-bitflyer_products").disabled = !$("f-bitflyer").checked;
+  $("f-coincheck_pairs").disabled = !$("f-coincheck").checked;
 }
 
 function renderIssues() {
@@ -1369,6 +1448,7 @@ function wireSettings() {
       renderPairChoices();
     }
     if (box.id === "f-quiet_hours") renderQuiet();
+    if (["f-gmocoin", "f-bitflyer", "f-coincheck"].includes(box.id)) renderExchangeFields();
     if (box.id === "channel-kind") return;
     if (box.id !== "pair-search") onFormInput();
   });

@@ -384,6 +384,13 @@ describe("mergeEvent", () => {
     assert.equal(mergeEvent([ev(2, "pair_changed", { pair: "a" })], ev(2, "pair_changed", { pair: "b" })).length, 2);
   });
 
+  test("the same event on two exchanges at once is two events; bitbank's may omit its name", () => {
+    const bitbank = ev(2, "maintenance_started");
+    const gmo = ev(2, "maintenance_started", { exchange: "gmocoin", exchange_name: "GMO Coin" });
+    assert.equal(mergeEvent([bitbank], gmo).length, 2);
+    assert.equal(mergeEvent([bitbank], { ...bitbank, exchange: "bitbank" }).length, 1);
+  });
+
   test("keeps only the newest `cap` (100 by default)", () => {
     let list = [];
     for (let i = 1; i <= 150; i += 1) list = mergeEvent(list, ev(i));

@@ -876,6 +876,32 @@ catalogue! {
     ErrSmtpHost => ("「{value}」はsmtp.example.comのようなホスト名ではありません", "\"{value}\" is not a host name like smtp.example.com"),
     /// Field error: not a port.
     ErrPort => ("「{value}」は1から65535までのポート番号ではありません", "\"{value}\" is not a port from 1 to 65535"),
+    /// Window: the heading of the other watched exchanges' cards.
+    UiOtherExchanges => ("ほかの取引所", "Other exchanges"),
+    /// Settings: the section that chooses the other exchanges.
+    SetExchanges => ("取引所", "Exchanges"),
+    /// Settings: what choosing another exchange does.
+    SetExchangesHint => ("bitbankはいつも見張ります。ほかの取引所も選ぶと、トレイのアイコンはいちばん悪い状態を示し、通知には取引所の名前が付きます。", "bitbank is always watched. With other exchanges chosen, the tray icon shows the worst state of them all, and each notification names its exchange."),
+    /// Settings: the GMO Coin checkbox.
+    SetExchangeGmocoin => ("GMOコイン", "GMO Coin"),
+    /// Settings: the bitFlyer checkbox.
+    SetExchangeBitflyer => ("bitFlyer", "bitFlyer"),
+    /// Settings: the Coincheck checkbox.
+    SetExchangeCoincheck => ("Coincheck", "Coincheck"),
+    /// Settings: bitFlyer's products field.
+    SetBitflyerProducts => ("bitFlyerで見張る商品", "bitFlyer products to watch"),
+    /// Settings: the hint under bitFlyer's products.
+    SetBitflyerProductsHint => ("カンマ区切りの商品コード（例：BTC_JPY, FX_BTC_JPY）。", "Comma-separated product codes (e.g. BTC_JPY, FX_BTC_JPY)."),
+    /// Settings: Coincheck's pairs field.
+    SetCoincheckPairs => ("Coincheckで見張る銘柄", "Coincheck pairs to watch"),
+    /// Settings: the hint under Coincheck's pairs.
+    SetCoincheckPairsHint => ("カンマ区切り（例：btc_jpy, eth_jpy）。空欄なら取り扱いのあるすべての銘柄。", "Comma-separated (e.g. btc_jpy, eth_jpy). Empty: every pair it lists."),
+    /// Field error: not a bitFlyer product code.
+    ErrProductCode => ("「{value}」はBTC_JPYのような商品コードではありません", "\"{value}\" is not a product code like BTC_JPY"),
+    /// Field error: no bitFlyer product named.
+    ErrNoProducts => ("少なくとも1つの商品を入力してください", "name at least one product"),
+    /// Field error: too many bitFlyer products.
+    ErrTooManyProducts => ("{count}商品が入力されています。見張れるのは{max}商品までです", "{count} products named; at most {max} can be watched"),
 }
 
 /// Every message in `lang`, by key: what the web UI loads once.
@@ -1053,6 +1079,9 @@ mod tests {
                 &Msg::ChannelNtfy,
                 &Msg::ChannelTelegram,
                 &Msg::ChannelLine,
+                // Exchanges' own names, written the same in both.
+                &Msg::SetExchangeBitflyer,
+                &Msg::SetExchangeCoincheck,
             ]
         );
     }

@@ -3,6 +3,7 @@
 //! both processes (and their tests) read the protocol from one place.
 
 use bbwatch_core::config::{Channel, Config, LanguageSetting};
+use bbwatch_core::model::exchange::Exchange;
 use bbwatch_core::model::link::Link;
 use bbwatch_core::present::settings_form::{FileProblem, SettingsForm};
 use bbwatch_core::{Lang, Level};
@@ -229,10 +230,39 @@ pub struct StatusView {
     /// bitbank refused the API key: why nothing of the assets is known.
     #[serde(default)]
     pub key_problem: Option<String>,
+    /// The other watched exchanges, one card each under bitbank's (none with bitbank alone).
+    #[serde(default)]
+    pub exchanges: Vec<ExchangeView>,
+}
+
+/// Another watched exchange's card in the status view: its level, since when, why, and its
+/// pairs (bitFlyer's products), in the user's language.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ExchangeView {
+    pub exchange: Exchange,
+    /// Its name as a person knows it (`GMO Coin`, `GMOコイン`).
+    pub name: String,
+    pub level: Level,
+    pub level_name: String,
+    pub since: Option<String>,
+    /// False when the level held already at its first answer: `since` is a lower bound.
+    pub start_observed: bool,
+    pub checked_at: Option<String>,
+    pub reason_text: Option<String>,
+    pub pairs: Vec<PairView>,
+    /// When it gives no pair data (a maintenance, no answer), what the pairs' line says.
+    pub pairs_unknown: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EventView {
+    /// Which exchange it is about (bitbank unless the user added others).
+    #[serde(default)]
+    pub exchange: Exchange,
+    /// The exchange's name for the list's label; none for bitbank, whose events are listed as
+    /// they always were.
+    #[serde(default)]
+    pub exchange_name: Option<String>,
     pub kind: bbwatch_core::EventKind,
     pub at: String,
     pub level: Level,

@@ -19,7 +19,6 @@ use tokio::sync::mpsc;
 use crate::app::App;
 use crate::pause::Pause;
 use crate::state::Shared;
-use crate::view::status_view;
 
 pub mod messages;
 use messages::{line, ToTray, ToWindow};
@@ -68,11 +67,10 @@ async fn next_request<R: AsyncBufRead + Unpin>(
 }
 
 fn hello(shared: &Shared) -> ToWindow {
-    let snapshot = shared.monitor.snapshot().borrow().clone();
     let lang = shared.lang();
     ToWindow::Hello {
         lang,
-        view: status_view(&snapshot, lang, shared.pause()),
+        view: shared.status_view(),
         events: shared.recent_events(),
         settings: Box::new(shared.settings_info()),
     }

@@ -114,37 +114,44 @@ impl ksni::Tray for Item {
         let lang = self.view.lang;
         let t = |m: Msg| m.text(lang).to_owned();
         let pause = &self.view.pause;
-        vec![
-            StandardItem {
-                label: self.view.status_line.clone(),
-                enabled: false,
-                ..Default::default()
-            }
-            .into(),
-            MenuItem::Separator,
-            entry(t(Msg::MenuOpen), Action::Open),
-            entry(t(Msg::CheckNow), Action::CheckNow),
-            // No submenu: XFCE's panel (libdbusmenu) opens ksni's submenus empty.
-            MenuItem::Separator,
-            check(pause.hour_entry(lang), pause.hour, Action::PauseHour),
-            check(
-                pause.forever_entry(lang),
-                pause.forever,
-                Action::PauseForever,
-            ),
-            StandardItem {
-                label: t(Msg::MenuResume),
-                visible: pause.active(),
-                activate: Box::new(|item: &mut Item| (item.act)(Action::Resume)),
-                ..Default::default()
-            }
-            .into(),
-            MenuItem::Separator,
-            entry(t(Msg::MenuSettings), Action::Settings),
-            entry(t(Msg::MenuAnnouncements), Action::Announcements),
-            MenuItem::Separator,
-            entry(t(Msg::MenuQuit), Action::Quit),
-        ]
+        // bitbank's line, then one per other watched exchange: each with its state.
+        let status = std::iter::once(&self.view.status_line)
+            .chain(&self.view.exchange_lines)
+            .map(|line| {
+                StandardItem {
+                    label: line.clone(),
+                    enabled: false,
+                    ..Default::default()
+                }
+                .into()
+            });
+        status
+            .chain([
+                MenuItem::Separator,
+                entry(t(Msg::MenuOpen), Action::Open),
+                entry(t(Msg::CheckNow), Action::CheckNow),
+                // No submenu: XFCE's panel (libdbusmenu) opens ksni's submenus empty.
+                MenuItem::Separator,
+                check(pause.hour_entry(lang), pause.hour, Action::PauseHour),
+                check(
+                    pause.forever_entry(lang),
+                    pause.forever,
+                    Action::PauseForever,
+                ),
+                StandardItem {
+                    label: t(Msg::MenuResume),
+                    visible: pause.active(),
+                    activate: Box::new(|item: &mut Item| (item.act)(Action::Resume)),
+                    ..Default::default()
+                }
+                .into(),
+                MenuItem::Separator,
+                entry(t(Msg::MenuSettings), Action::Settings),
+                entry(t(Msg::MenuAnnouncements), Action::Announcements),
+                MenuItem::Separator,
+                entry(t(Msg::MenuQuit), Action::Quit),
+            ])
+            .collect()
     }
 
     fn watcher_offline(&self, reason: ksni::OfflineReason) -> bool {

@@ -37,6 +37,11 @@ pub struct Tray {
     pause_hour: CheckMenuItem<Wry>,
     pause_forever: CheckMenuItem<Wry>,
     resume: MenuItem<Wry>,
+    /// The menu, for the other exchanges' lines under the status line.
+    menu: Menu<Wry>,
+    /// Those lines' items (none with bitbank alone).
+    exchange_items: Mutex<Vec<MenuItem<Wry>>>,
+    app: AppHandle,
     shown: Mutex<Option<TrayView>>,
 }
 
@@ -118,6 +123,9 @@ impl Tray {
             pause_hour,
             pause_forever,
             resume,
+            menu,
+            exchange_items: Mutex::new(Vec::new()),
+            app: app.clone(),
             shown: Mutex::new(None),
         };
         tray.show(view);
@@ -143,11 +151,39 @@ impl Tray {
             .and_then(|()| self.pause_hour.set_checked(view.pause.hour))
             .and_then(|()| self.pause_hour.set_text(view.pause.hour_label(lang)))
             .and_then(|()| self.pause_forever.set_checked(view.pause.forever))
-            .and_then(|()| self.resume.set_enabled(view.pause.active()));
+            .and_then(|()| self.resume.set_enabled(view.pause.active()))
+            .and_then(|()| self.show_exchanges(&view.exchange_lines));
         if let Err(e) = result {
             tracing::warn!("cannot update the tray: {e}");
         }
         *shown = Some(view);
+    }
+
+    /// One disabled line per other watched exchange, under the status line: the items are
+    /// made again only when their number changes (an exchange added or removed).
+    fn show_exchanges(&self, lines: &[String]) -> tauri::Result<()> {
+        let mut items = lock(&self.exchange_items);
+        if items.len() != lines.len() {
+            for item in items.drain(..) {
+                self.menu.remove(&item)?;
+            }
+            for (i, line) in lines.iter().enumerate() {
+                let item = MenuItem::with_id(
+                    &self.app,
+                    format!("exchange-{i}"),
+                    line,
+                    false,
+                    None::<&str>,
+                )?;
+                self.menu.insert(&item, i + 1)?;
+                items.push(item);
+            }
+            return Ok(());
+        }
+        for (item, line) in items.iter().zip(lines) {
+            item.set_text(line)?;
+        }
+        Ok(())
     }
 
     /// Show `title` and `body` as a balloon from the icon, with the shell's icon for `level`.

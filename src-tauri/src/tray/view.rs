@@ -2,9 +2,11 @@
 //! backend, which only draws it.
 
 use bbwatch_core::i18n::Msg;
+use bbwatch_core::model::exchange::Exchange;
 use bbwatch_core::present::render::{summary_line, tray_tooltip};
 use bbwatch_core::{Lang, Level, Snapshot};
 use chrono::{DateTime, Local, Utc};
+use std::collections::BTreeMap;
 
 use crate::pause::Pause;
 
@@ -31,6 +33,9 @@ pub struct TrayView {
     pub tooltip: String,
     /// The menu's first, disabled line.
     pub status_line: String,
+    /// The other watched exchanges' lines under it (`GMO Coin: Maintenance · since 14:31`),
+    /// disabled too; none with bitbank alone, whose menu is as it always was.
+    pub exchange_lines: Vec<String>,
     pub pause: PauseView,
     pub lang: Lang,
 }
@@ -111,35 +116,81 @@ impl PauseView {
 }
 
 impl TrayView {
-    /// `started`: when this run of the app began (a level that held already then is "since
-    /// 14:31 (when bbwatch started)").
+    /// `snapshot` is bitbank's; `others` the other watched exchanges' (bitbank's left out,
+    /// in [`Exchange::ALL`]'s order). `started`: when this run of the app began (a level that
+    /// held already then is "since 14:31 (when bbwatch started)").
     pub fn new(
         snapshot: &Snapshot,
+        others: &[Snapshot],
         lang: Lang,
         pause: Pause,
         started: Option<&DateTime<Utc>>,
     ) -> TrayView {
         let now = Utc::now();
         let pause = PauseView::new(pause, now);
-        let mut tooltip = tray_tooltip(snapshot, lang, &now, started);
+        // bitbank first, then the others: one line each in the tooltip.
+        let mut tooltip = std::iter::once(snapshot)
+            .chain(others)
+            .map(|s| tray_tooltip(s, lang, &now, started))
+            .collect::<Vec<_>>()
+            .join("\n");
         let mut status_line = format!("bitbank: {}", summary_line(snapshot, lang, &now, started));
+        let exchange_lines = others
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}: {}",
+                    s.exchange.name(lang),
+                    summary_line(s, lang, &now, started)
+                )
+            })
+            .collect();
         if let Some(notice) = pause.notice(lang) {
             // Said wherever the user looks: a silent tray must not look like a calm bitbank.
             tooltip = format!("{tooltip}\n{notice}");
             status_line = format!("{status_line} · {notice}");
         }
+        let worst = worst(snapshot, others);
         TrayView {
-            level: snapshot.level,
+            level: worst.level,
             title: format!(
-                "bitbank: {}",
-                bbwatch_core::present::render::level_name(snapshot.level, lang)
+                "{}: {}",
+                worst.exchange.name(lang),
+                bbwatch_core::present::render::level_name(worst.level, lang)
             ),
             tooltip,
             status_line,
+            exchange_lines,
             pause,
             lang,
         }
     }
+}
+
+/// The snapshot whose level is the most severe ([`Level::severity`]); bitbank's on a tie, then
+/// the first of `others`, so the title names the exchange that colours the icon.
+pub fn worst<'a>(bitbank: &'a Snapshot, others: &'a [Snapshot]) -> &'a Snapshot {
+    others.iter().fold(bitbank, |worst, s| {
+        if s.level.severity() > worst.level.severity() {
+            s
+        } else {
+            worst
+        }
+    })
+}
+
+/// The other exchanges' snapshots in `exchanges` (every watched exchange's, as
+/// `MonitorHandle::exchanges` has them), bitbank's left out, in [`Exchange::ALL`]'s order.
+pub fn others(exchanges: &BTreeMap<Exchange, Snapshot>) -> Vec<Snapshot> {
+    exchanges
+        .iter()
+        .filter(|(e, _)| !e.is_bitbank())
+        .map(|(e, s)| Snapshot {
+            // Named by its key, whatever the snapshot says.
+            exchange: *e,
+            ..s.clone()
+        })
+        .collect()
 }
 
 /// Draw a pause badge (a dark disc with two white bars, ringed in white) into the bottom
@@ -236,5 +287,101 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod exchange_tests {
+    use super::*;
+
+    fn snapshot(exchange: Exchange, level: Level) -> Snapshot {
+        Snapshot {
+            exchange,
+            level,
+            ..Snapshot::default()
+        }
+    }
+
+    #[test]
+    fn bitbank_alone_is_shown_as_it_always_was() {
+        let bitbank = snapshot(Exchange::Bitbank, Level::Maintenance);
+        let view = TrayView::new(&bitbank, &[], Lang::En, Pause::Off, None);
+        assert_eq!(view.level, Level::Maintenance);
+        assert_eq!(view.title, "bitbank: Maintenance");
+        assert_eq!(view.tooltip, "bitbank: Maintenance");
+        assert_eq!(view.status_line, "bitbank: Maintenance");
+        assert!(view.exchange_lines.is_empty());
+    }
+
+    #[test]
+    fn the_icon_takes_the_worst_level_and_the_title_names_its_exchange() {
+        let bitbank = snapshot(Exchange::Bitbank, Level::Normal);
+        let others = [
+            snapshot(Exchange::Gmocoin, Level::Degraded),
+            snapshot(Exchange::Bitflyer, Level::Maintenance),
+            snapshot(Exchange::Coincheck, Level::Down),
+        ];
+        let view = TrayView::new(&bitbank, &others, Lang::En, Pause::Off, None);
+        assert_eq!(view.level, Level::Maintenance);
+        assert_eq!(view.title, "bitFlyer: Maintenance");
+        assert_eq!(
+            view.tooltip,
+            "bitbank: Normal\nGMO Coin: Degraded\nbitFlyer: Maintenance\nCoincheck: Down"
+        );
+        assert_eq!(view.status_line, "bitbank: Normal");
+        assert_eq!(
+            view.exchange_lines,
+            [
+                "GMO Coin: Degraded",
+                "bitFlyer: Maintenance",
+                "Coincheck: Down"
+            ]
+        );
+    }
+
+    #[test]
+    fn bitbank_names_the_title_on_a_tie_and_unknown_yields_to_any_answer() {
+        let bitbank = snapshot(Exchange::Bitbank, Level::Degraded);
+        let others = [snapshot(Exchange::Gmocoin, Level::Degraded)];
+        let view = TrayView::new(&bitbank, &others, Lang::Ja, Pause::Off, None);
+        assert!(view.title.starts_with("bitbank: "), "{}", view.title);
+        assert_eq!(view.exchange_lines.len(), 1);
+        assert!(view.exchange_lines[0].starts_with("GMOコイン: "));
+        let bitbank = snapshot(Exchange::Bitbank, Level::Unknown);
+        let others = [snapshot(Exchange::Gmocoin, Level::Normal)];
+        let view = TrayView::new(&bitbank, &others, Lang::En, Pause::Off, None);
+        assert_eq!(view.level, Level::Normal);
+    }
+
+    #[test]
+    fn the_pause_notice_follows_every_line() {
+        let bitbank = snapshot(Exchange::Bitbank, Level::Normal);
+        let others = [snapshot(Exchange::Gmocoin, Level::Normal)];
+        let view = TrayView::new(&bitbank, &others, Lang::En, Pause::Forever, None);
+        assert_eq!(
+            view.tooltip,
+            "bitbank: Normal\nGMO Coin: Normal\nNotifications paused until resumed"
+        );
+    }
+
+    #[test]
+    fn others_leave_bitbank_out_in_exchange_order() {
+        let map: BTreeMap<Exchange, Snapshot> = [
+            (
+                Exchange::Coincheck,
+                snapshot(Exchange::Coincheck, Level::Normal),
+            ),
+            (
+                Exchange::Bitbank,
+                snapshot(Exchange::Bitbank, Level::Normal),
+            ),
+            (
+                Exchange::Gmocoin,
+                snapshot(Exchange::Gmocoin, Level::Normal),
+            ),
+        ]
+        .into();
+        let names: Vec<_> = others(&map).iter().map(|s| s.exchange).collect();
+        assert_eq!(names, [Exchange::Gmocoin, Exchange::Coincheck]);
     }
 }

@@ -14,11 +14,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::bitbank::client::{MAX_TIMEOUT, MIN_TIMEOUT};
 use crate::config::channel::MAX_NAME;
+use crate::config::exchanges::ProductCode;
 use crate::config::{
     check_interval, check_timeout, parse_duration, parse_listen, parse_quiet_hours, Channel,
-    ChannelKind, ChannelQuiet, Config, ConfigError, LanguageSetting, QuietHours, Recipients,
-    SmtpTls, MAX_INTERVAL, MAX_RETENTION_DAYS, MIN_INTERVAL,
+    ChannelKind, ChannelQuiet, Config, ConfigError, ExchangeSettings, LanguageSetting, QuietHours,
+    Recipients, SmtpTls, MAX_INTERVAL, MAX_RETENTION_DAYS, MIN_INTERVAL,
 };
+use crate::exchanges::bitflyer::MAX_PRODUCTS;
 use crate::i18n::{Lang, Msg};
 use crate::model::event::EventKind;
 use crate::model::pair::{PairName, MAX_WATCHED_PAIRS};
@@ -81,6 +83,16 @@ pub struct SettingsForm {
     /// The channels to the phone (`[[channels]]`), in the file's order. Their secrets are
     /// not here: the tray keeps them in the keyring.
     pub channels: Vec<ChannelForm>,
+    /// Watch GMO Coin too (`[exchanges.gmocoin] enabled`).
+    pub gmocoin: bool,
+    /// Watch bitFlyer too (`[exchanges.bitflyer] enabled`).
+    pub bitflyer: bool,
+    /// bitFlyer's products, comma-separated (`BTC_JPY, FX_BTC_JPY`).
+    pub bitflyer_products: String,
+    /// Watch Coincheck too (`[exchanges.coincheck] enabled`).
+    pub coincheck: bool,
+    /// Coincheck's pairs, comma-separated; empty for every pair it lists.
+    pub coincheck_pairs: String,
 }
 
 /// One channel as the form shows it: what it has fields for as typed, and the keys it has no
@@ -347,6 +359,10 @@ pub enum Field {
     ApiListen,
     /// Watched assets.
     Assets,
+    /// bitFlyer's products.
+    BitflyerProducts,
+    /// Coincheck's pairs.
+    CoincheckPairs,
     /// A value of the file the form does not show.
     Other,
     /// A field of the `i`-th channel.
@@ -369,6 +385,8 @@ impl Field {
             Field::RetentionDays => "retention_days",
             Field::ApiListen => "api_listen",
             Field::Assets => "assets",
+            Field::BitflyerProducts => "bitflyer_products",
+            Field::CoincheckPairs => "coincheck_pairs",
             Field::Other => "other",
             Field::Channel(i, f) => return format!("channels[{i}].{}", f.key()),
         };
@@ -415,6 +433,15 @@ pub enum FieldError {
     /// Not an asset name.
     #[error("{0:?} is not an asset name")]
     NotAssetName(String),
+    /// Not a bitFlyer product code.
+    #[error("{0:?} is not a product code")]
+    NotProductCode(String),
+    /// No bitFlyer product named.
+    #[error("no product named")]
+    NoProducts,
+    /// More than [`MAX_PRODUCTS`] products.
+    #[error("{0} products named")]
+    TooManyProducts(usize),
     /// Not a number of days of history to keep.
     #[error("not a number of days from 0 to {MAX_RETENTION_DAYS}")]
     NotDays,
@@ -489,6 +516,15 @@ impl FieldError {
             ),
             FieldError::NotPairName(v) => Msg::ErrPairName.fill(lang, &[("value", v)]),
             FieldError::NotAssetName(v) => Msg::ErrAssetName.fill(lang, &[("value", v)]),
+            FieldError::NotProductCode(v) => Msg::ErrProductCode.fill(lang, &[("value", v)]),
+            FieldError::NoProducts => Msg::ErrNoProducts.text(lang).to_owned(),
+            FieldError::TooManyProducts(n) => Msg::ErrTooManyProducts.fill(
+                lang,
+                &[
+                    ("count", &n.to_string()),
+                    ("max", &MAX_PRODUCTS.to_string()),
+                ],
+            ),
             FieldError::NotTime(v) => Msg::ErrTime.fill(lang, &[("value", v)]),
             FieldError::NotDays => {
                 Msg::ErrDays.fill(lang, &[("max", &MAX_RETENTION_DAYS.to_string())])
@@ -559,6 +595,8 @@ fn field_of_key(key: &str) -> Option<Field> {
         "failure_threshold" => Field::FailureThreshold,
         "pairs" => Field::Pairs,
         "assets" => Field::Assets,
+        "exchanges.bitflyer.products" => Field::BitflyerProducts,
+        "exchanges.coincheck.pairs" => Field::CoincheckPairs,
         "api_url" => Field::ApiUrl,
         "public_url" => Field::PublicUrl,
         "stream_url" => Field::StreamUrl,
@@ -763,6 +801,41 @@ impl SettingsForm {
                 .iter()
                 .map(ChannelForm::from_channel)
                 .collect(),
+            gmocoin: false,
+            bitflyer: false,
+            bitflyer_products: String::new(),
+            coincheck: false,
+            coincheck_pairs: String::new(),
+        }
+        .with_exchanges(&config.exchanges)
+    }
+
+    /// The form with its exchanges' fields showing `[exchanges.*]`: an exchange without a
+    /// table is unchecked, with bitFlyer's default products in its field.
+    fn with_exchanges(self, e: &ExchangeSettings) -> SettingsForm {
+        let bitflyer = e.bitflyer.clone().unwrap_or_default();
+        SettingsForm {
+            gmocoin: e.gmocoin.as_ref().is_some_and(|g| g.enabled),
+            bitflyer: e.bitflyer.as_ref().is_some_and(|b| b.enabled),
+            bitflyer_products: bitflyer
+                .products
+                .iter()
+                .map(ProductCode::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+            coincheck: e.coincheck.as_ref().is_some_and(|c| c.enabled),
+            coincheck_pairs: e
+                .coincheck
+                .as_ref()
+                .and_then(|c| c.pairs.as_ref())
+                .map(|p| {
+                    p.iter()
+                        .map(PairName::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default(),
+            ..self
         }
     }
 
@@ -825,6 +898,36 @@ impl SettingsForm {
         }
         if let Some(toml::Value::Array(items)) = table.get("channels") {
             form.channels = items.iter().filter_map(channel_form_of_value).collect();
+        }
+        if let Some(e) = table.get("exchanges").and_then(toml::Value::as_table) {
+            // A table present is watched unless it says `enabled = false`.
+            let on = |name: &str| {
+                e.get(name).and_then(toml::Value::as_table).map(|t| {
+                    t.get("enabled")
+                        .and_then(toml::Value::as_bool)
+                        .unwrap_or(true)
+                })
+            };
+            let list = |name: &str, key: &str| match e
+                .get(name)
+                .and_then(toml::Value::as_table)
+                .and_then(|t| t.get(key))
+            {
+                Some(toml::Value::Array(items)) => {
+                    Some(items.iter().map(as_text).collect::<Vec<_>>().join(", "))
+                }
+                Some(other) => Some(as_text(other)),
+                None => None,
+            };
+            form.gmocoin = on("gmocoin").unwrap_or(false);
+            form.bitflyer = on("bitflyer").unwrap_or(false);
+            form.coincheck = on("coincheck").unwrap_or(false);
+            if let Some(products) = list("bitflyer", "products") {
+                form.bitflyer_products = products;
+            }
+            if let Some(pairs) = list("coincheck", "pairs") {
+                form.coincheck_pairs = pairs;
+            }
         }
         if let Some(n) = table.get("notifications").and_then(toml::Value::as_table) {
             let flag = |key: &str, slot: &mut bool| {
@@ -892,6 +995,11 @@ impl SettingsForm {
         n.sound = self.sound;
         n.quiet_hours = checked.quiet_hours;
         config.channels = checked.channels;
+        self.apply_exchanges(
+            &mut config.exchanges,
+            checked.bitflyer_products,
+            checked.coincheck_pairs,
+        );
         // The form's fields are right; anything config.rs still refuses is elsewhere in the
         // file, but for the token an address reachable from elsewhere calls for.
         config.validate().map_err(|e| {
@@ -1034,6 +1142,18 @@ impl SettingsForm {
             Field::Assets,
             assets.as_ref().map(|_| ()).map_err(Clone::clone),
         );
+        // An unchecked exchange's list is still written when its table is kept, so it is
+        // checked too; left empty it keeps what the file had.
+        let products = products_field(&self.bitflyer_products, self.bitflyer);
+        take(
+            Field::BitflyerProducts,
+            products.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
+        let coincheck_pairs = coincheck_pairs_field(&self.coincheck_pairs);
+        take(
+            Field::CoincheckPairs,
+            coincheck_pairs.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
         let mut channels = Vec::new();
         for (i, c) in self.channels.iter().enumerate() {
             let names: Vec<&str> = self.channels[..i].iter().map(ChannelForm::id).collect();
@@ -1043,8 +1163,19 @@ impl SettingsForm {
             }
         }
         match (
-            interval, timeout, threshold, pairs, quiet, api_url, public_url, stream_url, retention,
-            api_listen, assets,
+            interval,
+            timeout,
+            threshold,
+            pairs,
+            quiet,
+            api_url,
+            public_url,
+            stream_url,
+            retention,
+            api_listen,
+            assets,
+            products,
+            coincheck_pairs,
         ) {
             (
                 Ok(interval),
@@ -1058,6 +1189,8 @@ impl SettingsForm {
                 Ok(retention_days),
                 Ok(api_listen),
                 Ok(assets),
+                Ok(bitflyer_products),
+                Ok(coincheck_pairs),
             ) if issues.is_empty() => Ok(Checked {
                 interval,
                 timeout,
@@ -1071,6 +1204,8 @@ impl SettingsForm {
                 api_listen,
                 assets,
                 channels,
+                bitflyer_products,
+                coincheck_pairs,
             }),
             _ => Err(issues),
         }
@@ -1091,6 +1226,98 @@ struct Checked {
     api_listen: SocketAddr,
     assets: Option<Vec<String>>,
     channels: Vec<Channel>,
+    /// None: left empty, the file's (or the default) kept.
+    bitflyer_products: Option<Vec<ProductCode>>,
+    coincheck_pairs: Option<Vec<PairName>>,
+}
+
+impl SettingsForm {
+    /// `[exchanges.*]` as the form says: a checked exchange's table is written with
+    /// `enabled = true`; an unchecked one keeps a table the file has, with `enabled = false`
+    /// (its settings are there for later), and adds none.
+    fn apply_exchanges(
+        &self,
+        e: &mut ExchangeSettings,
+        products: Option<Vec<ProductCode>>,
+        coincheck_pairs: Option<Vec<PairName>>,
+    ) {
+        fn set<T: Default>(slot: &mut Option<T>, on: bool, enable: impl FnOnce(&mut T, bool)) {
+            if on && slot.is_none() {
+                *slot = Some(T::default());
+            }
+            if let Some(table) = slot {
+                enable(table, on);
+            }
+        }
+        set(&mut e.gmocoin, self.gmocoin, |g, on| g.enabled = on);
+        set(&mut e.bitflyer, self.bitflyer, |b, on| {
+            b.enabled = on;
+            if let Some(products) = products {
+                b.products = products;
+            }
+        });
+        set(&mut e.coincheck, self.coincheck, |c, on| {
+            c.enabled = on;
+            c.pairs = coincheck_pairs;
+        });
+    }
+}
+
+/// bitFlyer's products as typed, `"btc_jpy, FX_BTC_JPY"`: each checked like the file's (and
+/// put in upper case); at least one when bitFlyer is `watched`, else empty keeps the file's.
+fn products_field(text: &str, watched: bool) -> Result<Option<Vec<ProductCode>>, FieldError> {
+    let names: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if names.is_empty() {
+        return if watched {
+            Err(FieldError::NoProducts)
+        } else {
+            Ok(None)
+        };
+    }
+    if names.len() > MAX_PRODUCTS {
+        return Err(FieldError::TooManyProducts(names.len()));
+    }
+    let mut codes: Vec<ProductCode> = Vec::new();
+    for name in names {
+        let code = name
+            .parse::<ProductCode>()
+            .map_err(|_| FieldError::NotProductCode(name.to_owned()))?;
+        // The same product twice is watched once.
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    Ok(Some(codes))
+}
+
+/// Coincheck's pairs as typed, `"btc_jpy, ETH_JPY"`: pair names (lower case); empty for every
+/// pair Coincheck lists.
+fn coincheck_pairs_field(text: &str) -> Result<Option<Vec<PairName>>, FieldError> {
+    let names: Vec<String> = text
+        .split(',')
+        .map(|p| p.trim().to_lowercase())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if names.is_empty() {
+        return Ok(None);
+    }
+    if names.len() > MAX_WATCHED_PAIRS {
+        return Err(FieldError::TooManyPairs(names.len()));
+    }
+    let mut pairs: Vec<PairName> = Vec::new();
+    for name in names {
+        let pair = name
+            .parse::<PairName>()
+            .map_err(|_| FieldError::NotPairName(name.clone()))?;
+        if !pairs.contains(&pair) {
+            pairs.push(pair);
+        }
+    }
+    Ok(Some(pairs))
 }
 
 /// A `[[channels]]` table of a file that does not read as a whole: the channel if it reads,
@@ -1204,6 +1431,16 @@ pub fn base_from_file_text(text: &str) -> Config {
     if let Some(toml::Value::Table(api)) = table.get_mut("api") {
         api.remove("enabled");
         api.remove("listen");
+    }
+    // Of [exchanges.*], the form shows whether and what; the URLs stay the file's.
+    if let Some(toml::Value::Table(exchanges)) = table.get_mut("exchanges") {
+        for (_, t) in exchanges.iter_mut() {
+            if let toml::Value::Table(t) = t {
+                for key in ["enabled", "products", "pairs"] {
+                    t.remove(key);
+                }
+            }
+        }
     }
     toml::to_string(&table)
         .ok()
@@ -1363,6 +1600,130 @@ mod tests {
         let back = SettingsForm::from_file_text(text);
         assert_eq!(back.assets, "xrp, jpy");
         assert!(!back.notify_assets);
+    }
+
+    #[test]
+    fn no_exchange_chosen_writes_no_exchange_table() {
+        let config = form().apply(&Config::default()).unwrap();
+        assert_eq!(config.exchanges, ExchangeSettings::default());
+        assert!(!form().gmocoin && !form().bitflyer && !form().coincheck);
+        assert_eq!(form().bitflyer_products, "BTC_JPY, ETH_JPY, FX_BTC_JPY");
+        assert_eq!(form().coincheck_pairs, "");
+    }
+
+    #[test]
+    fn chosen_exchanges_are_saved_as_their_tables_and_read_back() {
+        let f = SettingsForm {
+            gmocoin: true,
+            bitflyer: true,
+            bitflyer_products: "btc_jpy, FX_BTC_JPY, BTC_JPY".into(),
+            coincheck: true,
+            coincheck_pairs: " ETH_JPY ,btc_jpy,".into(),
+            ..form()
+        };
+        let config = f.apply(&Config::default()).unwrap();
+        let e = &config.exchanges;
+        assert_eq!(
+            e.watched(),
+            [
+                crate::model::exchange::Exchange::Gmocoin,
+                crate::model::exchange::Exchange::Bitflyer,
+                crate::model::exchange::Exchange::Coincheck
+            ]
+        );
+        let products: Vec<_> = e
+            .bitflyer
+            .as_ref()
+            .unwrap()
+            .products
+            .iter()
+            .map(ProductCode::as_str)
+            .collect();
+        assert_eq!(products, ["BTC_JPY", "FX_BTC_JPY"]);
+        let text =
+            crate::config::file::edited(std::path::Path::new("config.toml"), "", &config).unwrap();
+        assert!(text.contains("[exchanges.gmocoin]"), "{text}");
+        let back = SettingsForm::from_file_text(&text);
+        assert!(back.gmocoin && back.bitflyer && back.coincheck);
+        assert_eq!(back.bitflyer_products, "BTC_JPY, FX_BTC_JPY");
+        assert_eq!(back.coincheck_pairs, "eth_jpy, btc_jpy");
+    }
+
+    #[test]
+    fn unchecking_an_exchange_keeps_its_table_disabled_with_its_url() {
+        let text = "[exchanges.gmocoin]\nurl = \"http://127.0.0.1:9/gmo\"\n[exchanges.coincheck]\npairs = [\"btc_jpy\"]\n";
+        let base = base_from_file_text(text);
+        let f = SettingsForm {
+            gmocoin: false,
+            coincheck: false,
+            ..SettingsForm::from_file_text(text)
+        };
+        let config = f.apply(&base).unwrap();
+        let gmo = config.exchanges.gmocoin.as_ref().unwrap();
+        assert!(!gmo.enabled);
+        assert_eq!(gmo.url.to_string(), "http://127.0.0.1:9/gmo");
+        assert!(!config.exchanges.coincheck.as_ref().unwrap().enabled);
+        assert_eq!(config.exchanges.bitflyer, None, "no table is added");
+        assert!(config.exchanges.watched().is_empty());
+    }
+
+    #[test]
+    fn bad_products_and_pairs_are_named_by_their_field_in_both_languages() {
+        let f = SettingsForm {
+            bitflyer: true,
+            bitflyer_products: "BTC-JPY".into(),
+            ..form()
+        };
+        let (field, error) = only(&f);
+        assert_eq!(field, Field::BitflyerProducts);
+        assert_eq!(field.name(), "bitflyer_products");
+        assert_eq!(
+            error.message(Lang::En),
+            "\"BTC-JPY\" is not a product code like BTC_JPY"
+        );
+        assert_eq!(
+            error.message(Lang::Ja),
+            "「BTC-JPY」はBTC_JPYのような商品コードではありません"
+        );
+        let f = SettingsForm {
+            bitflyer: true,
+            bitflyer_products: " , ".into(),
+            ..form()
+        };
+        assert_eq!(only(&f), (Field::BitflyerProducts, FieldError::NoProducts));
+        // Unchecked and empty: nothing to say, the file's products stay.
+        let f = SettingsForm {
+            bitflyer: false,
+            bitflyer_products: String::new(),
+            ..form()
+        };
+        assert!(f.issues().is_empty());
+        let f = SettingsForm {
+            coincheck: true,
+            coincheck_pairs: "btc/jpy".into(),
+            ..form()
+        };
+        assert_eq!(
+            only(&f),
+            (
+                Field::CoincheckPairs,
+                FieldError::NotPairName("btc/jpy".into())
+            )
+        );
+    }
+
+    #[test]
+    fn a_bad_product_in_the_file_opens_in_its_field() {
+        let text = "[exchanges.bitflyer]\nproducts = [\"BTC JPY\"]\n";
+        let problem = describe_file_problem(text, &Config::from_toml(text).unwrap_err(), Lang::En);
+        let form = SettingsForm::from_file_text(text);
+        assert!(form.bitflyer);
+        assert_eq!(form.bitflyer_products, "BTC JPY");
+        assert_eq!(form.issues()[0].field, Field::BitflyerProducts);
+        assert!(
+            problem.lines[0].contains("exchanges.bitflyer.products"),
+            "{problem:?}"
+        );
     }
 
     #[test]
