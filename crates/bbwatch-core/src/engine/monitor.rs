@@ -78,11 +78,35 @@ pub struct Monitor<S: Source = Bitbank> {
 /// Every watched exchange's latest snapshot.
 pub type Exchanges = BTreeMap<Exchange, Snapshot>;
 
+/// "Check now" for every monitor of one handle: each has its own `Notify`, which keeps the
+/// request until that monitor next waits.
+#[derive(Clone, Debug, Default)]
+struct CheckNow(Arc<std::sync::Mutex<Vec<Weak<Notify>>>>);
+
+impl CheckNow {
+    /// A `Notify` of a new monitor's own.
+    fn join(&self) -> Arc<Notify> {
+        let notify = Arc::new(Notify::new());
+        let mut all = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        all.retain(|n| n.strong_count() > 0);
+        all.push(Arc::downgrade(&notify));
+        notify
+    }
+
+    /// Ask every monitor still running to poll now.
+    fn all(&self) {
+        let all = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for notify in all.iter().filter_map(Weak::upgrade) {
+            notify.notify_one();
+        }
+    }
+}
+
 /// What every monitor of one handle shares.
 struct Shared {
     publisher: Arc<Publisher>,
     exchanges: Arc<watch::Sender<Exchanges>>,
-    check_now: Arc<Notify>,
+    check_now: CheckNow,
 }
 
 /// The subscribing side: clone it to every sink.
@@ -91,7 +115,7 @@ pub struct MonitorHandle {
     snapshot: watch::Receiver<Snapshot>,
     events: broadcast::Sender<Event>,
     streams: Arc<Subscriptions>,
-    check_now: Arc<Notify>,
+    check_now: CheckNow,
     metrics: Arc<PollMetrics>,
     /// Weak, so the events end when the last monitor stops.
     publisher: Weak<Publisher>,
@@ -118,7 +142,7 @@ impl MonitorHandle {
 
     /// Poll now instead of waiting for the interval ("Check now").
     pub fn check_now(&self) {
-        self.check_now.notify_one();
+        self.check_now.all();
     }
 
     /// What the monitor measured of its polls so far (for `/metrics`).
@@ -144,7 +168,7 @@ impl MonitorHandle {
         let shared = Shared {
             publisher: self.publisher.upgrade()?,
             exchanges: Arc::clone(&self.exchanges),
-            check_now: Arc::clone(&self.check_now),
+            check_now: self.check_now.clone(),
         };
         Some(Monitor::assemble(source, config, settings, shared))
     }
@@ -199,11 +223,11 @@ impl<S: Source> Monitor<S> {
         let shared = Shared {
             publisher: Arc::new(publisher),
             exchanges: Arc::new(watch::Sender::new(Exchanges::new())),
-            check_now: Arc::new(Notify::new()),
+            check_now: CheckNow::default(),
         };
         let publisher = Arc::downgrade(&shared.publisher);
         let exchanges = Arc::clone(&shared.exchanges);
-        let check_now = Arc::clone(&shared.check_now);
+        let check_now = shared.check_now.clone();
         let (monitor, snapshot) = Monitor::assemble(source, config, settings, shared);
         let handle = MonitorHandle {
             snapshot,
@@ -239,7 +263,7 @@ impl<S: Source> Monitor<S> {
             publisher: shared.publisher,
             exchanges: shared.exchanges,
             exchange,
-            check_now: shared.check_now,
+            check_now: shared.check_now.join(),
         };
         (monitor, snapshot)
     }
