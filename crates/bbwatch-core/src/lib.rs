@@ -33,5 +33,6 @@ pub use engine::detect::{Detector, Resume, Resumed, Snapshot, Thresholds};
 pub use engine::monitor::{Monitor, MonitorConfig, MonitorHandle};
 pub use i18n::Lang;
 pub use model::event::{Event, EventKind};
+pub use model::exchange::Exchange;
 pub use model::level::{Level, PairState};
 pub use model::unlisted::Unlisted;

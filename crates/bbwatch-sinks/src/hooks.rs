@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use bbwatch_core::config::{Config, Hook};
 use bbwatch_core::engine::sink::Outlet;
-use bbwatch_core::{Event, EventKind};
+use bbwatch_core::{Event, EventKind, Exchange};
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::{mpsc, watch};
 
@@ -57,6 +57,10 @@ const OUTPUT_GRACE: Duration = Duration::from_secs(1);
 impl Target for Hook {
     fn kinds(&self) -> &[EventKind] {
         &self.on
+    }
+
+    fn exchanges(&self) -> &[Exchange] {
+        &self.exchanges
     }
 
     fn name(&self) -> String {
@@ -494,6 +498,7 @@ mod tests {
             on: on.to_vec(),
             command: command.iter().map(|s| (*s).to_owned()).collect(),
             timeout: HumanDuration(timeout),
+            exchanges: Vec::new(),
         }
     }
 

@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use bbwatch_core::{Event, EventKind};
+use bbwatch_core::{Event, EventKind, Exchange};
 use tokio::sync::Notify;
 
 /// Events one target may have waiting; beyond that the oldest go.
@@ -31,10 +31,19 @@ pub trait Target: Clone + PartialEq + Send + Sync + 'static {
     /// How a log line names it (never with a secret in it).
     fn name(&self) -> String;
 
+    /// The exchanges it is for; empty for every exchange.
+    fn exchanges(&self) -> &[Exchange];
+
     /// Whether it is for events of `kind`: an empty list means every kind.
     fn wants(&self, kind: EventKind) -> bool {
         let kinds = self.kinds();
         kinds.is_empty() || kinds.contains(&kind)
+    }
+
+    /// Whether it is for `event`: its kind and its exchange.
+    fn wants_event(&self, event: &Event) -> bool {
+        let exchanges = self.exchanges();
+        self.wants(event.kind) && (exchanges.is_empty() || exchanges.contains(&event.exchange))
     }
 }
 
@@ -208,7 +217,7 @@ impl<T: Target> Workers<T> {
     /// Queue `event` for every worker whose target wants it. Never waits.
     pub fn push(&self, event: &Event) {
         for worker in &self.workers {
-            if worker.target.wants(event.kind) {
+            if worker.target.wants_event(event) {
                 worker.queue.push(event.clone(), &worker.target.name());
             }
         }
@@ -241,6 +250,7 @@ mod tests {
             url: url.parse().unwrap(),
             format: WebhookFormat::Json,
             on: on.to_vec(),
+            exchanges: Vec::new(),
         }
     }
 
@@ -273,6 +283,19 @@ mod tests {
     }
 
     #[test]
+    fn exchanges_chosen_or_every_exchange() {
+        let mut gmo = event(1);
+        gmo.exchange = Exchange::Gmocoin;
+        let bitbank = event(2);
+        let every = webhook("https://a.invalid/x", &[]);
+        assert!(every.wants_event(&gmo) && every.wants_event(&bitbank));
+        let mut only = every;
+        only.exchanges = vec![Exchange::Bitbank];
+        assert!(only.wants_event(&bitbank));
+        assert!(!only.wants_event(&gmo));
+    }
+
+    #[test]
     fn names_carry_no_secret() {
         let w = webhook(
             "https://me:pw@hooks.example/services/T0/B0/SECRET?token=x",
@@ -283,6 +306,7 @@ mod tests {
             on: vec![],
             command: vec!["/bin/bot".into(), "--token=SECRET".into()],
             timeout: HumanDuration(Duration::from_secs(1)),
+            exchanges: Vec::new(),
         };
         assert_eq!(h.name(), "hook \"/bin/bot\"");
     }

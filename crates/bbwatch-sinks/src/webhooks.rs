@@ -14,7 +14,7 @@
 use bbwatch_core::config::{Config, Webhook, WebhookFormat};
 use bbwatch_core::engine::sink::Outlet;
 use bbwatch_core::present::render::event_line;
-use bbwatch_core::{Event, EventKind, Lang};
+use bbwatch_core::{Event, EventKind, Exchange, Lang};
 use tokio::sync::{mpsc, watch};
 
 use crate::http::{client, post_once, retry_delay, status_text, ClientError, ATTEMPTS};
@@ -57,6 +57,10 @@ fn slack_escape(text: &str) -> String {
 impl Target for Webhook {
     fn kinds(&self) -> &[EventKind] {
         &self.on
+    }
+
+    fn exchanges(&self) -> &[Exchange] {
+        &self.exchanges
     }
 
     fn name(&self) -> String {

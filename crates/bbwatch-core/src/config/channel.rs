@@ -194,6 +194,9 @@ pub struct Channel {
     /// Event kinds it is told of; empty for what `[notifications]` chooses.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on: Vec<EventKind>,
+    /// The exchanges it is told of; empty for every exchange watched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<crate::model::exchange::Exchange>,
     /// Its quiet hours.
     #[serde(default, skip_serializing_if = "is_same")]
     pub quiet_hours: ChannelQuiet,
@@ -255,6 +258,7 @@ impl Channel {
             kind,
             name: String::new(),
             on: Vec::new(),
+            exchanges: Vec::new(),
             quiet_hours: ChannelQuiet::Same,
             urgent_in_quiet_hours: false,
             url: None,

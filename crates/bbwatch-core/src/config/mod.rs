@@ -29,6 +29,7 @@ use crate::exchanges::coincheck::CoincheckConfig;
 use crate::exchanges::gmocoin::GmoCoinConfig;
 use crate::i18n::{Lang, Msg};
 use crate::model::event::EventKind;
+use crate::model::exchange::Exchange;
 use crate::model::pair::PairName;
 use crate::model::url::{HttpUrl, WsUrl};
 
@@ -305,6 +306,9 @@ pub struct Hook {
     pub command: Vec<String>,
     /// How long it may run.
     pub timeout: HumanDuration,
+    /// The exchanges whose events trigger it; empty for every exchange watched.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<Exchange>,
 }
 
 impl Default for Hook {
@@ -313,6 +317,7 @@ impl Default for Hook {
             on: Vec::new(),
             command: Vec::new(),
             timeout: HumanDuration(Duration::from_secs(30)),
+            exchanges: Vec::new(),
         }
     }
 }
@@ -341,6 +346,9 @@ pub struct Webhook {
     /// Event kinds that trigger it; empty for every event.
     #[serde(default)]
     pub on: Vec<EventKind>,
+    /// The exchanges whose events trigger it; empty for every exchange watched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<Exchange>,
 }
 
 /// The local HTTP API.

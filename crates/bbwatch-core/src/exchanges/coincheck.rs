@@ -8,12 +8,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::exchanges::{failed, from_pairs, json_answer, word, wrong_shape, Adapter};
+use crate::exchanges::{failed, from_pairs, json_answer, reading, word, wrong_shape, Adapter};
 use crate::model::exchange::Exchange;
 use crate::model::fetch::{Failure, Fetch};
-use crate::model::level::{PairState, Restriction};
+use crate::model::level::{Level, PairState, Restriction};
 use crate::model::pair::{check_pair_name, MAX_WATCHED_PAIRS};
-use crate::model::reading::{Context, Reading};
+use crate::model::reading::{Certainty, Context, Reading};
+use crate::model::reason::Reason;
 use crate::model::source::Ask;
 use crate::model::url::HttpUrl;
 use crate::transport::{base_url, endpoint, ClientError, Transport};
@@ -135,6 +136,17 @@ pub fn classify(answer: Fetch<Vec<Entry>>, at: DateTime<Utc>, ctx: &Context<'_>)
         Ok(e) => e,
         Err(failure) => return failed(at, ctx, failure),
     };
+    if entries.iter().all(|e| e.status == "stop") {
+        // Every pair it lists is stopped: the exchange is, whatever is watched (and a watch
+        // list of the pairs available now would be empty).
+        return reading(
+            at,
+            ctx,
+            Level::Maintenance,
+            Certainty::Definite,
+            Some(Reason::AllPairsHalted),
+        );
+    }
     let by_pair: BTreeMap<&str, &Entry> = entries.iter().map(|e| (e.pair.as_str(), e)).collect();
     let watched: BTreeSet<String> = match ctx.watched {
         Some(w) => w.clone(),
@@ -200,9 +212,6 @@ impl Adapter for Coincheck {
 mod tests {
     use super::*;
     use crate::exchanges::test_support::*;
-    use crate::model::level::Level;
-    use crate::model::reading::Certainty;
-    use crate::model::reason::Reason;
 
     fn body(entries: &[(&str, &str)]) -> Vec<u8> {
         let list: Vec<String> = entries

@@ -23,7 +23,7 @@ use bbwatch_core::config::{trust, Channel, ChannelKind, Config};
 use bbwatch_core::engine::sink::Outlet;
 use bbwatch_core::i18n::Msg;
 use bbwatch_core::present::relay::{Message, Outgoing, Relay};
-use bbwatch_core::{Event, EventKind, Lang};
+use bbwatch_core::{Event, EventKind, Exchange, Lang};
 use chrono::{Local, Timelike, Utc};
 use tokio::sync::{mpsc, watch};
 
@@ -163,6 +163,10 @@ impl Target for Channel {
     fn kinds(&self) -> &[EventKind] {
         // Every event reaches the worker: the relay chooses, with the settings in force.
         &[]
+    }
+
+    fn exchanges(&self) -> &[Exchange] {
+        &self.exchanges
     }
 
     fn name(&self) -> String {
