@@ -37,8 +37,19 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
-/// The whole page.
-pub(crate) fn render(snapshot: &Snapshot, stats: &PollStats) -> String {
+/// The whole page, of `exchanges`' snapshots (bitbank's first). The level, the exit code and
+/// the pairs' states get an `exchange` label when others than bitbank are watched, a series
+/// for each; bitbank's alone keep the series (and words) they always had.
+pub(crate) fn render(exchanges: &[Snapshot], stats: &PollStats) -> String {
+    let labelled = exchanges.iter().any(|s| !s.exchange.is_bitbank());
+    // `exchange="…",` first among a series' labels, when labelled.
+    let by = |s: &Snapshot| {
+        if labelled {
+            format!("exchange=\"{}\",", label(s.exchange.as_str()))
+        } else {
+            String::new()
+        }
+    };
     let mut out = String::new();
     header(
         &mut out,
@@ -56,43 +67,68 @@ pub(crate) fn render(snapshot: &Snapshot, stats: &PollStats) -> String {
         &mut out,
         "bbwatch_level",
         "gauge",
-        "1 for bitbank's current level as bbwatch sees it, 0 for the others.",
+        if labelled {
+            "1 for each watched exchange's current level as bbwatch sees it, 0 for the others."
+        } else {
+            "1 for bitbank's current level as bbwatch sees it, 0 for the others."
+        },
     );
-    for level in Level::ALL {
-        let _ = writeln!(
-            out,
-            "bbwatch_level{{level=\"{}\"}} {}",
-            level.as_str(),
-            u8::from(snapshot.level == level)
-        );
+    for s in exchanges {
+        for level in Level::ALL {
+            let _ = writeln!(
+                out,
+                "bbwatch_level{{{}level=\"{}\"}} {}",
+                by(s),
+                level.as_str(),
+                u8::from(s.level == level)
+            );
+        }
     }
 
     header(
         &mut out,
         "bbwatch_status_exit_code",
         "gauge",
-        "The exit code bbwatch status would give now (0 normal, 10 degraded, 11 maintenance, 12 down, 13 unreachable).",
+        if labelled {
+            "The exit code bbwatch status would give now for each watched exchange (0 normal, 10 degraded, 11 maintenance, 12 down, 13 unreachable)."
+        } else {
+            "The exit code bbwatch status would give now (0 normal, 10 degraded, 11 maintenance, 12 down, 13 unreachable)."
+        },
     );
-    let _ = writeln!(
-        out,
-        "bbwatch_status_exit_code {}",
-        snapshot.level.exit_code()
-    );
+    for s in exchanges {
+        if labelled {
+            let _ = writeln!(
+                out,
+                "bbwatch_status_exit_code{{exchange=\"{}\"}} {}",
+                label(s.exchange.as_str()),
+                s.level.exit_code()
+            );
+        } else {
+            let _ = writeln!(out, "bbwatch_status_exit_code {}", s.level.exit_code());
+        }
+    }
 
     header(
         &mut out,
         "bbwatch_pair_state",
         "gauge",
-        "1 for each watched pair's current state, 0 for the others.",
+        if labelled {
+            "1 for each watched pair's current state on each watched exchange, 0 for the others."
+        } else {
+            "1 for each watched pair's current state, 0 for the others."
+        },
     );
-    for (pair, state) in &snapshot.pairs {
-        for name in PAIR_STATES {
-            let _ = writeln!(
-                out,
-                "bbwatch_pair_state{{pair=\"{}\",state=\"{name}\"}} {}",
-                label(pair),
-                u8::from(state.kind() == name)
-            );
+    for s in exchanges {
+        for (pair, state) in &s.pairs {
+            for name in PAIR_STATES {
+                let _ = writeln!(
+                    out,
+                    "bbwatch_pair_state{{{}pair=\"{}\",state=\"{name}\"}} {}",
+                    by(s),
+                    label(pair),
+                    u8::from(state.kind() == name)
+                );
+            }
         }
     }
 
@@ -198,7 +234,7 @@ mod tests {
         metrics.record_reconnect();
         metrics.record_reconnect();
         metrics.set_stream_connected(true);
-        let text = render(&Snapshot::default(), &metrics.stats());
+        let text = render(&[Snapshot::default()], &metrics.stats());
         assert!(
             text.contains("\nbbwatch_stream_reconnects_total 2\n"),
             "{text}"
@@ -221,7 +257,7 @@ mod tests {
             pairs: [("btc_jpy".to_string(), PairState::Halted)].into(),
             ..Snapshot::default()
         };
-        let text = render(&snapshot, &stats);
+        let text = render(std::slice::from_ref(&snapshot), &stats);
         for line in [
             "bbwatch_level{level=\"maintenance\"} 1",
             "bbwatch_level{level=\"normal\"} 0",
@@ -245,5 +281,44 @@ mod tests {
             );
         }
         assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+        assert!(
+            !text.contains("exchange"),
+            "bitbank's alone as before:\n{text}"
+        );
+    }
+
+    #[test]
+    fn with_other_exchanges_each_series_names_its_exchange() {
+        use bbwatch_core::model::exchange::Exchange;
+        let bitbank = Snapshot {
+            level: Level::Normal,
+            pairs: [("btc_jpy".to_string(), PairState::Normal)].into(),
+            ..Snapshot::default()
+        };
+        let gmo = Snapshot {
+            level: Level::Maintenance,
+            pairs: [("btc_jpy".to_string(), PairState::Halted)].into(),
+            exchange: Exchange::Gmocoin,
+            ..Snapshot::default()
+        };
+        let text = render(&[bitbank, gmo], &PollStats::default());
+        for line in [
+            "bbwatch_level{exchange=\"bitbank\",level=\"normal\"} 1",
+            "bbwatch_level{exchange=\"gmocoin\",level=\"maintenance\"} 1",
+            "bbwatch_level{exchange=\"gmocoin\",level=\"normal\"} 0",
+            "bbwatch_status_exit_code{exchange=\"bitbank\"} 0",
+            "bbwatch_status_exit_code{exchange=\"gmocoin\"} 11",
+            "bbwatch_pair_state{exchange=\"bitbank\",pair=\"btc_jpy\",state=\"normal\"} 1",
+            "bbwatch_pair_state{exchange=\"gmocoin\",pair=\"btc_jpy\",state=\"halted\"} 1",
+            "# HELP bbwatch_level 1 for each watched exchange's current level as bbwatch sees it, 0 for the others.",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line} missing from:\n{text}"
+            );
+        }
+        // One TYPE line per metric however many exchanges.
+        assert_eq!(text.matches("# TYPE bbwatch_level gauge").count(), 1);
+        assert!(!text.lines().any(|l| l.starts_with("bbwatch_level{level=")));
     }
 }

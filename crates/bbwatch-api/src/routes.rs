@@ -8,6 +8,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use bbwatch_core::Snapshot;
 use bbwatch_history::export::{event_json, period_json};
 use bbwatch_history::query::{parse_kinds, parse_pair, parse_since, parse_until};
 use bbwatch_history::{EventCursor, Filter, PeriodCursor};
@@ -59,14 +60,70 @@ async fn method_not_allowed() -> Response {
     json_error(StatusCode::METHOD_NOT_ALLOWED, "only GET is served")
 }
 
-async fn status(State(shared): State<Arc<Shared>>) -> Response {
-    let snapshot = shared.snapshot.borrow().clone();
-    let exit_code = snapshot.level.exit_code();
-    Json(serde_json::json!({ "snapshot": snapshot, "exit_code": exit_code })).into_response()
+/// Every watched exchange's snapshot, bitbank's first (from its own receiver: it is there
+/// before bitbank's first poll too), then the others in
+/// [`Exchange`](bbwatch_core::model::exchange::Exchange)'s order.
+fn watched(shared: &Shared) -> Vec<Snapshot> {
+    let bitbank = shared.snapshot.borrow().clone();
+    let others: Vec<Snapshot> = shared
+        .exchanges
+        .borrow()
+        .iter()
+        .filter(|(e, _)| !e.is_bitbank())
+        .map(|(_, s)| s.clone())
+        .collect();
+    std::iter::once(bitbank).chain(others).collect()
+}
+
+/// `{"snapshot", "exit_code"}` of one exchange.
+fn status_body(snapshot: &Snapshot) -> serde_json::Value {
+    serde_json::json!({ "snapshot": snapshot, "exit_code": snapshot.level.exit_code() })
+}
+
+/// `GET /v1/status`: bitbank's snapshot and exit code, with `exchanges` (every watched
+/// exchange's snapshot) only when others than bitbank are watched, so bitbank's answer alone
+/// reads as before; `?exchange=NAME` answers that exchange's snapshot and exit code instead.
+async fn status(
+    State(shared): State<Arc<Shared>>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    let params = match Params::from_query(query, &["exchange"]) {
+        Ok(p) => p,
+        Err(bad) => return bad.into_response(),
+    };
+    let named = match params.exchanges() {
+        Ok(named) => named,
+        Err(bad) => return bad.into_response(),
+    };
+    let all = watched(&shared);
+    match named.as_slice() {
+        [] => {
+            let mut body = status_body(&all[0]);
+            if all.len() > 1 {
+                body["exchanges"] = serde_json::json!(all);
+            }
+            Json(body).into_response()
+        }
+        [one] => match all.iter().find(|s| s.exchange == *one) {
+            Some(snapshot) => Json(status_body(snapshot)).into_response(),
+            None => json_error(
+                StatusCode::NOT_FOUND,
+                &format!(
+                    "{one} is not watched (add [exchanges.{one}] to the configuration), or \
+                     not polled yet"
+                ),
+            ),
+        },
+        _ => json_error(
+            StatusCode::BAD_REQUEST,
+            "exchange: one exchange at a time (/v1/status without it lists every one)",
+        ),
+    }
 }
 
 /// What `/v1/history`'s parameters select, as `bbwatch history`'s flags would.
 fn history_filter(params: &Params) -> Result<(Filter, bool), String> {
+    let exchanges = params.exchanges().map_err(|bad| bad.0)?;
     fn named<T>(name: &str, r: Result<T, String>) -> Result<T, String> {
         r.map_err(|e| format!("{name}: {e}"))
     }
@@ -98,6 +155,7 @@ fn history_filter(params: &Params) -> Result<(Filter, bool), String> {
             until,
             kinds,
             pair,
+            exchanges,
         },
         events,
     ))
@@ -127,7 +185,9 @@ async fn history(
     State(shared): State<Arc<Shared>>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    const KNOWN: [&str; 7] = ["since", "until", "kind", "pair", "events", "limit", "after"];
+    const KNOWN: [&str; 8] = [
+        "since", "until", "kind", "pair", "exchange", "events", "limit", "after",
+    ];
     let params = match Params::from_query(query, &KNOWN) {
         Ok(p) => p,
         Err(bad) => return bad.into_response(),
@@ -229,8 +289,7 @@ fn percent_encode(value: &str) -> String {
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
-    let snapshot = shared.snapshot.borrow().clone();
-    let text = metrics_text::render(&snapshot, &shared.metrics.stats());
+    let text = metrics_text::render(&watched(&shared), &shared.metrics.stats());
     ([(header::CONTENT_TYPE, metrics_text::CONTENT_TYPE)], text).into_response()
 }
 
@@ -239,6 +298,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::json_error::BadRequest;
+    use bbwatch_core::model::exchange::Exchange;
     use bbwatch_history::PeriodKind;
 
     fn params(pairs: &[(&str, &str)]) -> Result<Params, BadRequest> {
@@ -246,7 +306,10 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Params::from_query(Ok(Query(q)), &["since", "until", "kind", "pair", "events"])
+        Params::from_query(
+            Ok(Query(q)),
+            &["since", "until", "kind", "pair", "exchange", "events"],
+        )
     }
 
     #[test]
@@ -257,10 +320,16 @@ mod tests {
             ("pair", "BTC_JPY"),
             ("events", "true"),
             ("since", "2026-11-27T05:00:00Z"),
+            ("exchange", "gmocoin,bitflyer"),
+            ("exchange", "bitbank"),
         ])
         .unwrap();
         let (f, events) = history_filter(&p).unwrap();
         assert!(events);
+        assert_eq!(
+            f.exchanges,
+            vec![Exchange::Gmocoin, Exchange::Bitflyer, Exchange::Bitbank]
+        );
         assert_eq!(
             f.kinds,
             vec![
@@ -277,6 +346,7 @@ mod tests {
             ("kind", "sometimes"),
             ("pair", "a/b"),
             ("events", "maybe"),
+            ("exchange", "binance"),
         ] {
             let err = history_filter(&params(&[(k, v)]).unwrap()).unwrap_err();
             assert!(err.starts_with(&format!("{k}: ")), "{err}");

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use bbwatch_core::bitbank::metrics::PollMetrics;
 use bbwatch_core::config::LocalApi;
+use bbwatch_core::engine::monitor::Exchanges;
 use bbwatch_core::engine::sink::Recorded;
 use bbwatch_core::{MonitorHandle, Snapshot};
 use bbwatch_history::History;
@@ -28,8 +29,11 @@ const STOP_GRACE: Duration = Duration::from_secs(3);
 
 /// What the API serves from: the monitor's outputs, the history, and who may ask.
 pub struct ApiState {
-    /// The current snapshot (`MonitorHandle::snapshot`).
+    /// bitbank's current snapshot (`MonitorHandle::snapshot`).
     pub snapshot: watch::Receiver<Snapshot>,
+    /// Every watched exchange's snapshot (`MonitorHandle::exchanges`): `/v1/status` lists
+    /// them and answers `?exchange=`, `/metrics` labels each.
+    pub exchanges: watch::Receiver<Exchanges>,
     /// The monitor's poll counters (`MonitorHandle::metrics`).
     pub metrics: Arc<PollMetrics>,
     /// The events as the process's pipeline passes them on, recorded ([`crate::ApiSink`]).
@@ -60,6 +64,7 @@ impl ApiState {
     ) -> Self {
         ApiState {
             snapshot: handle.snapshot(),
+            exchanges: handle.exchanges(),
             metrics: handle.metrics(),
             events: sink.subscribe(),
             history,
@@ -89,6 +94,7 @@ pub async fn serve(
     let (closing_tx, closing) = watch::channel(false);
     let ApiState {
         snapshot,
+        exchanges,
         metrics,
         events,
         history,
@@ -103,6 +109,7 @@ pub async fn serve(
     let feed = feed::Feed::start(history, events, closing.clone()).await;
     let shared = Arc::new(state::Shared {
         snapshot,
+        exchanges,
         metrics,
         token,
         heartbeat,

@@ -2,7 +2,8 @@
 //! `data: <event JSON>`), with a comment line as heartbeat. A client that sends
 //! `Last-Event-ID: N` (or `?last_event_id=N`) first gets every event after N, then the live
 //! ones, with no gap and no duplicate: it subscribes before it reads what it missed, and skips
-//! whatever it has sent already.
+//! whatever it has sent already. `?exchange=gmocoin,bitbank` (or repeated) sends only those
+//! exchanges' events; their ids are still the history's, so a resumed stream skips the others'.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -13,6 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use bbwatch_core::model::exchange::Exchange;
 use bbwatch_history::export::event_json;
 use bbwatch_history::StoredEvent;
 use futures::Stream;
@@ -37,6 +39,8 @@ struct Client {
     backlog: VecDeque<StoredEvent>,
     /// Whether the store has nothing more after `sent` (live events take over).
     caught_up: bool,
+    /// Only these exchanges' events are sent (empty: every exchange's).
+    exchanges: Vec<Exchange>,
     closing: watch::Receiver<bool>,
 }
 
@@ -46,8 +50,11 @@ impl Client {
         loop {
             if let Some(event) = self.backlog.pop_front() {
                 if event.id > self.sent {
+                    // Passed over, not sent, when of another exchange: never read again.
                     self.sent = event.id;
-                    return Some(event);
+                    if self.exchanges.is_empty() || self.exchanges.contains(&event.event.exchange) {
+                        return Some(event);
+                    }
                 }
                 continue;
             }
@@ -112,8 +119,12 @@ pub(crate) async fn events(
     headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let params = match Params::from_query(query, &["last_event_id"]) {
+    let params = match Params::from_query(query, &["last_event_id", "exchange"]) {
         Ok(p) => p,
+        Err(bad) => return bad.into_response(),
+    };
+    let exchanges = match params.exchanges() {
+        Ok(e) => e,
         Err(bad) => return bad.into_response(),
     };
     let from = match resume_from(&headers, &params) {
@@ -158,6 +169,7 @@ pub(crate) async fn events(
         sent,
         backlog: VecDeque::new(),
         caught_up: from.is_none(),
+        exchanges,
         closing: shared.closing.clone(),
     };
     let mut response = Sse::new(stream(client))

@@ -1,10 +1,11 @@
-//! What every handler and middleware reads: the snapshot, the event feed, the token, the
+//! What every handler and middleware reads: the snapshots, the event feed, the token, the
 //! origins allowed and the bookkeeping of who holds what.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bbwatch_core::bitbank::metrics::PollMetrics;
+use bbwatch_core::engine::monitor::Exchanges;
 use bbwatch_core::Snapshot;
 use tokio::sync::watch;
 
@@ -16,7 +17,10 @@ use crate::token::Token;
 
 /// What every handler reads.
 pub(crate) struct Shared {
+    /// bitbank's snapshot.
     pub(crate) snapshot: watch::Receiver<Snapshot>,
+    /// Every watched exchange's snapshot (bitbank's among them once it has polled).
+    pub(crate) exchanges: watch::Receiver<Exchanges>,
     pub(crate) metrics: Arc<PollMetrics>,
     pub(crate) token: Option<Token>,
     pub(crate) heartbeat: Duration,

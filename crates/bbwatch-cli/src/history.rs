@@ -6,10 +6,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bbwatch_core::i18n::HistoryMsg;
+use bbwatch_core::model::exchange::Exchange;
 use bbwatch_core::present::render::{event_line, local_time};
 use bbwatch_core::Lang;
 use bbwatch_history::export::{
-    event_csv, event_json, period_csv, period_json, EVENT_CSV_HEADER, PERIOD_CSV_HEADER,
+    csv_header, csv_with_exchange, event_csv, event_json, exchange_column, period_csv, period_json,
+    EVENT_CSV_HEADER, PERIOD_CSV_HEADER,
 };
 use bbwatch_history::{words, End, Filter, History, Period};
 use chrono::Local;
@@ -37,30 +39,56 @@ pub fn open_for_watch(path: &Path) -> Option<Arc<History>> {
     }
 }
 
-/// What the flags select.
-pub fn filter(args: &HistoryArgs) -> Filter {
+/// What the flags select: `exchanges` (`--exchange`; empty: every exchange's history).
+pub fn filter(args: &HistoryArgs, exchanges: &[Exchange]) -> Filter {
     Filter {
         since: args.since,
         until: args.until,
         kinds: args.kind.clone(),
         pair: args.pair.clone(),
+        exchanges: exchanges.to_vec(),
     }
 }
 
-/// The lines `bbwatch history` prints.
+/// The exchanges the global `--exchange` flag names; none (every exchange's history) without
+/// it. `main` hands [`lines`] the subcommand's flags only, so the command line, which `main`
+/// has already parsed without error, is read again for it.
+fn exchange_flag() -> Vec<Exchange> {
+    use clap::Parser as _;
+    crate::args::Cli::try_parse()
+        .ok()
+        .and_then(|cli| cli.common.exchange)
+        .unwrap_or_default()
+}
+
+/// The lines `bbwatch history` prints, of the exchanges `--exchange` names (every one's
+/// without it).
 pub fn lines(history: &History, args: &HistoryArgs, lang: Lang) -> anyhow::Result<Vec<String>> {
-    let filter = filter(args);
+    lines_of(history, args, &exchange_flag(), lang)
+}
+
+/// The lines `bbwatch history` prints, of `exchanges` (empty: every exchange's). Another
+/// exchange's rows name it; CSV gets an `exchange` column only when some row is another
+/// exchange's than bitbank's, so bitbank's history prints as it always has.
+pub fn lines_of(
+    history: &History,
+    args: &HistoryArgs,
+    exchanges: &[Exchange],
+    lang: Lang,
+) -> anyhow::Result<Vec<String>> {
+    let filter = filter(args, exchanges);
     let mut out = Vec::new();
     if args.events {
         let events = history.events(&filter)?;
+        let with_exchange = exchange_column(events.iter().map(|e| e.event.exchange));
         if args.csv {
-            out.push(EVENT_CSV_HEADER.to_owned());
+            out.push(csv_header(EVENT_CSV_HEADER, with_exchange));
         }
         for e in &events {
             out.push(if args.json {
                 event_json(e)
             } else if args.csv {
-                event_csv(e)
+                csv_with_exchange(event_csv(e), e.event.exchange, with_exchange)
             } else {
                 event_line(&e.event, lang)
             });
@@ -70,14 +98,15 @@ pub fn lines(history: &History, args: &HistoryArgs, lang: Lang) -> anyhow::Resul
         }
     } else {
         let periods = history.periods(&filter)?;
+        let with_exchange = exchange_column(periods.iter().map(|p| p.exchange));
         if args.csv {
-            out.push(PERIOD_CSV_HEADER.to_owned());
+            out.push(csv_header(PERIOD_CSV_HEADER, with_exchange));
         }
         for p in &periods {
             out.push(if args.json {
                 period_json(p)
             } else if args.csv {
-                period_csv(p)
+                csv_with_exchange(period_csv(p), p.exchange, with_exchange)
             } else {
                 period_line(p, lang)
             });
@@ -141,6 +170,7 @@ mod tests {
 
     fn maintenance() -> Period {
         Period {
+            exchange: Exchange::Bitbank,
             kind: PeriodKind::Maintenance,
             pair: None,
             start: Some(at(0)),
@@ -185,6 +215,15 @@ mod tests {
         let line = period_line(&halt, Lang::En);
         assert!(
             line.ends_with("xrp_jpy suspended 1 h 23 min (stopped: market orders)"),
+            "{line}"
+        );
+        let gmo = Period {
+            exchange: Exchange::Gmocoin,
+            ..maintenance()
+        };
+        let line = period_line(&gmo, Lang::En);
+        assert!(
+            line.contains(" GMO Coin: Maintenance 1 h 23 min (api error 10007: "),
             "{line}"
         );
     }

@@ -370,3 +370,95 @@ fn retention_days_forgets_old_events_and_keeps_the_rest() {
     assert_eq!(ats[0], bbwatch_core::model::event::format_time(&recent));
     assert_eq!(events[0]["id"], 2, "ids are not reused");
 }
+
+#[test]
+fn exchange_selects_one_exchanges_history_and_none_shows_every_one() {
+    use bbwatch_core::model::exchange::Exchange;
+    let sim = Sim::start("normal");
+    let data = empty_dir();
+    let t0 = Utc::now() - chrono::Duration::hours(1);
+    let at = |s| t0 + chrono::Duration::seconds(s);
+    let ev = |exchange, kind, s, to, from| {
+        let mut e = Event::level_change(kind, at(s), to, from);
+        e.exchange = exchange;
+        e
+    };
+    let (b, g) = (Exchange::Bitbank, Exchange::Gmocoin);
+    {
+        let h = bbwatch_history::History::open(&history_file(&data)).unwrap();
+        let mut ended = ev(
+            b,
+            EventKind::MaintenanceEnded,
+            600,
+            Level::Normal,
+            Some(Level::Maintenance),
+        );
+        ended.duration_secs = Some(540);
+        for e in [
+            ev(b, EventKind::MonitorStarted, 0, Level::Normal, None),
+            ev(g, EventKind::MonitorStarted, 1, Level::Normal, None),
+            ev(
+                b,
+                EventKind::MaintenanceStarted,
+                60,
+                Level::Maintenance,
+                Some(Level::Normal),
+            ),
+            ev(
+                g,
+                EventKind::MaintenanceStarted,
+                120,
+                Level::Maintenance,
+                Some(Level::Normal),
+            ),
+            // GMO Coin's fresh start closes its own maintenance, not bitbank's.
+            ev(g, EventKind::MonitorStarted, 300, Level::Normal, None),
+            ended,
+        ] {
+            h.record(&e).unwrap().unwrap();
+        }
+    }
+
+    let all = json_lines(&sim.history(&data, &["--json"]));
+    assert_eq!(all.len(), 2, "{all:#?}");
+    assert!(all[0].get("exchange").is_none(), "bitbank's as before");
+    assert_eq!(all[0]["duration_secs"], 540);
+    assert_eq!(all[1]["exchange"], "gmocoin");
+    assert_eq!(all[1]["ended"], "unknown");
+
+    let gmo = json_lines(&sim.history(&data, &["--json", "--exchange", "gmocoin"]));
+    assert_eq!(gmo.len(), 1, "{gmo:#?}");
+    assert_eq!(gmo[0]["exchange"], "gmocoin");
+    let events = json_lines(&sim.history(&data, &["--events", "--json", "--exchange", "GMOcoin"]));
+    assert_eq!(events.len(), 3, "{events:#?}");
+    assert!(events.iter().all(|e| e["exchange"] == "gmocoin"));
+
+    let text = |args: &[&str]| {
+        let out = sim.history(&data, args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let bitbank = text(&["--lang", "en", "--exchange", "bitbank"]);
+    assert_eq!(bitbank.lines().count(), 1, "{bitbank}");
+    assert!(bitbank.contains(" Maintenance 9 min"), "{bitbank}");
+    assert!(!bitbank.contains("GMO"), "{bitbank}");
+    let both = text(&["--lang", "en"]);
+    assert!(both.contains(" GMO Coin: Maintenance"), "{both}");
+    let csv = text(&["--csv"]);
+    let header = csv.lines().next().unwrap();
+    assert!(header.ends_with(",exchange"), "{header}");
+    let csv = text(&["--csv", "--exchange", "bitbank"]);
+    assert!(
+        !csv.contains("exchange"),
+        "bitbank's columns as before: {csv}"
+    );
+
+    let bad = sim.history(&data, &["--exchange", "binance"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("binance") && err.contains("gmocoin"), "{err}");
+}

@@ -4,6 +4,7 @@
 //! and the words in the reader's language, for a person opening it in a spreadsheet.
 
 use bbwatch_core::model::event::format_time;
+use bbwatch_core::model::exchange::Exchange;
 use bbwatch_core::Level;
 
 use crate::period::{End, Period};
@@ -20,7 +21,8 @@ fn end_word(end: End) -> &'static str {
 }
 
 /// One period as JSON: times RFC 3339 UTC, the reason in English as in the event schema, the
-/// pair's state typed.
+/// pair's state typed, and last the exchange unless it is bitbank's (absent reads as bitbank,
+/// as in the stored events, so bitbank's periods read exactly as before there were others).
 pub fn period_json(p: &Period) -> String {
     /// The keys in the order people read them.
     #[derive(serde::Serialize)]
@@ -34,6 +36,8 @@ pub fn period_json(p: &Period) -> String {
         duration_secs: Option<u64>,
         reason: Option<String>,
         pair_state: Option<&'a bbwatch_core::PairState>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        exchange: Option<&'static str>,
     }
     let line = Line {
         kind: p.kind.as_str(),
@@ -51,6 +55,7 @@ pub fn period_json(p: &Period) -> String {
             .as_ref()
             .map(bbwatch_core::model::words::reason_text),
         pair_state: p.pair_state.as_ref(),
+        exchange: (!p.exchange.is_bitbank()).then(|| p.exchange.as_str()),
     };
     // Plain data with string keys: serializing cannot fail.
     serde_json::to_string(&line).unwrap_or_default()
@@ -85,6 +90,33 @@ pub fn period_csv(p: &Period) -> String {
     ])
 }
 
+/// The column CSV rows end with when some row is another exchange's than bitbank's.
+pub const EXCHANGE_CSV_COLUMN: &str = "exchange";
+
+/// Whether CSV rows of these exchanges need an [`EXCHANGE_CSV_COLUMN`]: only when one is not
+/// bitbank, so that bitbank's rows alone keep the columns they always had.
+pub fn exchange_column(exchanges: impl IntoIterator<Item = Exchange>) -> bool {
+    exchanges.into_iter().any(|e| !e.is_bitbank())
+}
+
+/// `header` (a CSV header line), with [`EXCHANGE_CSV_COLUMN`] last when `exchange_column`.
+pub fn csv_header(header: &str, exchange_column: bool) -> String {
+    if exchange_column {
+        format!("{header},{EXCHANGE_CSV_COLUMN}")
+    } else {
+        header.to_owned()
+    }
+}
+
+/// `row` (a CSV row), with `exchange` last when `exchange_column`.
+pub fn csv_with_exchange(row: String, exchange: Exchange, exchange_column: bool) -> String {
+    if exchange_column {
+        format!("{row},{}", exchange.as_str())
+    } else {
+        row
+    }
+}
+
 /// The columns the window's export adds to [`PERIOD_CSV_HEADER`]'s, for people: start and end
 /// in local time with the offset, what it was and why, in the reader's language.
 pub const PERIOD_CSV_LOCAL_COLUMNS: &str = "start_local,end_local,what,why";
@@ -99,8 +131,9 @@ where
         .to_string()
 }
 
-/// Periods as the window's CSV file: [`periods_csv`]'s columns, unchanged, then
-/// [`PERIOD_CSV_LOCAL_COLUMNS`] in `tz` and `lang`.
+/// Periods as the window's CSV file: [`PERIOD_CSV_HEADER`]'s columns, unchanged, then
+/// [`PERIOD_CSV_LOCAL_COLUMNS`] in `tz` and `lang`, then the exchange when some period is
+/// another's than bitbank's.
 pub fn periods_csv_local<'a, Tz: chrono::TimeZone>(
     periods: impl IntoIterator<Item = &'a Period>,
     lang: bbwatch_core::Lang,
@@ -109,7 +142,13 @@ pub fn periods_csv_local<'a, Tz: chrono::TimeZone>(
 where
     Tz::Offset: std::fmt::Display,
 {
-    let mut out = format!("{PERIOD_CSV_HEADER},{PERIOD_CSV_LOCAL_COLUMNS}\n");
+    let periods: Vec<&Period> = periods.into_iter().collect();
+    let with_exchange = exchange_column(periods.iter().map(|p| p.exchange));
+    let mut out = csv_header(
+        &format!("{PERIOD_CSV_HEADER},{PERIOD_CSV_LOCAL_COLUMNS}"),
+        with_exchange,
+    );
+    out.push('\n');
     for p in periods {
         let end = match p.end {
             End::At(t) => local_rfc3339(&t, tz),
@@ -126,6 +165,10 @@ where
             crate::words::period_name(p, lang),
             crate::words::period_why(p, lang).unwrap_or_default(),
         ]));
+        if with_exchange {
+            out.push(',');
+            out.push_str(p.exchange.as_str());
+        }
         out.push('\n');
     }
     out
@@ -188,12 +231,15 @@ fn csv_row(fields: &[String]) -> String {
         .join(",")
 }
 
-/// Periods as a CSV file's text: the header, then a row each.
+/// Periods as a CSV file's text: the header, then a row each (with the exchange last when
+/// some period is another's than bitbank's).
 pub fn periods_csv<'a>(periods: impl IntoIterator<Item = &'a Period>) -> String {
-    let mut out = String::from(PERIOD_CSV_HEADER);
+    let periods: Vec<&Period> = periods.into_iter().collect();
+    let with_exchange = exchange_column(periods.iter().map(|p| p.exchange));
+    let mut out = csv_header(PERIOD_CSV_HEADER, with_exchange);
     out.push('\n');
     for p in periods {
-        out.push_str(&period_csv(p));
+        out.push_str(&csv_with_exchange(period_csv(p), p.exchange, with_exchange));
         out.push('\n');
     }
     out
@@ -213,6 +259,7 @@ mod tests {
             Utc.with_ymd_and_hms(2026, 11, 27, 5, 0, 0).unwrap() + chrono::Duration::seconds(secs)
         };
         Period {
+            exchange: Exchange::Bitbank,
             kind: PeriodKind::Maintenance,
             pair: None,
             start: Some(at(0)),
@@ -244,6 +291,39 @@ mod tests {
         );
         assert!(added.contains("メンテナンス"), "{added}");
         assert!(!added.contains("System maintenance"), "{added}");
+    }
+
+    #[test]
+    fn another_exchanges_periods_say_which_and_bitbanks_read_as_before() {
+        let bitbank = period_json(&maintenance());
+        assert!(!bitbank.contains("exchange"), "{bitbank}");
+        assert!(bitbank.ends_with(",\"pair_state\":null}"), "{bitbank}");
+        let gmo = Period {
+            exchange: Exchange::Gmocoin,
+            ..maintenance()
+        };
+        let json = period_json(&gmo);
+        assert!(
+            json.ends_with(",\"pair_state\":null,\"exchange\":\"gmocoin\"}"),
+            "{json}"
+        );
+
+        let only_bitbank = periods_csv([&maintenance()]);
+        assert!(only_bitbank.starts_with(&format!("{PERIOD_CSV_HEADER}\n")));
+        assert_eq!(
+            only_bitbank.lines().nth(1),
+            Some(period_csv(&maintenance()).as_str())
+        );
+        let both = periods_csv([&maintenance(), &gmo]);
+        let lines: Vec<&str> = both.lines().collect();
+        assert_eq!(lines[0], format!("{PERIOD_CSV_HEADER},exchange"));
+        assert!(lines[1].ends_with(",bitbank"), "{}", lines[1]);
+        assert!(lines[2].ends_with(",gmocoin"), "{}", lines[2]);
+        let local = periods_csv_local([&gmo], bbwatch_core::Lang::En, &chrono::Utc);
+        let lines: Vec<&str> = local.lines().collect();
+        assert!(lines[0].ends_with(",what,why,exchange"), "{}", lines[0]);
+        assert!(lines[1].contains(",GMO Coin: Maintenance,"), "{}", lines[1]);
+        assert!(lines[1].ends_with(",gmocoin"), "{}", lines[1]);
     }
 
     #[test]

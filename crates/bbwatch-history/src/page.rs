@@ -225,7 +225,10 @@ impl Reader {
             last = *id;
             for (id, data) in rows {
                 if let Some(stored) = stored_event(id, &data) {
-                    deriver.feed(id, &stored.event, &mut keep);
+                    // Another exchange's events make only that exchange's periods.
+                    if filter.selects_exchange(stored.event.exchange) {
+                        deriver.feed(id, &stored.event, &mut keep);
+                    }
                 }
             }
         }
@@ -324,6 +327,84 @@ mod tests {
             .items
             .iter()
             .all(|e| e.event.kind == EventKind::PairChanged));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn interleaved_exchanges_are_read_apart_whole_or_a_page_at_a_time() {
+        use bbwatch_core::model::exchange::Exchange;
+        use bbwatch_core::{Event, Level};
+        let dir = std::env::temp_dir().join(format!("bbwatch-page-ex-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let h = History::open(&dir.join("history.sqlite3")).unwrap();
+        let t0 = Utc
+            .with_ymd_and_hms(2026, 11, 27, 5, 0, 0)
+            .single()
+            .unwrap();
+        let at = |s| t0 + chrono::Duration::seconds(s);
+        let ev = |exchange, kind, s, to, from| {
+            let mut e = Event::level_change(kind, at(s), to, from);
+            e.exchange = exchange;
+            e
+        };
+        let (b, g) = (Exchange::Bitbank, Exchange::Gmocoin);
+        let mut ended = ev(
+            b,
+            EventKind::MaintenanceEnded,
+            40,
+            Level::Normal,
+            Some(Level::Maintenance),
+        );
+        ended.duration_secs = Some(30);
+        for e in [
+            ev(b, EventKind::MonitorStarted, 0, Level::Normal, None),
+            ev(g, EventKind::MonitorStarted, 1, Level::Normal, None),
+            ev(
+                b,
+                EventKind::MaintenanceStarted,
+                10,
+                Level::Maintenance,
+                Some(Level::Normal),
+            ),
+            ev(
+                g,
+                EventKind::MaintenanceStarted,
+                20,
+                Level::Maintenance,
+                Some(Level::Normal),
+            ),
+            // GMO Coin's fresh start: it must not close bitbank's maintenance.
+            ev(g, EventKind::MonitorStarted, 30, Level::Normal, None),
+            ended,
+        ] {
+            h.record(&e).unwrap();
+        }
+        let reader = Reader::open(h.path()).unwrap();
+        let now = at(100);
+        let of = |exchanges: Vec<Exchange>| Filter {
+            exchanges,
+            ..Filter::default()
+        };
+        let page = reader.periods(&of(vec![]), None, 100, now).unwrap();
+        let got: Vec<_> = page.items.iter().map(|p| (p.exchange, p.end)).collect();
+        assert_eq!(
+            got,
+            vec![(b, crate::End::At(at(40))), (g, crate::End::Unknown)]
+        );
+        let page = reader.periods(&of(vec![g]), None, 1, now).unwrap();
+        assert_eq!(page.items.len(), 1);
+        assert_eq!(page.items[0].exchange, g);
+        assert!(page.next.is_none());
+        let bitbank = reader.periods(&of(vec![b]), None, 100, now).unwrap();
+        assert_eq!(bitbank.items.len(), 1);
+        assert_eq!(bitbank.items[0].duration_secs, Some(30));
+        assert_eq!(h.periods(&of(vec![b])).unwrap().len(), 1);
+
+        let events = reader.events(&of(vec![g]), None, 100).unwrap();
+        assert_eq!(events.items.len(), 3);
+        assert!(events.items.iter().all(|e| e.event.exchange == g));
+        assert_eq!(h.events(&of(vec![g, b])).unwrap().len(), 6);
+        assert_eq!(h.events(&of(vec![Exchange::Coincheck])).unwrap().len(), 0);
         let _ = std::fs::remove_dir_all(dir);
     }
 

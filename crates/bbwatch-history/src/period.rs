@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
+use bbwatch_core::model::exchange::Exchange;
 use bbwatch_core::model::reason::Reason;
 use bbwatch_core::{Event, EventKind, Level, PairState};
 use chrono::{DateTime, Utc};
@@ -159,6 +160,8 @@ pub enum End {
 /// One period.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Period {
+    /// The exchange it was on.
+    pub exchange: Exchange,
     /// What it is of.
     pub kind: PeriodKind,
     /// The pair, for pair periods.
@@ -188,13 +191,20 @@ struct Open {
 }
 
 impl Open {
-    fn close(self, pair: Option<String>, end: End, now: DateTime<Utc>) -> Period {
+    fn close(
+        self,
+        exchange: Exchange,
+        pair: Option<String>,
+        end: End,
+        now: DateTime<Utc>,
+    ) -> Period {
         let to = match end {
             End::At(t) | End::Unwatched(t) => Some(t),
             End::Ongoing => Some(now),
             End::Unknown => None,
         };
         Period {
+            exchange,
             kind: self.kind,
             pair,
             start: Some(self.start),
@@ -219,7 +229,8 @@ fn secs_between(a: DateTime<Utc>, b: DateTime<Utc>) -> u64 {
 /// which counts from the true start across restarts; with none, the end is unknown). A
 /// `monitor_started` that continues a stored state (its `previous_level` is set) keeps what
 /// is open; one that does not closes it with the end unknown. A `pair_changed` closes the
-/// pair's period, and opens one when the new state is not normal.
+/// pair's period, and opens one when the new state is not normal. Each exchange's periods
+/// follow from its own events only, whatever others are recorded between them.
 pub fn derive(events: &[Event], now: DateTime<Utc>) -> Vec<Period> {
     let mut out = Vec::new();
     let mut deriver = Deriver::new(now);
@@ -235,10 +246,13 @@ pub fn derive(events: &[Event], now: DateTime<Utc>) -> Vec<Period> {
 /// Each period is given, as it closes, with the key of the event that began it (or, for a
 /// period whose start is not in the history, of the event that ended it): sorting by start
 /// and then key gives [`derive`]'s order.
+///
+/// Events of every watched exchange are recorded interleaved; each exchange's periods follow
+/// from its own events alone (a GMO Coin `monitor_started` closes nothing of bitbank's), so
+/// each exchange has a deriver of its own and their periods are merged by start.
 pub struct Deriver {
     now: DateTime<Utc>,
-    level: Option<(i64, Open)>,
-    pairs: BTreeMap<String, (i64, Open)>,
+    exchanges: BTreeMap<Exchange, OneExchange>,
 }
 
 impl Deriver {
@@ -246,24 +260,56 @@ impl Deriver {
     pub fn new(now: DateTime<Utc>) -> Deriver {
         Deriver {
             now,
+            exchanges: BTreeMap::new(),
+        }
+    }
+
+    /// The next event `e` (`key`: its id, increasing); `out` gets each period it closes.
+    pub fn feed(&mut self, key: i64, e: &Event, out: impl FnMut(i64, Period)) {
+        let one = self
+            .exchanges
+            .entry(e.exchange)
+            .or_insert_with(|| OneExchange::new(e.exchange));
+        one.feed(self.now, key, e, out);
+    }
+
+    /// No more events: `out` gets the periods still under way.
+    pub fn finish(self, mut out: impl FnMut(i64, Period)) {
+        for one in self.exchanges.into_values() {
+            one.finish(self.now, &mut out);
+        }
+    }
+}
+
+/// What is open on one exchange.
+struct OneExchange {
+    exchange: Exchange,
+    level: Option<(i64, Open)>,
+    pairs: BTreeMap<String, (i64, Open)>,
+}
+
+impl OneExchange {
+    fn new(exchange: Exchange) -> OneExchange {
+        OneExchange {
+            exchange,
             level: None,
             pairs: BTreeMap::new(),
         }
     }
 
-    /// The next event `e` (`key`: its id, increasing); `out` gets each period it closes.
-    pub fn feed(&mut self, key: i64, e: &Event, mut out: impl FnMut(i64, Period)) {
-        let now = self.now;
+    /// The next event of this exchange.
+    fn feed(&mut self, now: DateTime<Utc>, key: i64, e: &Event, mut out: impl FnMut(i64, Period)) {
+        let exchange = self.exchange;
         let level = &mut self.level;
         let pairs = &mut self.pairs;
         match e.kind {
             EventKind::MonitorStarted => {
                 if e.previous_level.is_none() {
                     if let Some((k, open)) = level.take() {
-                        out(k, open.close(None, End::Unknown, now));
+                        out(k, open.close(exchange, None, End::Unknown, now));
                     }
                     for (pair, (k, open)) in std::mem::take(pairs) {
-                        out(k, open.close(Some(pair), End::Unknown, now));
+                        out(k, open.close(exchange, Some(pair), End::Unknown, now));
                     }
                 }
             }
@@ -272,13 +318,16 @@ impl Deriver {
                 // a level that stays (other pairs still restricted) goes on.
                 if e.previous_level != Some(e.level) {
                     if let Some((k, open)) = level.take() {
-                        out(k, open.close(None, End::Unwatched(e.at), now));
+                        out(k, open.close(exchange, None, End::Unwatched(e.at), now));
                     }
                 }
                 if let Some(Reason::Unwatched { pairs: gone, .. }) = &e.reason {
                     for (pair, _) in gone {
                         if let Some((k, open)) = pairs.remove(pair) {
-                            out(k, open.close(Some(pair.clone()), End::Unwatched(e.at), now));
+                            out(
+                                k,
+                                open.close(exchange, Some(pair.clone()), End::Unwatched(e.at), now),
+                            );
                         }
                     }
                 }
@@ -286,7 +335,10 @@ impl Deriver {
             EventKind::PairChanged => {
                 let Some(pair) = &e.pair else { return };
                 if let Some((k, open)) = pairs.remove(pair) {
-                    out(k, open.close(Some(pair.clone()), End::At(e.at), now));
+                    out(
+                        k,
+                        open.close(exchange, Some(pair.clone()), End::At(e.at), now),
+                    );
                 }
                 let state = e.pair_state.clone().unwrap_or_default();
                 if let Some(kind) = PeriodKind::of_pair_state(&state) {
@@ -310,7 +362,7 @@ impl Deriver {
                 if let Some(l) = started.and_then(PeriodKind::of_level) {
                     if let Some((k, open)) = level.take() {
                         // A start while one is open: that one's end was never recorded.
-                        out(k, open.close(None, End::Unknown, now));
+                        out(k, open.close(exchange, None, End::Unknown, now));
                     }
                     *level = Some((
                         key,
@@ -325,7 +377,7 @@ impl Deriver {
                 } else if let Some(l) = ended.and_then(PeriodKind::of_level) {
                     match level.take() {
                         Some((k, open)) if open.kind == l => {
-                            let mut p = open.close(None, End::At(e.at), now);
+                            let mut p = open.close(exchange, None, End::At(e.at), now);
                             match e.duration_secs {
                                 Some(d) => p.duration_secs = Some(d),
                                 None => {
@@ -337,7 +389,7 @@ impl Deriver {
                         }
                         other => {
                             if let Some((k, open)) = other {
-                                out(k, open.close(None, End::Unknown, now));
+                                out(k, open.close(exchange, None, End::Unknown, now));
                             }
                             // Its start is not in the history (pruned, or recorded elsewhere).
                             if let Some(d) = e.duration_secs {
@@ -348,6 +400,7 @@ impl Deriver {
                                 out(
                                     key,
                                     Period {
+                                        exchange,
                                         kind: l,
                                         pair: None,
                                         start,
@@ -367,12 +420,12 @@ impl Deriver {
     }
 
     /// No more events: `out` gets the periods still under way.
-    pub fn finish(self, mut out: impl FnMut(i64, Period)) {
+    fn finish(self, now: DateTime<Utc>, mut out: impl FnMut(i64, Period)) {
         if let Some((k, open)) = self.level {
-            out(k, open.close(None, End::Ongoing, self.now));
+            out(k, open.close(self.exchange, None, End::Ongoing, now));
         }
         for (pair, (k, open)) in self.pairs {
-            out(k, open.close(Some(pair), End::Ongoing, self.now));
+            out(k, open.close(self.exchange, Some(pair), End::Ongoing, now));
         }
     }
 }
@@ -546,6 +599,101 @@ mod tests {
             crate::words::period_duration(&periods[0], bbwatch_core::Lang::En),
             "1 min 30 s, then no longer watched"
         );
+    }
+
+    fn on(exchange: Exchange, mut e: Event) -> Event {
+        e.exchange = exchange;
+        e
+    }
+
+    #[test]
+    fn interleaved_exchanges_each_make_their_own_periods() {
+        let gmo = |e| on(Exchange::Gmocoin, e);
+        let events = vec![
+            level(EventKind::MonitorStarted, 0, Level::Normal, None),
+            gmo(level(EventKind::MonitorStarted, 1, Level::Normal, None)),
+            level(
+                EventKind::MaintenanceStarted,
+                10,
+                Level::Maintenance,
+                Some(Level::Normal),
+            ),
+            pair(15, "btc_jpy", PairState::Halted),
+            gmo(level(
+                EventKind::MaintenanceStarted,
+                20,
+                Level::Maintenance,
+                Some(Level::Normal),
+            )),
+            // GMO Coin's monitor starts afresh: its maintenance ends unknown, bitbank's goes on.
+            gmo(level(EventKind::MonitorStarted, 30, Level::Normal, None)),
+            // The same pair name on GMO Coin is another pair.
+            gmo(pair(35, "btc_jpy", PairState::Normal)),
+            ended(
+                EventKind::MaintenanceEnded,
+                70,
+                Some(60),
+                Level::Maintenance,
+            ),
+            gmo(level(
+                EventKind::DownStarted,
+                80,
+                Level::Down,
+                Some(Level::Normal),
+            )),
+        ];
+        let periods = derive(&events, at(100));
+        let got: Vec<_> = periods
+            .iter()
+            .map(|p| (p.exchange, p.kind, p.start, p.end, p.duration_secs))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    Exchange::Bitbank,
+                    PeriodKind::Maintenance,
+                    Some(at(10)),
+                    End::At(at(70)),
+                    Some(60)
+                ),
+                (
+                    Exchange::Bitbank,
+                    PeriodKind::Halted,
+                    Some(at(15)),
+                    End::Ongoing,
+                    Some(85)
+                ),
+                (
+                    Exchange::Gmocoin,
+                    PeriodKind::Maintenance,
+                    Some(at(20)),
+                    End::Unknown,
+                    None
+                ),
+                (
+                    Exchange::Gmocoin,
+                    PeriodKind::Down,
+                    Some(at(80)),
+                    End::Ongoing,
+                    Some(20)
+                ),
+            ]
+        );
+        // Each exchange alone derives what it derives within the mix.
+        for exchange in [Exchange::Bitbank, Exchange::Gmocoin] {
+            let alone: Vec<Event> = events
+                .iter()
+                .filter(|e| e.exchange == exchange)
+                .cloned()
+                .collect();
+            let mixed: Vec<Period> = periods
+                .iter()
+                .filter(|p| p.exchange == exchange)
+                .cloned()
+                .collect();
+            assert_eq!(derive(&alone, at(100)), mixed, "{exchange}");
+        }
     }
 
     #[test]

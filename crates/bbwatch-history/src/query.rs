@@ -1,8 +1,10 @@
 //! What a person (or a script) writes to select history: dates like `2026-11-27`, `7d` or RFC
-//! 3339, comma-separated period kinds and a pair name. Shared by `bbwatch history`'s flags and
-//! the local API's `/v1/history?since=…` so both read them the same.
+//! 3339, comma-separated period kinds and exchanges, and a pair name. Shared by `bbwatch
+//! history`'s flags and the local API's `/v1/history?since=…` so both read them the same.
 
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+
+use bbwatch_core::model::exchange::Exchange;
 
 use crate::period::PeriodKind;
 
@@ -68,6 +70,14 @@ pub fn parse_kinds(s: &str) -> Result<Vec<PeriodKind>, String> {
         .collect()
 }
 
+/// Exchanges, comma-separated (`bitbank,gmocoin`, any case); empty parts are skipped.
+pub fn parse_exchanges(s: &str) -> Result<Vec<Exchange>, String> {
+    s.split(',')
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| e.parse::<Exchange>().map_err(|e| e.to_string()))
+        .collect()
+}
+
 /// A pair name, lowercased: `BTC_JPY` → `btc_jpy`.
 pub fn parse_pair(s: &str) -> Result<String, String> {
     let s = s.trim().to_ascii_lowercase();
@@ -130,6 +140,15 @@ mod tests {
         );
         assert!(parse_kinds("sometimes").unwrap_err().contains("sometimes"));
         assert_eq!(parse_pair("BTC_JPY").unwrap(), "btc_jpy");
+        assert_eq!(
+            parse_exchanges("GMOcoin, bitbank,").unwrap(),
+            vec![Exchange::Gmocoin, Exchange::Bitbank]
+        );
+        let err = parse_exchanges("bitbank,binance").unwrap_err();
+        assert!(
+            err.contains("\"binance\"") && err.contains("gmocoin"),
+            "{err}"
+        );
         assert!(parse_pair("btc/jpy").is_err());
     }
 }

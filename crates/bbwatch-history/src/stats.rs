@@ -63,22 +63,38 @@ fn overlap(a: Span, b: Span) -> u64 {
     u64::try_from((to - from).num_seconds()).unwrap_or(0)
 }
 
+/// Spans in order, those that overlap or touch made one: the time some of them cover.
+fn merged(mut spans: Vec<Span>) -> Vec<Span> {
+    spans.sort();
+    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
+    for s in spans {
+        match out.last_mut() {
+            Some(last) if s.0 <= last.1 => last.1 = last.1.max(s.1),
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
 /// The last `n` local days up to `now` (today included, up to now), oldest first, with the
-/// time of each in maintenance and in outage (down, unreachable).
+/// time of each in maintenance and in outage (down, unreachable). The periods may be of
+/// several exchanges: time when two were in maintenance at once counts once, and time in
+/// maintenance is not counted as outage too, so a day never holds more than itself.
 pub fn days<Tz: TimeZone>(periods: &[Period], n: u32, now: &DateTime<Tz>) -> Vec<Day> {
     let zone = now.timezone();
     let now_utc = now.with_timezone(&Utc);
     let today = now.date_naive();
-    let spans: Vec<(PeriodKind, Span)> = periods
-        .iter()
-        .filter(|p| {
-            matches!(
-                p.kind,
-                PeriodKind::Maintenance | PeriodKind::Down | PeriodKind::Unreachable
-            )
-        })
-        .filter_map(|p| span(p, now_utc).map(|s| (p.kind, s)))
-        .collect();
+    let spans_of = |kinds: &[PeriodKind]| {
+        merged(
+            periods
+                .iter()
+                .filter(|p| kinds.contains(&p.kind))
+                .filter_map(|p| span(p, now_utc))
+                .collect(),
+        )
+    };
+    let maintenance = spans_of(&[PeriodKind::Maintenance]);
+    let outage = spans_of(&[PeriodKind::Down, PeriodKind::Unreachable]);
     (0..n)
         .rev()
         .filter_map(|back| {
@@ -88,27 +104,34 @@ pub fn days<Tz: TimeZone>(periods: &[Period], n: u32, now: &DateTime<Tz>) -> Vec
                 .succ_opt()
                 .and_then(|d| day_start(&zone, d))?
                 .min(now_utc);
-            let mut day = Day {
+            let day_span = (start, end);
+            let maintenance_secs = maintenance.iter().map(|m| overlap(*m, day_span)).sum();
+            let outage_secs = outage
+                .iter()
+                .map(|o| {
+                    let within = overlap(*o, day_span);
+                    // Already counted as maintenance (another exchange's).
+                    let both: u64 = maintenance
+                        .iter()
+                        .map(|m| overlap(*m, (o.0.max(start), o.1.min(end))))
+                        .sum();
+                    within.saturating_sub(both)
+                })
+                .sum();
+            Some(Day {
                 date,
                 start,
                 secs: u64::try_from((end - start).num_seconds()).unwrap_or(0),
-                maintenance_secs: 0,
-                outage_secs: 0,
-            };
-            for (kind, s) in &spans {
-                let secs = overlap(*s, (start, end));
-                if *kind == PeriodKind::Maintenance {
-                    day.maintenance_secs += secs;
-                } else {
-                    day.outage_secs += secs;
-                }
-            }
-            Some(day)
+                maintenance_secs,
+                outage_secs,
+            })
         })
         .collect()
 }
 
-/// This month's maintenances and the last one, from `periods` (any order).
+/// This month's maintenances and the last one, from `periods` (any order). Every maintenance
+/// given counts, whichever exchange's: pass one exchange's periods for that exchange's
+/// summary (`Filter::exchanges`).
 pub fn month_summary<Tz: TimeZone>(periods: &[Period], now: &DateTime<Tz>) -> MonthSummary {
     let zone = now.timezone();
     let first = now.date_naive().with_day(1);
@@ -154,6 +177,7 @@ mod tests {
             _ => None,
         };
         Period {
+            exchange: bbwatch_core::model::exchange::Exchange::Bitbank,
             kind,
             pair: None,
             start: Some(start),
@@ -190,6 +214,32 @@ mod tests {
         assert_eq!(d[1].secs, 86_400);
         // Today is counted up to now.
         assert_eq!(d[2].secs, 12 * 3600);
+    }
+
+    #[test]
+    fn two_exchanges_at_once_count_once_and_a_day_never_holds_more_than_itself() {
+        let now = tokyo().with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap();
+        let mut gmo = period(
+            PeriodKind::Maintenance,
+            at(29, 9, 30),
+            End::At(at(29, 11, 0)),
+        );
+        gmo.exchange = bbwatch_core::model::exchange::Exchange::Gmocoin;
+        let mut bitflyer_down = period(PeriodKind::Down, at(29, 10, 30), End::At(at(29, 12, 0)));
+        bitflyer_down.exchange = bbwatch_core::model::exchange::Exchange::Bitflyer;
+        let periods = [
+            period(
+                PeriodKind::Maintenance,
+                at(29, 9, 0),
+                End::At(at(29, 10, 0)),
+            ),
+            gmo,
+            // Half an hour of it during GMO Coin's maintenance, counted there only.
+            bitflyer_down,
+        ];
+        let d = days(&periods, 2, &now);
+        // 09:00 to 11:00 in maintenance (one exchange or the other), 11:00 to 12:00 down.
+        assert_eq!((d[0].maintenance_secs, d[0].outage_secs), (7200, 3600));
     }
 
     #[test]

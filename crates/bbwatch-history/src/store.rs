@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use bbwatch_core::model::exchange::Exchange;
 use bbwatch_core::model::reason::Reason;
 use bbwatch_core::{Event, EventKind, Level, PairState, Resume, Snapshot};
 use chrono::{DateTime, Utc};
@@ -44,6 +45,15 @@ pub struct Filter {
     pub kinds: Vec<PeriodKind>,
     /// Only this pair's (pair events and pair periods).
     pub pair: Option<String>,
+    /// Only these exchanges' events and periods (empty: every exchange's).
+    pub exchanges: Vec<Exchange>,
+}
+
+impl Filter {
+    /// Whether `exchange`'s events and periods are selected.
+    pub fn selects_exchange(&self, exchange: Exchange) -> bool {
+        self.exchanges.is_empty() || self.exchanges.contains(&exchange)
+    }
 }
 
 /// An event as recorded, with its id (increasing in the order events were recorded).
@@ -385,6 +395,8 @@ impl History {
             .load(None, filter.until, None)?
             .into_iter()
             .map(|s| s.event)
+            // Another exchange's events make only that exchange's periods.
+            .filter(|e| filter.selects_exchange(e.exchange))
             .collect();
         Ok(period::derive(&events, Utc::now())
             .into_iter()
@@ -528,8 +540,12 @@ pub(crate) fn id_and_data(r: &rusqlite::Row<'_>) -> Result<(i64, String), rusqli
     Ok((r.get(0)?, r.get(1)?))
 }
 
-/// Whether `filter` selects event `e` (its kinds and pair; the times are the query's).
+/// Whether `filter` selects event `e` (its exchange, kinds and pair; the times are the
+/// query's).
 pub(crate) fn event_matches(e: &Event, f: &Filter) -> bool {
+    if !f.selects_exchange(e.exchange) {
+        return false;
+    }
     if let Some(pair) = &f.pair {
         if e.pair.as_ref() != Some(pair) {
             return false;
@@ -552,6 +568,9 @@ pub(crate) fn event_matches(e: &Event, f: &Filter) -> bool {
 
 /// Whether `filter` selects period `p`.
 pub(crate) fn period_matches(p: &Period, f: &Filter) -> bool {
+    if !f.selects_exchange(p.exchange) {
+        return false;
+    }
     if !f.kinds.is_empty() && !f.kinds.contains(&p.kind) {
         return false;
     }
