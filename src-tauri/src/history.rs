@@ -218,7 +218,14 @@ pub fn view(
     lang: Lang,
     now: &DateTime<Local>,
 ) -> HistoryPayload {
-    let summary = stats::month_summary(periods, now);
+    // The summary and the chart are bitbank's, as they always were; the list names another
+    // exchange's periods (`words::period_name`).
+    let bitbank: Vec<Period> = periods
+        .iter()
+        .filter(|p| p.exchange.is_bitbank())
+        .cloned()
+        .collect();
+    let summary = stats::month_summary(&bitbank, now);
     let kinds = PeriodKind::ALL
         .into_iter()
         .filter(|k| periods.iter().any(|p| p.kind == *k))
@@ -231,7 +238,7 @@ pub fn view(
         lang,
         periods: periods.iter().rev().map(|p| period_view(p, lang)).collect(),
         kinds,
-        days: stats::days(periods, CHART_DAYS, now)
+        days: stats::days(&bitbank, CHART_DAYS, now)
             .iter()
             .map(day_view)
             .collect(),
@@ -363,6 +370,7 @@ mod tests {
             duration_secs: Some(83 * 60),
             reason: None,
             pair_state: None,
+            exchange: Default::default(),
         };
         let periods = [p(PeriodKind::Maintenance, 0), p(PeriodKind::Down, 30)];
         let now = Local.from_utc_datetime(&(start + chrono::Duration::days(3)).naive_utc());
@@ -382,6 +390,31 @@ mod tests {
     }
 
     #[test]
+    fn another_exchanges_period_is_listed_by_name_but_not_counted_as_bitbanks() {
+        let start = Utc.with_ymd_and_hms(2026, 11, 20, 5, 0, 0).unwrap();
+        let gmo = Period {
+            kind: PeriodKind::Maintenance,
+            pair: None,
+            start: Some(start),
+            start_observed: true,
+            end: End::At(start + chrono::Duration::minutes(30)),
+            duration_secs: Some(1800),
+            reason: None,
+            pair_state: None,
+            exchange: bbwatch_core::Exchange::Gmocoin,
+        };
+        let now = Local.from_utc_datetime(&(start + chrono::Duration::days(3)).naive_utc());
+        let v = view(&[gmo], true, None, Lang::En, &now);
+        assert!(
+            v.periods[0].kind_text.starts_with("GMO Coin"),
+            "{}",
+            v.periods[0].kind_text
+        );
+        assert!(v.summary.last_text.is_none());
+        assert!(v.days.iter().all(|d| d.maintenance_secs == 0));
+    }
+
+    #[test]
     fn an_empty_history_has_no_data_and_an_ongoing_period_is_marked() {
         let now = Local::now();
         assert!(!view(&[], false, None, Lang::En, &now).has_data);
@@ -395,6 +428,7 @@ mod tests {
             duration_secs: Some(32),
             reason: None,
             pair_state: None,
+            exchange: Default::default(),
         };
         let v = view(&[p], false, None, Lang::En, &now);
         assert!(v.has_data, "a period is data");

@@ -230,6 +230,8 @@ pub struct Settings {
     pub history_off: bool,
     /// The exchanges shown, bitbank first unless `--exchange` leaves it out.
     pub exchanges: Vec<Exchange>,
+    /// What `--exchange` named (empty without it): the history's filter.
+    pub exchange_flag: Vec<Exchange>,
 }
 
 /// A configuration problem, with the file it came from.
@@ -301,6 +303,7 @@ impl Common {
         };
         Ok(Settings {
             exchanges,
+            exchange_flag: self.exchange.clone().unwrap_or_default(),
             history_off: self.no_history || !config.history.enabled,
             config,
             lang,

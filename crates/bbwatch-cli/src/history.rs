@@ -50,27 +50,10 @@ pub fn filter(args: &HistoryArgs, exchanges: &[Exchange]) -> Filter {
     }
 }
 
-/// The exchanges the global `--exchange` flag names; none (every exchange's history) without
-/// it. `main` hands [`lines`] the subcommand's flags only, so the command line, which `main`
-/// has already parsed without error, is read again for it.
-fn exchange_flag() -> Vec<Exchange> {
-    use clap::Parser as _;
-    crate::args::Cli::try_parse()
-        .ok()
-        .and_then(|cli| cli.common.exchange)
-        .unwrap_or_default()
-}
-
-/// The lines `bbwatch history` prints, of the exchanges `--exchange` names (every one's
-/// without it).
-pub fn lines(history: &History, args: &HistoryArgs, lang: Lang) -> anyhow::Result<Vec<String>> {
-    lines_of(history, args, &exchange_flag(), lang)
-}
-
 /// The lines `bbwatch history` prints, of `exchanges` (empty: every exchange's). Another
 /// exchange's rows name it; CSV gets an `exchange` column only when some row is another
 /// exchange's than bitbank's, so bitbank's history prints as it always has.
-pub fn lines_of(
+pub fn lines(
     history: &History,
     args: &HistoryArgs,
     exchanges: &[Exchange],

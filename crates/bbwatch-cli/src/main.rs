@@ -545,7 +545,7 @@ fn show_history(settings: &Settings, args: &args::HistoryArgs) -> anyhow::Result
             aside.display()
         );
     }
-    for line in history::lines(&history, args, settings.lang)? {
+    for line in history::lines(&history, args, &settings.exchange_flag, settings.lang)? {
         match output::line(&line) {
             Ok(()) => {}
             // `| head`: the reader has what it wanted.

@@ -87,7 +87,10 @@ impl CheckNow {
     /// A `Notify` of a new monitor's own.
     fn join(&self) -> Arc<Notify> {
         let notify = Arc::new(Notify::new());
-        let mut all = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut all = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         all.retain(|n| n.strong_count() > 0);
         all.push(Arc::downgrade(&notify));
         notify
@@ -95,7 +98,10 @@ impl CheckNow {
 
     /// Ask every monitor still running to poll now.
     fn all(&self) {
-        let all = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let all = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for notify in all.iter().filter_map(Weak::upgrade) {
             notify.notify_one();
         }
