@@ -288,11 +288,8 @@ mod tests {
             }
         }
     }
-}
 
-#[cfg(test)]
-mod exchange_tests {
-    use super::*;
+    // Other exchanges.
 
     fn snapshot(exchange: Exchange, level: Level) -> Snapshot {
         Snapshot {

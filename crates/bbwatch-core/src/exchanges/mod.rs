@@ -247,7 +247,7 @@ pub(crate) fn from_pairs(
 
 #[cfg(test)]
 pub(crate) mod test_support {
-    use super::*;
+    use super::{BTreeMap, BTreeSet, Context, DateTime, PairState, Utc};
     use chrono::TimeZone;
 
     /// A fixed time.
@@ -294,8 +294,11 @@ pub(crate) mod test_support {
 
 #[cfg(test)]
 mod tests {
-    use super::test_support::*;
-    use super::*;
+    use super::test_support::{t0, Before};
+    use super::{
+        failed, from_pairs, json_answer, word, BTreeMap, BTreeSet, Certainty, Duration, Failure,
+        Level, PairState, Reason, MAX_WORD,
+    };
 
     #[test]
     fn nothing_answering_is_unreachable_an_error_page_is_down() {
