@@ -181,7 +181,12 @@ impl Shared {
             .as_deref()
             .and_then(|p| std::fs::read_to_string(p).ok())
             .unwrap_or_default();
-        let lines = bbwatch_core::present::settings_form::describe_unlisted(&text, &unlisted, lang);
+        let lines = bbwatch_core::present::settings_form::describe_unlisted(
+            &text,
+            bbwatch_core::Exchange::Bitbank,
+            &unlisted,
+            lang,
+        );
         let file = path.map(|p| p.display().to_string());
         Some((
             file.into_iter().chain(lines).collect::<Vec<_>>().join("\n"),

@@ -316,21 +316,25 @@ async fn watch(settings: &Settings, json: bool, notify: bool) -> anyhow::Result<
     });
     let runtime = start_runtime(settings, &live, notifier, Api::Off).await?;
     let (out, mut gone) = writer::Writer::spawn().context("cannot start the output thread")?;
-    // A name bitbank does not list is a bad value, said once it is known (stderr).
-    let mut snapshots = runtime.handle().snapshot();
+    // A name an exchange does not list is a bad value, said once it is known (stderr).
+    let mut snapshots = runtime.handle().exchanges();
     tokio::spawn(async move {
-        let mut told = bbwatch_core::Unlisted::default();
+        let mut told = std::collections::BTreeMap::new();
         while snapshots.changed().await.is_ok() {
-            let unlisted = snapshots.borrow_and_update().unlisted.clone();
-            if unlisted != told {
+            let all = snapshots.borrow_and_update().clone();
+            for (exchange, snapshot) in all {
+                if told.get(&exchange) == Some(&snapshot.unlisted) {
+                    continue;
+                }
                 for line in bbwatch_core::present::settings_form::describe_unlisted(
                     "",
-                    &unlisted,
+                    exchange,
+                    &snapshot.unlisted,
                     bbwatch_core::Lang::En,
                 ) {
                     tracing::error!("configuration: {line}");
                 }
-                told = unlisted;
+                told.insert(exchange, snapshot.unlisted);
             }
         }
     });

@@ -68,7 +68,9 @@ pub fn status_lines(s: &Snapshot, lang: Lang) -> Vec<String> {
     if let Some(problem) = bbwatch_core::present::render::key_problem(s.api_key, lang) {
         lines.push(format!("  {problem}"));
     }
-    for line in bbwatch_core::present::settings_form::describe_unlisted("", &s.unlisted, lang) {
+    for line in
+        bbwatch_core::present::settings_form::describe_unlisted("", s.exchange, &s.unlisted, lang)
+    {
         lines.push(format!("  {line}"));
     }
     lines

@@ -348,6 +348,31 @@ fn rate_limiting_changes_no_level_on_each_exchange() {
     }
 }
 
+/// A pair the exchange does not list is said by its key, as bitbank's are.
+#[test]
+fn a_pair_coincheck_does_not_list_is_named_by_its_key() {
+    let sim = Sim::start("normal");
+    let dir = empty_dir();
+    let path = dir.join("config.toml");
+    write_private(
+        &path,
+        &format!(
+            "[exchanges.coincheck]\nurl = \"{}\"\npairs = [\"btc_jpy\", \"nope_jpy\"]\n",
+            sim.server.coincheck_url()
+        ),
+    );
+    let out = status(
+        &sim,
+        &arg_path(&path),
+        &["--exchange", "coincheck", "--lang", "en"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("exchanges.coincheck.pairs: Coincheck does not list nope_jpy"),
+        "{text}"
+    );
+}
+
 /// A bad value under `[exchanges]` is an error naming its key; nothing starts.
 #[test]
 fn a_bad_exchange_setting_is_named() {

@@ -441,7 +441,7 @@ catalogue! {
     /// Notification body and window banner: the file was removed.
     ConfigFileRemoved => ("設定ファイルが削除されました。ファイルが戻るまで、今の設定で動作します。", "The configuration file was removed: bbwatch keeps the settings in force until a file is there again."),
     /// Names in the settings that bitbank does not list.
-    UnlistedDetail => ("bitbankが扱っていないため監視できません: {names}", "bitbank does not list {names}, so it cannot be watched"),
+    UnlistedDetail => ("{exchange}が扱っていないため監視できません: {names}", "{exchange} does not list {names}, so it cannot be watched"),
     /// The file is not valid TOML there.
     ConfigSyntax => ("{line}行目: TOMLとして読めません（{detail}）", "line {line}: not valid TOML ({detail})"),
     /// Notification body and window banner: parts of the file are set aside (others can change it).

@@ -678,22 +678,39 @@ pub fn describe_file_problem(text: &str, error: &ConfigError, lang: Lang) -> Fil
     FileProblem { lines, in_form }
 }
 
-/// Names in the settings that bitbank does not list, as problems of the file whose text is
-/// `text`: a line for the pairs and one for the assets, each with its line in the file.
+/// The names of the settings `exchange` does not list, a line each naming its key (and its
+/// line in `text`, the file): `pairs`/`assets` for bitbank, `exchanges.NAME.pairs` (or
+/// `.products`) for another exchange.
 pub fn describe_unlisted(
     text: &str,
+    exchange: crate::model::exchange::Exchange,
     unlisted: &crate::model::unlisted::Unlisted,
     lang: Lang,
 ) -> Vec<String> {
+    use crate::model::exchange::Exchange;
     let sep = if lang == Lang::Ja { "、" } else { ", " };
-    [("pairs", &unlisted.pairs), ("assets", &unlisted.assets)]
-        .into_iter()
-        .filter(|(_, names)| !names.is_empty())
-        .map(|(key, names)| {
-            let detail = Msg::UnlistedDetail.fill(lang, &[("names", &names.join(sep))]);
-            issue_line(crate::config::line_of_key(text, key), key, &detail, lang)
-        })
-        .collect()
+    let pairs_key = match exchange {
+        Exchange::Bitbank => "pairs".to_owned(),
+        Exchange::Bitflyer => "exchanges.bitflyer.products".to_owned(),
+        other => format!("exchanges.{other}.pairs"),
+    };
+    [
+        (pairs_key, &unlisted.pairs),
+        ("assets".to_owned(), &unlisted.assets),
+    ]
+    .into_iter()
+    .filter(|(_, names)| !names.is_empty())
+    .map(|(key, names)| {
+        let detail = Msg::UnlistedDetail.fill(
+            lang,
+            &[
+                ("exchange", exchange.name(lang)),
+                ("names", &names.join(sep)),
+            ],
+        );
+        issue_line(crate::config::line_of_key(text, &key), &key, &detail, lang)
+    })
+    .collect()
 }
 
 /// One problem of the file: `line 12, webhooks[0].url: …`, or without the line when it was
