@@ -122,6 +122,12 @@ async fn a_maintenance_of(
         .first_with(&format!("{name}: maintenance started"), WAIT)
         .await?;
     assert_eq!(started.summary, format!("{name}: maintenance started"));
+    // bitbank's announcements say nothing of another exchange's maintenance.
+    assert!(
+        !started.actions.iter().any(|a| a == "announcements"),
+        "{:?}",
+        started.actions
+    );
 
     // Over: green again, told by name.
     sim.next_phase();
@@ -221,6 +227,7 @@ async fn with_no_exchange_added_the_tray_is_bitbanks_as_before() -> Result<()> {
         .first_with("maintenance started", WAIT)
         .await?;
     assert_eq!(started.summary, "bitbank: maintenance started");
+    assert!(started.actions.iter().any(|a| a == "announcements"));
     eventually(WAIT, "the icon to turn red", || async {
         (icon_colour(&item).await == Some("red")).then_some(())
     })

@@ -293,8 +293,12 @@ impl Notifier {
         let mut n = self.base(Some(event.level), lang, Msg::MenuOpen);
         n.summary(&popup_title(event, lang))
             .body(&sentence(&popup_body(event, lang)));
-        if self.options.on_click.is_some() && event.kind == EventKind::MaintenanceStarted {
-            // What bitbank says of it (and when it should end) is in its announcements.
+        if self.options.on_click.is_some()
+            && event.kind == EventKind::MaintenanceStarted
+            && event.exchange.is_bitbank()
+        {
+            // What bitbank says of it (and when it should end) is in its announcements; they
+            // say nothing of another exchange's.
             n.action(
                 Clicked::Announcements.key(),
                 Msg::ActionAnnouncements.text(lang),
