@@ -165,12 +165,13 @@ impl MarketView<'_> {
         let (candle, daily) = CandleType::from_name(kind)?;
         let (start, end) = period_bounds(period, daily)?;
         // ccxt asks for the day its `since` falls in and takes that day's candles only: a bot
-        // whose last candle is from just before midnight would never get a newer one. For the
-        // first hour of a day the simulator lets yesterday's run on to now, so a dry-run bot
-        // (the freqtrade test) crosses midnight (UTC); bitbank itself ends it at midnight.
+        // whose `since` (its last candle, or its lookback) is before midnight would never get a
+        // newer one. The simulator lets yesterday's run on to now, so a dry-run bot (the
+        // freqtrade test, whose lookback reaches back hours) works at any time of day (UTC);
+        // bitbank itself ends a day at midnight.
         let end = if daily {
             DateTime::from_timestamp_millis(self.now_ms)
-                .filter(|now| *now > end && *now - end < chrono::Duration::hours(1))
+                .filter(|now| *now > end && *now - end < chrono::Duration::days(1))
                 .unwrap_or(end)
         } else {
             end
@@ -261,7 +262,7 @@ mod tests {
     }
 
     #[test]
-    fn yesterdays_minutes_run_on_for_the_first_hour_of_a_day() {
+    fn yesterdays_minutes_run_on_to_now() {
         let phase = Phase::default();
         let mut v = view(&phase);
         let count = |v: &MarketView<'_>| {
@@ -274,9 +275,17 @@ mod tests {
         // 00:10:30 on the 7th: the 6th's 1 440 minutes and ten and a half more.
         v.now_ms = NOW - 10 * 3_600_000 - 20 * 60_000;
         assert_eq!(count(&v), 1440 + 11);
-        // At 10:30 the 6th is a day as bitbank keeps it.
+        // At 10:30 too (a lookback of hours starts on the 6th); the 5th ends at its midnight.
         v.now_ms = NOW;
-        assert_eq!(count(&v), 1440);
+        assert_eq!(count(&v), 1440 + 631);
+        let fifth = json(v.candlestick(find("btc_jpy").unwrap(), "1min", "20261205"));
+        assert_eq!(
+            fifth["data"]["candlestick"][0]["ohlcv"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1440
+        );
     }
 
     fn json(body: Option<Result<String, serde_json::Error>>) -> serde_json::Value {
@@ -302,14 +311,14 @@ mod tests {
             assert!(l <= o.min(cl) && h >= o.max(cl), "{c}");
             assert!(num(&c[4]) > 0.0, "{c}");
         }
-        // A whole day in the past; none in the future.
+        // A whole day in the past (yesterday's running on to now); none in the future.
         let yesterday = json(v.candlestick(find("btc_jpy").unwrap(), "1hour", "20261206"));
         assert_eq!(
             yesterday["data"]["candlestick"][0]["ohlcv"]
                 .as_array()
                 .unwrap()
                 .len(),
-            24
+            24 + 11
         );
         let tomorrow = json(v.candlestick(find("btc_jpy").unwrap(), "5min", "20261208"));
         assert!(tomorrow["data"]["candlestick"][0]["ohlcv"]
